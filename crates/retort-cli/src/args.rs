@@ -1,0 +1,146 @@
+//! Command-line arguments (clap only; no behaviour here).
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "retort", version, about = "Schema migrations: declare the schema, generate the migration, review it, apply it.")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct Global {
+    /// Path to retort.toml (default: search the current directory and its parents).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Environment from retort.toml (default: RETORT_ENV, else the project's default_env).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub env: Option<String>,
+    /// Machine-readable output (read commands); the shapes are documented in the README.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Print only errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more detail (the SQL of each step).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// Seconds to wait for another run's migration lock.
+    #[arg(long, global = true, default_value_t = 60, value_name = "SECS")]
+    pub lock_timeout: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create retort.toml, models.sql, migrations/versions/ and a .gitignore.
+    Init(InitArgs),
+    /// Create an empty revision to write by hand.
+    Revision(RevisionArgs),
+    /// Apply revisions up to TARGET (default: head).
+    Upgrade(UpgradeArgs),
+    /// Revert revisions down to TARGET (`-1`, a revision, `base`).
+    Downgrade(DowngradeArgs),
+    /// Show the revision(s) the database is at.
+    Current,
+    /// Where the database is and what is pending.
+    Status,
+    /// List revisions, newest first.
+    History(HistoryArgs),
+    /// Show the heads of the revision graph.
+    Heads,
+    /// Show branch points.
+    Branches,
+    /// Show one revision.
+    Show(ShowArgs),
+    /// Create a revision that joins several heads.
+    Merge(MergeArgs),
+    /// Set the version table to TARGET without running any revision.
+    Stamp(StampArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Directory to create the project in.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Database URL for the dev environment.
+    #[arg(long, default_value = "sqlite://dev.db")]
+    pub url: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RevisionArgs {
+    /// What the revision does; goes into the file name.
+    #[arg(short, long)]
+    pub message: String,
+    /// Parent revision (default: the single head; `base` starts a new root).
+    #[arg(long, value_name = "REV")]
+    pub head: Option<String>,
+    /// Label the revision's branch.
+    #[arg(long, value_name = "LABEL")]
+    pub branch_label: Vec<String>,
+    /// Use this id instead of a random one.
+    #[arg(long, value_name = "ID")]
+    pub rev_id: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UpgradeArgs {
+    #[arg(default_value = "head", allow_hyphen_values = true)]
+    pub target: String,
+    /// Print the SQL instead of running it (TARGET may be a range FROM:TO).
+    #[arg(long)]
+    pub sql: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DowngradeArgs {
+    #[arg(allow_hyphen_values = true)]
+    pub target: String,
+    /// Print the SQL instead of running it (TARGET must be a range FROM:TO).
+    #[arg(long)]
+    pub sql: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Range FROM:TO (either side may be empty).
+    #[arg(short = 'r', long, allow_hyphen_values = true)]
+    pub rev_range: Option<String>,
+    /// Draw the graph's shape beside the list.
+    #[arg(long)]
+    pub graph: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    pub rev: String,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Revisions to join (e.g. `heads`).
+    #[arg(required = true)]
+    pub revs: Vec<String>,
+    #[arg(short, long)]
+    pub message: String,
+    #[arg(long, value_name = "LABEL")]
+    pub branch_label: Vec<String>,
+    #[arg(long, value_name = "ID")]
+    pub rev_id: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StampArgs {
+    #[arg(allow_hyphen_values = true)]
+    pub target: String,
+    /// Delete every row of the version table first (also rows for unknown revisions).
+    #[arg(long)]
+    pub purge: bool,
+    /// Print the SQL instead of running it.
+    #[arg(long)]
+    pub sql: bool,
+}

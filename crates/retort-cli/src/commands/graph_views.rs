@@ -1,0 +1,135 @@
+//! Read-only views of the revision graph: `history`, `heads`, `branches`, `show`.
+//! None of them needs a database.
+use crate::args::{HistoryArgs, ShowArgs};
+use crate::output::Printer;
+use crate::settings::Settings;
+use retort::core::revision::target::{parse_range, resolve_name};
+use retort::{Error, RevisionGraph};
+use serde_json::json;
+
+pub fn history(args: &HistoryArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
+    let graph = settings.workspace()?.graph()?;
+    let selected = select_range(&graph, args.rev_range.as_deref())?;
+    let newest_first: Vec<usize> = graph.topo_order().iter().rev().copied().filter(|&i| selected[i]).collect();
+    if printer.json {
+        let revs: Vec<_> = newest_first.iter().map(|&i| super::revision_json(&graph, i)).collect();
+        printer.json_value(&json!({ "revisions": revs }));
+        return Ok(0);
+    }
+    let mut out = String::with_capacity(newest_first.len() * 80);
+    for &i in &newest_first {
+        if printer.verbose {
+            let f = graph.rev(i);
+            out.push_str(&format!("Rev: {}{}\n", f.id, super::tags(&graph, i)));
+            out.push_str(&format!("Parent: {}\n", if f.down.is_empty() { "<base>".into() } else { f.down.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(", ") }));
+            if graph.children(i).len() > 1 {
+                out.push_str(&format!("Branches into: {}\n", graph.ids(graph.children(i)).iter().map(|d| d.as_str()).collect::<Vec<_>>().join(", ")));
+            }
+            if !f.branch_labels.is_empty() {
+                out.push_str(&format!("Branch names: {}\n", f.branch_labels.join(", ")));
+            }
+            out.push_str(&format!("Path: {}\n", f.path.display()));
+            if let Some(c) = &f.created {
+                out.push_str(&format!("Created: {c}\n"));
+            }
+            out.push_str(&format!("\n    {}\n\n", f.message));
+        } else {
+            out.push_str(&super::revision_line(&graph, i));
+            out.push('\n');
+        }
+    }
+    if !printer.quiet {
+        printer.raw(&out);
+    }
+    Ok(0)
+}
+
+/// `A:B` → members that descend from A and lead to B (inclusive); everything when absent.
+fn select_range(graph: &RevisionGraph, range: Option<&str>) -> Result<Vec<bool>, Error> {
+    let Some(range) = range else { return Ok(vec![true; graph.len()]) };
+    let (from, to) = parse_range(range)?;
+    let upper = match to {
+        Some(t) => graph.ancestors_inclusive(&t.resolve(graph, &[])?),
+        None => vec![true; graph.len()],
+    };
+    let lower = match from {
+        Some(f) => {
+            let set = f.resolve(graph, &[])?;
+            if set.is_empty() { vec![true; graph.len()] } else { graph.descendants_inclusive(&set) }
+        }
+        None => vec![true; graph.len()],
+    };
+    Ok(upper.iter().zip(lower).map(|(a, b)| *a && b).collect())
+}
+
+pub fn heads(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
+    let graph = settings.workspace()?.graph()?;
+    let heads = graph.heads();
+    if printer.json {
+        let revs: Vec<_> = heads.iter().map(|&i| super::revision_json(&graph, i)).collect();
+        printer.json_value(&json!({ "heads": revs }));
+        return Ok(0);
+    }
+    for &i in &heads {
+        if printer.verbose {
+            printer.line(super::revision_line(&graph, i));
+        } else {
+            printer.line(format!("{}{}", graph.id(i), super::tags(&graph, i)));
+        }
+    }
+    Ok(0)
+}
+
+pub fn branches(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
+    let graph = settings.workspace()?.graph()?;
+    let points = graph.branch_points();
+    if printer.json {
+        let list: Vec<_> = points
+            .iter()
+            .map(|&i| {
+                let mut v = super::revision_json(&graph, i);
+                v["children"] = json!(graph.ids(graph.children(i)));
+                v
+            })
+            .collect();
+        printer.json_value(&json!({ "branch_points": list }));
+        return Ok(0);
+    }
+    for &i in &points {
+        printer.line(super::revision_line(&graph, i));
+        for &c in graph.children(i) {
+            printer.line(format!("    -> {}{}, {}", graph.id(c), super::tags(&graph, c), graph.rev(c).message));
+        }
+    }
+    Ok(0)
+}
+
+pub fn show(args: &ShowArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
+    let graph = settings.workspace()?.graph()?;
+    let set = match args.rev.as_str() {
+        "head" | "heads" | "base" => retort::Target::parse(&args.rev)?.resolve(&graph, &[])?,
+        name if name.contains(['+', '-', '@']) => retort::Target::parse(name)?.resolve(&graph, &[])?,
+        name => vec![resolve_name(&graph, name)?],
+    };
+    if set.is_empty() {
+        return Err(Error::usage(format!("`{}` names no revision", args.rev), Some("`retort history` lists revisions".into())));
+    }
+    for i in set {
+        let f = graph.rev(i);
+        if printer.json {
+            let mut v = super::revision_json(&graph, i);
+            v["checksum"] = json!(f.checksum);
+            v["upgrade"] = json!(f.upgrade.sql);
+            v["downgrade"] = json!(f.downgrade.as_ref().map(|d| d.sql.clone()));
+            printer.json_value(&v);
+            continue;
+        }
+        printer.line(format!("Rev: {}{}", f.id, super::tags(&graph, i)));
+        printer.line(format!("Parent: {}", if f.down.is_empty() { "<base>".into() } else { f.down.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(", ") }));
+        printer.line(format!("Path: {}", f.path.display()));
+        printer.line(format!("Checksum: {}", f.checksum));
+        printer.line(format!("Message: {}\n", f.message));
+        printer.line(f.text.trim_end());
+    }
+    Ok(0)
+}

@@ -1,0 +1,37 @@
+//! `retort init [DIR]`: a new project. Refuses to overwrite an existing one.
+use crate::args::InitArgs;
+use crate::output::Printer;
+use crate::settings::Settings;
+use retort::core::config::{template, FILE_NAME};
+use retort::core::error::ConfigError;
+use retort::Error;
+
+const MODELS: &str = "-- The schema you want, as plain SQL DDL in your database's dialect.\n-- Edit it, then run `retort migrate -m \"what changed\"` to generate a revision.\n";
+
+const GITIGNORE: &str = "# retort: backups can hold production data; never commit them.\n/backups/\n# local development databases\n*.db\n*.db-journal\n*.db-wal\n*.db-shm\n";
+
+pub fn run(args: &InitArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
+    let dir = settings.cwd.join(&args.dir);
+    let config = dir.join(FILE_NAME);
+    if config.exists() {
+        return Err(ConfigError::AlreadyExists(config).into());
+    }
+    let versions = dir.join("migrations").join("versions");
+    std::fs::create_dir_all(&versions).map_err(|e| Error::io(format!("creating {}", versions.display()), e))?;
+    let dialect = retort::engine_of(&retort::RedactedUrl::new(args.url.clone()))?;
+    let write = |name: &str, text: &str| -> Result<(), Error> {
+        let path = dir.join(name);
+        if path.exists() {
+            return Ok(()); // keep the user's models.sql / .gitignore
+        }
+        std::fs::write(&path, text).map_err(|e| Error::io(format!("writing {}", path.display()), e))
+    };
+    write(FILE_NAME, &template(dialect, &args.url))?;
+    write("models.sql", MODELS)?;
+    write(".gitignore", GITIGNORE)?;
+    write("migrations/versions/.gitkeep", "")?;
+    printer.line(format!("Created a retort project in {}", dir.display()));
+    printer.line("  retort.toml, models.sql, migrations/versions/, .gitignore");
+    printer.line("Next: describe your schema in models.sql, or write a revision with `retort revision -m MESSAGE`.");
+    Ok(0)
+}

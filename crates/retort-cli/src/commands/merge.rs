@@ -1,0 +1,40 @@
+//! `retort merge REV... -m MSG`: a revision whose parents are several heads.
+use crate::args::MergeArgs;
+use crate::output::Printer;
+use crate::settings::Settings;
+use retort::core::revision::file::NewRevision;
+use retort::{Error, Target};
+
+pub fn run(args: &MergeArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
+    let ws = settings.workspace()?;
+    let dir = ws.migrations();
+    let graph = dir.load_graph()?;
+    super::revision::require_message(&args.message)?;
+    let mut set = Vec::new();
+    for r in &args.revs {
+        for i in Target::parse(r)?.resolve(&graph, &[])? {
+            if !set.contains(&i) {
+                set.push(i);
+            }
+        }
+    }
+    let parents = graph.reduce_to_heads(&set);
+    if parents.len() < 2 {
+        return Err(Error::usage(
+            format!("nothing to merge: {} resolve to a single revision", args.revs.join(" ")),
+            Some("`retort heads` lists the heads to merge".into()),
+        ));
+    }
+    let new = NewRevision {
+        id: super::revision::explicit_id(&graph, &dir, args.rev_id.as_deref())?,
+        down: graph.ids(&parents),
+        message: args.message.clone(),
+        created: super::now_iso(),
+        branch_labels: args.branch_label.clone(),
+        transactional: true,
+        ..Default::default()
+    };
+    let (id, path) = dir.write(&new)?;
+    printer.line(format!("Generated merge {} ({id})", path.display()));
+    Ok(0)
+}

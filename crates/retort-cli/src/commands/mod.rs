@@ -1,0 +1,86 @@
+//! One file per command; each exposes `run(...) -> Result<i32, Error>`.
+use crate::args::Command;
+use crate::output::Printer;
+use crate::settings::Settings;
+use retort::core::RevisionFile;
+use retort::{Error, RevisionGraph};
+use serde_json::{json, Value};
+
+mod apply;
+mod current;
+mod graph_views;
+mod init;
+mod merge;
+mod revision;
+mod stamp;
+mod status;
+
+pub fn run(command: Command, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
+    match command {
+        Command::Init(a) => init::run(&a, settings, printer),
+        Command::Revision(a) => revision::run(&a, settings, printer),
+        Command::Upgrade(a) => apply::upgrade(&a, settings, printer),
+        Command::Downgrade(a) => apply::downgrade(&a, settings, printer),
+        Command::Current => current::run(settings, printer),
+        Command::Status => status::run(settings, printer),
+        Command::History(a) => graph_views::history(&a, settings, printer),
+        Command::Heads => graph_views::heads(settings, printer),
+        Command::Branches => graph_views::branches(settings, printer),
+        Command::Show(a) => graph_views::show(&a, settings, printer),
+        Command::Merge(a) => merge::run(&a, settings, printer),
+        Command::Stamp(a) => stamp::run(&a, settings, printer),
+    }
+}
+
+/// The documented JSON shape of one revision (README, "JSON output").
+pub fn revision_json(graph: &RevisionGraph, i: usize) -> Value {
+    let f = graph.rev(i);
+    json!({
+        "revision": f.id,
+        "down_revisions": f.down,
+        "message": f.message,
+        "created": f.created,
+        "branch_labels": f.branch_labels,
+        "path": f.path.display().to_string(),
+        "is_head": graph.children(i).is_empty(),
+        "is_base": graph.parents(i).is_empty(),
+        "is_merge": graph.parents(i).len() > 1,
+        "is_branch_point": graph.children(i).len() > 1,
+        "transactional": f.transactional,
+    })
+}
+
+/// Alembic's one-line form: `parent -> rev (head) (branchpoint), message`.
+pub fn revision_line(graph: &RevisionGraph, i: usize) -> String {
+    let f: &RevisionFile = graph.rev(i);
+    let parents = if f.down.is_empty() {
+        "<base>".to_string()
+    } else {
+        f.down.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(", ")
+    };
+    format!("{parents} -> {}{}, {}", f.id, tags(graph, i), f.message)
+}
+
+/// ` (label) (head) (mergepoint) (branchpoint)` markers.
+pub fn tags(graph: &RevisionGraph, i: usize) -> String {
+    let f = graph.rev(i);
+    let mut s = String::new();
+    for l in &f.branch_labels {
+        s.push_str(&format!(" ({l})"));
+    }
+    if graph.children(i).is_empty() {
+        s.push_str(" (head)");
+    }
+    if graph.parents(i).len() > 1 {
+        s.push_str(" (mergepoint)");
+    }
+    if graph.children(i).len() > 1 {
+        s.push_str(" (branchpoint)");
+    }
+    s
+}
+
+/// `created:` header value: now, UTC.
+pub fn now_iso() -> String {
+    retort::core::now_utc_iso()
+}

@@ -1,0 +1,53 @@
+//! `retort status`: where the database is and what is pending, in one screen.
+use crate::output::Printer;
+use crate::settings::Settings;
+use retort::core::plan::{plan_upgrade, validate_heads};
+use retort::{Error, Migrator};
+use serde_json::json;
+
+pub fn run(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
+    let ws = settings.workspace()?;
+    let graph = ws.graph()?;
+    let migrator = Migrator::new(&graph, ws.project.tables());
+    let mut conn = ws.connect()?;
+    let rows = migrator.current_rows(conn.as_mut())?;
+    let heads = graph.heads();
+    let current = validate_heads(&graph, &rows);
+    let (pending, state_error) = match &current {
+        Ok(cur) => (plan_upgrade(&graph, cur, &heads).steps.iter().map(|s| s.rev).collect::<Vec<_>>(), None),
+        Err(e) => (Vec::new(), Some(e.to_string())),
+    };
+    if printer.json {
+        printer.json_value(&json!({
+            "env": ws.env.name,
+            "url": ws.env.url.as_ref().map(|u| u.to_string()),
+            "protected": ws.env.protected,
+            "current": rows,
+            "heads": graph.ids(&heads),
+            "pending": pending.iter().map(|&i| super::revision_json(&graph, i)).collect::<Vec<_>>(),
+            "up_to_date": state_error.is_none() && pending.is_empty(),
+            "error": state_error,
+        }));
+    } else {
+        printer.line(format!("environment: {}{}", ws.env.name, if ws.env.protected { " (protected)" } else { "" }));
+        printer.line(format!("database:    {}", ws.env.url.as_ref().map(|u| u.to_string()).unwrap_or_default()));
+        printer.line(format!("current:     {}", if rows.is_empty() { "base".into() } else { rows.join(", ") }));
+        let head_ids: Vec<String> = graph.ids(&heads).iter().map(|h| h.to_string()).collect();
+        printer.line(format!("heads:       {}{}", if head_ids.is_empty() { "(no revisions)".into() } else { head_ids.join(", ") },
+            if heads.len() > 1 { "  (several heads: `retort merge heads -m MSG`)" } else { "" }));
+        if let Some(e) = &state_error {
+            printer.line(format!("problem:     {e}"));
+        } else if pending.is_empty() {
+            printer.line("pending:     none, the database is up to date");
+        } else {
+            printer.line(format!("pending:     {} revision(s) — run `retort upgrade{}`", pending.len(), if heads.len() > 1 { " heads" } else { "" }));
+            for &i in &pending {
+                printer.line(format!("  {} {}", graph.id(i), graph.rev(i).message));
+            }
+        }
+    }
+    if let Err(e) = current {
+        return Err(e.into());
+    }
+    Ok(0)
+}

@@ -1,0 +1,26 @@
+//! The `retort` binary: parse arguments, run one command, map its error to an exit code.
+//! Every command is a thin call into the `retort` library.
+mod args;
+mod commands;
+mod output;
+mod settings;
+
+use clap::Parser;
+
+fn main() {
+    let cli = args::Cli::parse();
+    let printer = output::Printer::new(cli.global.json, cli.global.quiet, cli.global.verbose);
+    let code = match settings::Settings::new(cli.global.clone()).and_then(|s| commands::run(cli.command, &s, &printer)) {
+        Ok(code) => code,
+        Err(err) => {
+            let red = if printer.tty { "\x1b[31m" } else { "" };
+            let reset = if printer.tty { "\x1b[0m" } else { "" };
+            eprintln!("{red}error{reset}: {err}");
+            if let Some(hint) = err.hint() {
+                eprintln!("  next: {hint}");
+            }
+            err.exit_code()
+        }
+    };
+    std::process::exit(code);
+}

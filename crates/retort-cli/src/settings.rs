@@ -1,0 +1,81 @@
+//! Resolves flags + retort.toml + environment variables once, into what commands use.
+use crate::args::Global;
+use retort::core::config::Environment;
+use retort::core::error::ConfigError;
+use retort::{Connection, Error, MigrationDir, Project, RevisionGraph, RunOptions};
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub struct Settings {
+    pub global: Global,
+    pub cwd: PathBuf,
+}
+
+/// A loaded project and its chosen environment.
+pub struct Workspace {
+    pub project: Project,
+    pub env: Environment,
+    pub lock_timeout: Duration,
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+impl Settings {
+    pub fn new(global: Global) -> Result<Self, Error> {
+        let cwd = std::env::current_dir().map_err(|e| Error::io("reading the current directory", e))?;
+        Ok(Settings { global, cwd })
+    }
+
+    pub fn workspace(&self) -> Result<Workspace, Error> {
+        let project = match &self.global.config {
+            Some(p) => {
+                let p = self.cwd.join(p);
+                if !p.is_file() {
+                    return Err(ConfigError::NotFound { dir: p }.into());
+                }
+                Project::load(&p)?
+            }
+            None => Project::find(&self.cwd)?,
+        };
+        let env = project.environment(self.global.env.as_deref(), &var)?;
+        Ok(Workspace { project, env, lock_timeout: Duration::from_secs(self.global.lock_timeout) })
+    }
+}
+
+impl Workspace {
+    pub fn migrations(&self) -> MigrationDir {
+        MigrationDir::new(self.project.migrations_dir())
+    }
+
+    pub fn graph(&self) -> Result<RevisionGraph, Error> {
+        self.migrations().load_graph()
+    }
+
+    pub fn connect(&self) -> Result<Box<dyn Connection>, Error> {
+        let url = self.env.url.as_ref().ok_or_else(|| ConfigError::NoUrl { env: self.env.name.clone() })?;
+        retort::connect(url, &self.project.dir)
+    }
+
+    /// The dialect for offline work: the URL's engine when there is a URL, else retort.toml's.
+    pub fn dialect(&self) -> Result<Box<dyn retort::Dialect>, Error> {
+        let name = match &self.env.url {
+            Some(url) => retort::engine_of(url)?,
+            None => self.project.file.project.dialect.as_str(),
+        };
+        retort::dialect(name)
+    }
+
+    pub fn run_options(&self) -> RunOptions {
+        RunOptions { lock_timeout: self.lock_timeout, ..Default::default() }
+    }
+
+    /// `env dev (sqlite://dev.db)`, password redacted.
+    pub fn describe_target(&self) -> String {
+        match &self.env.url {
+            Some(u) => format!("env {} ({u})", self.env.name),
+            None => format!("env {} (no URL)", self.env.name),
+        }
+    }
+}

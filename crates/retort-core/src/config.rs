@@ -1,0 +1,298 @@
+//! `retort.toml`: the project's dialect, paths, bookkeeping table names and named
+//! environments. Settings are resolved once here (file + `RETORT_ENV` + `DATABASE_URL`)
+//! so commands never read the environment themselves.
+use crate::engine::VersionTables;
+use crate::error::ConfigError;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+pub const FILE_NAME: &str = "retort.toml";
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    #[serde(default)]
+    pub project: ProjectSection,
+    #[serde(default)]
+    pub env: BTreeMap<String, EnvSection>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProjectSection {
+    pub dialect: String,
+    pub models: String,
+    pub migrations: String,
+    pub version_table: String,
+    pub log_table: String,
+    pub default_env: String,
+}
+
+impl Default for ProjectSection {
+    fn default() -> Self {
+        ProjectSection {
+            dialect: "sqlite".into(),
+            models: "models.sql".into(),
+            migrations: "migrations".into(),
+            version_table: "alembic_version".into(),
+            log_table: "retort_log".into(),
+            default_env: "dev".into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvSection {
+    pub url: Option<String>,
+    #[serde(default)]
+    pub protected: bool,
+}
+
+/// A loaded project: the parsed file and the directory it lives in (relative paths
+/// and relative SQLite URLs are resolved against it).
+#[derive(Clone, Debug)]
+pub struct Project {
+    pub dir: PathBuf,
+    pub path: PathBuf,
+    pub file: ConfigFile,
+}
+
+/// The environment a command runs against, resolved once.
+#[derive(Clone, Debug)]
+pub struct Environment {
+    pub name: String,
+    pub url: Option<RedactedUrl>,
+    pub protected: bool,
+    /// Where the URL came from, for `status` and error messages.
+    pub url_source: &'static str,
+}
+
+impl Project {
+    /// Finds `retort.toml` in `start` or its parents.
+    pub fn find(start: &Path) -> Result<Project, ConfigError> {
+        let mut dir = Some(start);
+        while let Some(d) = dir {
+            let candidate = d.join(FILE_NAME);
+            if candidate.is_file() {
+                return Project::load(&candidate);
+            }
+            dir = d.parent();
+        }
+        Err(ConfigError::NotFound { dir: start.to_path_buf() })
+    }
+
+    pub fn load(path: &Path) -> Result<Project, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message: format!("cannot read: {e}"),
+        })?;
+        let file: ConfigFile = toml::from_str(&text).map_err(|e| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message: e.to_string().trim().to_string(),
+        })?;
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+        let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
+        Ok(Project { dir, path: path.to_path_buf(), file })
+    }
+
+    pub fn migrations_dir(&self) -> PathBuf {
+        self.dir.join(&self.file.project.migrations)
+    }
+
+    pub fn models_path(&self) -> PathBuf {
+        self.dir.join(&self.file.project.models)
+    }
+
+    pub fn tables(&self) -> VersionTables {
+        VersionTables {
+            version: self.file.project.version_table.clone(),
+            log: self.file.project.log_table.clone(),
+        }
+    }
+
+    /// Picks the environment: `explicit` (from `--env`), else `RETORT_ENV`, else the
+    /// project's default. `DATABASE_URL` overrides the environment's URL.
+    pub fn environment(
+        &self,
+        explicit: Option<&str>,
+        vars: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Environment, ConfigError> {
+        let chosen = explicit.map(str::to_string).or_else(|| vars("RETORT_ENV"));
+        let name = chosen.clone().unwrap_or_else(|| self.file.project.default_env.clone());
+        let section = match self.file.env.get(&name) {
+            Some(s) => s.clone(),
+            None if chosen.is_none() => EnvSection::default(),
+            None => {
+                return Err(ConfigError::UnknownEnv { name, defined: self.file.env.keys().cloned().collect() })
+            }
+        };
+        let (url, source) = match vars("DATABASE_URL").filter(|u| !u.is_empty()) {
+            Some(u) => (Some(u), "DATABASE_URL"),
+            None => match &section.url {
+                Some(raw) => (Some(expand_vars(raw, &name, vars)?), "retort.toml"),
+                None => (None, "none"),
+            },
+        };
+        Ok(Environment {
+            name,
+            url: url.map(RedactedUrl::new),
+            protected: section.protected,
+            url_source: source,
+        })
+    }
+}
+
+/// `${VAR}` expansion so secrets stay out of the repository.
+pub fn expand_vars(raw: &str, env: &str, vars: &dyn Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
+    let mut out = String::new();
+    let mut rest = raw;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            return Err(ConfigError::BadUrl { url: RedactedUrl::new(raw.to_string()).to_string(), reason: "unclosed `${`".into() });
+        };
+        let var = &after[..end];
+        let value = vars(var).ok_or_else(|| ConfigError::MissingVar { var: var.to_string(), env: env.to_string() })?;
+        out.push_str(&value);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// A database URL whose `Display` hides the password, so it can be printed anywhere.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RedactedUrl(String);
+
+impl RedactedUrl {
+    pub fn new(url: String) -> Self {
+        RedactedUrl(url)
+    }
+
+    /// The real URL, for the driver only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn scheme(&self) -> Option<&str> {
+        self.0.split_once(':').map(|(s, _)| s)
+    }
+}
+
+impl fmt::Display for RedactedUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&redact(&self.0))
+    }
+}
+
+impl fmt::Debug for RedactedUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RedactedUrl({self})")
+    }
+}
+
+/// Replaces the password of `scheme://user:password@host` (and `password=` query
+/// parameters) with `****`.
+pub fn redact(url: &str) -> String {
+    let mut out = url.to_string();
+    if let Some(scheme_end) = url.find("://") {
+        let rest = &url[scheme_end + 3..];
+        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let authority = &rest[..authority_end];
+        if let Some(at) = authority.rfind('@') {
+            let userinfo = &authority[..at];
+            if let Some(colon) = userinfo.find(':') {
+                let user = &userinfo[..colon];
+                out = format!("{}{}:****@{}", &url[..scheme_end + 3], user, &rest[at + 1..]);
+            }
+        }
+    }
+    if let Some(q) = out.find('?') {
+        let (base, query) = out.split_at(q + 1);
+        let parts: Vec<String> = query
+            .split('&')
+            .map(|kv| match kv.split_once('=') {
+                Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=****"),
+                _ => kv.to_string(),
+            })
+            .collect();
+        out = format!("{base}{}", parts.join("&"));
+    }
+    out
+}
+
+/// The text `retort init` writes.
+pub fn template(dialect: &str, url: &str) -> String {
+    format!(
+        r#"# retort project configuration. Paths are relative to this file.
+[project]
+dialect = "{dialect}"            # sqlite | postgres | mysql
+models = "models.sql"           # the schema you want (plain SQL DDL)
+migrations = "migrations"       # revisions live in migrations/versions/
+version_table = "alembic_version"
+log_table = "retort_log"
+default_env = "dev"             # chosen when neither --env nor RETORT_ENV is given
+
+# Named environments. DATABASE_URL, when set, overrides the chosen one's url.
+[env.dev]
+url = "{url}"
+
+# [env.prod]
+# url = "${{PROD_DATABASE_URL}}"  # ${{VAR}} is read from the environment
+# protected = true
+"#
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(redact("postgres://bob:s3cret@db:5432/app"), "postgres://bob:****@db:5432/app");
+        assert_eq!(redact("mysql://root@localhost/x"), "mysql://root@localhost/x");
+        assert_eq!(redact("postgres://db/app?user=a&password=zz"), "postgres://db/app?user=a&password=****");
+        assert_eq!(redact("sqlite://dev.db"), "sqlite://dev.db");
+        assert!(!format!("{:?}", RedactedUrl::new("postgres://u:pw@h/d".into())).contains("pw@"));
+    }
+
+    #[test]
+    fn env_selection_and_overrides() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        std::fs::write(&path, "[env.dev]\nurl = \"sqlite://dev.db\"\n[env.prod]\nurl = \"postgres://u:${PW}@h/db\"\nprotected = true\n").unwrap();
+        let p = Project::load(&path).unwrap();
+        let none = |_: &str| None;
+        let e = p.environment(None, &none).unwrap();
+        assert_eq!(e.name, "dev");
+        assert_eq!(e.url.unwrap().expose(), "sqlite://dev.db");
+        let vars = |k: &str| match k { "PW" => Some("hunter2".to_string()), "RETORT_ENV" => Some("prod".to_string()), _ => None };
+        let e = p.environment(None, &vars).unwrap();
+        assert!(e.protected);
+        assert_eq!(e.url.as_ref().unwrap().expose(), "postgres://u:hunter2@h/db");
+        assert!(!e.url.unwrap().to_string().contains("hunter2"));
+        assert!(matches!(p.environment(Some("prod"), &none), Err(ConfigError::MissingVar { .. })));
+        assert!(matches!(p.environment(Some("staging"), &none), Err(ConfigError::UnknownEnv { .. })));
+        let db = |k: &str| (k == "DATABASE_URL").then(|| "sqlite://other.db".to_string());
+        assert_eq!(p.environment(None, &db).unwrap().url.unwrap().expose(), "sqlite://other.db");
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        std::fs::write(&path, "[project]\ndialekt = \"sqlite\"\n").unwrap();
+        assert!(matches!(Project::load(&path), Err(ConfigError::Invalid { .. })));
+    }
+
+    #[test]
+    fn template_parses() {
+        let parsed: ConfigFile = toml::from_str(&template("sqlite", "sqlite://dev.db")).unwrap();
+        assert_eq!(parsed.env["dev"].url.as_deref(), Some("sqlite://dev.db"));
+    }
+}

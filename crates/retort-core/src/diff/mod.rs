@@ -1,0 +1,1 @@
+//! Schema × Schema → ordered changes (autogenerate). Filled in by the autogenerate work.

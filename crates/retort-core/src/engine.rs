@@ -1,0 +1,158 @@
+//! The seams between the core and the database engines.
+//!
+//! [`Dialect`] renders SQL without a connection (offline `--sql` uses it alone);
+//! [`Connection`] runs it. The core asks these narrow questions instead of matching on
+//! an engine name: everything dialect-specific lives in the engine crates.
+use crate::error::DbError;
+use crate::plan::VersionOp;
+use crate::schema::Schema;
+use std::time::Duration;
+
+/// What an engine can do; the core branches on these, never on the engine's name.
+#[derive(Clone, Copy, Debug)]
+pub struct Capabilities {
+    /// DDL inside a transaction is rolled back with it (SQLite, PostgreSQL; not MySQL).
+    pub transactional_ddl: bool,
+}
+
+/// Names of the two bookkeeping tables.
+#[derive(Clone, Debug)]
+pub struct VersionTables {
+    /// Alembic's `alembic_version(version_num)`: one row per applied head.
+    pub version: String,
+    /// retort's log: one row per applied, reverted or stamped revision.
+    pub log: String,
+}
+
+impl Default for VersionTables {
+    fn default() -> Self {
+        VersionTables { version: "alembic_version".into(), log: "retort_log".into() }
+    }
+}
+
+/// One row of the log table, as written.
+#[derive(Clone, Debug)]
+pub struct LogRecord<'a> {
+    pub revision: &'a str,
+    /// `up`, `down` or `stamp`.
+    pub direction: &'a str,
+    /// `ok` for a finished revision.
+    pub status: &'a str,
+    pub checksum: Option<&'a str>,
+    pub message: &'a str,
+    /// The revision file's full text, so a lost or edited file can be recovered.
+    pub script: Option<&'a str>,
+    /// `None` renders the engine's own clock (offline mode).
+    pub applied_at: Option<&'a str>,
+    pub duration_ms: Option<u64>,
+    pub applied_by: &'a str,
+    pub tool_version: &'a str,
+}
+
+/// One row of the log table, as read back.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct LogEntry {
+    pub id: i64,
+    pub revision: String,
+    pub direction: String,
+    pub status: String,
+    pub checksum: Option<String>,
+    pub message: Option<String>,
+    pub script: Option<String>,
+    pub applied_at: String,
+    pub duration_ms: Option<i64>,
+    pub applied_by: Option<String>,
+    pub tool_version: String,
+}
+
+/// SQL rendering for one engine. Default methods hold the standard-SQL forms.
+pub trait Dialect: Send + Sync {
+    /// `sqlite`, `postgres`, `mysql`: shown to users and written in offline headers.
+    fn name(&self) -> &'static str;
+
+    fn capabilities(&self) -> Capabilities;
+
+    fn quote_ident(&self, ident: &str) -> String {
+        format!("\"{}\"", ident.replace('"', "\"\""))
+    }
+
+    fn quote_literal(&self, value: &str) -> String {
+        format!("'{}'", value.replace('\'', "''"))
+    }
+
+    /// Opens a revision's transaction (SQLite takes the write lock at once with `BEGIN IMMEDIATE`).
+    fn begin(&self) -> &'static str {
+        "BEGIN"
+    }
+
+    fn commit(&self) -> &'static str {
+        "COMMIT"
+    }
+
+    fn rollback(&self) -> &'static str {
+        "ROLLBACK"
+    }
+
+    /// An expression for "now, UTC, ISO 8601" used by offline scripts.
+    fn now_expr(&self) -> &'static str;
+
+    /// Idempotent DDL creating both bookkeeping tables.
+    fn create_version_tables(&self, tables: &VersionTables) -> Vec<String>;
+
+    fn version_op_sql(&self, tables: &VersionTables, op: &VersionOp) -> String {
+        let t = self.quote_ident(&tables.version);
+        match op {
+            VersionOp::Insert { rev } => {
+                format!("INSERT INTO {t} (version_num) VALUES ({})", self.quote_literal(rev.as_str()))
+            }
+            VersionOp::Update { from, to } => format!(
+                "UPDATE {t} SET version_num = {} WHERE version_num = {}",
+                self.quote_literal(to.as_str()),
+                self.quote_literal(from.as_str())
+            ),
+            VersionOp::Delete { rev } => {
+                format!("DELETE FROM {t} WHERE version_num = {}", self.quote_literal(rev.as_str()))
+            }
+        }
+    }
+
+    fn log_insert_sql(&self, tables: &VersionTables, rec: &LogRecord<'_>) -> String {
+        let lit = |v: Option<&str>| v.map(|s| self.quote_literal(s)).unwrap_or_else(|| "NULL".into());
+        format!(
+            "INSERT INTO {} (revision, direction, status, checksum, message, script, applied_at, duration_ms, applied_by, tool_version) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
+            self.quote_ident(&tables.log),
+            self.quote_literal(rec.revision),
+            self.quote_literal(rec.direction),
+            self.quote_literal(rec.status),
+            lit(rec.checksum),
+            self.quote_literal(rec.message),
+            lit(rec.script),
+            rec.applied_at.map(|a| self.quote_literal(a)).unwrap_or_else(|| self.now_expr().to_string()),
+            rec.duration_ms.map(|d| d.to_string()).unwrap_or_else(|| "NULL".into()),
+            self.quote_literal(rec.applied_by),
+            self.quote_literal(rec.tool_version),
+        )
+    }
+}
+
+/// A live connection to one database.
+pub trait Connection {
+    fn dialect(&self) -> &dyn Dialect;
+
+    /// Runs one statement (or a trigger/function body the splitter kept whole).
+    fn execute(&mut self, sql: &str) -> Result<(), DbError>;
+
+    /// Runs a query and returns every value as text (NULL as `None`).
+    fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError>;
+
+    fn table_exists(&mut self, name: &str) -> Result<bool, DbError>;
+
+    /// Takes the migration lock for the whole run (advisory lock, GET_LOCK, …).
+    /// Engines whose `begin` already serialises writers may do nothing here.
+    fn lock(&mut self, timeout: Duration) -> Result<(), DbError>;
+
+    fn unlock(&mut self) -> Result<(), DbError>;
+
+    /// Reads the live schema into the core's model.
+    fn introspect(&mut self) -> Result<Schema, DbError>;
+}

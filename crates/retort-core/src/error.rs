@@ -1,0 +1,256 @@
+//! One error enum per area, with variants that carry the data a user needs to act.
+//!
+//! Each variant maps to one documented exit code ([`Error::exit_code`]) and, where there
+//! is one, the command to run next ([`Error::hint`]). The CLI prints both; it does not
+//! invent messages of its own.
+use crate::revision::id::RevisionId;
+use std::path::PathBuf;
+use thiserror::Error;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Exit codes, one per class of failure. Documented in the README.
+pub mod exit {
+    pub const OK: i32 = 0;
+    /// `check`/`lint`/`drift` found differences or problems.
+    pub const FOUND: i32 = 1;
+    pub const USAGE: i32 = 2;
+    pub const CONFIG: i32 = 3;
+    pub const MIGRATION_FILES: i32 = 4;
+    pub const TARGET: i32 = 5;
+    pub const DATABASE_STATE: i32 = 6;
+    pub const SQL_FAILED: i32 = 7;
+    pub const CONNECTION: i32 = 8;
+    pub const LOCKED: i32 = 9;
+    pub const CHECKSUM: i32 = 10;
+    pub const PROTECTED: i32 = 11;
+    pub const IO: i32 = 12;
+    pub const UNSUPPORTED: i32 = 13;
+}
+
+#[derive(Debug, Error)]
+pub enum FileError {
+    #[error("{}:{line}: {message}", path.display())]
+    Malformed { path: PathBuf, line: usize, message: String },
+    #[error("cannot read {}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+}
+
+#[derive(Debug, Error)]
+pub enum GraphError {
+    #[error("duplicate revision id {id} in {} and {}", first.display(), second.display())]
+    Duplicate { id: RevisionId, first: PathBuf, second: PathBuf },
+    #[error("can't locate revision {missing}, referenced as down_revision by {}", referenced_by.display())]
+    MissingParent { missing: RevisionId, referenced_by: PathBuf },
+    #[error("the revision graph has a cycle through {}", join(ids))]
+    Cycle { ids: Vec<RevisionId> },
+    #[error("branch label `{label}` is used by both {first} and {second}")]
+    DuplicateLabel { label: String, first: RevisionId, second: RevisionId },
+}
+
+#[derive(Debug, Error)]
+pub enum TargetError {
+    #[error("can't locate revision `{name}`; the known heads are: {}", join_or_none(heads))]
+    Unknown { name: String, heads: Vec<RevisionId> },
+    #[error("`{name}` is ambiguous; it could be: {}", join(candidates))]
+    Ambiguous { name: String, candidates: Vec<RevisionId> },
+    #[error("{context}: there are {} heads ({}), name one", heads.len(), join(heads))]
+    MultipleHeads { heads: Vec<RevisionId>, context: String },
+    #[error("invalid target `{target}`: {reason}")]
+    Invalid { target: String, reason: String },
+    #[error("relative target `{target}` goes {reason}")]
+    OutOfRange { target: String, reason: String },
+    #[error("no revisions in the migrations directory yet")]
+    Empty,
+}
+
+#[derive(Debug, Error)]
+pub enum StateError {
+    #[error("the database is at revision {rev}, which is not in the migrations directory; the known heads are: {}", join_or_none(heads))]
+    UnknownRevision { rev: String, heads: Vec<RevisionId> },
+    #[error("the version table is inconsistent: {rev} is an ancestor of {other}, yet both are recorded as heads")]
+    Inconsistent { rev: RevisionId, other: RevisionId },
+    #[error("revision {rev} has no `-- +downgrade` section ({}), so it cannot be reverted", path.display())]
+    Irreversible { rev: RevisionId, path: PathBuf },
+    #[error("target {target} is not an ancestor of the current revision(s) {}: downgrade cannot move sideways", join(current))]
+    NotAnAncestor { target: String, current: Vec<RevisionId> },
+}
+
+/// A statement of a revision failed; that revision was rolled back.
+#[derive(Debug, Error)]
+#[error("revision {rev} failed at {}:{line}: {message}{}", path.display(), applied_note(applied))]
+pub struct ExecError {
+    pub rev: RevisionId,
+    pub path: PathBuf,
+    pub line: usize,
+    pub message: String,
+    pub statement: String,
+    /// Revisions applied (and committed) by this run before the failure.
+    pub applied: Vec<RevisionId>,
+}
+
+fn applied_note(applied: &[RevisionId]) -> String {
+    if applied.is_empty() {
+        "\n  the revision was rolled back; nothing was applied by this run".into()
+    } else {
+        format!(
+            "\n  the revision was rolled back; applied before it and kept: {}",
+            join(applied)
+        )
+    }
+}
+
+/// An error from the database driver, before or outside a revision's statements.
+#[derive(Debug, Error)]
+pub enum DbError {
+    #[error("cannot connect to {url}: {message}")]
+    Connect { url: String, message: String },
+    #[error("{message}")]
+    Query { message: String, sql: String },
+    #[error("timed out after {seconds}s waiting for the migration lock on {url}; another retort run holds it")]
+    Locked { url: String, seconds: u64 },
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("no retort.toml found in {} or any parent directory", dir.display())]
+    NotFound { dir: PathBuf },
+    #[error("{}: {message}", path.display())]
+    Invalid { path: PathBuf, message: String },
+    #[error("{0} already exists; refusing to overwrite an existing project")]
+    AlreadyExists(PathBuf),
+    #[error("environment `{name}` is not defined in retort.toml (defined: {})", defined.join(", "))]
+    UnknownEnv { name: String, defined: Vec<String> },
+    #[error("no database URL for environment `{env}`")]
+    NoUrl { env: String },
+    #[error("invalid database URL `{url}`: {reason}")]
+    BadUrl { url: String, reason: String },
+    #[error("environment variable `{var}` used in the URL of environment `{env}` is not set")]
+    MissingVar { var: String, env: String },
+}
+
+#[derive(Debug, Error)]
+pub enum Error {
+    #[error(transparent)]
+    File(#[from] FileError),
+    #[error(transparent)]
+    Graph(#[from] GraphError),
+    #[error(transparent)]
+    Target(#[from] TargetError),
+    #[error(transparent)]
+    State(#[from] StateError),
+    #[error(transparent)]
+    Exec(#[from] ExecError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("{message}")]
+    Usage { message: String, hint: Option<String> },
+    #[error("{context}: {source}")]
+    Io { context: String, source: std::io::Error },
+}
+
+impl Error {
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io { context: context.into(), source }
+    }
+
+    pub fn usage(message: impl Into<String>, hint: Option<String>) -> Self {
+        Error::Usage { message: message.into(), hint }
+    }
+
+    /// The documented exit code of this failure class.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::File(FileError::Io { .. }) => exit::IO,
+            Error::File(_) | Error::Graph(_) => exit::MIGRATION_FILES,
+            Error::Target(_) => exit::TARGET,
+            Error::State(_) => exit::DATABASE_STATE,
+            Error::Exec(_) => exit::SQL_FAILED,
+            Error::Db(DbError::Connect { .. }) => exit::CONNECTION,
+            Error::Db(DbError::Locked { .. }) => exit::LOCKED,
+            Error::Db(DbError::Unsupported(_)) => exit::UNSUPPORTED,
+            Error::Db(DbError::Query { .. }) => exit::SQL_FAILED,
+            Error::Config(_) => exit::CONFIG,
+            Error::Usage { .. } => exit::USAGE,
+            Error::Io { .. } => exit::IO,
+        }
+    }
+
+    /// What to run next, when there is one thing to suggest.
+    pub fn hint(&self) -> Option<String> {
+        Some(match self {
+            Error::File(FileError::Malformed { path, .. }) => format!(
+                "fix the header of {} (see the file format in the README), then run the command again",
+                path.display()
+            ),
+            Error::Graph(GraphError::Duplicate { second, .. }) => format!(
+                "give {} a new id (`retort revision` generates unique ones) or delete the copy",
+                second.display()
+            ),
+            Error::Graph(GraphError::MissingParent { missing, .. }) => format!(
+                "restore the file for {missing} from version control (git log --all -- '*{missing}*'), or point down_revision at an existing revision (`retort heads`)"
+            ),
+            Error::Graph(GraphError::Cycle { .. }) => {
+                "fix the down_revision headers so that no revision is its own ancestor".into()
+            }
+            Error::Graph(GraphError::DuplicateLabel { .. }) => "rename one of the branch labels".into(),
+            Error::Target(TargetError::Unknown { .. }) => {
+                "run `retort history` to list revisions, or use `head`, `base`, `+N`, `-N`".into()
+            }
+            Error::Target(TargetError::Ambiguous { .. }) => "type more characters of the id".into(),
+            Error::Target(TargetError::MultipleHeads { .. }) => {
+                "name a head (`retort heads`), use `heads` to upgrade all of them, or join them with `retort merge heads -m MESSAGE`".into()
+            }
+            Error::Target(TargetError::Empty) => "create one with `retort revision -m MESSAGE`".into(),
+            Error::State(StateError::UnknownRevision { rev, .. }) => format!(
+                "restore the file for {rev} from version control, or if the database really is at a known revision, record it with `retort stamp REVISION` (e.g. `retort stamp head`)"
+            ),
+            Error::State(StateError::Inconsistent { .. }) => {
+                "realign the version table with `retort stamp --purge REVISION`".into()
+            }
+            Error::State(StateError::Irreversible { path, .. }) => format!(
+                "add a `-- +downgrade` section to {}, or move the version table with `retort stamp`",
+                path.display()
+            ),
+            Error::Exec(e) => format!(
+                "fix the statement in {} line {} and run the command again; `retort current` shows where the database is",
+                e.path.display(),
+                e.line
+            ),
+            Error::Db(DbError::Locked { .. }) => {
+                "wait for the other run to finish, or raise --lock-timeout".into()
+            }
+            Error::Db(DbError::Connect { .. }) => {
+                "check the URL in retort.toml (or DATABASE_URL) and that the server is running".into()
+            }
+            Error::Config(ConfigError::NotFound { .. }) => {
+                "run `retort init` to create a project, or pass --config PATH".into()
+            }
+            Error::Config(ConfigError::UnknownEnv { .. }) => {
+                "add an [env.NAME] section to retort.toml or pick a defined one with --env".into()
+            }
+            Error::Config(ConfigError::NoUrl { env }) => format!(
+                "set `url` under [env.{env}] in retort.toml, or set DATABASE_URL"
+            ),
+            Error::Config(ConfigError::MissingVar { var, .. }) => format!("export {var}=..."),
+            Error::Usage { hint, .. } => return hint.clone(),
+            _ => return None,
+        })
+    }
+}
+
+pub(crate) fn join(ids: &[impl std::fmt::Display]) -> String {
+    ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ")
+}
+
+fn join_or_none(ids: &[impl std::fmt::Display]) -> String {
+    if ids.is_empty() {
+        "(none)".into()
+    } else {
+        join(ids)
+    }
+}

@@ -1,0 +1,451 @@
+//! The one apply loop: validate → resolve → plan → lock → execute → record.
+//!
+//! Upgrade, downgrade and stamp, online and offline (`--sql`), all go through here so
+//! the policy exists once. Progress is reported through [`Event`]s; the CLI renders them.
+use crate::engine::{Connection, Dialect, LogEntry, LogRecord, VersionTables};
+use crate::error::{DbError, Error, ExecError, StateError};
+use crate::plan::{self, Direction, Plan, Step, VersionOp};
+use crate::revision::file::RevisionFile;
+use crate::revision::graph::RevisionGraph;
+use crate::revision::id::RevisionId;
+use crate::revision::target::Target;
+use crate::sql_split;
+use std::time::{Duration, Instant};
+
+/// Progress of a run, for the CLI's progress display.
+#[derive(Debug)]
+pub enum Event<'a> {
+    StepStarted { index: usize, total: usize, file: &'a RevisionFile, direction: Direction },
+    StepFinished { index: usize, total: usize, file: &'a RevisionFile, direction: Direction, elapsed: Duration },
+    /// Another run moved the version table under us; the plan was recomputed.
+    Replanned { heads: Vec<String> },
+    /// A revision marked `transactional: false` runs outside a transaction.
+    NonTransactional { file: &'a RevisionFile },
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AppliedStep {
+    pub revision: RevisionId,
+    pub direction: Direction,
+    pub duration_ms: u64,
+}
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct RunReport {
+    pub heads_before: Vec<String>,
+    pub heads_after: Vec<String>,
+    pub steps: Vec<AppliedStep>,
+}
+
+/// Options that shape a run.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    pub lock_timeout: Duration,
+    /// Recorded in the log's `applied_by` column.
+    pub applied_by: String,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions { lock_timeout: Duration::from_secs(60), applied_by: default_applied_by() }
+    }
+}
+
+/// `user@host` of this process, for the log.
+pub fn default_applied_by() -> String {
+    let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into());
+    let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_default();
+    if host.is_empty() { user } else { format!("{user}@{host}") }
+}
+
+/// Which way a run moves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Upgrade,
+    Downgrade,
+}
+
+pub struct Migrator<'g> {
+    pub graph: &'g RevisionGraph,
+    pub tables: VersionTables,
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+
+impl<'g> Migrator<'g> {
+    pub fn new(graph: &'g RevisionGraph, tables: VersionTables) -> Self {
+        Migrator { graph, tables }
+    }
+
+    /// The version table's raw rows (sorted); empty when the table does not exist yet.
+    pub fn current_rows(&self, conn: &mut dyn Connection) -> Result<Vec<String>, DbError> {
+        if !conn.table_exists(&self.tables.version)? {
+            return Ok(Vec::new());
+        }
+        let sql = format!("SELECT version_num FROM {}", conn.dialect().quote_ident(&self.tables.version));
+        let rows = conn.query(&sql)?;
+        Ok(sorted(rows.into_iter().filter_map(|r| r.into_iter().next().flatten()).collect()))
+    }
+
+    /// The database's heads, validated against the graph.
+    pub fn current(&self, conn: &mut dyn Connection) -> Result<Vec<usize>, Error> {
+        let rows = self.current_rows(conn)?;
+        Ok(plan::validate_heads(self.graph, &rows)?)
+    }
+
+    /// The log, oldest first.
+    pub fn log(&self, conn: &mut dyn Connection) -> Result<Vec<LogEntry>, DbError> {
+        if !conn.table_exists(&self.tables.log)? {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT id, revision, direction, status, checksum, message, script, applied_at, duration_ms, applied_by, tool_version FROM {} ORDER BY id",
+            conn.dialect().quote_ident(&self.tables.log)
+        );
+        let rows = conn.query(&sql)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let s = |i: usize| r.get(i).cloned().flatten();
+                LogEntry {
+                    id: s(0).and_then(|v| v.parse().ok()).unwrap_or_default(),
+                    revision: s(1).unwrap_or_default(),
+                    direction: s(2).unwrap_or_default(),
+                    status: s(3).unwrap_or_default(),
+                    checksum: s(4),
+                    message: s(5),
+                    script: s(6),
+                    applied_at: s(7).unwrap_or_default(),
+                    duration_ms: s(8).and_then(|v| v.parse().ok()),
+                    applied_by: s(9),
+                    tool_version: s(10).unwrap_or_default(),
+                }
+            })
+            .collect())
+    }
+
+    fn plan_for(&self, mode: Mode, current: &[usize], target: &[usize], text: &str) -> Result<Plan, Error> {
+        Ok(match mode {
+            Mode::Upgrade => plan::plan_upgrade(self.graph, current, target),
+            Mode::Downgrade => plan::plan_downgrade(self.graph, current, target, text)?,
+        })
+    }
+
+    /// Resolves `target` against the database and returns the plan without running it.
+    pub fn plan(&self, conn: &mut dyn Connection, mode: Mode, target: &Target) -> Result<Plan, Error> {
+        let current = self.current(conn)?;
+        let resolved = target.resolve(self.graph, &current)?;
+        self.plan_for(mode, &current, &resolved, &target.text)
+    }
+
+    /// Runs an upgrade or downgrade, one transaction per revision with its version-table
+    /// update. A failing revision is rolled back; the ones before it stay applied.
+    pub fn run(
+        &self,
+        conn: &mut dyn Connection,
+        mode: Mode,
+        target: &Target,
+        opts: &RunOptions,
+        on_event: &mut dyn FnMut(Event<'_>),
+    ) -> Result<RunReport, Error> {
+        for ddl in conn.dialect().create_version_tables(&self.tables) {
+            conn.execute(&ddl)?;
+        }
+        conn.lock(opts.lock_timeout)?;
+        let result = self.run_locked(conn, mode, target, opts, on_event);
+        let unlock = conn.unlock();
+        let report = result?;
+        unlock?;
+        Ok(report)
+    }
+
+    fn run_locked(
+        &self,
+        conn: &mut dyn Connection,
+        mode: Mode,
+        target: &Target,
+        opts: &RunOptions,
+        on_event: &mut dyn FnMut(Event<'_>),
+    ) -> Result<RunReport, Error> {
+        let rows = self.current_rows(conn)?;
+        let mut current = plan::validate_heads(self.graph, &rows)?;
+        // Resolve once: a relative target means "relative to where we started".
+        let resolved = target.resolve(self.graph, &current)?;
+        let mut report = RunReport { heads_before: rows, ..Default::default() };
+        let mut plan = self.plan_for(mode, &current, &resolved, &target.text)?;
+        let mut total = plan.steps.len();
+        'replan: loop {
+            for step in &plan.steps {
+                let index = report.steps.len() + 1;
+                let file = self.graph.rev(step.rev);
+                on_event(Event::StepStarted { index, total, file, direction: step.direction });
+                let started = Instant::now();
+                match self.apply_step(conn, step, opts, on_event, &report, started)? {
+                    StepOutcome::Done => {}
+                    StepOutcome::Moved(rows) => {
+                        on_event(Event::Replanned { heads: rows.clone() });
+                        current = plan::validate_heads(self.graph, &rows)?;
+                        plan = self.plan_for(mode, &current, &resolved, &target.text)?;
+                        total = report.steps.len() + plan.steps.len();
+                        continue 'replan;
+                    }
+                }
+                let elapsed = started.elapsed();
+                on_event(Event::StepFinished { index, total, file, direction: step.direction, elapsed });
+                report.steps.push(AppliedStep {
+                    revision: file.id.clone(),
+                    direction: step.direction,
+                    duration_ms: elapsed.as_millis() as u64,
+                });
+            }
+            break;
+        }
+        report.heads_after = self.current_rows(conn)?;
+        Ok(report)
+    }
+
+    fn apply_step(
+        &self,
+        conn: &mut dyn Connection,
+        step: &Step,
+        opts: &RunOptions,
+        on_event: &mut dyn FnMut(Event<'_>),
+        report: &RunReport,
+        started: Instant,
+    ) -> Result<StepOutcome, Error> {
+        let file = self.graph.rev(step.rev);
+        let section = match step.direction {
+            Direction::Up => &file.upgrade,
+            Direction::Down => file.downgrade.as_ref().expect("planner checked downgrade sections"),
+        };
+        let dialect = conn.dialect();
+        let (begin, commit, rollback) = (dialect.begin(), dialect.commit(), dialect.rollback());
+        let in_tx = file.transactional;
+        if !in_tx {
+            on_event(Event::NonTransactional { file });
+        }
+        conn.execute(begin)?;
+        let rows = self.current_rows(conn)?;
+        let expected: Vec<String> = step.heads_before.iter().map(|h| h.to_string()).collect();
+        if rows != expected {
+            conn.execute(rollback)?;
+            return Ok(StepOutcome::Moved(rows));
+        }
+        if !in_tx {
+            conn.execute(commit)?;
+        }
+        for stmt in sql_split::split(&section.sql) {
+            if let Err(e) = conn.execute(&stmt.sql) {
+                if in_tx {
+                    // The revision's statements and version update go away together.
+                    let _ = conn.execute(rollback);
+                }
+                let message = match e {
+                    DbError::Query { message, .. } => message,
+                    other => other.to_string(),
+                };
+                return Err(ExecError {
+                    rev: file.id.clone(),
+                    path: file.path.clone(),
+                    line: section.first_line + stmt.line - 1,
+                    message,
+                    statement: stmt.sql,
+                    applied: report.steps.iter().map(|s| s.revision.clone()).collect(),
+                }
+                .into());
+            }
+        }
+        if !in_tx {
+            conn.execute(begin)?;
+        }
+        let now = crate::now_utc_iso();
+        let duration = started.elapsed().as_millis() as u64;
+        for sql in self.bookkeeping_sql(conn.dialect(), step, Some(&now), Some(duration), &opts.applied_by) {
+            conn.execute(&sql)?;
+        }
+        conn.execute(commit)?;
+        Ok(StepOutcome::Done)
+    }
+
+    /// Version-table and log statements recorded with a step.
+    fn bookkeeping_sql(
+        &self,
+        dialect: &dyn Dialect,
+        step: &Step,
+        applied_at: Option<&str>,
+        duration_ms: Option<u64>,
+        applied_by: &str,
+    ) -> Vec<String> {
+        let file = self.graph.rev(step.rev);
+        let mut out: Vec<String> =
+            step.version_ops.iter().map(|op| dialect.version_op_sql(&self.tables, op)).collect();
+        out.push(dialect.log_insert_sql(
+            &self.tables,
+            &LogRecord {
+                revision: file.id.as_str(),
+                direction: step.direction.as_str(),
+                status: "ok",
+                checksum: Some(&file.checksum),
+                message: &file.message,
+                script: Some(&file.text),
+                applied_at,
+                duration_ms,
+                applied_by,
+                tool_version: crate::TOOL_VERSION,
+            },
+        ));
+        out
+    }
+
+    /// Offline mode: the SQL an upgrade or downgrade from `from_rows` to `target` would run,
+    /// version-table and log statements included, as one script.
+    pub fn offline_sql(
+        &self,
+        dialect: &dyn Dialect,
+        mode: Mode,
+        from_rows: &[String],
+        target: &Target,
+    ) -> Result<String, Error> {
+        let current = plan::validate_heads(self.graph, from_rows)?;
+        let resolved = target.resolve(self.graph, &current)?;
+        let plan = self.plan_for(mode, &current, &resolved, &target.text)?;
+        let mut out = String::new();
+        out.push_str(&format!("-- {} ({}): offline {} to {}\n\n", crate::TOOL_VERSION, dialect.name(),
+            if mode == Mode::Upgrade { "upgrade" } else { "downgrade" }, target.text));
+        for ddl in dialect.create_version_tables(&self.tables) {
+            out.push_str(&ddl);
+            out.push_str(";\n");
+        }
+        out.push('\n');
+        for step in &plan.steps {
+            let file = self.graph.rev(step.rev);
+            let section = match step.direction {
+                Direction::Up => &file.upgrade,
+                Direction::Down => file.downgrade.as_ref().expect("planner checked"),
+            };
+            let arrow = match step.direction {
+                Direction::Up => format!("{} -> {}", join_or_base(&step.heads_before), file.id),
+                Direction::Down => format!("{} -> {}", file.id, join_or_base(&plan_after(step))),
+            };
+            out.push_str(&format!("-- Running {} {arrow}: {}\n", step.direction.as_str(), file.message));
+            if file.transactional {
+                out.push_str(&format!("{};\n", dialect.begin()));
+            } else {
+                out.push_str("-- transactional: false (runs outside a transaction)\n");
+            }
+            for stmt in sql_split::split(&section.sql) {
+                out.push_str(&stmt.sql);
+                out.push_str(";\n");
+            }
+            if !file.transactional {
+                out.push_str(&format!("{};\n", dialect.begin()));
+            }
+            for sql in self.bookkeeping_sql(dialect, step, None, None, "retort --sql") {
+                out.push_str(&sql);
+                out.push_str(";\n");
+            }
+            out.push_str(&format!("{};\n\n", dialect.commit()));
+        }
+        Ok(out)
+    }
+
+    /// Offline stamp, or the statements an online stamp runs.
+    pub fn stamp_ops(&self, rows: &[String], target: &Target, purge: bool) -> Result<(Vec<VersionOp>, Vec<RevisionId>), Error> {
+        let current = if purge { Vec::new() } else { plan::validate_heads(self.graph, rows)? };
+        let resolved = target.resolve(self.graph, &current)?;
+        Ok(plan::plan_stamp(self.graph, rows, &current, &resolved, purge))
+    }
+
+    /// The statements that record a stamp: version-table ops and one log row per new head.
+    pub fn stamp_sql(&self, dialect: &dyn Dialect, ops: &[VersionOp], heads: &[RevisionId], applied_at: Option<&str>, applied_by: &str) -> Vec<String> {
+        let mut out: Vec<String> = ops.iter().map(|op| dialect.version_op_sql(&self.tables, op)).collect();
+        for h in heads {
+            let file = self.graph.get(h);
+            out.push(dialect.log_insert_sql(&self.tables, &LogRecord {
+                revision: h.as_str(),
+                direction: "stamp",
+                status: "ok",
+                checksum: file.map(|f| f.checksum.as_str()),
+                message: file.map(|f| f.message.as_str()).unwrap_or(""),
+                script: file.map(|f| f.text.as_str()),
+                applied_at,
+                duration_ms: Some(0),
+                applied_by,
+                tool_version: crate::TOOL_VERSION,
+            }));
+        }
+        if heads.is_empty() {
+            out.push(dialect.log_insert_sql(&self.tables, &LogRecord {
+                revision: "base", direction: "stamp", status: "ok", checksum: None, message: "", script: None,
+                applied_at, duration_ms: Some(0), applied_by, tool_version: crate::TOOL_VERSION,
+            }));
+        }
+        out
+    }
+
+    /// Sets the version table to `target` without running any revision.
+    pub fn stamp(&self, conn: &mut dyn Connection, target: &Target, purge: bool, opts: &RunOptions) -> Result<RunReport, Error> {
+        for ddl in conn.dialect().create_version_tables(&self.tables) {
+            conn.execute(&ddl)?;
+        }
+        conn.lock(opts.lock_timeout)?;
+        let result = (|| -> Result<RunReport, Error> {
+            conn.execute(conn.dialect().begin())?;
+            let rows = self.current_rows(conn)?;
+            let (ops, heads) = match self.stamp_ops(&rows, target, purge) {
+                Ok(v) => v,
+                Err(e) => {
+                    let _ = conn.execute(conn.dialect().rollback());
+                    return Err(e);
+                }
+            };
+            let now = crate::now_utc_iso();
+            for sql in self.stamp_sql(conn.dialect(), &ops, &heads, Some(&now), &opts.applied_by) {
+                if let Err(e) = conn.execute(&sql) {
+                    let _ = conn.execute(conn.dialect().rollback());
+                    return Err(e.into());
+                }
+            }
+            conn.execute(conn.dialect().commit())?;
+            Ok(RunReport { heads_before: rows, heads_after: heads.iter().map(|h| h.to_string()).collect(), steps: Vec::new() })
+        })();
+        let unlock = conn.unlock();
+        let r = result?;
+        unlock?;
+        Ok(r)
+    }
+}
+
+enum StepOutcome {
+    Done,
+    /// The version table no longer matched the plan (a concurrent run); these are its rows.
+    Moved(Vec<String>),
+}
+
+fn join_or_base(ids: &[RevisionId]) -> String {
+    if ids.is_empty() {
+        "base".into()
+    } else {
+        ids.iter().map(|i| i.as_str()).collect::<Vec<_>>().join(", ")
+    }
+}
+
+fn plan_after(step: &Step) -> Vec<RevisionId> {
+    step.version_ops
+        .iter()
+        .filter_map(|op| match op {
+            VersionOp::Update { to, .. } => Some(to.clone()),
+            VersionOp::Insert { rev } => Some(rev.clone()),
+            VersionOp::Delete { .. } => None,
+        })
+        .collect()
+}
+
+/// Public for commands that validate before doing anything else.
+pub fn check_state(graph: &RevisionGraph, rows: &[String]) -> Result<Vec<usize>, StateError> {
+    plan::validate_heads(graph, rows)
+}

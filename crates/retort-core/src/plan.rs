@@ -1,0 +1,379 @@
+//! Plans: (graph, the database's heads, a target) → the ordered steps to run and the
+//! version-table operations each one implies. Pure functions over values, so upgrade,
+//! downgrade, stamp and their `--sql` forms all share one planner.
+//!
+//! Version-table semantics follow Alembic: one row per applied head. Applying a
+//! revision replaces its parents' rows with its own (a merge collapses rows; a new
+//! branch adds one); reverting does the reverse.
+use crate::error::StateError;
+use crate::revision::graph::RevisionGraph;
+use crate::revision::id::RevisionId;
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Up,
+    Down,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Up => "up",
+            Direction::Down => "down",
+        }
+    }
+}
+
+/// A change to the version table's rows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "op", rename_all = "lowercase")]
+pub enum VersionOp {
+    Insert { rev: RevisionId },
+    Update { from: RevisionId, to: RevisionId },
+    Delete { rev: RevisionId },
+}
+
+#[derive(Clone, Debug)]
+pub struct Step {
+    /// Index into the graph.
+    pub rev: usize,
+    pub direction: Direction,
+    pub version_ops: Vec<VersionOp>,
+    /// The version table's rows this step expects to find (sorted); a concurrent run
+    /// that moved them is detected before the step runs.
+    pub heads_before: Vec<RevisionId>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    pub steps: Vec<Step>,
+    /// The version table's rows after the last step (sorted).
+    pub heads_after: Vec<RevisionId>,
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+}
+
+fn sorted_ids(graph: &RevisionGraph, set: &[usize]) -> Vec<RevisionId> {
+    let mut ids = graph.ids(set);
+    ids.sort();
+    ids
+}
+
+/// Checks the version table's rows against the graph and returns them as indices.
+pub fn validate_heads(graph: &RevisionGraph, rows: &[String]) -> Result<Vec<usize>, StateError> {
+    let mut heads = Vec::with_capacity(rows.len());
+    for row in rows {
+        let found = RevisionId::parse(row).and_then(|id| graph.index_of(&id));
+        match found {
+            Some(i) => heads.push(i),
+            None => {
+                return Err(StateError::UnknownRevision {
+                    rev: row.clone(),
+                    heads: graph.ids(&graph.heads()),
+                })
+            }
+        }
+    }
+    for &h in &heads {
+        let others: Vec<usize> = heads.iter().copied().filter(|&o| o != h).collect();
+        let below = graph.walk_strict_ancestors(&others);
+        if below[h] {
+            let other = others
+                .into_iter()
+                .find(|&o| graph.walk_strict_ancestors(&[o])[h])
+                .expect("some other head descends from h");
+            return Err(StateError::Inconsistent { rev: graph.id(h).clone(), other: graph.id(other).clone() });
+        }
+    }
+    Ok(heads)
+}
+
+/// Every revision needed to reach `target` that is not applied yet, parents first.
+pub fn plan_upgrade(graph: &RevisionGraph, current: &[usize], target: &[usize]) -> Plan {
+    let applied = graph.ancestors_inclusive(current);
+    let wanted = graph.ancestors_inclusive(target);
+    let mut heads: Vec<usize> = current.to_vec();
+    let mut steps = Vec::new();
+    for &r in graph.topo_order() {
+        if !wanted[r] || applied[r] {
+            continue;
+        }
+        let heads_before = sorted_ids(graph, &heads);
+        let replaced: Vec<usize> = heads.iter().copied().filter(|h| graph.parents(r).contains(h)).collect();
+        let mut ops = Vec::new();
+        match replaced.split_first() {
+            None => ops.push(VersionOp::Insert { rev: graph.id(r).clone() }),
+            Some((&first, rest)) => {
+                ops.push(VersionOp::Update { from: graph.id(first).clone(), to: graph.id(r).clone() });
+                for &other in rest {
+                    ops.push(VersionOp::Delete { rev: graph.id(other).clone() });
+                }
+            }
+        }
+        heads.retain(|h| !replaced.contains(h));
+        heads.push(r);
+        steps.push(Step { rev: r, direction: Direction::Up, version_ops: ops, heads_before });
+    }
+    Plan { steps, heads_after: sorted_ids(graph, &heads) }
+}
+
+/// Reverts every applied descendant of `target` (everything, for `base`), children first.
+pub fn plan_downgrade(
+    graph: &RevisionGraph,
+    current: &[usize],
+    target: &[usize],
+    target_text: &str,
+) -> Result<Plan, StateError> {
+    let mut applied = graph.ancestors_inclusive(current);
+    for &t in target {
+        if !applied[t] {
+            return Err(StateError::NotAnAncestor {
+                target: format!("{target_text} ({})", graph.id(t)),
+                current: graph.ids(current),
+            });
+        }
+    }
+    let remove: Vec<bool> = if target.is_empty() {
+        applied.clone()
+    } else {
+        let desc = graph.descendants_inclusive(target);
+        (0..graph.len()).map(|i| applied[i] && desc[i] && !target.contains(&i)).collect()
+    };
+    let mut heads: Vec<usize> = current.to_vec();
+    let mut steps = Vec::new();
+    for &r in graph.topo_order().iter().rev() {
+        if !remove[r] {
+            continue;
+        }
+        let file = graph.rev(r);
+        if file.downgrade.is_none() {
+            return Err(StateError::Irreversible { rev: file.id.clone(), path: file.path.clone() });
+        }
+        let heads_before = sorted_ids(graph, &heads);
+        applied[r] = false;
+        heads.retain(|&h| h != r);
+        let uncovered: Vec<usize> = graph
+            .parents(r)
+            .iter()
+            .copied()
+            .filter(|&p| applied[p] && !graph.children(p).iter().any(|&c| applied[c]))
+            .collect();
+        let mut ops = Vec::new();
+        match uncovered.split_first() {
+            None => ops.push(VersionOp::Delete { rev: graph.id(r).clone() }),
+            Some((&first, rest)) => {
+                ops.push(VersionOp::Update { from: graph.id(r).clone(), to: graph.id(first).clone() });
+                for &other in rest {
+                    ops.push(VersionOp::Insert { rev: graph.id(other).clone() });
+                }
+            }
+        }
+        heads.extend(uncovered);
+        steps.push(Step { rev: r, direction: Direction::Down, version_ops: ops, heads_before });
+    }
+    Ok(Plan { steps, heads_after: sorted_ids(graph, &heads) })
+}
+
+/// The version-table operations that record `target` without running anything.
+/// Without `purge`, heads on unrelated branches are kept, as in Alembic.
+/// `current_rows` are the raw rows, so `--purge` works even when they are unknown.
+pub fn plan_stamp(
+    graph: &RevisionGraph,
+    current_rows: &[String],
+    current: &[usize],
+    target: &[usize],
+    purge: bool,
+) -> (Vec<VersionOp>, Vec<RevisionId>) {
+    let mut new: Vec<usize> = graph.reduce_to_heads(target);
+    if !purge {
+        let related_up = graph.ancestors_inclusive(target);
+        let related_down = graph.descendants_inclusive(target);
+        for &h in current {
+            if !related_up[h] && !related_down[h] && !new.contains(&h) {
+                new.push(h);
+            }
+        }
+    }
+    let new_ids = sorted_ids(graph, &new);
+    let mut ops = Vec::new();
+    for row in current_rows {
+        if !new_ids.iter().any(|n| n.as_str() == row) {
+            ops.push(VersionOp::Delete { rev: RevisionId::from_db(row) });
+        }
+    }
+    for n in &new_ids {
+        if !current_rows.iter().any(|r| r == n.as_str()) {
+            ops.push(VersionOp::Insert { rev: n.clone() });
+        }
+    }
+    (ops, new_ids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::revision::file::RevisionFile;
+    use std::path::Path;
+
+    fn rev(id: &str, down: &[&str]) -> RevisionFile {
+        let text = format!(
+            "-- revision: {id}\n-- down_revision: {}\n-- message: m\n\n-- +upgrade\n-- +downgrade\n",
+            down.join(", ")
+        );
+        RevisionFile::parse(Path::new("x.sql"), &text).unwrap()
+    }
+
+    fn idx(g: &RevisionGraph, id: &str) -> usize {
+        g.index_of(&RevisionId::parse(id).unwrap()).unwrap()
+    }
+
+    fn names(ids: &[RevisionId]) -> Vec<&str> {
+        ids.iter().map(|i| i.as_str()).collect()
+    }
+
+    /// Applies version ops to a row set, as the database would.
+    fn apply(rows: &mut Vec<String>, ops: &[VersionOp]) {
+        for op in ops {
+            match op {
+                VersionOp::Insert { rev } => rows.push(rev.to_string()),
+                VersionOp::Update { from, to } => {
+                    let pos = rows.iter().position(|r| r == from.as_str()).expect("row to update exists");
+                    rows[pos] = to.to_string();
+                }
+                VersionOp::Delete { rev } => {
+                    let before = rows.len();
+                    rows.retain(|r| r != rev.as_str());
+                    assert_eq!(rows.len() + 1, before, "row to delete exists");
+                }
+            }
+        }
+        rows.sort();
+    }
+
+    fn diamond() -> RevisionGraph {
+        RevisionGraph::build(vec![rev("a", &[]), rev("b", &["a"]), rev("c", &["a"]), rev("m", &["b", "c"])]).unwrap()
+    }
+
+    #[test]
+    fn upgrade_through_a_diamond_collapses_rows() {
+        let g = diamond();
+        let plan = plan_upgrade(&g, &[], &[idx(&g, "m")]);
+        let mut rows = Vec::new();
+        for s in &plan.steps {
+            assert_eq!(names(&s.heads_before), rows.iter().map(|r: &String| r.as_str()).collect::<Vec<_>>());
+            apply(&mut rows, &s.version_ops);
+        }
+        assert_eq!(rows, vec!["m"]);
+        assert_eq!(names(&plan.heads_after), vec!["m"]);
+        assert_eq!(plan.steps.len(), 4);
+    }
+
+    #[test]
+    fn upgrading_one_branch_then_the_other_gives_two_rows() {
+        let g = diamond();
+        let p1 = plan_upgrade(&g, &[], &[idx(&g, "b")]);
+        assert_eq!(names(&p1.heads_after), vec!["b"]);
+        let p2 = plan_upgrade(&g, &[idx(&g, "b")], &[idx(&g, "c")]);
+        assert_eq!(p2.steps.len(), 1);
+        assert_eq!(p2.steps[0].version_ops, vec![VersionOp::Insert { rev: RevisionId::parse("c").unwrap() }]);
+        assert_eq!(names(&p2.heads_after), vec!["b", "c"]);
+    }
+
+    #[test]
+    fn downgrading_a_merge_splits_rows_and_base_clears() {
+        let g = diamond();
+        let p = plan_downgrade(&g, &[idx(&g, "m")], &[idx(&g, "b")], "b").unwrap();
+        assert_eq!(p.steps.len(), 1);
+        assert_eq!(names(&p.heads_after), vec!["b", "c"]);
+        let mut rows = vec!["m".to_string()];
+        apply(&mut rows, &p.steps[0].version_ops);
+        assert_eq!(rows, vec!["b", "c"]);
+
+        let p = plan_downgrade(&g, &[idx(&g, "m")], &[], "base").unwrap();
+        let mut rows = vec!["m".to_string()];
+        for s in &p.steps {
+            apply(&mut rows, &s.version_ops);
+        }
+        assert!(rows.is_empty());
+        assert_eq!(p.steps.len(), 4);
+        assert_eq!(g.id(p.steps[0].rev).as_str(), "m");
+    }
+
+    #[test]
+    fn downgrade_to_unapplied_revision_is_an_error() {
+        let g = diamond();
+        assert!(matches!(
+            plan_downgrade(&g, &[idx(&g, "b")], &[idx(&g, "c")], "c"),
+            Err(StateError::NotAnAncestor { .. })
+        ));
+    }
+
+    #[test]
+    fn downgrade_only_touches_the_named_branch() {
+        let g = RevisionGraph::build(vec![rev("a", &[]), rev("b1", &["a"]), rev("b2", &["b1"]), rev("c1", &["a"])]).unwrap();
+        let p = plan_downgrade(&g, &[idx(&g, "b2"), idx(&g, "c1")], &[idx(&g, "b1")], "b1").unwrap();
+        assert_eq!(p.steps.len(), 1);
+        assert_eq!(names(&p.heads_after), vec!["b1", "c1"]);
+    }
+
+    #[test]
+    fn validate_heads_rejects_unknown_and_inconsistent_rows() {
+        let g = diamond();
+        assert!(matches!(validate_heads(&g, &["zzz".into()]), Err(StateError::UnknownRevision { .. })));
+        assert!(matches!(validate_heads(&g, &["a".into(), "m".into()]), Err(StateError::Inconsistent { .. })));
+        assert_eq!(validate_heads(&g, &["b".into(), "c".into()]).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn stamp_keeps_unrelated_branches_unless_purged() {
+        let g = RevisionGraph::build(vec![rev("a", &[]), rev("b", &["a"]), rev("x", &[])]).unwrap();
+        let rows = vec!["a".to_string(), "x".to_string()];
+        let cur = vec![idx(&g, "a"), idx(&g, "x")];
+        let (_, heads) = plan_stamp(&g, &rows, &cur, &[idx(&g, "b")], false);
+        assert_eq!(names(&heads), vec!["b", "x"]);
+        let (ops, heads) = plan_stamp(&g, &rows, &cur, &[idx(&g, "b")], true);
+        assert_eq!(names(&heads), vec!["b"]);
+        let mut r = rows.clone();
+        apply(&mut r, &ops);
+        assert_eq!(r, vec!["b"]);
+    }
+
+    proptest::proptest! {
+        /// Random DAGs: upgrading to heads then downgrading to base leaves no rows, and
+        /// every intermediate row set matches what the planner expected.
+        #[test]
+        fn random_dags_round_trip(edges in proptest::collection::vec(proptest::collection::vec(0usize..1000, 0..3), 1..40)) {
+            let mut files = Vec::new();
+            for (i, parents) in edges.iter().enumerate() {
+                let mut down: Vec<String> = Vec::new();
+                if i > 0 {
+                    for p in parents { let p = format!("r{}", p % i); if !down.contains(&p) { down.push(p); } }
+                }
+                let refs: Vec<&str> = down.iter().map(|s| s.as_str()).collect();
+                files.push(rev(&format!("r{i}"), &refs));
+            }
+            let g = RevisionGraph::build(files).unwrap();
+            let up = plan_upgrade(&g, &[], &g.heads());
+            proptest::prop_assert_eq!(up.steps.len(), g.len());
+            let mut rows: Vec<String> = Vec::new();
+            for s in &up.steps {
+                proptest::prop_assert_eq!(names(&s.heads_before), rows.iter().map(|r| r.as_str()).collect::<Vec<_>>());
+                apply(&mut rows, &s.version_ops);
+            }
+            proptest::prop_assert_eq!(names(&up.heads_after), rows.iter().map(|r| r.as_str()).collect::<Vec<_>>());
+            let current = validate_heads(&g, &rows).unwrap();
+            let down = plan_downgrade(&g, &current, &[], "base").unwrap();
+            for s in &down.steps {
+                proptest::prop_assert_eq!(names(&s.heads_before), rows.iter().map(|r| r.as_str()).collect::<Vec<_>>());
+                apply(&mut rows, &s.version_ops);
+            }
+            proptest::prop_assert!(rows.is_empty());
+        }
+    }
+}

@@ -1,0 +1,361 @@
+//! One revision file: `migrations/versions/<rev>_<slug>.sql`, a `-- key: value`
+//! header followed by `-- +upgrade` and `-- +downgrade` sections of plain SQL.
+//!
+//! The format is line-oriented on purpose (like dbmate and goose): a reviewer reads it
+//! as SQL, and every error can name a file and a line.
+use crate::error::FileError;
+use crate::revision::id::RevisionId;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+/// A block of SQL inside a revision file, with the 1-based line its text starts on,
+/// so a failing statement can be reported by file and line.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Section {
+    pub sql: String,
+    pub first_line: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RevisionFile {
+    pub id: RevisionId,
+    /// Parents; empty for a root, several for a merge.
+    pub down: Vec<RevisionId>,
+    pub message: String,
+    pub created: Option<String>,
+    pub branch_labels: Vec<String>,
+    /// False for statements that cannot run in a transaction (e.g. `CREATE INDEX CONCURRENTLY`).
+    pub transactional: bool,
+    pub upgrade: Section,
+    /// `None` when the file has no `-- +downgrade` marker: the revision is irreversible.
+    pub downgrade: Option<Section>,
+    pub path: PathBuf,
+    /// The file's full text as read; kept so the log can store exactly what was applied.
+    pub text: String,
+    /// sha256 of the text with line endings normalised, so a CRLF checkout does not
+    /// count as an edit.
+    pub checksum: String,
+}
+
+/// The fields a new revision file is written from.
+#[derive(Clone, Debug, Default)]
+pub struct NewRevision {
+    pub id: Option<RevisionId>,
+    pub down: Vec<RevisionId>,
+    pub message: String,
+    pub created: String,
+    pub branch_labels: Vec<String>,
+    pub transactional: bool,
+    /// Review notes written as comments above the upgrade section.
+    pub notes: Vec<String>,
+    pub upgrade: String,
+    pub downgrade: String,
+}
+
+const KEYS: &[&str] = &[
+    "revision",
+    "down_revision",
+    "message",
+    "created",
+    "branch_labels",
+    "transactional",
+    "depends_on",
+];
+
+/// sha256 hex of a file's text after CRLF → LF.
+pub fn checksum(text: &str) -> String {
+    let normalised = text.replace("\r\n", "\n");
+    let digest = Sha256::digest(normalised.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn split_list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+impl RevisionFile {
+    /// Parses a revision file's text; `path` is only used in errors and kept for reports.
+    pub fn parse(path: &Path, text: &str) -> Result<Self, FileError> {
+        let malformed = |line: usize, message: String| FileError::Malformed {
+            path: path.to_path_buf(),
+            line,
+            message,
+        };
+        let mut id = None;
+        let mut down = Vec::new();
+        let mut message = String::new();
+        let mut created = None;
+        let mut branch_labels = Vec::new();
+        let mut transactional = true;
+
+        #[derive(PartialEq)]
+        enum Part {
+            Header,
+            Preamble,
+            Upgrade,
+            Downgrade,
+        }
+        let mut part = Part::Header;
+        let mut upgrade: Option<Section> = None;
+        let mut downgrade: Option<Section> = None;
+
+        for (index, raw) in text.lines().enumerate() {
+            let lineno = index + 1;
+            let line = raw.trim_end_matches('\r');
+            let trimmed = line.trim();
+            if trimmed == "-- +upgrade" {
+                if upgrade.is_some() {
+                    return Err(malformed(lineno, "a second `-- +upgrade` marker".into()));
+                }
+                if downgrade.is_some() {
+                    return Err(malformed(lineno, "`-- +upgrade` must come before `-- +downgrade`".into()));
+                }
+                part = Part::Upgrade;
+                upgrade = Some(Section { sql: String::new(), first_line: lineno + 1 });
+                continue;
+            }
+            if trimmed == "-- +downgrade" {
+                if upgrade.is_none() {
+                    return Err(malformed(lineno, "`-- +downgrade` before `-- +upgrade`".into()));
+                }
+                if downgrade.is_some() {
+                    return Err(malformed(lineno, "a second `-- +downgrade` marker".into()));
+                }
+                part = Part::Downgrade;
+                downgrade = Some(Section { sql: String::new(), first_line: lineno + 1 });
+                continue;
+            }
+            match part {
+                Part::Header => {
+                    if trimmed.is_empty() {
+                        part = Part::Preamble;
+                        continue;
+                    }
+                    let Some(rest) = trimmed.strip_prefix("--") else {
+                        return Err(malformed(lineno, "SQL before the `-- +upgrade` marker".into()));
+                    };
+                    let Some((key, value)) = rest.split_once(':') else {
+                        return Err(malformed(
+                            lineno,
+                            format!("header line `{trimmed}` is not `-- key: value`"),
+                        ));
+                    };
+                    let key = key.trim();
+                    let value = value.trim();
+                    match key {
+                        "revision" => {
+                            id = Some(RevisionId::parse(value).ok_or_else(|| {
+                                malformed(lineno, format!("`{value}` is not a valid revision id"))
+                            })?)
+                        }
+                        "down_revision" => {
+                            if !(value.is_empty() || value == "none" || value == "None") {
+                                for item in split_list(value) {
+                                    down.push(RevisionId::parse(&item).ok_or_else(|| {
+                                        malformed(lineno, format!("`{item}` is not a valid revision id"))
+                                    })?);
+                                }
+                            }
+                        }
+                        "message" => message = value.to_string(),
+                        "created" => created = Some(value.to_string()),
+                        "branch_labels" => branch_labels = split_list(value),
+                        "transactional" => {
+                            transactional = match value {
+                                "true" => true,
+                                "false" => false,
+                                _ => {
+                                    return Err(malformed(
+                                        lineno,
+                                        format!("transactional must be `true` or `false`, not `{value}`"),
+                                    ))
+                                }
+                            }
+                        }
+                        "depends_on" => {}
+                        _ => {
+                            return Err(malformed(
+                                lineno,
+                                format!("unknown header key `{key}` (known: {})", KEYS.join(", ")),
+                            ))
+                        }
+                    }
+                }
+                Part::Preamble => {
+                    if !(trimmed.is_empty() || trimmed.starts_with("--")) {
+                        return Err(malformed(lineno, "SQL before the `-- +upgrade` marker".into()));
+                    }
+                }
+                Part::Upgrade => push_line(upgrade.as_mut().unwrap(), line),
+                Part::Downgrade => push_line(downgrade.as_mut().unwrap(), line),
+            }
+        }
+        let id = id.ok_or_else(|| malformed(1, "missing `-- revision:` header".into()))?;
+        let upgrade = upgrade.ok_or_else(|| {
+            malformed(text.lines().count().max(1), "missing `-- +upgrade` marker".into())
+        })?;
+        if down.contains(&id) {
+            return Err(malformed(1, format!("revision {id} names itself as its down_revision")));
+        }
+        Ok(RevisionFile {
+            id,
+            down,
+            message,
+            created,
+            branch_labels,
+            transactional,
+            upgrade,
+            downgrade,
+            path: path.to_path_buf(),
+            checksum: checksum(text),
+            text: text.to_string(),
+        })
+    }
+
+    /// The file name a revision is written under: `<rev>_<slug>.sql`.
+    pub fn file_name(id: &RevisionId, message: &str) -> String {
+        let slug = slug(message);
+        if slug.is_empty() {
+            format!("{id}.sql")
+        } else {
+            format!("{id}_{slug}.sql")
+        }
+    }
+
+    /// Renders a new revision file's text.
+    pub fn render(new: &NewRevision, id: &RevisionId) -> String {
+        let mut out = String::new();
+        out.push_str(&format!("-- revision: {id}\n"));
+        let down: Vec<&str> = new.down.iter().map(|d| d.as_str()).collect();
+        out.push_str(&format!("-- down_revision:{}{}\n", if down.is_empty() { "" } else { " " }, down.join(", ")));
+        out.push_str(&format!("-- message: {}\n", new.message.replace('\n', " ")));
+        out.push_str(&format!("-- created: {}\n", new.created));
+        if !new.branch_labels.is_empty() {
+            out.push_str(&format!("-- branch_labels: {}\n", new.branch_labels.join(", ")));
+        }
+        if !new.transactional {
+            out.push_str("-- transactional: false\n");
+        }
+        out.push('\n');
+        for note in &new.notes {
+            for line in note.lines() {
+                out.push_str(&format!("-- {line}\n"));
+            }
+        }
+        if !new.notes.is_empty() {
+            out.push('\n');
+        }
+        out.push_str("-- +upgrade\n");
+        out.push_str(new.upgrade.trim_end());
+        if !new.upgrade.trim().is_empty() {
+            out.push('\n');
+        }
+        out.push_str("\n-- +downgrade\n");
+        out.push_str(new.downgrade.trim_end());
+        if !new.downgrade.trim().is_empty() {
+            out.push('\n');
+        }
+        out
+    }
+}
+
+fn push_line(section: &mut Section, line: &str) {
+    section.sql.push_str(line);
+    section.sql.push('\n');
+}
+
+/// A file-name slug from a message: lowercase ASCII words joined by `_`, at most 40 chars.
+pub fn slug(message: &str) -> String {
+    let mut out = String::new();
+    for c in message.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('_') && !out.is_empty() {
+            out.push('_');
+        }
+        if out.len() >= 40 {
+            break;
+        }
+    }
+    out.trim_end_matches('_').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = "-- revision: 3f2a9c1b7d4e\n-- down_revision: 1a2b3c4d5e6f\n-- message: add email to users\n-- created: 2026-11-23T12:00:00Z\n\n-- +upgrade\nALTER TABLE users ADD COLUMN email VARCHAR(255);\n\n-- +downgrade\nALTER TABLE users DROP COLUMN email;\n";
+
+    #[test]
+    fn parses_the_brief_example() {
+        let f = RevisionFile::parse(Path::new("x.sql"), SAMPLE).unwrap();
+        assert_eq!(f.id.as_str(), "3f2a9c1b7d4e");
+        assert_eq!(f.down.len(), 1);
+        assert_eq!(f.message, "add email to users");
+        assert_eq!(f.upgrade.first_line, 7);
+        assert!(f.upgrade.sql.contains("ADD COLUMN email"));
+        assert!(f.downgrade.as_ref().unwrap().sql.contains("DROP COLUMN"));
+        assert!(f.transactional);
+    }
+
+    #[test]
+    fn render_then_parse_round_trips() {
+        let new = NewRevision {
+            down: vec![RevisionId::parse("aaaa").unwrap(), RevisionId::parse("bbbb").unwrap()],
+            message: "merge things".into(),
+            created: "2026-01-01T00:00:00Z".into(),
+            branch_labels: vec!["feature".into()],
+            transactional: false,
+            notes: vec!["WARNING: data loss".into()],
+            upgrade: "CREATE TABLE t (a INT);".into(),
+            downgrade: "DROP TABLE t;".into(),
+            ..Default::default()
+        };
+        let id = RevisionId::parse("cccc").unwrap();
+        let text = RevisionFile::render(&new, &id);
+        let f = RevisionFile::parse(Path::new("x.sql"), &text).unwrap();
+        assert_eq!(f.down, new.down);
+        assert_eq!(f.branch_labels, vec!["feature".to_string()]);
+        assert!(!f.transactional);
+        assert_eq!(f.upgrade.sql.trim(), "CREATE TABLE t (a INT);");
+        assert_eq!(f.downgrade.unwrap().sql.trim(), "DROP TABLE t;");
+    }
+
+    #[test]
+    fn malformed_header_names_the_line() {
+        let text = "-- revision: abc\n-- down_revision abc\n\n-- +upgrade\n";
+        let err = RevisionFile::parse(Path::new("m.sql"), text).unwrap_err();
+        match err {
+            FileError::Malformed { line, .. } => assert_eq!(line, 2),
+            other => panic!("unexpected {other:?}"),
+        }
+        let text = "-- revision: abc\n-- colour: blue\n\n-- +upgrade\n";
+        assert!(matches!(
+            RevisionFile::parse(Path::new("m.sql"), text),
+            Err(FileError::Malformed { line: 2, .. })
+        ));
+    }
+
+    #[test]
+    fn missing_markers_and_ids_are_errors() {
+        assert!(RevisionFile::parse(Path::new("m.sql"), "-- revision: abc\n\nSELECT 1;\n").is_err());
+        assert!(RevisionFile::parse(Path::new("m.sql"), "-- message: x\n\n-- +upgrade\n").is_err());
+        assert!(RevisionFile::parse(Path::new("m.sql"), "-- revision: abc\n-- down_revision: abc\n\n-- +upgrade\n").is_err());
+    }
+
+    #[test]
+    fn checksum_ignores_crlf() {
+        assert_eq!(checksum("a\nb\n"), checksum("a\r\nb\r\n"));
+        assert_ne!(checksum("a\nb\n"), checksum("a\nc\n"));
+    }
+
+    #[test]
+    fn slugs() {
+        assert_eq!(slug("Add email to Users!"), "add_email_to_users");
+        assert_eq!(slug("  "), "");
+    }
+}

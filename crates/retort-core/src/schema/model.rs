@@ -1,0 +1,112 @@
+//! Tables, columns, keys, indexes, foreign keys, checks and views.
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Schema {
+    pub tables: BTreeMap<String, Table>,
+    pub views: BTreeMap<String, View>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Table {
+    pub name: String,
+    pub columns: Vec<Column>,
+    pub primary_key: Option<PrimaryKey>,
+    pub uniques: Vec<Unique>,
+    pub indexes: Vec<Index>,
+    pub foreign_keys: Vec<ForeignKey>,
+    pub checks: Vec<Check>,
+    pub triggers: Vec<Trigger>,
+    /// Engine-only table options (SQLite `WITHOUT ROWID`, `STRICT`), as rendered text.
+    pub options: Vec<String>,
+}
+
+impl Table {
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Column {
+    pub name: String,
+    /// The declared type as the engine reports it, e.g. `VARCHAR(255)`, `NUMERIC(10,2)`.
+    pub ty: String,
+    pub nullable: bool,
+    /// The default expression as the engine reports it.
+    pub default: Option<String>,
+    pub generated: Option<Generated>,
+    pub collation: Option<String>,
+    /// SQLite `AUTOINCREMENT`, PostgreSQL identity, MySQL `AUTO_INCREMENT`.
+    pub auto_increment: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Generated {
+    pub expr: String,
+    pub stored: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct PrimaryKey {
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Unique {
+    /// `None` when the engine generated the name: such constraints compare by content.
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Index {
+    pub name: String,
+    pub unique: bool,
+    pub parts: Vec<IndexPart>,
+    /// Partial index predicate.
+    pub predicate: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct IndexPart {
+    /// A column name, or an expression when `is_expr`.
+    pub expr: String,
+    pub is_expr: bool,
+    pub desc: bool,
+    pub collation: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ForeignKey {
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+    pub ref_table: String,
+    pub ref_columns: Vec<String>,
+    /// `NO ACTION`, `CASCADE`, `SET NULL`, `SET DEFAULT`, `RESTRICT`.
+    pub on_delete: String,
+    pub on_update: String,
+    pub deferrable: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Check {
+    pub name: Option<String>,
+    pub expr: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Trigger {
+    pub name: String,
+    /// The full `CREATE TRIGGER` statement as stored by the engine.
+    pub sql: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct View {
+    pub name: String,
+    /// The full `CREATE VIEW` statement (or definition) as stored by the engine.
+    pub sql: String,
+}

@@ -1,0 +1,145 @@
+//! retort-sqlite: the SQLite engine — the embedded default, nothing to install.
+//!
+//! Connection and execution ([`SqliteConnection`]), SQL rendering ([`SqliteDialect`]),
+//! introspection into the core's schema model (`introspect`) and the table-rebuild
+//! renderer (`render`). Dialect-specific SQLite knowledge lives here and nowhere else.
+mod dialect;
+mod introspect;
+mod render;
+
+pub use dialect::SqliteDialect;
+
+use retort_core::engine::{Connection, Dialect};
+use retort_core::error::DbError;
+use retort_core::schema::Schema;
+use rusqlite::types::ValueRef;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Where a `sqlite:` URL points.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SqliteTarget {
+    Memory,
+    File(PathBuf),
+}
+
+/// Parses `sqlite://relative.db`, `sqlite:///abs/path.db`, `sqlite::memory:` and
+/// `sqlite://:memory:`; relative paths are taken from `base` (the project directory).
+pub fn parse_url(url: &str, base: &Path) -> Result<SqliteTarget, String> {
+    let rest = url
+        .strip_prefix("sqlite:")
+        .ok_or_else(|| "a SQLite URL starts with sqlite:".to_string())?;
+    let rest = rest.split('?').next().unwrap_or_default();
+    if rest == ":memory:" || rest == "//:memory:" {
+        return Ok(SqliteTarget::Memory);
+    }
+    let path = rest.strip_prefix("//").unwrap_or(rest);
+    if path.is_empty() {
+        return Err("no file path after sqlite://".into());
+    }
+    let p = Path::new(path);
+    Ok(SqliteTarget::File(if p.is_absolute() { p.to_path_buf() } else { base.join(p) }))
+}
+
+pub struct SqliteConnection {
+    conn: rusqlite::Connection,
+    dialect: SqliteDialect,
+    display: String,
+}
+
+impl SqliteConnection {
+    /// Opens (creating if needed) the database a URL names.
+    pub fn open(url: &str, base: &Path) -> Result<Self, DbError> {
+        let target = parse_url(url, base).map_err(|message| DbError::Connect { url: url.into(), message })?;
+        let conn = match &target {
+            SqliteTarget::Memory => rusqlite::Connection::open_in_memory(),
+            SqliteTarget::File(p) => {
+                if let Some(parent) = p.parent() {
+                    if !parent.as_os_str().is_empty() && !parent.exists() {
+                        return Err(DbError::Connect {
+                            url: url.into(),
+                            message: format!("directory {} does not exist", parent.display()),
+                        });
+                    }
+                }
+                rusqlite::Connection::open(p)
+            }
+        }
+        .map_err(|e| DbError::Connect { url: url.into(), message: e.to_string() })?;
+        conn.busy_timeout(Duration::from_secs(60))
+            .map_err(|e| DbError::Connect { url: url.into(), message: e.to_string() })?;
+        Ok(SqliteConnection { conn, dialect: SqliteDialect, display: url.to_string() })
+    }
+
+    /// An in-memory database, for replaying migrations and applying models.
+    pub fn memory() -> Result<Self, DbError> {
+        Self::open("sqlite::memory:", Path::new("."))
+    }
+
+    /// The underlying rusqlite connection (for the online backup API and tests).
+    pub fn raw(&self) -> &rusqlite::Connection {
+        &self.conn
+    }
+
+    fn map_err(&self, e: rusqlite::Error, sql: &str) -> DbError {
+        if let rusqlite::Error::SqliteFailure(f, _) = &e {
+            if f.code == rusqlite::ErrorCode::DatabaseBusy || f.code == rusqlite::ErrorCode::DatabaseLocked {
+                return DbError::Locked { url: self.display.clone(), seconds: 0 };
+            }
+        }
+        DbError::Query { message: e.to_string(), sql: sql.to_string() }
+    }
+}
+
+impl Connection for SqliteConnection {
+    fn dialect(&self) -> &dyn Dialect {
+        &self.dialect
+    }
+
+    fn execute(&mut self, sql: &str) -> Result<(), DbError> {
+        self.conn.execute_batch(sql).map_err(|e| self.map_err(e, sql))
+    }
+
+    fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
+        let mut stmt = self.conn.prepare(sql).map_err(|e| DbError::Query { message: e.to_string(), sql: sql.into() })?;
+        let n = stmt.column_count();
+        let rows = stmt
+            .query_map([], |row| {
+                (0..n)
+                    .map(|i| {
+                        Ok(match row.get_ref(i)? {
+                            ValueRef::Null => None,
+                            ValueRef::Integer(v) => Some(v.to_string()),
+                            ValueRef::Real(v) => Some(v.to_string()),
+                            ValueRef::Text(t) => Some(String::from_utf8_lossy(t).into_owned()),
+                            ValueRef::Blob(b) => Some(String::from_utf8_lossy(b).into_owned()),
+                        })
+                    })
+                    .collect::<Result<Vec<_>, rusqlite::Error>>()
+            })
+            .and_then(|it| it.collect::<Result<Vec<_>, _>>());
+        rows.map_err(|e| self.map_err(e, sql))
+    }
+
+    fn table_exists(&mut self, name: &str) -> Result<bool, DbError> {
+        self.conn
+            .query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1", [name], |r| r.get::<_, i64>(0))
+            .map(|n| n > 0)
+            .map_err(|e| self.map_err(e, "sqlite_schema lookup"))
+    }
+
+    /// SQLite has no advisory lock: each revision's `BEGIN IMMEDIATE` takes the write
+    /// lock and the migrator re-checks the version table inside it, so concurrent runs
+    /// apply every revision once. The timeout becomes the busy timeout.
+    fn lock(&mut self, timeout: Duration) -> Result<(), DbError> {
+        self.conn.busy_timeout(timeout).map_err(|e| self.map_err(e, "busy_timeout"))
+    }
+
+    fn unlock(&mut self) -> Result<(), DbError> {
+        Ok(())
+    }
+
+    fn introspect(&mut self) -> Result<Schema, DbError> {
+        introspect::introspect(&self.conn).map_err(|e| self.map_err(e, "introspection"))
+    }
+}

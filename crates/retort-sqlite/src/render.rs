@@ -1,0 +1,1 @@
+//! SQLite rendering (filled in by autogenerate).
