@@ -191,7 +191,7 @@ pub fn plan_stamp(
     purge: bool,
 ) -> (Vec<VersionOp>, Vec<RevisionId>) {
     let mut new: Vec<usize> = graph.reduce_to_heads(target);
-    if !purge {
+    if !purge && !target.is_empty() {
         let related_up = graph.ancestors_inclusive(target);
         let related_down = graph.descendants_inclusive(target);
         for &h in current {
@@ -337,6 +337,8 @@ mod tests {
         let cur = vec![idx(&g, "a"), idx(&g, "x")];
         let (_, heads) = plan_stamp(&g, &rows, &cur, &[idx(&g, "b")], false);
         assert_eq!(names(&heads), vec!["b", "x"]);
+        let (_, heads) = plan_stamp(&g, &rows, &cur, &[], false);
+        assert!(heads.is_empty(), "stamp base clears every row");
         let (ops, heads) = plan_stamp(&g, &rows, &cur, &[idx(&g, "b")], true);
         assert_eq!(names(&heads), vec!["b"]);
         let mut r = rows.clone();

@@ -1,0 +1,116 @@
+//! Test helpers: a scratch project in a temp dir and the built `retort` binary driven
+//! as a user would drive it.
+#![allow(dead_code)]
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+pub struct Project {
+    pub dir: tempfile::TempDir,
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn ok(self) -> Self {
+        assert_eq!(self.code, 0, "expected success\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        self
+    }
+
+    pub fn fails_with(self, code: i32, needle: &str) -> Self {
+        assert_eq!(self.code, code, "wrong exit code\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert!(self.stderr.contains(needle), "stderr lacks `{needle}`:\n{}", self.stderr);
+        self
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("bad JSON ({e}):\n{}", self.stdout))
+    }
+}
+
+impl Project {
+    /// `retort init` in a fresh temp dir.
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let p = Project { dir };
+        p.retort(&["init"]).ok();
+        p
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.path().join("dev.db")
+    }
+
+    pub fn retort(&self, args: &[&str]) -> Run {
+        self.retort_env(args, &[])
+    }
+
+    pub fn retort_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut cmd = Command::cargo_bin("retort").unwrap();
+        cmd.current_dir(self.path()).env_remove("DATABASE_URL").env_remove("RETORT_ENV").args(args);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Writes a revision file by hand, as a user or another tool would.
+    pub fn write_rev(&self, id: &str, down: &[&str], message: &str, up: &str, down_sql: &str) -> PathBuf {
+        self.write_rev_labels(id, down, message, up, down_sql, &[])
+    }
+
+    pub fn write_rev_labels(&self, id: &str, down: &[&str], message: &str, up: &str, down_sql: &str, labels: &[&str]) -> PathBuf {
+        let mut text = format!("-- revision: {id}\n-- down_revision: {}\n-- message: {message}\n-- created: 2026-01-01T00:00:00Z\n", down.join(", "));
+        if !labels.is_empty() {
+            text.push_str(&format!("-- branch_labels: {}\n", labels.join(", ")));
+        }
+        text.push_str(&format!("\n-- +upgrade\n{up}\n\n-- +downgrade\n{down_sql}\n"));
+        let path = self.path().join("migrations/versions").join(format!("{id}_{}.sql", message.replace(' ', "_")));
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    pub fn db(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.db_path()).unwrap()
+    }
+
+    /// Sorted rows of the version table.
+    pub fn version_rows(&self) -> Vec<String> {
+        rows(&self.db(), "SELECT version_num FROM alembic_version ORDER BY 1")
+    }
+
+    pub fn tables(&self) -> Vec<String> {
+        rows(&self.db(), "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1")
+    }
+}
+
+pub fn rows(db: &rusqlite::Connection, sql: &str) -> Vec<String> {
+    let mut stmt = db.prepare(sql).unwrap();
+    let r = stmt.query_map([], |r| r.get::<_, String>(0)).unwrap().map(|r| r.unwrap()).collect();
+    r
+}
+
+/// A linear chain r1..rN, each creating table tN.
+pub fn chain(p: &Project, n: usize) -> Vec<String> {
+    let mut ids = Vec::new();
+    for i in 1..=n {
+        let id = format!("{i:0>4}aaaa{i:0>4}");
+        let prev = ids.last().cloned();
+        let down: Vec<&str> = prev.iter().map(|s: &String| s.as_str()).collect();
+        p.write_rev(&id, &down, &format!("create t{i}"), &format!("CREATE TABLE t{i} (id INTEGER PRIMARY KEY, v TEXT);"), &format!("DROP TABLE t{i};"));
+        ids.push(id);
+    }
+    ids
+}

@@ -1,0 +1,298 @@
+//! Versioned migrations on SQLite, driven through the built binary (issue #2).
+mod common;
+use common::{chain, rows, Project};
+
+#[test]
+fn linear_chain_up_and_down() {
+    let p = Project::new();
+    let ids = chain(&p, 3);
+    p.retort(&["upgrade"]).ok();
+    assert_eq!(p.version_rows(), vec![ids[2].clone()]);
+    assert_eq!(p.tables(), vec!["alembic_version", "retort_log", "t1", "t2", "t3"]);
+    let cur = p.retort(&["current"]).ok();
+    assert!(cur.stdout.contains(&format!("{} (head)", ids[2])));
+
+    p.retort(&["downgrade", "-1"]).ok();
+    assert_eq!(p.version_rows(), vec![ids[1].clone()]);
+    assert!(!p.tables().contains(&"t3".to_string()));
+
+    p.retort(&["downgrade", "base"]).ok();
+    assert!(p.version_rows().is_empty());
+    assert_eq!(p.tables(), vec!["alembic_version", "retort_log"]);
+
+    // The log holds every step with the file's text and checksum.
+    let log = rows(&p.db(), "SELECT direction || ':' || revision FROM retort_log ORDER BY id");
+    assert_eq!(log.len(), 3 + 1 + 2);
+    assert_eq!(log[3], format!("down:{}", ids[2]));
+    let script = rows(&p.db(), &format!("SELECT script FROM retort_log WHERE revision = '{}' LIMIT 1", ids[0]));
+    assert!(script[0].contains("CREATE TABLE t1"));
+}
+
+#[test]
+fn relative_and_partial_targets() {
+    let p = Project::new();
+    let ids = chain(&p, 4);
+    p.retort(&["upgrade", "+2"]).ok();
+    assert_eq!(p.version_rows(), vec![ids[1].clone()]);
+    p.retort(&["upgrade", "+1"]).ok();
+    assert_eq!(p.version_rows(), vec![ids[2].clone()]);
+    p.retort(&["downgrade", "head-3"]).ok();
+    assert_eq!(p.version_rows(), vec![ids[0].clone()]);
+    // Unambiguous partial id.
+    p.retort(&["upgrade", &ids[3][..4]]).ok();
+    assert_eq!(p.version_rows(), vec![ids[3].clone()]);
+    // Ambiguous partial id lists the candidates.
+    let r = p.retort(&["downgrade", "000"]).fails_with(5, "ambiguous");
+    assert!(r.stderr.contains(&ids[0]) && r.stderr.contains(&ids[3]));
+    // Out of range.
+    p.retort(&["upgrade", "+1"]).fails_with(5, "past the head");
+    p.retort(&["downgrade", "-5"]).fails_with(5, "below base");
+    p.retort(&["upgrade", "nosuchrev"]).fails_with(5, "can't locate revision `nosuchrev`");
+}
+
+#[test]
+fn branches_labels_merge_and_downgrade_through_merge() {
+    let p = Project::new();
+    p.write_rev("aaaa00000001", &[], "root", "CREATE TABLE root (id INTEGER);", "DROP TABLE root;");
+    p.write_rev_labels("bbbb00000001", &["aaaa00000001"], "billing", "CREATE TABLE billing (id INTEGER);", "DROP TABLE billing;", &["billing"]);
+    p.write_rev("bbbb00000002", &["bbbb00000001"], "billing two", "CREATE TABLE billing2 (id INTEGER);", "DROP TABLE billing2;");
+    p.write_rev_labels("cccc00000001", &["aaaa00000001"], "search", "CREATE TABLE search (id INTEGER);", "DROP TABLE search;", &["search"]);
+
+    let heads = p.retort(&["heads", "--json"]).ok().json();
+    assert_eq!(heads["heads"].as_array().unwrap().len(), 2);
+    let r = p.retort(&["upgrade"]).fails_with(5, "2 heads");
+    assert!(r.stderr.contains("bbbb00000002") && r.stderr.contains("cccc00000001"));
+    assert!(r.stderr.contains("retort merge heads"));
+
+    p.retort(&["upgrade", "billing@head"]).ok();
+    assert_eq!(p.version_rows(), vec!["bbbb00000002"]);
+    p.retort(&["upgrade", "search"]).ok();
+    assert_eq!(p.version_rows(), vec!["bbbb00000002", "cccc00000001"]);
+
+    let branches = p.retort(&["branches", "--json"]).ok().json();
+    assert_eq!(branches["branch_points"][0]["revision"], "aaaa00000001");
+
+    p.retort(&["merge", "heads", "-m", "join billing and search", "--rev-id", "dddd00000001"]).ok();
+    assert_eq!(p.retort(&["heads", "--json"]).ok().json()["heads"].as_array().unwrap().len(), 1);
+    p.retort(&["upgrade"]).ok();
+    assert_eq!(p.version_rows(), vec!["dddd00000001"]);
+
+    // Downgrading the merge splits the row again.
+    p.retort(&["downgrade", "-1"]).ok();
+    assert_eq!(p.version_rows(), vec!["bbbb00000002", "cccc00000001"]);
+    // Downgrading one branch leaves the other alone.
+    p.retort(&["downgrade", "bbbb00000001"]).ok();
+    assert_eq!(p.version_rows(), vec!["bbbb00000001", "cccc00000001"]);
+    assert!(p.tables().contains(&"search".to_string()) && !p.tables().contains(&"billing2".to_string()));
+    p.retort(&["downgrade", "base"]).ok();
+    assert!(p.version_rows().is_empty());
+
+    let hist = p.retort(&["history"]).ok();
+    assert!(hist.stdout.lines().next().unwrap().contains("dddd00000001 (head) (mergepoint)"));
+    let ranged = p.retort(&["history", "-r", "billing:bbbb00000002", "--json"]).ok().json();
+    let revs: Vec<&str> = ranged["revisions"].as_array().unwrap().iter().map(|r| r["revision"].as_str().unwrap()).collect();
+    assert_eq!(revs, vec!["bbbb00000002", "bbbb00000001"]);
+}
+
+#[test]
+fn stamp_and_purge() {
+    let p = Project::new();
+    let ids = chain(&p, 2);
+    p.retort(&["stamp", "head"]).ok();
+    assert_eq!(p.version_rows(), vec![ids[1].clone()]);
+    assert!(!p.tables().contains(&"t1".to_string()), "stamp runs no SQL");
+    let log = rows(&p.db(), "SELECT direction FROM retort_log");
+    assert_eq!(log, vec!["stamp"]);
+    p.retort(&["stamp", "base"]).ok();
+    assert!(p.version_rows().is_empty());
+
+    // A row the graph does not know: every command refuses, stamp --purge realigns.
+    p.db().execute("INSERT INTO alembic_version VALUES ('feedfacecafe')", []).unwrap();
+    let r = p.retort(&["current"]).fails_with(6, "feedfacecafe");
+    assert!(r.stderr.contains("retort stamp"));
+    p.retort(&["upgrade"]).fails_with(6, "not in the migrations directory");
+    p.retort(&["stamp", "head"]).fails_with(6, "feedfacecafe");
+    p.retort(&["stamp", "--purge", &ids[0]]).ok();
+    assert_eq!(p.version_rows(), vec![ids[0].clone()]);
+    p.retort(&["upgrade"]).ok();
+    assert_eq!(p.version_rows(), vec![ids[1].clone()]);
+}
+
+#[test]
+fn failing_statement_in_third_of_four_keeps_second() {
+    let p = Project::new();
+    p.write_rev("000000000001", &[], "one", "CREATE TABLE one (id INTEGER);", "DROP TABLE one;");
+    p.write_rev("000000000002", &["000000000001"], "two", "CREATE TABLE two (id INTEGER);", "DROP TABLE two;");
+    let bad = p.write_rev(
+        "000000000003",
+        &["000000000002"],
+        "three",
+        "CREATE TABLE three (id INTEGER);\nINSERT INTO three VALUES (1);\nINSERT INTO no_such_table VALUES (1);",
+        "DROP TABLE three;",
+    );
+    p.write_rev("000000000004", &["000000000003"], "four", "CREATE TABLE four (id INTEGER);", "DROP TABLE four;");
+    let r = p.retort(&["upgrade"]).fails_with(7, "no such table: no_such_table");
+    let name = bad.file_name().unwrap().to_str().unwrap();
+    assert!(r.stderr.contains(&format!("{name}:9")), "names file and line:\n{}", r.stderr);
+    assert!(r.stderr.contains("000000000001, 000000000002"), "says what stayed applied:\n{}", r.stderr);
+    assert_eq!(p.version_rows(), vec!["000000000002"]);
+    assert_eq!(p.tables(), vec!["alembic_version", "one", "retort_log", "two"]);
+    let log = rows(&p.db(), "SELECT revision FROM retort_log ORDER BY id");
+    assert_eq!(log, vec!["000000000001", "000000000002"]);
+}
+
+#[test]
+fn offline_sql_matches_online_upgrade() {
+    let p = Project::new();
+    p.write_rev("aaaa00000001", &[], "root", "CREATE TABLE a (id INTEGER PRIMARY KEY, note TEXT DEFAULT 'it''s; fine');", "DROP TABLE a;");
+    p.write_rev_labels("bbbb00000001", &["aaaa00000001"], "b", "CREATE TABLE b (id INTEGER);\nCREATE INDEX ix_b ON b (id);", "DROP TABLE b;", &["bee"]);
+    p.write_rev("cccc00000001", &["aaaa00000001"], "c", "CREATE TABLE c (id INTEGER);\nCREATE TRIGGER trg AFTER INSERT ON c BEGIN INSERT INTO a (note) VALUES ('x;y'); END;", "DROP TABLE c;");
+    p.write_rev("dddd00000001", &["bbbb00000001", "cccc00000001"], "merge", "", "");
+    let sql = p.retort(&["upgrade", "--sql"]).ok().stdout;
+
+    let offline_db = p.path().join("offline.db");
+    let status = std::process::Command::new("sqlite3")
+        .arg(&offline_db)
+        .stdin(std::fs::File::open({
+            let f = p.path().join("offline.sql");
+            std::fs::write(&f, &sql).unwrap();
+            f
+        }).unwrap())
+        .status()
+        .expect("the sqlite3 client is installed");
+    assert!(status.success());
+    p.retort(&["upgrade"]).ok();
+
+    let schema_sql = "SELECT type || ' ' || name || ' ' || coalesce(sql, '') FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY name";
+    let offline = rusqlite::Connection::open(&offline_db).unwrap();
+    assert_eq!(rows(&offline, schema_sql), rows(&p.db(), schema_sql));
+    assert_eq!(rows(&offline, "SELECT version_num FROM alembic_version"), p.version_rows());
+    assert_eq!(p.version_rows(), vec!["dddd00000001"]);
+
+    // Downgrade --sql needs a range; with one it reverses the upgrade.
+    p.retort(&["downgrade", "--sql", "base"]).fails_with(2, "needs a starting point");
+    let down = p.retort(&["downgrade", "--sql", "dddd00000001:base"]).ok().stdout;
+    let d = offline;
+    d.execute_batch(&down).unwrap();
+    assert!(rows(&d, "SELECT version_num FROM alembic_version").is_empty());
+    assert_eq!(rows(&d, "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1"), vec!["alembic_version", "retort_log"]);
+
+    // Offline stamp.
+    let stamp = p.retort(&["stamp", "--sql", "cccc00000001"]).ok().stdout;
+    assert!(stamp.contains("INSERT INTO \"alembic_version\" (version_num) VALUES ('cccc00000001')"));
+}
+
+#[test]
+fn offline_sql_snapshot() {
+    let p = Project::new();
+    p.write_rev("aaaa00000001", &[], "create a", "CREATE TABLE a (id INTEGER PRIMARY KEY);", "DROP TABLE a;");
+    p.write_rev("bbbb00000001", &["aaaa00000001"], "add b", "ALTER TABLE a ADD COLUMN b TEXT;", "ALTER TABLE a DROP COLUMN b;");
+    let sql = p.retort(&["upgrade", "--sql", "aaaa00000001:head"]).ok().stdout;
+    let sql = sql.replace(env!("CARGO_PKG_VERSION"), "[VERSION]");
+    insta::assert_snapshot!(sql);
+}
+
+#[test]
+fn errors_have_distinct_codes_and_next_steps() {
+    // No project.
+    let empty = tempfile::tempdir().unwrap();
+    let out = assert_cmd::Command::cargo_bin("retort").unwrap().current_dir(empty.path()).arg("current").output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("retort init"));
+
+    let p = Project::new();
+    p.retort(&["init"]).fails_with(3, "refusing to overwrite");
+
+    // Malformed header: file and line.
+    let f = p.write_rev("aaaa00000001", &[], "one", "SELECT 1;", "SELECT 1;");
+    let text = std::fs::read_to_string(&f).unwrap().replace("-- message: one", "-- message one");
+    std::fs::write(&f, text).unwrap();
+    p.retort(&["history"]).fails_with(4, "aaaa00000001_one.sql:3");
+    std::fs::remove_file(&f).unwrap();
+
+    // Missing parent.
+    let orphan = p.write_rev("bbbb00000001", &["deadbeef0000"], "orphan", "SELECT 1;", "SELECT 1;");
+    let r = p.retort(&["upgrade"]).fails_with(4, "can't locate revision deadbeef0000");
+    assert!(r.stderr.contains("bbbb00000001_orphan.sql"));
+    std::fs::remove_file(orphan).unwrap();
+
+    // Duplicate id.
+    p.write_rev("cccc00000001", &[], "first", "SELECT 1;", "SELECT 1;");
+    let dup = p.write_rev("cccc00000001", &[], "second", "SELECT 1;", "SELECT 1;");
+    p.retort(&["heads"]).fails_with(4, "duplicate revision id cccc00000001");
+    std::fs::remove_file(dup).unwrap();
+
+    // Cycle.
+    let c1 = p.write_rev("eeee00000001", &["eeee00000002"], "e1", "SELECT 1;", "SELECT 1;");
+    let c2 = p.write_rev("eeee00000002", &["eeee00000001"], "e2", "SELECT 1;", "SELECT 1;");
+    p.retort(&["history"]).fails_with(4, "cycle");
+    std::fs::remove_file(c1).unwrap();
+    std::fs::remove_file(c2).unwrap();
+
+    // Empty message, unknown env, bad URL.
+    p.retort(&["revision", "-m", " "]).fails_with(2, "message must not be empty");
+    p.retort(&["--env", "staging", "current"]).fails_with(3, "environment `staging` is not defined");
+    p.retort_env(&["current"], &[("DATABASE_URL", "oracle://scott:tiger@db/x")]).fails_with(3, "invalid database URL");
+    let r = p.retort_env(&["current"], &[("DATABASE_URL", "oracle://scott:tiger@db/x")]);
+    assert!(!r.stderr.contains("tiger"), "password leaked: {}", r.stderr);
+    p.retort_env(&["current"], &[("DATABASE_URL", "sqlite:///no/such/dir/x.db")]).fails_with(8, "does not exist");
+
+    // Irreversible revision.
+    let irr = p.path().join("migrations/versions/ffff00000001_irr.sql");
+    std::fs::write(&irr, "-- revision: ffff00000001\n-- down_revision: cccc00000001\n-- message: irr\n\n-- +upgrade\nCREATE TABLE irr (id INTEGER);\n").unwrap();
+    p.retort(&["upgrade"]).ok();
+    p.retort(&["downgrade", "base"]).fails_with(6, "has no `-- +downgrade` section");
+    assert_eq!(p.version_rows(), vec!["ffff00000001"], "nothing was reverted");
+    p.retort(&["downgrade", "cccc00000001:base"]).fails_with(2, "only for --sql");
+}
+
+#[test]
+fn revision_command_builds_the_chain_and_refuses_two_heads() {
+    let p = Project::new();
+    p.retort(&["revision", "-m", "First one!", "--rev-id", "aaaa00000001"]).ok();
+    assert!(p.path().join("migrations/versions/aaaa00000001_first_one.sql").is_file());
+    p.retort(&["revision", "-m", "second"]).ok();
+    p.retort(&["revision", "-m", "side", "--head", "aaaa00000001", "--branch-label", "side"]).ok();
+    p.retort(&["revision", "-m", "ambiguous"]).fails_with(5, "needs one parent");
+    p.retort(&["revision", "-m", "dup", "--rev-id", "aaaa00000001", "--head", "aaaa00000001"]).fails_with(4, "duplicate revision id");
+    p.retort(&["revision", "-m", "new root", "--head", "base"]).ok();
+    let heads = p.retort(&["heads", "--json"]).ok().json();
+    assert_eq!(heads["heads"].as_array().unwrap().len(), 3);
+    let show = p.retort(&["show", "side", "--json"]).ok().json();
+    assert_eq!(show["down_revisions"][0], "aaaa00000001");
+    assert_eq!(show["branch_labels"][0], "side");
+}
+
+#[test]
+fn json_shapes_of_read_commands() {
+    let p = Project::new();
+    let ids = chain(&p, 2);
+    p.retort(&["upgrade", "+1"]).ok();
+    let cur = p.retort(&["current", "--json"]).ok().json();
+    assert_eq!(cur["current"][0], ids[0].as_str());
+    assert_eq!(cur["env"], "dev");
+    let st = p.retort(&["status", "--json"]).ok().json();
+    assert_eq!(st["up_to_date"], false);
+    assert_eq!(st["pending"][0]["revision"], ids[1].as_str());
+    let hist = p.retort(&["history", "--json"]).ok().json();
+    assert_eq!(hist["revisions"][0]["revision"], ids[1].as_str());
+    assert_eq!(hist["revisions"][1]["is_base"], true);
+    let show = p.retort(&["show", &ids[1], "--json"]).ok().json();
+    assert!(show["upgrade"].as_str().unwrap().contains("CREATE TABLE t2"));
+    assert_eq!(show["checksum"].as_str().unwrap().len(), 64);
+    // Human status names the next command.
+    let human = p.retort(&["status"]).ok();
+    assert!(human.stdout.contains("run `retort upgrade`"));
+}
+
+#[test]
+fn piped_output_is_plain_and_quiet_is_quiet() {
+    let p = Project::new();
+    chain(&p, 2);
+    let r = p.retort(&["upgrade"]).ok();
+    assert!(r.stderr.contains("[1/2] upgrade"));
+    assert!(!r.stderr.contains('\x1b'), "no escape codes when piped");
+    p.retort(&["downgrade", "base"]).ok();
+    let r = p.retort(&["-q", "upgrade"]).ok();
+    assert!(r.stderr.is_empty() && r.stdout.is_empty());
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The README's quick start: build retort, copy the example project to a scratch
+# directory and walk it through status, upgrade, history, downgrade and upgrade again
+# on SQLite (no server needed).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+cargo build --quiet --release -p retort-cli --manifest-path "$here/../Cargo.toml"
+retort="$here/../target/release/retort"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+cp -r "$here/blog" "$work/blog"
+cd "$work/blog"
+run() { echo; echo "\$ retort $*"; "$retort" "$@"; }
+run status
+run upgrade
+run history
+run current
+run downgrade -1
+run status
+run upgrade head
+run current
+echo
+echo "quick start finished: the example database is at head."
