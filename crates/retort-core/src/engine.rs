@@ -3,6 +3,7 @@
 //! [`Dialect`] renders SQL without a connection (offline `--sql` uses it alone);
 //! [`Connection`] runs it. The core asks these narrow questions instead of matching on
 //! an engine name: everything dialect-specific lives in the engine crates.
+use crate::diff::{Change, RenderedStatement};
 use crate::error::DbError;
 use crate::plan::VersionOp;
 use crate::schema::Schema;
@@ -114,6 +115,13 @@ pub trait Dialect: Send + Sync {
                 format!("DELETE FROM {t} WHERE version_num = {}", self.quote_literal(rev.as_str()))
             }
         }
+    }
+
+    /// Renders changes that turn `from` into `to`. Engines that cannot express a change
+    /// directly (SQLite) use the full `from`/`to` tables to rebuild.
+    fn render(&self, from: &Schema, to: &Schema, changes: &[Change]) -> Result<Vec<RenderedStatement>, DbError> {
+        let _ = (from, to, changes);
+        Err(DbError::Unsupported(format!("autogenerate is not available for {} yet", self.name())))
     }
 
     fn log_insert_sql(&self, tables: &VersionTables, rec: &LogRecord<'_>) -> String {

@@ -1,0 +1,154 @@
+//! One schema change. Each carries enough context to render it and to explain it.
+use crate::schema::{Check, Column, ForeignKey, Index, PrimaryKey, Table, Trigger, Unique, View};
+use serde::Serialize;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Change {
+    CreateTable { table: Table },
+    DropTable { table: Table },
+    RenameTable { from: String, to: String },
+    RenameColumn { table: String, from: String, to: String },
+    AddColumn { table: String, column: Column },
+    DropColumn { table: String, column: Column },
+    AlterColumn { table: String, from: Column, to: Column },
+    SetPrimaryKey { table: String, from: Option<PrimaryKey>, to: Option<PrimaryKey> },
+    AddUnique { table: String, unique: Unique },
+    DropUnique { table: String, unique: Unique },
+    CreateIndex { table: String, index: Index },
+    DropIndex { table: String, index: Index },
+    AddForeignKey { table: String, fk: ForeignKey },
+    DropForeignKey { table: String, fk: ForeignKey },
+    AddCheck { table: String, check: Check },
+    DropCheck { table: String, check: Check },
+    CreateTrigger { table: String, trigger: Trigger },
+    DropTrigger { table: String, trigger: Trigger },
+    SetTableOptions { table: String, from: Vec<String>, to: Vec<String> },
+    CreateView { view: View },
+    DropView { view: View },
+}
+
+impl Change {
+    /// The table a change belongs to (the new name for renames); `None` for views.
+    pub fn table(&self) -> Option<&str> {
+        use Change::*;
+        match self {
+            CreateTable { table } | DropTable { table } => Some(&table.name),
+            RenameTable { to, .. } => Some(to),
+            RenameColumn { table, .. }
+            | AddColumn { table, .. }
+            | DropColumn { table, .. }
+            | AlterColumn { table, .. }
+            | SetPrimaryKey { table, .. }
+            | AddUnique { table, .. }
+            | DropUnique { table, .. }
+            | CreateIndex { table, .. }
+            | DropIndex { table, .. }
+            | AddForeignKey { table, .. }
+            | DropForeignKey { table, .. }
+            | AddCheck { table, .. }
+            | DropCheck { table, .. }
+            | CreateTrigger { table, .. }
+            | DropTrigger { table, .. }
+            | SetTableOptions { table, .. } => Some(table),
+            CreateView { .. } | DropView { .. } => None,
+        }
+    }
+
+    /// A short human description, used in review notes and `check` output.
+    pub fn describe(&self) -> String {
+        use Change::*;
+        match self {
+            CreateTable { table } => format!("create table {}", table.name),
+            DropTable { table } => format!("drop table {}", table.name),
+            RenameTable { from, to } => format!("rename table {from} to {to}"),
+            RenameColumn { table, from, to } => format!("rename column {table}.{from} to {to}"),
+            AddColumn { table, column } => format!("add column {table}.{} {}", column.name, column.ty),
+            DropColumn { table, column } => format!("drop column {table}.{}", column.name),
+            AlterColumn { table, from, to } => {
+                let mut what = Vec::new();
+                if from.ty != to.ty {
+                    what.push(format!("type {} -> {}", show(&from.ty), show(&to.ty)));
+                }
+                if from.nullable != to.nullable {
+                    what.push(if to.nullable { "drop NOT NULL".to_string() } else { "set NOT NULL".to_string() });
+                }
+                if from.default != to.default {
+                    what.push(format!(
+                        "default {} -> {}",
+                        from.default.as_deref().unwrap_or("none"),
+                        to.default.as_deref().unwrap_or("none")
+                    ));
+                }
+                if from.generated != to.generated {
+                    what.push("generated expression".into());
+                }
+                if from.collation != to.collation {
+                    what.push(format!(
+                        "collation {} -> {}",
+                        from.collation.as_deref().unwrap_or("default"),
+                        to.collation.as_deref().unwrap_or("default")
+                    ));
+                }
+                if from.auto_increment != to.auto_increment {
+                    what.push("auto-increment".into());
+                }
+                format!("alter column {table}.{} ({})", to.name, what.join(", "))
+            }
+            SetPrimaryKey { table, to, .. } => match to {
+                Some(pk) => format!("set primary key of {table} to ({})", pk.columns.join(", ")),
+                None => format!("drop primary key of {table}"),
+            },
+            AddUnique { table, unique } => format!("add unique ({}) on {table}", unique.columns.join(", ")),
+            DropUnique { table, unique } => format!("drop unique ({}) on {table}", unique.columns.join(", ")),
+            CreateIndex { table, index } => format!("create index {} on {table}", index.name),
+            DropIndex { table, index } => format!("drop index {} on {table}", index.name),
+            AddForeignKey { table, fk } => format!("add foreign key {table}({}) -> {}", fk.columns.join(", "), fk.ref_table),
+            DropForeignKey { table, fk } => format!("drop foreign key {table}({}) -> {}", fk.columns.join(", "), fk.ref_table),
+            AddCheck { table, check } => format!("add check ({}) on {table}", check.expr),
+            DropCheck { table, check } => format!("drop check ({}) on {table}", check.expr),
+            CreateTrigger { trigger, .. } => format!("create trigger {}", trigger.name),
+            DropTrigger { trigger, .. } => format!("drop trigger {}", trigger.name),
+            SetTableOptions { table, to, .. } => format!("set options of {table} to [{}]", to.join(", ")),
+            CreateView { view } => format!("create view {}", view.name),
+            DropView { view } => format!("drop view {}", view.name),
+        }
+    }
+}
+
+fn show(ty: &str) -> &str {
+    if ty.is_empty() { "(none)" } else { ty }
+}
+
+/// One rendered statement, with the review note it deserves (a rebuild, data loss…).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RenderedStatement {
+    pub sql: String,
+    /// Written as a `-- ` comment above the statement.
+    pub comment: Option<String>,
+}
+
+impl RenderedStatement {
+    pub fn new(sql: impl Into<String>) -> Self {
+        RenderedStatement { sql: sql.into(), comment: None }
+    }
+
+    pub fn with_comment(sql: impl Into<String>, comment: impl Into<String>) -> Self {
+        RenderedStatement { sql: sql.into(), comment: Some(comment.into()) }
+    }
+}
+
+/// Joins rendered statements into a file section.
+pub fn to_section(stmts: &[RenderedStatement]) -> String {
+    let mut out = String::new();
+    for s in stmts {
+        if let Some(c) = &s.comment {
+            for line in c.lines() {
+                out.push_str(&format!("-- {line}\n"));
+            }
+        }
+        out.push_str(s.sql.trim_end());
+        out.push_str(";\n");
+    }
+    out
+}

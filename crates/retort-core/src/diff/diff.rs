@@ -1,0 +1,379 @@
+//! The diff, written once for every engine: from → to as an ordered list of changes.
+//!
+//! Order: views and triggers that go away first, then foreign keys and indexes that go
+//! away, dropped tables (dependents first), renames, created tables (dependencies
+//! first), column and constraint changes, then new indexes, foreign keys, triggers and
+//! views. The downgrade is `diff(to, from)` with the renames reversed.
+use super::change::Change;
+use crate::schema::{Column, ForeignKey, Schema, Table, Unique};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Renames the user confirmed: tables `old → new`, columns `(table, old) → new`
+/// (the table named as it is in the *target* schema).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Renames {
+    pub tables: BTreeMap<String, String>,
+    pub columns: BTreeMap<(String, String), String>,
+}
+
+impl Renames {
+    /// The same renames, seen from the other side (for the downgrade).
+    pub fn reversed(&self) -> Renames {
+        let tables: BTreeMap<String, String> = self.tables.iter().map(|(a, b)| (b.clone(), a.clone())).collect();
+        // Column keys name the table as in the target schema; in reverse the target is
+        // the old schema, whose table name is the rename's source.
+        let old_name = |t: &str| self.tables.iter().find(|(_, new)| new.as_str() == t).map(|(old, _)| old.clone()).unwrap_or_else(|| t.to_string());
+        let columns = self
+            .columns
+            .iter()
+            .map(|((t, old), new)| ((old_name(t), new.clone()), old.clone()))
+            .collect();
+        Renames { tables, columns }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tables.is_empty() && self.columns.is_empty()
+    }
+}
+
+/// Applies confirmed renames to a copy of `from`, so the rest of the diff sees
+/// matching names (and an index on a renamed column is not "changed").
+fn apply_renames(from: &Schema, renames: &Renames) -> Schema {
+    let mut out = Schema { tables: BTreeMap::new(), views: from.views.clone() };
+    let table_new = |t: &str| renames.tables.get(t).cloned().unwrap_or_else(|| t.to_string());
+    for (name, table) in &from.tables {
+        let new_name = table_new(name);
+        let mut t = table.clone();
+        t.name = new_name.clone();
+        let col_new = |c: &str| renames.columns.get(&(new_name.clone(), c.to_string())).cloned().unwrap_or_else(|| c.to_string());
+        for c in &mut t.columns {
+            c.name = col_new(&c.name);
+        }
+        if let Some(pk) = &mut t.primary_key {
+            pk.columns = pk.columns.iter().map(|c| col_new(c)).collect();
+        }
+        for u in &mut t.uniques {
+            u.columns = u.columns.iter().map(|c| col_new(c)).collect();
+        }
+        for i in &mut t.indexes {
+            for p in &mut i.parts {
+                if !p.is_expr {
+                    p.expr = col_new(&p.expr);
+                }
+            }
+        }
+        for fk in &mut t.foreign_keys {
+            fk.columns = fk.columns.iter().map(|c| col_new(c)).collect();
+        }
+        out.tables.insert(new_name, t);
+    }
+    // References from other tables follow renamed tables and columns.
+    let snapshot = out.clone();
+    for t in out.tables.values_mut() {
+        for fk in &mut t.foreign_keys {
+            let target = table_new(&fk.ref_table);
+            if snapshot.tables.contains_key(&target) {
+                fk.ref_columns = fk
+                    .ref_columns
+                    .iter()
+                    .map(|c| renames.columns.get(&(target.clone(), c.clone())).cloned().unwrap_or_else(|| c.clone()))
+                    .collect();
+            }
+            fk.ref_table = target;
+        }
+    }
+    out
+}
+
+/// Tables ordered so that referenced tables come before the tables referencing them.
+pub fn dependency_order(tables: &[&Table]) -> Vec<String> {
+    let names: BTreeSet<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+    let mut done: BTreeSet<String> = BTreeSet::new();
+    let mut out = Vec::new();
+    let mut remaining: Vec<&Table> = tables.to_vec();
+    while !remaining.is_empty() {
+        let before = remaining.len();
+        remaining.retain(|t| {
+            let ready = t.foreign_keys.iter().all(|fk| {
+                fk.ref_table == t.name || !names.contains(fk.ref_table.as_str()) || done.contains(&fk.ref_table)
+            });
+            if ready {
+                done.insert(t.name.clone());
+                out.push(t.name.clone());
+            }
+            !ready
+        });
+        if remaining.len() == before {
+            // A reference cycle: SQLite does not check references at CREATE time and
+            // server engines get their foreign keys added afterwards, so any order works.
+            for t in remaining.drain(..) {
+                out.push(t.name.clone());
+            }
+        }
+    }
+    out
+}
+
+fn unique_eq(a: &Unique, b: &Unique) -> bool {
+    a.columns == b.columns && (a.name.is_none() || b.name.is_none() || a.name == b.name)
+}
+
+fn fk_eq(a: &ForeignKey, b: &ForeignKey) -> bool {
+    a.columns == b.columns
+        && a.ref_table == b.ref_table
+        && a.ref_columns == b.ref_columns
+        && a.on_delete == b.on_delete
+        && a.on_update == b.on_update
+        && a.deferrable == b.deferrable
+        && (a.name.is_none() || b.name.is_none() || a.name == b.name)
+}
+
+fn column_changed(a: &Column, b: &Column) -> bool {
+    a.ty != b.ty
+        || a.nullable != b.nullable
+        || a.default != b.default
+        || a.generated != b.generated
+        || a.collation != b.collation
+        || a.auto_increment != b.auto_increment
+}
+
+/// Computes the changes that turn `from` into `to`.
+pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
+    let renamed = apply_renames(from, renames);
+    let from_r = &renamed;
+
+    let mut drop_views = Vec::new();
+    let mut create_views = Vec::new();
+    for (name, v) in &from.views {
+        match to.views.get(name) {
+            Some(nv) if normalise_ws(&nv.sql) == normalise_ws(&v.sql) => {}
+            _ => drop_views.push(Change::DropView { view: v.clone() }),
+        }
+    }
+    for (name, v) in &to.views {
+        match from.views.get(name) {
+            Some(ov) if normalise_ws(&ov.sql) == normalise_ws(&v.sql) => {}
+            _ => create_views.push(Change::CreateView { view: v.clone() }),
+        }
+    }
+
+    let mut early = Vec::new(); // drop triggers / fks / indexes on surviving tables
+    let mut drops = Vec::new();
+    let mut renames_out = Vec::new();
+    let mut creates = Vec::new();
+    let mut alters = Vec::new();
+    let mut late = Vec::new(); // indexes, fks, triggers
+
+    // Dropped tables, dependents first.
+    let dropped: Vec<&Table> = from_r.tables.values().filter(|t| !to.tables.contains_key(&t.name)).collect();
+    let mut order = dependency_order(&dropped);
+    order.reverse();
+    for name in order {
+        let original = from.tables.values().find(|t| {
+            renames.tables.get(&t.name).map(|n| n == &name).unwrap_or(t.name == name)
+        });
+        drops.push(Change::DropTable { table: original.cloned().unwrap_or_else(|| from_r.tables[&name].clone()) });
+    }
+
+    for (old, new) in &renames.tables {
+        if from.tables.contains_key(old) && to.tables.contains_key(new) {
+            renames_out.push(Change::RenameTable { from: old.clone(), to: new.clone() });
+        }
+    }
+    for ((table, old), new) in &renames.columns {
+        let exists_before = from_r.tables.get(table).is_some_and(|t| t.column(new).is_some());
+        let exists_after = to.tables.get(table).is_some_and(|t| t.column(new).is_some());
+        if exists_before && exists_after {
+            renames_out.push(Change::RenameColumn { table: table.clone(), from: old.clone(), to: new.clone() });
+        }
+    }
+
+    let created: Vec<&Table> = to.tables.values().filter(|t| !from_r.tables.contains_key(&t.name)).collect();
+    for name in dependency_order(&created) {
+        creates.push(Change::CreateTable { table: to.tables[&name].clone() });
+    }
+
+    for (name, new) in &to.tables {
+        let Some(old) = from_r.tables.get(name) else { continue };
+        let t = name.clone();
+        for trig in &old.triggers {
+            if !new.triggers.contains(trig) {
+                early.push(Change::DropTrigger { table: t.clone(), trigger: trig.clone() });
+            }
+        }
+        for fk in &old.foreign_keys {
+            if !new.foreign_keys.iter().any(|n| fk_eq(fk, n)) {
+                early.push(Change::DropForeignKey { table: t.clone(), fk: fk.clone() });
+            }
+        }
+        for idx in &old.indexes {
+            if !new.indexes.contains(idx) {
+                early.push(Change::DropIndex { table: t.clone(), index: idx.clone() });
+            }
+        }
+        for u in &old.uniques {
+            if !new.uniques.iter().any(|n| unique_eq(u, n)) {
+                alters.push(Change::DropUnique { table: t.clone(), unique: u.clone() });
+            }
+        }
+        for c in &old.checks {
+            if !new.checks.iter().any(|n| n.expr == c.expr && (n.name.is_none() || c.name.is_none() || n.name == c.name)) {
+                alters.push(Change::DropCheck { table: t.clone(), check: c.clone() });
+            }
+        }
+        for col in &new.columns {
+            match old.column(&col.name) {
+                None => alters.push(Change::AddColumn { table: t.clone(), column: col.clone() }),
+                Some(oc) if column_changed(oc, col) => {
+                    alters.push(Change::AlterColumn { table: t.clone(), from: oc.clone(), to: col.clone() })
+                }
+                Some(_) => {}
+            }
+        }
+        for col in &old.columns {
+            if new.column(&col.name).is_none() {
+                alters.push(Change::DropColumn { table: t.clone(), column: col.clone() });
+            }
+        }
+        let pk_cols = |pk: &Option<crate::schema::PrimaryKey>| pk.as_ref().map(|p| p.columns.clone());
+        let pk_name_differs = match (&old.primary_key, &new.primary_key) {
+            (Some(a), Some(b)) => a.name.is_some() && b.name.is_some() && a.name != b.name,
+            _ => false,
+        };
+        if pk_cols(&old.primary_key) != pk_cols(&new.primary_key) || pk_name_differs {
+            alters.push(Change::SetPrimaryKey { table: t.clone(), from: old.primary_key.clone(), to: new.primary_key.clone() });
+        }
+        for u in &new.uniques {
+            if !old.uniques.iter().any(|o| unique_eq(o, u)) {
+                alters.push(Change::AddUnique { table: t.clone(), unique: u.clone() });
+            }
+        }
+        for c in &new.checks {
+            if !old.checks.iter().any(|o| o.expr == c.expr && (o.name.is_none() || c.name.is_none() || o.name == c.name)) {
+                alters.push(Change::AddCheck { table: t.clone(), check: c.clone() });
+            }
+        }
+        if old.options != new.options {
+            alters.push(Change::SetTableOptions { table: t.clone(), from: old.options.clone(), to: new.options.clone() });
+        }
+        for idx in &new.indexes {
+            if !old.indexes.contains(idx) {
+                late.push(Change::CreateIndex { table: t.clone(), index: idx.clone() });
+            }
+        }
+        for fk in &new.foreign_keys {
+            if !old.foreign_keys.iter().any(|o| fk_eq(o, fk)) {
+                late.push(Change::AddForeignKey { table: t.clone(), fk: fk.clone() });
+            }
+        }
+        for trig in &new.triggers {
+            if !old.triggers.contains(trig) {
+                late.push(Change::CreateTrigger { table: t.clone(), trigger: trig.clone() });
+            }
+        }
+    }
+
+    let mut out = Vec::new();
+    out.extend(drop_views);
+    out.extend(early);
+    out.extend(drops);
+    out.extend(renames_out);
+    out.extend(creates);
+    out.extend(alters);
+    out.extend(late);
+    out.extend(create_views);
+    out
+}
+
+fn normalise_ws(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{Column, Index, IndexPart, PrimaryKey};
+
+    fn col(name: &str, ty: &str) -> Column {
+        Column { name: name.into(), ty: ty.into(), nullable: true, ..Default::default() }
+    }
+
+    fn table(name: &str, cols: &[(&str, &str)]) -> Table {
+        Table {
+            name: name.into(),
+            columns: cols.iter().map(|(n, t)| col(n, t)).collect(),
+            primary_key: Some(PrimaryKey { name: None, columns: vec![cols[0].0.into()] }),
+            ..Default::default()
+        }
+    }
+
+    fn schema(tables: Vec<Table>) -> Schema {
+        Schema { tables: tables.into_iter().map(|t| (t.name.clone(), t)).collect(), ..Default::default() }
+    }
+
+    #[test]
+    fn equal_schemas_have_no_changes() {
+        let s = schema(vec![table("a", &[("id", "INTEGER"), ("x", "TEXT")])]);
+        assert!(diff(&s, &s, &Renames::default()).is_empty());
+    }
+
+    #[test]
+    fn creates_follow_dependencies_and_drops_reverse_them() {
+        let mut child = table("child", &[("id", "INTEGER"), ("p", "INTEGER")]);
+        child.foreign_keys.push(ForeignKey { columns: vec!["p".into()], ref_table: "parent".into(), ref_columns: vec!["id".into()], on_delete: "NO ACTION".into(), on_update: "NO ACTION".into(), ..Default::default() });
+        let parent = table("parent", &[("id", "INTEGER")]);
+        let empty = Schema::default();
+        let full = schema(vec![child, parent]);
+        let up = diff(&empty, &full, &Renames::default());
+        let names: Vec<_> = up.iter().map(|c| c.table().unwrap().to_string()).collect();
+        assert_eq!(names, vec!["parent", "child"]);
+        let down = diff(&full, &empty, &Renames::default());
+        let names: Vec<_> = down.iter().map(|c| c.table().unwrap().to_string()).collect();
+        assert_eq!(names, vec!["child", "parent"]);
+    }
+
+    #[test]
+    fn column_changes_and_renames() {
+        let from = schema(vec![table("a", &[("id", "INTEGER"), ("name", "TEXT"), ("gone", "INT")])]);
+        let mut to_t = table("a", &[("id", "INTEGER"), ("full_name", "TEXT"), ("added", "INT")]);
+        to_t.indexes.push(Index { name: "ix".into(), unique: false, parts: vec![IndexPart { expr: "full_name".into(), is_expr: false, desc: false, collation: None }], predicate: None });
+        let mut from_t = from.tables["a"].clone();
+        from_t.indexes.push(Index { name: "ix".into(), unique: false, parts: vec![IndexPart { expr: "name".into(), is_expr: false, desc: false, collation: None }], predicate: None });
+        let from = schema(vec![from_t]);
+        let to = schema(vec![to_t]);
+        let mut r = Renames::default();
+        r.columns.insert(("a".into(), "name".into()), "full_name".into());
+        let up = diff(&from, &to, &r);
+        assert_eq!(up.len(), 3, "{up:#?}");
+        assert!(matches!(&up[0], Change::RenameColumn { from, to, .. } if from == "name" && to == "full_name"));
+        assert!(up.iter().any(|c| matches!(c, Change::AddColumn { column, .. } if column.name == "added")));
+        assert!(up.iter().any(|c| matches!(c, Change::DropColumn { column, .. } if column.name == "gone")));
+        // Reverse renames give the downgrade.
+        let down = diff(&to, &from, &r.reversed());
+        assert!(matches!(&down[0], Change::RenameColumn { from, to, .. } if from == "full_name" && to == "name"));
+        assert_eq!(down.len(), 3);
+    }
+
+    #[test]
+    fn unnamed_uniques_compare_by_content() {
+        let mut a = table("a", &[("id", "INTEGER"), ("e", "TEXT")]);
+        a.uniques.push(Unique { name: None, columns: vec!["e".into()] });
+        let mut b = a.clone();
+        b.uniques[0].name = Some("uq_e".into());
+        assert!(diff(&schema(vec![a.clone()]), &schema(vec![b]), &Renames::default()).is_empty());
+        let mut c = a.clone();
+        c.uniques[0].columns = vec!["id".into()];
+        assert_eq!(diff(&schema(vec![a]), &schema(vec![c]), &Renames::default()).len(), 2);
+    }
+
+    #[test]
+    fn table_rename() {
+        let from = schema(vec![table("old", &[("id", "INTEGER")])]);
+        let to = schema(vec![table("new", &[("id", "INTEGER")])]);
+        let mut r = Renames::default();
+        r.tables.insert("old".into(), "new".into());
+        assert_eq!(diff(&from, &to, &r), vec![Change::RenameTable { from: "old".into(), to: "new".into() }]);
+        assert_eq!(diff(&to, &from, &r.reversed()), vec![Change::RenameTable { from: "new".into(), to: "old".into() }]);
+        assert_eq!(diff(&from, &to, &Renames::default()).len(), 2);
+    }
+}
