@@ -39,6 +39,10 @@ pub enum Command {
     Init(InitArgs),
     /// Create an empty revision to write by hand.
     Revision(RevisionArgs),
+    /// Autogenerate a revision: diff the models against the schema at head.
+    Migrate(MigrateArgs),
+    /// Exit 1 when the models differ from the schema at head (for CI).
+    Check,
     /// Apply revisions up to TARGET (default: head).
     Upgrade(UpgradeArgs),
     /// Revert revisions down to TARGET (`-1`, a revision, `base`).
@@ -143,4 +147,25 @@ pub struct StampArgs {
     /// Print the SQL instead of running it.
     #[arg(long)]
     pub sql: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// What the revision does; goes into the file name.
+    #[arg(short, long)]
+    pub message: String,
+    /// Accept a rename: `table.old=new` for a column, `old=new` for a table. Repeatable.
+    #[arg(long, value_name = "OLD=NEW")]
+    pub rename: Vec<String>,
+    /// Write a revision even when nothing changed.
+    #[arg(long)]
+    pub allow_empty: bool,
+    /// Do not check that the configured database is at head.
+    #[arg(long)]
+    pub ignore_db: bool,
+    /// Never prompt, even on a terminal (renames then need --rename).
+    #[arg(long)]
+    pub no_input: bool,
+    #[arg(long, value_name = "ID")]
+    pub rev_id: Option<String>,
 }

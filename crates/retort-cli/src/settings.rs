@@ -58,13 +58,17 @@ impl Workspace {
         retort::connect(url, &self.project.dir)
     }
 
-    /// The dialect for offline work: the URL's engine when there is a URL, else retort.toml's.
-    pub fn dialect(&self) -> Result<Box<dyn retort::Dialect>, Error> {
-        let name = match &self.env.url {
+    /// The project's engine: the URL's when there is a URL, else retort.toml's `dialect`.
+    pub fn engine(&self) -> Result<&str, Error> {
+        Ok(match &self.env.url {
             Some(url) => retort::engine_of(url)?,
             None => self.project.file.project.dialect.as_str(),
-        };
-        retort::dialect(name)
+        })
+    }
+
+    /// The dialect for offline work.
+    pub fn dialect(&self) -> Result<Box<dyn retort::Dialect>, Error> {
+        retort::dialect(self.engine()?)
     }
 
     pub fn run_options(&self) -> RunOptions {

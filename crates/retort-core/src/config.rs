@@ -17,6 +17,16 @@ pub struct ConfigFile {
     pub project: ProjectSection,
     #[serde(default)]
     pub env: BTreeMap<String, EnvSection>,
+    #[serde(default)]
+    pub autogenerate: AutogenerateSection,
+}
+
+/// Which tables autogenerate owns (glob patterns; empty include = all).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AutogenerateSection {
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -104,6 +114,15 @@ impl Project {
 
     pub fn models_path(&self) -> PathBuf {
         self.dir.join(&self.file.project.models)
+    }
+
+    /// The tables autogenerate may touch: the configured patterns, never the bookkeeping tables.
+    pub fn table_filter(&self) -> crate::diff::filter::TableFilter {
+        let mut exclude = self.file.autogenerate.exclude.clone();
+        exclude.push(self.file.project.version_table.clone());
+        exclude.push(self.file.project.log_table.clone());
+        exclude.push("_retort_*".into());
+        crate::diff::filter::TableFilter { include: self.file.autogenerate.include.clone(), exclude }
     }
 
     pub fn tables(&self) -> VersionTables {
@@ -236,6 +255,12 @@ migrations = "migrations"       # revisions live in migrations/versions/
 version_table = "alembic_version"
 log_table = "retort_log"
 default_env = "dev"             # chosen when neither --env nor RETORT_ENV is given
+
+# Tables autogenerate owns (glob patterns). Tables outside the migrations never appear
+# in a generated file anyway: the models are compared with the replayed migrations.
+[autogenerate]
+include = []
+exclude = []
 
 # Named environments. DATABASE_URL, when set, overrides the chosen one's url.
 [env.dev]

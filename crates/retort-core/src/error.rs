@@ -26,6 +26,7 @@ pub mod exit {
     pub const PROTECTED: i32 = 11;
     pub const IO: i32 = 12;
     pub const UNSUPPORTED: i32 = 13;
+    pub const MODELS: i32 = 14;
 }
 
 #[derive(Debug, Error)]
@@ -66,6 +67,8 @@ pub enum TargetError {
 
 #[derive(Debug, Error)]
 pub enum StateError {
+    #[error("the database is not up to date: it is at {}, the head is {}", join_or_none(current), join_or_none(heads))]
+    NotUpToDate { current: Vec<String>, heads: Vec<RevisionId> },
     #[error("the database is at revision {rev}, which is not in the migrations directory; the known heads are: {}", join_or_none(heads))]
     UnknownRevision { rev: String, heads: Vec<RevisionId> },
     #[error("the version table is inconsistent: {rev} is an ancestor of {other}, yet both are recorded as heads")]
@@ -147,6 +150,9 @@ pub enum Error {
     Db(#[from] DbError),
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// A statement of the models file failed on the scratch database.
+    #[error("{}:{line}: {message}", path.display())]
+    Models { path: PathBuf, line: usize, message: String },
     #[error("{message}")]
     Usage { message: String, hint: Option<String> },
     #[error("{context}: {source}")]
@@ -176,6 +182,7 @@ impl Error {
             Error::Db(DbError::Query { .. }) => exit::SQL_FAILED,
             Error::Config(_) => exit::CONFIG,
             Error::Usage { .. } => exit::USAGE,
+            Error::Models { .. } => exit::MODELS,
             Error::Io { .. } => exit::IO,
         }
     }
@@ -238,6 +245,10 @@ impl Error {
             ),
             Error::Config(ConfigError::MissingVar { var, .. }) => format!("export {var}=..."),
             Error::Usage { hint, .. } => return hint.clone(),
+            Error::Models { path, .. } => format!("fix {} so that it runs on an empty database of the project's engine", path.display()),
+            Error::State(StateError::NotUpToDate { .. }) => {
+                "run `retort upgrade` first (autogenerate compares against head), or pass --ignore-db".into()
+            }
             _ => return None,
         })
     }

@@ -1,5 +1,8 @@
 //! SQLite's SQL forms: identifiers, transactions, bookkeeping tables.
+use retort_core::diff::{Change, RenderedStatement};
 use retort_core::engine::{Capabilities, Dialect, VersionTables};
+use retort_core::error::DbError;
+use retort_core::schema::Schema;
 
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SqliteDialect;
@@ -17,6 +20,10 @@ impl Dialect for SqliteDialect {
     /// version table and then apply the same revision (https://sqlite.org/lang_transaction.html).
     fn begin(&self) -> &'static str {
         "BEGIN IMMEDIATE"
+    }
+
+    fn render(&self, from: &Schema, to: &Schema, changes: &[Change]) -> Result<Vec<RenderedStatement>, DbError> {
+        Ok(crate::render::render(self, from, to, changes))
     }
 
     fn now_expr(&self) -> &'static str {

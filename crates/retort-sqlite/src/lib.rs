@@ -71,6 +71,16 @@ impl SqliteConnection {
         Ok(SqliteConnection { conn, dialect: SqliteDialect, display: url.to_string() })
     }
 
+    /// Opens a database only if it already exists (read paths must not create files).
+    pub fn open_existing(url: &str, base: &Path) -> Result<Self, DbError> {
+        if let Ok(SqliteTarget::File(p)) = parse_url(url, base) {
+            if !p.exists() {
+                return Err(DbError::Connect { url: url.into(), message: format!("{} does not exist", p.display()) });
+            }
+        }
+        Self::open(url, base)
+    }
+
     /// An in-memory database, for replaying migrations and applying models.
     pub fn memory() -> Result<Self, DbError> {
         Self::open("sqlite::memory:", Path::new("."))
@@ -97,6 +107,19 @@ impl Connection for SqliteConnection {
     }
 
     fn execute(&mut self, sql: &str) -> Result<(), DbError> {
+        // `PRAGMA foreign_key_check` reports violations as rows instead of failing; a
+        // rebuild that broke a reference must fail and roll back, so turn rows into an error.
+        if sql.trim_start().get(..24).is_some_and(|p| p.eq_ignore_ascii_case("PRAGMA foreign_key_check")) {
+            let rows = self.query(sql)?;
+            if let Some(r) = rows.first() {
+                let cell = |i: usize| r.get(i).cloned().flatten().unwrap_or_default();
+                return Err(DbError::Query {
+                    message: format!("{} row(s) violate foreign keys after the rebuild (first: table {} rowid {} references {})", rows.len(), cell(0), cell(1), cell(2)),
+                    sql: sql.to_string(),
+                });
+            }
+            return Ok(());
+        }
         self.conn.execute_batch(sql).map_err(|e| self.map_err(e, sql))
     }
 

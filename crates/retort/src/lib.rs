@@ -61,6 +61,28 @@ pub fn connect(url: &RedactedUrl, base: &Path) -> Result<Box<dyn Connection>> {
     }
 }
 
+/// Opens a connection only if the database already exists (`Connect` error otherwise),
+/// for checks that must not create a database as a side effect.
+pub fn connect_existing(url: &RedactedUrl, base: &Path) -> Result<Box<dyn Connection>> {
+    match engine_of(url)? {
+        #[cfg(feature = "sqlite")]
+        "sqlite" => Ok(Box::new(
+            retort_sqlite::SqliteConnection::open_existing(url.expose(), base).map_err(|e| redact_db(e, url))?,
+        )),
+        other => Err(unsupported(other)),
+    }
+}
+
+/// A throwaway empty database of an engine, for applying the models and replaying the
+/// migrations (autogenerate). SQLite: in memory. Dropped when the connection is dropped.
+pub fn scratch(engine: &str) -> Result<Box<dyn Connection>> {
+    match engine {
+        #[cfg(feature = "sqlite")]
+        "sqlite" => Ok(Box::new(retort_sqlite::SqliteConnection::memory()?)),
+        other => Err(unsupported(other)),
+    }
+}
+
 /// The SQL dialect for offline work, by engine name (`retort.toml`'s `dialect`).
 pub fn dialect(name: &str) -> Result<Box<dyn Dialect>> {
     match name {

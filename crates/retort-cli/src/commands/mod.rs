@@ -7,6 +7,7 @@ use retort::{Error, RevisionGraph};
 use serde_json::{json, Value};
 
 mod apply;
+mod autogen;
 mod current;
 mod graph_views;
 mod init;
@@ -19,6 +20,8 @@ pub fn run(command: Command, settings: &Settings, printer: &Printer) -> Result<i
     match command {
         Command::Init(a) => init::run(&a, settings, printer),
         Command::Revision(a) => revision::run(&a, settings, printer),
+        Command::Migrate(a) => autogen::migrate(&a, settings, printer),
+        Command::Check => autogen::check(settings, printer),
         Command::Upgrade(a) => apply::upgrade(&a, settings, printer),
         Command::Downgrade(a) => apply::downgrade(&a, settings, printer),
         Command::Current => current::run(settings, printer),

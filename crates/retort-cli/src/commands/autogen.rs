@@ -1,0 +1,149 @@
+//! `retort migrate -m MSG` (autogenerate) and `retort check`. Both compare the models,
+//! applied to a scratch database, with the migrations replayed into another one; the
+//! target database is only read (to warn when it is behind), never written.
+use crate::args::MigrateArgs;
+use crate::output::Printer;
+use crate::settings::{Settings, Workspace};
+use retort::core::autogen::{self, Generated};
+use retort::core::diff::rename::parse_rename;
+use retort::core::diff::Renames;
+use retort::core::error::{StateError, TargetError};
+use retort::core::revision::file::NewRevision;
+use retort::core::schema::Schema;
+use retort::{Error, Migrator, RevisionGraph};
+use serde_json::json;
+use std::io::{BufRead, IsTerminal, Write};
+
+struct Inputs {
+    graph: RevisionGraph,
+    head: Schema,
+    models: Schema,
+}
+
+fn load(ws: &Workspace) -> Result<Inputs, Error> {
+    let graph = ws.graph()?;
+    let heads = graph.heads();
+    if heads.len() > 1 {
+        return Err(TargetError::MultipleHeads { heads: graph.ids(&heads), context: "autogenerate compares against one head".into() }.into());
+    }
+    let engine = ws.engine()?.to_string();
+    let filter = ws.project.table_filter();
+    let models_path = ws.project.models_path();
+    let models_sql = std::fs::read_to_string(&models_path).map_err(|e| Error::io(format!("reading {}", models_path.display()), e))?;
+    let mut scratch = retort::scratch(&engine)?;
+    let models = filter.apply(&autogen::schema_of_models(scratch.as_mut(), &models_sql, &models_path)?);
+    drop(scratch);
+    let mut scratch = retort::scratch(&engine)?;
+    let head = filter.apply(&autogen::schema_at_head(scratch.as_mut(), &graph, &ws.project.tables())?);
+    Ok(Inputs { graph, head, models })
+}
+
+/// Alembic refuses to autogenerate against a database that is behind; so do we.
+fn check_target_at_head(ws: &Workspace, graph: &RevisionGraph) -> Result<(), Error> {
+    let Some(url) = &ws.env.url else { return Ok(()) };
+    let Ok(mut conn) = retort::connect_existing(url, &ws.project.dir) else { return Ok(()) };
+    let migrator = Migrator::new(graph, ws.project.tables());
+    let rows = migrator.current_rows(conn.as_mut())?;
+    let heads = graph.ids(&graph.heads());
+    let head_rows: Vec<String> = heads.iter().map(|h| h.to_string()).collect();
+    if rows != head_rows {
+        return Err(StateError::NotUpToDate { current: rows, heads }.into());
+    }
+    Ok(())
+}
+
+fn ask(question: &str) -> bool {
+    eprint!("{question} [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    if std::io::stdin().lock().read_line(&mut line).is_err() {
+        return false;
+    }
+    matches!(line.trim(), "y" | "Y" | "yes")
+}
+
+pub fn migrate(args: &MigrateArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
+    let ws = settings.workspace()?;
+    super::revision::require_message(&args.message)?;
+    let mut renames = Renames::default();
+    for r in &args.rename {
+        parse_rename(r, &mut renames).map_err(|m| Error::usage(m, Some("e.g. --rename users.name=full_name or --rename old_table=new_table".into())))?;
+    }
+    let inputs = load(&ws)?;
+    if !args.ignore_db {
+        check_target_at_head(&ws, &inputs.graph)?;
+    }
+    let dialect = ws.dialect()?;
+    let mut generated: Generated = autogen::generate(dialect.as_ref(), &inputs.head, &inputs.models, &renames)?;
+    let interactive = !args.no_input && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    if interactive && !generated.rename_candidates.is_empty() {
+        let mut accepted = false;
+        for cand in generated.rename_candidates.clone() {
+            if ask(&format!("Is {} a rename?", cand.describe())) {
+                cand.accept(&mut renames);
+                accepted = true;
+            }
+        }
+        if accepted {
+            generated = autogen::generate(dialect.as_ref(), &inputs.head, &inputs.models, &renames)?;
+        }
+    }
+    for c in &generated.rename_candidates {
+        printer.note(format!("warning: {} looks like a rename; generated as drop + add (pass --rename {} to keep the data)", c.describe(), c.flag()));
+    }
+    if generated.is_empty() && !args.allow_empty {
+        printer.note("No changes in schema detected; no revision written (use --allow-empty to write one anyway).");
+        return Ok(0);
+    }
+    // Prove the file before writing it: apply it to a copy of the schema at head.
+    let mut scratch = retort::scratch(ws.engine()?)?;
+    autogen::schema_at_head(scratch.as_mut(), &inputs.graph, &ws.project.tables())?;
+    let problems = autogen::verify(scratch.as_mut(), &generated, &inputs.head, &inputs.models, &ws.project.table_filter())?;
+    let mut notes = generated.notes.clone();
+    for p in &problems {
+        notes.push(format!("UNVERIFIED: {p}; edit this revision by hand"));
+        printer.note(format!("warning: {p}"));
+    }
+    let dir = ws.migrations();
+    let new = NewRevision {
+        id: super::revision::explicit_id(&inputs.graph, &dir, args.rev_id.as_deref())?,
+        down: inputs.graph.ids(&inputs.graph.heads()),
+        message: args.message.clone(),
+        created: super::now_iso(),
+        branch_labels: Vec::new(),
+        transactional: true,
+        notes: if notes.is_empty() { Vec::new() } else { std::iter::once("Review notes (generated by retort migrate):".to_string()).chain(notes.iter().map(|n| format!("  {n}"))).collect() },
+        upgrade: generated.upgrade_section(),
+        downgrade: generated.downgrade_section(),
+    };
+    let (id, path) = dir.write(&new)?;
+    for c in &generated.up {
+        printer.note(format!("  detected: {}", c.describe()));
+    }
+    for n in &generated.notes {
+        printer.note(format!("  review: {n}"));
+    }
+    printer.line(format!("Generated {} ({id}); review it, then run `retort upgrade`.", path.display()));
+    Ok(0)
+}
+
+pub fn check(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
+    let ws = settings.workspace()?;
+    let inputs = load(&ws)?;
+    let changes = retort::core::diff::diff(&inputs.head, &inputs.models, &Renames::default());
+    if printer.json {
+        printer.json_value(&json!({
+            "up_to_date": changes.is_empty(),
+            "changes": changes.iter().map(|c| c.describe()).collect::<Vec<_>>(),
+        }));
+    } else if changes.is_empty() {
+        printer.line("No changes: the models match the schema at head.");
+    } else {
+        printer.line(format!("The models differ from the schema at head ({} change(s)):", changes.len()));
+        for c in &changes {
+            printer.line(format!("  {}", c.describe()));
+        }
+        printer.line("Run `retort migrate -m MESSAGE` to generate a revision.");
+    }
+    Ok(if changes.is_empty() { 0 } else { retort::exit::FOUND })
+}

@@ -1,0 +1,101 @@
+//! Autogenerate: the schema at head (replayed migrations) against the models (applied
+//! to a scratch database), both introspected by the same engine; the diff rendered
+//! by the engine; the result verified by applying it to the replayed schema.
+use crate::diff::change::{to_section, Change, RenderedStatement};
+use crate::diff::filter::TableFilter;
+use crate::diff::notes::review_notes;
+use crate::diff::rename::{candidates, RenameCandidate};
+use crate::diff::{diff, Renames};
+use crate::engine::{Connection, Dialect, VersionTables};
+use crate::error::{DbError, Error};
+use crate::migrator::{Migrator, Mode, RunOptions};
+use crate::revision::graph::RevisionGraph;
+use crate::revision::target::Target;
+use crate::schema::Schema;
+use crate::sql_split;
+use std::path::Path;
+
+/// Applies the models' SQL to an empty scratch database and reads the schema back.
+pub fn schema_of_models(conn: &mut dyn Connection, sql: &str, path: &Path) -> Result<Schema, Error> {
+    for stmt in sql_split::split(sql) {
+        if let Err(e) = conn.execute(&stmt.sql) {
+            let message = match e {
+                DbError::Query { message, .. } => message,
+                other => other.to_string(),
+            };
+            return Err(Error::Models { path: path.to_path_buf(), line: stmt.line, message });
+        }
+    }
+    Ok(conn.introspect()?)
+}
+
+/// Replays every revision up to the graph's heads into an empty scratch database.
+pub fn schema_at_head(conn: &mut dyn Connection, graph: &RevisionGraph, tables: &VersionTables) -> Result<Schema, Error> {
+    if !graph.is_empty() {
+        let migrator = Migrator::new(graph, tables.clone());
+        migrator.run(conn, Mode::Upgrade, &Target::parse("heads")?, &RunOptions::default(), &mut |_| {})?;
+    }
+    Ok(conn.introspect()?)
+}
+
+/// A generated revision before it is written.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    pub up: Vec<Change>,
+    pub down: Vec<Change>,
+    pub up_sql: Vec<RenderedStatement>,
+    pub down_sql: Vec<RenderedStatement>,
+    pub notes: Vec<String>,
+    /// Drop+add pairs the user did not confirm as renames.
+    pub rename_candidates: Vec<RenameCandidate>,
+}
+
+impl Generated {
+    pub fn is_empty(&self) -> bool {
+        self.up.is_empty()
+    }
+
+    pub fn upgrade_section(&self) -> String {
+        to_section(&self.up_sql)
+    }
+
+    pub fn downgrade_section(&self) -> String {
+        to_section(&self.down_sql)
+    }
+}
+
+/// Everything but the bookkeeping and unowned tables.
+pub fn owned(schema: &Schema, filter: &TableFilter) -> Schema {
+    filter.apply(schema)
+}
+
+/// Diffs `head` → `models`, renders both directions and collects review notes.
+pub fn generate(dialect: &dyn Dialect, head: &Schema, models: &Schema, renames: &Renames) -> Result<Generated, Error> {
+    let up = diff(head, models, renames);
+    let down = diff(models, head, &renames.reversed());
+    let up_sql = dialect.render(head, models, &up)?;
+    let down_sql = dialect.render(models, head, &down)?;
+    let rename_candidates = candidates(&up);
+    let notes = review_notes(&up, &rename_candidates);
+    Ok(Generated { up, down, up_sql, down_sql, notes, rename_candidates })
+}
+
+/// Applies the generated upgrade to a database holding `head` and checks that it now
+/// introspects as `models`, then the downgrade back to `head`. Returns what differs.
+pub fn verify(conn: &mut dyn Connection, generated: &Generated, head: &Schema, models: &Schema, filter: &TableFilter) -> Result<Vec<String>, Error> {
+    let mut problems = apply_and_compare(conn, &generated.up_sql, models, filter, "upgrade")?;
+    if problems.is_empty() {
+        problems = apply_and_compare(conn, &generated.down_sql, head, filter, "downgrade")?;
+    }
+    Ok(problems)
+}
+
+fn apply_and_compare(conn: &mut dyn Connection, stmts: &[RenderedStatement], expect: &Schema, filter: &TableFilter, what: &str) -> Result<Vec<String>, Error> {
+    for s in stmts {
+        if let Err(e) = conn.execute(&s.sql) {
+            return Ok(vec![format!("the generated {what} fails on a copy of the schema: {e} (in `{}`)", s.sql)]);
+        }
+    }
+    let got = filter.apply(&conn.introspect()?);
+    Ok(diff(&got, expect, &Renames::default()).iter().map(|c| format!("after the generated {what}, still to do: {}", c.describe())).collect())
+}
