@@ -68,6 +68,13 @@ impl SqliteConnection {
         .map_err(|e| DbError::Connect { url: url.into(), message: e.to_string() })?;
         conn.busy_timeout(Duration::from_secs(60))
             .map_err(|e| DbError::Connect { url: url.into(), message: e.to_string() })?;
+        // Migrations run with foreign keys off, as SQLite's own procedure for table
+        // rebuilds requires (https://sqlite.org/lang_altertable.html#otheralter): with
+        // them on, dropping the old table fires ON DELETE actions on the children.
+        // Rebuilds end with `PRAGMA foreign_key_check` instead. (The bundled library
+        // turns them on by default, and the pragma is a no-op inside a transaction.)
+        conn.execute_batch("PRAGMA foreign_keys = OFF")
+            .map_err(|e| DbError::Connect { url: url.into(), message: e.to_string() })?;
         Ok(SqliteConnection { conn, dialect: SqliteDialect, display: url.to_string() })
     }
 

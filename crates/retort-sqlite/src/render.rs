@@ -26,7 +26,7 @@ fn column_def(c: &Column, inline_pk: bool) -> String {
         s.push_str(" PRIMARY KEY AUTOINCREMENT");
     }
     if let Some(d) = &c.default {
-        s.push_str(&format!(" DEFAULT {d}"));
+        s.push_str(&format!(" DEFAULT {}", default_sql(d)));
     }
     if let Some(coll) = &c.collation {
         s.push_str(&format!(" COLLATE {coll}"));
@@ -35,6 +35,17 @@ fn column_def(c: &Column, inline_pk: bool) -> String {
         s.push_str(&format!(" GENERATED ALWAYS AS ({}) {}", g.expr, if g.stored { "STORED" } else { "VIRTUAL" }));
     }
     s
+}
+
+/// SQLite reports an expression default without the parentheses it needs in DDL.
+fn default_sql(d: &str) -> String {
+    let u = d.to_ascii_uppercase();
+    let literal = d.starts_with('\'') && d.ends_with('\'') && d.len() >= 2
+        || d.parse::<f64>().is_ok()
+        || d.starts_with('(')
+        || d.starts_with("X'") || d.starts_with("x'")
+        || matches!(u.as_str(), "NULL" | "TRUE" | "FALSE" | "CURRENT_TIME" | "CURRENT_DATE" | "CURRENT_TIMESTAMP");
+    if literal { d.to_string() } else { format!("({d})") }
 }
 
 fn constraint(name: &Option<String>) -> String {
@@ -255,8 +266,13 @@ pub fn render(_d: &dyn Dialect, from: &Schema, to: &Schema, changes: &[Change]) 
                 let target = &to.tables[&table];
                 // Columns as they are live when the rebuild runs: after the renames.
                 let renamed = col_renames.get(&table);
-                let live: Vec<String> = from_table(&table)
-                    .map(|t| t.columns.iter().map(|c| renamed.and_then(|r| r.get(&c.name)).cloned().unwrap_or_else(|| c.name.clone())).collect())
+                let live: Vec<Column> = from_table(&table)
+                    .map(|t| {
+                        t.columns
+                            .iter()
+                            .map(|c| Column { name: renamed.and_then(|r| r.get(&c.name)).cloned().unwrap_or_else(|| c.name.clone()), ..c.clone() })
+                            .collect()
+                    })
                     .unwrap_or_default();
                 out.extend(rebuild_table(target, &live, &rebuild[&table]));
             }
@@ -273,21 +289,37 @@ pub fn render(_d: &dyn Dialect, from: &Schema, to: &Schema, changes: &[Change]) 
     out
 }
 
-fn rebuild_table(target: &Table, live_columns: &[String], reasons: &[String]) -> Vec<RenderedStatement> {
+fn rebuild_table(target: &Table, live_columns: &[Column], reasons: &[String]) -> Vec<RenderedStatement> {
     let name = &target.name;
     let tmp = format!("_retort_new_{name}");
-    let copy: Vec<&Column> = target
+    let copy: Vec<(&Column, &Column)> = target
         .columns
         .iter()
-        .filter(|c| c.generated.is_none() && live_columns.iter().any(|l| l == &c.name))
+        .filter(|c| c.generated.is_none())
+        .filter_map(|c| live_columns.iter().find(|l| l.name == c.name && l.generated.is_none()).map(|l| (c, l)))
         .collect();
-    let copy_list = copy.iter().map(|c| qi(&c.name)).collect::<Vec<_>>().join(", ");
+    let copy_list = copy.iter().map(|(c, _)| qi(&c.name)).collect::<Vec<_>>().join(", ");
+    // A column that becomes NOT NULL with a default gets the default where it held NULL.
+    let select_list = copy
+        .iter()
+        .map(|(c, old)| match (&c.default, old.nullable && !c.nullable) {
+            (Some(d), true) => format!("COALESCE({}, {})", qi(&c.name), default_sql(d)),
+            _ => qi(&c.name),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
     let mut out = vec![RenderedStatement::with_comment(
         create_table(target, &tmp),
         format!("TABLE REBUILD of {name} (SQLite cannot {} in place): copies every row", reasons.join(", ")),
     )];
     if !copy.is_empty() {
-        out.push(RenderedStatement::new(format!("INSERT INTO {} ({copy_list}) SELECT {copy_list} FROM {}", qi(&tmp), qi(name))));
+        let sql = format!("INSERT INTO {} ({copy_list}) SELECT {select_list} FROM {}", qi(&tmp), qi(name));
+        let filled: Vec<&str> = copy.iter().filter(|(c, old)| c.default.is_some() && old.nullable && !c.nullable).map(|(c, _)| c.name.as_str()).collect();
+        out.push(if filled.is_empty() {
+            RenderedStatement::new(sql)
+        } else {
+            RenderedStatement::with_comment(sql, format!("NULLs in {} become the column default", filled.join(", ")))
+        });
     }
     out.push(RenderedStatement::new(format!("DROP TABLE {}", qi(name))));
     out.push(RenderedStatement::new(format!("ALTER TABLE {} RENAME TO {}", qi(&tmp), qi(name))));

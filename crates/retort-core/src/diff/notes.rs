@@ -52,7 +52,10 @@ pub fn review_notes(changes: &[Change], candidates: &[RenameCandidate]) -> Vec<S
                     notes.push(format!("POSSIBLE DATA LOSS: {table}.{} changes type {} -> {}; values that do not fit are truncated or rejected", to.name, from.ty, to.ty));
                 }
                 if from.nullable && !to.nullable {
-                    notes.push(format!("{table}.{} becomes NOT NULL: the upgrade fails if a row holds NULL there; backfill first", to.name));
+                    notes.push(match &to.default {
+                        Some(d) => format!("{table}.{} becomes NOT NULL: rows holding NULL fail the upgrade unless the table is rebuilt, which fills them with the default {d}; backfill first to be sure", to.name),
+                        None => format!("{table}.{} becomes NOT NULL: the upgrade fails if a row holds NULL there; backfill first", to.name),
+                    });
                 }
             }
             Change::RenameTable { from, to } => notes.push(format!("RENAME: table {from} -> {to} (confirmed)")),

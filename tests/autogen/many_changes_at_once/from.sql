@@ -1,0 +1,3 @@
+CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL, email VARCHAR(255));
+CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER, title TEXT);
+CREATE INDEX ix_posts_title ON posts (title);

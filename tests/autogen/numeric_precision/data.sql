@@ -1,0 +1,1 @@
+INSERT INTO money VALUES (1, 12.5);

@@ -1,0 +1,1 @@
+CREATE TABLE money (id INTEGER PRIMARY KEY, amount NUMERIC(10,2));

@@ -1,0 +1,1 @@
+CREATE TABLE "order" ("id" INTEGER PRIMARY KEY, "group" TEXT);

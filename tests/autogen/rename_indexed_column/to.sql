@@ -1,0 +1,2 @@
+CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL, mail VARCHAR(255));
+CREATE INDEX ix_email ON users (mail);

@@ -1,0 +1,1 @@
+CREATE TABLE node (id INTEGER PRIMARY KEY, parent_id INTEGER);
