@@ -41,8 +41,8 @@ pub enum Command {
     Revision(RevisionArgs),
     /// Autogenerate a revision: diff the models against the schema at head.
     Migrate(MigrateArgs),
-    /// Exit 1 when the models differ from the schema at head (for CI).
-    Check,
+    /// Exit 1 when the models differ from head, the database is behind, or it drifted (for CI).
+    Check(CheckArgs),
     /// Apply revisions up to TARGET (default: head).
     Upgrade(UpgradeArgs),
     /// Revert revisions down to TARGET (`-1`, a revision, `base`).
@@ -168,4 +168,11 @@ pub struct MigrateArgs {
     pub no_input: bool,
     #[arg(long, value_name = "ID")]
     pub rev_id: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Only compare the models with head; do not look at the database.
+    #[arg(long)]
+    pub no_db: bool,
 }

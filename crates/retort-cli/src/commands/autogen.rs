@@ -1,7 +1,7 @@
 //! `retort migrate -m MSG` (autogenerate) and `retort check`. Both compare the models,
 //! applied to a scratch database, with the migrations replayed into another one; the
 //! target database is only read (to warn when it is behind), never written.
-use crate::args::MigrateArgs;
+use crate::args::{CheckArgs, MigrateArgs};
 use crate::output::Printer;
 use crate::settings::{Settings, Workspace};
 use retort::core::autogen::{self, Generated};
@@ -127,23 +127,71 @@ pub fn migrate(args: &MigrateArgs, settings: &Settings, printer: &Printer) -> Re
     Ok(0)
 }
 
-pub fn check(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
+/// What `check` found in the configured database (when it exists).
+struct DatabaseFindings {
+    pending: Vec<String>,
+    drift: Vec<String>,
+}
+
+fn database_findings(ws: &Workspace, graph: &RevisionGraph, head: &Schema) -> Result<Option<DatabaseFindings>, Error> {
+    let Some(url) = &ws.env.url else { return Ok(None) };
+    let Ok(mut conn) = retort::connect_existing(url, &ws.project.dir) else { return Ok(None) };
+    let migrator = Migrator::new(graph, ws.project.tables());
+    let current = migrator.current(conn.as_mut())?;
+    let pending: Vec<String> = retort::core::plan::plan_upgrade(graph, &current, &graph.heads())
+        .steps
+        .iter()
+        .map(|s| format!("{} {}", graph.id(s.rev), graph.rev(s.rev).message))
+        .collect();
+    let drift = if pending.is_empty() {
+        let live = ws.project.table_filter().apply(&conn.introspect()?);
+        retort::core::diff::diff(head, &live, &Renames::default()).iter().map(|c| c.describe()).collect()
+    } else {
+        Vec::new()
+    };
+    Ok(Some(DatabaseFindings { pending, drift }))
+}
+
+pub fn check(args: &CheckArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
     let ws = settings.workspace()?;
     let inputs = load(&ws)?;
     let changes = retort::core::diff::diff(&inputs.head, &inputs.models, &Renames::default());
+    let db = if args.no_db { None } else { database_findings(&ws, &inputs.graph, &inputs.head)? };
+    let (pending, drift) = db.as_ref().map(|d| (d.pending.clone(), d.drift.clone())).unwrap_or_default();
+    let clean = changes.is_empty() && pending.is_empty() && drift.is_empty();
     if printer.json {
         printer.json_value(&json!({
-            "up_to_date": changes.is_empty(),
+            "up_to_date": clean,
             "changes": changes.iter().map(|c| c.describe()).collect::<Vec<_>>(),
+            "database_checked": db.is_some(),
+            "pending": pending,
+            "drift": drift,
         }));
-    } else if changes.is_empty() {
-        printer.line("No changes: the models match the schema at head.");
     } else {
-        printer.line(format!("The models differ from the schema at head ({} change(s)):", changes.len()));
-        for c in &changes {
-            printer.line(format!("  {}", c.describe()));
+        if changes.is_empty() {
+            printer.line("models: match the schema at head");
+        } else {
+            printer.line(format!("models: differ from the schema at head ({} change(s)) — run `retort migrate -m MESSAGE`:", changes.len()));
+            for c in &changes {
+                printer.line(format!("  {}", c.describe()));
+            }
         }
-        printer.line("Run `retort migrate -m MESSAGE` to generate a revision.");
+        match &db {
+            None => printer.line("database: not checked (no database, or --no-db)"),
+            Some(_) if !pending.is_empty() => {
+                printer.line(format!("database ({}): {} revision(s) pending — run `retort upgrade`:", ws.describe_target(), pending.len()));
+                for p in &pending {
+                    printer.line(format!("  {p}"));
+                }
+            }
+            Some(_) if !drift.is_empty() => {
+                printer.line(format!("database ({}): at head but drifted from it (changed outside the migrations):", ws.describe_target()));
+                for d in &drift {
+                    printer.line(format!("  {d}"));
+                }
+            }
+            Some(_) => printer.line(format!("database ({}): at head, no drift", ws.describe_target())),
+        }
     }
-    Ok(if changes.is_empty() { 0 } else { retort::exit::FOUND })
+    Ok(if clean { 0 } else { retort::exit::FOUND })
 }

@@ -21,7 +21,7 @@ pub fn run(command: Command, settings: &Settings, printer: &Printer) -> Result<i
         Command::Init(a) => init::run(&a, settings, printer),
         Command::Revision(a) => revision::run(&a, settings, printer),
         Command::Migrate(a) => autogen::migrate(&a, settings, printer),
-        Command::Check => autogen::check(settings, printer),
+        Command::Check(a) => autogen::check(&a, settings, printer),
         Command::Upgrade(a) => apply::upgrade(&a, settings, printer),
         Command::Downgrade(a) => apply::downgrade(&a, settings, printer),
         Command::Current => current::run(settings, printer),

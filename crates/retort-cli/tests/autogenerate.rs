@@ -1,0 +1,123 @@
+//! `retort migrate` / `retort check` as a user types them (issue #3).
+mod common;
+use common::{rows, Project};
+
+fn models(p: &Project, sql: &str) {
+    std::fs::write(p.path().join("models.sql"), sql).unwrap();
+}
+
+const THREE_TABLES: &str = "
+CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL, age INTEGER, nickname TEXT);
+CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users (id), title VARCHAR(100));
+CREATE TABLE tags (id INTEGER PRIMARY KEY, label TEXT NOT NULL UNIQUE);
+";
+
+#[test]
+fn scripted_scenario_migrate_upgrade_change_check() {
+    let p = Project::new();
+    models(&p, THREE_TABLES);
+    p.retort(&["check"]).fails_with(1, "");
+    let r = p.retort(&["migrate", "-m", "initial schema"]).ok();
+    assert!(r.stdout.contains("initial_schema.sql"));
+    p.retort(&["check"]).ok();
+    p.retort(&["upgrade"]).ok();
+    p.db().execute_batch("INSERT INTO users VALUES (1, 'ada', 36, 'a'); INSERT INTO posts VALUES (1, 1, 'hello');").unwrap();
+
+    // Change a type, add an index, drop a column, rename a column.
+    models(&p, "
+CREATE TABLE users (id INTEGER PRIMARY KEY, full_name VARCHAR(100) NOT NULL, age BIGINT);
+CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users (id), title VARCHAR(100));
+CREATE INDEX ix_posts_user ON posts (user_id);
+CREATE TABLE tags (id INTEGER PRIMARY KEY, label TEXT NOT NULL UNIQUE);
+");
+    let r = p.retort(&["check"]).fails_with(1, "");
+    assert!(r.stdout.contains("alter column users.age"), "{}", r.stdout);
+    let r = p.retort(&["migrate", "-m", "second", "--rename", "users.name=full_name"]).ok();
+    assert!(r.stderr.contains("rename column users.name to full_name"), "{}", r.stderr);
+    let file = std::fs::read_dir(p.path().join("migrations/versions")).unwrap().map(|e| e.unwrap().path()).find(|p| p.to_string_lossy().contains("second")).unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("DATA LOSS: drops column users.nickname"), "{text}");
+    assert!(text.contains("RENAME: column users.name -> full_name"), "{text}");
+    assert!(text.contains("TABLE REBUILD of users"), "{text}");
+    assert!(text.contains("CREATE INDEX \"ix_posts_user\""), "{text}");
+    // The models match the new head, but the database is behind it.
+    let r = p.retort(&["check"]).fails_with(1, "");
+    assert!(r.stdout.contains("1 revision(s) pending"), "{}", r.stdout);
+    p.retort(&["check", "--no-db"]).ok();
+    // The database is behind head, so autogenerate refuses until it is upgraded.
+    let second_models = std::fs::read_to_string(p.path().join("models.sql")).unwrap();
+    models(&p, &format!("{second_models}\nCREATE TABLE extra (id INTEGER);"));
+    p.retort(&["migrate", "-m", "third"]).fails_with(6, "not up to date");
+    models(&p, &second_models);
+    p.retort(&["upgrade"]).ok();
+    p.retort(&["check"]).ok();
+    assert_eq!(rows(&p.db(), "SELECT full_name FROM users"), vec!["ada"], "renamed column kept its data");
+    assert_eq!(rows(&p.db(), "SELECT title FROM posts"), vec!["hello"]);
+    p.retort(&["downgrade", "-1"]).ok();
+    assert_eq!(rows(&p.db(), "SELECT name FROM users"), vec!["ada"]);
+}
+
+#[test]
+fn check_exits_1_before_upgrade_and_0_after_for_the_database_workflow() {
+    let p = Project::new();
+    models(&p, "CREATE TABLE a (id INTEGER PRIMARY KEY);");
+    p.retort(&["migrate", "-m", "one"]).ok();
+    p.retort(&["upgrade"]).ok();
+    models(&p, "CREATE TABLE a (id INTEGER PRIMARY KEY, b TEXT);");
+    let r = p.retort(&["check", "--json"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(r.json()["up_to_date"], false);
+    p.retort(&["migrate", "-m", "two"]).ok();
+    p.retort(&["upgrade"]).ok();
+    assert_eq!(p.retort(&["check", "--json"]).ok().json()["up_to_date"], true);
+}
+
+#[test]
+fn no_changes_writes_nothing_unless_allowed() {
+    let p = Project::new();
+    models(&p, "");
+    let r = p.retort(&["migrate", "-m", "nothing"]).ok();
+    assert!(r.stderr.contains("No changes"));
+    assert_eq!(std::fs::read_dir(p.path().join("migrations/versions")).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "sql")).count(), 0);
+    p.retort(&["migrate", "-m", "empty on purpose", "--allow-empty"]).ok();
+    assert_eq!(p.retort(&["heads", "--json"]).ok().json()["heads"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn unowned_tables_are_never_dropped() {
+    let p = Project::new();
+    models(&p, "CREATE TABLE app (id INTEGER PRIMARY KEY);");
+    p.retort(&["migrate", "-m", "app"]).ok();
+    p.retort(&["upgrade"]).ok();
+    // A table made by hand in the live database never shows up: we diff against head.
+    p.db().execute_batch("CREATE TABLE handmade (id INTEGER);").unwrap();
+    let r = p.retort(&["check"]).fails_with(1, "");
+    assert!(r.stdout.contains("drifted") && r.stdout.contains("handmade"), "{}", r.stdout);
+    assert!(p.retort(&["migrate", "-m", "nothing"]).ok().stderr.contains("No changes"));
+    p.db().execute_batch("DROP TABLE handmade;").unwrap();
+    p.retort(&["check"]).ok();
+    // Excluded tables are ignored even when the models or the migrations have them.
+    let cfg = std::fs::read_to_string(p.path().join("retort.toml")).unwrap().replace("exclude = []", "exclude = [\"legacy_*\"]");
+    std::fs::write(p.path().join("retort.toml"), cfg).unwrap();
+    p.write_rev("aaaa00000009", &[&current_head(&p)], "legacy", "CREATE TABLE legacy_stuff (id INTEGER);", "DROP TABLE legacy_stuff;");
+    p.retort(&["upgrade"]).ok();
+    let r = p.retort(&["check"]).ok();
+    assert!(!r.stdout.contains("legacy_stuff"));
+}
+
+fn current_head(p: &Project) -> String {
+    p.retort(&["heads", "--json"]).ok().json()["heads"][0]["revision"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn unconfirmed_rename_warns_and_models_errors_name_the_line() {
+    let p = Project::new();
+    models(&p, "CREATE TABLE a (id INTEGER PRIMARY KEY, old_name TEXT);");
+    p.retort(&["migrate", "-m", "one"]).ok();
+    models(&p, "CREATE TABLE a (id INTEGER PRIMARY KEY, new_name TEXT);");
+    let r = p.retort(&["migrate", "-m", "two", "--ignore-db"]).ok();
+    assert!(r.stderr.contains("--rename a.old_name=new_name"), "{}", r.stderr);
+    models(&p, "CREATE TABLE a (id INTEGER PRIMARY KEY);\n\nCREATE TABLE broken (;\n");
+    p.retort(&["check"]).fails_with(14, "models.sql:3");
+    p.retort(&["migrate", "-m", "x", "--rename", "nonsense"]).fails_with(2, "old=new");
+}
