@@ -194,6 +194,7 @@ pub fn introspect(conn: &Connection) -> rusqlite::Result<Schema> {
             collation: p.and_then(|p| p.collations.get(&name).cloned()),
             auto_increment: p.is_some_and(|p| p.autoincrement.as_deref() == Some(name.as_str())),
             name,
+            ..Default::default()
         });
     }
     for (table, mut cols) in pks {
@@ -237,7 +238,7 @@ pub fn introspect(conn: &Connection) -> rusqlite::Result<Schema> {
                     })
                     .collect();
                 let predicate = if rows[0][4].as_deref() == Some("1") { parsed_index.and_then(|(_, p)| p) } else { None };
-                t.indexes.push(Index { name, unique: rows[0][2].as_deref() == Some("1"), parts, predicate });
+                t.indexes.push(Index { name, unique: rows[0][2].as_deref() == Some("1"), parts, predicate, method: None });
             }
         }
     }

@@ -1,5 +1,5 @@
 //! One schema change. Each carries enough context to render it and to explain it.
-use crate::schema::{Check, Column, ForeignKey, Index, PrimaryKey, Table, Trigger, Unique, View};
+use crate::schema::{Check, Column, EnumType, ForeignKey, Index, PrimaryKey, Sequence, Table, Trigger, Unique, View};
 use serde::Serialize;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -24,8 +24,15 @@ pub enum Change {
     CreateTrigger { table: String, trigger: Trigger },
     DropTrigger { table: String, trigger: Trigger },
     SetTableOptions { table: String, from: Vec<String>, to: Vec<String> },
+    SetTableComment { table: String, from: Option<String>, to: Option<String> },
     CreateView { view: View },
     DropView { view: View },
+    CreateEnum { enum_type: EnumType },
+    DropEnum { enum_type: EnumType },
+    AlterEnum { from: EnumType, to: EnumType },
+    CreateSequence { sequence: Sequence },
+    DropSequence { sequence: Sequence },
+    AlterSequence { from: Sequence, to: Sequence },
 }
 
 impl Change {
@@ -50,8 +57,10 @@ impl Change {
             | DropCheck { table, .. }
             | CreateTrigger { table, .. }
             | DropTrigger { table, .. }
-            | SetTableOptions { table, .. } => Some(table),
-            CreateView { .. } | DropView { .. } => None,
+            | SetTableOptions { table, .. }
+            | SetTableComment { table, .. } => Some(table),
+            CreateView { .. } | DropView { .. } | CreateEnum { .. } | DropEnum { .. } | AlterEnum { .. } | CreateSequence { .. }
+            | DropSequence { .. } | AlterSequence { .. } => None,
         }
     }
 
@@ -90,6 +99,15 @@ impl Change {
                         to.collation.as_deref().unwrap_or("default")
                     ));
                 }
+                if from.identity != to.identity {
+                    what.push("identity".into());
+                }
+                if from.charset != to.charset {
+                    what.push("character set".into());
+                }
+                if from.comment != to.comment {
+                    what.push("comment".into());
+                }
                 if from.auto_increment != to.auto_increment {
                     what.push("auto-increment".into());
                 }
@@ -110,6 +128,13 @@ impl Change {
             CreateTrigger { trigger, .. } => format!("create trigger {}", trigger.name),
             DropTrigger { trigger, .. } => format!("drop trigger {}", trigger.name),
             SetTableOptions { table, to, .. } => format!("set options of {table} to [{}]", to.join(", ")),
+            SetTableComment { table, .. } => format!("set comment of {table}"),
+            CreateEnum { enum_type } => format!("create enum {} ({})", enum_type.name, enum_type.values.join(", ")),
+            DropEnum { enum_type } => format!("drop enum {}", enum_type.name),
+            AlterEnum { to, .. } => format!("change enum {} to ({})", to.name, to.values.join(", ")),
+            CreateSequence { sequence } => format!("create sequence {}", sequence.name),
+            DropSequence { sequence } => format!("drop sequence {}", sequence.name),
+            AlterSequence { to, .. } => format!("alter sequence {}", to.name),
             CreateView { view } => format!("create view {}", view.name),
             DropView { view } => format!("drop view {}", view.name),
         }

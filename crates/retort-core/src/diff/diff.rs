@@ -39,7 +39,7 @@ impl Renames {
 /// Applies confirmed renames to a copy of `from`, so the rest of the diff sees
 /// matching names (and an index on a renamed column is not "changed").
 fn apply_renames(from: &Schema, renames: &Renames) -> Schema {
-    let mut out = Schema { tables: BTreeMap::new(), views: from.views.clone() };
+    let mut out = Schema { tables: BTreeMap::new(), views: from.views.clone(), enums: from.enums.clone(), sequences: from.sequences.clone() };
     let table_new = |t: &str| renames.tables.get(t).cloned().unwrap_or_else(|| t.to_string());
     for (name, table) in &from.tables {
         let new_name = table_new(name);
@@ -135,6 +135,9 @@ fn column_changed(a: &Column, b: &Column) -> bool {
         || a.generated != b.generated
         || a.collation != b.collation
         || a.auto_increment != b.auto_increment
+        || a.identity != b.identity
+        || a.charset != b.charset
+        || a.comment != b.comment
 }
 
 /// Computes the changes that turn `from` into `to`.
@@ -253,6 +256,9 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
                 alters.push(Change::AddCheck { table: t.clone(), check: c.clone() });
             }
         }
+        if old.comment != new.comment {
+            alters.push(Change::SetTableComment { table: t.clone(), from: old.comment.clone(), to: new.comment.clone() });
+        }
         if old.options != new.options {
             alters.push(Change::SetTableOptions { table: t.clone(), from: old.options.clone(), to: new.options.clone() });
         }
@@ -273,15 +279,45 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
         }
     }
 
+    // Types and sequences: created before the tables that use them, dropped after.
+    let mut types_first = Vec::new();
+    let mut types_last = Vec::new();
+    for (name, e) in &to.enums {
+        match from.enums.get(name) {
+            None => types_first.push(Change::CreateEnum { enum_type: e.clone() }),
+            Some(old) if old != e => types_first.push(Change::AlterEnum { from: old.clone(), to: e.clone() }),
+            _ => {}
+        }
+    }
+    for (name, e) in &from.enums {
+        if !to.enums.contains_key(name) {
+            types_last.push(Change::DropEnum { enum_type: e.clone() });
+        }
+    }
+    for (name, s) in &to.sequences {
+        match from.sequences.get(name) {
+            None => types_first.push(Change::CreateSequence { sequence: s.clone() }),
+            Some(old) if old != s => types_first.push(Change::AlterSequence { from: old.clone(), to: s.clone() }),
+            _ => {}
+        }
+    }
+    for (name, s) in &from.sequences {
+        if !to.sequences.contains_key(name) {
+            types_last.push(Change::DropSequence { sequence: s.clone() });
+        }
+    }
+
     let mut out = Vec::new();
     out.extend(drop_views);
     out.extend(early);
     out.extend(drops);
+    out.extend(types_first);
     out.extend(renames_out);
     out.extend(creates);
     out.extend(alters);
     out.extend(late);
     out.extend(create_views);
+    out.extend(types_last);
     out
 }
 
@@ -336,9 +372,9 @@ mod tests {
     fn column_changes_and_renames() {
         let from = schema(vec![table("a", &[("id", "INTEGER"), ("name", "TEXT"), ("gone", "INT")])]);
         let mut to_t = table("a", &[("id", "INTEGER"), ("full_name", "TEXT"), ("added", "INT")]);
-        to_t.indexes.push(Index { name: "ix".into(), unique: false, parts: vec![IndexPart { expr: "full_name".into(), is_expr: false, desc: false, collation: None }], predicate: None });
+        to_t.indexes.push(Index { name: "ix".into(), unique: false, parts: vec![IndexPart { expr: "full_name".into(), is_expr: false, desc: false, collation: None }], predicate: None, method: None });
         let mut from_t = from.tables["a"].clone();
-        from_t.indexes.push(Index { name: "ix".into(), unique: false, parts: vec![IndexPart { expr: "name".into(), is_expr: false, desc: false, collation: None }], predicate: None });
+        from_t.indexes.push(Index { name: "ix".into(), unique: false, parts: vec![IndexPart { expr: "name".into(), is_expr: false, desc: false, collation: None }], predicate: None, method: None });
         let from = schema(vec![from_t]);
         let to = schema(vec![to_t]);
         let mut r = Renames::default();

@@ -6,6 +6,23 @@ use std::collections::BTreeMap;
 pub struct Schema {
     pub tables: BTreeMap<String, Table>,
     pub views: BTreeMap<String, View>,
+    /// PostgreSQL `CREATE TYPE … AS ENUM`.
+    pub enums: BTreeMap<String, EnumType>,
+    /// Standalone sequences (not the ones owned by identity/serial columns).
+    pub sequences: BTreeMap<String, Sequence>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct EnumType {
+    pub name: String,
+    pub values: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Sequence {
+    pub name: String,
+    pub start: i64,
+    pub increment: i64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -20,6 +37,7 @@ pub struct Table {
     pub triggers: Vec<Trigger>,
     /// Engine-only table options (SQLite `WITHOUT ROWID`, `STRICT`), as rendered text.
     pub options: Vec<String>,
+    pub comment: Option<String>,
 }
 
 impl Table {
@@ -40,6 +58,11 @@ pub struct Column {
     pub collation: Option<String>,
     /// SQLite `AUTOINCREMENT`, PostgreSQL identity, MySQL `AUTO_INCREMENT`.
     pub auto_increment: bool,
+    /// PostgreSQL identity kind: `ALWAYS` or `BY DEFAULT`.
+    pub identity: Option<String>,
+    /// Character set (MySQL).
+    pub charset: Option<String>,
+    pub comment: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -68,6 +91,8 @@ pub struct Index {
     pub parts: Vec<IndexPart>,
     /// Partial index predicate.
     pub predicate: Option<String>,
+    /// Access method when not the engine's default (PostgreSQL `gin`, `gist`, …).
+    pub method: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
