@@ -8,6 +8,11 @@ mod settings;
 use clap::Parser;
 
 fn main() {
+    // Ctrl-C drops scratch databases on the server before exiting.
+    let _ = ctrlc::set_handler(|| {
+        retort::core::cleanup::run_all();
+        std::process::exit(130);
+    });
     let cli = args::Cli::parse();
     let printer = output::Printer::new(cli.global.json, cli.global.quiet, cli.global.verbose);
     let code = match settings::Settings::new(cli.global.clone()).and_then(|s| commands::run(cli.command, &s, &printer)) {

@@ -66,6 +66,15 @@ impl Workspace {
         })
     }
 
+    /// A scratch database for autogenerate, on `scratch_url` or the environment's server.
+    pub fn scratch(&self) -> Result<Box<dyn retort::Connection>, Error> {
+        let scratch_url = match &self.project.file.project.scratch_url {
+            Some(raw) => Some(retort::RedactedUrl::new(retort::core::config::expand_vars(raw, &self.env.name, &var)?)),
+            None => None,
+        };
+        retort::scratch(self.engine()?, scratch_url.as_ref().or(self.env.url.as_ref()))
+    }
+
     /// The dialect for offline work.
     pub fn dialect(&self) -> Result<Box<dyn retort::Dialect>, Error> {
         retort::dialect(self.engine()?)

@@ -38,6 +38,9 @@ pub struct ProjectSection {
     pub version_table: String,
     pub log_table: String,
     pub default_env: String,
+    /// A server where autogenerate may create and drop scratch databases (PostgreSQL,
+    /// MySQL); defaults to the environment's URL.
+    pub scratch_url: Option<String>,
 }
 
 impl Default for ProjectSection {
@@ -49,6 +52,7 @@ impl Default for ProjectSection {
             version_table: "alembic_version".into(),
             log_table: "retort_log".into(),
             default_env: "dev".into(),
+            scratch_url: None,
         }
     }
 }

@@ -155,11 +155,15 @@ pub trait Connection {
 
     fn table_exists(&mut self, name: &str) -> Result<bool, DbError>;
 
-    /// Takes the migration lock for the whole run (advisory lock, GET_LOCK, …).
-    /// Engines whose `begin` already serialises writers may do nothing here.
-    fn lock(&mut self, timeout: Duration) -> Result<(), DbError>;
+    /// Tries once to take the migration lock held for the whole run (advisory lock,
+    /// GET_LOCK, …); the migrator waits and reports. Engines whose `begin` already
+    /// serialises writers return true (`timeout` is then their busy timeout).
+    fn try_lock(&mut self, timeout: Duration) -> Result<bool, DbError>;
 
     fn unlock(&mut self) -> Result<(), DbError>;
+
+    /// Where the connection points, password redacted (for messages).
+    fn describe(&self) -> String;
 
     /// Reads the live schema into the core's model.
     fn introspect(&mut self) -> Result<Schema, DbError>;

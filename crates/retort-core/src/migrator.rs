@@ -21,6 +21,27 @@ pub enum Event<'a> {
     Replanned { heads: Vec<String> },
     /// A revision marked `transactional: false` runs outside a transaction.
     NonTransactional { file: &'a RevisionFile },
+    /// Another run holds the migration lock; waiting up to the lock timeout.
+    WaitingForLock { timeout: Duration },
+}
+
+/// Takes the engine's migration lock, waiting up to `timeout` and saying so once.
+pub fn acquire_lock(conn: &mut dyn Connection, timeout: Duration, on_event: &mut dyn FnMut(Event<'_>)) -> Result<(), DbError> {
+    let started = Instant::now();
+    let mut announced = false;
+    loop {
+        if conn.try_lock(timeout)? {
+            return Ok(());
+        }
+        if !announced {
+            on_event(Event::WaitingForLock { timeout });
+            announced = true;
+        }
+        if started.elapsed() >= timeout {
+            return Err(DbError::Locked { url: conn.describe(), seconds: timeout.as_secs() });
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -155,7 +176,7 @@ impl<'g> Migrator<'g> {
         for ddl in conn.dialect().create_version_tables(&self.tables) {
             conn.execute(&ddl)?;
         }
-        conn.lock(opts.lock_timeout)?;
+        acquire_lock(conn, opts.lock_timeout, on_event)?;
         let result = self.run_locked(conn, mode, target, opts, on_event);
         let unlock = conn.unlock();
         let report = result?;
@@ -392,7 +413,7 @@ impl<'g> Migrator<'g> {
         for ddl in conn.dialect().create_version_tables(&self.tables) {
             conn.execute(&ddl)?;
         }
-        conn.lock(opts.lock_timeout)?;
+        acquire_lock(conn, opts.lock_timeout, &mut |_| {})?;
         let result = (|| -> Result<RunReport, Error> {
             conn.execute(conn.dialect().begin())?;
             let rows = self.current_rows(conn)?;

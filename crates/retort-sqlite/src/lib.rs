@@ -161,8 +161,13 @@ impl Connection for SqliteConnection {
     /// SQLite has no advisory lock: each revision's `BEGIN IMMEDIATE` takes the write
     /// lock and the migrator re-checks the version table inside it, so concurrent runs
     /// apply every revision once. The timeout becomes the busy timeout.
-    fn lock(&mut self, timeout: Duration) -> Result<(), DbError> {
-        self.conn.busy_timeout(timeout).map_err(|e| self.map_err(e, "busy_timeout"))
+    fn try_lock(&mut self, timeout: Duration) -> Result<bool, DbError> {
+        self.conn.busy_timeout(timeout).map_err(|e| self.map_err(e, "busy_timeout"))?;
+        Ok(true)
+    }
+
+    fn describe(&self) -> String {
+        self.display.clone()
     }
 
     fn unlock(&mut self) -> Result<(), DbError> {

@@ -4,6 +4,7 @@
 //! one, rename, recreate indexes and triggers, then check foreign keys. Views that
 //! read a rebuilt table are dropped first and recreated after, because SQLite's
 //! RENAME refuses to run while a view points at a missing table.
+use retort_core::diff::deps::mentions;
 use retort_core::diff::{Change, RenderedStatement};
 use retort_core::engine::Dialect;
 use retort_core::schema::{Column, ForeignKey, Index, Schema, Table};
@@ -147,24 +148,6 @@ fn simple_drop(t: &Table, col: &str, views: &[&str]) -> bool {
     let in_fk = t.foreign_keys.iter().any(|f| f.columns.iter().any(|c| c == col));
     !(in_pk || in_unique || in_index || in_fk || !t.checks.is_empty() || !t.triggers.is_empty() || !views.is_empty()
         || t.columns.iter().any(|c| c.generated.is_some()))
-}
-
-fn mentions(sql: &str, name: &str) -> bool {
-    let lower = sql.to_ascii_lowercase();
-    let name = name.to_ascii_lowercase();
-    let bytes = lower.as_bytes();
-    let mut from = 0;
-    while let Some(pos) = lower[from..].find(&name) {
-        let start = from + pos;
-        let end = start + name.len();
-        let before = start == 0 || !(bytes[start - 1].is_ascii_alphanumeric() || bytes[start - 1] == b'_');
-        let after = end >= bytes.len() || !(bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_');
-        if before && after {
-            return true;
-        }
-        from = end;
-    }
-    false
 }
 
 pub fn render(_d: &dyn Dialect, from: &Schema, to: &Schema, changes: &[Change]) -> Vec<RenderedStatement> {

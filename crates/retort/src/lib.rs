@@ -25,6 +25,12 @@ pub fn supported_engines() -> Vec<&'static str> {
     if cfg!(feature = "sqlite") {
         v.push("sqlite");
     }
+    if cfg!(feature = "postgres") {
+        v.push("postgres");
+    }
+    if cfg!(feature = "mysql") {
+        v.push("mysql");
+    }
     v
 }
 
@@ -57,6 +63,11 @@ pub fn connect(url: &RedactedUrl, base: &Path) -> Result<Box<dyn Connection>> {
         "sqlite" => Ok(Box::new(
             retort_sqlite::SqliteConnection::open(url.expose(), base).map_err(|e| redact_db(e, url))?,
         )),
+        #[cfg(feature = "postgres")]
+        "postgres" => {
+            let parsed = retort_postgres::parse_url(url.expose(), &url.to_string())?;
+            Ok(Box::new(retort_postgres::PgConnection::open(&parsed).map_err(|e| redact_db(e, url))?))
+        }
         other => Err(unsupported(other)),
     }
 }
@@ -69,17 +80,34 @@ pub fn connect_existing(url: &RedactedUrl, base: &Path) -> Result<Box<dyn Connec
         "sqlite" => Ok(Box::new(
             retort_sqlite::SqliteConnection::open_existing(url.expose(), base).map_err(|e| redact_db(e, url))?,
         )),
-        other => Err(unsupported(other)),
+        _ => connect(url, base),
     }
 }
 
 /// A throwaway empty database of an engine, for applying the models and replaying the
-/// migrations (autogenerate). SQLite: in memory. Dropped when the connection is dropped.
-pub fn scratch(engine: &str) -> Result<Box<dyn Connection>> {
+/// migrations (autogenerate). SQLite: in memory. Server engines: a uniquely named
+/// database on `server` (the environment's URL or `scratch_url`), dropped when the
+/// connection is dropped, on error, and on Ctrl-C.
+pub fn scratch(engine: &str, server: Option<&RedactedUrl>) -> Result<Box<dyn Connection>> {
+    let need_server = || -> Result<&RedactedUrl> {
+        server.ok_or_else(|| {
+            ConfigError::NoUrl { env: format!("(autogenerate on {engine} needs a server for scratch databases: set the environment's url or scratch_url)") }.into()
+        })
+    };
     match engine {
         #[cfg(feature = "sqlite")]
         "sqlite" => Ok(Box::new(retort_sqlite::SqliteConnection::memory()?)),
-        other => Err(unsupported(other)),
+        #[cfg(feature = "postgres")]
+        "postgres" => {
+            let url = need_server()?;
+            let parsed = retort_postgres::parse_url(url.expose(), &url.to_string())?;
+            let schema = parsed.schema.clone();
+            Ok(Box::new(retort_postgres::ScratchDatabase::create(&parsed, schema.as_deref()).map_err(|e| redact_db(e, url))?))
+        }
+        other => {
+            let _ = need_server;
+            Err(unsupported(other))
+        }
     }
 }
 
@@ -88,6 +116,8 @@ pub fn dialect(name: &str) -> Result<Box<dyn Dialect>> {
     match name {
         #[cfg(feature = "sqlite")]
         "sqlite" => Ok(Box::new(retort_sqlite::SqliteDialect)),
+        #[cfg(feature = "postgres")]
+        "postgres" | "postgresql" => Ok(Box::new(retort_postgres::PgDialect)),
         other => Err(unsupported(other)),
     }
 }

@@ -115,6 +115,9 @@ impl<'p> Progress<'p> {
             Event::Replanned { heads } => {
                 self.println(format!("another run moved the database to {}; continuing from there", or_base(&heads)));
             }
+            Event::WaitingForLock { timeout } => {
+                self.println(format!("another retort run holds the migration lock; waiting up to {}s (--lock-timeout)", timeout.as_secs()));
+            }
             Event::NonTransactional { file } => {
                 self.println(format!("note: {} is marked transactional: false and runs outside a transaction", file.id));
             }

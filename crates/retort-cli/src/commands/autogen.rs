@@ -26,14 +26,13 @@ fn load(ws: &Workspace) -> Result<Inputs, Error> {
     if heads.len() > 1 {
         return Err(TargetError::MultipleHeads { heads: graph.ids(&heads), context: "autogenerate compares against one head".into() }.into());
     }
-    let engine = ws.engine()?.to_string();
     let filter = ws.project.table_filter();
     let models_path = ws.project.models_path();
     let models_sql = std::fs::read_to_string(&models_path).map_err(|e| Error::io(format!("reading {}", models_path.display()), e))?;
-    let mut scratch = retort::scratch(&engine)?;
+    let mut scratch = ws.scratch()?;
     let models = filter.apply(&autogen::schema_of_models(scratch.as_mut(), &models_sql, &models_path)?);
     drop(scratch);
-    let mut scratch = retort::scratch(&engine)?;
+    let mut scratch = ws.scratch()?;
     let head = filter.apply(&autogen::schema_at_head(scratch.as_mut(), &graph, &ws.project.tables())?);
     Ok(Inputs { graph, head, models })
 }
@@ -96,7 +95,7 @@ pub fn migrate(args: &MigrateArgs, settings: &Settings, printer: &Printer) -> Re
         return Ok(0);
     }
     // Prove the file before writing it: apply it to a copy of the schema at head.
-    let mut scratch = retort::scratch(ws.engine()?)?;
+    let mut scratch = ws.scratch()?;
     autogen::schema_at_head(scratch.as_mut(), &inputs.graph, &ws.project.tables())?;
     let problems = autogen::verify(scratch.as_mut(), &generated, &inputs.head, &inputs.models, &ws.project.table_filter())?;
     let mut notes = generated.notes.clone();

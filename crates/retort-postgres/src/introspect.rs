@@ -1,0 +1,222 @@
+//! PostgreSQL introspection: a fixed set of bulk catalog queries over the current
+//! schema, whatever the number of tables. Definitions come from the server's own
+//! deparsers (`format_type`, `pg_get_expr`, `pg_get_constraintdef`,
+//! `pg_get_indexdef`, `pg_get_viewdef`, `pg_get_triggerdef`), so both sides of a diff
+//! are normalised by the server itself.
+use crate::PgConnection;
+use retort_core::engine::Connection;
+use retort_core::error::DbError;
+use retort_core::schema::{Check, Column, EnumType, ForeignKey, Generated, Index, IndexPart, PrimaryKey, Schema, Sequence, Table, Trigger, Unique, View};
+
+/// Separates list items inside one text cell (ASCII unit separator).
+const SEP: &str = "\u{1f}";
+
+fn list(cell: &Option<String>) -> Vec<String> {
+    cell.as_deref().filter(|s| !s.is_empty()).map(|s| s.split(SEP).map(str::to_string).collect()).unwrap_or_default()
+}
+
+fn action(code: &str) -> String {
+    match code {
+        "r" => "RESTRICT",
+        "c" => "CASCADE",
+        "n" => "SET NULL",
+        "d" => "SET DEFAULT",
+        _ => "NO ACTION",
+    }
+    .to_string()
+}
+
+const TABLES: &str = "SELECT c.relname, obj_description(c.oid, 'pg_class') FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') ORDER BY 1";
+
+const COLUMNS: &str = "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated, \
+    CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN co.collname END, col_description(c.oid, a.attnum) \
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+    JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
+    JOIN pg_type t ON t.oid = a.atttypid \
+    LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum \
+    LEFT JOIN pg_collation co ON co.oid = a.attcollation \
+    WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') ORDER BY c.relname, a.attnum";
+
+const CONSTRAINTS: &str = "SELECT c.relname, con.conname, con.contype, pg_get_constraintdef(con.oid), \
+    array_to_string(ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.o), E'\\x1f'), \
+    fc.relname, \
+    array_to_string(ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.o), E'\\x1f'), \
+    con.confdeltype, con.confupdtype, con.condeferrable \
+    FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+    LEFT JOIN pg_class fc ON fc.oid = con.confrelid \
+    WHERE n.nspname = current_schema() AND con.contype IN ('p', 'u', 'f', 'c') ORDER BY c.relname, con.conname";
+
+const INDEXES: &str = "SELECT t.relname, i.relname, ix.indisunique, pg_get_indexdef(ix.indexrelid), pg_get_expr(ix.indpred, ix.indrelid), am.amname \
+    FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class t ON t.oid = ix.indrelid \
+    JOIN pg_namespace n ON n.oid = t.relnamespace JOIN pg_am am ON am.oid = i.relam \
+    WHERE n.nspname = current_schema() AND t.relkind IN ('r', 'p') \
+    AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = ix.indexrelid AND c.contype IN ('p', 'u', 'x')) \
+    ORDER BY 1, 2";
+
+const VIEWS: &str = "SELECT c.relname, pg_get_viewdef(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relkind = 'v' ORDER BY 1";
+
+const TRIGGERS: &str = "SELECT c.relname, t.tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND NOT t.tgisinternal ORDER BY 1, 2";
+
+const ENUMS: &str = "SELECT t.typname, array_to_string(ARRAY(SELECT e.enumlabel FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder), E'\\x1f') \
+    FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = current_schema() AND t.typtype = 'e' ORDER BY 1";
+
+/// Standalone sequences: not owned by a serial or identity column.
+const SEQUENCES: &str = "SELECT c.relname, s.seqstart, s.seqincrement FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid \
+    JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() \
+    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')) ORDER BY 1";
+
+/// `CREATE UNIQUE INDEX ix ON public.t USING btree (a, lower(b) DESC) WHERE …` → parts.
+fn index_parts(def: &str) -> Vec<IndexPart> {
+    let Some(using) = def.find(" USING ") else { return Vec::new() };
+    let rest = &def[using + 7..];
+    let Some(open) = rest.find('(') else { return Vec::new() };
+    let body = &rest[open + 1..];
+    let mut depth = 0;
+    let mut end = body.len();
+    let mut in_quote = false;
+    for (i, ch) in body.char_indices() {
+        match ch {
+            '"' => in_quote = !in_quote,
+            '(' if !in_quote => depth += 1,
+            ')' if !in_quote => {
+                if depth == 0 {
+                    end = i;
+                    break;
+                }
+                depth -= 1;
+            }
+            _ => {}
+        }
+    }
+    split_top_level(&body[..end])
+        .into_iter()
+        .map(|p| {
+            let desc = p.ends_with(" DESC") || p.contains(" DESC NULLS");
+            let core = p.trim_end_matches(" DESC").trim().to_string();
+            let plain = core.starts_with('"') && core.ends_with('"') && core.matches('"').count() == 2
+                || core.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            IndexPart {
+                expr: if plain { core.trim_matches('"').to_string() } else { core },
+                is_expr: !plain,
+                desc,
+                collation: None,
+            }
+        })
+        .collect()
+}
+
+fn split_top_level(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let (mut depth, mut in_quote, mut cur) = (0, false, String::new());
+    for ch in s.chars() {
+        match ch {
+            '\'' => in_quote = !in_quote,
+            '(' if !in_quote => depth += 1,
+            ')' if !in_quote => depth -= 1,
+            ',' if !in_quote && depth == 0 => {
+                out.push(cur.trim().to_string());
+                cur.clear();
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(ch);
+    }
+    if !cur.trim().is_empty() {
+        out.push(cur.trim().to_string());
+    }
+    out
+}
+
+pub fn introspect(conn: &mut PgConnection) -> Result<Schema, DbError> {
+    let mut schema = Schema::default();
+    for r in conn.query(TABLES)? {
+        let name = r[0].clone().unwrap_or_default();
+        schema.tables.insert(name.clone(), Table { name, comment: r[1].clone(), ..Default::default() });
+    }
+    for r in conn.query(COLUMNS)? {
+        let Some(t) = schema.tables.get_mut(r[0].as_deref().unwrap_or("")) else { continue };
+        let generated = r[6].as_deref() == Some("s");
+        let identity = match r[5].as_deref() {
+            Some("a") => Some("ALWAYS".to_string()),
+            Some("d") => Some("BY DEFAULT".to_string()),
+            _ => None,
+        };
+        t.columns.push(Column {
+            name: r[1].clone().unwrap_or_default(),
+            ty: r[2].clone().unwrap_or_default(),
+            nullable: r[3].as_deref() != Some("t"),
+            default: if generated { None } else { r[4].clone() },
+            generated: if generated { r[4].clone().map(|e| Generated { expr: e, stored: true }) } else { None },
+            collation: r[7].clone(),
+            auto_increment: identity.is_some(),
+            identity,
+            charset: None,
+            comment: r[8].clone(),
+        });
+    }
+    for r in conn.query(CONSTRAINTS)? {
+        let Some(t) = schema.tables.get_mut(r[0].as_deref().unwrap_or("")) else { continue };
+        let name = r[1].clone();
+        let columns = list(&r[4]);
+        match r[2].as_deref() {
+            Some("p") => t.primary_key = Some(PrimaryKey { name, columns }),
+            Some("u") => t.uniques.push(Unique { name, columns }),
+            Some("c") => {
+                let def = r[3].clone().unwrap_or_default();
+                let expr = def.strip_prefix("CHECK ").unwrap_or(&def).to_string();
+                t.checks.push(Check { name, expr });
+            }
+            Some("f") => t.foreign_keys.push(ForeignKey {
+                name,
+                columns,
+                ref_table: r[5].clone().unwrap_or_default(),
+                ref_columns: list(&r[6]),
+                on_delete: action(r[7].as_deref().unwrap_or("a")),
+                on_update: action(r[8].as_deref().unwrap_or("a")),
+                deferrable: r[9].as_deref() == Some("t"),
+            }),
+            _ => {}
+        }
+    }
+    for r in conn.query(INDEXES)? {
+        let Some(t) = schema.tables.get_mut(r[0].as_deref().unwrap_or("")) else { continue };
+        let def = r[3].clone().unwrap_or_default();
+        let method = r[5].clone().filter(|m| m != "btree");
+        t.indexes.push(Index { name: r[1].clone().unwrap_or_default(), unique: r[2].as_deref() == Some("t"), parts: index_parts(&def), predicate: r[4].clone(), method });
+    }
+    for r in conn.query(VIEWS)? {
+        let name = r[0].clone().unwrap_or_default();
+        let def = r[1].clone().unwrap_or_default();
+        let sql = format!("CREATE VIEW {} AS\n{}", crate::dialect::quote(&name), def.trim().trim_end_matches(';'));
+        schema.views.insert(name.clone(), View { name, sql });
+    }
+    for r in conn.query(TRIGGERS)? {
+        let Some(t) = schema.tables.get_mut(r[0].as_deref().unwrap_or("")) else { continue };
+        t.triggers.push(Trigger { name: r[1].clone().unwrap_or_default(), sql: r[2].clone().unwrap_or_default() });
+    }
+    for r in conn.query(ENUMS)? {
+        let name = r[0].clone().unwrap_or_default();
+        schema.enums.insert(name.clone(), EnumType { name, values: list(&r[1]) });
+    }
+    for r in conn.query(SEQUENCES)? {
+        let name = r[0].clone().unwrap_or_default();
+        let num = |i: usize| r[i].as_deref().and_then(|v| v.parse().ok()).unwrap_or(1);
+        schema.sequences.insert(name.clone(), Sequence { name, start: num(1), increment: num(2) });
+    }
+    Ok(schema)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_index_definitions() {
+        let p = index_parts("CREATE UNIQUE INDEX ix ON public.t USING btree (a, lower((b)::text) DESC, \"Weird Col\")");
+        assert_eq!(p.len(), 3);
+        assert!(!p[0].is_expr && p[0].expr == "a");
+        assert!(p[1].is_expr && p[1].desc && p[1].expr == "lower((b)::text)");
+        assert!(!p[2].is_expr && p[2].expr == "Weird Col");
+    }
+}

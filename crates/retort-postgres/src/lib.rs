@@ -1,0 +1,247 @@
+//! retort-postgres: the PostgreSQL engine.
+//!
+//! Connection and execution over the simple-query protocol (so a revision's SQL runs
+//! exactly as `psql` would run it), a session-level advisory lock held for the whole
+//! run, bulk catalog introspection, rendering, and scratch databases that are always
+//! dropped. PostgreSQL-specific knowledge lives here and nowhere else.
+mod dialect;
+mod introspect;
+mod render;
+
+pub use dialect::PgDialect;
+
+use postgres::{Client, Config, NoTls, SimpleQueryMessage};
+use retort_core::engine::{Connection, Dialect};
+use retort_core::error::DbError;
+use retort_core::schema::Schema;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Advisory lock key: "retort" in ASCII, so it is recognisable in `pg_locks`.
+const LOCK_KEY: i64 = 0x7265_746f_7274;
+
+/// A parsed `postgres://` URL plus retort's own options (`schema`).
+#[derive(Clone)]
+pub struct PgUrl {
+    pub config: Config,
+    pub schema: Option<String>,
+    /// For messages: the URL with its password hidden.
+    pub display: String,
+}
+
+/// Parses a URL; `display` is the redacted form used in every message.
+pub fn parse_url(url: &str, display: &str) -> Result<PgUrl, DbError> {
+    let bad = |m: String| DbError::Connect { url: display.to_string(), message: m };
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut schema = None;
+    let mut kept = Vec::new();
+    for kv in query.split('&').filter(|s| !s.is_empty()) {
+        match kv.split_once('=') {
+            Some(("schema", v)) | Some(("search_path", v)) => schema = Some(v.to_string()),
+            _ => kept.push(kv),
+        }
+    }
+    let cleaned = if kept.is_empty() { base.to_string() } else { format!("{base}?{}", kept.join("&")) };
+    let cleaned = cleaned.replacen("postgresql://", "postgres://", 1);
+    let mut config = Config::from_str(&cleaned).map_err(|e| bad(format!("invalid URL: {e}")))?;
+    if config.get_user().is_none() {
+        config.user(&std::env::var("USER").unwrap_or_else(|_| "postgres".into()));
+    }
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(Duration::from_secs(10));
+    }
+    config.application_name("retort");
+    Ok(PgUrl { config, schema, display: display.to_string() })
+}
+
+pub struct PgConnection {
+    client: Client,
+    dialect: PgDialect,
+    display: String,
+    locked: bool,
+}
+
+/// The message of a server error, with detail and hint, without the URL.
+fn message(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => {
+            let mut m = format!("{} (SQLSTATE {})", db.message(), db.code().code());
+            if let Some(d) = db.detail() {
+                m.push_str(&format!("; {d}"));
+            }
+            if let Some(h) = db.hint() {
+                m.push_str(&format!("; hint: {h}"));
+            }
+            m
+        }
+        None => e.to_string(),
+    }
+}
+
+impl PgConnection {
+    pub fn open(url: &PgUrl) -> Result<Self, DbError> {
+        let mut client = url.config.connect(NoTls).map_err(|e| DbError::Connect { url: url.display.clone(), message: message(&e) })?;
+        if let Some(schema) = &url.schema {
+            let q = format!("SET search_path TO {}", dialect::quote(schema));
+            client.batch_execute(&q).map_err(|e| DbError::Connect { url: url.display.clone(), message: message(&e) })?;
+            let exists = client
+                .simple_query(&format!("SELECT 1 FROM pg_namespace WHERE nspname = {}", dialect::literal(schema)))
+                .map_err(|e| DbError::Connect { url: url.display.clone(), message: message(&e) })?
+                .iter()
+                .any(|m| matches!(m, SimpleQueryMessage::Row(_)));
+            if !exists {
+                return Err(DbError::Connect {
+                    url: url.display.clone(),
+                    message: format!("schema \"{schema}\" does not exist (create it, or fix ?schema= in the URL)"),
+                });
+            }
+        }
+        Ok(PgConnection { client, dialect: PgDialect, display: url.display.clone(), locked: false })
+    }
+
+    fn err(&self, e: postgres::Error, sql: &str) -> DbError {
+        DbError::Query { message: message(&e), sql: sql.to_string() }
+    }
+}
+
+impl Connection for PgConnection {
+    fn dialect(&self) -> &dyn Dialect {
+        &self.dialect
+    }
+
+    fn execute(&mut self, sql: &str) -> Result<(), DbError> {
+        self.client.batch_execute(sql).map_err(|e| self.err(e, sql))
+    }
+
+    fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
+        let msgs = self.client.simple_query(sql).map_err(|e| self.err(e, sql))?;
+        Ok(msgs
+            .into_iter()
+            .filter_map(|m| match m {
+                SimpleQueryMessage::Row(r) => Some((0..r.len()).map(|i| r.get(i).map(str::to_string)).collect()),
+                _ => None,
+            })
+            .collect())
+    }
+
+    fn table_exists(&mut self, name: &str) -> Result<bool, DbError> {
+        let rows = self.query(&format!(
+            "SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = {}",
+            dialect::literal(name)
+        ))?;
+        Ok(!rows.is_empty())
+    }
+
+    /// A session-level advisory lock: held across the run's many transactions and
+    /// released by the server if the process dies.
+    fn try_lock(&mut self, _timeout: Duration) -> Result<bool, DbError> {
+        let rows = self.query(&format!("SELECT pg_try_advisory_lock({LOCK_KEY})"))?;
+        let got = rows.first().and_then(|r| r.first().cloned().flatten()).as_deref() == Some("t");
+        self.locked |= got;
+        Ok(got)
+    }
+
+    fn unlock(&mut self) -> Result<(), DbError> {
+        if self.locked {
+            self.query(&format!("SELECT pg_advisory_unlock({LOCK_KEY})"))?;
+            self.locked = false;
+        }
+        Ok(())
+    }
+
+    fn describe(&self) -> String {
+        self.display.clone()
+    }
+
+    fn introspect(&mut self) -> Result<Schema, DbError> {
+        introspect::introspect(self)
+    }
+}
+
+/// A uniquely named database on the server, dropped when this value is dropped, on
+/// error, and on Ctrl-C (through `retort_core::cleanup`).
+pub struct ScratchDatabase {
+    conn: Option<PgConnection>,
+    admin: Config,
+    name: String,
+    cleanup_id: u64,
+}
+
+fn drop_database(admin: &Config, name: &str) {
+    if let Ok(mut c) = admin.connect(NoTls) {
+        let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", dialect::quote(name)));
+    }
+}
+
+impl ScratchDatabase {
+    /// Creates `retort_scratch_<random>` on the server `admin_url` points to.
+    pub fn create(admin_url: &PgUrl, schema: Option<&str>) -> Result<Self, DbError> {
+        let id = retort_core::RevisionId::generate();
+        let name = format!("retort_scratch_{}", id.as_str());
+        let mut admin_client = admin_url
+            .config
+            .connect(NoTls)
+            .map_err(|e| DbError::Connect { url: admin_url.display.clone(), message: message(&e) })?;
+        if let Err(e) = admin_client.batch_execute(&format!("CREATE DATABASE {}", dialect::quote(&name))) {
+            return Err(DbError::Connect {
+                url: admin_url.display.clone(),
+                message: format!(
+                    "cannot create a scratch database for autogenerate: {}. Grant CREATEDB to this user, or set `scratch_url` under [project] in retort.toml to a server where retort may create and drop databases",
+                    message(&e)
+                ),
+            });
+        }
+        let admin = admin_url.config.clone();
+        let (admin_for_cleanup, name_for_cleanup) = (admin.clone(), name.clone());
+        let cleanup_id = retort_core::cleanup::register(Box::new(move || drop_database(&admin_for_cleanup, &name_for_cleanup)));
+        let mut config = admin_url.config.clone();
+        config.dbname(&name);
+        let url = PgUrl { config, schema: None, display: format!("{} (scratch database {name})", admin_url.display) };
+        let mut scratch = ScratchDatabase { conn: None, admin, name, cleanup_id };
+        let mut conn = PgConnection::open(&url)?;
+        if let Some(s) = schema {
+            conn.execute(&format!("CREATE SCHEMA IF NOT EXISTS {0}; SET search_path TO {0}", dialect::quote(s)))?;
+        }
+        scratch.conn = Some(conn);
+        Ok(scratch)
+    }
+
+    fn conn(&mut self) -> &mut PgConnection {
+        self.conn.as_mut().expect("open until dropped")
+    }
+}
+
+impl Drop for ScratchDatabase {
+    fn drop(&mut self) {
+        self.conn = None; // close our session first
+        drop_database(&self.admin, &self.name);
+        retort_core::cleanup::unregister(self.cleanup_id);
+    }
+}
+
+impl Connection for ScratchDatabase {
+    fn dialect(&self) -> &dyn Dialect {
+        &PgDialect
+    }
+    fn execute(&mut self, sql: &str) -> Result<(), DbError> {
+        self.conn().execute(sql)
+    }
+    fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
+        self.conn().query(sql)
+    }
+    fn table_exists(&mut self, name: &str) -> Result<bool, DbError> {
+        self.conn().table_exists(name)
+    }
+    fn try_lock(&mut self, t: Duration) -> Result<bool, DbError> {
+        self.conn().try_lock(t)
+    }
+    fn unlock(&mut self) -> Result<(), DbError> {
+        self.conn().unlock()
+    }
+    fn describe(&self) -> String {
+        self.conn.as_ref().map(|c| c.describe()).unwrap_or_default()
+    }
+    fn introspect(&mut self) -> Result<Schema, DbError> {
+        self.conn().introspect()
+    }
+}

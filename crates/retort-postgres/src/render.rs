@@ -1,0 +1,321 @@
+//! Renders changes as PostgreSQL DDL. Everything is expressible with `ALTER`: type
+//! changes use `USING col::type`, constraints are added and dropped by name, and
+//! foreign keys of new tables are added after every table exists (so cycles work).
+use crate::dialect::{literal, quote as qi};
+use retort_core::diff::deps::views_reading;
+use retort_core::diff::{Change, RenderedStatement};
+use std::collections::BTreeSet;
+use retort_core::schema::{Column, EnumType, ForeignKey, Index, Schema, Sequence, Table};
+
+fn cols(list: &[String]) -> String {
+    list.iter().map(|c| qi(c)).collect::<Vec<_>>().join(", ")
+}
+
+/// `integer` + `nextval('t_id_seq'::regclass)` is what `serial` looks like once created.
+fn serial_type(c: &Column) -> Option<&'static str> {
+    let d = c.default.as_deref()?;
+    if !d.starts_with("nextval(") {
+        return None;
+    }
+    match c.ty.as_str() {
+        "integer" => Some("serial"),
+        "bigint" => Some("bigserial"),
+        "smallint" => Some("smallserial"),
+        _ => None,
+    }
+}
+
+fn type_with_collation(c: &Column) -> String {
+    match &c.collation {
+        Some(coll) => format!("{} COLLATE {}", c.ty, qi(coll)),
+        None => c.ty.clone(),
+    }
+}
+
+fn column_def(c: &Column) -> String {
+    let mut s = qi(&c.name);
+    match serial_type(c) {
+        Some(serial) => s.push_str(&format!(" {serial}")),
+        None => {
+            s.push(' ');
+            s.push_str(&type_with_collation(c));
+            if let Some(g) = &c.generated {
+                s.push_str(&format!(" GENERATED ALWAYS AS ({}) STORED", g.expr));
+            }
+            if let Some(d) = &c.default {
+                s.push_str(&format!(" DEFAULT {d}"));
+            }
+            if let Some(kind) = &c.identity {
+                s.push_str(&format!(" GENERATED {kind} AS IDENTITY"));
+            }
+        }
+    }
+    if !c.nullable {
+        s.push_str(" NOT NULL");
+    }
+    s
+}
+
+fn constraint_name(name: &Option<String>, table: &str, suffix: &str, columns: &[String]) -> String {
+    name.clone().unwrap_or_else(|| format!("{table}_{}_{suffix}", columns.join("_")))
+}
+
+fn fk_clause(fk: &ForeignKey) -> String {
+    let mut s = format!("FOREIGN KEY ({}) REFERENCES {}", cols(&fk.columns), qi(&fk.ref_table));
+    if !fk.ref_columns.is_empty() {
+        s.push_str(&format!(" ({})", cols(&fk.ref_columns)));
+    }
+    if fk.on_delete != "NO ACTION" {
+        s.push_str(&format!(" ON DELETE {}", fk.on_delete));
+    }
+    if fk.on_update != "NO ACTION" {
+        s.push_str(&format!(" ON UPDATE {}", fk.on_update));
+    }
+    if fk.deferrable {
+        s.push_str(" DEFERRABLE INITIALLY DEFERRED");
+    }
+    s
+}
+
+fn add_fk(table: &str, fk: &ForeignKey) -> String {
+    format!("ALTER TABLE {} ADD CONSTRAINT {} {}", qi(table), qi(&constraint_name(&fk.name, table, "fkey", &fk.columns)), fk_clause(fk))
+}
+
+fn create_table(t: &Table) -> String {
+    let mut items: Vec<String> = t.columns.iter().map(column_def).collect();
+    if let Some(pk) = &t.primary_key {
+        items.push(format!("CONSTRAINT {} PRIMARY KEY ({})", qi(&pk.name.clone().unwrap_or_else(|| format!("{}_pkey", t.name))), cols(&pk.columns)));
+    }
+    for u in &t.uniques {
+        items.push(format!("CONSTRAINT {} UNIQUE ({})", qi(&constraint_name(&u.name, &t.name, "key", &u.columns)), cols(&u.columns)));
+    }
+    for c in &t.checks {
+        match &c.name {
+            Some(n) => items.push(format!("CONSTRAINT {} CHECK {}", qi(n), paren(&c.expr))),
+            None => items.push(format!("CHECK {}", paren(&c.expr))),
+        }
+    }
+    format!("CREATE TABLE {} (\n    {}\n)", qi(&t.name), items.join(",\n    "))
+}
+
+fn paren(expr: &str) -> String {
+    if expr.starts_with('(') && expr.ends_with(')') { expr.to_string() } else { format!("({expr})") }
+}
+
+fn create_index(table: &str, i: &Index) -> String {
+    let parts: Vec<String> = i
+        .parts
+        .iter()
+        .map(|p| {
+            let mut s = if p.is_expr { p.expr.clone() } else { qi(&p.expr) };
+            if p.desc {
+                s.push_str(" DESC");
+            }
+            s
+        })
+        .collect();
+    let mut s = format!("CREATE {}INDEX {} ON {}", if i.unique { "UNIQUE " } else { "" }, qi(&i.name), qi(table));
+    if let Some(m) = &i.method {
+        s.push_str(&format!(" USING {m}"));
+    }
+    s.push_str(&format!(" ({})", parts.join(", ")));
+    if let Some(p) = &i.predicate {
+        s.push_str(&format!(" WHERE {p}"));
+    }
+    s
+}
+
+fn comment_on(what: &str, target: &str, comment: &Option<String>) -> String {
+    format!("COMMENT ON {what} {target} IS {}", comment.as_deref().map(literal).unwrap_or_else(|| "NULL".into()))
+}
+
+fn create_enum(e: &EnumType) -> String {
+    format!("CREATE TYPE {} AS ENUM ({})", qi(&e.name), e.values.iter().map(|v| literal(v)).collect::<Vec<_>>().join(", "))
+}
+
+fn create_sequence(s: &Sequence) -> String {
+    format!("CREATE SEQUENCE {} START WITH {} INCREMENT BY {}", qi(&s.name), s.start, s.increment)
+}
+
+fn alter_column(table: &str, from: &Column, to: &Column, out: &mut Vec<RenderedStatement>) {
+    let t = qi(table);
+    let c = qi(&to.name);
+    if from.generated != to.generated {
+        // A generation expression cannot be altered in place: drop and re-add (the
+        // values are derived, nothing is lost).
+        out.push(RenderedStatement::with_comment(format!("ALTER TABLE {t} DROP COLUMN {c}"), format!("generated column {table}.{} is recreated", to.name)));
+        out.push(RenderedStatement::new(format!("ALTER TABLE {t} ADD COLUMN {}", column_def(to))));
+        return;
+    }
+    if from.identity.is_some() && to.identity.is_none() {
+        out.push(RenderedStatement::new(format!("ALTER TABLE {t} ALTER COLUMN {c} DROP IDENTITY")));
+    }
+    if from.default != to.default && from.default.is_some() {
+        out.push(RenderedStatement::new(format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT")));
+    }
+    if from.ty != to.ty || from.collation != to.collation {
+        let using = if from.ty != to.ty { format!(" USING {c}::{}", to.ty) } else { String::new() };
+        out.push(RenderedStatement::with_comment(
+            format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE {}{using}", type_with_collation(to)),
+            format!("type change of {table}.{} rewrites the table and locks it", to.name),
+        ));
+    }
+    if from.nullable != to.nullable {
+        out.push(RenderedStatement::new(format!("ALTER TABLE {t} ALTER COLUMN {c} {} NOT NULL", if to.nullable { "DROP" } else { "SET" })));
+    }
+    if from.default != to.default {
+        if let Some(d) = &to.default {
+            out.push(RenderedStatement::new(format!("ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {d}")));
+        }
+    }
+    if let (Some(kind), true) = (&to.identity, from.identity != to.identity) {
+        if from.identity.is_some() {
+            out.push(RenderedStatement::new(format!("ALTER TABLE {t} ALTER COLUMN {c} SET GENERATED {kind}")));
+        } else {
+            out.push(RenderedStatement::new(format!("ALTER TABLE {t} ALTER COLUMN {c} ADD GENERATED {kind} AS IDENTITY")));
+        }
+    }
+    if from.comment != to.comment {
+        out.push(RenderedStatement::new(comment_on("COLUMN", &format!("{t}.{c}"), &to.comment)));
+    }
+}
+
+/// Tables whose columns change type or go away: PostgreSQL refuses while a view reads them.
+fn tables_needing_view_rebuild<'a>(to: &'a Schema, changes: &'a [Change]) -> Vec<&'a str> {
+    let mut out = BTreeSet::new();
+    for c in changes {
+        match c {
+            Change::AlterColumn { table, from, to: new } if from.ty != new.ty || from.collation != new.collation || from.generated != new.generated => {
+                out.insert(table.as_str());
+            }
+            Change::DropColumn { table, .. } => {
+                out.insert(table.as_str());
+            }
+            Change::AlterEnum { to: e, .. } => {
+                for t in to.tables.values() {
+                    if t.columns.iter().any(|c| c.ty == e.name || c.ty == qi(&e.name)) {
+                        out.insert(t.name.as_str());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out.into_iter().collect()
+}
+
+pub fn render(from: &Schema, to: &Schema, changes: &[Change]) -> Vec<RenderedStatement> {
+    let mut out = Vec::new();
+    // Views reading a table whose column types change are dropped first and recreated last.
+    let dependent = views_reading(from, &tables_needing_view_rebuild(to, changes));
+    let dropped_by_diff: BTreeSet<&str> = changes.iter().filter_map(|c| match c { Change::DropView { view } => Some(view.name.as_str()), _ => None }).collect();
+    let created_by_diff: BTreeSet<&str> = changes.iter().filter_map(|c| match c { Change::CreateView { view } => Some(view.name.as_str()), _ => None }).collect();
+    for v in &dependent {
+        if !dropped_by_diff.contains(v.as_str()) {
+            out.push(RenderedStatement::with_comment(format!("DROP VIEW {}", qi(v)), format!("view {v} reads a changed column: dropped here, recreated at the end")));
+        }
+    }
+    // Foreign keys (and comments) of created tables wait until every table exists.
+    let mut deferred: Vec<RenderedStatement> = Vec::new();
+    let flush = |out: &mut Vec<RenderedStatement>, deferred: &mut Vec<RenderedStatement>| out.append(deferred);
+    for c in changes {
+        if !matches!(c, Change::CreateTable { .. }) {
+            flush(&mut out, &mut deferred);
+        }
+        let s = |sql: String| RenderedStatement::new(sql);
+        match c {
+            Change::CreateTable { table } => {
+                out.push(s(create_table(table)));
+                for i in &table.indexes {
+                    out.push(s(create_index(&table.name, i)));
+                }
+                for fk in &table.foreign_keys {
+                    deferred.push(s(add_fk(&table.name, fk)));
+                }
+                for t in &table.triggers {
+                    deferred.push(s(t.sql.clone()));
+                }
+                if table.comment.is_some() {
+                    deferred.push(s(comment_on("TABLE", &qi(&table.name), &table.comment)));
+                }
+                for col in table.columns.iter().filter(|c| c.comment.is_some()) {
+                    deferred.push(s(comment_on("COLUMN", &format!("{}.{}", qi(&table.name), qi(&col.name)), &col.comment)));
+                }
+            }
+            Change::DropTable { table } => out.push(RenderedStatement::with_comment(format!("DROP TABLE {}", qi(&table.name)), format!("DATA LOSS: drops table {}", table.name))),
+            Change::RenameTable { from, to } => out.push(s(format!("ALTER TABLE {} RENAME TO {}", qi(from), qi(to)))),
+            Change::RenameColumn { table, from, to } => out.push(s(format!("ALTER TABLE {} RENAME COLUMN {} TO {}", qi(table), qi(from), qi(to)))),
+            Change::AddColumn { table, column } => {
+                out.push(s(format!("ALTER TABLE {} ADD COLUMN {}", qi(table), column_def(column))));
+                if column.comment.is_some() {
+                    out.push(s(comment_on("COLUMN", &format!("{}.{}", qi(table), qi(&column.name)), &column.comment)));
+                }
+            }
+            Change::DropColumn { table, column } => out.push(RenderedStatement::with_comment(
+                format!("ALTER TABLE {} DROP COLUMN {}", qi(table), qi(&column.name)),
+                format!("DATA LOSS: drops column {table}.{}", column.name),
+            )),
+            Change::AlterColumn { table, from, to } => alter_column(table, from, to, &mut out),
+            Change::SetPrimaryKey { table, from, to } => {
+                if let Some(pk) = from {
+                    out.push(s(format!("ALTER TABLE {} DROP CONSTRAINT {}", qi(table), qi(&pk.name.clone().unwrap_or_else(|| format!("{table}_pkey"))))));
+                }
+                if let Some(pk) = to {
+                    out.push(s(format!("ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY ({})", qi(table), qi(&pk.name.clone().unwrap_or_else(|| format!("{table}_pkey"))), cols(&pk.columns))));
+                }
+            }
+            Change::AddUnique { table, unique } => out.push(s(format!(
+                "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({})",
+                qi(table),
+                qi(&constraint_name(&unique.name, table, "key", &unique.columns)),
+                cols(&unique.columns)
+            ))),
+            Change::DropUnique { table, unique } => out.push(s(format!("ALTER TABLE {} DROP CONSTRAINT {}", qi(table), qi(&constraint_name(&unique.name, table, "key", &unique.columns))))),
+            Change::AddCheck { table, check } => out.push(s(match &check.name {
+                Some(n) => format!("ALTER TABLE {} ADD CONSTRAINT {} CHECK {}", qi(table), qi(n), paren(&check.expr)),
+                None => format!("ALTER TABLE {} ADD CHECK {}", qi(table), paren(&check.expr)),
+            })),
+            Change::DropCheck { table, check } => out.push(s(format!("ALTER TABLE {} DROP CONSTRAINT {}", qi(table), qi(check.name.as_deref().unwrap_or("unnamed_check"))))),
+            Change::AddForeignKey { table, fk } => out.push(s(add_fk(table, fk))),
+            Change::DropForeignKey { table, fk } => out.push(s(format!("ALTER TABLE {} DROP CONSTRAINT {}", qi(table), qi(&constraint_name(&fk.name, table, "fkey", &fk.columns))))),
+            Change::CreateIndex { table, index } => out.push(s(create_index(table, index))),
+            Change::DropIndex { index, .. } => out.push(s(format!("DROP INDEX {}", qi(&index.name)))),
+            Change::CreateTrigger { trigger, .. } => out.push(s(trigger.sql.clone())),
+            Change::DropTrigger { table, trigger } => out.push(s(format!("DROP TRIGGER {} ON {}", qi(&trigger.name), qi(table)))),
+            Change::SetTableOptions { .. } => {}
+            Change::SetTableComment { table, to, .. } => out.push(s(comment_on("TABLE", &qi(table), to))),
+            Change::CreateView { view } => out.push(s(view.sql.clone())),
+            Change::DropView { view } => out.push(s(format!("DROP VIEW {}", qi(&view.name)))),
+            Change::CreateEnum { enum_type } => out.push(s(create_enum(enum_type))),
+            Change::DropEnum { enum_type } => out.push(s(format!("DROP TYPE {}", qi(&enum_type.name)))),
+            Change::AlterEnum { from, to: new } => {
+                // Values cannot be removed or reordered in place: swap in a new type.
+                let old = format!("{}__retort_old", from.name);
+                out.push(RenderedStatement::with_comment(format!("ALTER TYPE {} RENAME TO {}", qi(&from.name), qi(&old)), format!("enum {} is replaced by a new type; columns are cast through text", new.name)));
+                out.push(s(create_enum(new)));
+                for t in to.tables.values() {
+                    for col in t.columns.iter().filter(|c| c.ty == new.name || c.ty == qi(&new.name)) {
+                        if col.default.is_some() {
+                            out.push(s(format!("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT", qi(&t.name), qi(&col.name))));
+                        }
+                        out.push(s(format!("ALTER TABLE {} ALTER COLUMN {} TYPE {} USING {}::text::{}", qi(&t.name), qi(&col.name), qi(&new.name), qi(&col.name), qi(&new.name))));
+                        if let Some(d) = &col.default {
+                            out.push(s(format!("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {d}", qi(&t.name), qi(&col.name))));
+                        }
+                    }
+                }
+                out.push(s(format!("DROP TYPE {}", qi(&old))));
+            }
+            Change::CreateSequence { sequence } => out.push(s(create_sequence(sequence))),
+            Change::DropSequence { sequence } => out.push(s(format!("DROP SEQUENCE {}", qi(&sequence.name)))),
+            Change::AlterSequence { to, .. } => out.push(s(format!("ALTER SEQUENCE {} START WITH {} INCREMENT BY {}", qi(&to.name), to.start, to.increment))),
+        }
+    }
+    flush(&mut out, &mut deferred);
+    for v in &dependent {
+        if let (Some(view), false) = (to.views.get(v), created_by_diff.contains(v.as_str())) {
+            out.push(RenderedStatement::new(view.sql.clone()));
+        }
+    }
+    out
+}
