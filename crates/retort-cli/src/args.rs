@@ -63,6 +63,8 @@ pub enum Command {
     Merge(MergeArgs),
     /// Set the version table to TARGET without running any revision.
     Stamp(StampArgs),
+    /// Record how a dirty revision (MySQL, or transactional: false) was repaired.
+    Resolve(ResolveArgs),
 }
 
 #[derive(Debug, Args)]
@@ -175,4 +177,15 @@ pub struct CheckArgs {
     /// Only compare the models with head; do not look at the database.
     #[arg(long)]
     pub no_db: bool,
+}
+
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct ResolveArgs {
+    /// The failed revision's changes are now all in place: record it as applied.
+    #[arg(long)]
+    pub applied: bool,
+    /// None of its changes remain: record it as not applied.
+    #[arg(long)]
+    pub reverted: bool,
 }

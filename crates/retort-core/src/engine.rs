@@ -64,6 +64,8 @@ pub struct LogEntry {
     pub duration_ms: Option<i64>,
     pub applied_by: Option<String>,
     pub tool_version: String,
+    /// The engine's message when a non-transactional revision failed.
+    pub error: Option<String>,
 }
 
 /// SQL rendering for one engine. Default methods hold the standard-SQL forms.

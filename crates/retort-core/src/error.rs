@@ -67,6 +67,10 @@ pub enum TargetError {
 
 #[derive(Debug, Error)]
 pub enum StateError {
+    #[error("the database is dirty: revision {rev} ({direction}) did not finish ({status}){}; its statements before the failure were committed, because this engine cannot roll back DDL", error.as_ref().map(|e| format!(": {e}")).unwrap_or_default())]
+    Dirty { rev: String, direction: String, status: String, error: Option<String> },
+    #[error("the database is not dirty: there is nothing to resolve")]
+    NotDirty,
     #[error("the database is not up to date: it is at {}, the head is {}", join_or_none(current), join_or_none(heads))]
     NotUpToDate { current: Vec<String>, heads: Vec<RevisionId> },
     #[error("the database is at revision {rev}, which is not in the migrations directory; the known heads are: {}", join_or_none(heads))]
@@ -81,7 +85,7 @@ pub enum StateError {
 
 /// A statement of a revision failed; that revision was rolled back.
 #[derive(Debug, Error)]
-#[error("revision {rev} failed at {}:{line}: {message}{}", path.display(), applied_note(applied))]
+#[error("revision {rev} failed at {}:{line}: {message}{}", path.display(), if *dirty { dirty_note(applied) } else { applied_note(applied) })]
 pub struct ExecError {
     pub rev: RevisionId,
     pub path: PathBuf,
@@ -90,6 +94,15 @@ pub struct ExecError {
     pub statement: String,
     /// Revisions applied (and committed) by this run before the failure.
     pub applied: Vec<RevisionId>,
+    /// The engine could not roll the revision back (MySQL DDL): the database is dirty.
+    pub dirty: bool,
+}
+
+fn dirty_note(applied: &[RevisionId]) -> String {
+    format!(
+        "\n  the statements of this revision before the failing one were committed (no transactional DDL here): the database is now DIRTY at this revision{}",
+        if applied.is_empty() { String::new() } else { format!("; applied before it and kept: {}", join(applied)) }
+    )
 }
 
 fn applied_note(applied: &[RevisionId]) -> String {
@@ -216,12 +229,20 @@ impl Error {
             Error::State(StateError::UnknownRevision { rev, .. }) => format!(
                 "restore the file for {rev} from version control, or if the database really is at a known revision, record it with `retort stamp REVISION` (e.g. `retort stamp head`)"
             ),
+            Error::State(StateError::Dirty { rev, direction, .. }) => format!(
+                "inspect the database and finish or undo the {} of {rev} by hand, then record what you did: `retort resolve --applied` (its changes are all in place) or `retort resolve --reverted` (none remain)",
+                if direction == "down" { "downgrade" } else { "upgrade" }
+            ),
             Error::State(StateError::Inconsistent { .. }) => {
                 "realign the version table with `retort stamp --purge REVISION`".into()
             }
             Error::State(StateError::Irreversible { path, .. }) => format!(
                 "add a `-- +downgrade` section to {}, or move the version table with `retort stamp`",
                 path.display()
+            ),
+            Error::Exec(e) if e.dirty => format!(
+                "repair the partial changes of {} by hand (see `retort status`), then `retort resolve --applied` or `retort resolve --reverted`",
+                e.rev
             ),
             Error::Exec(e) => format!(
                 "fix the statement in {} line {} and run the command again; `retort current` shows where the database is",

@@ -112,8 +112,9 @@ impl<'g> Migrator<'g> {
         Ok(sorted(rows.into_iter().filter_map(|r| r.into_iter().next().flatten()).collect()))
     }
 
-    /// The database's heads, validated against the graph.
+    /// The database's heads, validated against the graph (and refused when dirty).
     pub fn current(&self, conn: &mut dyn Connection) -> Result<Vec<usize>, Error> {
+        self.refuse_if_dirty(conn)?;
         let rows = self.current_rows(conn)?;
         Ok(plan::validate_heads(self.graph, &rows)?)
     }
@@ -124,7 +125,7 @@ impl<'g> Migrator<'g> {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "SELECT id, revision, direction, status, checksum, message, script, applied_at, duration_ms, applied_by, tool_version FROM {} ORDER BY id",
+            "SELECT id, revision, direction, status, checksum, message, script, applied_at, duration_ms, applied_by, tool_version, error FROM {} ORDER BY id",
             conn.dialect().quote_ident(&self.tables.log)
         );
         let rows = conn.query(&sql)?;
@@ -144,6 +145,7 @@ impl<'g> Migrator<'g> {
                     duration_ms: s(8).and_then(|v| v.parse().ok()),
                     applied_by: s(9),
                     tool_version: s(10).unwrap_or_default(),
+                    error: s(11),
                 }
             })
             .collect())
@@ -192,6 +194,7 @@ impl<'g> Migrator<'g> {
         opts: &RunOptions,
         on_event: &mut dyn FnMut(Event<'_>),
     ) -> Result<RunReport, Error> {
+        self.refuse_if_dirty(conn)?;
         let rows = self.current_rows(conn)?;
         let mut current = plan::validate_heads(self.graph, &rows)?;
         // Resolve once: a relative target means "relative to where we started".
@@ -245,8 +248,11 @@ impl<'g> Migrator<'g> {
         };
         let dialect = conn.dialect();
         let (begin, commit, rollback) = (dialect.begin(), dialect.commit(), dialect.rollback());
-        let in_tx = file.transactional;
-        if !in_tx {
+        // Atomic: statements and bookkeeping commit together. Otherwise (MySQL DDL, or a
+        // revision marked transactional: false) the log says "in progress" first, so a
+        // failure halfway leaves a dirty marker instead of a silent partial state.
+        let atomic = file.transactional && dialect.capabilities().transactional_ddl;
+        if !file.transactional {
             on_event(Event::NonTransactional { file });
         }
         conn.execute(begin)?;
@@ -256,19 +262,32 @@ impl<'g> Migrator<'g> {
             conn.execute(rollback)?;
             return Ok(StepOutcome::Moved(rows));
         }
-        if !in_tx {
+        let mut marker = None;
+        if !atomic {
+            let record = self.log_record(file, step.direction, "in_progress", None, None, &opts.applied_by);
+            conn.execute(&conn.dialect().log_insert_sql(&self.tables, &record))?;
             conn.execute(commit)?;
+            let log = conn.dialect().quote_ident(&self.tables.log);
+            let q = format!(
+                "SELECT MAX(id) FROM {log} WHERE revision = {} AND status = 'in_progress'",
+                conn.dialect().quote_literal(file.id.as_str())
+            );
+            marker = conn.query(&q)?.first().and_then(|r| r.first().cloned().flatten());
         }
         for stmt in sql_split::split(&section.sql) {
             if let Err(e) = conn.execute(&stmt.sql) {
-                if in_tx {
-                    // The revision's statements and version update go away together.
-                    let _ = conn.execute(rollback);
-                }
                 let message = match e {
                     DbError::Query { message, .. } => message,
                     other => other.to_string(),
                 };
+                if atomic {
+                    // The revision's statements and version update go away together.
+                    let _ = conn.execute(rollback);
+                } else if let Some(id) = &marker {
+                    let log = conn.dialect().quote_ident(&self.tables.log);
+                    let upd = format!("UPDATE {log} SET status = 'failed', error = {} WHERE id = {id}", conn.dialect().quote_literal(&message));
+                    let _ = conn.execute(&upd);
+                }
                 return Err(ExecError {
                     rev: file.id.clone(),
                     path: file.path.clone(),
@@ -276,20 +295,103 @@ impl<'g> Migrator<'g> {
                     message,
                     statement: stmt.sql,
                     applied: report.steps.iter().map(|s| s.revision.clone()).collect(),
+                    dirty: !atomic,
                 }
                 .into());
             }
         }
-        if !in_tx {
+        let duration = started.elapsed().as_millis() as u64;
+        if !atomic {
             conn.execute(begin)?;
         }
-        let now = crate::now_utc_iso();
-        let duration = started.elapsed().as_millis() as u64;
-        for sql in self.bookkeeping_sql(conn.dialect(), step, Some(&now), Some(duration), &opts.applied_by) {
-            conn.execute(&sql)?;
+        for op in &step.version_ops {
+            conn.execute(&conn.dialect().version_op_sql(&self.tables, op))?;
+        }
+        match &marker {
+            Some(id) => {
+                let log = conn.dialect().quote_ident(&self.tables.log);
+                conn.execute(&format!("UPDATE {log} SET status = 'ok', duration_ms = {duration} WHERE id = {id}"))?;
+            }
+            None => {
+                let now = crate::now_utc_iso();
+                let record = self.log_record(file, step.direction, "ok", Some(&now), Some(duration), &opts.applied_by);
+                conn.execute(&conn.dialect().log_insert_sql(&self.tables, &record))?;
+            }
         }
         conn.execute(commit)?;
         Ok(StepOutcome::Done)
+    }
+
+    fn log_record<'a>(
+        &self,
+        file: &'a RevisionFile,
+        direction: Direction,
+        status: &'a str,
+        applied_at: Option<&'a str>,
+        duration_ms: Option<u64>,
+        applied_by: &'a str,
+    ) -> LogRecord<'a> {
+        LogRecord {
+            revision: file.id.as_str(),
+            direction: direction.as_str(),
+            status,
+            checksum: Some(&file.checksum),
+            message: &file.message,
+            script: Some(&file.text),
+            applied_at,
+            duration_ms,
+            applied_by,
+            tool_version: crate::TOOL_VERSION,
+        }
+    }
+
+    /// The unfinished revision a non-transactional engine left behind, if any.
+    pub fn dirty_entry(&self, conn: &mut dyn Connection) -> Result<Option<LogEntry>, DbError> {
+        Ok(self.log(conn)?.into_iter().rev().find(|e| e.status == "in_progress" || e.status == "failed"))
+    }
+
+    fn refuse_if_dirty(&self, conn: &mut dyn Connection) -> Result<(), Error> {
+        match self.dirty_entry(conn)? {
+            Some(e) => Err(StateError::Dirty { rev: e.revision, direction: e.direction, status: e.status, error: e.error }.into()),
+            None => Ok(()),
+        }
+    }
+
+    /// Records how the user repaired a dirty revision: `applied` moves the version
+    /// table as if the step had finished; otherwise it stays where it was.
+    pub fn resolve(&self, conn: &mut dyn Connection, applied: bool, opts: &RunOptions) -> Result<LogEntry, Error> {
+        acquire_lock(conn, opts.lock_timeout, &mut |_| {})?;
+        let result = (|| -> Result<LogEntry, Error> {
+            let entry = self.dirty_entry(conn)?.ok_or(StateError::NotDirty)?;
+            let rows = self.current_rows(conn)?;
+            let heads = plan::validate_heads(self.graph, &rows)?;
+            let rev = RevisionId::parse(&entry.revision)
+                .and_then(|id| self.graph.index_of(&id))
+                .ok_or_else(|| StateError::UnknownRevision { rev: entry.revision.clone(), heads: self.graph.ids(&self.graph.heads()) })?;
+            let d = conn.dialect();
+            let mut sql = vec![d.begin().to_string()];
+            if applied {
+                let ops = if entry.direction == "down" {
+                    let mut mask = self.graph.ancestors_inclusive(&heads);
+                    mask[rev] = false;
+                    plan::down_ops(self.graph, &heads, &mask, rev).0
+                } else {
+                    plan::up_ops(self.graph, &heads, rev).0
+                };
+                sql.extend(ops.iter().map(|op| d.version_op_sql(&self.tables, op)));
+            }
+            let status = if applied { "resolved-ok" } else { "resolved-undo" };
+            sql.push(format!("UPDATE {} SET status = '{status}' WHERE id = {}", d.quote_ident(&self.tables.log), entry.id));
+            sql.push(d.commit().to_string());
+            for s in sql {
+                conn.execute(&s)?;
+            }
+            Ok(entry)
+        })();
+        let unlock = conn.unlock();
+        let r = result?;
+        unlock?;
+        Ok(r)
     }
 
     /// Version-table and log statements recorded with a step.
@@ -304,21 +406,7 @@ impl<'g> Migrator<'g> {
         let file = self.graph.rev(step.rev);
         let mut out: Vec<String> =
             step.version_ops.iter().map(|op| dialect.version_op_sql(&self.tables, op)).collect();
-        out.push(dialect.log_insert_sql(
-            &self.tables,
-            &LogRecord {
-                revision: file.id.as_str(),
-                direction: step.direction.as_str(),
-                status: "ok",
-                checksum: Some(&file.checksum),
-                message: &file.message,
-                script: Some(&file.text),
-                applied_at,
-                duration_ms,
-                applied_by,
-                tool_version: crate::TOOL_VERSION,
-            },
-        ));
+        out.push(dialect.log_insert_sql(&self.tables, &self.log_record(file, step.direction, "ok", applied_at, duration_ms, applied_by)));
         out
     }
 
@@ -415,6 +503,9 @@ impl<'g> Migrator<'g> {
         }
         acquire_lock(conn, opts.lock_timeout, &mut |_| {})?;
         let result = (|| -> Result<RunReport, Error> {
+            if !purge {
+                self.refuse_if_dirty(conn)?;
+            }
             conn.execute(conn.dialect().begin())?;
             let rows = self.current_rows(conn)?;
             let (ops, heads) = match self.stamp_ops(&rows, target, purge) {

@@ -94,6 +94,48 @@ pub fn validate_heads(graph: &RevisionGraph, rows: &[String]) -> Result<Vec<usiz
     Ok(heads)
 }
 
+/// The version-table operations for applying `r` when the heads are `heads`.
+pub fn up_ops(graph: &RevisionGraph, heads: &[usize], r: usize) -> (Vec<VersionOp>, Vec<usize>) {
+    let replaced: Vec<usize> = heads.iter().copied().filter(|h| graph.parents(r).contains(h)).collect();
+    let mut ops = Vec::new();
+    match replaced.split_first() {
+        None => ops.push(VersionOp::Insert { rev: graph.id(r).clone() }),
+        Some((&first, rest)) => {
+            ops.push(VersionOp::Update { from: graph.id(first).clone(), to: graph.id(r).clone() });
+            for &other in rest {
+                ops.push(VersionOp::Delete { rev: graph.id(other).clone() });
+            }
+        }
+    }
+    let mut new_heads: Vec<usize> = heads.iter().copied().filter(|h| !replaced.contains(h)).collect();
+    new_heads.push(r);
+    (ops, new_heads)
+}
+
+/// The version-table operations for reverting head `r`; `applied` must no longer
+/// contain `r`.
+pub fn down_ops(graph: &RevisionGraph, heads: &[usize], applied: &[bool], r: usize) -> (Vec<VersionOp>, Vec<usize>) {
+    let uncovered: Vec<usize> = graph
+        .parents(r)
+        .iter()
+        .copied()
+        .filter(|&p| applied[p] && !graph.children(p).iter().any(|&c| applied[c]))
+        .collect();
+    let mut ops = Vec::new();
+    match uncovered.split_first() {
+        None => ops.push(VersionOp::Delete { rev: graph.id(r).clone() }),
+        Some((&first, rest)) => {
+            ops.push(VersionOp::Update { from: graph.id(r).clone(), to: graph.id(first).clone() });
+            for &other in rest {
+                ops.push(VersionOp::Insert { rev: graph.id(other).clone() });
+            }
+        }
+    }
+    let mut new_heads: Vec<usize> = heads.iter().copied().filter(|&h| h != r).collect();
+    new_heads.extend(uncovered);
+    (ops, new_heads)
+}
+
 /// Every revision needed to reach `target` that is not applied yet, parents first.
 pub fn plan_upgrade(graph: &RevisionGraph, current: &[usize], target: &[usize]) -> Plan {
     let applied = graph.ancestors_inclusive(current);
@@ -105,19 +147,8 @@ pub fn plan_upgrade(graph: &RevisionGraph, current: &[usize], target: &[usize]) 
             continue;
         }
         let heads_before = sorted_ids(graph, &heads);
-        let replaced: Vec<usize> = heads.iter().copied().filter(|h| graph.parents(r).contains(h)).collect();
-        let mut ops = Vec::new();
-        match replaced.split_first() {
-            None => ops.push(VersionOp::Insert { rev: graph.id(r).clone() }),
-            Some((&first, rest)) => {
-                ops.push(VersionOp::Update { from: graph.id(first).clone(), to: graph.id(r).clone() });
-                for &other in rest {
-                    ops.push(VersionOp::Delete { rev: graph.id(other).clone() });
-                }
-            }
-        }
-        heads.retain(|h| !replaced.contains(h));
-        heads.push(r);
+        let (ops, new_heads) = up_ops(graph, &heads, r);
+        heads = new_heads;
         steps.push(Step { rev: r, direction: Direction::Up, version_ops: ops, heads_before });
     }
     Plan { steps, heads_after: sorted_ids(graph, &heads) }
@@ -157,24 +188,8 @@ pub fn plan_downgrade(
         }
         let heads_before = sorted_ids(graph, &heads);
         applied[r] = false;
-        heads.retain(|&h| h != r);
-        let uncovered: Vec<usize> = graph
-            .parents(r)
-            .iter()
-            .copied()
-            .filter(|&p| applied[p] && !graph.children(p).iter().any(|&c| applied[c]))
-            .collect();
-        let mut ops = Vec::new();
-        match uncovered.split_first() {
-            None => ops.push(VersionOp::Delete { rev: graph.id(r).clone() }),
-            Some((&first, rest)) => {
-                ops.push(VersionOp::Update { from: graph.id(r).clone(), to: graph.id(first).clone() });
-                for &other in rest {
-                    ops.push(VersionOp::Insert { rev: graph.id(other).clone() });
-                }
-            }
-        }
-        heads.extend(uncovered);
+        let (ops, new_heads) = down_ops(graph, &heads, &applied, r);
+        heads = new_heads;
         steps.push(Step { rev: r, direction: Direction::Down, version_ops: ops, heads_before });
     }
     Ok(Plan { steps, heads_after: sorted_ids(graph, &heads) })

@@ -1,1 +1,192 @@
-//! placeholder
+//! retort-mysql: the MySQL/MariaDB engine.
+//!
+//! DDL commits implicitly on MySQL, so a revision cannot be rolled back as a whole: the
+//! migrator marks it in progress in the log before it runs and reports the database as
+//! dirty if it fails (see `Capabilities::transactional_ddl`). The run is serialised
+//! with `GET_LOCK`. MySQL-specific knowledge lives here and nowhere else.
+mod dialect;
+mod introspect;
+mod render;
+
+pub use dialect::MysqlDialect;
+
+use mysql::prelude::Queryable;
+use mysql::{Conn, Opts, OptsBuilder, Value};
+use retort_core::engine::{Connection, Dialect};
+use retort_core::error::DbError;
+use retort_core::schema::Schema;
+use std::time::Duration;
+
+/// Parses `mysql://` / `mariadb://` URLs; `display` is the redacted form for messages.
+pub fn parse_url(url: &str, display: &str) -> Result<Opts, DbError> {
+    let normalised = url.replacen("mariadb://", "mysql://", 1);
+    let opts = Opts::from_url(&normalised).map_err(|e| DbError::Connect { url: display.into(), message: format!("invalid URL: {e}") })?;
+    Ok(OptsBuilder::from_opts(opts).tcp_connect_timeout(Some(Duration::from_secs(10))).into())
+}
+
+pub struct MysqlConnection {
+    conn: Conn,
+    dialect: MysqlDialect,
+    display: String,
+    lock_name: String,
+    locked: bool,
+}
+
+fn to_text(v: Value) -> Option<String> {
+    match v {
+        Value::NULL => None,
+        Value::Bytes(b) => Some(String::from_utf8_lossy(&b).into_owned()),
+        Value::Int(i) => Some(i.to_string()),
+        Value::UInt(u) => Some(u.to_string()),
+        Value::Float(f) => Some(f.to_string()),
+        Value::Double(d) => Some(d.to_string()),
+        Value::Date(y, mo, d, h, mi, s, _) => Some(format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}")),
+        Value::Time(neg, d, h, m, s, _) => Some(format!("{}{:02}:{m:02}:{s:02}", if neg { "-" } else { "" }, d * 24 + h as u32)),
+    }
+}
+
+fn message(e: &mysql::Error) -> String {
+    match e {
+        mysql::Error::MySqlError(m) => format!("{} (MySQL error {})", m.message, m.code),
+        other => other.to_string(),
+    }
+}
+
+impl MysqlConnection {
+    pub fn open(opts: &Opts, display: &str) -> Result<Self, DbError> {
+        let conn = Conn::new(opts.clone()).map_err(|e| DbError::Connect { url: display.into(), message: message(&e) })?;
+        let db = opts.get_db_name().unwrap_or("").to_string();
+        if db.is_empty() {
+            return Err(DbError::Connect { url: display.into(), message: "the URL names no database (mysql://user@host/DATABASE)".into() });
+        }
+        Ok(MysqlConnection { conn, dialect: MysqlDialect, display: display.into(), lock_name: format!("retort:{db}"), locked: false })
+    }
+}
+
+impl Connection for MysqlConnection {
+    fn dialect(&self) -> &dyn Dialect {
+        &self.dialect
+    }
+
+    fn execute(&mut self, sql: &str) -> Result<(), DbError> {
+        self.conn.query_drop(sql).map_err(|e| DbError::Query { message: message(&e), sql: sql.into() })
+    }
+
+    fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
+        let rows: Vec<mysql::Row> = self.conn.query(sql).map_err(|e| DbError::Query { message: message(&e), sql: sql.into() })?;
+        Ok(rows.into_iter().map(|r| r.unwrap().into_iter().map(to_text).collect()).collect())
+    }
+
+    fn table_exists(&mut self, name: &str) -> Result<bool, DbError> {
+        let sql = format!(
+            "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {}",
+            self.dialect.quote_literal(name)
+        );
+        Ok(!self.query(&sql)?.is_empty())
+    }
+
+    /// `GET_LOCK` is per session and released by the server if the process dies.
+    fn try_lock(&mut self, _timeout: Duration) -> Result<bool, DbError> {
+        let sql = format!("SELECT GET_LOCK({}, 0)", self.dialect.quote_literal(&self.lock_name));
+        let got = self.query(&sql)?.first().and_then(|r| r.first().cloned().flatten()).as_deref() == Some("1");
+        self.locked |= got;
+        Ok(got)
+    }
+
+    fn unlock(&mut self) -> Result<(), DbError> {
+        if self.locked {
+            let sql = format!("SELECT RELEASE_LOCK({})", self.dialect.quote_literal(&self.lock_name));
+            self.query(&sql)?;
+            self.locked = false;
+        }
+        Ok(())
+    }
+
+    fn describe(&self) -> String {
+        self.display.clone()
+    }
+
+    fn introspect(&mut self) -> Result<Schema, DbError> {
+        introspect::introspect(self)
+    }
+}
+
+/// A uniquely named database on the server with the same default character set and
+/// collation as the user's, dropped on drop, on error and on Ctrl-C.
+pub struct ScratchDatabase {
+    conn: Option<MysqlConnection>,
+    admin: Opts,
+    name: String,
+    cleanup_id: u64,
+}
+
+fn drop_database(admin: &Opts, name: &str) {
+    if let Ok(mut c) = Conn::new(admin.clone()) {
+        let _ = c.query_drop(format!("DROP DATABASE IF EXISTS `{name}`"));
+    }
+}
+
+impl ScratchDatabase {
+    pub fn create(admin: &Opts, display: &str) -> Result<Self, DbError> {
+        let name = format!("retort_scratch_{}", retort_core::RevisionId::generate());
+        let mut c = Conn::new(admin.clone()).map_err(|e| DbError::Connect { url: display.into(), message: message(&e) })?;
+        let (charset, collation): (String, String) = c
+            .query_first("SELECT @@character_set_database, @@collation_database")
+            .map_err(|e| DbError::Connect { url: display.into(), message: message(&e) })?
+            .unwrap_or_else(|| ("utf8mb4".into(), "utf8mb4_general_ci".into()));
+        if let Err(e) = c.query_drop(format!("CREATE DATABASE `{name}` CHARACTER SET {charset} COLLATE {collation}")) {
+            return Err(DbError::Connect {
+                url: display.into(),
+                message: format!(
+                    "cannot create a scratch database for autogenerate: {}. Grant CREATE/DROP to this user, or set `scratch_url` under [project] in retort.toml to a server where retort may create and drop databases",
+                    message(&e)
+                ),
+            });
+        }
+        let (a, n) = (admin.clone(), name.clone());
+        let cleanup_id = retort_core::cleanup::register(Box::new(move || drop_database(&a, &n)));
+        let opts: Opts = OptsBuilder::from_opts(admin.clone()).db_name(Some(name.clone())).into();
+        let mut scratch = ScratchDatabase { conn: None, admin: admin.clone(), name: name.clone(), cleanup_id };
+        scratch.conn = Some(MysqlConnection::open(&opts, &format!("{display} (scratch database {name})"))?);
+        Ok(scratch)
+    }
+
+    fn conn(&mut self) -> &mut MysqlConnection {
+        self.conn.as_mut().expect("open until dropped")
+    }
+}
+
+impl Drop for ScratchDatabase {
+    fn drop(&mut self) {
+        self.conn = None;
+        drop_database(&self.admin, &self.name);
+        retort_core::cleanup::unregister(self.cleanup_id);
+    }
+}
+
+impl Connection for ScratchDatabase {
+    fn dialect(&self) -> &dyn Dialect {
+        &MysqlDialect
+    }
+    fn execute(&mut self, sql: &str) -> Result<(), DbError> {
+        self.conn().execute(sql)
+    }
+    fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
+        self.conn().query(sql)
+    }
+    fn table_exists(&mut self, name: &str) -> Result<bool, DbError> {
+        self.conn().table_exists(name)
+    }
+    fn try_lock(&mut self, t: Duration) -> Result<bool, DbError> {
+        self.conn().try_lock(t)
+    }
+    fn unlock(&mut self) -> Result<(), DbError> {
+        self.conn().unlock()
+    }
+    fn describe(&self) -> String {
+        self.conn.as_ref().map(|c| c.describe()).unwrap_or_default()
+    }
+    fn introspect(&mut self) -> Result<Schema, DbError> {
+        self.conn().introspect()
+    }
+}

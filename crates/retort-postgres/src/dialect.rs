@@ -41,7 +41,7 @@ impl Dialect for PgDialect {
                 quote(&format!("{}_pkc", t.version))
             ),
             format!(
-                "CREATE TABLE IF NOT EXISTS {} (id BIGSERIAL PRIMARY KEY, revision VARCHAR(32) NOT NULL, direction VARCHAR(8) NOT NULL, status VARCHAR(16) NOT NULL, checksum VARCHAR(64), message TEXT, script TEXT, applied_at VARCHAR(40) NOT NULL, duration_ms BIGINT, applied_by TEXT, tool_version VARCHAR(40) NOT NULL)",
+                "CREATE TABLE IF NOT EXISTS {} (id BIGSERIAL PRIMARY KEY, revision VARCHAR(32) NOT NULL, direction VARCHAR(8) NOT NULL, status VARCHAR(16) NOT NULL, checksum VARCHAR(64), message TEXT, script TEXT, applied_at VARCHAR(40) NOT NULL, duration_ms BIGINT, applied_by TEXT, tool_version VARCHAR(40) NOT NULL, error TEXT)",
                 quote(&t.log)
             ),
         ]

@@ -38,7 +38,7 @@ impl Dialect for SqliteDialect {
                 self.quote_ident(&format!("{}_pkc", t.version))
             ),
             format!(
-                "CREATE TABLE IF NOT EXISTS {} (id INTEGER PRIMARY KEY AUTOINCREMENT, revision VARCHAR(32) NOT NULL, direction VARCHAR(8) NOT NULL, status VARCHAR(16) NOT NULL, checksum VARCHAR(64), message TEXT, script TEXT, applied_at VARCHAR(40) NOT NULL, duration_ms INTEGER, applied_by TEXT, tool_version VARCHAR(40) NOT NULL)",
+                "CREATE TABLE IF NOT EXISTS {} (id INTEGER PRIMARY KEY AUTOINCREMENT, revision VARCHAR(32) NOT NULL, direction VARCHAR(8) NOT NULL, status VARCHAR(16) NOT NULL, checksum VARCHAR(64), message TEXT, script TEXT, applied_at VARCHAR(40) NOT NULL, duration_ms INTEGER, applied_by TEXT, tool_version VARCHAR(40) NOT NULL, error TEXT)",
                 self.quote_ident(&t.log)
             ),
         ]

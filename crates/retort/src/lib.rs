@@ -68,6 +68,11 @@ pub fn connect(url: &RedactedUrl, base: &Path) -> Result<Box<dyn Connection>> {
             let parsed = retort_postgres::parse_url(url.expose(), &url.to_string())?;
             Ok(Box::new(retort_postgres::PgConnection::open(&parsed).map_err(|e| redact_db(e, url))?))
         }
+        #[cfg(feature = "mysql")]
+        "mysql" => {
+            let opts = retort_mysql::parse_url(url.expose(), &url.to_string())?;
+            Ok(Box::new(retort_mysql::MysqlConnection::open(&opts, &url.to_string())?))
+        }
         other => Err(unsupported(other)),
     }
 }
@@ -104,6 +109,12 @@ pub fn scratch(engine: &str, server: Option<&RedactedUrl>) -> Result<Box<dyn Con
             let schema = parsed.schema.clone();
             Ok(Box::new(retort_postgres::ScratchDatabase::create(&parsed, schema.as_deref()).map_err(|e| redact_db(e, url))?))
         }
+        #[cfg(feature = "mysql")]
+        "mysql" => {
+            let url = need_server()?;
+            let opts = retort_mysql::parse_url(url.expose(), &url.to_string())?;
+            Ok(Box::new(retort_mysql::ScratchDatabase::create(&opts, &url.to_string())?))
+        }
         other => {
             let _ = need_server;
             Err(unsupported(other))
@@ -118,6 +129,8 @@ pub fn dialect(name: &str) -> Result<Box<dyn Dialect>> {
         "sqlite" => Ok(Box::new(retort_sqlite::SqliteDialect)),
         #[cfg(feature = "postgres")]
         "postgres" | "postgresql" => Ok(Box::new(retort_postgres::PgDialect)),
+        #[cfg(feature = "mysql")]
+        "mysql" | "mariadb" => Ok(Box::new(retort_mysql::MysqlDialect)),
         other => Err(unsupported(other)),
     }
 }

@@ -32,6 +32,7 @@ pub fn run(command: Command, settings: &Settings, printer: &Printer) -> Result<i
         Command::Show(a) => graph_views::show(&a, settings, printer),
         Command::Merge(a) => merge::run(&a, settings, printer),
         Command::Stamp(a) => stamp::run(&a, settings, printer),
+        Command::Resolve(a) => stamp::resolve(&a, settings, printer),
     }
 }
 

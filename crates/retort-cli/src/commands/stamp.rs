@@ -1,5 +1,5 @@
 //! `retort stamp TARGET [--purge] [--sql]`: move the version table without running SQL.
-use crate::args::StampArgs;
+use crate::args::{ResolveArgs, StampArgs};
 use crate::output::Printer;
 use crate::settings::Settings;
 use retort::{Error, Migrator, Target};
@@ -29,5 +29,24 @@ pub fn run(args: &StampArgs, settings: &Settings, printer: &Printer) -> Result<i
     let report = migrator.stamp(conn.as_mut(), &target, args.purge, &ws.run_options())?;
     let show = |v: &[String]| if v.is_empty() { "base".to_string() } else { v.join(", ") };
     printer.note(format!("Stamped: {} -> {}", show(&report.heads_before), show(&report.heads_after)));
+    Ok(0)
+}
+
+/// `retort resolve --applied|--reverted`: clears the dirty marker after a manual repair.
+pub fn resolve(args: &ResolveArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
+    let ws = settings.workspace()?;
+    let graph = ws.graph()?;
+    let migrator = Migrator::new(&graph, ws.project.tables());
+    let mut conn = ws.connect()?;
+    printer.note(format!("retort: resolving {}", ws.describe_target()));
+    let entry = migrator.resolve(conn.as_mut(), args.applied, &ws.run_options())?;
+    let rows = migrator.current_rows(conn.as_mut())?;
+    printer.note(format!(
+        "Recorded {} of {} as {}; the database is at {}.",
+        if entry.direction == "down" { "the downgrade" } else { "the upgrade" },
+        entry.revision,
+        if args.applied { "done" } else { "not done" },
+        if rows.is_empty() { "base".to_string() } else { rows.join(", ") }
+    ));
     Ok(0)
 }

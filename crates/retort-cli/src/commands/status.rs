@@ -12,7 +12,11 @@ pub fn run(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
     let mut conn = ws.connect()?;
     let rows = migrator.current_rows(conn.as_mut())?;
     let heads = graph.heads();
-    let current = validate_heads(&graph, &rows);
+    let dirty = migrator.dirty_entry(conn.as_mut())?;
+    let current = match &dirty {
+        Some(e) => Err(retort::core::error::StateError::Dirty { rev: e.revision.clone(), direction: e.direction.clone(), status: e.status.clone(), error: e.error.clone() }),
+        None => validate_heads(&graph, &rows),
+    };
     let (pending, state_error) = match &current {
         Ok(cur) => (plan_upgrade(&graph, cur, &heads).steps.iter().map(|s| s.rev).collect::<Vec<_>>(), None),
         Err(e) => (Vec::new(), Some(e.to_string())),

@@ -1,0 +1,151 @@
+//! MySQL/MariaDB introspection from `information_schema`, a fixed set of bulk queries
+//! over `DATABASE()`. Collations and character sets are recorded only where they
+//! differ from the table's default, and view bodies lose their schema qualifier, so a
+//! scratch database compares equal to the real one.
+use crate::dialect::quote;
+use crate::MysqlConnection;
+use retort_core::engine::Connection;
+use retort_core::error::DbError;
+use retort_core::schema::{Check, Column, ForeignKey, Generated, Index, IndexPart, PrimaryKey, Schema, Table, Trigger, Unique, View};
+use std::collections::BTreeMap;
+
+const TABLES: &str = "SELECT TABLE_NAME, TABLE_COMMENT, TABLE_COLLATION FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY 1";
+const COLUMNS: &str = "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, GENERATION_EXPRESSION, CHARACTER_SET_NAME, COLLATION_NAME, COLUMN_COMMENT \
+    FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION";
+const KEYS: &str = "SELECT tc.TABLE_NAME, tc.CONSTRAINT_NAME, tc.CONSTRAINT_TYPE, kcu.COLUMN_NAME, kcu.REFERENCED_TABLE_NAME, kcu.REFERENCED_COLUMN_NAME \
+    FROM information_schema.TABLE_CONSTRAINTS tc JOIN information_schema.KEY_COLUMN_USAGE kcu \
+    ON kcu.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA AND kcu.TABLE_NAME = tc.TABLE_NAME AND kcu.CONSTRAINT_NAME = tc.CONSTRAINT_NAME \
+    WHERE tc.TABLE_SCHEMA = DATABASE() AND tc.CONSTRAINT_TYPE IN ('PRIMARY KEY', 'UNIQUE', 'FOREIGN KEY') \
+    ORDER BY tc.TABLE_NAME, tc.CONSTRAINT_NAME, kcu.ORDINAL_POSITION";
+const ACTIONS: &str = "SELECT TABLE_NAME, CONSTRAINT_NAME, UPDATE_RULE, DELETE_RULE FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE()";
+const CHECKS: &str = "SELECT tc.TABLE_NAME, cc.CONSTRAINT_NAME, cc.CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS cc \
+    JOIN information_schema.TABLE_CONSTRAINTS tc ON tc.CONSTRAINT_SCHEMA = cc.CONSTRAINT_SCHEMA AND tc.CONSTRAINT_NAME = cc.CONSTRAINT_NAME AND tc.CONSTRAINT_TYPE = 'CHECK' \
+    WHERE cc.CONSTRAINT_SCHEMA = DATABASE() ORDER BY 1, 2";
+const INDEXES: &str = "SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, COLLATION, SUB_PART, INDEX_TYPE FROM information_schema.STATISTICS \
+    WHERE TABLE_SCHEMA = DATABASE() AND INDEX_NAME <> 'PRIMARY' ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX";
+const VIEWS: &str = "SELECT TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() ORDER BY 1";
+const TRIGGERS: &str = "SELECT EVENT_OBJECT_TABLE, TRIGGER_NAME, ACTION_TIMING, EVENT_MANIPULATION, ACTION_STATEMENT FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() ORDER BY 1, 2";
+
+fn s(r: &[Option<String>], i: usize) -> String {
+    r.get(i).cloned().flatten().unwrap_or_default()
+}
+
+pub fn introspect(conn: &mut MysqlConnection) -> Result<Schema, DbError> {
+    let db = conn.query("SELECT DATABASE()")?.first().map(|r| s(r, 0)).unwrap_or_default();
+    let mut schema = Schema::default();
+    let mut table_collation: BTreeMap<String, String> = BTreeMap::new();
+    for r in conn.query(TABLES)? {
+        let name = s(&r, 0);
+        table_collation.insert(name.clone(), s(&r, 2));
+        let comment = Some(s(&r, 1)).filter(|c| !c.is_empty());
+        schema.tables.insert(name.clone(), Table { name, comment, ..Default::default() });
+    }
+    for r in conn.query(COLUMNS)? {
+        let table = s(&r, 0);
+        let Some(t) = schema.tables.get_mut(&table) else { continue };
+        let extra = s(&r, 5).to_ascii_lowercase();
+        let gen_expr = s(&r, 6);
+        let generated = (extra.contains("generated") && !extra.contains("default_generated") && !gen_expr.is_empty())
+            .then(|| Generated { expr: gen_expr, stored: extra.contains("stored") });
+        let collation = r[8].clone().filter(|c| Some(c) != table_collation.get(&table));
+        let default = r[4].clone().filter(|d| d != "NULL" && generated.is_none()).map(|d| {
+            // MySQL 8 reports string defaults unquoted; MariaDB quotes them.
+            if extra.contains("default_generated") || d.starts_with('\'') || d.parse::<f64>().is_ok() || d.ends_with(')') { d } else { crate::dialect::literal(&d) }
+        });
+        t.columns.push(Column {
+            name: s(&r, 1),
+            ty: s(&r, 2),
+            nullable: s(&r, 3) == "YES",
+            default,
+            generated,
+            charset: if collation.is_some() { r[7].clone() } else { None },
+            collation,
+            auto_increment: extra.contains("auto_increment"),
+            identity: None,
+            comment: Some(s(&r, 9)).filter(|c| !c.is_empty()),
+        });
+    }
+    let mut fk_cols: BTreeMap<(String, String), ForeignKey> = BTreeMap::new();
+    let mut uniques: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for r in conn.query(KEYS)? {
+        let (table, name, kind, col) = (s(&r, 0), s(&r, 1), s(&r, 2), s(&r, 3));
+        let Some(t) = schema.tables.get_mut(&table) else { continue };
+        match kind.as_str() {
+            "PRIMARY KEY" => t.primary_key.get_or_insert_with(|| PrimaryKey { name: None, columns: vec![] }).columns.push(col),
+            "UNIQUE" => uniques.entry((table, name)).or_default().push(col),
+            _ => {
+                let fk = fk_cols.entry((table, name.clone())).or_insert_with(|| ForeignKey {
+                    name: Some(name),
+                    ref_table: s(&r, 4),
+                    on_delete: "NO ACTION".into(),
+                    on_update: "NO ACTION".into(),
+                    ..Default::default()
+                });
+                fk.columns.push(col);
+                fk.ref_columns.push(s(&r, 5));
+            }
+        }
+    }
+    for r in conn.query(ACTIONS)? {
+        if let Some(fk) = fk_cols.get_mut(&(s(&r, 0), s(&r, 1))) {
+            // RESTRICT and NO ACTION are the same on InnoDB; keep one spelling.
+            let norm = |a: String| if a == "RESTRICT" { "NO ACTION".to_string() } else { a };
+            fk.on_update = norm(s(&r, 2));
+            fk.on_delete = norm(s(&r, 3));
+        }
+    }
+    for ((table, _), fk) in fk_cols {
+        if let Some(t) = schema.tables.get_mut(&table) {
+            t.foreign_keys.push(fk);
+        }
+    }
+    let unique_names: Vec<(String, String)> = uniques.keys().cloned().collect();
+    for ((table, name), columns) in uniques {
+        if let Some(t) = schema.tables.get_mut(&table) {
+            t.uniques.push(Unique { name: Some(name), columns });
+        }
+    }
+    for r in conn.query(CHECKS)? {
+        if let Some(t) = schema.tables.get_mut(&s(&r, 0)) {
+            t.checks.push(Check { name: Some(s(&r, 1)), expr: s(&r, 2) });
+        }
+    }
+    let mut indexes: BTreeMap<(String, String), Index> = BTreeMap::new();
+    for r in conn.query(INDEXES)? {
+        let key = (s(&r, 0), s(&r, 1));
+        if unique_names.contains(&key) {
+            continue; // a UNIQUE constraint, modelled as such
+        }
+        let idx = indexes.entry(key.clone()).or_insert_with(|| Index {
+            name: key.1.clone(),
+            unique: s(&r, 2) == "0",
+            method: Some(s(&r, 6)).filter(|m| m != "BTREE"),
+            ..Default::default()
+        });
+        let col = s(&r, 3);
+        let part = match r[5].clone() {
+            Some(len) => IndexPart { expr: format!("{}({len})", quote(&col)), is_expr: true, desc: s(&r, 4) == "D", collation: None },
+            None => IndexPart { expr: col, is_expr: false, desc: s(&r, 4) == "D", collation: None },
+        };
+        idx.parts.push(part);
+    }
+    for ((table, _), idx) in indexes {
+        if let Some(t) = schema.tables.get_mut(&table) {
+            t.indexes.push(idx);
+        }
+    }
+    let qualifier = format!("{}.", quote(&db));
+    for r in conn.query(VIEWS)? {
+        let name = s(&r, 0);
+        let body = s(&r, 1).replace(&qualifier, "");
+        schema.views.insert(name.clone(), View { sql: format!("CREATE VIEW {} AS {body}", quote(&name)), name });
+    }
+    for r in conn.query(TRIGGERS)? {
+        let table = s(&r, 0);
+        let sql = format!("CREATE TRIGGER {} {} {} ON {} FOR EACH ROW {}", quote(&s(&r, 1)), s(&r, 2), s(&r, 3), quote(&table), s(&r, 4));
+        if let Some(t) = schema.tables.get_mut(&table) {
+            t.triggers.push(Trigger { name: s(&r, 1), sql });
+        }
+    }
+    Ok(schema)
+}

@@ -1,0 +1,165 @@
+//! Renders changes as MySQL/MariaDB DDL: `MODIFY COLUMN` restates the whole column
+//! (so its other attributes are kept), constraints are added and dropped by name, and
+//! foreign keys of new tables are added after every table exists.
+use crate::dialect::{literal, quote as qi};
+use retort_core::diff::{Change, RenderedStatement};
+use retort_core::schema::{Column, ForeignKey, Index, Schema, Table};
+
+fn cols(list: &[String]) -> String {
+    list.iter().map(|c| qi(c)).collect::<Vec<_>>().join(", ")
+}
+
+fn column_def(c: &Column) -> String {
+    let mut s = format!("{} {}", qi(&c.name), c.ty);
+    if let Some(cs) = &c.charset {
+        s.push_str(&format!(" CHARACTER SET {cs}"));
+    }
+    if let Some(coll) = &c.collation {
+        s.push_str(&format!(" COLLATE {coll}"));
+    }
+    if let Some(g) = &c.generated {
+        s.push_str(&format!(" GENERATED ALWAYS AS ({}) {}", g.expr, if g.stored { "STORED" } else { "VIRTUAL" }));
+    } else {
+        s.push_str(if c.nullable { " NULL" } else { " NOT NULL" });
+        if let Some(d) = &c.default {
+            s.push_str(&format!(" DEFAULT {d}"));
+        }
+    }
+    if c.auto_increment {
+        s.push_str(" AUTO_INCREMENT");
+    }
+    if let Some(cm) = &c.comment {
+        s.push_str(&format!(" COMMENT {}", literal(cm)));
+    }
+    s
+}
+
+fn name_or(name: &Option<String>, table: &str, suffix: &str, columns: &[String]) -> String {
+    name.clone().unwrap_or_else(|| format!("{table}_{}_{suffix}", columns.join("_")))
+}
+
+fn fk_clause(fk: &ForeignKey) -> String {
+    let mut s = format!("FOREIGN KEY ({}) REFERENCES {} ({})", cols(&fk.columns), qi(&fk.ref_table), cols(&fk.ref_columns));
+    if fk.on_delete != "NO ACTION" {
+        s.push_str(&format!(" ON DELETE {}", fk.on_delete));
+    }
+    if fk.on_update != "NO ACTION" {
+        s.push_str(&format!(" ON UPDATE {}", fk.on_update));
+    }
+    s
+}
+
+fn add_fk(table: &str, fk: &ForeignKey) -> String {
+    format!("ALTER TABLE {} ADD CONSTRAINT {} {}", qi(table), qi(&name_or(&fk.name, table, "fk", &fk.columns)), fk_clause(fk))
+}
+
+fn create_table(t: &Table) -> String {
+    let mut items: Vec<String> = t.columns.iter().map(column_def).collect();
+    if let Some(pk) = &t.primary_key {
+        items.push(format!("PRIMARY KEY ({})", cols(&pk.columns)));
+    }
+    for u in &t.uniques {
+        items.push(format!("CONSTRAINT {} UNIQUE ({})", qi(&name_or(&u.name, &t.name, "key", &u.columns)), cols(&u.columns)));
+    }
+    for c in &t.checks {
+        match &c.name {
+            Some(n) => items.push(format!("CONSTRAINT {} CHECK ({})", qi(n), c.expr)),
+            None => items.push(format!("CHECK ({})", c.expr)),
+        }
+    }
+    let mut s = format!("CREATE TABLE {} (\n    {}\n)", qi(&t.name), items.join(",\n    "));
+    if let Some(cm) = &t.comment {
+        s.push_str(&format!(" COMMENT = {}", literal(cm)));
+    }
+    s
+}
+
+fn create_index(table: &str, i: &Index) -> String {
+    let parts: Vec<String> = i
+        .parts
+        .iter()
+        .map(|p| format!("{}{}", if p.is_expr { p.expr.clone() } else { qi(&p.expr) }, if p.desc { " DESC" } else { "" }))
+        .collect();
+    let kind = match i.method.as_deref() {
+        Some("FULLTEXT") => "FULLTEXT ",
+        Some("SPATIAL") => "SPATIAL ",
+        _ if i.unique => "UNIQUE ",
+        _ => "",
+    };
+    format!("CREATE {kind}INDEX {} ON {} ({})", qi(&i.name), qi(table), parts.join(", "))
+}
+
+pub fn render(_from: &Schema, _to: &Schema, changes: &[Change]) -> Vec<RenderedStatement> {
+    let mut out = Vec::new();
+    let mut deferred: Vec<RenderedStatement> = Vec::new();
+    for c in changes {
+        if !matches!(c, Change::CreateTable { .. }) {
+            out.append(&mut deferred);
+        }
+        let s = |sql: String| RenderedStatement::new(sql);
+        match c {
+            Change::CreateTable { table } => {
+                out.push(s(create_table(table)));
+                for i in &table.indexes {
+                    // Indexes MySQL made for a foreign key come back with the key.
+                    if !table.foreign_keys.iter().any(|f| f.name.as_deref() == Some(i.name.as_str())) {
+                        out.push(s(create_index(&table.name, i)));
+                    }
+                }
+                for fk in &table.foreign_keys {
+                    deferred.push(s(add_fk(&table.name, fk)));
+                }
+                for t in &table.triggers {
+                    deferred.push(s(t.sql.clone()));
+                }
+            }
+            Change::DropTable { table } => out.push(RenderedStatement::with_comment(format!("DROP TABLE {}", qi(&table.name)), format!("DATA LOSS: drops table {}", table.name))),
+            Change::RenameTable { from, to } => out.push(s(format!("RENAME TABLE {} TO {}", qi(from), qi(to)))),
+            Change::RenameColumn { table, from, to } => out.push(s(format!("ALTER TABLE {} RENAME COLUMN {} TO {}", qi(table), qi(from), qi(to)))),
+            Change::AddColumn { table, column } => out.push(s(format!("ALTER TABLE {} ADD COLUMN {}", qi(table), column_def(column)))),
+            Change::DropColumn { table, column } => out.push(RenderedStatement::with_comment(
+                format!("ALTER TABLE {} DROP COLUMN {}", qi(table), qi(&column.name)),
+                format!("DATA LOSS: drops column {table}.{}", column.name),
+            )),
+            Change::AlterColumn { table, to, .. } => out.push(RenderedStatement::with_comment(
+                format!("ALTER TABLE {} MODIFY COLUMN {}", qi(table), column_def(to)),
+                format!("MODIFY COLUMN restates every attribute of {table}.{}; it may copy the table", to.name),
+            )),
+            Change::SetPrimaryKey { table, from, to } => {
+                let mut parts = Vec::new();
+                if from.is_some() {
+                    parts.push("DROP PRIMARY KEY".to_string());
+                }
+                if let Some(pk) = to {
+                    parts.push(format!("ADD PRIMARY KEY ({})", cols(&pk.columns)));
+                }
+                out.push(s(format!("ALTER TABLE {} {}", qi(table), parts.join(", "))));
+            }
+            Change::AddUnique { table, unique } => out.push(s(format!("ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({})", qi(table), qi(&name_or(&unique.name, table, "key", &unique.columns)), cols(&unique.columns)))),
+            Change::DropUnique { table, unique } => out.push(s(format!("ALTER TABLE {} DROP INDEX {}", qi(table), qi(&name_or(&unique.name, table, "key", &unique.columns))))),
+            Change::AddCheck { table, check } => out.push(s(match &check.name {
+                Some(n) => format!("ALTER TABLE {} ADD CONSTRAINT {} CHECK ({})", qi(table), qi(n), check.expr),
+                None => format!("ALTER TABLE {} ADD CHECK ({})", qi(table), check.expr),
+            })),
+            Change::DropCheck { table, check } => out.push(s(format!("ALTER TABLE {} DROP CONSTRAINT {}", qi(table), qi(check.name.as_deref().unwrap_or("unnamed_check"))))),
+            Change::AddForeignKey { table, fk } => out.push(s(add_fk(table, fk))),
+            Change::DropForeignKey { table, fk } => out.push(s(format!("ALTER TABLE {} DROP FOREIGN KEY {}", qi(table), qi(&name_or(&fk.name, table, "fk", &fk.columns))))),
+            Change::CreateIndex { table, index } => out.push(s(create_index(table, index))),
+            Change::DropIndex { table, index } => out.push(s(format!("DROP INDEX {} ON {}", qi(&index.name), qi(table)))),
+            Change::CreateTrigger { trigger, .. } => out.push(s(trigger.sql.clone())),
+            Change::DropTrigger { trigger, .. } => out.push(s(format!("DROP TRIGGER {}", qi(&trigger.name)))),
+            Change::SetTableComment { table, to, .. } => out.push(s(format!("ALTER TABLE {} COMMENT = {}", qi(table), literal(to.as_deref().unwrap_or(""))))),
+            Change::CreateView { view } => out.push(s(view.sql.clone())),
+            Change::DropView { view } => out.push(s(format!("DROP VIEW {}", qi(&view.name)))),
+            Change::SetTableOptions { .. }
+            | Change::CreateEnum { .. }
+            | Change::DropEnum { .. }
+            | Change::AlterEnum { .. }
+            | Change::CreateSequence { .. }
+            | Change::DropSequence { .. }
+            | Change::AlterSequence { .. } => {}
+        }
+    }
+    out.append(&mut deferred);
+    out
+}
