@@ -131,7 +131,17 @@ pub fn introspect(conn: &mut MysqlConnection) -> Result<Schema, DbError> {
     }
     for ((table, _), idx) in indexes {
         if let Some(t) = schema.tables.get_mut(&table) {
-            t.indexes.push(idx);
+            // InnoDB creates an index for every foreign key that lacks one, named after
+            // the key or its first column; it is the engine's, not the user's.
+            let backed = t.foreign_keys.iter_mut().find(|fk| {
+                !idx.unique
+                    && idx.parts.iter().map(|p| p.expr.as_str()).eq(fk.columns.iter().map(String::as_str))
+                    && (fk.name.as_deref() == Some(idx.name.as_str()) || fk.columns.first() == Some(&idx.name))
+            });
+            match backed {
+                Some(fk) => fk.backing_index = Some(idx.name.clone()),
+                None => t.indexes.push(idx),
+            }
         }
     }
     let qualifier = format!("{}.", quote(&db));

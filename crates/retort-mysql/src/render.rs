@@ -49,8 +49,21 @@ fn fk_clause(fk: &ForeignKey) -> String {
     s
 }
 
-fn add_fk(table: &str, fk: &ForeignKey) -> String {
-    format!("ALTER TABLE {} ADD CONSTRAINT {} {}", qi(table), qi(&name_or(&fk.name, table, "fk", &fk.columns)), fk_clause(fk))
+/// Adds a foreign key. When the key's name is InnoDB's own (`t_ibfk_N`), its backing
+/// index is created first under the name InnoDB gives it in `CREATE TABLE` (the first
+/// column), so the index is named the same however the key was made and a later
+/// downgrade can drop it by name.
+fn add_fk(table: &Table, fk: &ForeignKey) -> Vec<String> {
+    let name = name_or(&fk.name, &table.name, "fk", &fk.columns);
+    let mut out = Vec::new();
+    if let Some(ix) = &fk.backing_index {
+        let taken = table.indexes.iter().any(|i| &i.name == ix) || table.uniques.iter().any(|u| u.name.as_deref() == Some(ix.as_str()));
+        if ix != &name && !taken {
+            out.push(format!("CREATE INDEX {} ON {} ({})", qi(ix), qi(&table.name), cols(&fk.columns)));
+        }
+    }
+    out.push(format!("ALTER TABLE {} ADD CONSTRAINT {} {}", qi(&table.name), qi(&name), fk_clause(fk)));
+    out
 }
 
 fn create_table(t: &Table) -> String {
@@ -89,7 +102,7 @@ fn create_index(table: &str, i: &Index) -> String {
     format!("CREATE {kind}INDEX {} ON {} ({})", qi(&i.name), qi(table), parts.join(", "))
 }
 
-pub fn render(_from: &Schema, _to: &Schema, changes: &[Change]) -> Vec<RenderedStatement> {
+pub fn render(_from: &Schema, to: &Schema, changes: &[Change]) -> Vec<RenderedStatement> {
     let mut out = Vec::new();
     let mut deferred: Vec<RenderedStatement> = Vec::new();
     for c in changes {
@@ -107,7 +120,7 @@ pub fn render(_from: &Schema, _to: &Schema, changes: &[Change]) -> Vec<RenderedS
                     }
                 }
                 for fk in &table.foreign_keys {
-                    deferred.push(s(add_fk(&table.name, fk)));
+                    deferred.extend(add_fk(table, fk).into_iter().map(s));
                 }
                 for t in &table.triggers {
                     deferred.push(s(t.sql.clone()));
@@ -121,10 +134,18 @@ pub fn render(_from: &Schema, _to: &Schema, changes: &[Change]) -> Vec<RenderedS
                 format!("ALTER TABLE {} DROP COLUMN {}", qi(table), qi(&column.name)),
                 format!("DATA LOSS: drops column {table}.{}", column.name),
             )),
-            Change::AlterColumn { table, to, .. } => out.push(RenderedStatement::with_comment(
-                format!("ALTER TABLE {} MODIFY COLUMN {}", qi(table), column_def(to)),
-                format!("MODIFY COLUMN restates every attribute of {table}.{}; it may copy the table", to.name),
-            )),
+            Change::AlterColumn { table, from, to } => {
+                if let (true, Some(d)) = (from.nullable && !to.nullable, &to.default) {
+                    out.push(RenderedStatement::with_comment(
+                        format!("UPDATE {} SET {} = {d} WHERE {} IS NULL", qi(table), qi(&to.name), qi(&to.name)),
+                        format!("NULLs in {table}.{} become the column default", to.name),
+                    ));
+                }
+                out.push(RenderedStatement::with_comment(
+                    format!("ALTER TABLE {} MODIFY COLUMN {}", qi(table), column_def(to)),
+                    format!("MODIFY COLUMN restates every attribute of {table}.{}; it may copy the table", to.name),
+                ))
+            }
             Change::SetPrimaryKey { table, from, to } => {
                 let mut parts = Vec::new();
                 if from.is_some() {
@@ -142,8 +163,20 @@ pub fn render(_from: &Schema, _to: &Schema, changes: &[Change]) -> Vec<RenderedS
                 None => format!("ALTER TABLE {} ADD CHECK ({})", qi(table), check.expr),
             })),
             Change::DropCheck { table, check } => out.push(s(format!("ALTER TABLE {} DROP CONSTRAINT {}", qi(table), qi(check.name.as_deref().unwrap_or("unnamed_check"))))),
-            Change::AddForeignKey { table, fk } => out.push(s(add_fk(table, fk))),
-            Change::DropForeignKey { table, fk } => out.push(s(format!("ALTER TABLE {} DROP FOREIGN KEY {}", qi(table), qi(&name_or(&fk.name, table, "fk", &fk.columns))))),
+            Change::AddForeignKey { table, fk } => {
+                let t = to.tables.get(table).cloned().unwrap_or_else(|| Table { name: table.clone(), ..Default::default() });
+                out.extend(add_fk(&t, fk).into_iter().map(s));
+            }
+            Change::DropForeignKey { table, fk } => {
+                out.push(s(format!("ALTER TABLE {} DROP FOREIGN KEY {}", qi(table), qi(&name_or(&fk.name, table, "fk", &fk.columns)))));
+                // The index InnoDB made for the key outlives it; drop it unless wanted.
+                if let Some(ix) = &fk.backing_index {
+                    let wanted = to.tables.get(table).is_some_and(|t| t.indexes.iter().any(|i| &i.name == ix));
+                    if !wanted {
+                        out.push(s(format!("DROP INDEX {} ON {}", qi(ix), qi(table))));
+                    }
+                }
+            }
             Change::CreateIndex { table, index } => out.push(s(create_index(table, index))),
             Change::DropIndex { table, index } => out.push(s(format!("DROP INDEX {} ON {}", qi(&index.name), qi(table)))),
             Change::CreateTrigger { trigger, .. } => out.push(s(trigger.sql.clone())),

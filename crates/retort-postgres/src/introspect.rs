@@ -175,6 +175,7 @@ pub fn introspect(conn: &mut PgConnection) -> Result<Schema, DbError> {
                 on_delete: action(r[7].as_deref().unwrap_or("a")),
                 on_update: action(r[8].as_deref().unwrap_or("a")),
                 deferrable: r[9].as_deref() == Some("t"),
+                backing_index: None,
             }),
             _ => {}
         }

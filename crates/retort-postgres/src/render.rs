@@ -160,6 +160,11 @@ fn alter_column(table: &str, from: &Column, to: &Column, out: &mut Vec<RenderedS
             format!("type change of {table}.{} rewrites the table and locks it", to.name),
         ));
     }
+    if from.nullable && !to.nullable {
+        if let Some(d) = &to.default {
+            out.push(RenderedStatement::with_comment(format!("UPDATE {t} SET {c} = {d} WHERE {c} IS NULL"), format!("NULLs in {table}.{} become the column default", to.name)));
+        }
+    }
     if from.nullable != to.nullable {
         out.push(RenderedStatement::new(format!("ALTER TABLE {t} ALTER COLUMN {c} {} NOT NULL", if to.nullable { "DROP" } else { "SET" })));
     }

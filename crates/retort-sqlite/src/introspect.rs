@@ -268,6 +268,7 @@ pub fn introspect(conn: &Connection) -> rusqlite::Result<Schema> {
             on_update: rows[0][5].clone().unwrap_or_else(|| "NO ACTION".into()),
             on_delete: rows[0][6].clone().unwrap_or_else(|| "NO ACTION".into()),
             deferrable,
+            backing_index: None,
         });
     }
 

@@ -114,6 +114,8 @@ pub struct ForeignKey {
     pub on_delete: String,
     pub on_update: String,
     pub deferrable: bool,
+    /// MySQL: the index the engine made to back this key (dropped with it). Not compared.
+    pub backing_index: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]

@@ -1,5 +1,6 @@
 //! Shared harness for autogenerate round trips, parametrised by engine.
 #![allow(dead_code)]
+pub mod servers;
 use retort::core::autogen;
 use retort::core::diff::filter::TableFilter;
 use retort::core::diff::rename::parse_rename;
@@ -9,21 +10,25 @@ use retort::core::revision::file::NewRevision;
 use retort::core::schema::Schema;
 use retort::{Connection, MigrationDir, Migrator, Mode, RedactedUrl, RunOptions, Target};
 
-/// An engine the suite runs against, with a way to make a fresh database.
+/// An engine the suite runs against.
 pub struct Engine {
     pub name: &'static str,
-    /// Opens a new, empty, uniquely named database and returns it with its URL.
-    pub fresh: Box<dyn Fn(&std::path::Path) -> (Box<dyn Connection>, RedactedUrl)>,
+    /// Where scratch databases go (server engines).
+    pub server: Option<RedactedUrl>,
 }
 
 pub fn engines() -> Vec<Engine> {
-    vec![Engine {
-        name: "sqlite",
-        fresh: Box::new(|dir| {
-            let url = RedactedUrl::new(format!("sqlite://{}", dir.join("live.db").display()));
-            (retort::connect(&url, dir).unwrap(), url)
-        }),
-    }]
+    servers::engine_names()
+        .into_iter()
+        .map(|name| Engine {
+            name,
+            server: match name {
+                "postgres" => Some(RedactedUrl::new(servers::pg_admin_url())),
+                "mysql" => Some(RedactedUrl::new(servers::mysql_admin_url())),
+                _ => None,
+            },
+        })
+        .collect()
 }
 
 pub struct Case {
@@ -49,6 +54,9 @@ pub fn normalise(mut s: Schema) -> Schema {
     for t in s.tables.values_mut() {
         t.columns.sort_by(|a, b| a.name.cmp(&b.name));
         t.uniques.sort_by(|a, b| a.columns.cmp(&b.columns));
+        for fk in &mut t.foreign_keys {
+            fk.backing_index = None; // the engine's name for its own index
+        }
         t.foreign_keys.sort_by(|a, b| (&a.columns, &a.ref_table).cmp(&(&b.columns, &b.ref_table)));
         t.checks.sort_by(|a, b| a.expr.cmp(&b.expr));
         t.indexes.sort_by(|a, b| a.name.cmp(&b.name));
@@ -57,8 +65,8 @@ pub fn normalise(mut s: Schema) -> Schema {
     s
 }
 
-fn schema_of(engine: &str, sql: &str) -> Result<Schema, String> {
-    let mut scratch = retort::scratch(engine).map_err(|e| e.to_string())?;
+fn schema_of(engine: &Engine, sql: &str) -> Result<Schema, String> {
+    let mut scratch = retort::scratch(engine.name, engine.server.as_ref()).map_err(|e| e.to_string())?;
     autogen::schema_of_models(scratch.as_mut(), sql, std::path::Path::new("case.sql")).map(|s| filter().apply(&s)).map_err(|e| e.to_string())
 }
 
@@ -105,8 +113,8 @@ fn compare(what: &str, got: &Schema, want: &Schema) -> Result<(), String> {
 
 pub fn run_case(engine: &Engine, case: &Case) -> Result<Outcome, String> {
     let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let from_schema = schema_of(engine.name, &case.from)?;
-    let to_schema = schema_of(engine.name, &case.to)?;
+    let from_schema = schema_of(engine, &case.from)?;
+    let to_schema = schema_of(engine, &case.to)?;
     let mut renames = Renames::default();
     for r in &case.renames {
         parse_rename(r, &mut renames)?;
@@ -136,7 +144,8 @@ pub fn run_case(engine: &Engine, case: &Case) -> Result<Outcome, String> {
     .map_err(|e| e.to_string())?;
     let graph = dir.load_graph().map_err(|e| e.to_string())?;
     let migrator = Migrator::new(&graph, VersionTables::default());
-    let (mut conn, _url) = (engine.fresh)(tmp.path());
+    let db = servers::TestDb::new(engine.name, tmp.path());
+    let mut conn = db.connect();
     let run = |conn: &mut dyn Connection, mode: Mode, target: &str| {
         migrator.run(conn, mode, &Target::parse(target).unwrap(), &RunOptions::default(), &mut |_| {}).map(|_| ()).map_err(|e| format!("{mode:?} to {target}: {e}"))
     };
