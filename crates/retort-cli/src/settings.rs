@@ -55,14 +55,27 @@ impl Workspace {
 
     pub fn connect(&self) -> Result<Box<dyn Connection>, Error> {
         let url = self.env.url.as_ref().ok_or_else(|| ConfigError::NoUrl { env: self.env.name.clone() })?;
+        self.engine()?;
         retort::connect(url, &self.project.dir)
     }
 
     /// The project's engine: the URL's when there is a URL, else retort.toml's `dialect`.
     pub fn engine(&self) -> Result<&str, Error> {
+        let configured = self.project.file.project.dialect.as_str();
         Ok(match &self.env.url {
-            Some(url) => retort::engine_of(url)?,
-            None => self.project.file.project.dialect.as_str(),
+            Some(url) => {
+                let engine = retort::engine_of(url)?;
+                let same = configured == engine || matches!((configured, engine), ("postgresql", "postgres") | ("mariadb", "mysql"));
+                if !same {
+                    return Err(retort::core::error::ConfigError::Invalid {
+                        path: self.project.path.clone(),
+                        message: format!("dialect = \"{configured}\" but the URL of environment `{}` is {engine} ({url}); the migrations are written for one engine, so fix one of the two", self.env.name),
+                    }
+                    .into());
+                }
+                engine
+            }
+            None => configured,
         })
     }
 

@@ -1,121 +1,129 @@
 //! Versioned migrations on SQLite, driven through the built binary (issue #2).
 mod common;
-use common::{chain, rows, Project};
+use common::{chain, engine_names, rows, Project};
 
 #[test]
 fn linear_chain_up_and_down() {
-    let p = Project::new();
-    let ids = chain(&p, 3);
-    p.retort(&["upgrade"]).ok();
-    assert_eq!(p.version_rows(), vec![ids[2].clone()]);
-    assert_eq!(p.tables(), vec!["alembic_version", "retort_log", "t1", "t2", "t3"]);
-    let cur = p.retort(&["current"]).ok();
-    assert!(cur.stdout.contains(&format!("{} (head)", ids[2])));
-
-    p.retort(&["downgrade", "-1"]).ok();
-    assert_eq!(p.version_rows(), vec![ids[1].clone()]);
-    assert!(!p.tables().contains(&"t3".to_string()));
-
-    p.retort(&["downgrade", "base"]).ok();
-    assert!(p.version_rows().is_empty());
-    assert_eq!(p.tables(), vec!["alembic_version", "retort_log"]);
-
-    // The log holds every step with the file's text and checksum.
-    let log = rows(&p.db(), "SELECT direction || ':' || revision FROM retort_log ORDER BY id");
-    assert_eq!(log.len(), 3 + 1 + 2);
-    assert_eq!(log[3], format!("down:{}", ids[2]));
-    let script = rows(&p.db(), &format!("SELECT script FROM retort_log WHERE revision = '{}' LIMIT 1", ids[0]));
-    assert!(script[0].contains("CREATE TABLE t1"));
+    for engine in engine_names() {
+        let p = Project::on(engine);
+        let ids = chain(&p, 3);
+        p.retort(&["upgrade"]).ok();
+        assert_eq!(p.version_rows(), vec![ids[2].clone()]);
+        assert_eq!(p.tables(), vec!["alembic_version", "retort_log", "t1", "t2", "t3"]);
+        let cur = p.retort(&["current"]).ok();
+        assert!(cur.stdout.contains(&format!("{} (head)", ids[2])));
+    
+        p.retort(&["downgrade", "-1"]).ok();
+        assert_eq!(p.version_rows(), vec![ids[1].clone()]);
+        assert!(!p.tables().contains(&"t3".to_string()));
+    
+        p.retort(&["downgrade", "base"]).ok();
+        assert!(p.version_rows().is_empty());
+        assert_eq!(p.tables(), vec!["alembic_version", "retort_log"]);
+    
+        // The log holds every step with the file's text and checksum.
+        let log = p.query("SELECT concat(direction, ':', revision) FROM retort_log ORDER BY id");
+        assert_eq!(log.len(), 3 + 1 + 2);
+        assert_eq!(log[3], format!("down:{}", ids[2]));
+        let script = p.query(&format!("SELECT script FROM retort_log WHERE revision = '{}' LIMIT 1", ids[0]));
+        assert!(script[0].contains("CREATE TABLE t1"));
+    }
 }
 
 #[test]
 fn relative_and_partial_targets() {
-    let p = Project::new();
-    let ids = chain(&p, 4);
-    p.retort(&["upgrade", "+2"]).ok();
-    assert_eq!(p.version_rows(), vec![ids[1].clone()]);
-    p.retort(&["upgrade", "+1"]).ok();
-    assert_eq!(p.version_rows(), vec![ids[2].clone()]);
-    p.retort(&["downgrade", "head-3"]).ok();
-    assert_eq!(p.version_rows(), vec![ids[0].clone()]);
-    // Unambiguous partial id.
-    p.retort(&["upgrade", &ids[3][..4]]).ok();
-    assert_eq!(p.version_rows(), vec![ids[3].clone()]);
-    // Ambiguous partial id lists the candidates.
-    let r = p.retort(&["downgrade", "000"]).fails_with(5, "ambiguous");
-    assert!(r.stderr.contains(&ids[0]) && r.stderr.contains(&ids[3]));
-    // Out of range.
-    p.retort(&["upgrade", "+1"]).fails_with(5, "past the head");
-    p.retort(&["downgrade", "-5"]).fails_with(5, "below base");
-    p.retort(&["upgrade", "nosuchrev"]).fails_with(5, "can't locate revision `nosuchrev`");
+    for engine in engine_names() {
+        let p = Project::on(engine);
+        let ids = chain(&p, 4);
+        p.retort(&["upgrade", "+2"]).ok();
+        assert_eq!(p.version_rows(), vec![ids[1].clone()]);
+        p.retort(&["upgrade", "+1"]).ok();
+        assert_eq!(p.version_rows(), vec![ids[2].clone()]);
+        p.retort(&["downgrade", "head-3"]).ok();
+        assert_eq!(p.version_rows(), vec![ids[0].clone()]);
+        // Unambiguous partial id.
+        p.retort(&["upgrade", &ids[3][..4]]).ok();
+        assert_eq!(p.version_rows(), vec![ids[3].clone()]);
+        // Ambiguous partial id lists the candidates.
+        let r = p.retort(&["downgrade", "000"]).fails_with(5, "ambiguous");
+        assert!(r.stderr.contains(&ids[0]) && r.stderr.contains(&ids[3]));
+        // Out of range.
+        p.retort(&["upgrade", "+1"]).fails_with(5, "past the head");
+        p.retort(&["downgrade", "-5"]).fails_with(5, "below base");
+        p.retort(&["upgrade", "nosuchrev"]).fails_with(5, "can't locate revision `nosuchrev`");
+    }
 }
 
 #[test]
 fn branches_labels_merge_and_downgrade_through_merge() {
-    let p = Project::new();
-    p.write_rev("aaaa00000001", &[], "root", "CREATE TABLE root (id INTEGER);", "DROP TABLE root;");
-    p.write_rev_labels("bbbb00000001", &["aaaa00000001"], "billing", "CREATE TABLE billing (id INTEGER);", "DROP TABLE billing;", &["billing"]);
-    p.write_rev("bbbb00000002", &["bbbb00000001"], "billing two", "CREATE TABLE billing2 (id INTEGER);", "DROP TABLE billing2;");
-    p.write_rev_labels("cccc00000001", &["aaaa00000001"], "search", "CREATE TABLE search (id INTEGER);", "DROP TABLE search;", &["search"]);
-
-    let heads = p.retort(&["heads", "--json"]).ok().json();
-    assert_eq!(heads["heads"].as_array().unwrap().len(), 2);
-    let r = p.retort(&["upgrade"]).fails_with(5, "2 heads");
-    assert!(r.stderr.contains("bbbb00000002") && r.stderr.contains("cccc00000001"));
-    assert!(r.stderr.contains("retort merge heads"));
-
-    p.retort(&["upgrade", "billing@head"]).ok();
-    assert_eq!(p.version_rows(), vec!["bbbb00000002"]);
-    p.retort(&["upgrade", "search"]).ok();
-    assert_eq!(p.version_rows(), vec!["bbbb00000002", "cccc00000001"]);
-
-    let branches = p.retort(&["branches", "--json"]).ok().json();
-    assert_eq!(branches["branch_points"][0]["revision"], "aaaa00000001");
-
-    p.retort(&["merge", "heads", "-m", "join billing and search", "--rev-id", "dddd00000001"]).ok();
-    assert_eq!(p.retort(&["heads", "--json"]).ok().json()["heads"].as_array().unwrap().len(), 1);
-    p.retort(&["upgrade"]).ok();
-    assert_eq!(p.version_rows(), vec!["dddd00000001"]);
-
-    // Downgrading the merge splits the row again.
-    p.retort(&["downgrade", "-1"]).ok();
-    assert_eq!(p.version_rows(), vec!["bbbb00000002", "cccc00000001"]);
-    // Downgrading one branch leaves the other alone.
-    p.retort(&["downgrade", "bbbb00000001"]).ok();
-    assert_eq!(p.version_rows(), vec!["bbbb00000001", "cccc00000001"]);
-    assert!(p.tables().contains(&"search".to_string()) && !p.tables().contains(&"billing2".to_string()));
-    p.retort(&["downgrade", "base"]).ok();
-    assert!(p.version_rows().is_empty());
-
-    let hist = p.retort(&["history"]).ok();
-    assert!(hist.stdout.lines().next().unwrap().contains("dddd00000001 (head) (mergepoint)"));
-    let ranged = p.retort(&["history", "-r", "billing:bbbb00000002", "--json"]).ok().json();
-    let revs: Vec<&str> = ranged["revisions"].as_array().unwrap().iter().map(|r| r["revision"].as_str().unwrap()).collect();
-    assert_eq!(revs, vec!["bbbb00000002", "bbbb00000001"]);
+    for engine in engine_names() {
+        let p = Project::on(engine);
+        p.write_rev("aaaa00000001", &[], "root", "CREATE TABLE root (id INTEGER);", "DROP TABLE root;");
+        p.write_rev_labels("bbbb00000001", &["aaaa00000001"], "billing", "CREATE TABLE billing (id INTEGER);", "DROP TABLE billing;", &["billing"]);
+        p.write_rev("bbbb00000002", &["bbbb00000001"], "billing two", "CREATE TABLE billing2 (id INTEGER);", "DROP TABLE billing2;");
+        p.write_rev_labels("cccc00000001", &["aaaa00000001"], "search", "CREATE TABLE search (id INTEGER);", "DROP TABLE search;", &["search"]);
+    
+        let heads = p.retort(&["heads", "--json"]).ok().json();
+        assert_eq!(heads["heads"].as_array().unwrap().len(), 2);
+        let r = p.retort(&["upgrade"]).fails_with(5, "2 heads");
+        assert!(r.stderr.contains("bbbb00000002") && r.stderr.contains("cccc00000001"));
+        assert!(r.stderr.contains("retort merge heads"));
+    
+        p.retort(&["upgrade", "billing@head"]).ok();
+        assert_eq!(p.version_rows(), vec!["bbbb00000002"]);
+        p.retort(&["upgrade", "search"]).ok();
+        assert_eq!(p.version_rows(), vec!["bbbb00000002", "cccc00000001"]);
+    
+        let branches = p.retort(&["branches", "--json"]).ok().json();
+        assert_eq!(branches["branch_points"][0]["revision"], "aaaa00000001");
+    
+        p.retort(&["merge", "heads", "-m", "join billing and search", "--rev-id", "dddd00000001"]).ok();
+        assert_eq!(p.retort(&["heads", "--json"]).ok().json()["heads"].as_array().unwrap().len(), 1);
+        p.retort(&["upgrade"]).ok();
+        assert_eq!(p.version_rows(), vec!["dddd00000001"]);
+    
+        // Downgrading the merge splits the row again.
+        p.retort(&["downgrade", "-1"]).ok();
+        assert_eq!(p.version_rows(), vec!["bbbb00000002", "cccc00000001"]);
+        // Downgrading one branch leaves the other alone.
+        p.retort(&["downgrade", "bbbb00000001"]).ok();
+        assert_eq!(p.version_rows(), vec!["bbbb00000001", "cccc00000001"]);
+        assert!(p.tables().contains(&"search".to_string()) && !p.tables().contains(&"billing2".to_string()));
+        p.retort(&["downgrade", "base"]).ok();
+        assert!(p.version_rows().is_empty());
+    
+        let hist = p.retort(&["history"]).ok();
+        assert!(hist.stdout.lines().next().unwrap().contains("dddd00000001 (head) (mergepoint)"));
+        let ranged = p.retort(&["history", "-r", "billing:bbbb00000002", "--json"]).ok().json();
+        let revs: Vec<&str> = ranged["revisions"].as_array().unwrap().iter().map(|r| r["revision"].as_str().unwrap()).collect();
+        assert_eq!(revs, vec!["bbbb00000002", "bbbb00000001"]);
+    }
 }
 
 #[test]
 fn stamp_and_purge() {
-    let p = Project::new();
-    let ids = chain(&p, 2);
-    p.retort(&["stamp", "head"]).ok();
-    assert_eq!(p.version_rows(), vec![ids[1].clone()]);
-    assert!(!p.tables().contains(&"t1".to_string()), "stamp runs no SQL");
-    let log = rows(&p.db(), "SELECT direction FROM retort_log");
-    assert_eq!(log, vec!["stamp"]);
-    p.retort(&["stamp", "base"]).ok();
-    assert!(p.version_rows().is_empty());
-
-    // A row the graph does not know: every command refuses, stamp --purge realigns.
-    p.db().execute("INSERT INTO alembic_version VALUES ('feedfacecafe')", []).unwrap();
-    let r = p.retort(&["current"]).fails_with(6, "feedfacecafe");
-    assert!(r.stderr.contains("retort stamp"));
-    p.retort(&["upgrade"]).fails_with(6, "not in the migrations directory");
-    p.retort(&["stamp", "head"]).fails_with(6, "feedfacecafe");
-    p.retort(&["stamp", "--purge", &ids[0]]).ok();
-    assert_eq!(p.version_rows(), vec![ids[0].clone()]);
-    p.retort(&["upgrade"]).ok();
-    assert_eq!(p.version_rows(), vec![ids[1].clone()]);
+    for engine in engine_names() {
+        let p = Project::on(engine);
+        let ids = chain(&p, 2);
+        p.retort(&["stamp", "head"]).ok();
+        assert_eq!(p.version_rows(), vec![ids[1].clone()]);
+        assert!(!p.tables().contains(&"t1".to_string()), "stamp runs no SQL");
+        let log = p.query("SELECT direction FROM retort_log");
+        assert_eq!(log, vec!["stamp"]);
+        p.retort(&["stamp", "base"]).ok();
+        assert!(p.version_rows().is_empty());
+    
+        // A row the graph does not know: every command refuses, stamp --purge realigns.
+        p.exec("INSERT INTO alembic_version VALUES ('feedfacecafe')");
+        let r = p.retort(&["current"]).fails_with(6, "feedfacecafe");
+        assert!(r.stderr.contains("retort stamp"));
+        p.retort(&["upgrade"]).fails_with(6, "not in the migrations directory");
+        p.retort(&["stamp", "head"]).fails_with(6, "feedfacecafe");
+        p.retort(&["stamp", "--purge", &ids[0]]).ok();
+        assert_eq!(p.version_rows(), vec![ids[0].clone()]);
+        p.retort(&["upgrade"]).ok();
+        assert_eq!(p.version_rows(), vec![ids[1].clone()]);
+    }
 }
 
 #[test]
@@ -137,7 +145,7 @@ fn failing_statement_in_third_of_four_keeps_second() {
     assert!(r.stderr.contains("000000000001, 000000000002"), "says what stayed applied:\n{}", r.stderr);
     assert_eq!(p.version_rows(), vec!["000000000002"]);
     assert_eq!(p.tables(), vec!["alembic_version", "one", "retort_log", "two"]);
-    let log = rows(&p.db(), "SELECT revision FROM retort_log ORDER BY id");
+    let log = p.query("SELECT revision FROM retort_log ORDER BY id");
     assert_eq!(log, vec!["000000000001", "000000000002"]);
 }
 
@@ -165,7 +173,7 @@ fn offline_sql_matches_online_upgrade() {
 
     let schema_sql = "SELECT type || ' ' || name || ' ' || coalesce(sql, '') FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY name";
     let offline = rusqlite::Connection::open(&offline_db).unwrap();
-    assert_eq!(rows(&offline, schema_sql), rows(&p.db(), schema_sql));
+    assert_eq!(rows(&offline, schema_sql), p.query(schema_sql));
     assert_eq!(rows(&offline, "SELECT version_num FROM alembic_version"), p.version_rows());
     assert_eq!(p.version_rows(), vec!["dddd00000001"]);
 

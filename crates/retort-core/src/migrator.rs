@@ -175,15 +175,20 @@ impl<'g> Migrator<'g> {
         opts: &RunOptions,
         on_event: &mut dyn FnMut(Event<'_>),
     ) -> Result<RunReport, Error> {
-        for ddl in conn.dialect().create_version_tables(&self.tables) {
-            conn.execute(&ddl)?;
-        }
+        // Lock first: concurrent `CREATE TABLE IF NOT EXISTS` races on PostgreSQL.
         acquire_lock(conn, opts.lock_timeout, on_event)?;
-        let result = self.run_locked(conn, mode, target, opts, on_event);
+        let result = self.ensure_tables(conn).and_then(|_| self.run_locked(conn, mode, target, opts, on_event));
         let unlock = conn.unlock();
         let report = result?;
         unlock?;
         Ok(report)
+    }
+
+    fn ensure_tables(&self, conn: &mut dyn Connection) -> Result<(), Error> {
+        for ddl in conn.dialect().create_version_tables(&self.tables) {
+            conn.execute(&ddl)?;
+        }
+        Ok(())
     }
 
     fn run_locked(
@@ -498,11 +503,9 @@ impl<'g> Migrator<'g> {
 
     /// Sets the version table to `target` without running any revision.
     pub fn stamp(&self, conn: &mut dyn Connection, target: &Target, purge: bool, opts: &RunOptions) -> Result<RunReport, Error> {
-        for ddl in conn.dialect().create_version_tables(&self.tables) {
-            conn.execute(&ddl)?;
-        }
         acquire_lock(conn, opts.lock_timeout, &mut |_| {})?;
         let result = (|| -> Result<RunReport, Error> {
+            self.ensure_tables(conn)?;
             if !purge {
                 self.refuse_if_dirty(conn)?;
             }
@@ -555,9 +558,4 @@ fn plan_after(step: &Step) -> Vec<RevisionId> {
             VersionOp::Delete { .. } => None,
         })
         .collect()
-}
-
-/// Public for commands that validate before doing anything else.
-pub fn check_state(graph: &RevisionGraph, rows: &[String]) -> Result<Vec<usize>, StateError> {
-    plan::validate_heads(graph, rows)
 }

@@ -4,8 +4,13 @@
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
+#[path = "../../../retort/tests/support/servers.rs"]
+pub mod servers;
+pub use servers::engine_names;
+
 pub struct Project {
     pub dir: tempfile::TempDir,
+    pub db: servers::TestDb,
 }
 
 pub struct Run {
@@ -32,12 +37,40 @@ impl Run {
 }
 
 impl Project {
-    /// `retort init` in a fresh temp dir.
+    /// `retort init` in a fresh temp dir, on SQLite.
     pub fn new() -> Self {
+        Self::on("sqlite")
+    }
+
+    /// `retort init` in a fresh temp dir, with a fresh database of `engine`.
+    pub fn on(engine: &'static str) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let p = Project { dir };
-        p.retort(&["init"]).ok();
+        let db = servers::TestDb::new(engine, dir.path());
+        let url = if engine == "sqlite" { "sqlite://dev.db".to_string() } else { db.url.clone() };
+        let p = Project { dir, db };
+        p.retort(&["init", "--url", &url]).ok();
         p
+    }
+
+    pub fn engine(&self) -> &'static str {
+        self.db.engine
+    }
+
+    fn conn(&self) -> Box<dyn retort::Connection> {
+        if self.engine() == "sqlite" {
+            retort::connect(&retort::RedactedUrl::new("sqlite://dev.db".into()), self.path()).unwrap()
+        } else {
+            self.db.connect()
+        }
+    }
+
+    /// The first column of every row of a query, as text.
+    pub fn query(&self, sql: &str) -> Vec<String> {
+        self.conn().query(sql).unwrap().into_iter().map(|r| r.into_iter().next().flatten().unwrap_or_default()).collect()
+    }
+
+    pub fn exec(&self, sql: &str) {
+        self.conn().execute(sql).unwrap()
     }
 
     pub fn path(&self) -> &Path {
@@ -88,11 +121,11 @@ impl Project {
 
     /// Sorted rows of the version table.
     pub fn version_rows(&self) -> Vec<String> {
-        rows(&self.db(), "SELECT version_num FROM alembic_version ORDER BY 1")
+        self.query("SELECT version_num FROM alembic_version ORDER BY 1")
     }
 
     pub fn tables(&self) -> Vec<String> {
-        rows(&self.db(), "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1")
+        self.conn().introspect().unwrap().tables.keys().cloned().collect()
     }
 }
 
