@@ -97,6 +97,9 @@ pub struct RevisionArgs {
 pub struct UpgradeArgs {
     #[arg(default_value = "head", allow_hyphen_values = true)]
     pub target: String,
+    /// All revisions in one transaction (SQLite, PostgreSQL): all or nothing, and faster.
+    #[arg(long)]
+    pub single_transaction: bool,
     /// Print the SQL instead of running it (TARGET may be a range FROM:TO).
     #[arg(long)]
     pub sql: bool,
@@ -106,6 +109,9 @@ pub struct UpgradeArgs {
 pub struct DowngradeArgs {
     #[arg(allow_hyphen_values = true)]
     pub target: String,
+    /// All revisions in one transaction (SQLite, PostgreSQL): all or nothing, and faster.
+    #[arg(long)]
+    pub single_transaction: bool,
     /// Print the SQL instead of running it (TARGET must be a range FROM:TO).
     #[arg(long)]
     pub sql: bool,

@@ -213,3 +213,18 @@ fn urls_schema_option_mismatch_and_redaction() {
         assert!(r.stderr.contains("retort_test_"));
     }
 }
+
+#[test]
+fn single_transaction_is_all_or_nothing() {
+    for engine in engine_names().into_iter().filter(|e| *e != "mysql") {
+        let p = Project::on(engine);
+        four_with_a_bad_third(&p);
+        let r = p.retort(&["upgrade", "--single-transaction"]).fails_with(7, "no_such_table");
+        assert!(r.stderr.contains("nothing was applied"), "[{engine}] {}", r.stderr);
+        assert!(p.version_rows().is_empty(), "[{engine}]");
+        assert!(!p.tables().contains(&"one".to_string()), "[{engine}] {:?}", p.tables());
+        p.retort(&["upgrade", "--single-transaction", "000000000002"]).ok();
+        assert_eq!(p.version_rows(), vec!["000000000002"]);
+        assert_eq!(p.query("SELECT count(*) FROM retort_log"), vec!["2"]);
+    }
+}

@@ -64,11 +64,14 @@ pub struct RunOptions {
     pub lock_timeout: Duration,
     /// Recorded in the log's `applied_by` column.
     pub applied_by: String,
+    /// Run every revision of this run in one transaction (engines with transactional DDL
+    /// only): all or nothing, and faster. The default is one transaction per revision.
+    pub single_transaction: bool,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
-        RunOptions { lock_timeout: Duration::from_secs(60), applied_by: default_applied_by() }
+        RunOptions { lock_timeout: Duration::from_secs(60), applied_by: default_applied_by(), single_transaction: false }
     }
 }
 
@@ -206,6 +209,16 @@ impl<'g> Migrator<'g> {
         let resolved = target.resolve(self.graph, &current)?;
         let mut report = RunReport { heads_before: rows, ..Default::default() };
         let mut plan = self.plan_for(mode, &current, &resolved, &target.text)?;
+        let outer = opts.single_transaction && conn.dialect().capabilities().transactional_ddl && !plan.is_empty();
+        if outer {
+            if let Some(f) = plan.steps.iter().map(|s| self.graph.rev(s.rev)).find(|f| !f.transactional) {
+                return Err(Error::usage(
+                    format!("--single-transaction cannot include revision {}, which is marked transactional: false", f.id),
+                    Some("upgrade up to the revision before it with --single-transaction, then run the rest without".into()),
+                ));
+            }
+            conn.execute(conn.dialect().begin())?;
+        }
         let mut total = plan.steps.len();
         'replan: loop {
             for step in &plan.steps {
@@ -213,7 +226,21 @@ impl<'g> Migrator<'g> {
                 let file = self.graph.rev(step.rev);
                 on_event(Event::StepStarted { index, total, file, direction: step.direction });
                 let started = Instant::now();
-                match self.apply_step(conn, step, opts, on_event, &report, started)? {
+                let outcome = match self.apply_step(conn, step, opts, on_event, &report, started, outer) {
+                    Ok(o) => o,
+                    Err(Error::Exec(mut e)) if outer => {
+                        let _ = conn.execute(conn.dialect().rollback());
+                        e.applied.clear(); // the one transaction took them all back
+                        return Err(Error::Exec(e));
+                    }
+                    Err(e) => {
+                        if outer {
+                            let _ = conn.execute(conn.dialect().rollback());
+                        }
+                        return Err(e);
+                    }
+                };
+                match outcome {
                     StepOutcome::Done => {}
                     StepOutcome::Moved(rows) => {
                         on_event(Event::Replanned { heads: rows.clone() });
@@ -233,6 +260,9 @@ impl<'g> Migrator<'g> {
             }
             break;
         }
+        if outer {
+            conn.execute(conn.dialect().commit())?;
+        }
         report.heads_after = self.current_rows(conn)?;
         Ok(report)
     }
@@ -245,6 +275,7 @@ impl<'g> Migrator<'g> {
         on_event: &mut dyn FnMut(Event<'_>),
         report: &RunReport,
         started: Instant,
+        in_outer_tx: bool,
     ) -> Result<StepOutcome, Error> {
         let file = self.graph.rev(step.rev);
         let section = match step.direction {
@@ -252,7 +283,8 @@ impl<'g> Migrator<'g> {
             Direction::Down => file.downgrade.as_ref().expect("planner checked downgrade sections"),
         };
         let dialect = conn.dialect();
-        let (begin, commit, rollback) = (dialect.begin(), dialect.commit(), dialect.rollback());
+        // Inside a run-wide transaction the per-revision BEGIN/COMMIT become no-ops.
+        let (begin, commit, rollback) = if in_outer_tx { ("", "", "") } else { (dialect.begin(), dialect.commit(), dialect.rollback()) };
         // Atomic: statements and bookkeeping commit together. Otherwise (MySQL DDL, or a
         // revision marked transactional: false) the log says "in progress" first, so a
         // failure halfway leaves a dirty marker instead of a silent partial state.
@@ -260,18 +292,18 @@ impl<'g> Migrator<'g> {
         if !file.transactional {
             on_event(Event::NonTransactional { file });
         }
-        conn.execute(begin)?;
+        run_tx(conn, begin)?;
         let rows = self.current_rows(conn)?;
         let expected: Vec<String> = step.heads_before.iter().map(|h| h.to_string()).collect();
         if rows != expected {
-            conn.execute(rollback)?;
+            run_tx(conn, rollback)?;
             return Ok(StepOutcome::Moved(rows));
         }
         let mut marker = None;
         if !atomic {
             let record = self.log_record(file, step.direction, "in_progress", None, None, &opts.applied_by);
             conn.execute(&conn.dialect().log_insert_sql(&self.tables, &record))?;
-            conn.execute(commit)?;
+            run_tx(conn, commit)?;
             let log = conn.dialect().quote_ident(&self.tables.log);
             let q = format!(
                 "SELECT MAX(id) FROM {log} WHERE revision = {} AND status = 'in_progress'",
@@ -287,7 +319,7 @@ impl<'g> Migrator<'g> {
                 };
                 if atomic {
                     // The revision's statements and version update go away together.
-                    let _ = conn.execute(rollback);
+                    let _ = run_tx(conn, rollback);
                 } else if let Some(id) = &marker {
                     let log = conn.dialect().quote_ident(&self.tables.log);
                     let upd = format!("UPDATE {log} SET status = 'failed', error = {} WHERE id = {id}", conn.dialect().quote_literal(&message));
@@ -307,7 +339,7 @@ impl<'g> Migrator<'g> {
         }
         let duration = started.elapsed().as_millis() as u64;
         if !atomic {
-            conn.execute(begin)?;
+            run_tx(conn, begin)?;
         }
         for op in &step.version_ops {
             conn.execute(&conn.dialect().version_op_sql(&self.tables, op))?;
@@ -323,7 +355,7 @@ impl<'g> Migrator<'g> {
                 conn.execute(&conn.dialect().log_insert_sql(&self.tables, &record))?;
             }
         }
-        conn.execute(commit)?;
+        run_tx(conn, commit)?;
         Ok(StepOutcome::Done)
     }
 
@@ -532,6 +564,15 @@ impl<'g> Migrator<'g> {
         let r = result?;
         unlock?;
         Ok(r)
+    }
+}
+
+/// Runs a transaction-control statement; empty inside a run-wide transaction.
+fn run_tx(conn: &mut dyn Connection, sql: &str) -> Result<(), DbError> {
+    if sql.is_empty() {
+        Ok(())
+    } else {
+        conn.execute(sql)
     }
 }
 

@@ -10,14 +10,14 @@ use retort::{Error, Migrator, Mode, RevisionGraph, Target};
 use std::time::Duration;
 
 pub fn upgrade(args: &UpgradeArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
-    run(Mode::Upgrade, &args.target, args.sql, settings, printer)
+    run(Mode::Upgrade, &args.target, args.sql, args.single_transaction, settings, printer)
 }
 
 pub fn downgrade(args: &DowngradeArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
-    run(Mode::Downgrade, &args.target, args.sql, settings, printer)
+    run(Mode::Downgrade, &args.target, args.sql, args.single_transaction, settings, printer)
 }
 
-fn run(mode: Mode, target: &str, sql: bool, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
+fn run(mode: Mode, target: &str, sql: bool, single_transaction: bool, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
     let ws = settings.workspace()?;
     let graph = ws.graph()?;
     let migrator = Migrator::new(&graph, ws.project.tables());
@@ -31,7 +31,8 @@ fn run(mode: Mode, target: &str, sql: bool, settings: &Settings, printer: &Print
     let mut conn = ws.connect()?;
     printer.note(format!("retort: {} {}", if mode == Mode::Upgrade { "upgrading" } else { "downgrading" }, ws.describe_target()));
     let mut progress = Progress::new(printer);
-    let report = migrator.run(conn.as_mut(), mode, &target, &ws.run_options(), &mut |e| progress.event(e));
+    let opts = retort::RunOptions { single_transaction, ..ws.run_options() };
+    let report = migrator.run(conn.as_mut(), mode, &target, &opts, &mut |e| progress.event(e));
     progress.finish();
     let report = report?;
     if report.steps.is_empty() {
