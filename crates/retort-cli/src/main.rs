@@ -27,5 +27,7 @@ fn main() {
             err.exit_code()
         }
     };
+    // Drop what the command left on servers (scratch databases) before exiting.
+    retort::core::cleanup::run_all();
     std::process::exit(code);
 }

@@ -17,14 +17,25 @@ use std::path::Path;
 
 /// Applies the models' SQL to an empty scratch database and reads the schema back.
 pub fn schema_of_models(conn: &mut dyn Connection, sql: &str, path: &Path) -> Result<Schema, Error> {
+    // One transaction where DDL is transactional: one commit instead of one per statement.
+    let tx = conn.dialect().capabilities().transactional_ddl;
+    if tx {
+        conn.execute(conn.dialect().begin())?;
+    }
     for stmt in sql_split::split(sql) {
         if let Err(e) = conn.execute(&stmt.sql) {
+            if tx {
+                let _ = conn.execute(conn.dialect().rollback());
+            }
             let message = match e {
                 DbError::Query { message, .. } => message,
                 other => other.to_string(),
             };
             return Err(Error::Models { path: path.to_path_buf(), line: stmt.line, message });
         }
+    }
+    if tx {
+        conn.execute(conn.dialect().commit())?;
     }
     Ok(conn.introspect()?)
 }

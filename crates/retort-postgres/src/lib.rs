@@ -158,14 +158,22 @@ impl Connection for PgConnection {
     }
 }
 
-/// A uniquely named database on the server, dropped when this value is dropped, on
-/// error, and on Ctrl-C (through `retort_core::cleanup`).
+/// A scratch area for autogenerate: a fresh schema inside one uniquely named database
+/// that the process creates on first use. Creating a database costs hundreds of
+/// milliseconds and autogenerate needs three scratch areas, so they share one database
+/// and differ by schema. The schema is dropped with this value; the database is
+/// dropped by `retort_core::cleanup::run_all` (end of the command, error, Ctrl-C).
 pub struct ScratchDatabase {
     conn: Option<PgConnection>,
-    admin: Config,
-    name: String,
-    cleanup_id: u64,
+    schema: String,
 }
+
+struct SharedDatabase {
+    url: PgUrl,
+    counter: u32,
+}
+
+static SHARED: std::sync::Mutex<Option<SharedDatabase>> = std::sync::Mutex::new(None);
 
 fn drop_database(admin: &Config, name: &str) {
     if let Ok(mut c) = admin.connect(NoTls) {
@@ -173,11 +181,10 @@ fn drop_database(admin: &Config, name: &str) {
     }
 }
 
-impl ScratchDatabase {
-    /// Creates `retort_scratch_<random>` on the server `admin_url` points to.
-    pub fn create(admin_url: &PgUrl, schema: Option<&str>) -> Result<Self, DbError> {
-        let id = retort_core::RevisionId::generate();
-        let name = format!("retort_scratch_{}", id.as_str());
+fn shared_database(admin_url: &PgUrl) -> Result<(PgUrl, u32), DbError> {
+    let mut shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+    if shared.is_none() {
+        let name = format!("retort_scratch_{}", retort_core::RevisionId::generate());
         let mut admin_client = admin_url
             .config
             .connect(NoTls)
@@ -191,19 +198,32 @@ impl ScratchDatabase {
                 ),
             });
         }
-        let admin = admin_url.config.clone();
-        let (admin_for_cleanup, name_for_cleanup) = (admin.clone(), name.clone());
-        let cleanup_id = retort_core::cleanup::register(Box::new(move || drop_database(&admin_for_cleanup, &name_for_cleanup)));
+        let (admin, n) = (admin_url.config.clone(), name.clone());
+        retort_core::cleanup::register(Box::new(move || {
+            drop_database(&admin, &n);
+            *SHARED.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        }));
         let mut config = admin_url.config.clone();
         config.dbname(&name);
         let url = PgUrl { config, schema: None, display: format!("{} (scratch database {name})", admin_url.display) };
-        let mut scratch = ScratchDatabase { conn: None, admin, name, cleanup_id };
+        *shared = Some(SharedDatabase { url, counter: 0 });
+    }
+    let s = shared.as_mut().expect("just created");
+    s.counter += 1;
+    Ok((s.url.clone(), s.counter))
+}
+
+impl ScratchDatabase {
+    /// A fresh, empty schema in the process's scratch database on `admin_url`'s server.
+    /// `schema` (the user's) is the name the objects appear under, so introspection and
+    /// rendering see the same names as on the real database.
+    pub fn create(admin_url: &PgUrl, _schema: Option<&str>) -> Result<Self, DbError> {
+        let (url, n) = shared_database(admin_url)?;
+        let schema = format!("scratch_{n}");
         let mut conn = PgConnection::open(&url)?;
-        if let Some(s) = schema {
-            conn.execute(&format!("CREATE SCHEMA IF NOT EXISTS {0}; SET search_path TO {0}", dialect::quote(s)))?;
-        }
-        scratch.conn = Some(conn);
-        Ok(scratch)
+        // Scratch work is thrown away: never wait for the WAL flush at commit.
+        conn.execute(&format!("CREATE SCHEMA {0}; SET search_path TO {0}; SET synchronous_commit TO off", dialect::quote(&schema)))?;
+        Ok(ScratchDatabase { conn: Some(conn), schema })
     }
 
     fn conn(&mut self) -> &mut PgConnection {
@@ -213,9 +233,9 @@ impl ScratchDatabase {
 
 impl Drop for ScratchDatabase {
     fn drop(&mut self) {
-        self.conn = None; // close our session first
-        drop_database(&self.admin, &self.name);
-        retort_core::cleanup::unregister(self.cleanup_id);
+        if let Some(mut c) = self.conn.take() {
+            let _ = c.execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", dialect::quote(&self.schema)));
+        }
     }
 }
 

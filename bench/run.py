@@ -1,0 +1,407 @@
+#!/usr/bin/env python3
+"""retort's benchmark harness (issue #6).
+
+Generates the workloads deterministically, runs each several times and reports the median
+and spread of wall time and the peak memory (max RSS) of:
+
+  * retort itself,
+  * the limit: the same SQL (version-table and log statements included, exactly what
+    `retort upgrade --sql` prints) fed to the engine's own client, one transaction per
+    revision and one transaction for everything; for autogenerate, the engine creating the
+    models' schema from the SQL file,
+  * Alembic (installed from PyPI into bench/.venv), running the same SQL through
+    op.execute, and its autogenerate on equivalent SQLAlchemy models.
+
+Usage:  python3 bench/run.py [--runs N] [--smoke] [--no-alembic] [--engines sqlite,postgres]
+                             [--out BENCHMARKS.md] [--retort PATH]
+"""
+import argparse, datetime, os, platform, shutil, statistics, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PG_ADMIN = os.environ.get("RETORT_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
+
+
+def run(cmd, cwd=None, env=None, stdin=None, check=True):
+    """Runs a command; returns (seconds, peak RSS in MB, stdout)."""
+    start = time.perf_counter()
+    p = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = p.communicate()
+    elapsed = time.perf_counter() - start
+    if check and p.returncode != 0:
+        raise SystemExit(f"command failed ({p.returncode}): {' '.join(map(str, cmd))}\n{err.decode()[-2000:]}")
+    return elapsed, out.decode()
+
+
+def run_measured(cmd, cwd=None, env=None, stdin_path=None, check=True):
+    """Like run() but also returns the child's peak RSS (MB) via os.wait4."""
+    stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL
+    start = time.perf_counter()
+    p = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(p.pid, 0)
+    elapsed = time.perf_counter() - start
+    err = p.stderr.read().decode()
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if stdin_path:
+        stdin.close()
+    if check and p.returncode != 0:
+        raise SystemExit(f"command failed ({p.returncode}): {' '.join(map(str, cmd))}\n{err[-3000:]}")
+    return elapsed, usage.ru_maxrss / 1024.0
+
+
+def rev_id(i):
+    return f"{i + 1:012x}"
+
+
+def chain_statements(i):
+    """Revision i of the 1,000-revision chain: CREATE TABLE, ADD COLUMN, CREATE INDEX."""
+    base = i - i % 3
+    if i % 3 == 0:
+        return [f"CREATE TABLE t{i} (id INTEGER PRIMARY KEY, a VARCHAR(50), b INTEGER)"], [f"DROP TABLE t{i}"]
+    if i % 3 == 1:
+        return [f"ALTER TABLE t{base} ADD COLUMN c{i} VARCHAR(20)"], [f"ALTER TABLE t{base} DROP COLUMN c{i}"]
+    return [f"CREATE INDEX ix_{i} ON t{base} (a)"], [f"DROP INDEX ix_{i}"]
+
+
+def write_retort_project(d, n, url, stmts=chain_statements):
+    os.makedirs(os.path.join(d, "migrations", "versions"), exist_ok=True)
+    dialect = "postgres" if url.startswith("postgres") else "sqlite"
+    with open(os.path.join(d, "retort.toml"), "w") as f:
+        f.write(f'[project]\ndialect = "{dialect}"\n\n[env.dev]\nurl = "{url}"\n')
+    open(os.path.join(d, "models.sql"), "w").close()
+    for i in range(n):
+        up, down = stmts(i)
+        parent = rev_id(i - 1) if i else ""
+        text = (f"-- revision: {rev_id(i)}\n-- down_revision:{' ' + parent if parent else ''}\n-- message: step {i}\n"
+                f"-- created: 2026-01-01T00:00:00Z\n\n-- +upgrade\n" + "".join(s + ";\n" for s in up) +
+                "\n-- +downgrade\n" + "".join(s + ";\n" for s in down))
+        with open(os.path.join(d, "migrations", "versions", f"{rev_id(i)}_step_{i}.sql"), "w") as f:
+            f.write(text)
+
+
+def models_sql(n):
+    """n tables of 8 columns, an index and a foreign key each."""
+    out = []
+    for i in range(n):
+        fk = f", CONSTRAINT fk_m{i} FOREIGN KEY (parent_id) REFERENCES m{i - 1} (id)" if i else ""
+        out.append(f"CREATE TABLE m{i} (id INTEGER PRIMARY KEY, parent_id INTEGER, name VARCHAR(100) NOT NULL, "
+                   f"email VARCHAR(255), score NUMERIC(10,2) DEFAULT 0, note TEXT, flag INTEGER NOT NULL DEFAULT 0, "
+                   f"created VARCHAR(30){fk});")
+        out.append(f"CREATE INDEX ix_m{i}_name ON m{i} (name);")
+    return "\n".join(out) + "\n"
+
+
+class Results:
+    def __init__(self):
+        self.rows = []
+
+    def add(self, workload, engine, tool, times, mems):
+        self.rows.append(dict(workload=workload, engine=engine, tool=tool, median=statistics.median(times),
+                              lo=min(times), hi=max(times), mem=max(mems)))
+        r = self.rows[-1]
+        print(f"  {workload:<42} {engine:<9} {tool:<22} {r['median']*1000:9.1f} ms  [{r['lo']*1000:.1f}-{r['hi']*1000:.1f}]  {r['mem']:.1f} MB", flush=True)
+
+    def get(self, workload, engine, tool):
+        for r in self.rows:
+            if (r["workload"], r["engine"], r["tool"]) == (workload, engine, tool):
+                return r
+        return None
+
+
+def repeat(runs, prepare, cmd_fn):
+    times, mems = [], []
+    for _ in range(runs):
+        ctx = prepare()
+        cmd, kw = cmd_fn(ctx)
+        t, m = run_measured(cmd, **kw)
+        times.append(t)
+        mems.append(m)
+    return times, mems
+
+
+def pg_url(name):
+    return PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+
+
+def psql(sql, db="postgres"):
+    subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", pg_url(db), "-c", sql], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+_counter = [0]
+
+
+def fresh_pg():
+    _counter[0] += 1
+    name = f"retort_bench_{os.getpid()}_{_counter[0]}"
+    psql(f"DROP DATABASE IF EXISTS {name}")
+    psql(f"CREATE DATABASE {name}")
+    return name
+
+
+def single_transaction(script, engine):
+    """The --sql script with per-revision transactions folded into one."""
+    begin = "BEGIN IMMEDIATE;" if engine == "sqlite" else "BEGIN;"
+    body = [l for l in script.split("\n") if l.strip() not in (begin, "COMMIT;")]
+    return begin + "\n" + "\n".join(body) + "\nCOMMIT;\n"
+
+
+def client_cmd(engine, target):
+    if engine == "sqlite":
+        return ["sqlite3", target]
+    return ["psql", "-q", "-v", "ON_ERROR_STOP=1", pg_url(target)]
+
+
+# ---------------------------------------------------------------- Alembic
+def alembic_env(work):
+    venv = os.path.join(ROOT, "bench", ".venv")
+    py = os.path.join(venv, "bin", "python")
+    if not os.path.exists(os.path.join(venv, "bin", "alembic")):
+        print("installing Alembic into bench/.venv ...", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+        subprocess.run([py, "-m", "pip", "install", "-q", "alembic", "sqlalchemy", "psycopg2-binary"], check=True)
+    ver = subprocess.run([py, "-c", "import alembic, sqlalchemy; print(alembic.__version__, sqlalchemy.__version__)"],
+                         check=True, capture_output=True, text=True).stdout.split()
+    return os.path.join(venv, "bin", "alembic"), ver
+
+
+def write_alembic_project(d, n, url, stmts=chain_statements, models=None):
+    os.makedirs(os.path.join(d, "alembic", "versions"), exist_ok=True)
+    with open(os.path.join(d, "alembic.ini"), "w") as f:
+        f.write(f"[alembic]\nscript_location = alembic\nsqlalchemy.url = {url}\n\n[loggers]\nkeys = root\n[handlers]\nkeys = console\n"
+                "[formatters]\nkeys = generic\n[logger_root]\nlevel = WARN\nhandlers = console\n[handler_console]\nclass = StreamHandler\n"
+                "args = (sys.stderr,)\nlevel = NOTSET\nformatter = generic\n[formatter_generic]\nformat = %(message)s\n")
+    target = "import models\ntarget_metadata = models.metadata\n" if models else "target_metadata = None\n"
+    with open(os.path.join(d, "alembic", "env.py"), "w") as f:
+        f.write("import sys, os\nsys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))\n"
+                "from alembic import context\nfrom sqlalchemy import engine_from_config, pool\nconfig = context.config\n" + target +
+                "def run():\n    engine = engine_from_config(config.get_section(config.config_ini_section), prefix='sqlalchemy.', poolclass=pool.NullPool)\n"
+                "    with engine.connect() as connection:\n        context.configure(connection=connection, target_metadata=target_metadata)\n"
+                "        with context.begin_transaction():\n            context.run_migrations()\nrun()\n")
+    with open(os.path.join(d, "alembic", "script.py.mako"), "w") as f:
+        f.write('"""${message}"""\nrevision = ${repr(up_revision)}\ndown_revision = ${repr(down_revision)}\nbranch_labels = None\ndepends_on = None\n'
+                "from alembic import op\nimport sqlalchemy as sa\n\ndef upgrade():\n    ${upgrades if upgrades else 'pass'}\n\ndef downgrade():\n    ${downgrades if downgrades else 'pass'}\n")
+    if models:
+        with open(os.path.join(d, "models.py"), "w") as f:
+            f.write(models)
+    for i in range(n):
+        up, down = stmts(i)
+        parent = repr(rev_id(i - 1)) if i else "None"
+        body = lambda ss: "\n".join(f"    op.execute({s!r})" for s in ss) or "    pass"
+        with open(os.path.join(d, "alembic", "versions", f"{rev_id(i)}_step.py"), "w") as f:
+            f.write(f'"""step {i}"""\nrevision = {rev_id(i)!r}\ndown_revision = {parent}\nbranch_labels = None\ndepends_on = None\n'
+                    f"from alembic import op\n\ndef upgrade():\n{body(up)}\n\ndef downgrade():\n{body(down)}\n")
+
+
+def sqlalchemy_models(n):
+    lines = ["from sqlalchemy import MetaData, Table, Column, Integer, String, Numeric, Text, ForeignKey, Index", "metadata = MetaData()"]
+    for i in range(n):
+        fk = f", ForeignKey('m{i - 1}.id', name='fk_m{i}')" if i else ""
+        lines.append(f"t = Table('m{i}', metadata, Column('id', Integer, primary_key=True), Column('parent_id', Integer{fk}), "
+                     f"Column('name', String(100), nullable=False), Column('email', String(255)), Column('score', Numeric(10, 2), server_default='0'), "
+                     f"Column('note', Text), Column('flag', Integer, nullable=False, server_default='0'), Column('created', String(30)))")
+        lines.append(f"Index('ix_m{i}_name', t.c.name)")
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- main
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--smoke", action="store_true", help="tiny workloads, to check the harness works")
+    ap.add_argument("--no-alembic", action="store_true")
+    ap.add_argument("--engines", default="sqlite,postgres")
+    ap.add_argument("--out", default=os.path.join(ROOT, "BENCHMARKS.md"))
+    ap.add_argument("--retort", help="the retort binary (default: build target/release/retort)")
+    a = ap.parse_args()
+    engines = a.engines.split(",")
+    n_chain, n_hist, n_tables = (30, 100, 20) if a.smoke else (1000, 10000, 1000)
+    retort = os.path.abspath(a.retort) if a.retort else None
+    if not retort:
+        subprocess.run(["cargo", "build", "--release", "-q", "-p", "retort-cli"], cwd=ROOT, check=True)
+        retort = os.path.join(ROOT, "target", "release", "retort")
+    alembic, alembic_ver = (None, None) if a.no_alembic else alembic_env(ROOT)
+    env = dict(os.environ)
+    env.pop("DATABASE_URL", None)
+    env.pop("RETORT_ENV", None)
+    res = Results()
+    work = tempfile.mkdtemp(prefix="retort-bench-")
+    runs = a.runs
+    print(f"workloads: chain {n_chain}, history {n_hist}, autogenerate {n_tables} tables; {runs} runs each; in {work}", flush=True)
+    try:
+        # -------- start-up and graph reads
+        d = os.path.join(work, "startup")
+        write_retort_project(d, n_chain, "sqlite://bench.db")
+        run([retort, "upgrade", "-q"], cwd=d, env=env)
+        t, m = repeat(runs, lambda: None, lambda _: ([retort, "--version"], dict(cwd=d, env=env)))
+        res.add("start-up: --version", "-", "retort", t, m)
+        t, m = repeat(runs, lambda: None, lambda _: ([retort, "current"], dict(cwd=d, env=env)))
+        res.add(f"start-up: current at head ({n_chain} revs)", "sqlite", "retort", t, m)
+        hist = os.path.join(work, "history")
+        write_retort_project(hist, n_hist, "sqlite://bench.db", stmts=lambda i: (["SELECT 1"], ["SELECT 1"]))
+        for cmd in ("history", "heads"):
+            t, m = repeat(runs, lambda: None, lambda _: ([retort, cmd], dict(cwd=hist, env=env)))
+            res.add(f"{cmd} ({n_hist} revs)", "-", "retort", t, m)
+        if alembic:
+            ad = os.path.join(work, "alembic-startup")
+            write_alembic_project(ad, n_chain, f"sqlite:///{ad}/bench.db")
+            run([alembic, "upgrade", "head"], cwd=ad, env=env)
+            t, m = repeat(runs, lambda: None, lambda _: ([alembic, "current"], dict(cwd=ad, env=env)))
+            res.add(f"start-up: current at head ({n_chain} revs)", "sqlite", "alembic", t, m)
+            ah = os.path.join(work, "alembic-history")
+            write_alembic_project(ah, n_hist, f"sqlite:///{ah}/bench.db", stmts=lambda i: (["SELECT 1"], ["SELECT 1"]))
+            for cmd in ("history", "heads"):
+                t, m = repeat(max(1, runs // 2), lambda: None, lambda _: ([alembic, cmd], dict(cwd=ah, env=env)))
+                res.add(f"{cmd} ({n_hist} revs)", "-", "alembic", t, m)
+
+        # -------- upgrade / downgrade over the chain
+        for engine in engines:
+            d = os.path.join(work, f"chain-{engine}")
+            url = "sqlite://bench.db" if engine == "sqlite" else pg_url("placeholder")
+            write_retort_project(d, n_chain, url)
+            script = run([retort, "upgrade", "--sql"], cwd=d, env=env)[1]
+            per_rev = os.path.join(d, "limit-per-revision.sql")
+            one_tx = os.path.join(d, "limit-one-transaction.sql")
+            open(per_rev, "w").write(script)
+            open(one_tx, "w").write(single_transaction(script, engine))
+
+            def fresh():
+                if engine == "sqlite":
+                    p = os.path.join(d, "bench.db")
+                    if os.path.exists(p):
+                        os.remove(p)
+                    return p
+                return fresh_pg()
+
+            def retort_env(target):
+                e = dict(env)
+                e["DATABASE_URL"] = "sqlite://" + target if engine == "sqlite" else pg_url(target)
+                return e
+
+            label = f"upgrade head ({n_chain} revs)"
+            t, m = repeat(runs, fresh, lambda tgt: ([retort, "upgrade", "-q"], dict(cwd=d, env=retort_env(tgt))))
+            res.add(label + ", tx per revision", engine, "retort", t, m)
+            t, m = repeat(runs, fresh, lambda tgt: (client_cmd(engine, tgt), dict(stdin_path=per_rev)))
+            res.add(label + ", tx per revision", engine, "limit (client)", t, m)
+            t, m = repeat(runs, fresh, lambda tgt: ([retort, "upgrade", "-q", "--single-transaction"], dict(cwd=d, env=retort_env(tgt))))
+            res.add(label + ", one tx", engine, "retort", t, m)
+            t, m = repeat(runs, fresh, lambda tgt: (client_cmd(engine, tgt), dict(stdin_path=one_tx)))
+            res.add(label + ", one tx", engine, "limit (client)", t, m)
+
+            def upgraded():
+                tgt = fresh()
+                run([retort, "upgrade", "-q", "--single-transaction"], cwd=d, env=retort_env(tgt))
+                return tgt
+            t, m = repeat(runs, upgraded, lambda tgt: ([retort, "downgrade", "-q", "base"], dict(cwd=d, env=retort_env(tgt))))
+            res.add(f"downgrade base ({n_chain} revs), tx per revision", engine, "retort", t, m)
+            if alembic:
+                ad = os.path.join(work, f"alembic-chain-{engine}")
+
+                def alembic_fresh():
+                    tgt = fresh()
+                    url = f"sqlite:///{tgt}" if engine == "sqlite" else pg_url(tgt).replace("postgres://", "postgresql+psycopg2://")
+                    write_alembic_project(ad, n_chain, url) if not os.path.exists(os.path.join(ad, "alembic.ini")) else None
+                    ini = os.path.join(ad, "alembic.ini")
+                    text = open(ini).read().split("\n")
+                    text = [f"sqlalchemy.url = {url}" if l.startswith("sqlalchemy.url") else l for l in text]
+                    open(ini, "w").write("\n".join(text))
+                    return tgt
+                t, m = repeat(runs, alembic_fresh, lambda _: ([alembic, "upgrade", "head"], dict(cwd=ad, env=env)))
+                res.add(label + ", tx per revision", engine, "alembic", t, m)
+
+                def alembic_up():
+                    tgt = alembic_fresh()
+                    run([alembic, "upgrade", "head"], cwd=ad, env=env)
+                    return tgt
+                t, m = repeat(runs, alembic_up, lambda _: ([alembic, "downgrade", "base"], dict(cwd=ad, env=env)))
+                res.add(f"downgrade base ({n_chain} revs), tx per revision", engine, "alembic", t, m)
+
+            # -------- autogenerate
+            g = os.path.join(work, f"autogen-{engine}")
+            url = "sqlite://bench.db" if engine == "sqlite" else pg_url("placeholder")
+            write_retort_project(g, 0, url)
+            models = models_sql(n_tables)
+            open(os.path.join(g, "models.sql"), "w").write(models)
+
+            def autogen_fresh():
+                shutil.rmtree(os.path.join(g, "migrations", "versions"))
+                os.makedirs(os.path.join(g, "migrations", "versions"))
+                return fresh()
+            label = f"autogenerate {n_tables} tables"
+            t, m = repeat(runs, autogen_fresh, lambda tgt: ([retort, "migrate", "-q", "-m", "all", "--ignore-db"], dict(cwd=g, env=retort_env(tgt))))
+            res.add(label + ", empty head", engine, "retort", t, m)
+            tgt = autogen_fresh()
+            run([retort, "migrate", "-q", "-m", "all"], cwd=g, env=retort_env(tgt))
+            run([retort, "upgrade", "-q"], cwd=g, env=retort_env(tgt))
+            t, m = repeat(runs, lambda: tgt, lambda tgt: ([retort, "migrate", "-q", "-m", "none"], dict(cwd=g, env=retort_env(tgt))))
+            res.add(label + ", nothing to change", engine, "retort", t, m)
+            models_file = os.path.join(g, "models.sql")
+            if engine == "sqlite":
+                t, m = repeat(runs, lambda: None, lambda _: (["sqlite3", ":memory:"], dict(stdin_path=models_file)))
+            else:
+                t, m = repeat(runs, fresh_pg, lambda db: (client_cmd(engine, db), dict(stdin_path=models_file)))
+            res.add(label + ", empty head", engine, "limit (client)", t, m)
+            if alembic:
+                ag = os.path.join(work, f"alembic-autogen-{engine}")
+
+                def alembic_autogen_fresh():
+                    tgt = fresh()
+                    url = f"sqlite:///{tgt}" if engine == "sqlite" else pg_url(tgt).replace("postgres://", "postgresql+psycopg2://")
+                    if os.path.exists(ag):
+                        shutil.rmtree(ag)
+                    write_alembic_project(ag, 0, url, models=sqlalchemy_models(n_tables))
+                    return tgt
+                t, m = repeat(max(1, runs // 2), alembic_autogen_fresh, lambda _: ([alembic, "revision", "--autogenerate", "-m", "all"], dict(cwd=ag, env=env)))
+                res.add(label + ", empty head", engine, "alembic", t, m)
+    finally:
+        subprocess.run(["bash", "-c", f"for d in $(psql -tA '{PG_ADMIN}' -c \"select datname from pg_database where datname like 'retort_bench_{os.getpid()}_%'\" 2>/dev/null); do psql -q '{PG_ADMIN}' -c \"DROP DATABASE IF EXISTS $d WITH (FORCE)\"; done"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        shutil.rmtree(work, ignore_errors=True)
+    write_report(a.out, res, retort, alembic_ver, runs, (n_chain, n_hist, n_tables), a.smoke)
+
+
+def version_of(cmd):
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True).stdout.strip().split("\n")[0]
+    except OSError:
+        return "not found"
+
+
+def write_report(path, res, retort, alembic_ver, runs, sizes, smoke):
+    cpu = "unknown"
+    try:
+        cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    keys = []
+    for r in res.rows:
+        k = (r["workload"], r["engine"])
+        if k not in keys:
+            keys.append(k)
+    lines = [
+        "# retort benchmarks",
+        "",
+        f"Generated by `python3 bench/run.py{' --smoke' if smoke else ''}` on {datetime.date.today().isoformat()}: "
+        f"{os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}; median of {runs} runs, "
+        "[min–max] in brackets, peak memory is the largest max-RSS of a run.",
+        "",
+        f"Versions: {version_of([retort, '--version'])}; {version_of(['sqlite3', '--version'])[:40]}; {version_of(['psql', '--version'])}; "
+        f"Alembic {alembic_ver[0] + ' (SQLAlchemy ' + alembic_ver[1] + ')' if alembic_ver else 'not run'}.",
+        "",
+        "The limit is the engine's own client (`sqlite3`, `psql`) running the same SQL, version-table and log statements included "
+        "(the output of `retort upgrade --sql`); for autogenerate, the client creating the models' schema from models.sql.",
+        "",
+        "| workload | engine | retort | limit | alembic | retort / limit | alembic / retort | retort peak MB |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    fmt = lambda r: f"{r['median']*1000:.1f} ms [{r['lo']*1000:.1f}–{r['hi']*1000:.1f}]" if r else "–"
+    for w, e in keys:
+        rt, lim, al = res.get(w, e, "retort"), res.get(w, e, "limit (client)"), res.get(w, e, "alembic")
+        ratio = f"{rt['median']/lim['median']:.2f}x" if rt and lim else "–"
+        aratio = f"{al['median']/rt['median']:.1f}x" if rt and al else "–"
+        lines.append(f"| {w} | {e} | {fmt(rt)} | {fmt(lim)} | {fmt(al)} | {ratio} | {aratio} | {rt['mem']:.1f} |" if rt else f"| {w} | {e} | – | {fmt(lim)} | {fmt(al)} | – | – | – |")
+    text = "\n".join(lines) + "\n"
+    open(path, "w").write(text)
+    print("\n" + text)
+
+
+if __name__ == "__main__":
+    main()
