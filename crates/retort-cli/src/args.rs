@@ -28,6 +28,9 @@ pub struct Global {
     /// Print more detail (the SQL of each step).
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// Confirms a write to a protected environment; must name it.
+    #[arg(long, global = true, value_name = "ENV")]
+    pub confirm_env: Option<String>,
     /// Seconds to wait for another run's migration lock.
     #[arg(long, global = true, default_value_t = 60, value_name = "SECS")]
     pub lock_timeout: u64,
@@ -65,6 +68,14 @@ pub enum Command {
     Stamp(StampArgs),
     /// Record how a dirty revision (MySQL, or transactional: false) was repaired.
     Resolve(ResolveArgs),
+    /// Check that applied revision files are unchanged (checksums); --accept REV after review.
+    Verify(VerifyArgs),
+    /// Show how the live database differs from the schema its revision implies.
+    Drift,
+    /// Write a revision that creates the live database's schema, and stamp it.
+    Baseline(BaselineArgs),
+    /// Write back a revision file that is missing, from the text kept in the log.
+    RecoverFile(RecoverArgs),
 }
 
 #[derive(Debug, Args)]
@@ -194,4 +205,28 @@ pub struct ResolveArgs {
     /// None of its changes remain: record it as not applied.
     #[arg(long)]
     pub reverted: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Re-record the checksum of this applied revision after reviewing its change.
+    #[arg(long, value_name = "REV")]
+    pub accept: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    #[arg(short, long)]
+    pub message: String,
+    #[arg(long, value_name = "ID")]
+    pub rev_id: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RecoverArgs {
+    /// The revision whose file is missing.
+    pub rev: String,
+    /// Only print the text that would be written.
+    #[arg(long)]
+    pub dry_run: bool,
 }

@@ -16,6 +16,7 @@ pub struct Workspace {
     pub project: Project,
     pub env: Environment,
     pub lock_timeout: Duration,
+    confirm_env: Option<String>,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -40,7 +41,7 @@ impl Settings {
             None => Project::find(&self.cwd)?,
         };
         let env = project.environment(self.global.env.as_deref(), &var)?;
-        Ok(Workspace { project, env, lock_timeout: Duration::from_secs(self.global.lock_timeout) })
+        Ok(Workspace { project, env, lock_timeout: Duration::from_secs(self.global.lock_timeout), confirm_env: self.global.confirm_env.clone() })
     }
 }
 
@@ -79,12 +80,24 @@ impl Workspace {
         })
     }
 
+    /// Refuses a write to a protected environment unless `--confirm-env` names it.
+    pub fn guard_write(&self, action: &str) -> Result<(), Error> {
+        if self.env.protected && self.confirm_env.as_deref() != Some(self.env.name.as_str()) {
+            return Err(Error::Protected { env: self.env.name.clone(), action: action.to_string() });
+        }
+        Ok(())
+    }
+
     /// A scratch database for autogenerate, on `scratch_url` or the environment's server.
+    /// Never on a protected environment's server without `scratch_url`.
     pub fn scratch(&self) -> Result<Box<dyn retort::Connection>, Error> {
         let scratch_url = match &self.project.file.project.scratch_url {
             Some(raw) => Some(retort::RedactedUrl::new(retort::core::config::expand_vars(raw, &self.env.name, &var)?)),
             None => None,
         };
+        if scratch_url.is_none() && self.engine()? != "sqlite" {
+            self.guard_write("create scratch databases on its server (set scratch_url to use another server)")?;
+        }
         retort::scratch(self.engine()?, scratch_url.as_ref().or(self.env.url.as_ref()))
     }
 

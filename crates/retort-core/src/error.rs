@@ -129,6 +129,17 @@ pub enum DbError {
     Unsupported(String),
 }
 
+/// An applied revision's file no longer matches what was applied.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ChangedFile {
+    pub rev: RevisionId,
+    pub path: PathBuf,
+    pub recorded: String,
+    pub current: String,
+    /// The first differing lines, `-` as applied, `+` as now.
+    pub diff: Vec<String>,
+}
+
 #[derive(Debug, Error)]
 pub enum ConfigError {
     #[error("no retort.toml found in {} or any parent directory", dir.display())]
@@ -163,6 +174,10 @@ pub enum Error {
     Db(#[from] DbError),
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error("{} applied revision file(s) changed since they were applied:{}", changed.len(), changed.iter().map(|c| format!("\n  {} ({})\n{}", c.rev, c.path.display(), c.diff.iter().map(|l| format!("      {l}")).collect::<Vec<_>>().join("\n"))).collect::<String>())]
+    Checksum { changed: Vec<ChangedFile> },
+    #[error("environment `{env}` is protected: {action} needs --confirm-env {env}")]
+    Protected { env: String, action: String },
     /// A statement of the models file failed on the scratch database.
     #[error("{}:{line}: {message}", path.display())]
     Models { path: PathBuf, line: usize, message: String },
@@ -195,6 +210,8 @@ impl Error {
             Error::Db(DbError::Query { .. }) => exit::SQL_FAILED,
             Error::Config(_) => exit::CONFIG,
             Error::Usage { .. } => exit::USAGE,
+            Error::Checksum { .. } => exit::CHECKSUM,
+            Error::Protected { .. } => exit::PROTECTED,
             Error::Models { .. } => exit::MODELS,
             Error::Io { .. } => exit::IO,
         }
@@ -212,7 +229,7 @@ impl Error {
                 second.display()
             ),
             Error::Graph(GraphError::MissingParent { missing, .. }) => format!(
-                "restore the file for {missing} from version control (git log --all -- '*{missing}*'), or point down_revision at an existing revision (`retort heads`)"
+                "restore the file for {missing} from version control (git log --all -- '*{missing}*'), or from the database's log with `retort recover-file {missing}`, or point down_revision at an existing revision (`retort heads`)"
             ),
             Error::Graph(GraphError::Cycle { .. }) => {
                 "fix the down_revision headers so that no revision is its own ancestor".into()
@@ -227,7 +244,7 @@ impl Error {
             }
             Error::Target(TargetError::Empty) => "create one with `retort revision -m MESSAGE`".into(),
             Error::State(StateError::UnknownRevision { rev, .. }) => format!(
-                "restore the file for {rev} from version control, or if the database really is at a known revision, record it with `retort stamp REVISION` (e.g. `retort stamp head`)"
+                "restore the file for {rev} from version control or with `retort recover-file {rev}` (the database's log keeps its text), or if the database really is at a known revision, record it with `retort stamp --purge REVISION`"
             ),
             Error::State(StateError::Dirty { rev, direction, .. }) => format!(
                 "inspect the database and finish or undo the {} of {rev} by hand, then record what you did: `retort resolve --applied` (its changes are all in place) or `retort resolve --reverted` (none remain)",
@@ -266,6 +283,11 @@ impl Error {
             ),
             Error::Config(ConfigError::MissingVar { var, .. }) => format!("export {var}=..."),
             Error::Usage { hint, .. } => return hint.clone(),
+            Error::Checksum { changed } => format!(
+                "applied revisions must not be edited: restore the file from version control, or write a new revision for the change; if the edit is intended (e.g. a comment), record it after review with `retort verify --accept {}`",
+                changed[0].rev
+            ),
+            Error::Protected { env, action } => format!("if you really mean to {action} on `{env}`, add --confirm-env {env}"),
             Error::Models { path, .. } => format!("fix {} so that it runs on an empty database of the project's engine", path.display()),
             Error::State(StateError::NotUpToDate { .. }) => {
                 "run `retort upgrade` first (autogenerate compares against head), or pass --ignore-db".into()

@@ -203,6 +203,10 @@ impl<'g> Migrator<'g> {
         on_event: &mut dyn FnMut(Event<'_>),
     ) -> Result<RunReport, Error> {
         self.refuse_if_dirty(conn)?;
+        let changed = self.changed_files(conn)?;
+        if !changed.is_empty() {
+            return Err(Error::Checksum { changed });
+        }
         let rows = self.current_rows(conn)?;
         let mut current = plan::validate_heads(self.graph, &rows)?;
         // Resolve once: a relative target means "relative to where we started".
@@ -380,6 +384,55 @@ impl<'g> Migrator<'g> {
             applied_by,
             tool_version: crate::TOOL_VERSION,
         }
+    }
+
+    /// Applied revisions whose file changed since it was applied (compared with the
+    /// checksum the log recorded when it was applied, stamped or accepted).
+    pub fn changed_files(&self, conn: &mut dyn Connection) -> Result<Vec<crate::error::ChangedFile>, Error> {
+        let log = self.log(conn)?;
+        let rows = self.current_rows(conn)?;
+        let Ok(heads) = plan::validate_heads(self.graph, &rows) else { return Ok(Vec::new()) };
+        let applied = self.graph.ancestors_inclusive(&heads);
+        let mut recorded: std::collections::HashMap<&str, &LogEntry> = std::collections::HashMap::new();
+        for e in &log {
+            let counts = matches!(e.direction.as_str(), "up" | "stamp" | "accept") && matches!(e.status.as_str(), "ok" | "resolved-ok");
+            if counts && e.checksum.is_some() {
+                recorded.insert(e.revision.as_str(), e);
+            }
+        }
+        let mut out = Vec::new();
+        for &i in self.graph.topo_order() {
+            if !applied[i] {
+                continue;
+            }
+            let f = self.graph.rev(i);
+            if let Some(e) = recorded.get(f.id.as_str()) {
+                let was = e.checksum.clone().unwrap_or_default();
+                if was != f.checksum {
+                    out.push(crate::error::ChangedFile {
+                        rev: f.id.clone(),
+                        path: f.path.clone(),
+                        recorded: was,
+                        current: f.checksum.clone(),
+                        diff: line_diff(e.script.as_deref().unwrap_or(""), &f.text),
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Re-records the checksum (and text) of an applied revision after review.
+    pub fn accept_change(&self, conn: &mut dyn Connection, rev: &RevisionId, opts: &RunOptions) -> Result<(), Error> {
+        let file = self.graph.get(rev).ok_or_else(|| crate::error::TargetError::Unknown { name: rev.to_string(), heads: self.graph.ids(&self.graph.heads()) })?;
+        acquire_lock(conn, opts.lock_timeout, &mut |_| {})?;
+        let now = crate::now_utc_iso();
+        let mut record = self.log_record(file, Direction::Up, "ok", Some(&now), Some(0), &opts.applied_by);
+        record.direction = "accept";
+        let sql = conn.dialect().log_insert_sql(&self.tables, &record);
+        let r = self.ensure_tables(conn).and_then(|_| Ok(conn.execute(&sql)?));
+        conn.unlock()?;
+        r
     }
 
     /// The unfinished revision a non-transactional engine left behind, if any.
@@ -565,6 +618,29 @@ impl<'g> Migrator<'g> {
         unlock?;
         Ok(r)
     }
+}
+
+/// The first differing lines of two texts, for showing what changed in a file.
+pub fn line_diff(old: &str, new: &str) -> Vec<String> {
+    let (a, b): (Vec<&str>, Vec<&str>) = (old.lines().collect(), new.lines().collect());
+    let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let suffix = a[prefix..].iter().rev().zip(b[prefix..].iter().rev()).take_while(|(x, y)| x == y).count();
+    let mut out: Vec<String> = Vec::new();
+    for l in &a[prefix..a.len() - suffix] {
+        out.push(format!("- {l}"));
+    }
+    for l in &b[prefix..b.len() - suffix] {
+        out.push(format!("+ {l}"));
+    }
+    if out.len() > 12 {
+        let more = out.len() - 12;
+        out.truncate(12);
+        out.push(format!("  … {more} more line(s)"));
+    }
+    if !out.is_empty() {
+        out.insert(0, format!("@ line {}", prefix + 1));
+    }
+    out
 }
 
 /// Runs a transaction-control statement; empty inside a run-wide transaction.

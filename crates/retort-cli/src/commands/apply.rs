@@ -28,6 +28,7 @@ fn run(mode: Mode, target: &str, sql: bool, single_transaction: bool, settings: 
         return Err(Error::usage("a range FROM:TO is only for --sql", Some("name one target, e.g. `head` or `-1`".into())));
     }
     let target = Target::parse(target)?;
+    ws.guard_write(if mode == Mode::Upgrade { "upgrade" } else { "downgrade" })?;
     let mut conn = ws.connect()?;
     printer.note(format!("retort: {} {}", if mode == Mode::Upgrade { "upgrading" } else { "downgrading" }, ws.describe_target()));
     let mut progress = Progress::new(printer);

@@ -15,6 +15,7 @@ mod merge;
 mod revision;
 mod stamp;
 mod status;
+mod live;
 
 pub fn run(command: Command, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
     match command {
@@ -33,6 +34,10 @@ pub fn run(command: Command, settings: &Settings, printer: &Printer) -> Result<i
         Command::Merge(a) => merge::run(&a, settings, printer),
         Command::Stamp(a) => stamp::run(&a, settings, printer),
         Command::Resolve(a) => stamp::resolve(&a, settings, printer),
+        Command::Verify(a) => live::verify(&a, settings, printer),
+        Command::Drift => live::drift(settings, printer),
+        Command::Baseline(a) => live::baseline(&a, settings, printer),
+        Command::RecoverFile(a) => live::recover_file(&a, settings, printer),
     }
 }
 

@@ -24,6 +24,7 @@ pub fn run(args: &StampArgs, settings: &Settings, printer: &Printer) -> Result<i
         printer.raw(&out);
         return Ok(0);
     }
+    ws.guard_write("stamp")?;
     let mut conn = ws.connect()?;
     printer.note(format!("retort: stamping {}", ws.describe_target()));
     let report = migrator.stamp(conn.as_mut(), &target, args.purge, &ws.run_options())?;
@@ -37,6 +38,7 @@ pub fn resolve(args: &ResolveArgs, settings: &Settings, printer: &Printer) -> Re
     let ws = settings.workspace()?;
     let graph = ws.graph()?;
     let migrator = Migrator::new(&graph, ws.project.tables());
+    ws.guard_write("resolve")?;
     let mut conn = ws.connect()?;
     printer.note(format!("retort: resolving {}", ws.describe_target()));
     let entry = migrator.resolve(conn.as_mut(), args.applied, &ws.run_options())?;

@@ -1,0 +1,101 @@
+//! Best practices as behaviour (issue #5): checksums, protected environments, drift,
+//! lost files recovered from the log, baselines.
+mod common;
+use common::{chain, engine_names, Project};
+
+#[test]
+fn a_modified_applied_file_blocks_upgrade_until_accepted() {
+    for engine in engine_names() {
+        let p = Project::on(engine);
+        let ids = chain(&p, 2);
+        p.retort(&["upgrade", &ids[0]]).ok();
+        let f = std::fs::read_dir(p.path().join("migrations/versions")).unwrap().map(|e| e.unwrap().path()).find(|x| x.to_string_lossy().contains(&ids[0])).unwrap();
+        let text = std::fs::read_to_string(&f).unwrap();
+        std::fs::write(&f, text.replace("v TEXT", "v TEXT, extra INTEGER")).unwrap();
+        let r = p.retort(&["upgrade"]).fails_with(10, "changed since they were applied");
+        assert!(r.stderr.contains("- CREATE TABLE t1 (id INTEGER PRIMARY KEY, v TEXT);") && r.stderr.contains("+ CREATE TABLE t1"), "[{engine}] shows the change:\n{}", r.stderr);
+        assert!(r.stderr.contains(&format!("retort verify --accept {}", ids[0])));
+        p.retort(&["downgrade", "base"]).fails_with(10, "changed");
+        p.retort(&["verify"]).fails_with(10, "");
+        p.retort(&["verify", "--accept", &ids[0]]).ok();
+        assert!(p.query("SELECT direction FROM retort_log").contains(&"accept".to_string()), "the override is logged");
+        p.retort(&["upgrade"]).ok();
+        assert_eq!(p.version_rows(), vec![ids[1].clone()]);
+    }
+}
+
+#[test]
+fn protected_environment_needs_confirmation_naming_it() {
+    let p = Project::new();
+    chain(&p, 1);
+    let cfg = std::fs::read_to_string(p.path().join("retort.toml")).unwrap() + "\n[env.prod]\nurl = \"sqlite://prod.db\"\nprotected = true\n";
+    std::fs::write(p.path().join("retort.toml"), cfg).unwrap();
+    p.retort(&["--env", "prod", "upgrade"]).fails_with(11, "--confirm-env prod");
+    p.retort(&["--env", "prod", "upgrade", "--confirm-env", "dev"]).fails_with(11, "protected");
+    assert!(!p.path().join("prod.db").exists(), "nothing was touched");
+    let r = p.retort(&["--env", "prod", "upgrade", "--confirm-env", "prod"]).ok();
+    assert!(r.stderr.contains("env prod (sqlite://prod.db)"), "names the environment first:\n{}", r.stderr);
+    p.retort_env(&["downgrade", "base"], &[("RETORT_ENV", "prod")]).fails_with(11, "downgrade");
+    p.retort_env(&["stamp", "base"], &[("RETORT_ENV", "prod")]).fails_with(11, "stamp");
+    // Reads are fine.
+    p.retort(&["--env", "prod", "current"]).ok();
+    p.retort(&["--env", "prod", "status"]).ok();
+}
+
+#[test]
+fn drift_after_a_manual_alter_table() {
+    for engine in engine_names() {
+        let p = Project::on(engine);
+        chain(&p, 2);
+        p.retort(&["upgrade"]).ok();
+        p.retort(&["drift"]).ok();
+        p.exec("ALTER TABLE t1 ADD COLUMN sneaky INTEGER");
+        let r = p.retort(&["drift"]).fails_with(1, "");
+        assert!(r.stdout.contains("add column t1.sneaky"), "[{engine}] {}", r.stdout);
+        assert_eq!(p.retort(&["drift", "--json"]).json()["drift"].as_array().unwrap().len(), 1);
+    }
+}
+
+#[test]
+fn a_deleted_applied_file_is_written_back_from_the_log() {
+    for engine in engine_names() {
+        let p = Project::on(engine);
+        let ids = chain(&p, 3);
+        p.retort(&["upgrade"]).ok();
+        let f = std::fs::read_dir(p.path().join("migrations/versions")).unwrap().map(|e| e.unwrap().path()).find(|x| x.to_string_lossy().contains(&ids[1])).unwrap();
+        let original = std::fs::read_to_string(&f).unwrap();
+        std::fs::remove_file(&f).unwrap();
+        let r = p.retort(&["upgrade"]).fails_with(4, &format!("can't locate revision {}", ids[1]));
+        assert!(r.stderr.contains(&format!("retort recover-file {}", ids[1])), "{}", r.stderr);
+        let shown = p.retort(&["recover-file", &ids[1], "--dry-run"]).ok();
+        assert!(shown.stdout.contains("CREATE TABLE t2"));
+        assert!(!f.exists());
+        p.retort(&["recover-file", &ids[1]]).ok();
+        assert_eq!(std::fs::read_to_string(&f).unwrap(), original, "[{engine}] byte for byte");
+        p.retort(&["verify"]).ok();
+        p.retort(&["downgrade", "base"]).ok();
+        p.retort(&["upgrade"]).ok();
+    }
+}
+
+#[test]
+fn baseline_of_a_hand_made_database_then_normal_work() {
+    for engine in engine_names() {
+        let p = Project::on(engine);
+        // A database made without retort.
+        p.exec("CREATE TABLE legacy (id INTEGER PRIMARY KEY, name VARCHAR(50) NOT NULL)");
+        p.exec("CREATE INDEX ix_legacy_name ON legacy (name)");
+        p.exec("INSERT INTO legacy VALUES (1, 'kept')");
+        let r = p.retort(&["baseline", "-m", "legacy schema"]).ok();
+        assert!(r.stdout.contains("stamped"), "{}", r.stdout);
+        assert_eq!(p.version_rows().len(), 1);
+        p.retort(&["drift"]).ok();
+        // Normal work continues: models = baseline + a column.
+        std::fs::write(p.path().join("models.sql"), "CREATE TABLE legacy (id INTEGER PRIMARY KEY, name VARCHAR(50) NOT NULL, email VARCHAR(100));\nCREATE INDEX ix_legacy_name ON legacy (name);\n").unwrap();
+        let r = p.retort(&["migrate", "-m", "add email"]).ok();
+        assert!(r.stderr.contains("add column legacy.email"), "[{engine}] {}", r.stderr);
+        p.retort(&["upgrade"]).ok();
+        assert_eq!(p.query("SELECT name FROM legacy"), vec!["kept"]);
+        p.retort(&["check"]).ok();
+    }
+}
