@@ -76,6 +76,10 @@ pub enum Command {
     Baseline(BaselineArgs),
     /// Write back a revision file that is missing, from the text kept in the log.
     RecoverFile(RecoverArgs),
+    /// Back up the database into the backup directory (owner-only permissions).
+    Backup,
+    /// Put a backup made by `retort backup` back (replaces the database's contents).
+    Restore(RestoreArgs),
 }
 
 #[derive(Debug, Args)]
@@ -229,4 +233,10 @@ pub struct RecoverArgs {
     /// Only print the text that would be written.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The backup file.
+    pub file: std::path::PathBuf,
 }

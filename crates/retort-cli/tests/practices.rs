@@ -99,3 +99,36 @@ fn baseline_of_a_hand_made_database_then_normal_work() {
         p.retort(&["check"]).ok();
     }
 }
+
+#[test]
+fn backup_destructive_migration_restore_brings_rows_back() {
+    for engine in engine_names() {
+        let p = Project::on(engine);
+        p.write_rev("aaaa00000001", &[], "create", "CREATE TABLE keep (id INTEGER PRIMARY KEY, v VARCHAR(20));\nINSERT INTO keep VALUES (1, 'precious'), (2, 'also');", "DROP TABLE keep;");
+        p.write_rev("bbbb00000001", &["aaaa00000001"], "destroy", "DROP TABLE keep;", "CREATE TABLE keep (id INTEGER PRIMARY KEY, v VARCHAR(20));");
+        p.retort(&["upgrade", "aaaa00000001"]).ok();
+        // Automatic backups before upgrade when the environment asks for them.
+        let cfg = std::fs::read_to_string(p.path().join("retort.toml")).unwrap().replace("[env.dev]\n", "[env.dev]\nbackup = true\nbackup_keep = 3\n");
+        std::fs::write(p.path().join("retort.toml"), cfg).unwrap();
+        let r = p.retort(&["upgrade"]).ok();
+        assert!(r.stderr.contains("backed up"), "[{engine}] {}", r.stderr);
+        assert!(!p.tables().contains(&"keep".to_string()));
+        let backups: Vec<_> = std::fs::read_dir(p.path().join("backups")).unwrap().map(|e| e.unwrap().path()).collect();
+        assert_eq!(backups.len(), 1, "[{engine}]");
+        let name = backups[0].file_name().unwrap().to_string_lossy().into_owned();
+        assert!(name.starts_with("dev-") && name.contains("aaaa00000001"), "named by env, time and revision: {name}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&backups[0]).unwrap().permissions().mode() & 0o777, 0o600, "[{engine}] owner-only");
+        }
+        p.retort(&["restore", backups[0].to_str().unwrap()]).ok();
+        assert_eq!(p.query("SELECT v FROM keep ORDER BY id"), vec!["precious", "also"], "[{engine}]");
+        assert_eq!(p.version_rows(), vec!["aaaa00000001"], "[{engine}] the version table came back too");
+        // Manual backups, pruned to backup_keep.
+        for _ in 0..4 {
+            p.retort(&["backup"]).ok();
+        }
+        assert_eq!(std::fs::read_dir(p.path().join("backups")).unwrap().count(), 3, "[{engine}]");
+    }
+}

@@ -41,6 +41,8 @@ pub struct ProjectSection {
     /// A server where autogenerate may create and drop scratch databases (PostgreSQL,
     /// MySQL); defaults to the environment's URL.
     pub scratch_url: Option<String>,
+    /// Where backups go (relative to retort.toml); ignored by git through .gitignore.
+    pub backup_dir: String,
 }
 
 impl Default for ProjectSection {
@@ -53,6 +55,7 @@ impl Default for ProjectSection {
             log_table: "retort_log".into(),
             default_env: "dev".into(),
             scratch_url: None,
+            backup_dir: "backups".into(),
         }
     }
 }
@@ -63,6 +66,11 @@ pub struct EnvSection {
     pub url: Option<String>,
     #[serde(default)]
     pub protected: bool,
+    /// Back up the database before every upgrade and downgrade.
+    #[serde(default)]
+    pub backup: bool,
+    /// How many automatic backups of this environment to keep.
+    pub backup_keep: Option<usize>,
 }
 
 /// A loaded project: the parsed file and the directory it lives in (relative paths
@@ -80,6 +88,8 @@ pub struct Environment {
     pub name: String,
     pub url: Option<RedactedUrl>,
     pub protected: bool,
+    pub backup: bool,
+    pub backup_keep: usize,
     /// Where the URL came from, for `status` and error messages.
     pub url_source: &'static str,
 }
@@ -163,6 +173,8 @@ impl Project {
             name,
             url: url.map(RedactedUrl::new),
             protected: section.protected,
+            backup: section.backup,
+            backup_keep: section.backup_keep.unwrap_or(10),
             url_source: source,
         })
     }
@@ -272,7 +284,9 @@ url = "{url}"
 
 # [env.prod]
 # url = "${{PROD_DATABASE_URL}}"  # ${{VAR}} is read from the environment
-# protected = true
+# protected = true                # writes need --confirm-env prod
+# backup = true                   # back up before every upgrade/downgrade (into backups/)
+# backup_keep = 10
 "#
     )
 }

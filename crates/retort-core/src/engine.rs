@@ -167,6 +167,24 @@ pub trait Connection {
     /// Where the connection points, password redacted (for messages).
     fn describe(&self) -> String;
 
+    /// Writes a backup of the whole database to `path` (which exists, empty, with
+    /// owner-only permissions). SQLite: the online backup API; servers: their dump tool.
+    fn backup(&mut self, path: &std::path::Path) -> Result<(), DbError> {
+        let _ = path;
+        Err(DbError::Unsupported(format!("backups are not available for {}", self.dialect().name())))
+    }
+
+    /// Replaces the database's contents with a backup made by [`Connection::backup`].
+    fn restore(&mut self, path: &std::path::Path) -> Result<(), DbError> {
+        let _ = path;
+        Err(DbError::Unsupported(format!("restore is not available for {}", self.dialect().name())))
+    }
+
+    /// The file extension of this engine's backups.
+    fn backup_extension(&self) -> &'static str {
+        "bak"
+    }
+
     /// Reads the live schema into the core's model.
     fn introspect(&mut self) -> Result<Schema, DbError>;
 }

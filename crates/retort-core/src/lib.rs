@@ -7,6 +7,7 @@
 //! [`engine::Dialect`], so a stray driver import here does not compile.
 
 pub mod autogen;
+pub mod backup;
 pub mod cleanup;
 pub mod config;
 pub mod diff;

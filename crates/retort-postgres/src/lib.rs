@@ -24,6 +24,8 @@ const LOCK_KEY: i64 = 0x7265_746f_7274;
 #[derive(Clone)]
 pub struct PgUrl {
     pub config: Config,
+    /// The URL without retort's own options, for the client tools.
+    pub raw: Option<String>,
     pub schema: Option<String>,
     /// For messages: the URL with its password hidden.
     pub display: String,
@@ -51,7 +53,7 @@ pub fn parse_url(url: &str, display: &str) -> Result<PgUrl, DbError> {
         config.connect_timeout(Duration::from_secs(10));
     }
     config.application_name("retort");
-    Ok(PgUrl { config, schema, display: display.to_string() })
+    Ok(PgUrl { config, schema, display: display.to_string(), raw: Some(cleaned) })
 }
 
 pub struct PgConnection {
@@ -59,6 +61,24 @@ pub struct PgConnection {
     dialect: PgDialect,
     display: String,
     locked: bool,
+    /// The URL as given, for pg_dump/pg_restore (passed in the environment, never printed).
+    raw_url: Option<String>,
+}
+
+/// Runs pg_dump/pg_restore with the connection URL as `--dbname`; the tool's messages
+/// are redacted before they are shown.
+fn run_tool(tool: &str, args: &[&str], url: &str, display: &str) -> Result<(), DbError> {
+    let out = std::process::Command::new(tool)
+        .args(args)
+        .arg("--dbname")
+        .arg(url)
+        .output()
+        .map_err(|e| DbError::Unsupported(format!("{tool} is needed for PostgreSQL backups and could not be run ({e}); install the PostgreSQL client tools")))?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr).replace(url, display);
+        return Err(DbError::Query { message: format!("{tool} failed: {}", err.trim()), sql: String::new() });
+    }
+    Ok(())
 }
 
 /// The message of a server error, with detail and hint, without the URL.
@@ -96,7 +116,7 @@ impl PgConnection {
                 });
             }
         }
-        Ok(PgConnection { client, dialect: PgDialect, display: url.display.clone(), locked: false })
+        Ok(PgConnection { client, dialect: PgDialect, display: url.display.clone(), locked: false, raw_url: url.raw.clone() })
     }
 
     fn err(&self, e: postgres::Error, sql: &str) -> DbError {
@@ -156,6 +176,20 @@ impl Connection for PgConnection {
     fn introspect(&mut self) -> Result<Schema, DbError> {
         introspect::introspect(self)
     }
+
+    fn backup(&mut self, path: &std::path::Path) -> Result<(), DbError> {
+        let url = self.raw_url.clone().ok_or_else(|| DbError::Unsupported("no URL to back up".into()))?;
+        run_tool("pg_dump", &["--format=custom", "--file", &path.to_string_lossy()], &url, &self.display)
+    }
+
+    fn restore(&mut self, path: &std::path::Path) -> Result<(), DbError> {
+        let url = self.raw_url.clone().ok_or_else(|| DbError::Unsupported("no URL to restore into".into()))?;
+        run_tool("pg_restore", &["--clean", "--if-exists", "--single-transaction", "--no-owner", &path.to_string_lossy()], &url, &self.display)
+    }
+
+    fn backup_extension(&self) -> &'static str {
+        "pgdump"
+    }
 }
 
 /// A scratch area for autogenerate: a fresh schema inside one uniquely named database
@@ -205,7 +239,7 @@ fn shared_database(admin_url: &PgUrl) -> Result<(PgUrl, u32), DbError> {
         }));
         let mut config = admin_url.config.clone();
         config.dbname(&name);
-        let url = PgUrl { config, schema: None, display: format!("{} (scratch database {name})", admin_url.display) };
+        let url = PgUrl { config, schema: None, display: format!("{} (scratch database {name})", admin_url.display), raw: None };
         *shared = Some(SharedDatabase { url, counter: 0 });
     }
     let s = shared.as_mut().expect("just created");

@@ -177,4 +177,21 @@ impl Connection for SqliteConnection {
     fn introspect(&mut self) -> Result<Schema, DbError> {
         introspect::introspect(&self.conn).map_err(|e| self.map_err(e, "introspection"))
     }
+
+    /// The online backup API: a consistent copy while others keep using the database.
+    fn backup(&mut self, path: &Path) -> Result<(), DbError> {
+        self.conn
+            .backup(rusqlite::DatabaseName::Main, path, None)
+            .map_err(|e| DbError::Query { message: format!("backup to {} failed: {e}", path.display()), sql: String::new() })
+    }
+
+    fn restore(&mut self, path: &Path) -> Result<(), DbError> {
+        self.conn
+            .restore(rusqlite::DatabaseName::Main, path, None::<fn(rusqlite::backup::Progress)>)
+            .map_err(|e| DbError::Query { message: format!("restore from {} failed: {e}", path.display()), sql: String::new() })
+    }
+
+    fn backup_extension(&self) -> &'static str {
+        "sqlite"
+    }
 }

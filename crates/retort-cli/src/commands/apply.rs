@@ -30,6 +30,10 @@ fn run(mode: Mode, target: &str, sql: bool, single_transaction: bool, settings: 
     let target = Target::parse(target)?;
     ws.guard_write(if mode == Mode::Upgrade { "upgrade" } else { "downgrade" })?;
     let mut conn = ws.connect()?;
+    if ws.env.backup && !migrator.plan(conn.as_mut(), mode, &target)?.is_empty() {
+        let path = super::live::take_backup(&ws, conn.as_mut(), &graph)?;
+        printer.note(format!("retort: backed up {} to {}", ws.describe_target(), path.display()));
+    }
     printer.note(format!("retort: {} {}", if mode == Mode::Upgrade { "upgrading" } else { "downgrading" }, ws.describe_target()));
     let mut progress = Progress::new(printer);
     let opts = retort::RunOptions { single_transaction, ..ws.run_options() };

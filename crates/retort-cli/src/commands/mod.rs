@@ -38,6 +38,8 @@ pub fn run(command: Command, settings: &Settings, printer: &Printer) -> Result<i
         Command::Drift => live::drift(settings, printer),
         Command::Baseline(a) => live::baseline(&a, settings, printer),
         Command::RecoverFile(a) => live::recover_file(&a, settings, printer),
+        Command::Backup => live::backup(settings, printer),
+        Command::Restore(a) => live::restore(&a, settings, printer),
     }
 }
 
