@@ -76,6 +76,10 @@ pub enum Command {
     Baseline(BaselineArgs),
     /// Write back a revision file that is missing, from the text kept in the log.
     RecoverFile(RecoverArgs),
+    /// Check revisions for risky operations (exit 1 on errors).
+    Lint(LintArgs),
+    /// Diagnose the usual breakages and say what to run.
+    Doctor,
     /// Back up the database into the backup directory (owner-only permissions).
     Backup,
     /// Put a backup made by `retort backup` back (replaces the database's contents).
@@ -239,4 +243,11 @@ pub struct RecoverArgs {
 pub struct RestoreArgs {
     /// The backup file.
     pub file: std::path::PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// A revision, or a range FROM:TO (default: every revision).
+    #[arg(allow_hyphen_values = true)]
+    pub range: Option<String>,
 }

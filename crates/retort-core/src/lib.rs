@@ -12,6 +12,7 @@ pub mod cleanup;
 pub mod config;
 pub mod diff;
 pub mod engine;
+pub mod lint;
 pub mod error;
 pub mod migrator;
 pub mod plan;

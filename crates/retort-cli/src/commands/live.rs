@@ -46,7 +46,7 @@ pub fn verify(args: &VerifyArgs, settings: &Settings, printer: &Printer) -> Resu
 }
 
 /// The schema the database's recorded revisions imply, replayed into a scratch database.
-fn schema_at_current(ws: &crate::settings::Workspace, graph: &RevisionGraph, rows: &[String]) -> Result<Schema, Error> {
+pub(super) fn schema_at_current(ws: &crate::settings::Workspace, graph: &RevisionGraph, rows: &[String]) -> Result<Schema, Error> {
     let mut scratch = ws.scratch()?;
     let migrator = Migrator::new(graph, ws.project.tables());
     for row in rows {

@@ -15,6 +15,8 @@ mod merge;
 mod revision;
 mod stamp;
 mod status;
+mod doctor;
+mod lint;
 mod live;
 
 pub fn run(command: Command, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
@@ -39,6 +41,8 @@ pub fn run(command: Command, settings: &Settings, printer: &Printer) -> Result<i
         Command::Baseline(a) => live::baseline(&a, settings, printer),
         Command::RecoverFile(a) => live::recover_file(&a, settings, printer),
         Command::Backup => live::backup(settings, printer),
+        Command::Lint(a) => lint::run(&a, settings, printer),
+        Command::Doctor => doctor::run(settings, printer),
         Command::Restore(a) => live::restore(&a, settings, printer),
     }
 }

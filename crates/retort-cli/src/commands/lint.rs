@@ -1,0 +1,60 @@
+//! `retort lint [RANGE]`: the lint rules over revisions, generated or hand-written.
+use crate::args::LintArgs;
+use crate::output::Printer;
+use crate::settings::Settings;
+use retort::core::lint::{lint_revision, Diagnostic, Severity};
+use retort::core::revision::target::{parse_range, Target};
+use retort::{Error, RevisionGraph};
+use serde_json::json;
+
+/// Which revisions a lint argument names.
+fn select(graph: &RevisionGraph, range: Option<&str>) -> Result<Vec<usize>, Error> {
+    let Some(r) = range else { return Ok(graph.topo_order().to_vec()) };
+    if !r.contains(':') {
+        return Ok(Target::parse(r)?.resolve(graph, &[])?);
+    }
+    let (from, to) = parse_range(r)?;
+    let upper = match to {
+        Some(t) => graph.ancestors_inclusive(&t.resolve(graph, &[])?),
+        None => vec![true; graph.len()],
+    };
+    let lower = match from {
+        Some(f) => graph.descendants_inclusive(&f.resolve(graph, &[])?),
+        None => vec![true; graph.len()],
+    };
+    Ok(graph.topo_order().iter().copied().filter(|&i| upper[i] && lower[i]).collect())
+}
+
+/// Prints diagnostics in the human form; returns whether any is an error.
+pub fn print(printer: &Printer, diags: &[Diagnostic]) -> bool {
+    for d in diags {
+        let sev = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        };
+        printer.line(format!("{}:{}: {sev}[{}] {}", d.path, d.line, d.rule, d.message));
+        printer.line(format!("    why: {}", retort::core::lint::rule(d.rule).explanation));
+        printer.line(format!("    fix: {}  (or `-- lint:ignore {}` above the statement)", d.fix, d.rule));
+    }
+    diags.iter().any(|d| d.severity == Severity::Error)
+}
+
+pub fn run(args: &LintArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
+    let ws = settings.workspace()?;
+    let graph = ws.graph()?;
+    let engine = ws.engine()?.to_string();
+    let mut diags = Vec::new();
+    for i in select(&graph, args.range.as_deref())? {
+        diags.extend(lint_revision(graph.rev(i), &engine));
+    }
+    let errors = diags.iter().any(|d| d.severity == Severity::Error);
+    if printer.json {
+        printer.json_value(&json!({ "engine": engine, "errors": errors, "diagnostics": diags }));
+    } else {
+        print(printer, &diags);
+        let count = |s: Severity| diags.iter().filter(|d| d.severity == s).count();
+        printer.line(format!("{} error(s), {} warning(s)", count(Severity::Error), count(Severity::Warning)));
+    }
+    Ok(if errors { retort::exit::FOUND } else { 0 })
+}

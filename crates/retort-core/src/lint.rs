@@ -1,0 +1,254 @@
+//! Lint: rules over any revision, generated or hand-written, its SQL parsed with
+//! sqlparser in the project's dialect. Each rule has a stable id, a severity, a one-line
+//! explanation and a fix; `-- lint:ignore RULE` directly above a statement silences it
+//! there. Statements sqlparser cannot parse are skipped (reported as `unparsed`, info).
+use crate::revision::file::RevisionFile;
+use crate::sql_split::{self, Statement as Split};
+use serde::Serialize;
+use sqlparser::ast::{AlterColumnOperation, AlterTableOperation, ColumnOption, Expr, ObjectType, Statement};
+use sqlparser::dialect::{Dialect, GenericDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
+use sqlparser::parser::Parser;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+/// A rule: id, severity, what is wrong, how to fix it.
+#[derive(Clone, Copy, Debug)]
+pub struct Rule {
+    pub id: &'static str,
+    pub severity: Severity,
+    pub explanation: &'static str,
+    pub fix: &'static str,
+    /// Engines the rule applies to (empty: all).
+    pub engines: &'static [&'static str],
+}
+
+pub const RULES: &[Rule] = &[
+    Rule { id: "drop-table", severity: Severity::Warning, explanation: "drops a table and all its rows", fix: "make sure the data is no longer needed or was copied; back up first", engines: &[] },
+    Rule { id: "drop-column", severity: Severity::Warning, explanation: "drops a column and its values, and breaks the running application version that still reads it", fix: "stop reading the column in a release before the one that drops it", engines: &[] },
+    Rule { id: "rename", severity: Severity::Warning, explanation: "renames a table or column that the running application version still uses", fix: "add the new name, copy, switch the code, drop the old name in a later release (expand/contract)", engines: &[] },
+    Rule { id: "type-change", severity: Severity::Warning, explanation: "changes a column's type: may lose data when narrowing, and rewrites and locks the table on PostgreSQL and MySQL", fix: "prefer a new column, backfill, switch; check values fit the new type", engines: &[] },
+    Rule { id: "add-not-null-without-default", severity: Severity::Error, explanation: "adds a NOT NULL column without a default to an existing table: fails on any table with rows", fix: "add a DEFAULT, or add the column nullable, backfill, then SET NOT NULL", engines: &[] },
+    Rule { id: "set-not-null", severity: Severity::Warning, explanation: "makes a column NOT NULL: fails if a row holds NULL, and scans the table under a lock on PostgreSQL", fix: "backfill first; on PostgreSQL add a CHECK (col IS NOT NULL) NOT VALID, VALIDATE it, then SET NOT NULL", engines: &[] },
+    Rule { id: "index-without-concurrently", severity: Severity::Warning, explanation: "CREATE INDEX on an existing table blocks writes to it until the index is built", fix: "use CREATE INDEX CONCURRENTLY in a revision marked `-- transactional: false`", engines: &["postgres"] },
+    Rule { id: "volatile-default", severity: Severity::Warning, explanation: "adds a column with a volatile default (now(), random(), …): every row is rewritten under an exclusive lock", fix: "add the column without default, backfill in batches, then set the default", engines: &["postgres"] },
+    Rule { id: "non-transactional-statement", severity: Severity::Error, explanation: "this statement cannot run inside a transaction, but the revision is transactional", fix: "move it into its own revision with `-- transactional: false`", engines: &["postgres"] },
+    Rule { id: "missing-downgrade", severity: Severity::Warning, explanation: "the revision has no downgrade, so it cannot be reverted", fix: "write the `-- +downgrade` section (or document why it is irreversible)", engines: &[] },
+    Rule { id: "unparsed", severity: Severity::Info, explanation: "the statement could not be parsed, so no rule checked it", fix: "review it by hand", engines: &[] },
+];
+
+pub fn rule(id: &str) -> &'static Rule {
+    RULES.iter().find(|r| r.id == id).expect("known rule id")
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Diagnostic {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub revision: String,
+    pub path: String,
+    pub line: usize,
+    pub message: String,
+    pub fix: &'static str,
+}
+
+fn dialect_for(engine: &str) -> Box<dyn Dialect> {
+    match engine {
+        "postgres" => Box::new(PostgreSqlDialect {}),
+        "mysql" => Box::new(MySqlDialect {}),
+        "sqlite" => Box::new(SQLiteDialect {}),
+        _ => Box::new(GenericDialect {}),
+    }
+}
+
+fn ignored(stmt: &Split, id: &str) -> bool {
+    stmt.comments.iter().any(|c| {
+        c.trim_start_matches('-').trim().strip_prefix("lint:ignore").is_some_and(|rest| rest.split([',', ' ']).any(|r| r.trim() == id))
+    })
+}
+
+fn last_ident(name: &sqlparser::ast::ObjectName) -> String {
+    name.to_string().rsplit('.').next().unwrap_or_default().trim_matches(['"', '`']).to_ascii_lowercase()
+}
+
+fn volatile(e: &Expr) -> bool {
+    let s = e.to_string().to_ascii_lowercase();
+    ["now()", "random()", "clock_timestamp()", "gen_random_uuid()", "uuid_generate_v4()", "current_timestamp", "timeofday()"].iter().any(|v| s.contains(v))
+}
+
+/// Lints one revision file for an engine (`sqlite`, `postgres`, `mysql`).
+pub fn lint_revision(file: &RevisionFile, engine: &str) -> Vec<Diagnostic> {
+    let dialect = dialect_for(engine);
+    let mut out = Vec::new();
+    let applies = |id: &str| {
+        let r = rule(id);
+        r.engines.is_empty() || r.engines.contains(&engine)
+    };
+    let push = |out: &mut Vec<Diagnostic>, id: &'static str, line: usize, message: String| {
+        let r = rule(id);
+        out.push(Diagnostic { rule: id, severity: r.severity, revision: file.id.to_string(), path: file.path.display().to_string(), line, message, fix: r.fix });
+    };
+    let stmts = sql_split::split(&file.upgrade.sql);
+    // Tables created in this revision are new: rules about existing tables skip them.
+    let mut created: Vec<String> = Vec::new();
+    for st in &stmts {
+        let line = file.upgrade.first_line + st.line - 1;
+        let parsed = Parser::parse_sql(dialect.as_ref(), &st.sql);
+        let Ok(parsed) = parsed else {
+            if !ignored(st, "unparsed") {
+                push(&mut out, "unparsed", line, format!("could not parse: {}", st.sql.lines().next().unwrap_or_default()));
+            }
+            continue;
+        };
+        let hit = |out: &mut Vec<Diagnostic>, id: &'static str, message: String| {
+            if applies(id) && !ignored(st, id) {
+                push(out, id, line, message);
+            }
+        };
+        for s in parsed {
+            match &s {
+                Statement::CreateTable(ct) => created.push(last_ident(&ct.name)),
+                Statement::Drop { object_type: ObjectType::Table, names, .. } => {
+                    for n in names {
+                        hit(&mut out, "drop-table", format!("DROP TABLE {n}"));
+                    }
+                }
+                Statement::CreateIndex(ci) => {
+                    let table = last_ident(&ci.table_name);
+                    if ci.concurrently && file.transactional {
+                        hit(&mut out, "non-transactional-statement", "CREATE INDEX CONCURRENTLY in a transactional revision".into());
+                    } else if !ci.concurrently && !created.contains(&table) {
+                        hit(&mut out, "index-without-concurrently", format!("CREATE INDEX on existing table {table}"));
+                    }
+                }
+                Statement::AlterTable { name, operations, .. } => {
+                    let table = last_ident(name);
+                    let is_new = created.contains(&table);
+                    for op in operations {
+                        match op {
+                            AlterTableOperation::DropColumn { column_names, .. } => {
+                                hit(&mut out, "drop-column", format!("drops {table}.{}", column_names.iter().map(|c| c.value.clone()).collect::<Vec<_>>().join(", ")))
+                            }
+                            AlterTableOperation::RenameColumn { old_column_name, new_column_name } => {
+                                hit(&mut out, "rename", format!("renames {table}.{old_column_name} to {new_column_name}"))
+                            }
+                            AlterTableOperation::RenameTable { .. } => hit(&mut out, "rename", format!("renames table {table}")),
+                            AlterTableOperation::ChangeColumn { old_name, new_name, .. } if old_name != new_name => {
+                                hit(&mut out, "rename", format!("renames {table}.{old_name} to {new_name}"))
+                            }
+                            AlterTableOperation::ChangeColumn { old_name, .. } => hit(&mut out, "type-change", format!("changes {table}.{old_name}")),
+                            AlterTableOperation::ModifyColumn { col_name, .. } => hit(&mut out, "type-change", format!("MODIFY COLUMN {table}.{col_name}")),
+                            AlterTableOperation::AlterColumn { column_name, op } => match op {
+                                AlterColumnOperation::SetDataType { .. } => hit(&mut out, "type-change", format!("changes the type of {table}.{column_name}")),
+                                AlterColumnOperation::SetNotNull => hit(&mut out, "set-not-null", format!("{table}.{column_name} SET NOT NULL")),
+                                _ => {}
+                            },
+                            AlterTableOperation::AddColumn { column_def, .. } if !is_new => {
+                                let not_null = column_def.options.iter().any(|o| matches!(o.option, ColumnOption::NotNull));
+                                let default = column_def.options.iter().find_map(|o| match &o.option {
+                                    ColumnOption::Default(e) => Some(e.clone()),
+                                    _ => None,
+                                });
+                                let generated = column_def.options.iter().any(|o| matches!(o.option, ColumnOption::Generated { .. }));
+                                if not_null && default.is_none() && !generated {
+                                    hit(&mut out, "add-not-null-without-default", format!("adds {table}.{} NOT NULL without a default", column_def.name));
+                                }
+                                if let Some(d) = default {
+                                    if volatile(&d) {
+                                        hit(&mut out, "volatile-default", format!("{table}.{} DEFAULT {d}", column_def.name));
+                                    }
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let empty_down = file.downgrade.as_ref().is_none_or(|d| sql_split::split(&d.sql).is_empty());
+    if empty_down && !stmts.is_empty() {
+        let ignored_in_header = file.text.lines().any(|l| l.trim().starts_with("-- lint:ignore") && l.contains("missing-downgrade"));
+        if !ignored_in_header {
+            push(&mut out, "missing-downgrade", file.downgrade.as_ref().map(|d| d.first_line).unwrap_or(1), "no downgrade statements".into());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    /// Lints a revision whose upgrade is `up`; fails when the rule does not fire.
+    fn lint_errors(up: &str, engine: &str, id: &str) -> Vec<Diagnostic> {
+        let d = lint(up, "SELECT 1;", true, engine);
+        let hits: Vec<Diagnostic> = d.into_iter().filter(|x| x.rule == id).collect();
+        assert!(!hits.is_empty(), "rule {id} did not fire on:\n{up}");
+        hits
+    }
+
+    /// Fails when the rule fires.
+    fn lint_ok(up: &str, engine: &str, id: &str) {
+        let d = lint(up, "SELECT 1;", true, engine);
+        assert!(!d.iter().any(|x| x.rule == id), "rule {id} fired on:\n{up}\n{d:?}");
+    }
+
+    fn lint(up: &str, down: &str, transactional: bool, engine: &str) -> Vec<Diagnostic> {
+        let text = format!(
+            "-- revision: abc\n-- message: m\n{}\n-- +upgrade\n{up}\n-- +downgrade\n{down}\n",
+            if transactional { "" } else { "-- transactional: false\n" }
+        );
+        lint_revision(&RevisionFile::parse(Path::new("x.sql"), &text).unwrap(), engine)
+    }
+
+    #[test]
+    fn rule_ids_are_unique() {
+        for (i, a) in RULES.iter().enumerate() {
+            assert!(!RULES[i + 1..].iter().any(|b| b.id == a.id), "duplicate rule {}", a.id);
+        }
+    }
+
+    #[test]
+    fn each_rule_fires_on_a_bad_example_and_not_on_a_good_one() {
+        lint_errors("DROP TABLE users;", "sqlite", "drop-table");
+        lint_ok("DROP VIEW v;", "sqlite", "drop-table");
+        lint_errors("ALTER TABLE users DROP COLUMN email;", "postgres", "drop-column");
+        lint_ok("ALTER TABLE users ADD COLUMN email TEXT;", "postgres", "drop-column");
+        lint_errors("ALTER TABLE users RENAME COLUMN a TO b;", "sqlite", "rename");
+        lint_errors("ALTER TABLE users RENAME TO people;", "sqlite", "rename");
+        lint_ok("ALTER TABLE users ADD COLUMN b TEXT;", "sqlite", "rename");
+        lint_errors("ALTER TABLE users ALTER COLUMN name TYPE varchar(10);", "postgres", "type-change");
+        lint_errors("ALTER TABLE users MODIFY COLUMN name varchar(10) NOT NULL;", "mysql", "type-change");
+        lint_ok("ALTER TABLE users ALTER COLUMN name SET DEFAULT 'x';", "postgres", "type-change");
+        lint_errors("ALTER TABLE users ADD COLUMN code TEXT NOT NULL;", "postgres", "add-not-null-without-default");
+        lint_ok("ALTER TABLE users ADD COLUMN code TEXT NOT NULL DEFAULT '';", "postgres", "add-not-null-without-default");
+        lint_ok("CREATE TABLE t (id INT);\nALTER TABLE t ADD COLUMN code TEXT NOT NULL;", "postgres", "add-not-null-without-default");
+        lint_errors("ALTER TABLE users ALTER COLUMN name SET NOT NULL;", "postgres", "set-not-null");
+        lint_ok("ALTER TABLE users ALTER COLUMN name DROP NOT NULL;", "postgres", "set-not-null");
+        lint_errors("CREATE INDEX ix ON users (name);", "postgres", "index-without-concurrently");
+        lint_ok("CREATE TABLE users (id INT);\nCREATE INDEX ix ON users (id);", "postgres", "index-without-concurrently");
+        lint_ok("CREATE INDEX ix ON users (name);", "sqlite", "index-without-concurrently");
+        lint_errors("ALTER TABLE users ADD COLUMN seen TIMESTAMP DEFAULT now();", "postgres", "volatile-default");
+        lint_ok("ALTER TABLE users ADD COLUMN seen INT DEFAULT 0;", "postgres", "volatile-default");
+        lint_errors("CREATE INDEX CONCURRENTLY ix ON users (name);", "postgres", "non-transactional-statement");
+        assert!(!lint("CREATE INDEX CONCURRENTLY ix ON users (name);", "SELECT 1;", false, "postgres").iter().any(|d| d.rule == "non-transactional-statement"));
+        assert!(lint("CREATE TABLE a (id INT);", "", true, "sqlite").iter().any(|d| d.rule == "missing-downgrade"));
+        assert!(!lint("CREATE TABLE a (id INT);", "DROP TABLE a;", true, "sqlite").iter().any(|d| d.rule == "missing-downgrade"));
+    }
+
+    #[test]
+    fn lint_ignore_silences_one_occurrence() {
+        let d = lint("-- lint:ignore drop-table\nDROP TABLE a;\nDROP TABLE b;", "SELECT 1;", true, "sqlite");
+        let hits: Vec<_> = d.iter().filter(|x| x.rule == "drop-table").collect();
+        assert_eq!(hits.len(), 1);
+        assert!(hits[0].message.contains('b'));
+    }
+}
