@@ -99,8 +99,30 @@ pub trait Dialect: Send + Sync {
     /// An expression for "now, UTC, ISO 8601" used by offline scripts.
     fn now_expr(&self) -> &'static str;
 
-    /// Idempotent DDL creating both bookkeeping tables.
-    fn create_version_tables(&self, tables: &VersionTables) -> Vec<String>;
+    /// The log table's auto-numbered key column (`id INTEGER PRIMARY KEY AUTOINCREMENT`, …).
+    fn log_id_column(&self) -> &'static str;
+
+    /// A text type large enough for a whole revision file.
+    fn long_text_type(&self) -> &'static str {
+        "TEXT"
+    }
+
+    /// Idempotent DDL creating both bookkeeping tables (Alembic's version table shape).
+    fn create_version_tables(&self, t: &VersionTables) -> Vec<String> {
+        vec![
+            format!(
+                "CREATE TABLE IF NOT EXISTS {} (version_num VARCHAR(32) NOT NULL, CONSTRAINT {} PRIMARY KEY (version_num))",
+                self.quote_ident(&t.version),
+                self.quote_ident(&format!("{}_pkc", t.version))
+            ),
+            format!(
+                "CREATE TABLE IF NOT EXISTS {} ({}, revision VARCHAR(32) NOT NULL, direction VARCHAR(8) NOT NULL, status VARCHAR(16) NOT NULL, checksum VARCHAR(64), message TEXT, script {}, applied_at VARCHAR(40) NOT NULL, duration_ms BIGINT, applied_by TEXT, tool_version VARCHAR(40) NOT NULL, error TEXT)",
+                self.quote_ident(&t.log),
+                self.log_id_column(),
+                self.long_text_type()
+            ),
+        ]
+    }
 
     fn version_op_sql(&self, tables: &VersionTables, op: &VersionOp) -> String {
         let t = self.quote_ident(&tables.version);

@@ -110,6 +110,11 @@ impl<'g> Migrator<'g> {
         if !conn.table_exists(&self.tables.version)? {
             return Ok(Vec::new());
         }
+        self.rows_of_existing_table(conn)
+    }
+
+    /// `current_rows` when the table is known to exist (inside a run: one query less per step).
+    fn rows_of_existing_table(&self, conn: &mut dyn Connection) -> Result<Vec<String>, DbError> {
         let sql = format!("SELECT version_num FROM {}", conn.dialect().quote_ident(&self.tables.version));
         let rows = conn.query(&sql)?;
         Ok(sorted(rows.into_iter().filter_map(|r| r.into_iter().next().flatten()).collect()))
@@ -124,11 +129,15 @@ impl<'g> Migrator<'g> {
 
     /// The log, oldest first.
     pub fn log(&self, conn: &mut dyn Connection) -> Result<Vec<LogEntry>, DbError> {
+        self.log_where(conn, "")
+    }
+
+    fn log_where(&self, conn: &mut dyn Connection, filter: &str) -> Result<Vec<LogEntry>, DbError> {
         if !conn.table_exists(&self.tables.log)? {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "SELECT id, revision, direction, status, checksum, message, script, applied_at, duration_ms, applied_by, tool_version, error FROM {} ORDER BY id",
+            "SELECT id, revision, direction, status, checksum, message, script, applied_at, duration_ms, applied_by, tool_version, error FROM {} {filter} ORDER BY id",
             conn.dialect().quote_ident(&self.tables.log)
         );
         let rows = conn.query(&sql)?;
@@ -178,13 +187,25 @@ impl<'g> Migrator<'g> {
         opts: &RunOptions,
         on_event: &mut dyn FnMut(Event<'_>),
     ) -> Result<RunReport, Error> {
-        // Lock first: concurrent `CREATE TABLE IF NOT EXISTS` races on PostgreSQL.
-        acquire_lock(conn, opts.lock_timeout, on_event)?;
-        let result = self.ensure_tables(conn).and_then(|_| self.run_locked(conn, mode, target, opts, on_event));
+        self.with_lock(conn, opts.lock_timeout, on_event, |conn, on_event| self.run_locked(conn, mode, target, opts, on_event))
+    }
+
+    /// Runs `work` holding the migration lock — taken first (concurrent `CREATE TABLE IF
+    /// NOT EXISTS` races on PostgreSQL), released after, on error too — with the
+    /// bookkeeping tables in place.
+    fn with_lock<T>(
+        &self,
+        conn: &mut dyn Connection,
+        timeout: Duration,
+        on_event: &mut dyn FnMut(Event<'_>),
+        work: impl FnOnce(&mut dyn Connection, &mut dyn FnMut(Event<'_>)) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        acquire_lock(conn, timeout, on_event)?;
+        let result = self.ensure_tables(conn).and_then(|_| work(conn, on_event));
         let unlock = conn.unlock();
-        let report = result?;
+        let value = result?;
         unlock?;
-        Ok(report)
+        Ok(value)
     }
 
     fn ensure_tables(&self, conn: &mut dyn Connection) -> Result<(), Error> {
@@ -297,7 +318,7 @@ impl<'g> Migrator<'g> {
             on_event(Event::NonTransactional { file });
         }
         run_tx(conn, begin)?;
-        let rows = self.current_rows(conn)?;
+        let rows = self.rows_of_existing_table(conn)?;
         let expected: Vec<String> = step.heads_before.iter().map(|h| h.to_string()).collect();
         if rows != expected {
             run_tx(conn, rollback)?;
@@ -425,19 +446,15 @@ impl<'g> Migrator<'g> {
     /// Re-records the checksum (and text) of an applied revision after review.
     pub fn accept_change(&self, conn: &mut dyn Connection, rev: &RevisionId, opts: &RunOptions) -> Result<(), Error> {
         let file = self.graph.get(rev).ok_or_else(|| crate::error::TargetError::Unknown { name: rev.to_string(), heads: self.graph.ids(&self.graph.heads()) })?;
-        acquire_lock(conn, opts.lock_timeout, &mut |_| {})?;
         let now = crate::now_utc_iso();
         let mut record = self.log_record(file, Direction::Up, "ok", Some(&now), Some(0), &opts.applied_by);
         record.direction = "accept";
-        let sql = conn.dialect().log_insert_sql(&self.tables, &record);
-        let r = self.ensure_tables(conn).and_then(|_| Ok(conn.execute(&sql)?));
-        conn.unlock()?;
-        r
+        self.with_lock(conn, opts.lock_timeout, &mut |_| {}, |conn, _| Ok(conn.execute(&conn.dialect().log_insert_sql(&self.tables, &record))?))
     }
 
     /// The unfinished revision a non-transactional engine left behind, if any.
     pub fn dirty_entry(&self, conn: &mut dyn Connection) -> Result<Option<LogEntry>, DbError> {
-        Ok(self.log(conn)?.into_iter().rev().find(|e| e.status == "in_progress" || e.status == "failed"))
+        Ok(self.log_where(conn, "WHERE status IN ('in_progress', 'failed')")?.pop())
     }
 
     fn refuse_if_dirty(&self, conn: &mut dyn Connection) -> Result<(), Error> {
@@ -450,8 +467,7 @@ impl<'g> Migrator<'g> {
     /// Records how the user repaired a dirty revision: `applied` moves the version
     /// table as if the step had finished; otherwise it stays where it was.
     pub fn resolve(&self, conn: &mut dyn Connection, applied: bool, opts: &RunOptions) -> Result<LogEntry, Error> {
-        acquire_lock(conn, opts.lock_timeout, &mut |_| {})?;
-        let result = (|| -> Result<LogEntry, Error> {
+        self.with_lock(conn, opts.lock_timeout, &mut |_| {}, |conn, _| {
             let entry = self.dirty_entry(conn)?.ok_or(StateError::NotDirty)?;
             let rows = self.current_rows(conn)?;
             let heads = plan::validate_heads(self.graph, &rows)?;
@@ -477,11 +493,7 @@ impl<'g> Migrator<'g> {
                 conn.execute(&s)?;
             }
             Ok(entry)
-        })();
-        let unlock = conn.unlock();
-        let r = result?;
-        unlock?;
-        Ok(r)
+        })
     }
 
     /// Version-table and log statements recorded with a step.
@@ -588,9 +600,7 @@ impl<'g> Migrator<'g> {
 
     /// Sets the version table to `target` without running any revision.
     pub fn stamp(&self, conn: &mut dyn Connection, target: &Target, purge: bool, opts: &RunOptions) -> Result<RunReport, Error> {
-        acquire_lock(conn, opts.lock_timeout, &mut |_| {})?;
-        let result = (|| -> Result<RunReport, Error> {
-            self.ensure_tables(conn)?;
+        self.with_lock(conn, opts.lock_timeout, &mut |_| {}, |conn, _| {
             if !purge {
                 self.refuse_if_dirty(conn)?;
             }
@@ -612,11 +622,7 @@ impl<'g> Migrator<'g> {
             }
             conn.execute(conn.dialect().commit())?;
             Ok(RunReport { heads_before: rows, heads_after: heads.iter().map(|h| h.to_string()).collect(), steps: Vec::new() })
-        })();
-        let unlock = conn.unlock();
-        let r = result?;
-        unlock?;
-        Ok(r)
+        })
     }
 }
 

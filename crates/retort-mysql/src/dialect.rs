@@ -1,6 +1,6 @@
 //! MySQL/MariaDB SQL forms.
 use retort_core::diff::{Change, RenderedStatement};
-use retort_core::engine::{Capabilities, Dialect, VersionTables};
+use retort_core::engine::{Capabilities, Dialect};
 use retort_core::error::DbError;
 use retort_core::schema::Schema;
 
@@ -42,17 +42,11 @@ impl Dialect for MysqlDialect {
         Ok(crate::render::render(from, to, changes))
     }
 
-    fn create_version_tables(&self, t: &VersionTables) -> Vec<String> {
-        vec![
-            format!(
-                "CREATE TABLE IF NOT EXISTS {} (version_num VARCHAR(32) NOT NULL, CONSTRAINT {} PRIMARY KEY (version_num))",
-                quote(&t.version),
-                quote(&format!("{}_pkc", t.version))
-            ),
-            format!(
-                "CREATE TABLE IF NOT EXISTS {} (id BIGINT AUTO_INCREMENT PRIMARY KEY, revision VARCHAR(32) NOT NULL, direction VARCHAR(8) NOT NULL, status VARCHAR(16) NOT NULL, checksum VARCHAR(64), message TEXT, script LONGTEXT, applied_at VARCHAR(40) NOT NULL, duration_ms BIGINT, applied_by TEXT, tool_version VARCHAR(40) NOT NULL, error TEXT)",
-                quote(&t.log)
-            ),
-        ]
+    fn log_id_column(&self) -> &'static str {
+        "id BIGINT AUTO_INCREMENT PRIMARY KEY"
+    }
+
+    fn long_text_type(&self) -> &'static str {
+        "LONGTEXT"
     }
 }

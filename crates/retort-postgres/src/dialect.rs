@@ -1,6 +1,6 @@
 //! PostgreSQL's SQL forms.
 use retort_core::diff::{Change, RenderedStatement};
-use retort_core::engine::{Capabilities, Dialect, VersionTables};
+use retort_core::engine::{Capabilities, Dialect};
 use retort_core::error::DbError;
 use retort_core::schema::Schema;
 
@@ -33,17 +33,7 @@ impl Dialect for PgDialect {
         Ok(crate::render::render(from, to, changes))
     }
 
-    fn create_version_tables(&self, t: &VersionTables) -> Vec<String> {
-        vec![
-            format!(
-                "CREATE TABLE IF NOT EXISTS {} (version_num VARCHAR(32) NOT NULL, CONSTRAINT {} PRIMARY KEY (version_num))",
-                quote(&t.version),
-                quote(&format!("{}_pkc", t.version))
-            ),
-            format!(
-                "CREATE TABLE IF NOT EXISTS {} (id BIGSERIAL PRIMARY KEY, revision VARCHAR(32) NOT NULL, direction VARCHAR(8) NOT NULL, status VARCHAR(16) NOT NULL, checksum VARCHAR(64), message TEXT, script TEXT, applied_at VARCHAR(40) NOT NULL, duration_ms BIGINT, applied_by TEXT, tool_version VARCHAR(40) NOT NULL, error TEXT)",
-                quote(&t.log)
-            ),
-        ]
+    fn log_id_column(&self) -> &'static str {
+        "id BIGSERIAL PRIMARY KEY"
     }
 }

@@ -64,9 +64,15 @@ const KEYS: &[&str] = &[
 
 /// sha256 hex of a file's text after CRLF → LF.
 pub fn checksum(text: &str) -> String {
-    let normalised = text.replace("\r\n", "\n");
+    let normalised: std::borrow::Cow<str> = if text.contains('\r') { text.replace("\r\n", "\n").into() } else { text.into() };
     let digest = Sha256::digest(normalised.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        out.push(HEX[(b >> 4) as usize] as char);
+        out.push(HEX[(b & 15) as usize] as char);
+    }
+    out
 }
 
 fn split_list(value: &str) -> Vec<String> {
