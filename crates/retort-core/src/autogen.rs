@@ -22,17 +22,22 @@ pub fn schema_of_models(conn: &mut dyn Connection, sql: &str, path: &Path) -> Re
     if tx {
         conn.execute(conn.dialect().begin())?;
     }
-    for stmt in sql_split::split(sql) {
-        if let Err(e) = conn.execute(&stmt.sql) {
-            if tx {
-                let _ = conn.execute(conn.dialect().rollback());
-            }
-            let message = match e {
-                DbError::Query { message, .. } => message,
-                other => other.to_string(),
-            };
-            return Err(Error::Models { path: path.to_path_buf(), line: stmt.line, message });
+    let stmts = sql_split::split(sql);
+    let texts: Vec<String> = stmts.iter().map(|s| s.sql.clone()).collect();
+    let outcome = if tx {
+        conn.execute_script(&texts)
+    } else {
+        texts.iter().enumerate().try_for_each(|(i, s)| conn.execute(s).map_err(|e| (i, e)))
+    };
+    if let Err((index, e)) = outcome {
+        if tx {
+            let _ = conn.execute(conn.dialect().rollback());
         }
+        let message = match e {
+            DbError::Query { message, .. } => message,
+            other => other.to_string(),
+        };
+        return Err(Error::Models { path: path.to_path_buf(), line: stmts[index].line, message });
     }
     if tx {
         conn.execute(conn.dialect().commit())?;
@@ -102,10 +107,24 @@ pub fn verify(conn: &mut dyn Connection, generated: &Generated, head: &Schema, m
 }
 
 fn apply_and_compare(conn: &mut dyn Connection, stmts: &[RenderedStatement], expect: &Schema, filter: &TableFilter, what: &str) -> Result<Vec<String>, Error> {
-    for s in stmts {
-        if let Err(e) = conn.execute(&s.sql) {
-            return Ok(vec![format!("the generated {what} fails on a copy of the schema: {e} (in `{}`)", s.sql)]);
+    let tx = conn.dialect().capabilities().transactional_ddl;
+    if tx {
+        conn.execute(conn.dialect().begin())?;
+    }
+    let texts: Vec<String> = stmts.iter().map(|s| s.sql.clone()).collect();
+    let outcome = if tx {
+        conn.execute_script(&texts)
+    } else {
+        texts.iter().enumerate().try_for_each(|(i, s)| conn.execute(s).map_err(|e| (i, e)))
+    };
+    if let Err((i, e)) = outcome {
+        if tx {
+            let _ = conn.execute(conn.dialect().rollback());
         }
+        return Ok(vec![format!("the generated {what} fails on a copy of the schema: {e} (in `{}`)", texts[i])]);
+    }
+    if tx {
+        conn.execute(conn.dialect().commit())?;
     }
     let got = filter.apply(&conn.introspect()?);
     Ok(diff(&got, expect, &Renames::default()).iter().map(|c| format!("after the generated {what}, still to do: {}", c.describe())).collect())

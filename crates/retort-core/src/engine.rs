@@ -174,6 +174,16 @@ pub trait Connection {
     /// Runs one statement (or a trigger/function body the splitter kept whole).
     fn execute(&mut self, sql: &str) -> Result<(), DbError>;
 
+    /// Runs statements in order; on failure, the index of the failing statement and its
+    /// error. Engines where a round trip per statement is costly send them together.
+    /// On engines with transactional DDL this is called inside a transaction.
+    fn execute_script(&mut self, statements: &[String]) -> Result<(), (usize, DbError)> {
+        for (i, s) in statements.iter().enumerate() {
+            self.execute(s).map_err(|e| (i, e))?;
+        }
+        Ok(())
+    }
+
     /// Runs a query and returns every value as text (NULL as `None`).
     fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError>;
 

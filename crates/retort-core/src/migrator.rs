@@ -336,8 +336,17 @@ impl<'g> Migrator<'g> {
             );
             marker = conn.query(&q)?.first().and_then(|r| r.first().cloned().flatten());
         }
-        for stmt in sql_split::split(&section.sql) {
-            if let Err(e) = conn.execute(&stmt.sql) {
+        let stmts = sql_split::split(&section.sql);
+        let outcome = if atomic {
+            let texts: Vec<String> = stmts.iter().map(|s| s.sql.clone()).collect();
+            conn.execute_script(&texts)
+        } else {
+            // One at a time: each may commit, and the marker must say how far it got.
+            stmts.iter().enumerate().try_for_each(|(i, s)| conn.execute(&s.sql).map_err(|e| (i, e)))
+        };
+        if let Err((index, e)) = outcome {
+            let stmt = stmts[index].clone();
+            {
                 let message = match e {
                     DbError::Query { message, .. } => message,
                     other => other.to_string(),

@@ -26,7 +26,13 @@ pub fn split(sql: &str) -> Vec<Statement> {
     let mut i = 0;
     let n = bytes.len();
 
-    let line_of = |offset: usize| 1 + bytes[..offset].iter().filter(|&&b| b == b'\n').count();
+    // Offsets are asked for in increasing order: count newlines incrementally (O(n)).
+    let mut counted = (0usize, 1usize);
+    let mut line_of = |offset: usize| {
+        counted.1 += bytes[counted.0..offset].iter().filter(|&&b| b == b'\n').count();
+        counted.0 = offset;
+        counted.1
+    };
 
     while i < n {
         let c = bytes[i];
@@ -78,12 +84,11 @@ pub fn split(sql: &str) -> Vec<Statement> {
                     j += 1;
                 }
                 let word = &sql[i..j];
-                if is_trigger(&sql[s..i]) {
-                    if word.eq_ignore_ascii_case("BEGIN") || word.eq_ignore_ascii_case("CASE") {
-                        depth += 1;
-                    } else if word.eq_ignore_ascii_case("END") {
-                        depth -= 1;
-                    }
+                let opens = word.eq_ignore_ascii_case("BEGIN") || word.eq_ignore_ascii_case("CASE");
+                let closes = word.eq_ignore_ascii_case("END");
+                // Only these rare words need the (prefix-scanning) trigger test.
+                if (opens || closes) && is_trigger(&sql[s..i]) {
+                    depth += if opens { 1 } else { -1 };
                 }
                 i = j;
                 continue;

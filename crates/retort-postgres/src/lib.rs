@@ -133,6 +133,29 @@ impl Connection for PgConnection {
         self.client.batch_execute(sql).map_err(|e| self.err(e, sql))
     }
 
+    /// One round trip for the whole script (thousands of DDL statements otherwise cost a
+    /// round trip each); on failure the script is replayed statement by statement inside
+    /// a savepoint to find the failing one, then rolled back to the savepoint.
+    fn execute_script(&mut self, statements: &[String]) -> Result<(), (usize, DbError)> {
+        if statements.len() < 2 {
+            return statements.first().map_or(Ok(()), |s| self.execute(s).map_err(|e| (0, e)));
+        }
+        self.execute("SAVEPOINT retort_script").map_err(|e| (0, e))?;
+        let joined = statements.join(";\n");
+        if self.client.batch_execute(&joined).is_ok() {
+            return self.execute("RELEASE SAVEPOINT retort_script").map_err(|e| (statements.len() - 1, e));
+        }
+        let _ = self.execute("ROLLBACK TO SAVEPOINT retort_script");
+        for (i, s) in statements.iter().enumerate() {
+            if let Err(e) = self.execute(s) {
+                let _ = self.execute("ROLLBACK TO SAVEPOINT retort_script");
+                return Err((i, e));
+            }
+        }
+        // The batch failed but each statement alone passed: keep the work.
+        self.execute("RELEASE SAVEPOINT retort_script").map_err(|e| (statements.len() - 1, e))
+    }
+
     fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
         let msgs = self.client.simple_query(sql).map_err(|e| self.err(e, sql))?;
         Ok(msgs
@@ -279,6 +302,9 @@ impl Connection for ScratchDatabase {
     }
     fn execute(&mut self, sql: &str) -> Result<(), DbError> {
         self.conn().execute(sql)
+    }
+    fn execute_script(&mut self, statements: &[String]) -> Result<(), (usize, DbError)> {
+        self.conn().execute_script(statements)
     }
     fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
         self.conn().query(sql)
