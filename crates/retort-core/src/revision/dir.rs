@@ -44,7 +44,7 @@ impl MigrationDir {
         for path in paths {
             let text = std::fs::read_to_string(&path)
                 .map_err(|source| FileError::Io { path: path.clone(), source })?;
-            files.push(RevisionFile::parse(&path, &text)?);
+            files.push(RevisionFile::parse_owned(&path, text)?);
         }
         Ok(files)
     }

@@ -86,6 +86,12 @@ fn split_list(value: &str) -> Vec<String> {
 impl RevisionFile {
     /// Parses a revision file's text; `path` is only used in errors and kept for reports.
     pub fn parse(path: &Path, text: &str) -> Result<Self, FileError> {
+        Self::parse_owned(path, text.to_string())
+    }
+
+    /// As [`RevisionFile::parse`], keeping the text without copying it (directory loads).
+    pub fn parse_owned(path: &Path, owned: String) -> Result<Self, FileError> {
+        let text = owned.as_str();
         let malformed = |line: usize, message: String| FileError::Malformed {
             path: path.to_path_buf(),
             line,
@@ -218,7 +224,7 @@ impl RevisionFile {
             downgrade,
             path: path.to_path_buf(),
             checksum: checksum(text),
-            text: text.to_string(),
+            text: owned,
         })
     }
 
