@@ -328,6 +328,8 @@ def main():
             label = f"autogenerate {n_tables} tables"
             t, m = repeat(runs, autogen_fresh, lambda tgt: ([retort, "migrate", "-q", "-m", "all", "--ignore-db"], dict(cwd=g, env=retort_env(tgt))))
             res.add(label + ", empty head", engine, "retort", t, m)
+            t, m = repeat(runs, autogen_fresh, lambda tgt: ([retort, "migrate", "-q", "-m", "all", "--ignore-db", "--no-verify"], dict(cwd=g, env=retort_env(tgt))))
+            res.add(label + ", empty head, --no-verify", engine, "retort", t, m)
             tgt = autogen_fresh()
             run([retort, "migrate", "-q", "-m", "all"], cwd=g, env=retort_env(tgt))
             run([retort, "upgrade", "-q"], cwd=g, env=retort_env(tgt))

@@ -193,6 +193,10 @@ pub struct MigrateArgs {
     /// Never prompt, even on a terminal (renames then need --rename).
     #[arg(long)]
     pub no_input: bool,
+    /// Skip applying the generated file to a copy of head before writing it (faster on
+    /// very large schemas; the file is then marked unverified).
+    #[arg(long)]
+    pub no_verify: bool,
     #[arg(long, value_name = "ID")]
     pub rev_id: Option<String>,
 }

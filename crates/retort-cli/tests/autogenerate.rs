@@ -130,3 +130,12 @@ fn unconfirmed_rename_warns_and_models_errors_name_the_line() {
     p.retort(&["check"]).fails_with(14, "models.sql:3");
     p.retort(&["migrate", "-m", "x", "--rename", "nonsense"]).fails_with(2, "old=new");
 }
+
+#[test]
+fn no_verify_skips_the_check_and_says_so_in_the_file() {
+    let p = Project::new();
+    models(&p, "CREATE TABLE a (id INTEGER PRIMARY KEY);");
+    p.retort(&["migrate", "-m", "one", "--no-verify"]).ok();
+    let f = std::fs::read_dir(p.path().join("migrations/versions")).unwrap().map(|e| e.unwrap().path()).find(|x| x.to_string_lossy().ends_with("one.sql")).unwrap();
+    assert!(std::fs::read_to_string(f).unwrap().contains("NOT VERIFIED"));
+}
