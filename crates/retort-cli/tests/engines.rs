@@ -2,21 +2,7 @@
 //! failing halfway, offline SQL fed to each engine's own client, and many concurrent
 //! `retort upgrade head` runs on one database.
 mod common;
-use common::{chain, engine_names, Project};
-
-fn four_with_a_bad_third(p: &Project) -> std::path::PathBuf {
-    p.write_rev("000000000001", &[], "one", "CREATE TABLE one (id INTEGER);", "DROP TABLE one;");
-    p.write_rev("000000000002", &["000000000001"], "two", "CREATE TABLE two (id INTEGER);", "DROP TABLE two;");
-    let bad = p.write_rev(
-        "000000000003",
-        &["000000000002"],
-        "three",
-        "CREATE TABLE three (id INTEGER);\nINSERT INTO three VALUES (1);\nINSERT INTO no_such_table VALUES (1);",
-        "DROP TABLE three;",
-    );
-    p.write_rev("000000000004", &["000000000003"], "four", "CREATE TABLE four (id INTEGER);", "DROP TABLE four;");
-    bad
-}
+use common::{chain, engine_names, four_with_a_bad_third, Project};
 
 #[test]
 fn a_revision_failing_halfway() {

@@ -129,16 +129,7 @@ fn stamp_and_purge() {
 #[test]
 fn failing_statement_in_third_of_four_keeps_second() {
     let p = Project::new();
-    p.write_rev("000000000001", &[], "one", "CREATE TABLE one (id INTEGER);", "DROP TABLE one;");
-    p.write_rev("000000000002", &["000000000001"], "two", "CREATE TABLE two (id INTEGER);", "DROP TABLE two;");
-    let bad = p.write_rev(
-        "000000000003",
-        &["000000000002"],
-        "three",
-        "CREATE TABLE three (id INTEGER);\nINSERT INTO three VALUES (1);\nINSERT INTO no_such_table VALUES (1);",
-        "DROP TABLE three;",
-    );
-    p.write_rev("000000000004", &["000000000003"], "four", "CREATE TABLE four (id INTEGER);", "DROP TABLE four;");
+    let bad = common::four_with_a_bad_third(&p);
     let r = p.retort(&["upgrade"]).fails_with(7, "no such table: no_such_table");
     let name = bad.file_name().unwrap().to_str().unwrap();
     assert!(r.stderr.contains(&format!("{name}:9")), "names file and line:\n{}", r.stderr);

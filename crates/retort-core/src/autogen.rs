@@ -17,32 +17,37 @@ use std::path::Path;
 
 /// Applies the models' SQL to an empty scratch database and reads the schema back.
 pub fn schema_of_models(conn: &mut dyn Connection, sql: &str, path: &Path) -> Result<Schema, Error> {
-    // One transaction where DDL is transactional: one commit instead of one per statement.
-    let tx = conn.dialect().capabilities().transactional_ddl;
-    if tx {
-        conn.execute(conn.dialect().begin())?;
-    }
     let stmts = sql_split::split(sql);
     let texts: Vec<String> = stmts.iter().map(|s| s.sql.clone()).collect();
-    let outcome = if tx {
-        conn.execute_script(&texts)
-    } else {
-        texts.iter().enumerate().try_for_each(|(i, s)| conn.execute(s).map_err(|e| (i, e)))
-    };
-    if let Err((index, e)) = outcome {
-        if tx {
-            let _ = conn.execute(conn.dialect().rollback());
-        }
+    if let Err((index, e)) = run_script(conn, &texts)? {
         let message = match e {
             DbError::Query { message, .. } => message,
             other => other.to_string(),
         };
         return Err(Error::Models { path: path.to_path_buf(), line: stmts[index].line, message });
     }
-    if tx {
-        conn.execute(conn.dialect().commit())?;
-    }
     Ok(conn.introspect()?)
+}
+
+/// Runs statements on a scratch database: in one transaction where DDL is transactional
+/// (one commit, and one round trip on engines that batch), rolled back when one fails.
+/// The inner error is the failing statement's index and message.
+fn run_script(conn: &mut dyn Connection, texts: &[String]) -> Result<Result<(), (usize, DbError)>, Error> {
+    let tx = conn.dialect().capabilities().transactional_ddl;
+    if !tx {
+        return Ok(texts.iter().enumerate().try_for_each(|(i, s)| conn.execute(s).map_err(|e| (i, e))));
+    }
+    conn.execute(conn.dialect().begin())?;
+    match conn.execute_script(texts) {
+        Ok(()) => {
+            conn.execute(conn.dialect().commit())?;
+            Ok(Ok(()))
+        }
+        Err(failed) => {
+            let _ = conn.execute(conn.dialect().rollback());
+            Ok(Err(failed))
+        }
+    }
 }
 
 /// Replays every revision up to the graph's heads into an empty scratch database.
@@ -107,24 +112,9 @@ pub fn verify(conn: &mut dyn Connection, generated: &Generated, head: &Schema, m
 }
 
 fn apply_and_compare(conn: &mut dyn Connection, stmts: &[RenderedStatement], expect: &Schema, filter: &TableFilter, what: &str) -> Result<Vec<String>, Error> {
-    let tx = conn.dialect().capabilities().transactional_ddl;
-    if tx {
-        conn.execute(conn.dialect().begin())?;
-    }
     let texts: Vec<String> = stmts.iter().map(|s| s.sql.clone()).collect();
-    let outcome = if tx {
-        conn.execute_script(&texts)
-    } else {
-        texts.iter().enumerate().try_for_each(|(i, s)| conn.execute(s).map_err(|e| (i, e)))
-    };
-    if let Err((i, e)) = outcome {
-        if tx {
-            let _ = conn.execute(conn.dialect().rollback());
-        }
+    if let Err((i, e)) = run_script(conn, &texts)? {
         return Ok(vec![format!("the generated {what} fails on a copy of the schema: {e} (in `{}`)", texts[i])]);
-    }
-    if tx {
-        conn.execute(conn.dialect().commit())?;
     }
     let got = filter.apply(&conn.introspect()?);
     Ok(diff(&got, expect, &Renames::default()).iter().map(|c| format!("after the generated {what}, still to do: {}", c.describe())).collect())

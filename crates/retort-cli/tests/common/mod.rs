@@ -147,3 +147,18 @@ pub fn chain(p: &Project, n: usize) -> Vec<String> {
     }
     ids
 }
+
+/// Four revisions whose third fails at its third statement (line 9 of its file).
+pub fn four_with_a_bad_third(p: &Project) -> PathBuf {
+    p.write_rev("000000000001", &[], "one", "CREATE TABLE one (id INTEGER);", "DROP TABLE one;");
+    p.write_rev("000000000002", &["000000000001"], "two", "CREATE TABLE two (id INTEGER);", "DROP TABLE two;");
+    let bad = p.write_rev(
+        "000000000003",
+        &["000000000002"],
+        "three",
+        "CREATE TABLE three (id INTEGER);\nINSERT INTO three VALUES (1);\nINSERT INTO no_such_table VALUES (1);",
+        "DROP TABLE three;",
+    );
+    p.write_rev("000000000004", &["000000000003"], "four", "CREATE TABLE four (id INTEGER);", "DROP TABLE four;");
+    bad
+}
