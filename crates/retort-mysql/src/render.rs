@@ -39,14 +39,8 @@ fn name_or(name: &Option<String>, table: &str, suffix: &str, columns: &[String])
 }
 
 fn fk_clause(fk: &ForeignKey) -> String {
-    let mut s = format!("FOREIGN KEY ({}) REFERENCES {} ({})", cols(&fk.columns), qi(&fk.ref_table), cols(&fk.ref_columns));
-    if fk.on_delete != "NO ACTION" {
-        s.push_str(&format!(" ON DELETE {}", fk.on_delete));
-    }
-    if fk.on_update != "NO ACTION" {
-        s.push_str(&format!(" ON UPDATE {}", fk.on_update));
-    }
-    s
+    // InnoDB has no DEFERRABLE; its introspection never sets the flag.
+    fk.standard_clause(qi)
 }
 
 /// Adds a foreign key. When the key's name is InnoDB's own (`t_ibfk_N`), its backing

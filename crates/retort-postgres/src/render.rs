@@ -61,20 +61,7 @@ fn constraint_name(name: &Option<String>, table: &str, suffix: &str, columns: &[
 }
 
 fn fk_clause(fk: &ForeignKey) -> String {
-    let mut s = format!("FOREIGN KEY ({}) REFERENCES {}", cols(&fk.columns), qi(&fk.ref_table));
-    if !fk.ref_columns.is_empty() {
-        s.push_str(&format!(" ({})", cols(&fk.ref_columns)));
-    }
-    if fk.on_delete != "NO ACTION" {
-        s.push_str(&format!(" ON DELETE {}", fk.on_delete));
-    }
-    if fk.on_update != "NO ACTION" {
-        s.push_str(&format!(" ON UPDATE {}", fk.on_update));
-    }
-    if fk.deferrable {
-        s.push_str(" DEFERRABLE INITIALLY DEFERRED");
-    }
-    s
+    fk.standard_clause(qi)
 }
 
 fn add_fk(table: &str, fk: &ForeignKey) -> String {

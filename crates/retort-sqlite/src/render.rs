@@ -58,20 +58,7 @@ fn cols(list: &[String]) -> String {
 }
 
 fn fk_def(fk: &ForeignKey) -> String {
-    let mut s = format!("{}FOREIGN KEY ({}) REFERENCES {}", constraint(&fk.name), cols(&fk.columns), qi(&fk.ref_table));
-    if !fk.ref_columns.is_empty() {
-        s.push_str(&format!(" ({})", cols(&fk.ref_columns)));
-    }
-    if fk.on_delete != "NO ACTION" {
-        s.push_str(&format!(" ON DELETE {}", fk.on_delete));
-    }
-    if fk.on_update != "NO ACTION" {
-        s.push_str(&format!(" ON UPDATE {}", fk.on_update));
-    }
-    if fk.deferrable {
-        s.push_str(" DEFERRABLE INITIALLY DEFERRED");
-    }
-    s
+    format!("{}{}", constraint(&fk.name), fk.standard_clause(qi))
 }
 
 /// `CREATE TABLE name (...)` for a table of the model.

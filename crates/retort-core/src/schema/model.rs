@@ -118,6 +118,28 @@ pub struct ForeignKey {
     pub backing_index: Option<String>,
 }
 
+impl ForeignKey {
+    /// The standard-SQL `FOREIGN KEY (…) REFERENCES t (…) [ON DELETE …] [ON UPDATE …]
+    /// [DEFERRABLE …]` clause, the same on every engine but for identifier quoting.
+    pub fn standard_clause(&self, quote: impl Fn(&str) -> String) -> String {
+        let list = |cols: &[String]| cols.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ");
+        let mut s = format!("FOREIGN KEY ({}) REFERENCES {}", list(&self.columns), quote(&self.ref_table));
+        if !self.ref_columns.is_empty() {
+            s.push_str(&format!(" ({})", list(&self.ref_columns)));
+        }
+        if self.on_delete != "NO ACTION" {
+            s.push_str(&format!(" ON DELETE {}", self.on_delete));
+        }
+        if self.on_update != "NO ACTION" {
+            s.push_str(&format!(" ON UPDATE {}", self.on_update));
+        }
+        if self.deferrable {
+            s.push_str(" DEFERRABLE INITIALLY DEFERRED");
+        }
+        s
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Check {
     pub name: Option<String>,
