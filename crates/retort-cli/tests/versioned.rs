@@ -295,3 +295,75 @@ fn piped_output_is_plain_and_quiet_is_quiet() {
     let r = p.retort(&["-q", "upgrade"]).ok();
     assert!(r.stderr.is_empty() && r.stdout.is_empty());
 }
+
+/// A→B→C→D, A→E, F = merge(D, E), each creating its own table (issue #9 item 1).
+fn merged_branches(p: &Project) {
+    p.write_rev("aaaa00000000", &[], "a", "CREATE TABLE ta (id INTEGER);", "DROP TABLE ta;");
+    p.write_rev("bbbb00000000", &["aaaa00000000"], "b", "CREATE TABLE tb (id INTEGER);", "DROP TABLE tb;");
+    p.write_rev("cccc00000000", &["bbbb00000000"], "c", "CREATE TABLE tc (id INTEGER);", "DROP TABLE tc;");
+    p.write_rev("dddd00000000", &["cccc00000000"], "d", "CREATE TABLE td (id INTEGER);", "DROP TABLE td;");
+    p.write_rev("eeee00000000", &["aaaa00000000"], "e", "CREATE TABLE te (id INTEGER);", "DROP TABLE te;");
+    p.write_rev("ffff00000000", &["dddd00000000", "eeee00000000"], "f", "CREATE TABLE tf (id INTEGER);", "DROP TABLE tf;");
+}
+
+/// Issue #9 items 1 and 2: a relative downgrade across a merge never reverts below a
+/// revision it keeps (it used to revert B while C stayed recorded), and an upgrade to a
+/// target below the current revision is refused instead of succeeding silently.
+#[test]
+fn relative_steps_across_a_merge_keep_schema_and_version_table_in_step() {
+    for engine in engine_names() {
+        let p = Project::on(engine);
+        merged_branches(&p);
+        p.retort(&["upgrade", "head"]).ok();
+        let before = p.tables();
+        p.retort(&["upgrade", "-1"]).fails_with(5, "below the current revision");
+        // Two steps below a merge would have to choose a branch: refused, nothing touched.
+        let r = p.retort(&["downgrade", "-2"]).fails_with(5, "ffff00000000");
+        assert!(r.stderr.contains("ambiguous") && r.stderr.contains("retort downgrade"), "{}", r.stderr);
+        assert_eq!(p.version_rows(), vec!["ffff00000000"]);
+        assert_eq!(p.tables(), before);
+        // One step below a merge undoes the merge: both parents become heads.
+        p.retort(&["downgrade", "-1"]).ok();
+        assert_eq!(p.version_rows(), vec!["dddd00000000", "eeee00000000"]);
+        assert!(!p.tables().contains(&"tf".to_string()));
+        // Naming the revision is the unambiguous way down one branch; B stays under C.
+        p.retort(&["downgrade", "cccc00000000"]).ok();
+        assert_eq!(p.version_rows(), vec!["cccc00000000", "eeee00000000"]);
+        let tables = p.tables();
+        for t in ["ta", "tb", "tc", "te"] {
+            assert!(tables.contains(&t.to_string()), "{t} missing from {tables:?}");
+        }
+        assert!(!tables.contains(&"td".to_string()));
+
+        // Item 2: upgrade to a target below the current revision: exit 5, nothing done.
+        let r = p.retort(&["upgrade", "cccc00000000-1"]).fails_with(5, "below the current revision");
+        assert!(r.stderr.contains("retort downgrade"), "{}", r.stderr);
+        p.retort(&["upgrade", "bbbb00000000"]).fails_with(5, "upgrade only moves up");
+        assert_eq!(p.version_rows(), vec!["cccc00000000", "eeee00000000"]);
+        p.retort(&["upgrade", "--sql", "ffff00000000:bbbb00000000"]).fails_with(5, "below the current revision");
+        // Upgrading to where the database already is stays a quiet no-op.
+        p.retort(&["upgrade", "cccc00000000"]).ok();
+        p.retort(&["upgrade", "head"]).ok();
+        assert_eq!(p.version_rows(), vec!["ffff00000000"]);
+    }
+}
+
+/// Issue #9 item 3: `stamp --purge -N` counts from the current rows, as `stamp -N` does.
+#[test]
+fn stamp_purge_relative_counts_from_the_current_revision() {
+    let p = Project::new();
+    let ids = chain(&p, 4);
+    p.retort(&["stamp", &ids[2]]).ok();
+    p.retort(&["stamp", "--purge", "-1"]).ok();
+    assert_eq!(p.version_rows(), vec![ids[1].clone()]);
+    p.retort(&["stamp", "-1"]).ok();
+    assert_eq!(p.version_rows(), vec![ids[0].clone()]);
+    p.retort(&["stamp", "--purge", "+2"]).ok();
+    assert_eq!(p.version_rows(), vec![ids[2].clone()]);
+    // With rows the graph does not know, a relative stamp has nothing to count from.
+    p.exec("DELETE FROM alembic_version");
+    p.exec("INSERT INTO alembic_version VALUES ('feedfacecafe')");
+    p.retort(&["stamp", "--purge", "-1"]).fails_with(6, "feedfacecafe");
+    p.retort(&["stamp", "--purge", &ids[3]]).ok();
+    assert_eq!(p.version_rows(), vec![ids[3].clone()]);
+}

@@ -63,6 +63,10 @@ pub enum TargetError {
     OutOfRange { target: String, reason: String },
     #[error("no revisions in the migrations directory yet")]
     Empty,
+    #[error("relative target `{target}` walks down through the merge {merge} into its parents ({}); which branch to follow is ambiguous", join(parents))]
+    AmbiguousWalk { target: String, merge: RevisionId, parents: Vec<RevisionId> },
+    #[error("`{target}` ({}) is below the current revision(s) {}: upgrade only moves up", join(below), join_or_none(current))]
+    BelowCurrent { target: String, below: Vec<RevisionId>, current: Vec<RevisionId> },
 }
 
 #[derive(Debug, Error)]
@@ -79,6 +83,10 @@ pub enum StateError {
     Inconsistent { rev: RevisionId, other: RevisionId },
     #[error("revision {rev} has no `-- +downgrade` section ({}), so it cannot be reverted", path.display())]
     Irreversible { rev: RevisionId, path: PathBuf },
+    #[error("the version table did not move as planned for revision {rev}: expected rows {}, found {}{}", join_or_none(expected), join_or_none(found), if *dirty { "; the revision's statements were committed (no transactional DDL here)" } else { "; the revision was rolled back" })]
+    VersionTableMismatch { rev: RevisionId, expected: Vec<String>, found: Vec<String>, dirty: bool },
+    #[error("the run stopped after {replans} re-plans without progress; the version table now holds {}", join_or_none(rows))]
+    NoProgress { replans: usize, rows: Vec<String> },
     #[error("target {target} is not an ancestor of the current revision(s) {}: downgrade cannot move sideways", join(current))]
     NotAnAncestor { target: String, current: Vec<RevisionId> },
 }
@@ -242,6 +250,13 @@ impl Error {
             Error::Target(TargetError::MultipleHeads { .. }) => {
                 "name a head (`retort heads`), use `heads` to upgrade all of them, or join them with `retort merge heads -m MESSAGE`".into()
             }
+            Error::Target(TargetError::AmbiguousWalk { parents, .. }) => format!(
+                "name the revision to go to, e.g. `retort downgrade {}` (`retort history` shows the graph)",
+                parents[0]
+            ),
+            Error::Target(TargetError::BelowCurrent { below, .. }) => {
+                format!("to go back, run `retort downgrade {}`", below[0])
+            }
             Error::Target(TargetError::Empty) => "create one with `retort revision -m MESSAGE`".into(),
             Error::State(StateError::UnknownRevision { rev, .. }) => format!(
                 "restore the file for {rev} from version control or with `retort recover-file {rev}` (the database's log keeps its text), or if the database really is at a known revision, record it with `retort stamp --purge REVISION`"
@@ -250,6 +265,9 @@ impl Error {
                 "inspect the database and finish or undo the {} of {rev} by hand, then record what you did: `retort resolve --applied` (its changes are all in place) or `retort resolve --reverted` (none remain)",
                 if direction == "down" { "downgrade" } else { "upgrade" }
             ),
+            Error::State(StateError::VersionTableMismatch { .. } | StateError::NoProgress { .. }) => {
+                "run `retort status` and `retort drift` to see where the database is, then realign the version table with `retort stamp --purge REVISION`".into()
+            }
             Error::State(StateError::Inconsistent { .. }) => {
                 "realign the version table with `retort stamp --purge REVISION`".into()
             }

@@ -165,7 +165,10 @@ impl<'g> Migrator<'g> {
 
     fn plan_for(&self, mode: Mode, current: &[usize], target: &[usize], text: &str) -> Result<Plan, Error> {
         Ok(match mode {
-            Mode::Upgrade => plan::plan_upgrade(self.graph, current, target),
+            Mode::Upgrade => {
+                plan::check_upgrade_target(self.graph, current, target, text)?;
+                plan::plan_upgrade(self.graph, current, target)
+            }
             Mode::Downgrade => plan::plan_downgrade(self.graph, current, target, text)?,
         })
     }
@@ -245,6 +248,7 @@ impl<'g> Migrator<'g> {
             conn.execute(conn.dialect().begin())?;
         }
         let mut total = plan.steps.len();
+        let mut replans = 0usize;
         'replan: loop {
             for step in &plan.steps {
                 let index = report.steps.len() + 1;
@@ -268,6 +272,16 @@ impl<'g> Migrator<'g> {
                 match outcome {
                     StepOutcome::Done => {}
                     StepOutcome::Moved(rows) => {
+                        // Each legitimate re-plan follows another run's committed step, so
+                        // more re-plans than revisions means the plan cannot converge:
+                        // stop instead of re-running steps (issue #9 item 1).
+                        replans += 1;
+                        if replans > self.graph.len() {
+                            if outer {
+                                let _ = conn.execute(conn.dialect().rollback());
+                            }
+                            return Err(StateError::NoProgress { replans, rows }.into());
+                        }
                         on_event(Event::Replanned { heads: rows.clone() });
                         current = plan::validate_heads(self.graph, &rows)?;
                         plan = self.plan_for(mode, &current, &resolved, &target.text)?;
@@ -377,6 +391,20 @@ impl<'g> Migrator<'g> {
         }
         for op in &step.version_ops {
             conn.execute(&conn.dialect().version_op_sql(&self.tables, op))?;
+        }
+        // Defence in depth: an UPDATE or DELETE that matched no row would leave the table
+        // disagreeing with the schema; check before committing (issue #9 item 1).
+        let rows_after = self.rows_of_existing_table(conn)?;
+        let expected_after: Vec<String> = step.heads_after.iter().map(|h| h.to_string()).collect();
+        if rows_after != expected_after {
+            let _ = run_tx(conn, rollback);
+            return Err(StateError::VersionTableMismatch {
+                rev: file.id.clone(),
+                expected: expected_after,
+                found: rows_after,
+                dirty: !atomic,
+            }
+            .into());
         }
         match &marker {
             Some(id) => {
@@ -575,7 +603,13 @@ impl<'g> Migrator<'g> {
 
     /// Offline stamp, or the statements an online stamp runs.
     pub fn stamp_ops(&self, rows: &[String], target: &Target, purge: bool) -> Result<(Vec<VersionOp>, Vec<RevisionId>), Error> {
-        let current = if purge { Vec::new() } else { plan::validate_heads(self.graph, rows)? };
+        // `--purge` realigns a table that may hold unknown rows, so those are tolerated,
+        // except by a relative target, which counts from the current rows like `stamp -N`.
+        let current = match plan::validate_heads(self.graph, rows) {
+            Ok(current) => current,
+            Err(_) if purge && !target.is_relative_to_current() => Vec::new(),
+            Err(e) => return Err(e.into()),
+        };
         let resolved = target.resolve(self.graph, &current)?;
         Ok(plan::plan_stamp(self.graph, rows, &current, &resolved, purge))
     }

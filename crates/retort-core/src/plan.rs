@@ -5,7 +5,7 @@
 //! Version-table semantics follow Alembic: one row per applied head. Applying a
 //! revision replaces its parents' rows with its own (a merge collapses rows; a new
 //! branch adds one); reverting does the reverse.
-use crate::error::StateError;
+use crate::error::{StateError, TargetError};
 use crate::revision::graph::RevisionGraph;
 use crate::revision::id::RevisionId;
 use serde::Serialize;
@@ -44,6 +44,9 @@ pub struct Step {
     /// The version table's rows this step expects to find (sorted); a concurrent run
     /// that moved them is detected before the step runs.
     pub heads_before: Vec<RevisionId>,
+    /// The rows once `version_ops` ran (sorted); the migrator checks the table against
+    /// them before committing, so a version-table statement that missed is caught.
+    pub heads_after: Vec<RevisionId>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -136,6 +139,17 @@ pub fn down_ops(graph: &RevisionGraph, heads: &[usize], applied: &[bool], r: usi
     (ops, new_heads)
 }
 
+/// Refuses an upgrade target below where the database is (`upgrade -1`, `upgrade
+/// OLDREV`): Alembic refuses it too, and succeeding silently would hide a typo.
+pub fn check_upgrade_target(graph: &RevisionGraph, current: &[usize], target: &[usize], target_text: &str) -> Result<(), TargetError> {
+    let below_current = graph.walk_strict_ancestors(current);
+    let below: Vec<usize> = target.iter().copied().filter(|&t| below_current[t] && !current.contains(&t)).collect();
+    if below.is_empty() {
+        return Ok(());
+    }
+    Err(TargetError::BelowCurrent { target: target_text.to_string(), below: graph.ids(&below), current: graph.ids(current) })
+}
+
 /// Every revision needed to reach `target` that is not applied yet, parents first.
 pub fn plan_upgrade(graph: &RevisionGraph, current: &[usize], target: &[usize]) -> Plan {
     let applied = graph.ancestors_inclusive(current);
@@ -149,7 +163,8 @@ pub fn plan_upgrade(graph: &RevisionGraph, current: &[usize], target: &[usize]) 
         let heads_before = sorted_ids(graph, &heads);
         let (ops, new_heads) = up_ops(graph, &heads, r);
         heads = new_heads;
-        steps.push(Step { rev: r, direction: Direction::Up, version_ops: ops, heads_before });
+        let heads_after = sorted_ids(graph, &heads);
+        steps.push(Step { rev: r, direction: Direction::Up, version_ops: ops, heads_before, heads_after });
     }
     Plan { steps, heads_after: sorted_ids(graph, &heads) }
 }
@@ -170,11 +185,15 @@ pub fn plan_downgrade(
             });
         }
     }
+    // Only the maximal elements of the target matter, and nothing a kept revision stands
+    // on is reverted: what goes is what lies above a target and below none of them.
+    let target = graph.reduce_to_heads(target);
     let remove: Vec<bool> = if target.is_empty() {
         applied.clone()
     } else {
-        let desc = graph.descendants_inclusive(target);
-        (0..graph.len()).map(|i| applied[i] && desc[i] && !target.contains(&i)).collect()
+        let desc = graph.descendants_inclusive(&target);
+        let kept = graph.ancestors_inclusive(&target);
+        (0..graph.len()).map(|i| applied[i] && desc[i] && !kept[i]).collect()
     };
     let mut heads: Vec<usize> = current.to_vec();
     let mut steps = Vec::new();
@@ -190,7 +209,8 @@ pub fn plan_downgrade(
         applied[r] = false;
         let (ops, new_heads) = down_ops(graph, &heads, &applied, r);
         heads = new_heads;
-        steps.push(Step { rev: r, direction: Direction::Down, version_ops: ops, heads_before });
+        let heads_after = sorted_ids(graph, &heads);
+        steps.push(Step { rev: r, direction: Direction::Down, version_ops: ops, heads_before, heads_after });
     }
     Ok(Plan { steps, heads_after: sorted_ids(graph, &heads) })
 }
@@ -359,6 +379,49 @@ mod tests {
         let mut r = rows.clone();
         apply(&mut r, &ops);
         assert_eq!(r, vec!["b"]);
+    }
+
+    /// A→B→C→D, A→E, F = merge(D, E) (issue #9 item 1).
+    fn merged_branches() -> RevisionGraph {
+        RevisionGraph::build(vec![
+            rev("a", &[]),
+            rev("b", &["a"]),
+            rev("c", &["b"]),
+            rev("d", &["c"]),
+            rev("e", &["a"]),
+            rev("f", &["d", "e"]),
+        ])
+        .unwrap()
+    }
+
+    #[test]
+    fn downgrade_never_reverts_an_ancestor_of_a_kept_target() {
+        // The target {c, a} (what a walk of -2 from f used to give) reduces to {c}: b, its
+        // ancestor, stays; d and f, above it, go; e is on another branch and stays, as
+        // for `downgrade c`.
+        let g = merged_branches();
+        let p = plan_downgrade(&g, &[idx(&g, "f")], &[idx(&g, "c"), idx(&g, "a")], "-2").unwrap();
+        let reverted: Vec<&str> = p.steps.iter().map(|s| g.id(s.rev).as_str()).collect();
+        assert!(!reverted.contains(&"b"), "reverted b below the kept c: {reverted:?}");
+        assert!(!reverted.contains(&"c"));
+        let mut rows = vec!["f".to_string()];
+        for s in &p.steps {
+            assert_eq!(names(&s.heads_before), rows.iter().map(|r| r.as_str()).collect::<Vec<_>>());
+            apply(&mut rows, &s.version_ops);
+            assert_eq!(names(&s.heads_after), rows.iter().map(|r| r.as_str()).collect::<Vec<_>>());
+        }
+        assert_eq!(rows, vec!["c", "e"]);
+        assert_eq!(names(&p.heads_after), vec!["c", "e"]);
+    }
+
+    #[test]
+    fn upgrade_to_a_target_below_the_current_revision_is_refused() {
+        let g = merged_branches();
+        let err = check_upgrade_target(&g, &[idx(&g, "d")], &[idx(&g, "b")], "-2").unwrap_err();
+        assert!(matches!(err, crate::error::TargetError::BelowCurrent { .. }), "{err:?}");
+        assert!(check_upgrade_target(&g, &[idx(&g, "d")], &[idx(&g, "d")], "head").is_ok());
+        assert!(check_upgrade_target(&g, &[idx(&g, "d")], &[idx(&g, "e")], "e").is_ok());
+        assert!(check_upgrade_target(&g, &[], &[idx(&g, "f")], "head").is_ok());
     }
 
     proptest::proptest! {

@@ -65,6 +65,11 @@ impl Target {
         Ok(Target { text: text.to_string(), anchor, delta })
     }
 
+    /// `+N`/`-N` without an anchor: counted from the database's current revision(s).
+    pub fn is_relative_to_current(&self) -> bool {
+        self.anchor == Anchor::Current
+    }
+
     /// Resolves to a set of revisions; the empty set means `base`.
     /// `current` is the database's heads (needed only for bare relative steps).
     pub fn resolve(&self, graph: &RevisionGraph, current: &[usize]) -> Result<Vec<usize>, TargetError> {
@@ -173,10 +178,22 @@ fn step(graph: &RevisionGraph, mut set: Vec<usize>, delta: i64, text: &str) -> R
             }
         }
     } else {
+        // The merge the previous step went down through, if any.
+        let mut merge: Option<usize> = None;
         for _ in 0..(-delta) {
             if set.is_empty() {
                 return Err(TargetError::OutOfRange { target: text.to_string(), reason: "below base".into() });
             }
+            // Stepping below a merge's parents would have to pick a branch: refused, as
+            // Alembic refuses an ambiguous walk (README, "Relative targets").
+            if let (Some(m), true) = (merge, set.len() > 1) {
+                return Err(TargetError::AmbiguousWalk {
+                    target: text.to_string(),
+                    merge: graph.id(m).clone(),
+                    parents: graph.ids(&set),
+                });
+            }
+            merge = (set.len() == 1 && graph.parents(set[0]).len() > 1).then(|| set[0]);
             let mut next = Vec::new();
             for &i in &set {
                 for &p in graph.parents(i) {
@@ -269,6 +286,28 @@ mod tests {
         assert_eq!(res(&g, "aa11+1", &[]).unwrap(), vec!["aa22"]);
         assert!(matches!(res(&g, "bb22+1", &[]), Err(TargetError::OutOfRange { .. })));
         assert!(matches!(res(&g, "-1", &["bb22", "cc11"]), Err(TargetError::MultipleHeads { .. })));
+    }
+
+    #[test]
+    fn relative_walk_across_a_merge_is_refused_past_the_merge() {
+        // a -> b -> c, a -> e, m = merge(c, e)
+        let g = RevisionGraph::build(vec![
+            rev("aa", &[], ""),
+            rev("bb", &["aa"], ""),
+            rev("cc", &["bb"], ""),
+            rev("ee", &["aa"], ""),
+            rev("mm", &["cc", "ee"], ""),
+        ])
+        .unwrap();
+        // One step down from a merge means "undo the merge": both parents.
+        assert_eq!(res(&g, "-1", &["mm"]).unwrap(), vec!["cc", "ee"]);
+        assert_eq!(res(&g, "head-1", &[]).unwrap(), vec!["cc", "ee"]);
+        // Two steps would have to choose a branch: refused, naming the merge.
+        match res(&g, "-2", &["mm"]) {
+            Err(TargetError::AmbiguousWalk { merge, .. }) => assert_eq!(merge.as_str(), "mm"),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(res(&g, "head-3", &[]), Err(TargetError::AmbiguousWalk { .. })));
     }
 
     #[test]
