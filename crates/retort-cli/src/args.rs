@@ -187,6 +187,9 @@ pub struct MigrateArgs {
     /// Write a revision even when nothing changed.
     #[arg(long)]
     pub allow_empty: bool,
+    /// Accept a models file that declares no tables (the revision then drops every table).
+    #[arg(long)]
+    pub allow_empty_models: bool,
     /// Do not check that the configured database is at head.
     #[arg(long)]
     pub ignore_db: bool,

@@ -60,6 +60,14 @@ impl Workspace {
         retort::connect(url, &self.project.dir)
     }
 
+    /// Opens the database only if it exists: read commands must not create a SQLite file
+    /// as a side effect of a typo in its path (issue #9 item 8).
+    pub fn connect_existing(&self) -> Result<Box<dyn Connection>, Error> {
+        let url = self.env.url.as_ref().ok_or_else(|| ConfigError::NoUrl { env: self.env.name.clone() })?;
+        self.engine()?;
+        retort::connect_existing(url, &self.project.dir)
+    }
+
     /// The project's engine: the URL's when there is a URL, else retort.toml's `dialect`.
     pub fn engine(&self) -> Result<&str, Error> {
         let configured = self.project.file.project.dialect.as_str();

@@ -22,7 +22,7 @@ fn scripted_scenario_migrate_upgrade_change_check() {
 fn scenario(engine: &'static str) {
     let p = Project::on(engine);
     models(&p, THREE_TABLES);
-    p.retort(&["check"]).fails_with(1, "");
+    p.retort(&["check", "--no-db"]).fails_with(1, "");
     let r = p.retort(&["migrate", "-m", "initial schema"]).ok();
     assert!(r.stdout.contains("initial_schema.sql"));
     p.retort(&["check", "--no-db"]).ok();

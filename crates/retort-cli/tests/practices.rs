@@ -185,3 +185,69 @@ fn doctor_names_each_broken_situation_and_the_command() {
         assert!(r["findings"].as_array().unwrap().iter().any(|x| x["what"].as_str().unwrap().contains("not in .gitignore")));
     }
 }
+
+/// Issue #9 item 5: an empty (or comments-only) models file would drop every table; it is
+/// refused unless `--allow-empty-models` says it is meant.
+#[test]
+fn empty_models_are_refused_instead_of_dropping_every_table() {
+    for engine in engine_names() {
+        let p = Project::on(engine);
+        std::fs::write(p.path().join("models.sql"), "CREATE TABLE keep_me (id INTEGER PRIMARY KEY);\n").unwrap();
+        p.retort(&["migrate", "-m", "initial"]).ok();
+        p.retort(&["upgrade"]).ok();
+        for empty in ["", "  \n\n", "-- nothing here yet\n/* still nothing */\n"] {
+            std::fs::write(p.path().join("models.sql"), empty).unwrap();
+            let r = p.retort(&["migrate", "-m", "oops"]).fails_with(14, "declares no tables");
+            assert!(r.stderr.contains("--allow-empty-models"), "{}", r.stderr);
+            assert_eq!(sql_files(&p), 1, "no revision written");
+        }
+        let r = p.retort(&["migrate", "-m", "drop everything", "--allow-empty-models"]).ok();
+        assert!(r.stderr.contains("drop table keep_me"), "{}", r.stderr);
+    }
+}
+
+/// Issue #9 item 7: `baseline` on a database retort already manages would orphan its
+/// history; refused, the version table untouched.
+#[test]
+fn baseline_refuses_a_database_that_is_already_managed() {
+    for engine in engine_names() {
+        let p = Project::on(engine);
+        let ids = chain(&p, 2);
+        p.retort(&["upgrade"]).ok();
+        let r = p.retort(&["baseline", "-m", "again"]).fails_with(6, "already managed");
+        assert!(r.stderr.contains(&ids[1]) && r.stderr.contains("retort drift"), "{}", r.stderr);
+        assert_eq!(p.version_rows(), vec![ids[1].clone()]);
+        assert_eq!(sql_files(&p), 2, "no baseline file written");
+        p.retort(&["upgrade", "heads"]).ok();
+    }
+}
+
+/// Issue #9 item 8: read commands never create a SQLite file; a typo in the path is exit 8
+/// naming it. Only commands that write may create the database.
+#[test]
+fn read_commands_do_not_create_a_missing_sqlite_database() {
+    let p = Project::new();
+    chain(&p, 1);
+    std::fs::write(p.path().join("models.sql"), "CREATE TABLE t1 (id INTEGER PRIMARY KEY, v TEXT);\n").unwrap();
+    let config = p.path().join("retort.toml");
+    let text = std::fs::read_to_string(&config).unwrap().replace("sqlite://dev.db", "sqlite://dve.db");
+    std::fs::write(&config, text).unwrap();
+    for cmd in [&["current"][..], &["status"], &["doctor"], &["drift"], &["verify"], &["check"], &["backup"], &["recover-file", "0001"], &["resolve", "--applied"]] {
+        let r = p.retort(cmd);
+        // doctor reports the problem as a finding (exit 1); the others fail to connect.
+        let want = if cmd == ["doctor"] { 1 } else { 8 };
+        let text = format!("{}{}", r.stdout, r.stderr);
+        assert_eq!(r.code, want, "{cmd:?} should fail with exit 8\nstdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+        assert!(text.contains("dve.db") && text.contains("does not exist"), "{cmd:?}: {text}");
+        assert!(!p.path().join("dve.db").exists(), "{cmd:?} created the database file");
+    }
+    p.retort(&["check", "--no-db"]).ok();
+    // Writing commands may create it.
+    p.retort(&["upgrade"]).ok();
+    assert!(p.path().join("dve.db").exists());
+    p.retort(&["current"]).ok();
+}
+
+fn sql_files(p: &Project) -> usize {
+    std::fs::read_dir(p.path().join("migrations/versions")).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "sql")).count()
+}

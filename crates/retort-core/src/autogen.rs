@@ -50,6 +50,15 @@ fn run_script(conn: &mut dyn Connection, texts: &[String]) -> Result<Result<(), 
     }
 }
 
+/// Refuses models that declare nothing when head has tables: an empty or unsaved
+/// models file must not turn into a revision that drops every table (issue #9 item 5).
+pub fn refuse_empty_models(models: &Schema, head: &Schema, path: &Path, allow: bool) -> Result<(), Error> {
+    if allow || !models.tables.is_empty() || !models.views.is_empty() || head.tables.is_empty() {
+        return Ok(());
+    }
+    Err(Error::EmptyModels { path: path.to_path_buf(), tables: head.tables.len() })
+}
+
 /// Replays every revision up to the graph's heads into an empty scratch database.
 pub fn schema_at_head(conn: &mut dyn Connection, graph: &RevisionGraph, tables: &VersionTables) -> Result<Schema, Error> {
     if !graph.is_empty() {

@@ -87,6 +87,8 @@ pub enum StateError {
     VersionTableMismatch { rev: RevisionId, expected: Vec<String>, found: Vec<String>, dirty: bool },
     #[error("the run stopped after {replans} re-plans without progress; the version table now holds {}", join_or_none(rows))]
     NoProgress { replans: usize, rows: Vec<String> },
+    #[error("the database is already managed by retort: its version table is at {}; a baseline would start a second history beside it", join(rows))]
+    AlreadyManaged { rows: Vec<String> },
     #[error("target {target} is not an ancestor of the current revision(s) {}: downgrade cannot move sideways", join(current))]
     NotAnAncestor { target: String, current: Vec<RevisionId> },
 }
@@ -129,6 +131,9 @@ fn applied_note(applied: &[RevisionId]) -> String {
 pub enum DbError {
     #[error("cannot connect to {url}: {message}")]
     Connect { url: String, message: String },
+    /// The database does not exist and the command only reads (it must not create it).
+    #[error("cannot open {url}: {} does not exist", path.display())]
+    Missing { url: String, path: PathBuf },
     #[error("{message}")]
     Query { message: String, sql: String },
     #[error("timed out after {seconds}s waiting for the migration lock on {url}; another retort run holds it")]
@@ -189,6 +194,9 @@ pub enum Error {
     /// A statement of the models file failed on the scratch database.
     #[error("{}:{line}: {message}", path.display())]
     Models { path: PathBuf, line: usize, message: String },
+    /// The models declare nothing while head has tables: the revision would drop them all.
+    #[error("{} declares no tables or views, so the revision would drop all {tables} table(s) of head", path.display())]
+    EmptyModels { path: PathBuf, tables: usize },
     #[error("{message}")]
     Usage { message: String, hint: Option<String> },
     #[error("{context}: {source}")]
@@ -212,7 +220,7 @@ impl Error {
             Error::Target(_) => exit::TARGET,
             Error::State(_) => exit::DATABASE_STATE,
             Error::Exec(_) => exit::SQL_FAILED,
-            Error::Db(DbError::Connect { .. }) => exit::CONNECTION,
+            Error::Db(DbError::Connect { .. } | DbError::Missing { .. }) => exit::CONNECTION,
             Error::Db(DbError::Locked { .. }) => exit::LOCKED,
             Error::Db(DbError::Unsupported(_)) => exit::UNSUPPORTED,
             Error::Db(DbError::Query { .. }) => exit::SQL_FAILED,
@@ -220,7 +228,7 @@ impl Error {
             Error::Usage { .. } => exit::USAGE,
             Error::Checksum { .. } => exit::CHECKSUM,
             Error::Protected { .. } => exit::PROTECTED,
-            Error::Models { .. } => exit::MODELS,
+            Error::Models { .. } | Error::EmptyModels { .. } => exit::MODELS,
             Error::Io { .. } => exit::IO,
         }
     }
@@ -268,6 +276,14 @@ impl Error {
             Error::State(StateError::VersionTableMismatch { .. } | StateError::NoProgress { .. }) => {
                 "run `retort status` and `retort drift` to see where the database is, then realign the version table with `retort stamp --purge REVISION`".into()
             }
+            Error::State(StateError::AlreadyManaged { rows }) => format!(
+                "`retort drift` shows how the live schema differs from {}; capture changes with `retort migrate`; to really start a new history, `retort stamp base` first",
+                rows[0]
+            ),
+            Error::EmptyModels { path, .. } => format!(
+                "write the schema in {} (a saved file? the right --config?); if you really mean to drop every table, pass --allow-empty-models",
+                path.display()
+            ),
             Error::State(StateError::Inconsistent { .. }) => {
                 "realign the version table with `retort stamp --purge REVISION`".into()
             }
@@ -286,6 +302,9 @@ impl Error {
             ),
             Error::Db(DbError::Locked { .. }) => {
                 "wait for the other run to finish, or raise --lock-timeout".into()
+            }
+            Error::Db(DbError::Missing { .. }) => {
+                "check the path in retort.toml (or DATABASE_URL) for a typo; `retort upgrade` creates a new database; `retort check --no-db` compares only the models".into()
             }
             Error::Db(DbError::Connect { .. }) => {
                 "check the URL in retort.toml (or DATABASE_URL) and that the server is running".into()

@@ -82,7 +82,7 @@ impl SqliteConnection {
     pub fn open_existing(url: &str, base: &Path) -> Result<Self, DbError> {
         if let Ok(SqliteTarget::File(p)) = parse_url(url, base) {
             if !p.exists() {
-                return Err(DbError::Connect { url: url.into(), message: format!("{} does not exist", p.display()) });
+                return Err(DbError::Missing { url: url.into(), path: p });
             }
         }
         Self::open(url, base)

@@ -141,6 +141,7 @@ fn redact_db(e: DbError, url: &RedactedUrl) -> DbError {
     match e {
         DbError::Connect { message, .. } => DbError::Connect { url: url.to_string(), message: hide(message) },
         DbError::Locked { seconds, .. } => DbError::Locked { url: url.to_string(), seconds },
+        DbError::Missing { path, .. } => DbError::Missing { url: url.to_string(), path },
         other => other,
     }
 }

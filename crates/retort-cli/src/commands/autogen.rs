@@ -18,6 +18,7 @@ struct Inputs {
     graph: RevisionGraph,
     head: Schema,
     models: Schema,
+    models_path: std::path::PathBuf,
 }
 
 fn load(ws: &Workspace) -> Result<Inputs, Error> {
@@ -34,7 +35,7 @@ fn load(ws: &Workspace) -> Result<Inputs, Error> {
     drop(scratch);
     let mut scratch = ws.scratch()?;
     let head = filter.apply(&autogen::schema_at_head(scratch.as_mut(), &graph, &ws.project.tables())?);
-    Ok(Inputs { graph, head, models })
+    Ok(Inputs { graph, head, models, models_path })
 }
 
 /// Alembic refuses to autogenerate against a database that is behind; so do we.
@@ -69,6 +70,7 @@ pub fn migrate(args: &MigrateArgs, settings: &Settings, printer: &Printer) -> Re
         parse_rename(r, &mut renames).map_err(|m| Error::usage(m, Some("e.g. --rename users.name=full_name or --rename old_table=new_table".into())))?;
     }
     let inputs = load(&ws)?;
+    autogen::refuse_empty_models(&inputs.models, &inputs.head, &inputs.models_path, args.allow_empty_models)?;
     if !args.ignore_db {
         check_target_at_head(&ws, &inputs.graph)?;
     }
@@ -147,8 +149,10 @@ struct DatabaseFindings {
 }
 
 fn database_findings(ws: &Workspace, graph: &RevisionGraph, head: &Schema) -> Result<Option<DatabaseFindings>, Error> {
-    let Some(url) = &ws.env.url else { return Ok(None) };
-    let Ok(mut conn) = retort::connect_existing(url, &ws.project.dir) else { return Ok(None) };
+    if ws.env.url.is_none() {
+        return Ok(None);
+    }
+    let mut conn = ws.connect_existing()?;
     let migrator = Migrator::new(graph, ws.project.tables());
     let current = migrator.current(conn.as_mut())?;
     let pending: Vec<String> = retort::core::plan::plan_upgrade(graph, &current, &graph.heads())

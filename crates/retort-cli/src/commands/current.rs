@@ -8,7 +8,7 @@ pub fn run(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
     let ws = settings.workspace()?;
     let graph = ws.graph()?;
     let migrator = Migrator::new(&graph, ws.project.tables());
-    let mut conn = ws.connect()?;
+    let mut conn = ws.connect_existing()?;
     let heads = migrator.current(conn.as_mut())?;
     if printer.json {
         let revs: Vec<_> = heads.iter().map(|&i| super::revision_json(&graph, i)).collect();

@@ -63,7 +63,7 @@ pub fn run(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
             }
         }
     }
-    let mut conn = match ws.connect() {
+    let mut conn = match ws.connect_existing() {
         Ok(c) => {
             f.push(ok(format!("connection: {}", ws.describe_target())));
             c

@@ -17,7 +17,7 @@ pub fn verify(args: &VerifyArgs, settings: &Settings, printer: &Printer) -> Resu
     let ws = settings.workspace()?;
     let graph = ws.graph()?;
     let migrator = Migrator::new(&graph, ws.project.tables());
-    let mut conn = ws.connect()?;
+    let mut conn = ws.connect_existing()?;
     if let Some(rev) = &args.accept {
         ws.guard_write("accept a changed revision")?;
         let set = Target::parse(rev)?.resolve(&graph, &[])?;
@@ -59,7 +59,7 @@ pub fn drift(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
     let ws = settings.workspace()?;
     let graph = ws.graph()?;
     let migrator = Migrator::new(&graph, ws.project.tables());
-    let mut conn = ws.connect()?;
+    let mut conn = ws.connect_existing()?;
     migrator.current(conn.as_mut())?;
     let rows = migrator.current_rows(conn.as_mut())?;
     let expected = schema_at_current(&ws, &graph, &rows)?;
@@ -85,7 +85,11 @@ pub fn baseline(args: &BaselineArgs, settings: &Settings, printer: &Printer) -> 
     ws.guard_write("baseline")?;
     let dir = ws.migrations();
     let graph = dir.load_graph()?;
-    let mut conn = ws.connect()?;
+    let mut conn = ws.connect_existing()?;
+    let rows = Migrator::new(&graph, ws.project.tables()).current_rows(conn.as_mut())?;
+    if !rows.is_empty() {
+        return Err(StateError::AlreadyManaged { rows }.into());
+    }
     let live = ws.project.table_filter().apply(&conn.introspect()?);
     if live.tables.is_empty() && live.views.is_empty() {
         return Err(Error::usage("the database has no tables to baseline", Some("for a new database, write models.sql and run `retort migrate`".into())));
@@ -121,7 +125,7 @@ pub fn recover_file(args: &RecoverArgs, settings: &Settings, printer: &Printer) 
     let files = dir.load_files()?;
     let empty = RevisionGraph::build(Vec::new())?;
     let migrator = Migrator::new(&empty, ws.project.tables());
-    let mut conn = ws.connect()?;
+    let mut conn = ws.connect_existing()?;
     let log = migrator.log(conn.as_mut())?;
     let entry = log
         .iter()
@@ -158,7 +162,7 @@ pub fn take_backup(ws: &crate::settings::Workspace, conn: &mut dyn retort::Conne
 pub fn backup(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
     let ws = settings.workspace()?;
     let graph = ws.migrations().load_graph().unwrap_or_else(|_| RevisionGraph::build(Vec::new()).expect("empty graph"));
-    let mut conn = ws.connect()?;
+    let mut conn = ws.connect_existing()?;
     printer.note(format!("retort: backing up {}", ws.describe_target()));
     let path = take_backup(&ws, conn.as_mut(), &graph)?;
     printer.line(format!("Backed up to {}", path.display()));

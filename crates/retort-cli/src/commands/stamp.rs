@@ -39,7 +39,7 @@ pub fn resolve(args: &ResolveArgs, settings: &Settings, printer: &Printer) -> Re
     let graph = ws.graph()?;
     let migrator = Migrator::new(&graph, ws.project.tables());
     ws.guard_write("resolve")?;
-    let mut conn = ws.connect()?;
+    let mut conn = ws.connect_existing()?;
     printer.note(format!("retort: resolving {}", ws.describe_target()));
     let entry = migrator.resolve(conn.as_mut(), args.applied, &ws.run_options())?;
     let rows = migrator.current_rows(conn.as_mut())?;

@@ -9,7 +9,7 @@ pub fn run(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
     let ws = settings.workspace()?;
     let graph = ws.graph()?;
     let migrator = Migrator::new(&graph, ws.project.tables());
-    let mut conn = ws.connect()?;
+    let mut conn = ws.connect_existing()?;
     let rows = migrator.current_rows(conn.as_mut())?;
     let heads = graph.heads();
     let dirty = migrator.dirty_entry(conn.as_mut())?;
