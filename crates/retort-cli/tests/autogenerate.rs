@@ -139,3 +139,30 @@ fn no_verify_skips_the_check_and_says_so_in_the_file() {
     let f = std::fs::read_dir(p.path().join("migrations/versions")).unwrap().map(|e| e.unwrap().path()).find(|x| x.to_string_lossy().ends_with("one.sql")).unwrap();
     assert!(std::fs::read_to_string(f).unwrap().contains("NOT VERIFIED"));
 }
+
+/// Issue #9 item 9: a write that fails halfway (full disk; here the file-size limit, which
+/// fails `write` the same way) leaves no truncated revision behind to show up as a head.
+#[test]
+fn a_failed_write_leaves_no_truncated_revision() {
+    let p = Project::new();
+    let columns: Vec<String> = (0..80).map(|i| format!("column_number_{i} VARCHAR(100)")).collect();
+    models(&p, &format!("CREATE TABLE wide (id INTEGER PRIMARY KEY, {});\n", columns.join(", ")));
+    let bin = assert_cmd::cargo::cargo_bin("retort");
+    // SIGXFSZ ignored, so the write fails with EFBIG instead of killing the process.
+    let out = std::process::Command::new("bash")
+        .current_dir(p.path())
+        .env_remove("DATABASE_URL")
+        .arg("-c")
+        .arg(format!("trap '' XFSZ; ulimit -f 2; exec '{}' migrate -m wide", bin.display()))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(12), "expected an I/O error\n{stderr}");
+    assert!(stderr.contains("writing"), "{stderr}");
+    let left: Vec<_> = std::fs::read_dir(p.path().join("migrations/versions")).unwrap().map(|e| e.unwrap().file_name()).filter(|n| n != ".gitkeep").collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+    p.retort(&["heads"]).ok();
+    // Without the limit, the same command writes the whole file.
+    p.retort(&["migrate", "-m", "wide"]).ok();
+    p.retort(&["upgrade"]).ok();
+}

@@ -14,6 +14,7 @@ pub mod diff;
 pub mod engine;
 pub mod lint;
 pub mod error;
+pub mod fsio;
 pub mod migrator;
 pub mod plan;
 pub mod revision;

@@ -24,7 +24,7 @@ pub fn run(args: &InitArgs, settings: &Settings, printer: &Printer) -> Result<i3
         if path.exists() {
             return Ok(()); // keep the user's models.sql / .gitignore
         }
-        std::fs::write(&path, text).map_err(|e| Error::io(format!("writing {}", path.display()), e))
+        retort::core::fsio::write_new_atomic(&path, text.as_bytes()).map_err(|e| Error::io(format!("writing {}", path.display()), e))
     };
     write(FILE_NAME, &template(dialect, &args.url))?;
     write("models.sql", MODELS)?;

@@ -143,7 +143,7 @@ pub fn recover_file(args: &RecoverArgs, settings: &Settings, printer: &Printer) 
     printer.raw(&script);
     if !args.dry_run {
         std::fs::create_dir_all(dir.versions()).map_err(|e| Error::io("creating the versions directory", e))?;
-        std::fs::write(&path, &script).map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+        retort::core::fsio::write_new_atomic(&path, script.as_bytes()).map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
         printer.note(format!("Wrote {}; commit it to version control.", path.display()));
     }
     Ok(0)

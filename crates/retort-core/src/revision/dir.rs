@@ -64,12 +64,7 @@ impl MigrationDir {
         let text = RevisionFile::render(new, &id);
         // Parse what we are about to write: a file we cannot read back must not exist.
         RevisionFile::parse(&path, &text)?;
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .map_err(|e| Error::io(format!("creating {}", path.display()), e))?;
-        std::io::Write::write_all(&mut file, text.as_bytes())
+        crate::fsio::write_new_atomic(&path, text.as_bytes())
             .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
         Ok((id, path))
     }

@@ -1,0 +1,42 @@
+//! Writing files so that a crash or a full disk never leaves half of one behind.
+//!
+//! A truncated revision file would load as a pending head (issue #9 item 9), so every file
+//! retort writes goes to a temporary file in the same directory, is flushed to disk, and
+//! only then takes its name (a rename within one filesystem is atomic).
+use std::io::Write;
+use std::path::Path;
+
+/// Writes `bytes` to `path`, which must not exist yet (`AlreadyExists` otherwise).
+pub fn write_new_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    // Dropping the temporary file on any error below removes it.
+    let mut tmp = tempfile::Builder::new().prefix(".retort-").suffix(".tmp").tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist_noclobber(path).map_err(|e| e.error)?;
+    // Make the new name itself durable.
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_once_and_refuses_to_overwrite() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("a.sql");
+        write_new_atomic(&p, b"one").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"one");
+        let e = write_new_atomic(&p, b"two").unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::AlreadyExists);
+        assert_eq!(std::fs::read(&p).unwrap(), b"one");
+        assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 1, "no temporary file left");
+    }
+}
