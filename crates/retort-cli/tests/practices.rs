@@ -251,3 +251,37 @@ fn read_commands_do_not_create_a_missing_sqlite_database() {
 fn sql_files(p: &Project) -> usize {
     std::fs::read_dir(p.path().join("migrations/versions")).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "sql")).count()
 }
+
+/// Issue #9 items 6 and 17: restore is a round trip on every engine — objects created after
+/// the backup are gone, dropped ones and their rows are back, the version table agrees —
+/// and a file that is not a backup is refused with a clear error, the database untouched.
+#[test]
+fn restore_puts_back_exactly_the_database_of_the_backup() {
+    for engine in engine_names() {
+        let p = Project::on(engine);
+        p.write_rev("aaaa00000001", &[], "create", "CREATE TABLE keep (id INTEGER PRIMARY KEY, v VARCHAR(20));\nINSERT INTO keep VALUES (1, 'precious'), (2, 'also');", "DROP TABLE keep;");
+        p.write_rev("bbbb00000001", &["aaaa00000001"], "change", "DROP TABLE keep;\nCREATE TABLE u (id INTEGER PRIMARY KEY);\nINSERT INTO u VALUES (7);", "DROP TABLE u;\nCREATE TABLE keep (id INTEGER PRIMARY KEY, v VARCHAR(20));");
+        p.retort(&["upgrade", "aaaa00000001"]).ok();
+        let tables_at_backup = p.tables();
+        let r = p.retort(&["backup"]).ok();
+        let file = r.stdout.trim().strip_prefix("Backed up to ").expect("backup path printed").to_string();
+        p.retort(&["upgrade"]).ok();
+        p.exec("CREATE TABLE made_by_hand (id INTEGER)");
+        assert!(p.tables().contains(&"u".to_string()));
+
+        // Not a backup: refused, nothing changed.
+        let r = p.retort(&["restore", "/etc/passwd"]);
+        assert_ne!(r.code, 0, "[{engine}] restoring /etc/passwd must fail");
+        assert!(r.stderr.contains("/etc/passwd") && r.stderr.contains("not a") && !r.stderr.contains("not an error"), "[{engine}] {}", r.stderr);
+        assert!(p.tables().contains(&"u".to_string()), "[{engine}] database untouched");
+        assert_eq!(p.version_rows(), vec!["bbbb00000001"]);
+
+        p.retort(&["restore", &file]).ok();
+        assert_eq!(p.tables(), tables_at_backup, "[{engine}] objects created after the backup are gone");
+        assert_eq!(p.query("SELECT v FROM keep ORDER BY id"), vec!["precious", "also"], "[{engine}]");
+        assert_eq!(p.version_rows(), vec!["aaaa00000001"], "[{engine}]");
+        // And the history goes on from there.
+        p.retort(&["upgrade"]).ok();
+        assert_eq!(p.query("SELECT id FROM u"), vec!["7"], "[{engine}]");
+    }
+}

@@ -134,6 +134,8 @@ pub enum DbError {
     /// The database does not exist and the command only reads (it must not create it).
     #[error("cannot open {url}: {} does not exist", path.display())]
     Missing { url: String, path: PathBuf },
+    #[error("{} is not {expected}; nothing was changed", path.display())]
+    NotABackup { path: PathBuf, expected: String },
     #[error("{message}")]
     Query { message: String, sql: String },
     #[error("timed out after {seconds}s waiting for the migration lock on {url}; another retort run holds it")]
@@ -224,6 +226,7 @@ impl Error {
             Error::Db(DbError::Locked { .. }) => exit::LOCKED,
             Error::Db(DbError::Unsupported(_)) => exit::UNSUPPORTED,
             Error::Db(DbError::Query { .. }) => exit::SQL_FAILED,
+            Error::Db(DbError::NotABackup { .. }) => exit::USAGE,
             Error::Config(_) => exit::CONFIG,
             Error::Usage { .. } => exit::USAGE,
             Error::Checksum { .. } => exit::CHECKSUM,
@@ -302,6 +305,9 @@ impl Error {
             ),
             Error::Db(DbError::Locked { .. }) => {
                 "wait for the other run to finish, or raise --lock-timeout".into()
+            }
+            Error::Db(DbError::NotABackup { .. }) => {
+                "pass a file written by `retort backup` for this engine (by default in backups/, newest last: `ls backups/`)".into()
             }
             Error::Db(DbError::Missing { .. }) => {
                 "check the path in retort.toml (or DATABASE_URL) for a typo; `retort upgrade` creates a new database; `retort check --no-db` compares only the models".into()

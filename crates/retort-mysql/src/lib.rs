@@ -119,10 +119,23 @@ impl Connection for MysqlConnection {
         check_tool(status, "dump")
     }
 
+    /// Replaces the whole database with the dump. MySQL cannot do it in one transaction,
+    /// so the dump is first loaded into a scratch database (a dump that fails there never
+    /// touches this one); then every object here is dropped (objects created after the
+    /// backup included, which the dump's own `DROP TABLE IF EXISTS` would miss) and the
+    /// dump is loaded.
     fn restore(&mut self, path: &std::path::Path) -> Result<(), DbError> {
-        let input = std::fs::File::open(path).map_err(|e| DbError::Query { message: e.to_string(), sql: String::new() })?;
-        let status = self.tool(&["mariadb", "mysql"], &[])?.stdin(input).status();
-        check_tool(status, "restore")
+        let mut head = String::new();
+        let _ = std::io::Read::read_to_string(&mut std::io::Read::take(std::fs::File::open(path).map_err(|e| DbError::Query { message: format!("cannot read {}: {e}", path.display()), sql: String::new() })?, 200), &mut head);
+        if !(head.starts_with("-- MariaDB dump") || head.starts_with("-- MySQL dump") || head.starts_with("/*M!999999")) {
+            return Err(DbError::NotABackup { path: path.to_path_buf(), expected: "a MySQL/MariaDB dump (mariadb-dump/mysqldump output, as `retort backup` writes)".into() });
+        }
+        {
+            let mut trial = ScratchDatabase::create(&self.opts, &self.display)?;
+            trial.conn().load_dump(path)?;
+        }
+        self.drop_all_objects()?;
+        self.load_dump(path)
     }
 
     fn backup_extension(&self) -> &'static str {
@@ -139,6 +152,44 @@ fn check_tool(status: std::io::Result<std::process::ExitStatus>, what: &str) -> 
 }
 
 impl MysqlConnection {
+    /// Feeds a dump to the client tool, stopping at the first error.
+    fn load_dump(&self, path: &std::path::Path) -> Result<(), DbError> {
+        let input = std::fs::File::open(path).map_err(|e| DbError::Query { message: format!("cannot read {}: {e}", path.display()), sql: String::new() })?;
+        let status = self.tool(&["mariadb", "mysql"], &[])?.stdin(input).status();
+        check_tool(status, "restore")
+    }
+
+    /// Drops every table, view, sequence, routine and event of the connection's database.
+    fn drop_all_objects(&mut self) -> Result<(), DbError> {
+        let q = |s: &str| format!("`{}`", s.replace('`', "``"));
+        let mut stmts = vec!["SET FOREIGN_KEY_CHECKS = 0".to_string()];
+        for row in self.query("SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_TYPE = 'VIEW' DESC")? {
+            if let [Some(name), Some(kind)] = &row[..] {
+                let what = match kind.as_str() {
+                    "VIEW" | "SYSTEM VIEW" => "VIEW",
+                    "SEQUENCE" => "SEQUENCE",
+                    _ => "TABLE",
+                };
+                stmts.push(format!("DROP {what} IF EXISTS {}", q(name)));
+            }
+        }
+        for row in self.query("SELECT ROUTINE_NAME, ROUTINE_TYPE FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()")? {
+            if let [Some(name), Some(kind)] = &row[..] {
+                stmts.push(format!("DROP {kind} IF EXISTS {}", q(name)));
+            }
+        }
+        for row in self.query("SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()")? {
+            if let Some(name) = row.into_iter().next().flatten() {
+                stmts.push(format!("DROP EVENT IF EXISTS {}", q(&name)));
+            }
+        }
+        stmts.push("SET FOREIGN_KEY_CHECKS = 1".to_string());
+        for s in &stmts {
+            self.execute(s)?;
+        }
+        Ok(())
+    }
+
     /// The first of `names` found on PATH, set up to reach this database.
     fn tool(&self, names: &[&str], extra: &[&str]) -> Result<std::process::Command, DbError> {
         let found = names.iter().find(|n| std::process::Command::new(n).arg("--version").output().is_ok()).ok_or_else(|| {

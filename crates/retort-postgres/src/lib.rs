@@ -24,8 +24,6 @@ const LOCK_KEY: i64 = 0x7265_746f_7274;
 #[derive(Clone)]
 pub struct PgUrl {
     pub config: Config,
-    /// The URL without retort's own options, for the client tools.
-    pub raw: Option<String>,
     pub schema: Option<String>,
     /// For messages: the URL with its password hidden.
     pub display: String,
@@ -53,7 +51,7 @@ pub fn parse_url(url: &str, display: &str) -> Result<PgUrl, DbError> {
         config.connect_timeout(Duration::from_secs(10));
     }
     config.application_name("retort");
-    Ok(PgUrl { config, schema, display: display.to_string(), raw: Some(cleaned) })
+    Ok(PgUrl { config, schema, display: display.to_string() })
 }
 
 pub struct PgConnection {
@@ -61,24 +59,58 @@ pub struct PgConnection {
     dialect: PgDialect,
     display: String,
     locked: bool,
-    /// The URL as given, for pg_dump/pg_restore (passed in the environment, never printed).
-    raw_url: Option<String>,
+    /// Where to connect, for pg_dump/pg_restore/psql: handed to them through the
+    /// environment (`PGPASSWORD`, …), never on their command line (issue #9 item 13).
+    config: Config,
 }
 
-/// Runs pg_dump/pg_restore with the connection URL as `--dbname`; the tool's messages
-/// are redacted before they are shown.
-fn run_tool(tool: &str, args: &[&str], url: &str, display: &str) -> Result<(), DbError> {
-    let out = std::process::Command::new(tool)
-        .args(args)
-        .arg("--dbname")
-        .arg(url)
+/// The libpq environment that points a client tool at `config`. The password goes in
+/// `PGPASSWORD`, which other users cannot read (unlike a command line, visible to all in
+/// the process list).
+fn client_env(config: &Config) -> Vec<(&'static str, String)> {
+    let mut env = Vec::new();
+    if let Some(host) = config.get_hosts().first() {
+        match host {
+            postgres::config::Host::Tcp(h) => env.push(("PGHOST", h.clone())),
+            #[cfg(unix)]
+            postgres::config::Host::Unix(p) => env.push(("PGHOST", p.to_string_lossy().into_owned())),
+        }
+    }
+    if let Some(port) = config.get_ports().first() {
+        env.push(("PGPORT", port.to_string()));
+    }
+    if let Some(user) = config.get_user() {
+        env.push(("PGUSER", user.to_string()));
+    }
+    if let Some(pw) = config.get_password() {
+        env.push(("PGPASSWORD", String::from_utf8_lossy(pw).into_owned()));
+    }
+    if let Some(db) = config.get_dbname() {
+        env.push(("PGDATABASE", db.to_string()));
+    }
+    if let Some(t) = config.get_connect_timeout() {
+        env.push(("PGCONNECT_TIMEOUT", t.as_secs().max(1).to_string()));
+    }
+    env
+}
+
+/// Runs a PostgreSQL client tool; connection settings come from `env` only.
+fn run_tool(tool: &str, args: &[&std::ffi::OsStr], env: &[(&'static str, String)]) -> Result<std::process::Output, DbError> {
+    let mut cmd = std::process::Command::new(tool);
+    cmd.args(args);
+    // Nothing inherited may point the tool elsewhere.
+    for var in ["PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "PGSERVICE", "PGPASSFILE", "PGOPTIONS"] {
+        cmd.env_remove(var);
+    }
+    cmd.envs(env.iter().map(|(k, v)| (k, v)));
+    let out = cmd
         .output()
-        .map_err(|e| DbError::Unsupported(format!("{tool} is needed for PostgreSQL backups and could not be run ({e}); install the PostgreSQL client tools")))?;
+        .map_err(|e| DbError::Unsupported(format!("{tool} is needed for PostgreSQL backups and could not be run ({e}); install the PostgreSQL client tools (Debian: postgresql-client)")))?;
     if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr).replace(url, display);
+        let err = String::from_utf8_lossy(&out.stderr);
         return Err(DbError::Query { message: format!("{tool} failed: {}", err.trim()), sql: String::new() });
     }
-    Ok(())
+    Ok(out)
 }
 
 /// The message of a server error, with detail and hint, without the URL.
@@ -116,7 +148,7 @@ impl PgConnection {
                 });
             }
         }
-        Ok(PgConnection { client, dialect: PgDialect, display: url.display.clone(), locked: false, raw_url: url.raw.clone() })
+        Ok(PgConnection { client, dialect: PgDialect, display: url.display.clone(), locked: false, config: url.config.clone() })
     }
 
     fn err(&self, e: postgres::Error, sql: &str) -> DbError {
@@ -201,13 +233,51 @@ impl Connection for PgConnection {
     }
 
     fn backup(&mut self, path: &std::path::Path) -> Result<(), DbError> {
-        let url = self.raw_url.clone().ok_or_else(|| DbError::Unsupported("no URL to back up".into()))?;
-        run_tool("pg_dump", &["--format=custom", "--file", &path.to_string_lossy()], &url, &self.display)
+        run_tool("pg_dump", &["--format=custom".as_ref(), "--file".as_ref(), path.as_os_str()], &client_env(&self.config))?;
+        Ok(())
     }
 
+    /// Replaces the whole database with the backup, in one transaction: every schema is
+    /// dropped first, so objects created after the backup are gone too (`pg_restore
+    /// --clean` only drops what the dump contains). The archive becomes a script
+    /// (`pg_restore -f`) that psql runs after the drops; any failure rolls all of it back.
     fn restore(&mut self, path: &std::path::Path) -> Result<(), DbError> {
-        let url = self.raw_url.clone().ok_or_else(|| DbError::Unsupported("no URL to restore into".into()))?;
-        run_tool("pg_restore", &["--clean", "--if-exists", "--single-transaction", "--no-owner", &path.to_string_lossy()], &url, &self.display)
+        // `--list` reads the archive without touching the database: a file that is not
+        // a pg_dump archive is refused before anything changes.
+        if run_tool("pg_restore", &["--list".as_ref(), path.as_os_str()], &[]).is_err() {
+            return Err(DbError::NotABackup { path: path.to_path_buf(), expected: "a PostgreSQL backup (pg_dump custom format, as `retort backup` writes)".into() });
+        }
+        let dir = tempfile::tempdir().map_err(|e| DbError::Query { message: format!("cannot create a temporary directory: {e}"), sql: String::new() })?;
+        let script = dir.path().join("restore.sql");
+        let mut head = String::from("SET client_min_messages = warning;\n");
+        for row in self.query("SELECT quote_ident(nspname) FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' ORDER BY 1")? {
+            if let Some(schema) = row.into_iter().next().flatten() {
+                head.push_str(&format!("DROP SCHEMA {schema} CASCADE;\n"));
+            }
+        }
+        // pg_dump never writes `CREATE SCHEMA public`: recreate it with its owner and grants.
+        let owner = self.query("SELECT quote_ident(nspowner::regrole::text) FROM pg_namespace WHERE nspname = 'public'")?;
+        if let Some(owner) = owner.into_iter().next().and_then(|r| r.into_iter().next().flatten()) {
+            head.push_str(&format!("CREATE SCHEMA public AUTHORIZATION {owner};\n"));
+            let grants = self.query("SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(a.grantee::regrole::text) END, a.privilege_type FROM pg_namespace n, aclexplode(n.nspacl) a WHERE n.nspname = 'public'")?;
+            for g in grants {
+                if let [Some(who), Some(what)] = &g[..] {
+                    head.push_str(&format!("GRANT {what} ON SCHEMA public TO {who};\n"));
+                }
+            }
+        } else {
+            head.push_str("CREATE SCHEMA public;\n");
+        }
+        std::fs::write(dir.path().join("head.sql"), head).map_err(|e| DbError::Query { message: e.to_string(), sql: String::new() })?;
+        run_tool("pg_restore", &["--no-owner".as_ref(), "--file".as_ref(), script.as_os_str(), path.as_os_str()], &[])?;
+        let env = client_env(&self.config);
+        let head_path = dir.path().join("head.sql");
+        run_tool(
+            "psql",
+            &["--no-psqlrc".as_ref(), "--quiet".as_ref(), "--single-transaction".as_ref(), "--set".as_ref(), "ON_ERROR_STOP=1".as_ref(), "--file".as_ref(), head_path.as_os_str(), "--file".as_ref(), script.as_os_str()],
+            &env,
+        )?;
+        Ok(())
     }
 
     fn backup_extension(&self) -> &'static str {
@@ -262,7 +332,7 @@ fn shared_database(admin_url: &PgUrl) -> Result<(PgUrl, u32), DbError> {
         }));
         let mut config = admin_url.config.clone();
         config.dbname(&name);
-        let url = PgUrl { config, schema: None, display: format!("{} (scratch database {name})", admin_url.display), raw: None };
+        let url = PgUrl { config, schema: None, display: format!("{} (scratch database {name})", admin_url.display) };
         *shared = Some(SharedDatabase { url, counter: 0 });
     }
     let s = shared.as_mut().expect("just created");

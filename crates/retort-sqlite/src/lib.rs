@@ -185,7 +185,14 @@ impl Connection for SqliteConnection {
             .map_err(|e| DbError::Query { message: format!("backup to {} failed: {e}", path.display()), sql: String::new() })
     }
 
+    /// The online backup API replaces the whole database in one step; a file that is not
+    /// a SQLite database is refused before anything changes.
     fn restore(&mut self, path: &Path) -> Result<(), DbError> {
+        let mut header = [0u8; 16];
+        let is_sqlite = std::fs::File::open(path).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut header)).is_ok() && &header == b"SQLite format 3\0";
+        if !is_sqlite {
+            return Err(DbError::NotABackup { path: path.to_path_buf(), expected: "a SQLite database (as `retort backup` writes)".into() });
+        }
         self.conn
             .restore(rusqlite::DatabaseName::Main, path, None::<fn(rusqlite::backup::Progress)>)
             .map_err(|e| DbError::Query { message: format!("restore from {} failed: {e}", path.display()), sql: String::new() })
