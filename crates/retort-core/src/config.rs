@@ -232,14 +232,18 @@ impl fmt::Debug for RedactedUrl {
 
 /// Replaces the password of `scheme://user:password@host` (and `password=` query
 /// parameters) with `****`.
+///
+/// Users paste passwords without percent-encoding them, and the drivers disagree on
+/// where the userinfo ends (rust-postgres reads up to the first `@`, a WHATWG parser stops
+/// at `/`, `?` or `#`). So everything from the first `:` after the user up to the *last*
+/// `@` counts as the password: a `/`, `#`, `?` or `@` inside it cannot leak, and at
+/// worst an `@` in a query parameter hides more than needed (issue #9 item 12).
 pub fn redact(url: &str) -> String {
     let mut out = url.to_string();
     if let Some(scheme_end) = url.find("://") {
         let rest = &url[scheme_end + 3..];
-        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        let authority = &rest[..authority_end];
-        if let Some(at) = authority.rfind('@') {
-            let userinfo = &authority[..at];
+        if let Some(at) = rest.rfind('@') {
+            let userinfo = &rest[..at];
             if let Some(colon) = userinfo.find(':') {
                 let user = &userinfo[..colon];
                 out = format!("{}{}:****@{}", &url[..scheme_end + 3], user, &rest[at + 1..]);
@@ -301,6 +305,9 @@ mod tests {
         assert_eq!(redact("mysql://root@localhost/x"), "mysql://root@localhost/x");
         assert_eq!(redact("postgres://db/app?user=a&password=zz"), "postgres://db/app?user=a&password=****");
         assert_eq!(redact("sqlite://dev.db"), "sqlite://dev.db");
+        // Unencoded characters that end an authority for some parsers (issue #9 item 12).
+        assert_eq!(redact("postgres://postgres:Sek/r1tPW@127.0.0.1/db"), "postgres://postgres:****@127.0.0.1/db");
+        assert_eq!(redact("mysql://u:a#b?c@d@h:3306/x"), "mysql://u:****@h:3306/x");
         assert!(!format!("{:?}", RedactedUrl::new("postgres://u:pw@h/d".into())).contains("pw@"));
     }
 
