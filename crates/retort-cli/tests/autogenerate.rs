@@ -166,3 +166,33 @@ fn a_failed_write_leaves_no_truncated_revision() {
     p.retort(&["migrate", "-m", "wide"]).ok();
     p.retort(&["upgrade"]).ok();
 }
+
+/// Issue #9 item 4: on PostgreSQL, names qualified with the environment's schema mean that
+/// schema (they used to land outside the scratch area, and `migrate` wrote DROP TABLE);
+/// a table in another schema is a clear error, never a silent drop.
+#[test]
+fn schema_qualified_models_on_postgres_mean_the_configured_schema() {
+    if !engine_names().contains(&"postgres") {
+        return;
+    }
+    let p = Project::on("postgres");
+    models(&p, "CREATE TABLE domains (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\nCREATE TABLE hosts (id INTEGER PRIMARY KEY, domain_id INTEGER REFERENCES domains (id));\n");
+    p.retort(&["migrate", "-m", "initial"]).ok();
+    p.retort(&["upgrade"]).ok();
+    models(&p, r#"CREATE TABLE "public"."domains" (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE public.hosts (id INTEGER PRIMARY KEY, domain_id INTEGER REFERENCES public.domains (id));
+CREATE INDEX ix_domains_name ON public.domains (name);
+CREATE VIEW public.domain_names AS SELECT name FROM "public".domains;
+"#);
+    let r = p.retort(&["migrate", "-m", "qualified"]).ok();
+    let text = std::fs::read_dir(p.path().join("migrations/versions")).unwrap().map(|e| e.unwrap().path()).find(|p| p.to_string_lossy().contains("qualified")).map(|f| std::fs::read_to_string(f).unwrap()).unwrap_or_default();
+    assert!(!text.contains("DROP TABLE"), "{}\n{text}", r.stderr);
+    assert!(text.contains("ix_domains_name") && text.contains("domain_names"), "{text}");
+    p.retort(&["upgrade"]).ok();
+    p.retort(&["check"]).ok();
+    // Another schema: a clear error naming it, no revision written.
+    models(&p, &format!("{}\nCREATE SCHEMA audit;\nCREATE TABLE audit.log (id INTEGER);\n", std::fs::read_to_string(p.path().join("models.sql")).unwrap()));
+    let r = p.retort(&["migrate", "-m", "audit"]);
+    assert_ne!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("audit.log") && r.stderr.contains("public"), "{}", r.stderr);
+}

@@ -7,6 +7,7 @@
 mod dialect;
 mod introspect;
 mod render;
+mod scratch_names;
 
 pub use dialect::PgDialect;
 
@@ -293,6 +294,9 @@ impl Connection for PgConnection {
 pub struct ScratchDatabase {
     conn: Option<PgConnection>,
     schema: String,
+    /// The environment's schema (`public` unless the URL says `?schema=`): names
+    /// qualified with it are rewritten to this area's schema.
+    user_schema: String,
 }
 
 struct SharedDatabase {
@@ -344,17 +348,42 @@ impl ScratchDatabase {
     /// A fresh, empty schema in the process's scratch database on `admin_url`'s server.
     /// `schema` (the user's) is the name the objects appear under, so introspection and
     /// rendering see the same names as on the real database.
-    pub fn create(admin_url: &PgUrl, _schema: Option<&str>) -> Result<Self, DbError> {
+    pub fn create(admin_url: &PgUrl, user_schema: Option<&str>) -> Result<Self, DbError> {
         let (url, n) = shared_database(admin_url)?;
         let schema = format!("scratch_{n}");
         let mut conn = PgConnection::open(&url)?;
         // Scratch work is thrown away: never wait for the WAL flush at commit.
         conn.execute(&format!("CREATE SCHEMA {0}; SET search_path TO {0}; SET synchronous_commit TO off", dialect::quote(&schema)))?;
-        Ok(ScratchDatabase { conn: Some(conn), schema })
+        Ok(ScratchDatabase { conn: Some(conn), schema, user_schema: user_schema.unwrap_or("public").to_string() })
     }
 
     fn conn(&mut self) -> &mut PgConnection {
         self.conn.as_mut().expect("open until dropped")
+    }
+
+    fn requalify<'a>(&self, sql: &'a str) -> std::borrow::Cow<'a, str> {
+        scratch_names::requalify(sql, &self.user_schema, &dialect::quote(&self.schema))
+    }
+
+    /// Tables the scratch work created outside any scratch area: the models used a schema
+    /// other than the environment's, which retort does not manage; saying so beats
+    /// silently leaving the table out of the diff.
+    fn refuse_foreign_schemas(&mut self) -> Result<(), DbError> {
+        let rows = self.conn().query(
+            "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
+             AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname NOT LIKE 'scratch\\_%' ORDER BY 1 LIMIT 5",
+        )?;
+        let names: Vec<String> = rows.into_iter().filter_map(|r| r.into_iter().next().flatten()).collect();
+        if names.is_empty() {
+            return Ok(());
+        }
+        Err(DbError::Unsupported(format!(
+            "the SQL creates {} outside the schema this environment manages ({}); retort manages one schema per environment: move the object(s) into {}, or manage that schema in an environment of its own (URL option ?schema=NAME)",
+            names.join(", "),
+            self.user_schema,
+            self.user_schema
+        )))
     }
 }
 
@@ -371,10 +400,12 @@ impl Connection for ScratchDatabase {
         &PgDialect
     }
     fn execute(&mut self, sql: &str) -> Result<(), DbError> {
-        self.conn().execute(sql)
+        let sql = self.requalify(sql).into_owned();
+        self.conn().execute(&sql)
     }
     fn execute_script(&mut self, statements: &[String]) -> Result<(), (usize, DbError)> {
-        self.conn().execute_script(statements)
+        let statements: Vec<String> = statements.iter().map(|s| self.requalify(s).into_owned()).collect();
+        self.conn().execute_script(&statements)
     }
     fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
         self.conn().query(sql)
@@ -392,6 +423,7 @@ impl Connection for ScratchDatabase {
         self.conn.as_ref().map(|c| c.describe()).unwrap_or_default()
     }
     fn introspect(&mut self) -> Result<Schema, DbError> {
+        self.refuse_foreign_schemas()?;
         self.conn().introspect()
     }
 }
