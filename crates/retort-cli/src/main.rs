@@ -8,15 +8,25 @@ mod settings;
 use clap::Parser;
 
 fn main() {
-    // Ctrl-C drops scratch databases on the server before exiting.
+    // The first Ctrl-C asks the command to stop at its next safe point (see
+    // core::interrupt); a second one drops scratch databases and exits at once.
     let _ = ctrlc::set_handler(|| {
-        retort::core::cleanup::run_all();
-        std::process::exit(130);
+        if retort::core::interrupt::request() {
+            retort::core::cleanup::run_all();
+            eprintln!("error: interrupted (aborted at once; `retort status` shows where the database is)");
+            std::process::exit(retort::exit::INTERRUPTED);
+        }
+        eprintln!("retort: interrupt received; stopping at the next safe point (Ctrl-C again aborts at once)");
     });
     let cli = args::Cli::parse();
     let printer = output::Printer::new(cli.global.json, cli.global.quiet, cli.global.verbose);
     let code = match settings::Settings::new(cli.global.clone()).and_then(|s| commands::run(cli.command, &s, &printer)) {
         Ok(code) => code,
+        // Whatever failed after an interrupt failed because of it: say so, not what broke.
+        Err(err) if retort::core::interrupt::requested() && !matches!(err, retort::Error::Interrupted { .. }) => {
+            eprintln!("error: interrupted; `retort status` shows where the database is");
+            retort::exit::INTERRUPTED
+        }
         Err(err) => {
             let red = if printer.tty { "\x1b[31m" } else { "" };
             let reset = if printer.tty { "\x1b[0m" } else { "" };

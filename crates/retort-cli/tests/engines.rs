@@ -282,3 +282,112 @@ fn nasty_passwords_never_appear_in_any_output_or_command_line() {
         assert!(calls.contains("PGPASSWORD=Alpha7/Bravo8"), "pg_dump gets the password in its environment:\n{calls}");
     }
 }
+
+/// Runs the built binary in `p`, sends it SIGINT after `delay`, and returns its exit code
+/// (None: killed by the signal) and stderr.
+fn interrupted_run(p: &Project, args: &[&str], delay: std::time::Duration) -> (Option<i32>, String, u32) {
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("retort"))
+        .current_dir(p.path())
+        .env_remove("DATABASE_URL")
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    std::thread::sleep(delay);
+    let _ = std::process::Command::new("kill").args(["-INT", &pid.to_string()]).status();
+    let out = child.wait_with_output().unwrap();
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned(), pid)
+}
+
+/// Scratch databases a process left on the servers, from their own catalogs.
+fn scratch_left_by(pid: u32) -> Vec<String> {
+    let mut left = Vec::new();
+    let like = format!("retort_scratch_{pid}_%");
+    for (engine, url) in [("postgres", common::servers::pg_admin_url()), ("mysql", common::servers::mysql_admin_url())] {
+        if !engine_names().contains(&engine) {
+            continue;
+        }
+        let mut c = retort::connect(&retort::RedactedUrl::new(url), std::path::Path::new(".")).unwrap();
+        let sql = if engine == "postgres" {
+            format!("SELECT datname FROM pg_database WHERE datname LIKE '{like}'")
+        } else {
+            format!("SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE '{like}'")
+        };
+        left.extend(c.query(&sql).unwrap().into_iter().filter_map(|r| r.into_iter().next().flatten()));
+    }
+    left
+}
+
+/// Issue #9 item 10: Ctrl-C during `migrate` (and `check`) on a server cancels cleanly:
+/// exit 130, "interrupted" (not an error blaming the models or the URL), no revision
+/// written, and no scratch database left on the server.
+#[test]
+fn ctrl_c_during_autogenerate_cancels_cleanly() {
+    for engine in engine_names().into_iter().filter(|e| *e != "sqlite") {
+        let p = Project::on(engine);
+        let tables: Vec<String> = (0..300)
+            .map(|i| if i == 0 { "CREATE TABLE t0 (id INTEGER PRIMARY KEY);".to_string() } else { format!("CREATE TABLE t{i} (id INTEGER PRIMARY KEY, a TEXT, b INTEGER REFERENCES t{} (id));", i - 1) })
+            .collect();
+        std::fs::write(p.path().join("models.sql"), tables.join("\n")).unwrap();
+        let mut interrupted = 0;
+        for (n, ms) in [150u64, 300, 500, 800, 1200].into_iter().enumerate() {
+            let cmd: &[&str] = if n % 2 == 0 { &["migrate", "-m", "big"] } else { &["check"] };
+            let (code, stderr, pid) = interrupted_run(&p, cmd, std::time::Duration::from_millis(ms));
+            let files: Vec<_> = std::fs::read_dir(p.path().join("migrations/versions")).unwrap().map(|e| e.unwrap().path()).filter(|f| f.extension().is_some_and(|x| x == "sql")).collect();
+            match code {
+                Some(130) => {
+                    interrupted += 1;
+                    assert!(stderr.contains("interrupted"), "[{engine}] {cmd:?} after {ms} ms: {stderr}");
+                    assert!(!stderr.contains("models.sql:") && !stderr.contains("cannot connect"), "[{engine}] blames the wrong thing: {stderr}");
+                    assert!(files.is_empty(), "[{engine}] interrupted migrate wrote {files:?}");
+                }
+                // Finished before the signal arrived: a normal result.
+                Some(0) | Some(1) => {
+                    for f in files {
+                        std::fs::remove_file(f).unwrap();
+                    }
+                }
+                other => panic!("[{engine}] {cmd:?} after {ms} ms ended with {other:?}: {stderr}"),
+            }
+            assert_eq!(scratch_left_by(pid), Vec::<String>::new(), "[{engine}] scratch left after {ms} ms");
+        }
+        assert!(interrupted > 0, "[{engine}] no run was interrupted; the workload is too small to test");
+    }
+}
+
+/// Issue #9 item 11: the first Ctrl-C during an upgrade lets the running revision finish
+/// and stops before the next one, so MariaDB is not left DIRTY; `upgrade` then continues.
+#[test]
+fn ctrl_c_during_upgrade_stops_between_revisions() {
+    for engine in engine_names() {
+        let p = Project::on(engine);
+        let sleep = match engine {
+            "postgres" => "SELECT pg_sleep(0.1);",
+            "mysql" => "SELECT SLEEP(0.1);",
+            _ => "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 300000) SELECT count(*) FROM c;",
+        };
+        let mut prev: Vec<String> = Vec::new();
+        for i in 1..=20 {
+            let id = format!("{i:0>4}bbbb{i:0>4}");
+            let down: Vec<&str> = prev.iter().map(|s| s.as_str()).collect();
+            p.write_rev(&id, &down, &format!("r{i}"), &format!("CREATE TABLE t{i} (id INTEGER);\n{sleep}\nCREATE TABLE u{i} (id INTEGER);"), &format!("DROP TABLE u{i};\nDROP TABLE t{i};"));
+            prev = vec![id];
+        }
+        let (code, stderr, _) = interrupted_run(&p, &["upgrade"], std::time::Duration::from_millis(700));
+        assert_eq!(code, Some(130), "[{engine}] {stderr}");
+        assert!(stderr.contains("interrupted after applying"), "[{engine}] {stderr}");
+        let rows = p.version_rows();
+        assert_eq!(rows.len(), 1, "[{engine}] stopped at a revision: {stderr}");
+        // Every revision is whole: its two tables both exist or neither does.
+        let tables = p.tables();
+        for i in 1..=20 {
+            assert_eq!(tables.contains(&format!("t{i}")), tables.contains(&format!("u{i}")), "[{engine}] revision r{i} cut in half: {tables:?}");
+        }
+        let status = p.retort(&["status"]).ok();
+        assert!(!status.stdout.to_lowercase().contains("dirty"), "[{engine}] {}", status.stdout);
+        p.retort(&["upgrade"]).ok();
+        assert_eq!(p.version_rows(), vec!["0020bbbb0020"]);
+    }
+}

@@ -17,6 +17,7 @@ use std::path::Path;
 
 /// Applies the models' SQL to an empty scratch database and reads the schema back.
 pub fn schema_of_models(conn: &mut dyn Connection, sql: &str, path: &Path) -> Result<Schema, Error> {
+    crate::interrupt::check()?;
     let stmts = sql_split::split(sql);
     let texts: Vec<String> = stmts.iter().map(|s| s.sql.clone()).collect();
     if let Err((index, e)) = run_script(conn, &texts)? {
@@ -24,8 +25,12 @@ pub fn schema_of_models(conn: &mut dyn Connection, sql: &str, path: &Path) -> Re
             DbError::Query { message, .. } => message,
             other => other.to_string(),
         };
+        // A statement that failed because Ctrl-C tore down the scratch work is no fault
+        // of the models.
+        crate::interrupt::check()?;
         return Err(Error::Models { path: path.to_path_buf(), line: stmts[index].line, message });
     }
+    crate::interrupt::check()?;
     Ok(conn.introspect()?)
 }
 

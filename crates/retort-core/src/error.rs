@@ -27,6 +27,8 @@ pub mod exit {
     pub const IO: i32 = 12;
     pub const UNSUPPORTED: i32 = 13;
     pub const MODELS: i32 = 14;
+    /// Interrupted (Ctrl-C): 128 + SIGINT, as shells report it.
+    pub const INTERRUPTED: i32 = 130;
 }
 
 #[derive(Debug, Error)]
@@ -203,6 +205,9 @@ pub enum Error {
     Usage { message: String, hint: Option<String> },
     #[error("{context}: {source}")]
     Io { context: String, source: std::io::Error },
+    /// Ctrl-C: the run stopped at a safe point.
+    #[error("interrupted{}", if applied.is_empty() { "; nothing was applied by this run".to_string() } else { format!(" after applying {} (kept; the next revision was not started)", join(applied)) })]
+    Interrupted { applied: Vec<RevisionId> },
 }
 
 impl Error {
@@ -233,6 +238,7 @@ impl Error {
             Error::Protected { .. } => exit::PROTECTED,
             Error::Models { .. } | Error::EmptyModels { .. } => exit::MODELS,
             Error::Io { .. } => exit::IO,
+            Error::Interrupted { .. } => exit::INTERRUPTED,
         }
     }
 
@@ -326,6 +332,7 @@ impl Error {
             ),
             Error::Config(ConfigError::MissingVar { var, .. }) => format!("export {var}=..."),
             Error::Usage { hint, .. } => return hint.clone(),
+            Error::Interrupted { .. } => "`retort status` shows where the database is; run the command again to continue".into(),
             Error::Checksum { changed } => format!(
                 "applied revisions must not be edited: restore the file from version control, or write a new revision for the change; if the edit is intended (e.g. a comment), record it after review with `retort verify --accept {}`",
                 changed[0].rev

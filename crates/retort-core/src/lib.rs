@@ -15,6 +15,7 @@ pub mod engine;
 pub mod lint;
 pub mod error;
 pub mod fsio;
+pub mod interrupt;
 pub mod migrator;
 pub mod plan;
 pub mod revision;

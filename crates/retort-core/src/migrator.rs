@@ -251,6 +251,15 @@ impl<'g> Migrator<'g> {
         let mut replans = 0usize;
         'replan: loop {
             for step in &plan.steps {
+                // Ctrl-C stops here, between revisions, never inside one.
+                if crate::interrupt::requested() {
+                    let mut applied: Vec<RevisionId> = report.steps.iter().map(|s| s.revision.clone()).collect();
+                    if outer {
+                        let _ = conn.execute(conn.dialect().rollback());
+                        applied.clear();
+                    }
+                    return Err(Error::Interrupted { applied });
+                }
                 let index = report.steps.len() + 1;
                 let file = self.graph.rev(step.rev);
                 on_event(Event::StepStarted { index, total, file, direction: step.direction });

@@ -226,7 +226,11 @@ fn drop_database(admin: &Opts, name: &str) {
 
 impl ScratchDatabase {
     pub fn create(admin: &Opts, display: &str) -> Result<Self, DbError> {
-        let name = format!("retort_scratch_{}", retort_core::RevisionId::generate());
+        if retort_core::interrupt::requested() {
+            return Err(DbError::Unsupported("interrupted".into()));
+        }
+        // The pid tells whose it is (tests check their own runs left nothing behind).
+        let name = format!("retort_scratch_{}_{}", std::process::id(), retort_core::RevisionId::generate());
         let mut c = Conn::new(admin.clone()).map_err(|e| DbError::Connect { url: display.into(), message: message(&e) })?;
         let (charset, collation): (String, String) = c
             .query_first("SELECT @@character_set_database, @@collation_database")

@@ -315,7 +315,12 @@ fn drop_database(admin: &Config, name: &str) {
 fn shared_database(admin_url: &PgUrl) -> Result<(PgUrl, u32), DbError> {
     let mut shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
     if shared.is_none() {
-        let name = format!("retort_scratch_{}", retort_core::RevisionId::generate());
+        // After Ctrl-C the clean-up may already have run: never create another one.
+        if retort_core::interrupt::requested() {
+            return Err(DbError::Unsupported("interrupted".into()));
+        }
+        // The pid tells whose it is (tests check their own runs left nothing behind).
+        let name = format!("retort_scratch_{}_{}", std::process::id(), retort_core::RevisionId::generate());
         let mut admin_client = admin_url
             .config
             .connect(NoTls)

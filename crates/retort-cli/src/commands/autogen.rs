@@ -33,6 +33,7 @@ fn load(ws: &Workspace) -> Result<Inputs, Error> {
     let mut scratch = ws.scratch()?;
     let models = filter.apply(&autogen::schema_of_models(scratch.as_mut(), &models_sql, &models_path)?);
     drop(scratch);
+    retort::core::interrupt::check()?;
     let mut scratch = ws.scratch()?;
     let head = filter.apply(&autogen::schema_at_head(scratch.as_mut(), &graph, &ws.project.tables())?);
     Ok(Inputs { graph, head, models, models_path })
@@ -110,6 +111,8 @@ pub fn migrate(args: &MigrateArgs, settings: &Settings, printer: &Printer) -> Re
         notes.push(format!("UNVERIFIED: {p}; edit this revision by hand"));
         printer.note(format!("warning: {p}"));
     }
+    // The last safe point: after this the file exists.
+    retort::core::interrupt::check()?;
     let dir = ws.migrations();
     let new = NewRevision {
         id: super::revision::explicit_id(&inputs.graph, &dir, args.rev_id.as_deref())?,
