@@ -31,8 +31,8 @@ pub struct Global {
     /// Confirms a write to a protected environment; must name it.
     #[arg(long, global = true, value_name = "ENV")]
     pub confirm_env: Option<String>,
-    /// Seconds to wait for another run's migration lock.
-    #[arg(long, global = true, default_value_t = 60, value_name = "SECS")]
+    /// Seconds to wait for another run's migration lock (at most a day).
+    #[arg(long, global = true, default_value_t = 60, value_name = "SECS", value_parser = clap::value_parser!(u64).range(0..=86_400))]
     pub lock_timeout: u64,
 }
 

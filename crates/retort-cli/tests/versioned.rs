@@ -367,3 +367,16 @@ fn stamp_purge_relative_counts_from_the_current_revision() {
     p.retort(&["stamp", "--purge", &ids[3]]).ok();
     assert_eq!(p.version_rows(), vec![ids[3].clone()]);
 }
+
+/// Issue #9 item 14: no input may panic; an absurd lock timeout is a usage error (exit 2).
+#[test]
+fn out_of_range_lock_timeout_is_a_usage_error() {
+    let p = Project::new();
+    chain(&p, 1);
+    for secs in ["2147484", "18446744073709551615", "-1"] {
+        let r = p.retort(&["--lock-timeout", secs, "upgrade"]);
+        assert_eq!(r.code, 2, "--lock-timeout {secs}: {}", r.stderr);
+        assert!(r.stderr.contains("--lock-timeout") || secs == "-1", "{}", r.stderr);
+    }
+    p.retort(&["--lock-timeout", "86400", "upgrade"]).ok();
+}

@@ -45,6 +45,8 @@ pub struct SqliteConnection {
     conn: rusqlite::Connection,
     dialect: SqliteDialect,
     display: String,
+    /// How long a write waits for another writer (the lock timeout), for messages.
+    busy_timeout: Duration,
 }
 
 impl SqliteConnection {
@@ -75,7 +77,7 @@ impl SqliteConnection {
         // turns them on by default, and the pragma is a no-op inside a transaction.)
         conn.execute_batch("PRAGMA foreign_keys = OFF")
             .map_err(|e| DbError::Connect { url: url.into(), message: e.to_string() })?;
-        Ok(SqliteConnection { conn, dialect: SqliteDialect, display: url.to_string() })
+        Ok(SqliteConnection { conn, dialect: SqliteDialect, display: url.to_string(), busy_timeout: Duration::from_secs(60) })
     }
 
     /// Opens a database only if it already exists (read paths must not create files).
@@ -101,7 +103,7 @@ impl SqliteConnection {
     fn map_err(&self, e: rusqlite::Error, sql: &str) -> DbError {
         if let rusqlite::Error::SqliteFailure(f, _) = &e {
             if f.code == rusqlite::ErrorCode::DatabaseBusy || f.code == rusqlite::ErrorCode::DatabaseLocked {
-                return DbError::Locked { url: self.display.clone(), seconds: 0 };
+                return DbError::Locked { url: self.display.clone(), seconds: self.busy_timeout.as_secs() };
             }
         }
         DbError::Query { message: e.to_string(), sql: sql.to_string() }
@@ -161,9 +163,25 @@ impl Connection for SqliteConnection {
     /// SQLite has no advisory lock: each revision's `BEGIN IMMEDIATE` takes the write
     /// lock and the migrator re-checks the version table inside it, so concurrent runs
     /// apply every revision once. The timeout becomes the busy timeout.
+    /// SQLite's lock is its write lock, taken by each revision's `BEGIN IMMEDIATE`. Probe
+    /// it without waiting, so the migrator can say it waits (and retry) while another
+    /// writer holds it; then let `BEGIN IMMEDIATE` wait up to `timeout` for any writer that
+    /// slips in between.
     fn try_lock(&mut self, timeout: Duration) -> Result<bool, DbError> {
+        // rusqlite panics past i32::MAX milliseconds; the CLI caps the flag far below.
+        let timeout = timeout.min(Duration::from_millis(i32::MAX as u64));
+        self.busy_timeout = timeout;
+        self.conn.busy_timeout(Duration::ZERO).map_err(|e| self.map_err(e, "busy_timeout"))?;
+        let free = match self.conn.execute_batch("BEGIN IMMEDIATE") {
+            Ok(()) => {
+                self.conn.execute_batch("ROLLBACK").map_err(|e| self.map_err(e, "ROLLBACK"))?;
+                true
+            }
+            Err(rusqlite::Error::SqliteFailure(f, _)) if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => false,
+            Err(e) => return Err(self.map_err(e, "BEGIN IMMEDIATE")),
+        };
         self.conn.busy_timeout(timeout).map_err(|e| self.map_err(e, "busy_timeout"))?;
-        Ok(true)
+        Ok(free)
     }
 
     fn describe(&self) -> String {
