@@ -147,6 +147,12 @@ fn lint_command_flags_risky_revisions_and_honours_ignores() {
     assert!(r.stdout.contains("fix: "));
     let clean = p.retort(&["lint", "aaaa00000001", "--json"]).ok().json();
     assert_eq!(clean["errors"], false);
+    // Issue #9 item 23: a range finds what the whole-graph lint finds.
+    let all = p.retort(&["lint", "--json"]).json();
+    for range in ["base:head", ":head", "aaaa00000001:", "base:bbbb00000001"] {
+        let ranged = p.retort(&["lint", range, "--json"]).json();
+        assert_eq!(ranged["diagnostics"], all["diagnostics"], "lint {range}");
+    }
 }
 
 #[test]

@@ -3,13 +3,13 @@
 use crate::args::{HistoryArgs, ShowArgs};
 use crate::output::Printer;
 use crate::settings::Settings;
-use retort::core::revision::target::{parse_range, resolve_name};
-use retort::{Error, RevisionGraph};
+use retort::core::revision::target::resolve_name;
+use retort::Error;
 use serde_json::json;
 
 pub fn history(args: &HistoryArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
     let graph = settings.workspace()?.graph()?;
-    let selected = select_range(&graph, args.rev_range.as_deref())?;
+    let selected = retort::core::revision::range::select(&graph, args.rev_range.as_deref())?;
     let newest_first: Vec<usize> = graph.topo_order().iter().rev().copied().filter(|&i| selected[i]).collect();
     if printer.json {
         let revs: Vec<_> = newest_first.iter().map(|&i| super::revision_json(&graph, i)).collect();
@@ -42,24 +42,6 @@ pub fn history(args: &HistoryArgs, settings: &Settings, printer: &Printer) -> Re
         printer.raw(&out);
     }
     Ok(0)
-}
-
-/// `A:B` → members that descend from A and lead to B (inclusive); everything when absent.
-fn select_range(graph: &RevisionGraph, range: Option<&str>) -> Result<Vec<bool>, Error> {
-    let Some(range) = range else { return Ok(vec![true; graph.len()]) };
-    let (from, to) = parse_range(range)?;
-    let upper = match to {
-        Some(t) => graph.ancestors_inclusive(&t.resolve(graph, &[])?),
-        None => vec![true; graph.len()],
-    };
-    let lower = match from {
-        Some(f) => {
-            let set = f.resolve(graph, &[])?;
-            if set.is_empty() { vec![true; graph.len()] } else { graph.descendants_inclusive(&set) }
-        }
-        None => vec![true; graph.len()],
-    };
-    Ok(upper.iter().zip(lower).map(|(a, b)| *a && b).collect())
 }
 
 pub fn heads(settings: &Settings, printer: &Printer) -> Result<i32, Error> {

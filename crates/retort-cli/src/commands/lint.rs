@@ -3,27 +3,8 @@ use crate::args::LintArgs;
 use crate::output::Printer;
 use crate::settings::Settings;
 use retort::core::lint::{lint_revision, Diagnostic, Severity};
-use retort::core::revision::target::{parse_range, Target};
-use retort::{Error, RevisionGraph};
+use retort::Error;
 use serde_json::json;
-
-/// Which revisions a lint argument names.
-fn select(graph: &RevisionGraph, range: Option<&str>) -> Result<Vec<usize>, Error> {
-    let Some(r) = range else { return Ok(graph.topo_order().to_vec()) };
-    if !r.contains(':') {
-        return Ok(Target::parse(r)?.resolve(graph, &[])?);
-    }
-    let (from, to) = parse_range(r)?;
-    let upper = match to {
-        Some(t) => graph.ancestors_inclusive(&t.resolve(graph, &[])?),
-        None => vec![true; graph.len()],
-    };
-    let lower = match from {
-        Some(f) => graph.descendants_inclusive(&f.resolve(graph, &[])?),
-        None => vec![true; graph.len()],
-    };
-    Ok(graph.topo_order().iter().copied().filter(|&i| upper[i] && lower[i]).collect())
-}
 
 /// Prints diagnostics in the human form; returns whether any is an error.
 pub fn print(printer: &Printer, diags: &[Diagnostic]) -> bool {
@@ -45,7 +26,8 @@ pub fn run(args: &LintArgs, settings: &Settings, printer: &Printer) -> Result<i3
     let graph = ws.graph()?;
     let engine = ws.engine()?.to_string();
     let mut diags = Vec::new();
-    for i in select(&graph, args.range.as_deref())? {
+    let selected = retort::core::revision::range::select(&graph, args.range.as_deref())?;
+    for i in graph.topo_order().iter().copied().filter(|&i| selected[i]) {
         diags.extend(lint_revision(graph.rev(i), &engine));
     }
     let errors = diags.iter().any(|d| d.severity == Severity::Error);

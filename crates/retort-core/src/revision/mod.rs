@@ -4,4 +4,5 @@ pub mod dir;
 pub mod file;
 pub mod graph;
 pub mod id;
+pub mod range;
 pub mod target;
