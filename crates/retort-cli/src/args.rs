@@ -91,9 +91,10 @@ pub struct InitArgs {
     /// Directory to create the project in.
     #[arg(default_value = ".")]
     pub dir: PathBuf,
-    /// Database URL for the dev environment.
-    #[arg(long, default_value = "sqlite://dev.db")]
-    pub url: String,
+    /// Database URL for the dev environment (default: DATABASE_URL when set, which is then
+    /// referenced as ${DATABASE_URL} rather than copied; else sqlite://dev.db).
+    #[arg(long)]
+    pub url: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -17,6 +17,13 @@ fn a_modified_applied_file_blocks_upgrade_until_accepted() {
         assert!(r.stderr.contains(&format!("retort verify --accept {}", ids[0])));
         p.retort(&["downgrade", "base"]).fails_with(10, "changed");
         p.retort(&["verify"]).fails_with(10, "");
+        // Issue #9 item 18: status shows it too (exit 10), in --json as well.
+        let r = p.retort(&["status"]);
+        assert_eq!(r.code, 10, "[{engine}] {}", r.stdout);
+        assert!(r.stdout.contains(&format!("applied revision {} ", ids[0])) && r.stdout.contains("edited"), "[{engine}] {}", r.stdout);
+        let j = p.retort(&["status", "--json"]).json();
+        assert_eq!(j["changed"][0]["rev"], ids[0].as_str());
+        assert_eq!(j["up_to_date"], false);
         p.retort(&["verify", "--accept", &ids[0]]).ok();
         assert!(p.query("SELECT direction FROM retort_log").contains(&"accept".to_string()), "the override is logged");
         p.retort(&["upgrade"]).ok();

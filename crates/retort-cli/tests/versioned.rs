@@ -380,3 +380,25 @@ fn out_of_range_lock_timeout_is_a_usage_error() {
     }
     p.retort(&["--lock-timeout", "86400", "upgrade"]).ok();
 }
+
+/// Issue #9 item 19: `init` takes the engine from DATABASE_URL when --url is not given, and
+/// references the variable instead of copying a URL that may hold a password.
+#[test]
+fn init_takes_the_engine_from_database_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = "postgres://postgres:Sekret9@127.0.0.1:5432/postgres";
+    let out = assert_cmd::Command::cargo_bin("retort").unwrap().current_dir(dir.path()).env("DATABASE_URL", url).arg("init").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let toml = std::fs::read_to_string(dir.path().join("retort.toml")).unwrap();
+    assert!(toml.contains("dialect = \"postgres\""), "{toml}");
+    assert!(toml.contains("url = \"${DATABASE_URL}\"") && !toml.contains("Sekret9"), "{toml}");
+    if engine_names().contains(&"postgres") {
+        let out = assert_cmd::Command::cargo_bin("retort").unwrap().current_dir(dir.path()).env("DATABASE_URL", url).arg("current").output().unwrap();
+        assert!(out.status.success(), "the next command works: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    // Without DATABASE_URL, SQLite.
+    let dir = tempfile::tempdir().unwrap();
+    let out = assert_cmd::Command::cargo_bin("retort").unwrap().current_dir(dir.path()).env_remove("DATABASE_URL").arg("init").output().unwrap();
+    assert!(out.status.success());
+    assert!(std::fs::read_to_string(dir.path().join("retort.toml")).unwrap().contains("sqlite://dev.db"));
+}

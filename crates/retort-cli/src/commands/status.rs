@@ -17,6 +17,8 @@ pub fn run(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
         Some(e) => Err(retort::core::error::StateError::Dirty { rev: e.revision.clone(), direction: e.direction.clone(), status: e.status.clone(), error: e.error.clone() }),
         None => validate_heads(&graph, &rows),
     };
+    // Applied files edited since: shown here as `verify` shows them (issue #9 item 18).
+    let changed = if current.is_ok() { migrator.changed_files(conn.as_mut())? } else { Vec::new() };
     let (pending, state_error) = match &current {
         Ok(cur) => (plan_upgrade(&graph, cur, &heads).steps.iter().map(|s| s.rev).collect::<Vec<_>>(), None),
         Err(e) => (Vec::new(), Some(e.to_string())),
@@ -29,7 +31,8 @@ pub fn run(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
             "current": rows,
             "heads": graph.ids(&heads),
             "pending": pending.iter().map(|&i| super::revision_json(&graph, i)).collect::<Vec<_>>(),
-            "up_to_date": state_error.is_none() && pending.is_empty(),
+            "up_to_date": state_error.is_none() && pending.is_empty() && changed.is_empty(),
+            "changed": changed,
             "error": state_error,
         }));
     } else {
@@ -39,6 +42,9 @@ pub fn run(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
         let head_ids: Vec<String> = graph.ids(&heads).iter().map(|h| h.to_string()).collect();
         printer.line(format!("heads:       {}{}", if head_ids.is_empty() { "(no revisions)".into() } else { head_ids.join(", ") },
             if heads.len() > 1 { "  (several heads: `retort merge heads -m MSG`)" } else { "" }));
+        for c in &changed {
+            printer.line(format!("problem:     applied revision {} ({}) was edited since it was applied — `retort verify` shows the change", c.rev, c.path.display()));
+        }
         if let Some(e) = &state_error {
             printer.line(format!("problem:     {e}"));
         } else if pending.is_empty() {
@@ -53,5 +59,5 @@ pub fn run(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
     if let Err(e) = current {
         return Err(e.into());
     }
-    Ok(0)
+    Ok(if changed.is_empty() { 0 } else { retort::exit::CHECKSUM })
 }
