@@ -298,3 +298,28 @@ fn restore_puts_back_exactly_the_database_of_the_backup() {
         assert_eq!(p.query("SELECT id FROM u"), vec!["7"], "[{engine}]");
     }
 }
+
+/// Issue #9 item 20: `migrate` against a database holding tables no revision created (a
+/// legacy database) would write CREATE TABLE for tables that exist; it says to baseline.
+#[test]
+fn migrate_on_a_legacy_database_says_to_baseline_first() {
+    for engine in engine_names() {
+        let p = Project::on(engine);
+        p.exec("CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(50))");
+        std::fs::write(p.path().join("models.sql"), "CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(50));\nCREATE TABLE posts (id INTEGER PRIMARY KEY);\n").unwrap();
+        let r = p.retort(&["migrate", "-m", "initial"]).fails_with(6, "users");
+        assert!(r.stderr.contains("retort baseline") && r.stderr.contains("--ignore-db"), "[{engine}] {}", r.stderr);
+        assert_eq!(sql_files(&p), 0, "[{engine}] nothing written");
+        // The way out the message gives works.
+        std::fs::write(p.path().join("models.sql"), "CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(50));\n").unwrap();
+        p.retort(&["baseline", "-m", "legacy"]).ok();
+        std::fs::write(p.path().join("models.sql"), "CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(50));\nCREATE TABLE posts (id INTEGER PRIMARY KEY);\n").unwrap();
+        p.retort(&["migrate", "-m", "posts"]).ok();
+        p.retort(&["upgrade"]).ok();
+        // --ignore-db generates regardless.
+        let q = Project::on(engine);
+        q.exec("CREATE TABLE users (id INTEGER PRIMARY KEY)");
+        std::fs::write(q.path().join("models.sql"), "CREATE TABLE users (id INTEGER PRIMARY KEY);\n").unwrap();
+        q.retort(&["migrate", "-m", "anyway", "--ignore-db"]).ok();
+    }
+}

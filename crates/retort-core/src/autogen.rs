@@ -64,6 +64,21 @@ pub fn refuse_empty_models(models: &Schema, head: &Schema, path: &Path, allow: b
     Err(Error::EmptyModels { path: path.to_path_buf(), tables: head.tables.len() })
 }
 
+/// Tables and views the generated revision would create that the live database already
+/// has: made outside the migrations (a legacy database), so the revision would fail on it
+/// (issue #9 item 20).
+pub fn created_but_present(generated: &Generated, live: &Schema) -> Vec<String> {
+    generated
+        .up
+        .iter()
+        .filter_map(|c| match c {
+            Change::CreateTable { table } if live.tables.contains_key(&table.name) => Some(table.name.clone()),
+            Change::CreateView { view } if live.views.contains_key(&view.name) || live.tables.contains_key(&view.name) => Some(view.name.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Replays every revision up to the graph's heads into an empty scratch database.
 pub fn schema_at_head(conn: &mut dyn Connection, graph: &RevisionGraph, tables: &VersionTables) -> Result<Schema, Error> {
     if !graph.is_empty() {

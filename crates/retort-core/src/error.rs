@@ -91,6 +91,8 @@ pub enum StateError {
     NoProgress { replans: usize, rows: Vec<String> },
     #[error("the database is already managed by retort: its version table is at {}; a baseline would start a second history beside it", join(rows))]
     AlreadyManaged { rows: Vec<String> },
+    #[error("the database already has {} that the new revision would create ({}); no revision created them", if tables.len() == 1 { "a table" } else { "tables" }, join(tables))]
+    TablesExist { tables: Vec<String> },
     #[error("target {target} is not an ancestor of the current revision(s) {}: downgrade cannot move sideways", join(current))]
     NotAnAncestor { target: String, current: Vec<RevisionId> },
 }
@@ -284,6 +286,9 @@ impl Error {
             ),
             Error::State(StateError::VersionTableMismatch { .. } | StateError::NoProgress { .. }) => {
                 "run `retort status` and `retort drift` to see where the database is, then realign the version table with `retort stamp --purge REVISION`".into()
+            }
+            Error::State(StateError::TablesExist { .. }) => {
+                "a legacy database? adopt it first: make models.sql describe what it has, run `retort baseline -m \"baseline\"`, then `retort migrate` again; or pass --ignore-db to generate anyway".into()
             }
             Error::State(StateError::AlreadyManaged { rows }) => format!(
                 "`retort drift` shows how the live schema differs from {}; capture changes with `retort migrate`; to really start a new history, `retort stamp base` first",

@@ -39,10 +39,11 @@ fn load(ws: &Workspace) -> Result<Inputs, Error> {
     Ok(Inputs { graph, head, models, models_path })
 }
 
-/// Alembic refuses to autogenerate against a database that is behind; so do we.
-fn check_target_at_head(ws: &Workspace, graph: &RevisionGraph) -> Result<(), Error> {
-    let Some(url) = &ws.env.url else { return Ok(()) };
-    let Ok(mut conn) = retort::connect_existing(url, &ws.project.dir) else { return Ok(()) };
+/// Alembic refuses to autogenerate against a database that is behind; so do we. A database
+/// that does not exist yet has nothing to compare (`None`).
+fn check_target_at_head(ws: &Workspace, graph: &RevisionGraph) -> Result<Option<Box<dyn retort::Connection>>, Error> {
+    let Some(url) = &ws.env.url else { return Ok(None) };
+    let Ok(mut conn) = retort::connect_existing(url, &ws.project.dir) else { return Ok(None) };
     let migrator = Migrator::new(graph, ws.project.tables());
     let rows = migrator.current_rows(conn.as_mut())?;
     let heads = graph.ids(&graph.heads());
@@ -50,7 +51,7 @@ fn check_target_at_head(ws: &Workspace, graph: &RevisionGraph) -> Result<(), Err
     if rows != head_rows {
         return Err(StateError::NotUpToDate { current: rows, heads }.into());
     }
-    Ok(())
+    Ok(Some(conn))
 }
 
 fn ask(question: &str) -> bool {
@@ -72,11 +73,16 @@ pub fn migrate(args: &MigrateArgs, settings: &Settings, printer: &Printer) -> Re
     }
     let inputs = load(&ws)?;
     autogen::refuse_empty_models(&inputs.models, &inputs.head, &inputs.models_path, args.allow_empty_models)?;
-    if !args.ignore_db {
-        check_target_at_head(&ws, &inputs.graph)?;
-    }
+    let target = if args.ignore_db { None } else { check_target_at_head(&ws, &inputs.graph)? };
     let dialect = ws.dialect()?;
     let mut generated: Generated = autogen::generate(dialect.as_ref(), &inputs.head, &inputs.models, &renames)?;
+    if let Some(mut conn) = target {
+        let live = ws.project.table_filter().apply(&conn.introspect()?);
+        let present = autogen::created_but_present(&generated, &live);
+        if !present.is_empty() {
+            return Err(StateError::TablesExist { tables: present }.into());
+        }
+    }
     let interactive = !args.no_input && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     if interactive && !generated.rename_candidates.is_empty() {
         let mut accepted = false;
