@@ -22,22 +22,34 @@ fn main() {
     let printer = output::Printer::new(cli.global.json, cli.global.quiet, cli.global.verbose);
     let code = match settings::Settings::new(cli.global.clone()).and_then(|s| commands::run(cli.command, &s, &printer)) {
         Ok(code) => code,
-        // Whatever failed after an interrupt failed because of it: say so, not what broke.
-        Err(err) if retort::core::interrupt::requested() && !matches!(err, retort::Error::Interrupted { .. }) => {
-            eprintln!("error: interrupted; `retort status` shows where the database is");
-            retort::exit::INTERRUPTED
-        }
         Err(err) => {
-            let red = if printer.tty { "\x1b[31m" } else { "" };
-            let reset = if printer.tty { "\x1b[0m" } else { "" };
-            eprintln!("{red}error{reset}: {err}");
-            if let Some(hint) = err.hint() {
-                eprintln!("  next: {hint}");
-            }
+            // Whatever failed after an interrupt failed because of it: say so, not what broke.
+            let err = if retort::core::interrupt::requested() && !matches!(err, retort::Error::Interrupted { .. }) {
+                retort::Error::Interrupted { applied: Vec::new() }
+            } else {
+                err
+            };
+            report_error(&err, &printer);
             err.exit_code()
         }
     };
     // Drop what the command left on servers (scratch databases) before exiting.
     retort::core::cleanup::run_all();
     std::process::exit(code);
+}
+
+/// Prints an error with its next step on stderr; with `--json` also as one JSON object on
+/// stdout, so a consumer parsing stdout always gets JSON (README, "JSON output").
+fn report_error(err: &retort::Error, printer: &output::Printer) {
+    let red = if printer.tty { "\x1b[31m" } else { "" };
+    let reset = if printer.tty { "\x1b[0m" } else { "" };
+    eprintln!("{red}error{reset}: {err}");
+    if let Some(hint) = err.hint() {
+        eprintln!("  next: {hint}");
+    }
+    if printer.json {
+        printer.json_value(&serde_json::json!({
+            "error": { "class": err.class(), "exit_code": err.exit_code(), "message": err.to_string(), "next": err.hint() }
+        }));
+    }
 }

@@ -402,3 +402,79 @@ fn init_takes_the_engine_from_database_url() {
     assert!(out.status.success());
     assert!(std::fs::read_to_string(dir.path().join("retort.toml")).unwrap().contains("sqlite://dev.db"));
 }
+
+/// Issue #9 item 22: what the help and README promise. `-v` prints each step's SQL;
+/// `upgrade/downgrade --json` report the steps as JSON; with `--json` an error is JSON on
+/// stdout too; `--single-transaction` is refused where DDL is not transactional.
+#[test]
+fn verbose_json_and_single_transaction_keep_their_promises() {
+    for engine in engine_names() {
+        let p = Project::on(engine);
+        let ids = chain(&p, 2);
+        let r = p.retort(&["-v", "upgrade", &ids[0]]).ok();
+        assert!(r.stderr.contains("CREATE TABLE t1 (id INTEGER PRIMARY KEY, v TEXT)"), "[{engine}] -v shows the SQL:\n{}", r.stderr);
+        let j = p.retort(&["upgrade", "--json"]).ok().json();
+        assert_eq!(j["direction"], "upgrade");
+        assert_eq!(j["heads_before"][0], ids[0].as_str());
+        assert_eq!(j["heads_after"][0], ids[1].as_str());
+        assert_eq!(j["steps"][0]["revision"], ids[1].as_str());
+        let j = p.retort(&["downgrade", "-1", "--json"]).ok().json();
+        assert_eq!(j["steps"][0]["direction"], "down");
+        // Errors in --json mode.
+        let r = p.retort(&["upgrade", "nosuchrev", "--json"]);
+        assert_eq!(r.code, 5);
+        let j = r.json();
+        assert_eq!(j["error"]["class"], "target");
+        assert_eq!(j["error"]["exit_code"], 5);
+        assert!(j["error"]["message"].as_str().unwrap().contains("nosuchrev"));
+        let bad = match engine {
+            "sqlite" => "sqlite://missing/nowhere.db",
+            "postgres" => "postgres://nobody@127.0.0.1:1/db",
+            _ => "mysql://nobody@127.0.0.1:1/db",
+        };
+        let r = p.retort_env(&["status", "--json"], &[("DATABASE_URL", bad)]);
+        assert_eq!(r.code, 8, "{}", r.stderr);
+        assert_eq!(r.json()["error"]["class"], "connection");
+        if engine == "mysql" {
+            let r = p.retort(&["upgrade", "--single-transaction"]).fails_with(13, "transactional DDL");
+            assert!(r.stderr.contains("mysql"), "{}", r.stderr);
+            assert_eq!(p.version_rows(), vec![ids[0].clone()], "nothing ran");
+        } else {
+            p.retort(&["upgrade", "--single-transaction"]).ok();
+        }
+    }
+}
+
+/// Issue #9 item 22: widening a varchar on PostgreSQL is not annotated as a table rewrite.
+#[test]
+fn postgres_varchar_widening_is_not_called_a_rewrite() {
+    if !engine_names().contains(&"postgres") {
+        return;
+    }
+    let p = Project::on("postgres");
+    std::fs::write(p.path().join("models.sql"), "CREATE TABLE t (id INTEGER PRIMARY KEY, name VARCHAR(200), code INTEGER);\n").unwrap();
+    p.retort(&["migrate", "-m", "one"]).ok();
+    p.retort(&["upgrade"]).ok();
+    std::fs::write(p.path().join("models.sql"), "CREATE TABLE t (id INTEGER PRIMARY KEY, name VARCHAR(300), code BIGINT);\n").unwrap();
+    p.retort(&["migrate", "-m", "two"]).ok();
+    let f = std::fs::read_dir(p.path().join("migrations/versions")).unwrap().map(|e| e.unwrap().path()).find(|f| f.to_string_lossy().contains("_two")).unwrap();
+    let text = std::fs::read_to_string(f).unwrap();
+    assert!(text.contains("t.name widens it: no table rewrite"), "{text}");
+    assert!(text.contains("t.code rewrites the table"), "{text}");
+    p.retort(&["upgrade"]).ok();
+}
+
+/// Issue #9 item 22: `history --graph` draws the graph's shape.
+#[test]
+fn history_graph_draws_branches_and_merges() {
+    let p = Project::new();
+    merged_branches(&p);
+    let out = p.retort(&["history", "--graph"]).ok().stdout;
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.iter().filter(|l| l.contains("-> ")).count(), 6, "{out}");
+    assert!(lines[0].starts_with("*  dddd00000000, eeee00000000 -> ffff00000000"), "{out}");
+    assert!(lines.iter().any(|l| l.trim_end() == "| \\"), "a merge opens a lane:\n{out}");
+    assert!(lines.iter().any(|l| l.trim_end() == "| /"), "the branch point closes it:\n{out}");
+    assert!(lines.last().unwrap().starts_with("*  <base> -> aaaa00000000"), "{out}");
+    println!("{out}");
+}

@@ -208,7 +208,7 @@ pub enum Error {
     #[error("{context}: {source}")]
     Io { context: String, source: std::io::Error },
     /// Ctrl-C: the run stopped at a safe point.
-    #[error("interrupted{}", if applied.is_empty() { "; nothing was applied by this run".to_string() } else { format!(" after applying {} (kept; the next revision was not started)", join(applied)) })]
+    #[error("interrupted{}", if applied.is_empty() { String::new() } else { format!(" after applying {} (kept; the next revision was not started)", join(applied)) })]
     Interrupted { applied: Vec<RevisionId> },
 }
 
@@ -241,6 +241,27 @@ impl Error {
             Error::Models { .. } | Error::EmptyModels { .. } => exit::MODELS,
             Error::Io { .. } => exit::IO,
             Error::Interrupted { .. } => exit::INTERRUPTED,
+        }
+    }
+
+    /// The failure class, a stable name for `--json` consumers (one per exit code).
+    pub fn class(&self) -> &'static str {
+        match self.exit_code() {
+            exit::USAGE => "usage",
+            exit::CONFIG => "config",
+            exit::MIGRATION_FILES => "migration_files",
+            exit::TARGET => "target",
+            exit::DATABASE_STATE => "database_state",
+            exit::SQL_FAILED => "sql_failed",
+            exit::CONNECTION => "connection",
+            exit::LOCKED => "locked",
+            exit::CHECKSUM => "checksum",
+            exit::PROTECTED => "protected",
+            exit::IO => "io",
+            exit::UNSUPPORTED => "unsupported",
+            exit::MODELS => "models",
+            exit::INTERRUPTED => "interrupted",
+            _ => "error",
         }
     }
 

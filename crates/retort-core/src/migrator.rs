@@ -226,6 +226,13 @@ impl<'g> Migrator<'g> {
         opts: &RunOptions,
         on_event: &mut dyn FnMut(Event<'_>),
     ) -> Result<RunReport, Error> {
+        if opts.single_transaction && !conn.dialect().capabilities().transactional_ddl {
+            return Err(DbError::Unsupported(format!(
+                "--single-transaction needs transactional DDL, which {} does not have (each DDL statement commits on its own), so the run could not be all or nothing; run without it",
+                conn.dialect().name()
+            ))
+            .into());
+        }
         self.refuse_if_dirty(conn)?;
         let changed = self.changed_files(conn)?;
         if !changed.is_empty() {
@@ -237,7 +244,7 @@ impl<'g> Migrator<'g> {
         let resolved = target.resolve(self.graph, &current)?;
         let mut report = RunReport { heads_before: rows, ..Default::default() };
         let mut plan = self.plan_for(mode, &current, &resolved, &target.text)?;
-        let outer = opts.single_transaction && conn.dialect().capabilities().transactional_ddl && !plan.is_empty();
+        let outer = opts.single_transaction && !plan.is_empty();
         if outer {
             if let Some(f) = plan.steps.iter().map(|s| self.graph.rev(s.rev)).find(|f| !f.transactional) {
                 return Err(Error::usage(

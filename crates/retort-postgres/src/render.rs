@@ -142,10 +142,12 @@ fn alter_column(table: &str, from: &Column, to: &Column, out: &mut Vec<RenderedS
     }
     if from.ty != to.ty || from.collation != to.collation {
         let using = if from.ty != to.ty { format!(" USING {c}::{}", to.ty) } else { String::new() };
-        out.push(RenderedStatement::with_comment(
-            format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE {}{using}", type_with_collation(to)),
-            format!("type change of {table}.{} rewrites the table and locks it", to.name),
-        ));
+        let note = if from.collation == to.collation && widens_without_rewrite(&from.ty, &to.ty) {
+            format!("type change of {table}.{} widens it: no table rewrite, a brief ACCESS EXCLUSIVE lock", to.name)
+        } else {
+            format!("type change of {table}.{} rewrites the table and locks it", to.name)
+        };
+        out.push(RenderedStatement::with_comment(format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE {}{using}", type_with_collation(to)), note));
     }
     if from.nullable && !to.nullable {
         if let Some(d) = &to.default {
@@ -310,4 +312,43 @@ pub fn render(from: &Schema, to: &Schema, changes: &[Change]) -> Vec<RenderedSta
         }
     }
     out
+}
+
+/// Whether PostgreSQL changes `from` to `to` by updating the catalog only (binary-coercible
+/// widening: a longer or unbounded varchar, varchar to text, more numeric precision at the
+/// same scale). Everything else rewrites the table. Types as `format_type` prints them.
+fn widens_without_rewrite(from: &str, to: &str) -> bool {
+    fn split(ty: &str) -> (&str, Vec<u32>) {
+        match ty.split_once('(') {
+            Some((base, rest)) => (base.trim(), rest.trim_end_matches(')').split(',').filter_map(|n| n.trim().parse().ok()).collect()),
+            None => (ty.trim(), Vec::new()),
+        }
+    }
+    let ((fb, fp), (tb, tp)) = (split(from), split(to));
+    let varchar = |b: &str| matches!(b, "character varying" | "varchar");
+    match (fb, tb) {
+        (f, "text") if varchar(f) => true,
+        (f, t) if varchar(f) && varchar(t) => tp.is_empty() || (fp.len() == 1 && tp[0] >= fp[0]),
+        ("bit varying", "bit varying") => tp.is_empty() || (fp.len() == 1 && tp[0] >= fp[0]),
+        ("numeric", "numeric") => tp.is_empty() || (fp.len() == 2 && tp.len() == 2 && tp[1] == fp[1] && tp[0] >= fp[0]),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod widening_tests {
+    use super::widens_without_rewrite as w;
+
+    #[test]
+    fn widening_is_told_apart_from_rewrites() {
+        assert!(w("character varying(200)", "character varying(300)"));
+        assert!(w("character varying(200)", "character varying"));
+        assert!(w("character varying(200)", "text"));
+        assert!(w("numeric(10,2)", "numeric(12,2)"));
+        assert!(w("numeric(10,2)", "numeric"));
+        assert!(!w("character varying(300)", "character varying(200)"));
+        assert!(!w("numeric(10,2)", "numeric(12,3)"));
+        assert!(!w("integer", "bigint"));
+        assert!(!w("text", "character varying(10)"));
+    }
 }

@@ -40,6 +40,17 @@ fn run(mode: Mode, target: &str, sql: bool, single_transaction: bool, settings: 
     let report = migrator.run(conn.as_mut(), mode, &target, &opts, &mut |e| progress.event(e));
     progress.finish();
     let report = report?;
+    if printer.json {
+        printer.json_value(&serde_json::json!({
+            "env": ws.env.name,
+            "url": ws.env.url.as_ref().map(|u| u.to_string()),
+            "direction": if mode == Mode::Upgrade { "upgrade" } else { "downgrade" },
+            "heads_before": report.heads_before,
+            "heads_after": report.heads_after,
+            "steps": report.steps,
+        }));
+        return Ok(0);
+    }
     if report.steps.is_empty() {
         printer.note(format!("Nothing to do: the database is at {}.", or_base(&report.heads_after)));
     } else {
@@ -112,7 +123,16 @@ impl<'p> Progress<'p> {
                     bar.set_message(format!("{} {} {}", verb(direction), file.id, file.message));
                 }
                 if self.printer.verbose {
-                    self.println(format!("  file: {}", file.path.display()));
+                    self.println(format!("  {} {} ({}):", verb(direction), file.id, file.path.display()));
+                    let section = match direction {
+                        Direction::Up => Some(&file.upgrade),
+                        Direction::Down => file.downgrade.as_ref(),
+                    };
+                    for stmt in section.map(|s| retort::core::sql_split::split(&s.sql)).unwrap_or_default() {
+                        for line in stmt.sql.lines() {
+                            self.println(format!("    {line}"));
+                        }
+                    }
                 }
             }
             Event::StepFinished { index, total, file, direction, elapsed } => {

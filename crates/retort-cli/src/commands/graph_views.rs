@@ -17,6 +17,18 @@ pub fn history(args: &HistoryArgs, settings: &Settings, printer: &Printer) -> Re
         return Ok(0);
     }
     let mut out = String::with_capacity(newest_first.len() * 80);
+    if args.graph {
+        for line in retort::core::revision::draw::ascii(&graph, &newest_first) {
+            match line.rev {
+                Some(i) => out.push_str(&format!("{}  {}\n", line.art, super::revision_line(&graph, i))),
+                None => out.push_str(&format!("{}\n", line.art)),
+            }
+        }
+        if !printer.quiet {
+            printer.raw(&out);
+        }
+        return Ok(0);
+    }
     for &i in &newest_first {
         if printer.verbose {
             let f = graph.rev(i);
