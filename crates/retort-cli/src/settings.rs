@@ -34,7 +34,7 @@ impl Settings {
             Some(p) => {
                 let p = self.cwd.join(p);
                 if !p.is_file() {
-                    return Err(ConfigError::NotFound { dir: p }.into());
+                    return Err(ConfigError::ConfigFileMissing { path: p }.into());
                 }
                 Project::load(&p)?
             }

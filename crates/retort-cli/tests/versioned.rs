@@ -478,3 +478,16 @@ fn history_graph_draws_branches_and_merges() {
     assert!(lines.last().unwrap().starts_with("*  <base> -> aaaa00000000"), "{out}");
     println!("{out}");
 }
+
+/// Issue #9 item 18: a byte-order mark is accepted; a wrong --config path is named as such.
+#[test]
+fn bom_revision_files_and_a_wrong_config_path() {
+    let p = Project::new();
+    let path = p.write_rev("aaaa00000001", &[], "bom", "CREATE TABLE bom (id INTEGER);", "DROP TABLE bom;");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("\u{feff}{text}")).unwrap();
+    p.retort(&["upgrade"]).ok();
+    assert_eq!(p.version_rows(), vec!["aaaa00000001"]);
+    let r = p.retort(&["--config", "/nope/retort.toml", "status"]).fails_with(3, "/nope/retort.toml");
+    assert!(r.stderr.contains("given with --config does not exist") && r.stderr.contains("check the path"), "{}", r.stderr);
+}

@@ -97,6 +97,16 @@ pub enum StateError {
     NotAnAncestor { target: String, current: Vec<RevisionId> },
 }
 
+/// Why the database refused a write, when the cause is the storage rather than the SQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StorageCause {
+    /// A read-only file, mount, connection option or server (replica).
+    ReadOnly,
+    /// No space left where the database keeps its data.
+    Full,
+}
+
 /// A statement of a revision failed; that revision was rolled back.
 #[derive(Debug, Error)]
 #[error("revision {rev} failed at {}:{line}: {message}{}", path.display(), if *dirty { dirty_note(applied) } else { applied_note(applied) })]
@@ -110,6 +120,8 @@ pub struct ExecError {
     pub applied: Vec<RevisionId>,
     /// The engine could not roll the revision back (MySQL DDL): the database is dirty.
     pub dirty: bool,
+    /// Set when the statement failed because of the storage, not its SQL.
+    pub cause: Option<StorageCause>,
 }
 
 fn dirty_note(applied: &[RevisionId]) -> String {
@@ -138,6 +150,9 @@ pub enum DbError {
     /// The database does not exist and the command only reads (it must not create it).
     #[error("cannot open {url}: {} does not exist", path.display())]
     Missing { url: String, path: PathBuf },
+    /// The database refused a write because of its storage (read-only, disk full).
+    #[error("{message}")]
+    Storage { cause: StorageCause, message: String },
     #[error("{} is not {expected}; nothing was changed", path.display())]
     NotABackup { path: PathBuf, expected: String },
     #[error("{message}")]
@@ -163,6 +178,8 @@ pub struct ChangedFile {
 pub enum ConfigError {
     #[error("no retort.toml found in {} or any parent directory", dir.display())]
     NotFound { dir: PathBuf },
+    #[error("the configuration file {} given with --config does not exist", path.display())]
+    ConfigFileMissing { path: PathBuf },
     #[error("{}: {message}", path.display())]
     Invalid { path: PathBuf, message: String },
     #[error("{0} already exists; refusing to overwrite an existing project")]
@@ -234,6 +251,7 @@ impl Error {
             Error::Db(DbError::Unsupported(_)) => exit::UNSUPPORTED,
             Error::Db(DbError::Query { .. }) => exit::SQL_FAILED,
             Error::Db(DbError::NotABackup { .. }) => exit::USAGE,
+            Error::Db(DbError::Storage { .. }) => exit::IO,
             Error::Config(_) => exit::CONFIG,
             Error::Usage { .. } => exit::USAGE,
             Error::Checksum { .. } => exit::CHECKSUM,
@@ -326,6 +344,12 @@ impl Error {
                 "add a `-- +downgrade` section to {}, or move the version table with `retort stamp`",
                 path.display()
             ),
+            Error::Exec(ExecError { cause: Some(cause), rev, dirty, .. }) => format!(
+                "{}, then run the command again; {}",
+                storage_fix(*cause),
+                if *dirty { format!("{rev} is DIRTY: see `retort status`") } else { format!("{rev} was rolled back and `retort current` shows where the database is") }
+            ),
+            Error::Db(DbError::Storage { cause, .. }) => format!("{}, then run the command again", storage_fix(*cause)),
             Error::Exec(e) if e.dirty => format!(
                 "repair the partial changes of {} by hand (see `retort status`), then `retort resolve --applied` or `retort resolve --reverted`",
                 e.rev
@@ -346,6 +370,9 @@ impl Error {
             }
             Error::Db(DbError::Connect { .. }) => {
                 "check the URL in retort.toml (or DATABASE_URL) and that the server is running".into()
+            }
+            Error::Config(ConfigError::ConfigFileMissing { .. }) => {
+                "check the path given to --config (relative paths start from the current directory), or leave --config out to search upward from here".into()
             }
             Error::Config(ConfigError::NotFound { .. }) => {
                 "run `retort init` to create a project, or pass --config PATH".into()
@@ -370,6 +397,13 @@ impl Error {
             }
             _ => return None,
         })
+    }
+}
+
+fn storage_fix(cause: StorageCause) -> &'static str {
+    match cause {
+        StorageCause::ReadOnly => "the database is read-only for this connection (file or directory permissions, a read-only mount, `?mode=ro`, or a read-only server such as a replica): point retort at a writable database",
+        StorageCause::Full => "the disk holding the database is full: free space (or grow the volume)",
     }
 }
 

@@ -377,8 +377,12 @@ impl<'g> Migrator<'g> {
         if let Err((index, e)) = outcome {
             let stmt = stmts[index].clone();
             {
+                let cause = match &e {
+                    DbError::Storage { cause, .. } => Some(*cause),
+                    _ => None,
+                };
                 let message = match e {
-                    DbError::Query { message, .. } => message,
+                    DbError::Query { message, .. } | DbError::Storage { message, .. } => message,
                     other => other.to_string(),
                 };
                 if atomic {
@@ -397,6 +401,7 @@ impl<'g> Migrator<'g> {
                     statement: stmt.sql,
                     applied: report.steps.iter().map(|s| s.revision.clone()).collect(),
                     dirty: !atomic,
+                    cause,
                 }
                 .into());
             }

@@ -153,7 +153,16 @@ impl PgConnection {
     }
 
     fn err(&self, e: postgres::Error, sql: &str) -> DbError {
-        DbError::Query { message: message(&e), sql: sql.to_string() }
+        // https://www.postgresql.org/docs/current/errcodes-appendix.html
+        let storage = match e.code().map(|c| c.code()) {
+            Some("25006") => Some(retort_core::error::StorageCause::ReadOnly), // read_only_sql_transaction (a standby, default_transaction_read_only)
+            Some("53100") => Some(retort_core::error::StorageCause::Full),     // disk_full
+            _ => None,
+        };
+        match storage {
+            Some(cause) => DbError::Storage { cause, message: message(&e) },
+            None => DbError::Query { message: message(&e), sql: sql.to_string() },
+        }
     }
 }
 

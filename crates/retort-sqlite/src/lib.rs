@@ -10,7 +10,7 @@ mod render;
 pub use dialect::SqliteDialect;
 
 use retort_core::engine::{Connection, Dialect};
-use retort_core::error::DbError;
+use retort_core::error::{DbError, StorageCause};
 use retort_core::schema::Schema;
 use rusqlite::types::ValueRef;
 use std::path::{Path, PathBuf};
@@ -102,8 +102,13 @@ impl SqliteConnection {
 
     fn map_err(&self, e: rusqlite::Error, sql: &str) -> DbError {
         if let rusqlite::Error::SqliteFailure(f, _) = &e {
-            if f.code == rusqlite::ErrorCode::DatabaseBusy || f.code == rusqlite::ErrorCode::DatabaseLocked {
-                return DbError::Locked { url: self.display.clone(), seconds: self.busy_timeout.as_secs() };
+            match f.code {
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked => {
+                    return DbError::Locked { url: self.display.clone(), seconds: self.busy_timeout.as_secs() };
+                }
+                rusqlite::ErrorCode::ReadOnly => return DbError::Storage { cause: StorageCause::ReadOnly, message: e.to_string() },
+                rusqlite::ErrorCode::DiskFull => return DbError::Storage { cause: StorageCause::Full, message: e.to_string() },
+                _ => {}
             }
         }
         DbError::Query { message: e.to_string(), sql: sql.to_string() }
@@ -198,9 +203,20 @@ impl Connection for SqliteConnection {
 
     /// The online backup API: a consistent copy while others keep using the database.
     fn backup(&mut self, path: &Path) -> Result<(), DbError> {
-        self.conn
-            .backup(rusqlite::DatabaseName::Main, path, None)
-            .map_err(|e| DbError::Query { message: format!("backup to {} failed: {e}", path.display()), sql: String::new() })
+        self.conn.backup(rusqlite::DatabaseName::Main, path, None).map_err(|e| {
+            // The backup API reports the destination's failure by code; its message then
+            // reads "not an error" (issue #9 item 17), so describe the code instead.
+            let (cause, what) = match &e {
+                rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DiskFull => (Some(StorageCause::Full), "the disk is full".to_string()),
+                rusqlite::Error::SqliteFailure(f, _) => (None, f.to_string()),
+                other => (None, other.to_string()),
+            };
+            let message = format!("backup to {} failed: {what}", path.display());
+            match cause {
+                Some(cause) => DbError::Storage { cause, message },
+                None => DbError::Query { message, sql: String::new() },
+            }
+        })
     }
 
     /// The online backup API replaces the whole database in one step; a file that is not

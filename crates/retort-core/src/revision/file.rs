@@ -91,6 +91,11 @@ impl RevisionFile {
 
     /// As [`RevisionFile::parse`], keeping the text without copying it (directory loads).
     pub fn parse_owned(path: &Path, owned: String) -> Result<Self, FileError> {
+        // Editors on Windows save a UTF-8 byte-order mark; it is not "SQL before the marker".
+        let owned = match owned.strip_prefix('\u{feff}') {
+            Some(rest) => rest.to_string(),
+            None => owned,
+        };
         let text = owned.as_str();
         let malformed = |line: usize, message: String| FileError::Malformed {
             path: path.to_path_buf(),
