@@ -450,3 +450,24 @@ fn full_disk_and_read_only_database_name_the_cause() {
         p.retort(&["upgrade"]).ok();
     }
 }
+
+/// Issue #9 item 15: a revision larger than MariaDB's max_allowed_packet is refused before
+/// any of it runs, naming the setting to raise, instead of a raw CodecError (and a dirty
+/// database).
+#[test]
+fn a_revision_too_large_for_the_server_is_refused_cleanly() {
+    if !engine_names().contains(&"mysql") {
+        return;
+    }
+    let p = Project::on("mysql");
+    let ids = chain(&p, 1);
+    p.retort(&["upgrade"]).ok();
+    let filler = "-- ".to_string() + &"x".repeat(100) + "\n";
+    let big = format!("CREATE TABLE big (id INTEGER);\n{}", filler.repeat(200_000));
+    p.write_rev("bbbb00000001", &[&ids[0]], "big", &big, "DROP TABLE big;");
+    let r = p.retort(&["upgrade"]).fails_with(13, "max_allowed_packet");
+    assert!(r.stderr.contains("bbbb00000001") && r.stderr.contains("SET GLOBAL max_allowed_packet") && !r.stderr.contains("CodecError"), "{}", r.stderr);
+    assert_eq!(p.version_rows(), vec![ids[0].clone()]);
+    assert!(!p.tables().contains(&"big".to_string()), "nothing of it ran");
+    p.retort(&["status"]).ok();
+}

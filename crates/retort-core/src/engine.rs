@@ -219,4 +219,11 @@ pub trait Connection {
 
     /// Reads the live schema into the core's model.
     fn introspect(&mut self) -> Result<Schema, DbError>;
+
+    /// The largest statement the server accepts, with the setting that raises it, when
+    /// the engine has such a limit (MySQL's `max_allowed_packet`). The migrator refuses a
+    /// revision whose text (kept in the log) would not fit, before running any of it.
+    fn max_statement_bytes(&mut self) -> Result<Option<(usize, &'static str)>, DbError> {
+        Ok(None)
+    }
 }

@@ -224,6 +224,9 @@ pub enum Error {
     Usage { message: String, hint: Option<String> },
     #[error("{context}: {source}")]
     Io { context: String, source: std::io::Error },
+    /// A revision too large for the server's statement size limit; nothing of it ran.
+    #[error("revision {rev} ({}) is {} bytes; with its log entry that exceeds the server's {setting} of {limit} bytes, so it was not started", path.display(), bytes)]
+    TooLarge { rev: RevisionId, path: PathBuf, bytes: usize, limit: usize, setting: &'static str },
     /// Ctrl-C: the run stopped at a safe point.
     #[error("interrupted{}", if applied.is_empty() { String::new() } else { format!(" after applying {} (kept; the next revision was not started)", join(applied)) })]
     Interrupted { applied: Vec<RevisionId> },
@@ -259,6 +262,7 @@ impl Error {
             Error::Models { .. } | Error::EmptyModels { .. } => exit::MODELS,
             Error::Io { .. } => exit::IO,
             Error::Interrupted { .. } => exit::INTERRUPTED,
+            Error::TooLarge { .. } => exit::UNSUPPORTED,
         }
     }
 
@@ -385,6 +389,11 @@ impl Error {
             ),
             Error::Config(ConfigError::MissingVar { var, .. }) => format!("export {var}=..."),
             Error::Usage { hint, .. } => return hint.clone(),
+            Error::TooLarge { bytes, setting, .. } => format!(
+                "raise {setting} on the server above {} bytes (e.g. `SET GLOBAL {setting} = {}`, and in the server's configuration to keep it), reconnect, and run again; or split the revision",
+                bytes * 2 + 65_536,
+                (bytes * 2 + 65_536).next_power_of_two()
+            ),
             Error::Interrupted { .. } => "`retort status` shows where the database is; run the command again to continue".into(),
             Error::Checksum { changed } => format!(
                 "applied revisions must not be edited: restore the file from version control, or write a new revision for the change; if the edit is intended (e.g. a comment), record it after review with `retort verify --accept {}`",

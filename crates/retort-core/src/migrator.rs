@@ -254,6 +254,20 @@ impl<'g> Migrator<'g> {
             }
             conn.execute(conn.dialect().begin())?;
         }
+        // Refuse a revision the server could not take before running any of the run.
+        if let Some((limit, setting)) = conn.max_statement_bytes()? {
+            for step in &plan.steps {
+                let file = self.graph.rev(step.rev);
+                // The log insert carries the whole file, quotes escaped, plus its other columns.
+                let needed = file.text.len() + file.text.matches(['\'', '\\']).count() + 4096;
+                if needed > limit {
+                    if outer {
+                        let _ = conn.execute(conn.dialect().rollback());
+                    }
+                    return Err(Error::TooLarge { rev: file.id.clone(), path: file.path.clone(), bytes: file.text.len(), limit, setting });
+                }
+            }
+        }
         let mut total = plan.steps.len();
         let mut replans = 0usize;
         'replan: loop {

@@ -49,6 +49,10 @@ fn to_text(v: Value) -> Option<String> {
 fn message(e: &mysql::Error) -> String {
     match e {
         mysql::Error::MySqlError(m) => format!("{} (MySQL error {})", m.message, m.code),
+        // The driver refuses to send it; say which server setting limits it, not a debug dump.
+        mysql::Error::CodecError(_) if e.to_string().contains("max_allowed_packet") => {
+            "the statement is larger than the server's max_allowed_packet: raise it (SET GLOBAL max_allowed_packet = ..., and in the server's configuration) and run again".into()
+        }
         other => other.to_string(),
     }
 }
@@ -140,6 +144,12 @@ impl Connection for MysqlConnection {
 
     fn backup_extension(&self) -> &'static str {
         "sql"
+    }
+
+    fn max_statement_bytes(&mut self) -> Result<Option<(usize, &'static str)>, DbError> {
+        let rows = self.query("SELECT @@max_allowed_packet")?;
+        let limit = rows.first().and_then(|r| r.first().cloned().flatten()).and_then(|v| v.parse().ok());
+        Ok(limit.map(|l| (l, "max_allowed_packet")))
     }
 }
 
@@ -287,6 +297,9 @@ impl Connection for ScratchDatabase {
     }
     fn describe(&self) -> String {
         self.conn.as_ref().map(|c| c.describe()).unwrap_or_default()
+    }
+    fn max_statement_bytes(&mut self) -> Result<Option<(usize, &'static str)>, DbError> {
+        self.conn().max_statement_bytes()
     }
     fn introspect(&mut self) -> Result<Schema, DbError> {
         self.conn().introspect()
