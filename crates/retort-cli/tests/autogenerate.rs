@@ -196,3 +196,27 @@ CREATE VIEW public.domain_names AS SELECT name FROM "public".domains;
     assert_ne!(r.code, 0, "{}", r.stderr);
     assert!(r.stderr.contains("audit.log") && r.stderr.contains("public"), "{}", r.stderr);
 }
+
+/// Issue #9 item 21: a column renamed in the models without --rename becomes drop + add; on
+/// SQLite that is a rebuild adding a NOT NULL column nothing fills. The file's review notes
+/// and lint say it fails on a table with rows, and the rebuild is one finding, not a DROP
+/// TABLE and a RENAME.
+#[test]
+fn an_unconfirmed_rename_on_sqlite_warns_that_it_fails_on_rows() {
+    let p = Project::new();
+    models(&p, "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n");
+    p.retort(&["migrate", "-m", "one"]).ok();
+    p.retort(&["upgrade"]).ok();
+    p.exec("INSERT INTO users VALUES (1, 'ada')");
+    models(&p, "CREATE TABLE users (id INTEGER PRIMARY KEY, full_name TEXT NOT NULL);\n");
+    let r = p.retort(&["migrate", "-m", "two", "--no-input"]).ok();
+    let file = std::fs::read_dir(p.path().join("migrations/versions")).unwrap().map(|e| e.unwrap().path()).find(|f| f.to_string_lossy().contains("_two")).unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("FAILS ON EXISTING ROWS: adds users.full_name NOT NULL without a default"), "{text}");
+    assert!(r.stderr.contains("[add-not-null-without-default]"), "{}", r.stderr);
+    assert_eq!(r.stderr.matches("[table-rebuild]").count(), 1, "{}", r.stderr);
+    assert!(!r.stderr.contains("[drop-table]") && !r.stderr.contains("[rename]"), "{}", r.stderr);
+    // And it really fails on the row, leaving the database where it was.
+    p.retort(&["upgrade"]).fails_with(7, "NOT NULL");
+    assert_eq!(p.query("SELECT name FROM users"), vec!["ada"]);
+}

@@ -38,6 +38,7 @@ pub const RULES: &[Rule] = &[
     Rule { id: "index-without-concurrently", severity: Severity::Warning, explanation: "CREATE INDEX on an existing table blocks writes to it until the index is built", fix: "use CREATE INDEX CONCURRENTLY in a revision marked `-- transactional: false`", engines: &["postgres"] },
     Rule { id: "volatile-default", severity: Severity::Warning, explanation: "adds a column with a volatile default (now(), random(), …): every row is rewritten under an exclusive lock", fix: "add the column without default, backfill in batches, then set the default", engines: &["postgres"] },
     Rule { id: "non-transactional-statement", severity: Severity::Error, explanation: "this statement cannot run inside a transaction, but the revision is transactional", fix: "move it into its own revision with `-- transactional: false`", engines: &["postgres"] },
+    Rule { id: "table-rebuild", severity: Severity::Warning, explanation: "rebuilds a table (create a copy, copy every row, drop, rename): holds the write lock for the whole copy and rewrites every row", fix: "fine for small tables; for large ones schedule it, or change the schema in steps the engine can do in place", engines: &[] },
     Rule { id: "missing-downgrade", severity: Severity::Warning, explanation: "the revision has no downgrade, so it cannot be reverted", fix: "write the `-- +downgrade` section (or document why it is irreversible)", engines: &[] },
     Rule { id: "unparsed", severity: Severity::Info, explanation: "the statement could not be parsed, so no rule checked it", fix: "review it by hand", engines: &[] },
 ];
@@ -96,6 +97,11 @@ pub fn lint_revision(file: &RevisionFile, engine: &str) -> Vec<Diagnostic> {
     let stmts = sql_split::split(&file.upgrade.sql);
     // Tables created in this revision are new: rules about existing tables skip them.
     let mut created: Vec<String> = Vec::new();
+    // A rebuild (SQLite's procedure, Alembic's batch mode, or by hand) is judged as one
+    // change to the table, not as the DROP and RENAME it happens to be made of (issue #9
+    // item 21): copies[(new, old)] = the columns copied from old into new.
+    let mut new_tables: std::collections::HashMap<String, Vec<sqlparser::ast::ColumnDef>> = std::collections::HashMap::new();
+    let mut copies: std::collections::HashMap<(String, String), Vec<String>> = std::collections::HashMap::new();
     for st in &stmts {
         let line = file.upgrade.first_line + st.line - 1;
         let parsed = Parser::parse_sql(dialect.as_ref(), &st.sql);
@@ -112,10 +118,30 @@ pub fn lint_revision(file: &RevisionFile, engine: &str) -> Vec<Diagnostic> {
         };
         for s in parsed {
             match &s {
-                Statement::CreateTable(ct) => created.push(last_ident(&ct.name)),
+                Statement::CreateTable(ct) => {
+                    created.push(last_ident(&ct.name));
+                    new_tables.insert(last_ident(&ct.name), ct.columns.clone());
+                }
+                Statement::Insert(ins) => {
+                    if let (sqlparser::ast::TableObject::TableName(into), Some(source)) = (&ins.table, &ins.source) {
+                        let into = last_ident(into);
+                        if let (true, sqlparser::ast::SetExpr::Select(select)) = (new_tables.contains_key(&into), source.body.as_ref()) {
+                            if let [from] = select.from.as_slice() {
+                                if let sqlparser::ast::TableFactor::Table { name, .. } = &from.relation {
+                                    let cols = ins.columns.iter().map(|c| c.value.to_ascii_lowercase()).collect();
+                                    copies.insert((into, last_ident(name)), cols);
+                                }
+                            }
+                        }
+                    }
+                }
                 Statement::Drop { object_type: ObjectType::Table, names, .. } => {
                     for n in names {
-                        hit(&mut out, "drop-table", format!("DROP TABLE {n}"));
+                        // Dropping a table whose rows were just copied into a new one.
+                        let copied = copies.keys().any(|(_, old)| *old == last_ident(n));
+                        if !copied {
+                            hit(&mut out, "drop-table", format!("DROP TABLE {n}"));
+                        }
                     }
                 }
                 Statement::CreateIndex(ci) => {
@@ -137,7 +163,26 @@ pub fn lint_revision(file: &RevisionFile, engine: &str) -> Vec<Diagnostic> {
                             AlterTableOperation::RenameColumn { old_column_name, new_column_name } => {
                                 hit(&mut out, "rename", format!("renames {table}.{old_column_name} to {new_column_name}"))
                             }
-                            AlterTableOperation::RenameTable { .. } => hit(&mut out, "rename", format!("renames table {table}")),
+                            AlterTableOperation::RenameTable { table_name } => {
+                                let to = match table_name {
+                                    sqlparser::ast::RenameTableNameKind::As(n) | sqlparser::ast::RenameTableNameKind::To(n) => last_ident(n),
+                                };
+                                match copies.get(&(table.clone(), to.clone())) {
+                                    // The copy takes the old name: this completes a rebuild.
+                                    Some(copied) => {
+                                        hit(&mut out, "table-rebuild", format!("rebuilds table {to}: copies every row"));
+                                        for col in new_tables.get(&table).into_iter().flatten() {
+                                            let not_null = col.options.iter().any(|o| matches!(o.option, ColumnOption::NotNull | ColumnOption::Unique { is_primary: true, .. }));
+                                            let filled = col.options.iter().any(|o| matches!(o.option, ColumnOption::Default(_) | ColumnOption::Generated { .. }));
+                                            let is_rowid = col.options.iter().any(|o| matches!(o.option, ColumnOption::Unique { is_primary: true, .. })) && col.data_type.to_string().eq_ignore_ascii_case("integer");
+                                            if not_null && !filled && !is_rowid && !copied.contains(&col.name.value.to_ascii_lowercase()) {
+                                                hit(&mut out, "add-not-null-without-default", format!("the rebuild of {to} adds {to}.{} NOT NULL without a default: fails if {to} has rows", col.name.value));
+                                            }
+                                        }
+                                    }
+                                    None => hit(&mut out, "rename", format!("renames table {table}")),
+                                }
+                            }
                             AlterTableOperation::ChangeColumn { old_name, new_name, .. } if old_name != new_name => {
                                 hit(&mut out, "rename", format!("renames {table}.{old_name} to {new_name}"))
                             }
@@ -207,6 +252,26 @@ mod tests {
             if transactional { "" } else { "-- transactional: false\n" }
         );
         lint_revision(&RevisionFile::parse(Path::new("x.sql"), &text).unwrap(), engine)
+    }
+
+    /// Issue #9 item 21: a rebuild is one finding about the table, and a NOT NULL column the
+    /// copy does not fill is the same error as `ADD COLUMN ... NOT NULL` without a default.
+    #[test]
+    fn a_rebuild_is_judged_as_one_change() {
+        let rebuild = |extra: &str| {
+            format!(
+                "CREATE TABLE \"_retort_new_users\" (id INTEGER PRIMARY KEY, name TEXT{extra});\nINSERT INTO \"_retort_new_users\" (\"id\", \"name\") SELECT \"id\", \"name\" FROM \"users\";\nDROP TABLE \"users\";\nALTER TABLE \"_retort_new_users\" RENAME TO \"users\";\nPRAGMA foreign_key_check(\"users\");"
+            )
+        };
+        let d = lint(&rebuild(""), "SELECT 1;", true, "sqlite");
+        let rules: Vec<&str> = d.iter().map(|x| x.rule).filter(|r| *r != "unparsed").collect();
+        assert_eq!(rules, vec!["table-rebuild"], "{d:?}");
+        let hits = lint_errors(&rebuild(", full_name TEXT NOT NULL"), "sqlite", "add-not-null-without-default");
+        assert!(hits[0].message.contains("users.full_name"), "{hits:?}");
+        lint_ok(&rebuild(", full_name TEXT NOT NULL DEFAULT ''"), "sqlite", "add-not-null-without-default");
+        // A plain DROP and RENAME are still what they are.
+        lint_errors("DROP TABLE users;", "sqlite", "drop-table");
+        lint_errors("ALTER TABLE a RENAME TO b;", "sqlite", "rename");
     }
 
     #[test]

@@ -58,6 +58,12 @@ pub fn review_notes(changes: &[Change], candidates: &[RenameCandidate]) -> Vec<S
                     });
                 }
             }
+            Change::AddColumn { table, column } if !column.nullable && column.default.is_none() && column.generated.is_none() && column.identity.is_none() && !column.auto_increment => {
+                notes.push(format!(
+                    "FAILS ON EXISTING ROWS: adds {table}.{} NOT NULL without a default; the upgrade fails if {table} has rows (give it a default, or add it nullable, backfill, then make it NOT NULL)",
+                    column.name
+                ))
+            }
             Change::RenameTable { from, to } => notes.push(format!("RENAME: table {from} -> {to} (confirmed)")),
             Change::RenameColumn { table, from, to } => notes.push(format!("RENAME: column {table}.{from} -> {to} (confirmed)")),
             _ => {}
