@@ -22,6 +22,9 @@ pub mod revision;
 pub mod schema;
 pub mod sql_split;
 
+#[cfg(test)]
+mod fuzz_tests;
+
 pub use error::{Error, Result};
 pub use revision::{
     dir::MigrationDir, file::RevisionFile, graph::RevisionGraph, id::RevisionId, target::Target,
