@@ -57,7 +57,12 @@ pub fn run(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
         }
     }
     if let Err(e) = current {
-        return Err(e.into());
+        let e: Error = e.into();
+        // Under --json the document above already carries the error: one JSON object.
+        if printer.json {
+            return Ok(e.exit_code());
+        }
+        return Err(e);
     }
     Ok(if changed.is_empty() { 0 } else { retort::exit::CHECKSUM })
 }
