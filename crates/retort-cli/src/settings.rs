@@ -56,36 +56,34 @@ impl Workspace {
 
     pub fn connect(&self) -> Result<Box<dyn Connection>, Error> {
         let url = self.env.url.as_ref().ok_or_else(|| ConfigError::NoUrl { env: self.env.name.clone() })?;
-        self.engine()?;
-        retort::connect(url, &self.project.dir)
+        self.engine()?.open(url, &self.project.dir)
     }
 
     /// Opens the database only if it exists: read commands must not create a SQLite file
     /// as a side effect of a typo in its path (issue #9 item 8).
     pub fn connect_existing(&self) -> Result<Box<dyn Connection>, Error> {
         let url = self.env.url.as_ref().ok_or_else(|| ConfigError::NoUrl { env: self.env.name.clone() })?;
-        self.engine()?;
-        retort::connect_existing(url, &self.project.dir)
+        self.engine()?.open_existing(url, &self.project.dir)
     }
 
-    /// The project's engine: the URL's when there is a URL, else retort.toml's `dialect`.
-    pub fn engine(&self) -> Result<&str, Error> {
+    /// The project's engine: the URL's when there is a URL, else retort.toml's `dialect`;
+    /// the two must agree (the migrations are written for one engine).
+    pub fn engine(&self) -> Result<&'static dyn retort::Engine, Error> {
         let configured = self.project.file.project.dialect.as_str();
-        Ok(match &self.env.url {
-            Some(url) => {
-                let engine = retort::engine_of(url)?;
-                let same = configured == engine || matches!((configured, engine), ("postgresql", "postgres") | ("mariadb", "mysql"));
-                if !same {
-                    return Err(retort::core::error::ConfigError::Invalid {
-                        path: self.project.path.clone(),
-                        message: format!("dialect = \"{configured}\" but the URL of environment `{}` is {engine} ({url}); the migrations are written for one engine, so fix one of the two", self.env.name),
-                    }
-                    .into());
-                }
-                engine
+        let named = retort::engine_named(configured).map_err(|_| ConfigError::Invalid {
+            path: self.project.path.clone(),
+            message: format!("dialect = \"{configured}\" is not an engine this build knows ({})", retort::supported_engines().join(", ")),
+        })?;
+        let Some(url) = &self.env.url else { return Ok(named) };
+        let engine = retort::engine_for_url(url)?;
+        if engine.name() != named.name() {
+            return Err(ConfigError::Invalid {
+                path: self.project.path.clone(),
+                message: format!("dialect = \"{configured}\" but the URL of environment `{}` is {} ({url}); the migrations are written for one engine, so fix one of the two", self.env.name, engine.name()),
             }
-            None => configured,
-        })
+            .into());
+        }
+        Ok(engine)
     }
 
     /// Refuses a write to a protected environment unless `--confirm-env` names it.
@@ -103,15 +101,16 @@ impl Workspace {
             Some(raw) => Some(retort::RedactedUrl::new(retort::core::config::expand_vars(raw, &self.env.name, &var)?)),
             None => None,
         };
-        if scratch_url.is_none() && self.engine()? != "sqlite" {
+        let engine = self.engine()?;
+        if scratch_url.is_none() && engine.dialect().capabilities().scratch_needs_server {
             self.guard_write("create scratch databases on its server (set scratch_url to use another server)")?;
         }
-        retort::scratch(self.engine()?, scratch_url.as_ref().or(self.env.url.as_ref()))
+        engine.scratch(scratch_url.as_ref().or(self.env.url.as_ref()))
     }
 
     /// The dialect for offline work.
     pub fn dialect(&self) -> Result<Box<dyn retort::Dialect>, Error> {
-        retort::dialect(self.engine()?)
+        Ok(self.engine()?.dialect())
     }
 
     pub fn run_options(&self) -> RunOptions {

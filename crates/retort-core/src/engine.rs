@@ -10,10 +10,52 @@ use crate::schema::Schema;
 use std::time::Duration;
 
 /// What an engine can do; the core branches on these, never on the engine's name.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Capabilities {
     /// DDL inside a transaction is rolled back with it (SQLite, PostgreSQL; not MySQL).
     pub transactional_ddl: bool,
+    /// `CREATE INDEX CONCURRENTLY` exists, and a plain `CREATE INDEX` blocks writes
+    /// (PostgreSQL): the lint rules about it apply.
+    pub concurrent_index: bool,
+    /// Adding a column with a volatile default rewrites every row (PostgreSQL).
+    pub volatile_default_rewrites: bool,
+    /// Scratch work needs a server (a database on it); false when the engine can make
+    /// an empty database in memory (SQLite).
+    pub scratch_needs_server: bool,
+}
+
+/// One database engine, as the facade's registry knows it: how to recognise its URLs and
+/// its name in retort.toml, and how to open connections and scratch databases. The
+/// registry (`retort::engines()`) is the only place that lists engines; everything else
+/// asks these questions instead of matching on a name.
+pub trait Engine: Send + Sync {
+    /// `sqlite`, `postgres`, `mysql`: the name shown to users and written by `init`.
+    fn name(&self) -> &'static str;
+
+    /// Other names accepted for `dialect` in retort.toml (`postgresql`, `mariadb`).
+    fn aliases(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// URL schemes this engine opens (`postgres`, `postgresql`).
+    fn url_schemes(&self) -> &'static [&'static str];
+
+    /// The SQL dialect, for rendering and offline scripts.
+    fn dialect(&self) -> Box<dyn Dialect>;
+
+    /// Opens a connection, creating the database where the engine does so (SQLite files).
+    /// Relative paths are resolved against `base` (the project directory).
+    fn open(&self, url: &crate::config::RedactedUrl, base: &std::path::Path) -> crate::Result<Box<dyn Connection>>;
+
+    /// Opens a connection only to a database that exists (read commands must not create one).
+    fn open_existing(&self, url: &crate::config::RedactedUrl, base: &std::path::Path) -> crate::Result<Box<dyn Connection>> {
+        self.open(url, base)
+    }
+
+    /// An empty throwaway database for autogenerate: on `server` (the environment's URL or
+    /// `scratch_url`) when `capabilities().scratch_needs_server`, else wherever the engine
+    /// can make one. Dropped with the connection, on error and on Ctrl-C.
+    fn scratch(&self, server: Option<&crate::config::RedactedUrl>) -> crate::Result<Box<dyn Connection>>;
 }
 
 /// Names of the two bookkeeping tables.
@@ -74,6 +116,11 @@ pub trait Dialect: Send + Sync {
     fn name(&self) -> &'static str;
 
     fn capabilities(&self) -> Capabilities;
+
+    /// The sqlparser dialect lint parses revisions with.
+    fn parser_dialect(&self) -> Box<dyn sqlparser::dialect::Dialect> {
+        Box::new(sqlparser::dialect::GenericDialect {})
+    }
 
     fn quote_ident(&self, ident: &str) -> String {
         format!("\"{}\"", ident.replace('"', "\"\""))
@@ -226,4 +273,25 @@ pub trait Connection {
     fn max_statement_bytes(&mut self) -> Result<Option<(usize, &'static str)>, DbError> {
         Ok(None)
     }
+}
+
+/// Makes sure no driver message carries the raw URL (and so its password).
+pub fn redact_db_error(e: DbError, url: &crate::config::RedactedUrl) -> DbError {
+    let hide = |s: String| s.replace(url.expose(), &url.to_string());
+    match e {
+        DbError::Connect { message, .. } => DbError::Connect { url: url.to_string(), message: hide(message) },
+        DbError::Locked { seconds, .. } => DbError::Locked { url: url.to_string(), seconds },
+        DbError::Missing { path, .. } => DbError::Missing { url: url.to_string(), path },
+        other => other,
+    }
+}
+
+/// The server a scratch database goes on, or the error saying how to configure one.
+pub fn scratch_server<'a>(engine: &str, server: Option<&'a crate::config::RedactedUrl>) -> crate::Result<&'a crate::config::RedactedUrl> {
+    server.ok_or_else(|| {
+        crate::error::ConfigError::NoUrl {
+            env: format!("(autogenerate on {engine} needs a server for scratch databases: set the environment's url or scratch_url)"),
+        }
+        .into()
+    })
 }

@@ -6,7 +6,7 @@ use crate::revision::file::RevisionFile;
 use crate::sql_split::{self, Statement as Split};
 use serde::Serialize;
 use sqlparser::ast::{AlterColumnOperation, AlterTableOperation, ColumnOption, Expr, ObjectType, Statement};
-use sqlparser::dialect::{Dialect, GenericDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
+use crate::engine::Capabilities;
 use sqlparser::parser::Parser;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -24,23 +24,35 @@ pub struct Rule {
     pub severity: Severity,
     pub explanation: &'static str,
     pub fix: &'static str,
-    /// Engines the rule applies to (empty: all).
-    pub engines: &'static [&'static str],
+    /// Whether the rule applies to an engine, asked of its capabilities (never its name).
+    pub applies: fn(&Capabilities) -> bool,
+}
+
+fn every_engine(_: &Capabilities) -> bool {
+    true
+}
+
+fn has_concurrent_index(c: &Capabilities) -> bool {
+    c.concurrent_index
+}
+
+fn volatile_default_rewrites(c: &Capabilities) -> bool {
+    c.volatile_default_rewrites
 }
 
 pub const RULES: &[Rule] = &[
-    Rule { id: "drop-table", severity: Severity::Warning, explanation: "drops a table and all its rows", fix: "make sure the data is no longer needed or was copied; back up first", engines: &[] },
-    Rule { id: "drop-column", severity: Severity::Warning, explanation: "drops a column and its values, and breaks the running application version that still reads it", fix: "stop reading the column in a release before the one that drops it", engines: &[] },
-    Rule { id: "rename", severity: Severity::Warning, explanation: "renames a table or column that the running application version still uses", fix: "add the new name, copy, switch the code, drop the old name in a later release (expand/contract)", engines: &[] },
-    Rule { id: "type-change", severity: Severity::Warning, explanation: "changes a column's type: may lose data when narrowing, and rewrites and locks the table on PostgreSQL and MySQL", fix: "prefer a new column, backfill, switch; check values fit the new type", engines: &[] },
-    Rule { id: "add-not-null-without-default", severity: Severity::Error, explanation: "adds a NOT NULL column without a default to an existing table: fails on any table with rows", fix: "add a DEFAULT, or add the column nullable, backfill, then SET NOT NULL", engines: &[] },
-    Rule { id: "set-not-null", severity: Severity::Warning, explanation: "makes a column NOT NULL: fails if a row holds NULL, and scans the table under a lock on PostgreSQL", fix: "backfill first; on PostgreSQL add a CHECK (col IS NOT NULL) NOT VALID, VALIDATE it, then SET NOT NULL", engines: &[] },
-    Rule { id: "index-without-concurrently", severity: Severity::Warning, explanation: "CREATE INDEX on an existing table blocks writes to it until the index is built", fix: "use CREATE INDEX CONCURRENTLY in a revision marked `-- transactional: false`", engines: &["postgres"] },
-    Rule { id: "volatile-default", severity: Severity::Warning, explanation: "adds a column with a volatile default (now(), random(), …): every row is rewritten under an exclusive lock", fix: "add the column without default, backfill in batches, then set the default", engines: &["postgres"] },
-    Rule { id: "non-transactional-statement", severity: Severity::Error, explanation: "this statement cannot run inside a transaction, but the revision is transactional", fix: "move it into its own revision with `-- transactional: false`", engines: &["postgres"] },
-    Rule { id: "table-rebuild", severity: Severity::Warning, explanation: "rebuilds a table (create a copy, copy every row, drop, rename): holds the write lock for the whole copy and rewrites every row", fix: "fine for small tables; for large ones schedule it, or change the schema in steps the engine can do in place", engines: &[] },
-    Rule { id: "missing-downgrade", severity: Severity::Warning, explanation: "the revision has no downgrade, so it cannot be reverted", fix: "write the `-- +downgrade` section (or document why it is irreversible)", engines: &[] },
-    Rule { id: "unparsed", severity: Severity::Info, explanation: "the statement could not be parsed, so no rule checked it", fix: "review it by hand", engines: &[] },
+    Rule { id: "drop-table", severity: Severity::Warning, explanation: "drops a table and all its rows", fix: "make sure the data is no longer needed or was copied; back up first", applies: every_engine },
+    Rule { id: "drop-column", severity: Severity::Warning, explanation: "drops a column and its values, and breaks the running application version that still reads it", fix: "stop reading the column in a release before the one that drops it", applies: every_engine },
+    Rule { id: "rename", severity: Severity::Warning, explanation: "renames a table or column that the running application version still uses", fix: "add the new name, copy, switch the code, drop the old name in a later release (expand/contract)", applies: every_engine },
+    Rule { id: "type-change", severity: Severity::Warning, explanation: "changes a column's type: may lose data when narrowing, and rewrites and locks the table on PostgreSQL and MySQL", fix: "prefer a new column, backfill, switch; check values fit the new type", applies: every_engine },
+    Rule { id: "add-not-null-without-default", severity: Severity::Error, explanation: "adds a NOT NULL column without a default to an existing table: fails on any table with rows", fix: "add a DEFAULT, or add the column nullable, backfill, then SET NOT NULL", applies: every_engine },
+    Rule { id: "set-not-null", severity: Severity::Warning, explanation: "makes a column NOT NULL: fails if a row holds NULL, and scans the table under a lock on PostgreSQL", fix: "backfill first; on PostgreSQL add a CHECK (col IS NOT NULL) NOT VALID, VALIDATE it, then SET NOT NULL", applies: every_engine },
+    Rule { id: "index-without-concurrently", severity: Severity::Warning, explanation: "CREATE INDEX on an existing table blocks writes to it until the index is built", fix: "use CREATE INDEX CONCURRENTLY in a revision marked `-- transactional: false`", applies: has_concurrent_index },
+    Rule { id: "volatile-default", severity: Severity::Warning, explanation: "adds a column with a volatile default (now(), random(), …): every row is rewritten under an exclusive lock", fix: "add the column without default, backfill in batches, then set the default", applies: volatile_default_rewrites },
+    Rule { id: "non-transactional-statement", severity: Severity::Error, explanation: "this statement cannot run inside a transaction, but the revision is transactional", fix: "move it into its own revision with `-- transactional: false`", applies: has_concurrent_index },
+    Rule { id: "table-rebuild", severity: Severity::Warning, explanation: "rebuilds a table (create a copy, copy every row, drop, rename): holds the write lock for the whole copy and rewrites every row", fix: "fine for small tables; for large ones schedule it, or change the schema in steps the engine can do in place", applies: every_engine },
+    Rule { id: "missing-downgrade", severity: Severity::Warning, explanation: "the revision has no downgrade, so it cannot be reverted", fix: "write the `-- +downgrade` section (or document why it is irreversible)", applies: every_engine },
+    Rule { id: "unparsed", severity: Severity::Info, explanation: "the statement could not be parsed, so no rule checked it", fix: "review it by hand", applies: every_engine },
 ];
 
 pub fn rule(id: &str) -> &'static Rule {
@@ -58,15 +70,6 @@ pub struct Diagnostic {
     pub fix: &'static str,
 }
 
-fn dialect_for(engine: &str) -> Box<dyn Dialect> {
-    match engine {
-        "postgres" => Box::new(PostgreSqlDialect {}),
-        "mysql" => Box::new(MySqlDialect {}),
-        "sqlite" => Box::new(SQLiteDialect {}),
-        _ => Box::new(GenericDialect {}),
-    }
-}
-
 fn ignored(stmt: &Split, id: &str) -> bool {
     stmt.comments.iter().any(|c| {
         c.trim_start_matches('-').trim().strip_prefix("lint:ignore").is_some_and(|rest| rest.split([',', ' ']).any(|r| r.trim() == id))
@@ -82,14 +85,12 @@ fn volatile(e: &Expr) -> bool {
     ["now()", "random()", "clock_timestamp()", "gen_random_uuid()", "uuid_generate_v4()", "current_timestamp", "timeofday()"].iter().any(|v| s.contains(v))
 }
 
-/// Lints one revision file for an engine (`sqlite`, `postgres`, `mysql`).
-pub fn lint_revision(file: &RevisionFile, engine: &str) -> Vec<Diagnostic> {
-    let dialect = dialect_for(engine);
+/// Lints one revision file for the engine whose dialect is given.
+pub fn lint_revision(file: &RevisionFile, engine: &dyn crate::engine::Dialect) -> Vec<Diagnostic> {
+    let dialect = engine.parser_dialect();
+    let caps = engine.capabilities();
     let mut out = Vec::new();
-    let applies = |id: &str| {
-        let r = rule(id);
-        r.engines.is_empty() || r.engines.contains(&engine)
-    };
+    let applies = |id: &str| (rule(id).applies)(&caps);
     let push = |out: &mut Vec<Diagnostic>, id: &'static str, line: usize, message: String| {
         let r = rule(id);
         out.push(Diagnostic { rule: id, severity: r.severity, revision: file.id.to_string(), path: file.path.display().to_string(), line, message, fix: r.fix });
@@ -233,7 +234,7 @@ mod tests {
     use std::path::Path;
 
     /// Lints a revision whose upgrade is `up`; fails when the rule does not fire.
-    fn lint_errors(up: &str, engine: &str, id: &str) -> Vec<Diagnostic> {
+    fn lint_errors(up: &str, engine: &'static str, id: &str) -> Vec<Diagnostic> {
         let d = lint(up, "SELECT 1;", true, engine);
         let hits: Vec<Diagnostic> = d.into_iter().filter(|x| x.rule == id).collect();
         assert!(!hits.is_empty(), "rule {id} did not fire on:\n{up}");
@@ -241,17 +242,47 @@ mod tests {
     }
 
     /// Fails when the rule fires.
-    fn lint_ok(up: &str, engine: &str, id: &str) {
+    fn lint_ok(up: &str, engine: &'static str, id: &str) {
         let d = lint(up, "SELECT 1;", true, engine);
         assert!(!d.iter().any(|x| x.rule == id), "rule {id} fired on:\n{up}\n{d:?}");
     }
 
-    fn lint(up: &str, down: &str, transactional: bool, engine: &str) -> Vec<Diagnostic> {
+    /// Stand-ins for the engines' dialects (the core cannot depend on the engine crates):
+    /// the capabilities and parser each engine declares.
+    struct Like(&'static str);
+
+    impl crate::engine::Dialect for Like {
+        fn name(&self) -> &'static str {
+            self.0
+        }
+        fn capabilities(&self) -> Capabilities {
+            match self.0 {
+                "postgres" => Capabilities { transactional_ddl: true, concurrent_index: true, volatile_default_rewrites: true, scratch_needs_server: true },
+                "mysql" => Capabilities { scratch_needs_server: true, ..Default::default() },
+                _ => Capabilities { transactional_ddl: true, ..Default::default() },
+            }
+        }
+        fn parser_dialect(&self) -> Box<dyn sqlparser::dialect::Dialect> {
+            match self.0 {
+                "postgres" => Box::new(sqlparser::dialect::PostgreSqlDialect {}),
+                "mysql" => Box::new(sqlparser::dialect::MySqlDialect {}),
+                _ => Box::new(sqlparser::dialect::SQLiteDialect {}),
+            }
+        }
+        fn now_expr(&self) -> &'static str {
+            "now()"
+        }
+        fn log_id_column(&self) -> &'static str {
+            "id INTEGER"
+        }
+    }
+
+    fn lint(up: &str, down: &str, transactional: bool, engine: &'static str) -> Vec<Diagnostic> {
         let text = format!(
             "-- revision: abc\n-- message: m\n{}\n-- +upgrade\n{up}\n-- +downgrade\n{down}\n",
             if transactional { "" } else { "-- transactional: false\n" }
         );
-        lint_revision(&RevisionFile::parse(Path::new("x.sql"), &text).unwrap(), engine)
+        lint_revision(&RevisionFile::parse(Path::new("x.sql"), &text).unwrap(), &Like(engine))
     }
 
     /// Issue #9 item 21: a rebuild is one finding about the table, and a NOT NULL column the

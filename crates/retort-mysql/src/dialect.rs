@@ -23,7 +23,11 @@ impl Dialect for MysqlDialect {
 
     /// DDL commits implicitly (https://dev.mysql.com/doc/refman/8.0/en/implicit-commit.html).
     fn capabilities(&self) -> Capabilities {
-        Capabilities { transactional_ddl: false }
+        Capabilities { transactional_ddl: false, scratch_needs_server: true, ..Default::default() }
+    }
+
+    fn parser_dialect(&self) -> Box<dyn sqlparser::dialect::Dialect> {
+        Box::new(sqlparser::dialect::MySqlDialect {})
     }
 
     fn quote_ident(&self, ident: &str) -> String {

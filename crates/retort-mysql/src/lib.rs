@@ -5,10 +5,12 @@
 //! dirty if it fails (see `Capabilities::transactional_ddl`). The run is serialised
 //! with `GET_LOCK`. MySQL-specific knowledge lives here and nowhere else.
 mod dialect;
+mod engine;
 mod introspect;
 mod render;
 
 pub use dialect::MysqlDialect;
+pub use engine::MysqlEngine;
 
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts, OptsBuilder, Value};

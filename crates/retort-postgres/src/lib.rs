@@ -5,11 +5,13 @@
 //! run, bulk catalog introspection, rendering, and scratch databases that are always
 //! dropped. PostgreSQL-specific knowledge lives here and nowhere else.
 mod dialect;
+mod engine;
 mod introspect;
 mod render;
 mod scratch_names;
 
 pub use dialect::PgDialect;
+pub use engine::PostgresEngine;
 
 use postgres::{Client, Config, NoTls, SimpleQueryMessage};
 use retort_core::engine::{Connection, Dialect};

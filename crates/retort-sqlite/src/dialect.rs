@@ -13,7 +13,11 @@ impl Dialect for SqliteDialect {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities { transactional_ddl: true }
+        Capabilities { transactional_ddl: true, ..Default::default() }
+    }
+
+    fn parser_dialect(&self) -> Box<dyn sqlparser::dialect::Dialect> {
+        Box::new(sqlparser::dialect::SQLiteDialect {})
     }
 
     /// `BEGIN IMMEDIATE` takes the write lock at once, so two runs cannot both read the

@@ -4,10 +4,12 @@
 //! introspection into the core's schema model (`introspect`) and the table-rebuild
 //! renderer (`render`). Dialect-specific SQLite knowledge lives here and nowhere else.
 mod dialect;
+mod engine;
 mod introspect;
 mod render;
 
 pub use dialect::SqliteDialect;
+pub use engine::SqliteEngine;
 
 use retort_core::engine::{Connection, Dialect};
 use retort_core::error::{DbError, StorageCause};

@@ -140,7 +140,7 @@ pub fn migrate(args: &MigrateArgs, settings: &Settings, printer: &Printer) -> Re
     }
     // Lint what was generated, as a reviewer would.
     let written = retort::core::RevisionFile::parse(&path, &std::fs::read_to_string(&path).map_err(|e| Error::io("reading the new revision", e))?)?;
-    let diags: Vec<_> = retort::core::lint::lint_revision(&written, ws.engine()?).into_iter().filter(|d| d.severity != retort::core::lint::Severity::Info).collect();
+    let diags: Vec<_> = retort::core::lint::lint_revision(&written, dialect.as_ref()).into_iter().filter(|d| d.severity != retort::core::lint::Severity::Info).collect();
     if !diags.is_empty() && !printer.quiet {
         eprintln!("lint:");
         for d in &diags {

@@ -55,11 +55,13 @@ pub fn run(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
         if heads.len() > 1 {
             f.push(problem(format!("graph: {} heads ({})", heads.len(), g.ids(&heads).iter().map(|h| h.to_string()).collect::<Vec<_>>().join(", ")), "retort merge heads -m \"merge\""));
         }
-        let engine = ws.engine().unwrap_or("sqlite").to_string();
-        for &i in g.topo_order() {
-            let r = g.rev(i);
-            if retort::core::lint::lint_revision(r, &engine).iter().any(|d| d.rule == "missing-downgrade") {
-                f.push(problem(format!("revision {} has no downgrade ({})", r.id, r.path.display()), format!("write its -- +downgrade section, or add `-- lint:ignore missing-downgrade` if it is irreversible on purpose")));
+        // The URL's engine, else retort.toml's (a URL/dialect mismatch is reported below).
+        if let Ok(dialect) = ws.dialect().or_else(|_| retort::dialect(&ws.project.file.project.dialect)) {
+            for &i in g.topo_order() {
+                let r = g.rev(i);
+                if retort::core::lint::lint_revision(r, dialect.as_ref()).iter().any(|d| d.rule == "missing-downgrade") {
+                    f.push(problem(format!("revision {} has no downgrade ({})", r.id, r.path.display()), "write its -- +downgrade section, or add `-- lint:ignore missing-downgrade` if it is irreversible on purpose".to_string()));
+                }
             }
         }
     }

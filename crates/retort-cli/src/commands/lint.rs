@@ -24,11 +24,12 @@ pub fn print(printer: &Printer, diags: &[Diagnostic]) -> bool {
 pub fn run(args: &LintArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
     let ws = settings.workspace()?;
     let graph = ws.graph()?;
-    let engine = ws.engine()?.to_string();
+    let dialect = ws.dialect()?;
+    let engine = dialect.name();
     let mut diags = Vec::new();
     let selected = retort::core::revision::range::select(&graph, args.range.as_deref())?;
     for i in graph.topo_order().iter().copied().filter(|&i| selected[i]) {
-        diags.extend(lint_revision(graph.rev(i), &engine));
+        diags.extend(lint_revision(graph.rev(i), dialect.as_ref()));
     }
     let errors = diags.iter().any(|d| d.severity == Severity::Error);
     if printer.json {

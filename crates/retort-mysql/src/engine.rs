@@ -1,0 +1,37 @@
+//! MySQL/MariaDB as the facade's registry sees it: `mysql://` and `mariadb://` URLs
+//! (`dialect = "mariadb"` accepted too), scratch work in a database on the server.
+use crate::{parse_url, MysqlConnection, MysqlDialect, ScratchDatabase};
+use retort_core::config::RedactedUrl;
+use retort_core::engine::{scratch_server, Connection, Dialect, Engine};
+use std::path::Path;
+
+pub struct MysqlEngine;
+
+impl Engine for MysqlEngine {
+    fn name(&self) -> &'static str {
+        "mysql"
+    }
+
+    fn aliases(&self) -> &'static [&'static str] {
+        &["mariadb"]
+    }
+
+    fn url_schemes(&self) -> &'static [&'static str] {
+        &["mysql", "mariadb"]
+    }
+
+    fn dialect(&self) -> Box<dyn Dialect> {
+        Box::new(MysqlDialect)
+    }
+
+    fn open(&self, url: &RedactedUrl, _base: &Path) -> retort_core::Result<Box<dyn Connection>> {
+        let opts = parse_url(url.expose(), &url.to_string())?;
+        Ok(Box::new(MysqlConnection::open(&opts, &url.to_string())?))
+    }
+
+    fn scratch(&self, server: Option<&RedactedUrl>) -> retort_core::Result<Box<dyn Connection>> {
+        let url = scratch_server(self.name(), server)?;
+        let opts = parse_url(url.expose(), &url.to_string())?;
+        Ok(Box::new(ScratchDatabase::create(&opts, &url.to_string())?))
+    }
+}

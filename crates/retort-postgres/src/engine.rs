@@ -1,0 +1,38 @@
+//! PostgreSQL as the facade's registry sees it: `postgres://` and `postgresql://` URLs
+//! (`dialect = "postgresql"` accepted too), scratch work in a database on the server.
+use crate::{parse_url, PgConnection, PgDialect, ScratchDatabase};
+use retort_core::config::RedactedUrl;
+use retort_core::engine::{redact_db_error, scratch_server, Connection, Dialect, Engine};
+use std::path::Path;
+
+pub struct PostgresEngine;
+
+impl Engine for PostgresEngine {
+    fn name(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn aliases(&self) -> &'static [&'static str] {
+        &["postgresql"]
+    }
+
+    fn url_schemes(&self) -> &'static [&'static str] {
+        &["postgres", "postgresql"]
+    }
+
+    fn dialect(&self) -> Box<dyn Dialect> {
+        Box::new(PgDialect)
+    }
+
+    fn open(&self, url: &RedactedUrl, _base: &Path) -> retort_core::Result<Box<dyn Connection>> {
+        let parsed = parse_url(url.expose(), &url.to_string())?;
+        Ok(Box::new(PgConnection::open(&parsed).map_err(|e| redact_db_error(e, url))?))
+    }
+
+    fn scratch(&self, server: Option<&RedactedUrl>) -> retort_core::Result<Box<dyn Connection>> {
+        let url = scratch_server(self.name(), server)?;
+        let parsed = parse_url(url.expose(), &url.to_string())?;
+        let schema = parsed.schema.clone();
+        Ok(Box::new(ScratchDatabase::create(&parsed, schema.as_deref()).map_err(|e| redact_db_error(e, url))?))
+    }
+}
