@@ -295,3 +295,21 @@ pub fn scratch_server<'a>(engine: &str, server: Option<&'a crate::config::Redact
         .into()
     })
 }
+
+/// The engine of `engines` whose URL schemes include `url`'s.
+pub fn for_url(engines: &[&'static dyn Engine], url: &crate::config::RedactedUrl) -> crate::Result<&'static dyn Engine> {
+    let scheme = url.scheme().unwrap_or_default();
+    engines.iter().copied().find(|e| e.url_schemes().contains(&scheme)).ok_or_else(|| {
+        let schemes: Vec<String> = engines.iter().flat_map(|e| e.url_schemes().iter().map(|s| format!("{s}:"))).collect();
+        let names: Vec<&str> = engines.iter().map(|e| e.name()).collect();
+        crate::error::ConfigError::BadUrl { url: url.to_string(), reason: format!("expected one of {} (this build supports: {})", schemes.join(", "), names.join(", ")) }.into()
+    })
+}
+
+/// The engine of `engines` called `name` (its name or an alias, as in retort.toml).
+pub fn named(engines: &[&'static dyn Engine], name: &str) -> crate::Result<&'static dyn Engine> {
+    engines.iter().copied().find(|e| e.name() == name || e.aliases().contains(&name)).ok_or_else(|| {
+        let names: Vec<&str> = engines.iter().map(|e| e.name()).collect();
+        crate::error::ConfigError::BadUrl { url: format!("dialect \"{name}\""), reason: format!("unknown or disabled engine (this build supports: {})", names.join(", ")) }.into()
+    })
+}

@@ -17,6 +17,7 @@ pub mod error;
 pub mod fsio;
 pub mod interrupt;
 pub mod migrator;
+pub mod ops;
 pub mod plan;
 pub mod revision;
 pub mod schema;

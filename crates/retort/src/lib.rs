@@ -14,9 +14,9 @@ pub use retort_core::config::{Project, RedactedUrl};
 pub use retort_core::engine::{Connection, Dialect, Engine};
 pub use retort_core::error::{exit, Error, Result};
 pub use retort_core::migrator::{Event, Migrator, Mode, RunOptions, RunReport};
+pub use retort_core::ops::{Workspace, WorkspaceOptions};
 pub use retort_core::{MigrationDir, RevisionGraph, Target};
 
-use retort_core::error::ConfigError;
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -43,18 +43,18 @@ pub fn supported_engines() -> Vec<&'static str> {
 
 /// The engine a URL's scheme selects.
 pub fn engine_for_url(url: &RedactedUrl) -> Result<&'static dyn Engine> {
-    let scheme = url.scheme().unwrap_or_default();
-    engines().iter().copied().find(|e| e.url_schemes().contains(&scheme)).ok_or_else(|| {
-        let schemes: Vec<String> = engines().iter().flat_map(|e| e.url_schemes().iter().map(|s| format!("{s}:"))).collect();
-        ConfigError::BadUrl { url: url.to_string(), reason: format!("expected one of {} (this build supports: {})", schemes.join(", "), supported_engines().join(", ")) }.into()
-    })
+    retort_core::engine::for_url(engines(), url)
 }
 
 /// The engine retort.toml's `dialect` names (its name or an alias).
 pub fn engine_named(name: &str) -> Result<&'static dyn Engine> {
-    engines().iter().copied().find(|e| e.name() == name || e.aliases().contains(&name)).ok_or_else(|| {
-        ConfigError::BadUrl { url: format!("dialect \"{name}\""), reason: format!("unknown or disabled engine (this build supports: {})", supported_engines().join(", ")) }.into()
-    })
+    retort_core::engine::named(engines(), name)
+}
+
+/// Loads a project and environment with this build's engines (what the CLI's global
+/// flags choose; an application passes its own options).
+pub fn workspace(opts: &WorkspaceOptions) -> Result<Workspace> {
+    Workspace::load(opts, engines())
 }
 
 /// The engine name a URL's scheme selects.

@@ -2,7 +2,8 @@
 //! one apply loop and render its events.
 use crate::args::{DowngradeArgs, UpgradeArgs};
 use crate::output::Printer;
-use crate::settings::{Settings, Workspace};
+use crate::settings::Settings;
+use retort::Workspace;
 use retort::core::migrator::Event;
 use retort::core::plan::Direction;
 use retort::core::revision::target::parse_range;

@@ -3,7 +3,8 @@
 //! target database is only read (to warn when it is behind), never written.
 use crate::args::{CheckArgs, MigrateArgs};
 use crate::output::Printer;
-use crate::settings::{Settings, Workspace};
+use crate::settings::Settings;
+use retort::Workspace;
 use retort::core::autogen::{self, Generated};
 use retort::core::diff::rename::parse_rename;
 use retort::core::diff::Renames;

@@ -122,7 +122,7 @@ pub fn run(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
     report(printer, f)
 }
 
-fn drift_count(ws: &crate::settings::Workspace, graph: &retort::RevisionGraph, rows: &[String], conn: &mut dyn retort::Connection) -> Result<usize, Error> {
+fn drift_count(ws: &retort::Workspace, graph: &retort::RevisionGraph, rows: &[String], conn: &mut dyn retort::Connection) -> Result<usize, Error> {
     let expected = super::live::schema_at_current(ws, graph, rows)?;
     let live = ws.project.table_filter().apply(&conn.introspect()?);
     Ok(retort::core::diff::diff(&expected, &live, &Default::default()).len())

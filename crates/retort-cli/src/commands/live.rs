@@ -46,7 +46,7 @@ pub fn verify(args: &VerifyArgs, settings: &Settings, printer: &Printer) -> Resu
 }
 
 /// The schema the database's recorded revisions imply, replayed into a scratch database.
-pub(super) fn schema_at_current(ws: &crate::settings::Workspace, graph: &RevisionGraph, rows: &[String]) -> Result<Schema, Error> {
+pub(super) fn schema_at_current(ws: &retort::Workspace, graph: &RevisionGraph, rows: &[String]) -> Result<Schema, Error> {
     let mut scratch = ws.scratch()?;
     let migrator = Migrator::new(graph, ws.project.tables());
     for row in rows {
@@ -150,7 +150,7 @@ pub fn recover_file(args: &RecoverArgs, settings: &Settings, printer: &Printer) 
 }
 
 /// Takes a backup of the environment's database and prunes old ones; returns the file.
-pub fn take_backup(ws: &crate::settings::Workspace, conn: &mut dyn retort::Connection, graph: &RevisionGraph) -> Result<std::path::PathBuf, Error> {
+pub fn take_backup(ws: &retort::Workspace, conn: &mut dyn retort::Connection, graph: &RevisionGraph) -> Result<std::path::PathBuf, Error> {
     let rows = Migrator::new(graph, ws.project.tables()).current_rows(conn)?;
     let rev = if rows.is_empty() { "base".to_string() } else { rows.join("+") };
     let dir = ws.project.dir.join(&ws.project.file.project.backup_dir);

@@ -1,0 +1,145 @@
+//! A loaded project, its chosen environment and engine, and the settings of this run:
+//! resolved once from options + retort.toml + environment variables.
+use crate::config::{Environment, Project, RedactedUrl};
+use crate::engine::{Connection, Dialect, Engine};
+use crate::error::{ConfigError, Error};
+use crate::migrator::RunOptions;
+use crate::revision::{dir::MigrationDir, graph::RevisionGraph};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// What the caller chooses (the CLI's global flags; an application's settings).
+#[derive(Clone, Debug, Default)]
+pub struct WorkspaceOptions {
+    /// retort.toml to use; by default searched from `cwd` upwards.
+    pub config: Option<PathBuf>,
+    pub cwd: PathBuf,
+    /// Environment name; by default RETORT_ENV, else the project's `default_env`.
+    pub env: Option<String>,
+    pub lock_timeout: Duration,
+    /// Names the protected environment a write is confirmed for.
+    pub confirm_env: Option<String>,
+}
+
+pub struct Workspace {
+    pub project: Project,
+    pub env: Environment,
+    pub lock_timeout: Duration,
+    confirm_env: Option<String>,
+    /// The engines of this build (the facade's registry).
+    engines: &'static [&'static dyn Engine],
+    /// Environment variables (`${VAR}` in URLs), injectable for tests and applications.
+    vars: fn(&str) -> Option<String>,
+}
+
+fn process_var(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+impl Workspace {
+    /// Loads the project and environment; `engines` is the facade's registry.
+    pub fn load(opts: &WorkspaceOptions, engines: &'static [&'static dyn Engine]) -> Result<Self, Error> {
+        let project = match &opts.config {
+            Some(p) => {
+                let p = opts.cwd.join(p);
+                if !p.is_file() {
+                    return Err(ConfigError::ConfigFileMissing { path: p }.into());
+                }
+                Project::load(&p)?
+            }
+            None => Project::find(&opts.cwd)?,
+        };
+        let env = project.environment(opts.env.as_deref(), &process_var)?;
+        Ok(Workspace { project, env, lock_timeout: opts.lock_timeout, confirm_env: opts.confirm_env.clone(), engines, vars: process_var })
+    }
+
+    pub fn migrations(&self) -> MigrationDir {
+        MigrationDir::new(self.project.migrations_dir())
+    }
+
+    pub fn graph(&self) -> Result<RevisionGraph, Error> {
+        self.migrations().load_graph()
+    }
+
+    fn url(&self) -> Result<&RedactedUrl, Error> {
+        self.env.url.as_ref().ok_or_else(|| ConfigError::NoUrl { env: self.env.name.clone() }.into())
+    }
+
+    /// Opens the environment's database, creating it where the engine does (commands that write).
+    pub fn connect(&self) -> Result<Box<dyn Connection>, Error> {
+        self.engine()?.open(self.url()?, &self.project.dir)
+    }
+
+    /// Opens the database only if it exists: read commands must not create a SQLite file
+    /// as a side effect of a typo in its path (issue #9 item 8).
+    pub fn connect_existing(&self) -> Result<Box<dyn Connection>, Error> {
+        self.engine()?.open_existing(self.url()?, &self.project.dir)
+    }
+
+    /// The project's engine: the URL's when there is a URL, else retort.toml's `dialect`;
+    /// the two must agree (the migrations are written for one engine).
+    pub fn engine(&self) -> Result<&'static dyn Engine, Error> {
+        let configured = self.project.file.project.dialect.as_str();
+        let named = crate::engine::named(self.engines, configured).map_err(|_| ConfigError::Invalid {
+            path: self.project.path.clone(),
+            message: format!(
+                "dialect = \"{configured}\" is not an engine this build knows ({})",
+                self.engines.iter().map(|e| e.name()).collect::<Vec<_>>().join(", ")
+            ),
+        })?;
+        let Some(url) = &self.env.url else { return Ok(named) };
+        let engine = crate::engine::for_url(self.engines, url)?;
+        if engine.name() != named.name() {
+            return Err(ConfigError::Invalid {
+                path: self.project.path.clone(),
+                message: format!("dialect = \"{configured}\" but the URL of environment `{}` is {} ({url}); the migrations are written for one engine, so fix one of the two", self.env.name, engine.name()),
+            }
+            .into());
+        }
+        Ok(engine)
+    }
+
+    /// The engine retort.toml names, even when the URL disagrees (for diagnostics).
+    pub fn configured_engine(&self) -> Result<&'static dyn Engine, Error> {
+        crate::engine::named(self.engines, &self.project.file.project.dialect)
+    }
+
+    /// Refuses a write to a protected environment unless the caller confirmed it by name.
+    pub fn guard_write(&self, action: &str) -> Result<(), Error> {
+        if self.env.protected && self.confirm_env.as_deref() != Some(self.env.name.as_str()) {
+            return Err(Error::Protected { env: self.env.name.clone(), action: action.to_string() });
+        }
+        Ok(())
+    }
+
+    /// A scratch database for autogenerate, on `scratch_url` or the environment's server.
+    /// Never on a protected environment's server without `scratch_url`.
+    pub fn scratch(&self) -> Result<Box<dyn Connection>, Error> {
+        let scratch_url = match &self.project.file.project.scratch_url {
+            Some(raw) => Some(RedactedUrl::new(crate::config::expand_vars(raw, &self.env.name, &self.vars)?)),
+            None => None,
+        };
+        let engine = self.engine()?;
+        if scratch_url.is_none() && engine.dialect().capabilities().scratch_needs_server {
+            self.guard_write("create scratch databases on its server (set scratch_url to use another server)")?;
+        }
+        engine.scratch(scratch_url.as_ref().or(self.env.url.as_ref()))
+    }
+
+    /// The dialect for offline work.
+    pub fn dialect(&self) -> Result<Box<dyn Dialect>, Error> {
+        Ok(self.engine()?.dialect())
+    }
+
+    pub fn run_options(&self) -> RunOptions {
+        RunOptions { lock_timeout: self.lock_timeout, ..Default::default() }
+    }
+
+    /// `env dev (sqlite://dev.db)`, password redacted.
+    pub fn describe_target(&self) -> String {
+        match &self.env.url {
+            Some(u) => format!("env {} ({u})", self.env.name),
+            None => format!("env {} (no URL)", self.env.name),
+        }
+    }
+}
