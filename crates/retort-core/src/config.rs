@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 pub const FILE_NAME: &str = "retort.toml";
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
     #[serde(default)]

@@ -23,6 +23,8 @@ pub enum Event<'a> {
     NonTransactional { file: &'a RevisionFile },
     /// Another run holds the migration lock; waiting up to the lock timeout.
     WaitingForLock { timeout: Duration },
+    /// A backup was taken before the run (the environment asks for one).
+    BackedUp { path: &'a std::path::Path },
 }
 
 /// Takes the engine's migration lock, waiting up to `timeout` and saying so once.

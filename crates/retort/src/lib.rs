@@ -14,7 +14,7 @@ pub use retort_core::config::{Project, RedactedUrl};
 pub use retort_core::engine::{Connection, Dialect, Engine};
 pub use retort_core::error::{exit, Error, Result};
 pub use retort_core::migrator::{Event, Migrator, Mode, RunOptions, RunReport};
-pub use retort_core::ops::{Workspace, WorkspaceOptions};
+pub use retort_core::ops::{self, Workspace, WorkspaceOptions};
 pub use retort_core::{MigrationDir, RevisionGraph, Target};
 
 use std::path::Path;
@@ -86,11 +86,15 @@ pub fn dialect(name: &str) -> Result<Box<dyn Dialect>> {
     Ok(engine_named(name)?.dialect())
 }
 
-/// Upgrades the database at `url` to the single head of the migrations in `migrations_dir`.
+/// Upgrades the database at `url` to the single head of the migrations in
+/// `migrations_dir` — the same operation as `retort upgrade` (lock, checksums, log).
 pub fn upgrade_to_head(url: &str, migrations_dir: impl AsRef<Path>) -> Result<RunReport> {
-    let url = RedactedUrl::new(url.to_string());
-    let graph = MigrationDir::new(migrations_dir.as_ref()).load_graph()?;
-    let mut conn = connect(&url, Path::new("."))?;
-    let migrator = Migrator::new(&graph, Default::default());
-    migrator.run(conn.as_mut(), Mode::Upgrade, &Target::parse("head")?, &RunOptions::default(), &mut |_| {})
+    let ws = Workspace::for_database(url, migrations_dir.as_ref(), engines())?;
+    Ok(ops::apply(&ws, Mode::Upgrade, "head", false, &mut |_| {})?.report)
+}
+
+/// Upgrades a retort project's environment to `target`, exactly as `retort upgrade` does:
+/// protected-environment guard, the environment's backup first, checksums, lock, log.
+pub fn upgrade(opts: &WorkspaceOptions, target: &str) -> Result<ops::ApplyOutcome> {
+    ops::apply(&workspace(opts)?, Mode::Upgrade, target, false, &mut |_| {})
 }

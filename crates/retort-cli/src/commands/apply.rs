@@ -3,11 +3,9 @@
 use crate::args::{DowngradeArgs, UpgradeArgs};
 use crate::output::Printer;
 use crate::settings::Settings;
-use retort::Workspace;
 use retort::core::migrator::Event;
 use retort::core::plan::Direction;
-use retort::core::revision::target::parse_range;
-use retort::{Error, Migrator, Mode, RevisionGraph, Target};
+use retort::{Error, Mode};
 use std::time::Duration;
 
 pub fn upgrade(args: &UpgradeArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
@@ -20,32 +18,22 @@ pub fn downgrade(args: &DowngradeArgs, settings: &Settings, printer: &Printer) -
 
 fn run(mode: Mode, target: &str, sql: bool, single_transaction: bool, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
     let ws = settings.workspace()?;
-    let graph = ws.graph()?;
-    let migrator = Migrator::new(&graph, ws.project.tables());
     if sql {
-        return offline(&ws, &graph, &migrator, mode, target, printer);
-    }
-    if target.contains(':') {
-        return Err(Error::usage("a range FROM:TO is only for --sql", Some("name one target, e.g. `head` or `-1`".into())));
-    }
-    let target = Target::parse(target)?;
-    ws.guard_write(if mode == Mode::Upgrade { "upgrade" } else { "downgrade" })?;
-    let mut conn = ws.connect()?;
-    if ws.env.backup && !migrator.plan(conn.as_mut(), mode, &target)?.is_empty() {
-        let path = super::live::take_backup(&ws, conn.as_mut(), &graph)?;
-        printer.note(format!("retort: backed up {} to {}", ws.describe_target(), path.display()));
+        printer.raw(&retort::ops::offline_script(&ws, mode, target)?);
+        return Ok(0);
     }
     printer.note(format!("retort: {} {}", if mode == Mode::Upgrade { "upgrading" } else { "downgrading" }, ws.describe_target()));
     let mut progress = Progress::new(printer);
-    let opts = retort::RunOptions { single_transaction, ..ws.run_options() };
-    let report = migrator.run(conn.as_mut(), mode, &target, &opts, &mut |e| progress.event(e));
+    let outcome = retort::ops::apply(&ws, mode, target, single_transaction, &mut |e| progress.event(e));
     progress.finish();
-    let report = report?;
+    let outcome = outcome?;
+    let report = &outcome.report;
     if printer.json {
         printer.json_value(&serde_json::json!({
             "env": ws.env.name,
             "url": ws.env.url.as_ref().map(|u| u.to_string()),
             "direction": if mode == Mode::Upgrade { "upgrade" } else { "downgrade" },
+            "backup": outcome.backup,
             "heads_before": report.heads_before,
             "heads_after": report.heads_after,
             "steps": report.steps,
@@ -64,30 +52,6 @@ fn run(mode: Mode, target: &str, sql: bool, single_transaction: bool, settings: 
             or_base(&report.heads_after)
         ));
     }
-    Ok(0)
-}
-
-fn offline(ws: &Workspace, graph: &RevisionGraph, migrator: &Migrator, mode: Mode, target: &str, printer: &Printer) -> Result<i32, Error> {
-    let dialect = ws.dialect()?;
-    let (from, to) = if target.contains(':') {
-        let (from, to) = parse_range(target)?;
-        let to = to.ok_or_else(|| Error::usage("the range has no end", Some("e.g. `retort upgrade --sql ae10:head`".into())))?;
-        let from_rows = match from {
-            Some(f) => graph.ids(&f.resolve(graph, &[])?).into_iter().map(|i| i.to_string()).collect(),
-            None => Vec::new(),
-        };
-        (from_rows, to)
-    } else {
-        if mode == Mode::Downgrade {
-            return Err(Error::usage(
-                "downgrade --sql needs a starting point",
-                Some("give a range FROM:TO, e.g. `retort downgrade --sql head:base`".into()),
-            ));
-        }
-        (Vec::new(), Target::parse(target)?)
-    };
-    let sql = migrator.offline_sql(dialect.as_ref(), mode, &from, &to)?;
-    printer.raw(&sql);
     Ok(0)
 }
 
@@ -144,6 +108,9 @@ impl<'p> Progress<'p> {
             }
             Event::WaitingForLock { timeout } => {
                 self.println(format!("another retort run holds the migration lock; waiting up to {}s (--lock-timeout)", timeout.as_secs()));
+            }
+            Event::BackedUp { path } => {
+                self.println(format!("retort: backed up to {}", path.display()));
             }
             Event::NonTransactional { file } => {
                 self.println(format!("note: {} is marked transactional: false and runs outside a transaction", file.id));

@@ -149,38 +149,19 @@ pub fn recover_file(args: &RecoverArgs, settings: &Settings, printer: &Printer) 
     Ok(0)
 }
 
-/// Takes a backup of the environment's database and prunes old ones; returns the file.
-pub fn take_backup(ws: &retort::Workspace, conn: &mut dyn retort::Connection, graph: &RevisionGraph) -> Result<std::path::PathBuf, Error> {
-    let rows = Migrator::new(graph, ws.project.tables()).current_rows(conn)?;
-    let rev = if rows.is_empty() { "base".to_string() } else { rows.join("+") };
-    let dir = ws.project.dir.join(&ws.project.file.project.backup_dir);
-    let path = retort::core::backup::take(conn, &dir, &ws.env.name, &rev)?;
-    retort::core::backup::prune(&dir, &ws.env.name, ws.env.backup_keep)?;
-    Ok(path)
-}
-
 pub fn backup(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
     let ws = settings.workspace()?;
-    let graph = ws.migrations().load_graph().unwrap_or_else(|_| RevisionGraph::build(Vec::new()).expect("empty graph"));
-    let mut conn = ws.connect_existing()?;
     printer.note(format!("retort: backing up {}", ws.describe_target()));
-    let path = take_backup(&ws, conn.as_mut(), &graph)?;
+    let path = retort::ops::backup::backup(&ws)?;
     printer.line(format!("Backed up to {}", path.display()));
     Ok(0)
 }
 
 pub fn restore(args: &RestoreArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
     let ws = settings.workspace()?;
-    ws.guard_write("restore a backup")?;
     let file = settings.cwd.join(&args.file);
-    if !file.is_file() {
-        return Err(Error::usage(format!("{} is not a file", file.display()), Some(format!("backups are in {}", ws.project.file.project.backup_dir))));
-    }
-    let mut conn = ws.connect()?;
     printer.note(format!("retort: restoring {} into {}", file.display(), ws.describe_target()));
-    conn.restore(&file)?;
-    let empty = RevisionGraph::build(Vec::new())?;
-    let rows = Migrator::new(&empty, ws.project.tables()).current_rows(conn.as_mut())?;
+    let rows = retort::ops::backup::restore(&ws, &file)?;
     printer.line(format!("Restored; the database is at {}.", if rows.is_empty() { "base".into() } else { rows.join(", ") }));
     Ok(0)
 }

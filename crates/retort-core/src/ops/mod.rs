@@ -2,6 +2,9 @@
 //! applications alike, so both get the same policy (protected environments, backups before
 //! migrating, existing-database checks). An operation takes a [`Workspace`] and returns a
 //! value the caller renders; it never prints.
+pub mod apply;
+pub mod backup;
 pub mod workspace;
 
+pub use apply::{apply, offline_script, offline_stamp_script, stamp, ApplyOutcome};
 pub use workspace::{Workspace, WorkspaceOptions};

@@ -53,6 +53,20 @@ impl Workspace {
         Ok(Workspace { project, env, lock_timeout: opts.lock_timeout, confirm_env: opts.confirm_env.clone(), engines, vars: process_var })
     }
 
+    /// A workspace without retort.toml: one database and a migrations directory, with the
+    /// defaults of a new project (no backups, not protected). For applications that only
+    /// want "bring this database to head at start-up".
+    pub fn for_database(url: &str, migrations_dir: &std::path::Path, engines: &'static [&'static dyn Engine]) -> Result<Self, Error> {
+        let url = RedactedUrl::new(url.to_string());
+        let engine = crate::engine::for_url(engines, &url)?;
+        let mut file = crate::config::ConfigFile::default();
+        file.project.dialect = engine.name().to_string();
+        file.project.migrations = migrations_dir.to_string_lossy().into_owned();
+        let project = Project { dir: PathBuf::from("."), path: PathBuf::from("(no retort.toml)"), file };
+        let env = Environment { name: "default".into(), url: Some(url), protected: false, backup: false, backup_keep: 10, url_source: "the application" };
+        Ok(Workspace { project, env, lock_timeout: RunOptions::default().lock_timeout, confirm_env: None, engines, vars: process_var })
+    }
+
     pub fn migrations(&self) -> MigrationDir {
         MigrationDir::new(self.project.migrations_dir())
     }

@@ -1,0 +1,90 @@
+//! `upgrade`, `downgrade` and `stamp`, online and offline: the policy around the one apply
+//! loop (protected-environment guard, backup before migrating when the environment asks),
+//! so the CLI and applications embedding retort behave the same.
+use crate::error::Error;
+use crate::migrator::{Event, Migrator, Mode, RunOptions, RunReport};
+use crate::ops::Workspace;
+use crate::revision::target::{parse_range, Target};
+use std::path::PathBuf;
+
+/// What an upgrade or downgrade did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ApplyOutcome {
+    /// The backup taken first, when the environment asks for backups and there was work.
+    pub backup: Option<PathBuf>,
+    #[serde(flatten)]
+    pub report: RunReport,
+}
+
+/// Upgrades or downgrades the environment's database to `target`. Takes a backup first
+/// when the environment has `backup = true` and the plan is not empty.
+pub fn apply(ws: &Workspace, mode: Mode, target: &str, single_transaction: bool, on_event: &mut dyn FnMut(Event<'_>)) -> Result<ApplyOutcome, Error> {
+    if target.contains(':') {
+        return Err(Error::usage("a range FROM:TO is only for --sql", Some("name one target, e.g. `head` or `-1`".into())));
+    }
+    let target = Target::parse(target)?;
+    ws.guard_write(if mode == Mode::Upgrade { "upgrade" } else { "downgrade" })?;
+    let graph = ws.graph()?;
+    let migrator = Migrator::new(&graph, ws.project.tables());
+    let mut conn = ws.connect()?;
+    let backup = if ws.env.backup && !migrator.plan(conn.as_mut(), mode, &target)?.is_empty() {
+        let path = crate::ops::backup::take(ws, conn.as_mut(), &graph)?;
+        on_event(Event::BackedUp { path: &path });
+        Some(path)
+    } else {
+        None
+    };
+    let opts = RunOptions { single_transaction, ..ws.run_options() };
+    let report = migrator.run(conn.as_mut(), mode, &target, &opts, on_event)?;
+    Ok(ApplyOutcome { backup, report })
+}
+
+/// Offline mode: the script an upgrade or downgrade would run. `target` is `TO` (from
+/// base) or `FROM:TO`; a downgrade needs the range.
+pub fn offline_script(ws: &Workspace, mode: Mode, target: &str) -> Result<String, Error> {
+    let graph = ws.graph()?;
+    let migrator = Migrator::new(&graph, ws.project.tables());
+    let dialect = ws.dialect()?;
+    let (from, to) = if target.contains(':') {
+        let (from, to) = parse_range(target)?;
+        let to = to.ok_or_else(|| Error::usage("the range has no end", Some("e.g. `retort upgrade --sql ae10:head`".into())))?;
+        let from_rows = match from {
+            Some(f) => graph.ids(&f.resolve(&graph, &[])?).into_iter().map(|i| i.to_string()).collect(),
+            None => Vec::new(),
+        };
+        (from_rows, to)
+    } else {
+        if mode == Mode::Downgrade {
+            return Err(Error::usage("downgrade --sql needs a starting point", Some("give a range FROM:TO, e.g. `retort downgrade --sql head:base`".into())));
+        }
+        (Vec::new(), Target::parse(target)?)
+    };
+    migrator.offline_sql(dialect.as_ref(), mode, &from, &to)
+}
+
+/// Sets the version table to `target` without running any revision.
+pub fn stamp(ws: &Workspace, target: &str, purge: bool) -> Result<RunReport, Error> {
+    let target = Target::parse(target)?;
+    ws.guard_write("stamp")?;
+    let graph = ws.graph()?;
+    let mut conn = ws.connect()?;
+    Migrator::new(&graph, ws.project.tables()).stamp(conn.as_mut(), &target, purge, &ws.run_options())
+}
+
+/// Offline stamp: the script that records `target` on a database at base.
+pub fn offline_stamp_script(ws: &Workspace, target: &str, purge: bool) -> Result<String, Error> {
+    let graph = ws.graph()?;
+    let migrator = Migrator::new(&graph, ws.project.tables());
+    let dialect = ws.dialect()?;
+    let (ops, heads) = migrator.stamp_ops(&[], &Target::parse(target)?, purge)?;
+    let mut out = String::new();
+    for ddl in dialect.create_version_tables(&ws.project.tables()) {
+        out.push_str(&format!("{ddl};\n"));
+    }
+    out.push_str(&format!("{};\n", dialect.begin()));
+    for sql in migrator.stamp_sql(dialect.as_ref(), &ops, &heads, None, "retort --sql") {
+        out.push_str(&format!("{sql};\n"));
+    }
+    out.push_str(&format!("{};\n", dialect.commit()));
+    Ok(out)
+}

@@ -1,0 +1,39 @@
+//! `backup` and `restore`, and the backup `upgrade`/`downgrade` take first.
+use crate::engine::Connection;
+use crate::error::Error;
+use crate::migrator::Migrator;
+use crate::ops::Workspace;
+use crate::revision::graph::RevisionGraph;
+use std::path::{Path, PathBuf};
+
+/// Takes a backup of the environment's database, named after its revision, and prunes
+/// old ones to the environment's `backup_keep`; returns the file.
+pub fn take(ws: &Workspace, conn: &mut dyn Connection, graph: &RevisionGraph) -> Result<PathBuf, Error> {
+    let rows = Migrator::new(graph, ws.project.tables()).current_rows(conn)?;
+    let rev = if rows.is_empty() { "base".to_string() } else { rows.join("+") };
+    let dir = ws.project.dir.join(&ws.project.file.project.backup_dir);
+    let path = crate::backup::take(conn, &dir, &ws.env.name, &rev)?;
+    crate::backup::prune(&dir, &ws.env.name, ws.env.backup_keep)?;
+    Ok(path)
+}
+
+/// `retort backup`: backs up the environment's database (which must exist).
+pub fn backup(ws: &Workspace) -> Result<PathBuf, Error> {
+    // A directory that does not load still gets its database backed up.
+    let graph = ws.graph().unwrap_or_else(|_| RevisionGraph::build(Vec::new()).expect("an empty graph builds"));
+    let mut conn = ws.connect_existing()?;
+    take(ws, conn.as_mut(), &graph)
+}
+
+/// `retort restore FILE`: replaces the environment's database with a backup; returns the
+/// version table's rows afterwards.
+pub fn restore(ws: &Workspace, file: &Path) -> Result<Vec<String>, Error> {
+    ws.guard_write("restore a backup")?;
+    if !file.is_file() {
+        return Err(Error::usage(format!("{} is not a file", file.display()), Some(format!("backups are in {}", ws.project.file.project.backup_dir))));
+    }
+    let mut conn = ws.connect()?;
+    conn.restore(file)?;
+    let empty = RevisionGraph::build(Vec::new())?;
+    Ok(Migrator::new(&empty, ws.project.tables()).current_rows(conn.as_mut())?)
+}
