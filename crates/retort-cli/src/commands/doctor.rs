@@ -111,7 +111,7 @@ pub fn run(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
                 f.push(problem(format!("applied revision {} was edited since it was applied ({})", c.rev, c.path.display()), format!("restore it (`retort verify` shows the change), or after review `retort verify --accept {}`", c.rev)));
             }
             if changed.is_empty() {
-                match drift_count(&ws, &graph, &rows, conn.as_mut()) {
+                match retort::ops::live::drift_of(&ws, &graph, conn.as_mut()).map(|d| d.changes.len()) {
                     Ok(0) => f.push(ok("drift: the schema matches its revision")),
                     Ok(n) => f.push(problem(format!("drift: {n} difference(s) between the database and its revision"), "retort drift")),
                     Err(e) => f.push(problem(format!("drift: could not be checked: {e}"), e.hint().unwrap_or_default())),
@@ -120,12 +120,6 @@ pub fn run(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
         }
     }
     report(printer, f)
-}
-
-fn drift_count(ws: &retort::Workspace, graph: &retort::RevisionGraph, rows: &[String], conn: &mut dyn retort::Connection) -> Result<usize, Error> {
-    let expected = super::live::schema_at_current(ws, graph, rows)?;
-    let live = ws.project.table_filter().apply(&conn.introspect()?);
-    Ok(retort::core::diff::diff(&expected, &live, &Default::default()).len())
 }
 
 fn report(printer: &Printer, findings: Vec<Finding>) -> Result<i32, Error> {

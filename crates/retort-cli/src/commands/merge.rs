@@ -2,14 +2,13 @@
 use crate::args::MergeArgs;
 use crate::output::Printer;
 use crate::settings::Settings;
-use retort::core::revision::file::NewRevision;
 use retort::{Error, Target};
 
 pub fn run(args: &MergeArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
     let ws = settings.workspace()?;
     let dir = ws.migrations();
     let graph = dir.load_graph()?;
-    super::revision::require_message(&args.message)?;
+    retort::core::revision::new::require_message(&args.message)?;
     let mut set = Vec::new();
     for r in &args.revs {
         for i in Target::parse(r)?.resolve(&graph, &[])? {
@@ -25,15 +24,8 @@ pub fn run(args: &MergeArgs, settings: &Settings, printer: &Printer) -> Result<i
             Some("`retort heads` lists the heads to merge".into()),
         ));
     }
-    let new = NewRevision {
-        id: super::revision::explicit_id(&graph, &dir, args.rev_id.as_deref())?,
-        down: graph.ids(&parents),
-        message: args.message.clone(),
-        created: super::now_iso(),
-        branch_labels: args.branch_label.clone(),
-        transactional: true,
-        ..Default::default()
-    };
+    let mut new = retort::core::revision::new::start(&graph, &dir, &args.message, args.rev_id.as_deref(), graph.ids(&parents))?;
+    new.branch_labels = args.branch_label.clone();
     let (id, path) = dir.write(&new)?;
     printer.line(format!("Generated merge {} ({id})", path.display()));
     Ok(0)

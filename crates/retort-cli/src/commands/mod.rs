@@ -95,7 +95,3 @@ pub fn tags(graph: &RevisionGraph, i: usize) -> String {
     s
 }
 
-/// `created:` header value: now, UTC.
-pub fn now_iso() -> String {
-    retort::core::now_utc_iso()
-}

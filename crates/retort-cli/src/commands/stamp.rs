@@ -2,7 +2,7 @@
 use crate::args::{ResolveArgs, StampArgs};
 use crate::output::Printer;
 use crate::settings::Settings;
-use retort::{Error, Migrator};
+use retort::Error;
 
 pub fn run(args: &StampArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
     let ws = settings.workspace()?;
@@ -20,13 +20,8 @@ pub fn run(args: &StampArgs, settings: &Settings, printer: &Printer) -> Result<i
 /// `retort resolve --applied|--reverted`: clears the dirty marker after a manual repair.
 pub fn resolve(args: &ResolveArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
     let ws = settings.workspace()?;
-    let graph = ws.graph()?;
-    let migrator = Migrator::new(&graph, ws.project.tables());
-    ws.guard_write("resolve")?;
-    let mut conn = ws.connect_existing()?;
     printer.note(format!("retort: resolving {}", ws.describe_target()));
-    let entry = migrator.resolve(conn.as_mut(), args.applied, &ws.run_options())?;
-    let rows = migrator.current_rows(conn.as_mut())?;
+    let (entry, rows) = retort::ops::live::resolve(&ws, args.applied)?;
     printer.note(format!(
         "Recorded {} of {} as {}; the database is at {}.",
         if entry.direction == "down" { "the downgrade" } else { "the upgrade" },

@@ -3,7 +3,9 @@
 //! migrating, existing-database checks). An operation takes a [`Workspace`] and returns a
 //! value the caller renders; it never prints.
 pub mod apply;
+pub mod autogen;
 pub mod backup;
+pub mod live;
 pub mod workspace;
 
 pub use apply::{apply, offline_script, offline_stamp_script, stamp, ApplyOutcome};

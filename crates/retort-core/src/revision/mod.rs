@@ -5,5 +5,6 @@ pub mod draw;
 pub mod file;
 pub mod graph;
 pub mod id;
+pub mod new;
 pub mod range;
 pub mod target;

@@ -1,0 +1,194 @@
+//! `migrate` (autogenerate a revision) and `check` (is anything left to generate, pending
+//! or drifted): the whole pipeline — models and head through scratch databases, the
+//! existing-database checks, the diff, rename confirmation, verification of the file
+//! before it is written, lint of what was written.
+use crate::autogen::{self, Generated};
+use crate::diff::rename::RenameCandidate;
+use crate::diff::{diff, Renames};
+use crate::engine::Connection;
+use crate::error::{Error, StateError, TargetError};
+use crate::lint::{lint_revision, Diagnostic, Severity};
+use crate::migrator::Migrator;
+use crate::ops::Workspace;
+use crate::revision::file::RevisionFile;
+use crate::revision::graph::RevisionGraph;
+use crate::revision::id::RevisionId;
+use crate::schema::Schema;
+use std::path::PathBuf;
+
+/// The two sides autogenerate compares, both normalised by the engine.
+pub struct Inputs {
+    pub graph: RevisionGraph,
+    /// The schema the migrations build (replayed into a scratch database).
+    pub head: Schema,
+    /// The schema the models declare (applied to a scratch database).
+    pub models: Schema,
+    pub models_path: PathBuf,
+}
+
+/// Applies the models and replays the migrations, each into its own scratch area.
+pub fn inputs(ws: &Workspace) -> Result<Inputs, Error> {
+    let graph = ws.graph()?;
+    let heads = graph.heads();
+    if heads.len() > 1 {
+        return Err(TargetError::MultipleHeads { heads: graph.ids(&heads), context: "autogenerate compares against one head".into() }.into());
+    }
+    let filter = ws.project.table_filter();
+    let models_path = ws.project.models_path();
+    let models_sql = std::fs::read_to_string(&models_path).map_err(|e| Error::io(format!("reading {}", models_path.display()), e))?;
+    let mut scratch = ws.scratch()?;
+    let models = filter.apply(&autogen::schema_of_models(scratch.as_mut(), &models_sql, &models_path)?);
+    drop(scratch);
+    crate::interrupt::check()?;
+    let mut scratch = ws.scratch()?;
+    let head = filter.apply(&autogen::schema_at_head(scratch.as_mut(), &graph, &ws.project.tables())?);
+    Ok(Inputs { graph, head, models, models_path })
+}
+
+/// Alembic refuses to autogenerate against a database that is behind; so do we. A database
+/// that does not exist yet has nothing to compare (`None`).
+fn target_at_head(ws: &Workspace, graph: &RevisionGraph) -> Result<Option<Box<dyn Connection>>, Error> {
+    if ws.env.url.is_none() {
+        return Ok(None);
+    }
+    let Ok(mut conn) = ws.connect_existing() else { return Ok(None) };
+    let rows = Migrator::new(graph, ws.project.tables()).current_rows(conn.as_mut())?;
+    let heads = graph.ids(&graph.heads());
+    let head_rows: Vec<String> = heads.iter().map(|h| h.to_string()).collect();
+    if rows != head_rows {
+        return Err(StateError::NotUpToDate { current: rows, heads }.into());
+    }
+    Ok(Some(conn))
+}
+
+/// What `migrate` is asked to do.
+#[derive(Clone, Debug, Default)]
+pub struct MigrateRequest {
+    pub message: String,
+    pub rev_id: Option<String>,
+    /// Confirmed renames (`--rename`).
+    pub renames: Renames,
+    /// Write a revision even when nothing changed.
+    pub allow_empty: bool,
+    /// Accept models that declare no tables (the revision then drops every table).
+    pub allow_empty_models: bool,
+    /// Skip the checks against the configured database.
+    pub ignore_db: bool,
+    /// Skip applying the file to a copy of head before writing it.
+    pub no_verify: bool,
+}
+
+/// What `migrate` did.
+#[derive(Debug)]
+pub enum MigrateOutcome {
+    /// Nothing changed and `allow_empty` was not given: no file.
+    NoChanges { rename_candidates: Vec<RenameCandidate> },
+    Written {
+        id: RevisionId,
+        path: PathBuf,
+        generated: Generated,
+        /// Statements that did not verify on the copy of head (also noted in the file).
+        unverified: Vec<String>,
+        /// Lint findings (warnings and errors) on the written file.
+        lint: Vec<Diagnostic>,
+    },
+}
+
+/// Autogenerates a revision. `confirm_rename` is asked about each drop+add that looks
+/// like a rename (the CLI asks on a terminal; return false to keep drop + add).
+pub fn migrate(ws: &Workspace, req: &MigrateRequest, confirm_rename: &mut dyn FnMut(&RenameCandidate) -> bool) -> Result<MigrateOutcome, Error> {
+    crate::revision::new::require_message(&req.message)?;
+    let inputs = inputs(ws)?;
+    autogen::refuse_empty_models(&inputs.models, &inputs.head, &inputs.models_path, req.allow_empty_models)?;
+    let target = if req.ignore_db { None } else { target_at_head(ws, &inputs.graph)? };
+    let dialect = ws.dialect()?;
+    let mut renames = req.renames.clone();
+    let mut generated = autogen::generate(dialect.as_ref(), &inputs.head, &inputs.models, &renames)?;
+    if let Some(mut conn) = target {
+        let live = ws.project.table_filter().apply(&conn.introspect()?);
+        let present = autogen::created_but_present(&generated, &live);
+        if !present.is_empty() {
+            return Err(StateError::TablesExist { tables: present }.into());
+        }
+    }
+    let mut accepted = false;
+    for cand in generated.rename_candidates.clone() {
+        if confirm_rename(&cand) {
+            cand.accept(&mut renames);
+            accepted = true;
+        }
+    }
+    if accepted {
+        generated = autogen::generate(dialect.as_ref(), &inputs.head, &inputs.models, &renames)?;
+    }
+    if generated.is_empty() && !req.allow_empty {
+        return Ok(MigrateOutcome::NoChanges { rename_candidates: generated.rename_candidates });
+    }
+    // Prove the file before writing it: apply it to a copy of the schema at head.
+    let mut notes = generated.notes.clone();
+    let unverified = if req.no_verify {
+        notes.push("NOT VERIFIED: generated with --no-verify; run it on a copy first".into());
+        Vec::new()
+    } else {
+        let mut scratch = ws.scratch()?;
+        autogen::schema_at_head(scratch.as_mut(), &inputs.graph, &ws.project.tables())?;
+        autogen::verify(scratch.as_mut(), &generated, &inputs.head, &inputs.models, &ws.project.table_filter())?
+    };
+    for p in &unverified {
+        notes.push(format!("UNVERIFIED: {p}; edit this revision by hand"));
+    }
+    // The last safe point: after this the file exists.
+    crate::interrupt::check()?;
+    let dir = ws.migrations();
+    let mut new = crate::revision::new::start(&inputs.graph, &dir, &req.message, req.rev_id.as_deref(), inputs.graph.ids(&inputs.graph.heads()))?;
+    if !notes.is_empty() {
+        new.notes = std::iter::once("Review notes (generated by retort migrate):".to_string()).chain(notes.iter().map(|n| format!("  {n}"))).collect();
+    }
+    new.upgrade = generated.upgrade_section();
+    new.downgrade = generated.downgrade_section();
+    let (id, path) = dir.write(&new)?;
+    // Lint what was written, as a reviewer would.
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io("reading the new revision", e))?;
+    let written = RevisionFile::parse(&path, &text)?;
+    let lint = lint_revision(&written, dialect.as_ref()).into_iter().filter(|d| d.severity != Severity::Info).collect();
+    Ok(MigrateOutcome::Written { id, path, generated, unverified, lint })
+}
+
+/// What `check` found.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CheckReport {
+    /// Changes between the schema at head and the models (what `migrate` would write).
+    pub changes: Vec<String>,
+    /// Whether the configured database was checked (it exists and `--no-db` was not given).
+    pub database_checked: bool,
+    /// Revisions the database has not applied (`id message`).
+    pub pending: Vec<String>,
+    /// Differences between the database and head (only when nothing is pending).
+    pub drift: Vec<String>,
+}
+
+impl CheckReport {
+    pub fn clean(&self) -> bool {
+        self.changes.is_empty() && self.pending.is_empty() && self.drift.is_empty()
+    }
+}
+
+/// `check`: the models against head, and (unless `no_db`) the database against both.
+pub fn check(ws: &Workspace, no_db: bool) -> Result<CheckReport, Error> {
+    let inputs = inputs(ws)?;
+    let changes = diff(&inputs.head, &inputs.models, &Renames::default()).iter().map(|c| c.describe()).collect();
+    let mut report = CheckReport { changes, database_checked: false, pending: Vec::new(), drift: Vec::new() };
+    if no_db || ws.env.url.is_none() {
+        return Ok(report);
+    }
+    let graph = &inputs.graph;
+    let mut conn = ws.connect_existing()?;
+    let current = Migrator::new(graph, ws.project.tables()).current(conn.as_mut())?;
+    report.database_checked = true;
+    report.pending = crate::plan::plan_upgrade(graph, &current, &graph.heads()).steps.iter().map(|s| format!("{} {}", graph.id(s.rev), graph.rev(s.rev).message)).collect();
+    if report.pending.is_empty() {
+        let live = ws.project.table_filter().apply(&conn.introspect()?);
+        report.drift = diff(&inputs.head, &live, &Renames::default()).iter().map(|c| c.describe()).collect();
+    }
+    Ok(report)
+}
