@@ -8,7 +8,8 @@ use crate::diff::rename::{candidates, RenameCandidate};
 use crate::diff::{diff, Renames};
 use crate::engine::{Connection, Dialect, VersionTables};
 use crate::error::{DbError, Error};
-use crate::migrator::{Migrator, Mode, RunOptions};
+use crate::apply::{Migrator, RunOptions};
+use crate::plan::Direction;
 use crate::revision::graph::RevisionGraph;
 use crate::revision::target::Target;
 use crate::schema::Schema;
@@ -83,7 +84,7 @@ pub fn created_but_present(generated: &Generated, live: &Schema) -> Vec<String> 
 pub fn schema_at_head(conn: &mut dyn Connection, graph: &RevisionGraph, tables: &VersionTables) -> Result<Schema, Error> {
     if !graph.is_empty() {
         let migrator = Migrator::new(graph, tables.clone());
-        migrator.run(conn, Mode::Upgrade, &Target::parse("heads")?, &RunOptions::default(), &mut |_| {})?;
+        migrator.run(conn, Direction::Up, &Target::parse("heads")?, &RunOptions::default(), &mut |_| {})?;
     }
     Ok(conn.introspect()?)
 }

@@ -13,7 +13,7 @@ pub use retort_core as core;
 pub use retort_core::config::{Project, RedactedUrl};
 pub use retort_core::engine::{Connection, Dialect, Engine};
 pub use retort_core::error::{exit, Error, Result};
-pub use retort_core::migrator::{Event, Migrator, Mode, RunOptions, RunReport};
+pub use retort_core::apply::{Direction, Event, Migrator, RunOptions, RunReport};
 pub use retort_core::ops::{self, Workspace, WorkspaceOptions};
 pub use retort_core::{MigrationDir, RevisionGraph, Target};
 
@@ -90,11 +90,11 @@ pub fn dialect(name: &str) -> Result<Box<dyn Dialect>> {
 /// `migrations_dir` — the same operation as `retort upgrade` (lock, checksums, log).
 pub fn upgrade_to_head(url: &str, migrations_dir: impl AsRef<Path>) -> Result<RunReport> {
     let ws = Workspace::for_database(url, migrations_dir.as_ref(), engines())?;
-    Ok(ops::apply(&ws, Mode::Upgrade, "head", false, &mut |_| {})?.report)
+    Ok(ops::apply(&ws, Direction::Up, "head", false, &mut |_| {})?.report)
 }
 
 /// Upgrades a retort project's environment to `target`, exactly as `retort upgrade` does:
 /// protected-environment guard, the environment's backup first, checksums, lock, log.
 pub fn upgrade(opts: &WorkspaceOptions, target: &str) -> Result<ops::ApplyOutcome> {
-    ops::apply(&workspace(opts)?, Mode::Upgrade, target, false, &mut |_| {})
+    ops::apply(&workspace(opts)?, Direction::Up, target, false, &mut |_| {})
 }

@@ -3,26 +3,25 @@
 use crate::args::{DowngradeArgs, UpgradeArgs};
 use crate::output::Printer;
 use crate::settings::Settings;
-use retort::core::migrator::Event;
-use retort::core::plan::Direction;
-use retort::{Error, Mode};
+use retort::core::apply::Event;
+use retort::{Direction, Error};
 use std::time::Duration;
 
 pub fn upgrade(args: &UpgradeArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
-    run(Mode::Upgrade, &args.target, args.sql, args.single_transaction, settings, printer)
+    run(Direction::Up, &args.target, args.sql, args.single_transaction, settings, printer)
 }
 
 pub fn downgrade(args: &DowngradeArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
-    run(Mode::Downgrade, &args.target, args.sql, args.single_transaction, settings, printer)
+    run(Direction::Down, &args.target, args.sql, args.single_transaction, settings, printer)
 }
 
-fn run(mode: Mode, target: &str, sql: bool, single_transaction: bool, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
+fn run(mode: Direction, target: &str, sql: bool, single_transaction: bool, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
     let ws = settings.workspace()?;
     if sql {
         printer.raw(&retort::ops::offline_script(&ws, mode, target)?);
         return Ok(0);
     }
-    printer.note(format!("retort: {} {}", if mode == Mode::Upgrade { "upgrading" } else { "downgrading" }, ws.describe_target()));
+    printer.note(format!("retort: {} {}", if mode == Direction::Up { "upgrading" } else { "downgrading" }, ws.describe_target()));
     let mut progress = Progress::new(printer);
     let outcome = retort::ops::apply(&ws, mode, target, single_transaction, &mut |e| progress.event(e));
     progress.finish();
@@ -32,7 +31,7 @@ fn run(mode: Mode, target: &str, sql: bool, single_transaction: bool, settings: 
         printer.json_value(&serde_json::json!({
             "env": ws.env.name,
             "url": ws.env.url.as_ref().map(|u| u.to_string()),
-            "direction": if mode == Mode::Upgrade { "upgrade" } else { "downgrade" },
+            "direction": if mode == Direction::Up { "upgrade" } else { "downgrade" },
             "backup": outcome.backup,
             "heads_before": report.heads_before,
             "heads_after": report.heads_after,
@@ -46,7 +45,7 @@ fn run(mode: Mode, target: &str, sql: bool, single_transaction: bool, settings: 
         let total: u64 = report.steps.iter().map(|s| s.duration_ms).sum();
         printer.note(format!(
             "{} {} revision(s) in {} ms; the database is at {}.",
-            if mode == Mode::Upgrade { "Applied" } else { "Reverted" },
+            if mode == Direction::Up { "Applied" } else { "Reverted" },
             report.steps.len(),
             total,
             or_base(&report.heads_after)

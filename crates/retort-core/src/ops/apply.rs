@@ -2,7 +2,8 @@
 //! loop (protected-environment guard, backup before migrating when the environment asks),
 //! so the CLI and applications embedding retort behave the same.
 use crate::error::Error;
-use crate::migrator::{Event, Migrator, Mode, RunOptions, RunReport};
+use crate::apply::{Event, Migrator, RunOptions, RunReport};
+use crate::plan::Direction;
 use crate::ops::Workspace;
 use crate::revision::target::{parse_range, Target};
 use std::path::PathBuf;
@@ -18,12 +19,12 @@ pub struct ApplyOutcome {
 
 /// Upgrades or downgrades the environment's database to `target`. Takes a backup first
 /// when the environment has `backup = true` and the plan is not empty.
-pub fn apply(ws: &Workspace, mode: Mode, target: &str, single_transaction: bool, on_event: &mut dyn FnMut(Event<'_>)) -> Result<ApplyOutcome, Error> {
+pub fn apply(ws: &Workspace, mode: Direction, target: &str, single_transaction: bool, on_event: &mut dyn FnMut(Event<'_>)) -> Result<ApplyOutcome, Error> {
     if target.contains(':') {
         return Err(Error::usage("a range FROM:TO is only for --sql", Some("name one target, e.g. `head` or `-1`".into())));
     }
     let target = Target::parse(target)?;
-    ws.guard_write(if mode == Mode::Upgrade { "upgrade" } else { "downgrade" })?;
+    ws.guard_write(if mode == Direction::Up { "upgrade" } else { "downgrade" })?;
     let graph = ws.graph()?;
     let migrator = Migrator::new(&graph, ws.project.tables());
     let mut conn = ws.connect()?;
@@ -41,7 +42,7 @@ pub fn apply(ws: &Workspace, mode: Mode, target: &str, single_transaction: bool,
 
 /// Offline mode: the script an upgrade or downgrade would run. `target` is `TO` (from
 /// base) or `FROM:TO`; a downgrade needs the range.
-pub fn offline_script(ws: &Workspace, mode: Mode, target: &str) -> Result<String, Error> {
+pub fn offline_script(ws: &Workspace, mode: Direction, target: &str) -> Result<String, Error> {
     let graph = ws.graph()?;
     let migrator = Migrator::new(&graph, ws.project.tables());
     let dialect = ws.dialect()?;
@@ -54,7 +55,7 @@ pub fn offline_script(ws: &Workspace, mode: Mode, target: &str) -> Result<String
         };
         (from_rows, to)
     } else {
-        if mode == Mode::Downgrade {
+        if mode == Direction::Down {
             return Err(Error::usage("downgrade --sql needs a starting point", Some("give a range FROM:TO, e.g. `retort downgrade --sql head:base`".into())));
         }
         (Vec::new(), Target::parse(target)?)

@@ -8,7 +8,7 @@ use crate::diff::{diff, Renames};
 use crate::engine::Connection;
 use crate::error::{Error, StateError, TargetError};
 use crate::lint::{lint_revision, Diagnostic, Severity};
-use crate::migrator::Migrator;
+use crate::apply::Migrator;
 use crate::ops::Workspace;
 use crate::revision::file::RevisionFile;
 use crate::revision::graph::RevisionGraph;

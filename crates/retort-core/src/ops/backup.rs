@@ -1,7 +1,7 @@
 //! `backup` and `restore`, and the backup `upgrade`/`downgrade` take first.
 use crate::engine::Connection;
 use crate::error::Error;
-use crate::migrator::Migrator;
+use crate::apply::Migrator;
 use crate::ops::Workspace;
 use crate::revision::graph::RevisionGraph;
 use std::path::{Path, PathBuf};

@@ -6,7 +6,8 @@ use crate::autogen;
 use crate::diff::{diff, Change, Renames};
 use crate::engine::{Connection, LogEntry};
 use crate::error::{ChangedFile, Error, StateError, TargetError};
-use crate::migrator::{Migrator, Mode};
+use crate::apply::Migrator;
+use crate::plan::Direction;
 use crate::ops::Workspace;
 use crate::revision::file::RevisionFile;
 use crate::revision::graph::RevisionGraph;
@@ -20,7 +21,7 @@ pub fn schema_at(ws: &Workspace, graph: &RevisionGraph, rows: &[String]) -> Resu
     let mut scratch = ws.scratch()?;
     let migrator = Migrator::new(graph, ws.project.tables());
     for row in rows {
-        migrator.run(scratch.as_mut(), Mode::Upgrade, &Target::parse(row)?, &Default::default(), &mut |_| {})?;
+        migrator.run(scratch.as_mut(), Direction::Up, &Target::parse(row)?, &Default::default(), &mut |_| {})?;
     }
     Ok(ws.project.table_filter().apply(&scratch.introspect()?))
 }

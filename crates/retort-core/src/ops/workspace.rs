@@ -3,7 +3,7 @@
 use crate::config::{Environment, Project, RedactedUrl};
 use crate::engine::{Connection, Dialect, Engine};
 use crate::error::{ConfigError, Error};
-use crate::migrator::RunOptions;
+use crate::apply::RunOptions;
 use crate::revision::{dir::MigrationDir, graph::RevisionGraph};
 use std::path::PathBuf;
 use std::time::Duration;

@@ -8,7 +8,7 @@ use retort::core::diff::Renames;
 use retort::core::engine::VersionTables;
 use retort::core::revision::file::NewRevision;
 use retort::core::schema::Schema;
-use retort::{Connection, MigrationDir, Migrator, Mode, RedactedUrl, RunOptions, Target};
+use retort::{Connection, Direction, MigrationDir, Migrator, RedactedUrl, RunOptions, Target};
 
 /// An engine the suite runs against.
 pub struct Engine {
@@ -146,19 +146,19 @@ pub fn run_case(engine: &Engine, case: &Case) -> Result<Outcome, String> {
     let migrator = Migrator::new(&graph, VersionTables::default());
     let db = servers::TestDb::new(engine.name, tmp.path());
     let mut conn = db.connect();
-    let run = |conn: &mut dyn Connection, mode: Mode, target: &str| {
+    let run = |conn: &mut dyn Connection, mode: Direction, target: &str| {
         migrator.run(conn, mode, &Target::parse(target).unwrap(), &RunOptions::default(), &mut |_| {}).map(|_| ()).map_err(|e| format!("{mode:?} to {target}: {e}"))
     };
-    run(conn.as_mut(), Mode::Upgrade, r1.as_str())?;
+    run(conn.as_mut(), Direction::Up, r1.as_str())?;
     let before = untouched_rows(conn.as_mut(), &from_schema, &to_schema, &renames, false)?;
-    run(conn.as_mut(), Mode::Upgrade, "head")?;
+    run(conn.as_mut(), Direction::Up, "head")?;
     compare("upgrade", &filter().apply(&conn.introspect().map_err(|e| e.to_string())?), &to_schema)?;
     let after_up = untouched_rows(conn.as_mut(), &from_schema, &to_schema, &renames, true)?;
     let strip = |v: &Vec<(String, Vec<Vec<Option<String>>>)>| v.iter().map(|(_, r)| r.clone()).collect::<Vec<_>>();
     if strip(&before) != strip(&after_up) {
         return Err(format!("rows changed by the upgrade:\nbefore: {before:?}\nafter: {after_up:?}"));
     }
-    run(conn.as_mut(), Mode::Downgrade, r1.as_str())?;
+    run(conn.as_mut(), Direction::Down, r1.as_str())?;
     compare("downgrade", &filter().apply(&conn.introspect().map_err(|e| e.to_string())?), &from_schema)?;
     let after_down = untouched_rows(conn.as_mut(), &from_schema, &to_schema, &renames, false)?;
     if before != after_down {

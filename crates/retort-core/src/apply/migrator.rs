@@ -1,10 +1,11 @@
 //! The one apply loop: validate → resolve → plan → lock → execute → record.
 //!
-//! Upgrade, downgrade and stamp, online and offline (`--sql`), all go through here so
-//! the policy exists once. Progress is reported through [`Event`]s; the CLI renders them.
-use crate::engine::{Connection, Dialect, LogEntry, LogRecord, VersionTables};
+//! Upgrade and downgrade, online, go through [`Migrator::run`] so the policy exists once;
+//! stamp, resolve and offline scripts live beside it in `apply/`, the version and log
+//! tables in `history/`. Progress is reported through [`Event`]s; callers render them.
+use crate::engine::{Connection, LogRecord, VersionTables};
 use crate::error::{DbError, Error, ExecError, StateError};
-use crate::plan::{self, Direction, Plan, Step, VersionOp};
+use crate::plan::{self, Direction, Plan, Step};
 use crate::revision::file::RevisionFile;
 use crate::revision::graph::RevisionGraph;
 use crate::revision::id::RevisionId;
@@ -27,24 +28,6 @@ pub enum Event<'a> {
     BackedUp { path: &'a std::path::Path },
 }
 
-/// Takes the engine's migration lock, waiting up to `timeout` and saying so once.
-pub fn acquire_lock(conn: &mut dyn Connection, timeout: Duration, on_event: &mut dyn FnMut(Event<'_>)) -> Result<(), DbError> {
-    let started = Instant::now();
-    let mut announced = false;
-    loop {
-        if conn.try_lock(timeout)? {
-            return Ok(());
-        }
-        if !announced {
-            on_event(Event::WaitingForLock { timeout });
-            announced = true;
-        }
-        if started.elapsed() >= timeout {
-            return Err(DbError::Locked { url: conn.describe(), seconds: timeout.as_secs() });
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AppliedStep {
@@ -53,12 +36,14 @@ pub struct AppliedStep {
     pub duration_ms: u64,
 }
 
+
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct RunReport {
     pub heads_before: Vec<String>,
     pub heads_after: Vec<String>,
     pub steps: Vec<AppliedStep>,
 }
+
 
 /// Options that shape a run.
 #[derive(Clone, Debug)]
@@ -71,11 +56,13 @@ pub struct RunOptions {
     pub single_transaction: bool,
 }
 
+
 impl Default for RunOptions {
     fn default() -> Self {
         RunOptions { lock_timeout: Duration::from_secs(60), applied_by: default_applied_by(), single_transaction: false }
     }
 }
+
 
 /// `user@host` of this process, for the log.
 pub fn default_applied_by() -> String {
@@ -84,21 +71,11 @@ pub fn default_applied_by() -> String {
     if host.is_empty() { user } else { format!("{user}@{host}") }
 }
 
-/// Which way a run moves.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    Upgrade,
-    Downgrade,
-}
+
 
 pub struct Migrator<'g> {
     pub graph: &'g RevisionGraph,
     pub tables: VersionTables,
-}
-
-fn sorted(mut v: Vec<String>) -> Vec<String> {
-    v.sort();
-    v
 }
 
 
@@ -106,21 +83,9 @@ impl<'g> Migrator<'g> {
     pub fn new(graph: &'g RevisionGraph, tables: VersionTables) -> Self {
         Migrator { graph, tables }
     }
+}
 
-    /// The version table's raw rows (sorted); empty when the table does not exist yet.
-    pub fn current_rows(&self, conn: &mut dyn Connection) -> Result<Vec<String>, DbError> {
-        if !conn.table_exists(&self.tables.version)? {
-            return Ok(Vec::new());
-        }
-        self.rows_of_existing_table(conn)
-    }
-
-    /// `current_rows` when the table is known to exist (inside a run: one query less per step).
-    fn rows_of_existing_table(&self, conn: &mut dyn Connection) -> Result<Vec<String>, DbError> {
-        let sql = format!("SELECT version_num FROM {}", conn.dialect().quote_ident(&self.tables.version));
-        let rows = conn.query(&sql)?;
-        Ok(sorted(rows.into_iter().filter_map(|r| r.into_iter().next().flatten()).collect()))
-    }
+impl Migrator<'_> {
 
     /// The database's heads, validated against the graph (and refused when dirty).
     pub fn current(&self, conn: &mut dyn Connection) -> Result<Vec<usize>, Error> {
@@ -129,65 +94,32 @@ impl<'g> Migrator<'g> {
         Ok(plan::validate_heads(self.graph, &rows)?)
     }
 
-    /// The log, oldest first.
-    pub fn log(&self, conn: &mut dyn Connection) -> Result<Vec<LogEntry>, DbError> {
-        self.log_where(conn, "")
-    }
 
-    fn log_where(&self, conn: &mut dyn Connection, filter: &str) -> Result<Vec<LogEntry>, DbError> {
-        if !conn.table_exists(&self.tables.log)? {
-            return Ok(Vec::new());
-        }
-        let sql = format!(
-            "SELECT id, revision, direction, status, checksum, message, script, applied_at, duration_ms, applied_by, tool_version, error FROM {} {filter} ORDER BY id",
-            conn.dialect().quote_ident(&self.tables.log)
-        );
-        let rows = conn.query(&sql)?;
-        Ok(rows
-            .into_iter()
-            .map(|r| {
-                let s = |i: usize| r.get(i).cloned().flatten();
-                LogEntry {
-                    id: s(0).and_then(|v| v.parse().ok()).unwrap_or_default(),
-                    revision: s(1).unwrap_or_default(),
-                    direction: s(2).unwrap_or_default(),
-                    status: s(3).unwrap_or_default(),
-                    checksum: s(4),
-                    message: s(5),
-                    script: s(6),
-                    applied_at: s(7).unwrap_or_default(),
-                    duration_ms: s(8).and_then(|v| v.parse().ok()),
-                    applied_by: s(9),
-                    tool_version: s(10).unwrap_or_default(),
-                    error: s(11),
-                }
-            })
-            .collect())
-    }
-
-    fn plan_for(&self, mode: Mode, current: &[usize], target: &[usize], text: &str) -> Result<Plan, Error> {
+    pub(crate) fn plan_for(&self, mode: Direction, current: &[usize], target: &[usize], text: &str) -> Result<Plan, Error> {
         Ok(match mode {
-            Mode::Upgrade => {
+            Direction::Up => {
                 plan::check_upgrade_target(self.graph, current, target, text)?;
                 plan::plan_upgrade(self.graph, current, target)
             }
-            Mode::Downgrade => plan::plan_downgrade(self.graph, current, target, text)?,
+            Direction::Down => plan::plan_downgrade(self.graph, current, target, text)?,
         })
     }
 
+
     /// Resolves `target` against the database and returns the plan without running it.
-    pub fn plan(&self, conn: &mut dyn Connection, mode: Mode, target: &Target) -> Result<Plan, Error> {
+    pub fn plan(&self, conn: &mut dyn Connection, mode: Direction, target: &Target) -> Result<Plan, Error> {
         let current = self.current(conn)?;
         let resolved = target.resolve(self.graph, &current)?;
         self.plan_for(mode, &current, &resolved, &target.text)
     }
+
 
     /// Runs an upgrade or downgrade, one transaction per revision with its version-table
     /// update. A failing revision is rolled back; the ones before it stay applied.
     pub fn run(
         &self,
         conn: &mut dyn Connection,
-        mode: Mode,
+        mode: Direction,
         target: &Target,
         opts: &RunOptions,
         on_event: &mut dyn FnMut(Event<'_>),
@@ -195,35 +127,19 @@ impl<'g> Migrator<'g> {
         self.with_lock(conn, opts.lock_timeout, on_event, |conn, on_event| self.run_locked(conn, mode, target, opts, on_event))
     }
 
-    /// Runs `work` holding the migration lock — taken first (concurrent `CREATE TABLE IF
-    /// NOT EXISTS` races on PostgreSQL), released after, on error too — with the
-    /// bookkeeping tables in place.
-    fn with_lock<T>(
-        &self,
-        conn: &mut dyn Connection,
-        timeout: Duration,
-        on_event: &mut dyn FnMut(Event<'_>),
-        work: impl FnOnce(&mut dyn Connection, &mut dyn FnMut(Event<'_>)) -> Result<T, Error>,
-    ) -> Result<T, Error> {
-        acquire_lock(conn, timeout, on_event)?;
-        let result = self.ensure_tables(conn).and_then(|_| work(conn, on_event));
-        let unlock = conn.unlock();
-        let value = result?;
-        unlock?;
-        Ok(value)
-    }
 
-    fn ensure_tables(&self, conn: &mut dyn Connection) -> Result<(), Error> {
+    pub(crate) fn ensure_tables(&self, conn: &mut dyn Connection) -> Result<(), Error> {
         for ddl in conn.dialect().create_version_tables(&self.tables) {
             conn.execute(&ddl)?;
         }
         Ok(())
     }
 
+
     fn run_locked(
         &self,
         conn: &mut dyn Connection,
-        mode: Mode,
+        mode: Direction,
         target: &Target,
         opts: &RunOptions,
         on_event: &mut dyn FnMut(Event<'_>),
@@ -337,6 +253,7 @@ impl<'g> Migrator<'g> {
         report.heads_after = self.current_rows(conn)?;
         Ok(report)
     }
+
 
     fn apply_step(
         &self,
@@ -458,7 +375,8 @@ impl<'g> Migrator<'g> {
         Ok(StepOutcome::Done)
     }
 
-    fn log_record<'a>(
+
+    pub(crate) fn log_record<'a>(
         &self,
         file: &'a RevisionFile,
         direction: Direction,
@@ -481,252 +399,13 @@ impl<'g> Migrator<'g> {
         }
     }
 
-    /// Applied revisions whose file changed since it was applied (compared with the
-    /// checksum the log recorded when it was applied, stamped or accepted).
-    pub fn changed_files(&self, conn: &mut dyn Connection) -> Result<Vec<crate::error::ChangedFile>, Error> {
-        let log = self.log(conn)?;
-        let rows = self.current_rows(conn)?;
-        let Ok(heads) = plan::validate_heads(self.graph, &rows) else { return Ok(Vec::new()) };
-        let applied = self.graph.ancestors_inclusive(&heads);
-        let mut recorded: std::collections::HashMap<&str, &LogEntry> = std::collections::HashMap::new();
-        for e in &log {
-            let counts = matches!(e.direction.as_str(), "up" | "stamp" | "accept") && matches!(e.status.as_str(), "ok" | "resolved-ok");
-            if counts && e.checksum.is_some() {
-                recorded.insert(e.revision.as_str(), e);
-            }
-        }
-        let mut out = Vec::new();
-        for &i in self.graph.topo_order() {
-            if !applied[i] {
-                continue;
-            }
-            let f = self.graph.rev(i);
-            if let Some(e) = recorded.get(f.id.as_str()) {
-                let was = e.checksum.clone().unwrap_or_default();
-                if was != f.checksum {
-                    out.push(crate::error::ChangedFile {
-                        rev: f.id.clone(),
-                        path: f.path.clone(),
-                        recorded: was,
-                        current: f.checksum.clone(),
-                        diff: line_diff(e.script.as_deref().unwrap_or(""), &f.text),
-                    });
-                }
-            }
-        }
-        Ok(out)
-    }
 
-    /// Re-records the checksum (and text) of an applied revision after review.
-    pub fn accept_change(&self, conn: &mut dyn Connection, rev: &RevisionId, opts: &RunOptions) -> Result<(), Error> {
-        let file = self.graph.get(rev).ok_or_else(|| crate::error::TargetError::Unknown { name: rev.to_string(), heads: self.graph.ids(&self.graph.heads()) })?;
-        let now = crate::now_utc_iso();
-        let mut record = self.log_record(file, Direction::Up, "ok", Some(&now), Some(0), &opts.applied_by);
-        record.direction = "accept";
-        self.with_lock(conn, opts.lock_timeout, &mut |_| {}, |conn, _| Ok(conn.execute(&conn.dialect().log_insert_sql(&self.tables, &record))?))
-    }
-
-    /// The unfinished revision a non-transactional engine left behind, if any.
-    pub fn dirty_entry(&self, conn: &mut dyn Connection) -> Result<Option<LogEntry>, DbError> {
-        Ok(self.log_where(conn, "WHERE status IN ('in_progress', 'failed')")?.pop())
-    }
-
-    fn refuse_if_dirty(&self, conn: &mut dyn Connection) -> Result<(), Error> {
+    pub(crate) fn refuse_if_dirty(&self, conn: &mut dyn Connection) -> Result<(), Error> {
         match self.dirty_entry(conn)? {
             Some(e) => Err(StateError::Dirty { rev: e.revision, direction: e.direction, status: e.status, error: e.error }.into()),
             None => Ok(()),
         }
     }
-
-    /// Records how the user repaired a dirty revision: `applied` moves the version
-    /// table as if the step had finished; otherwise it stays where it was.
-    pub fn resolve(&self, conn: &mut dyn Connection, applied: bool, opts: &RunOptions) -> Result<LogEntry, Error> {
-        self.with_lock(conn, opts.lock_timeout, &mut |_| {}, |conn, _| {
-            let entry = self.dirty_entry(conn)?.ok_or(StateError::NotDirty)?;
-            let rows = self.current_rows(conn)?;
-            let heads = plan::validate_heads(self.graph, &rows)?;
-            let rev = RevisionId::parse(&entry.revision)
-                .and_then(|id| self.graph.index_of(&id))
-                .ok_or_else(|| StateError::UnknownRevision { rev: entry.revision.clone(), heads: self.graph.ids(&self.graph.heads()) })?;
-            let d = conn.dialect();
-            let mut sql = vec![d.begin().to_string()];
-            if applied {
-                let ops = if entry.direction == "down" {
-                    let mut mask = self.graph.ancestors_inclusive(&heads);
-                    mask[rev] = false;
-                    plan::down_ops(self.graph, &heads, &mask, rev).0
-                } else {
-                    plan::up_ops(self.graph, &heads, rev).0
-                };
-                sql.extend(ops.iter().map(|op| d.version_op_sql(&self.tables, op)));
-            }
-            let status = if applied { "resolved-ok" } else { "resolved-undo" };
-            sql.push(format!("UPDATE {} SET status = '{status}' WHERE id = {}", d.quote_ident(&self.tables.log), entry.id));
-            sql.push(d.commit().to_string());
-            for s in sql {
-                conn.execute(&s)?;
-            }
-            Ok(entry)
-        })
-    }
-
-    /// Version-table and log statements recorded with a step.
-    fn bookkeeping_sql(
-        &self,
-        dialect: &dyn Dialect,
-        step: &Step,
-        applied_at: Option<&str>,
-        duration_ms: Option<u64>,
-        applied_by: &str,
-    ) -> Vec<String> {
-        let file = self.graph.rev(step.rev);
-        let mut out: Vec<String> =
-            step.version_ops.iter().map(|op| dialect.version_op_sql(&self.tables, op)).collect();
-        out.push(dialect.log_insert_sql(&self.tables, &self.log_record(file, step.direction, "ok", applied_at, duration_ms, applied_by)));
-        out
-    }
-
-    /// Offline mode: the SQL an upgrade or downgrade from `from_rows` to `target` would run,
-    /// version-table and log statements included, as one script.
-    pub fn offline_sql(
-        &self,
-        dialect: &dyn Dialect,
-        mode: Mode,
-        from_rows: &[String],
-        target: &Target,
-    ) -> Result<String, Error> {
-        let current = plan::validate_heads(self.graph, from_rows)?;
-        let resolved = target.resolve(self.graph, &current)?;
-        let plan = self.plan_for(mode, &current, &resolved, &target.text)?;
-        let mut out = String::new();
-        out.push_str(&format!("-- {} ({}): offline {} to {}\n\n", crate::TOOL_VERSION, dialect.name(),
-            if mode == Mode::Upgrade { "upgrade" } else { "downgrade" }, target.text));
-        for ddl in dialect.create_version_tables(&self.tables) {
-            out.push_str(&ddl);
-            out.push_str(";\n");
-        }
-        out.push('\n');
-        for step in &plan.steps {
-            let file = self.graph.rev(step.rev);
-            let section = match step.direction {
-                Direction::Up => &file.upgrade,
-                Direction::Down => file.downgrade.as_ref().expect("planner checked"),
-            };
-            let arrow = match step.direction {
-                Direction::Up => format!("{} -> {}", join_or_base(&step.heads_before), file.id),
-                Direction::Down => format!("{} -> {}", file.id, join_or_base(&plan_after(step))),
-            };
-            out.push_str(&format!("-- Running {} {arrow}: {}\n", step.direction.as_str(), file.message));
-            if file.transactional {
-                out.push_str(&format!("{};\n", dialect.begin()));
-            } else {
-                out.push_str("-- transactional: false (runs outside a transaction)\n");
-            }
-            for stmt in sql_split::split(&section.sql) {
-                out.push_str(&stmt.sql);
-                out.push_str(";\n");
-            }
-            if !file.transactional {
-                out.push_str(&format!("{};\n", dialect.begin()));
-            }
-            for sql in self.bookkeeping_sql(dialect, step, None, None, "retort --sql") {
-                out.push_str(&sql);
-                out.push_str(";\n");
-            }
-            out.push_str(&format!("{};\n\n", dialect.commit()));
-        }
-        Ok(out)
-    }
-
-    /// Offline stamp, or the statements an online stamp runs.
-    pub fn stamp_ops(&self, rows: &[String], target: &Target, purge: bool) -> Result<(Vec<VersionOp>, Vec<RevisionId>), Error> {
-        // `--purge` realigns a table that may hold unknown rows, so those are tolerated,
-        // except by a relative target, which counts from the current rows like `stamp -N`.
-        let current = match plan::validate_heads(self.graph, rows) {
-            Ok(current) => current,
-            Err(_) if purge && !target.is_relative_to_current() => Vec::new(),
-            Err(e) => return Err(e.into()),
-        };
-        let resolved = target.resolve(self.graph, &current)?;
-        Ok(plan::plan_stamp(self.graph, rows, &current, &resolved, purge))
-    }
-
-    /// The statements that record a stamp: version-table ops and one log row per new head.
-    pub fn stamp_sql(&self, dialect: &dyn Dialect, ops: &[VersionOp], heads: &[RevisionId], applied_at: Option<&str>, applied_by: &str) -> Vec<String> {
-        let mut out: Vec<String> = ops.iter().map(|op| dialect.version_op_sql(&self.tables, op)).collect();
-        for h in heads {
-            let file = self.graph.get(h);
-            out.push(dialect.log_insert_sql(&self.tables, &LogRecord {
-                revision: h.as_str(),
-                direction: "stamp",
-                status: "ok",
-                checksum: file.map(|f| f.checksum.as_str()),
-                message: file.map(|f| f.message.as_str()).unwrap_or(""),
-                script: file.map(|f| f.text.as_str()),
-                applied_at,
-                duration_ms: Some(0),
-                applied_by,
-                tool_version: crate::TOOL_VERSION,
-            }));
-        }
-        if heads.is_empty() {
-            out.push(dialect.log_insert_sql(&self.tables, &LogRecord {
-                revision: "base", direction: "stamp", status: "ok", checksum: None, message: "", script: None,
-                applied_at, duration_ms: Some(0), applied_by, tool_version: crate::TOOL_VERSION,
-            }));
-        }
-        out
-    }
-
-    /// Sets the version table to `target` without running any revision.
-    pub fn stamp(&self, conn: &mut dyn Connection, target: &Target, purge: bool, opts: &RunOptions) -> Result<RunReport, Error> {
-        self.with_lock(conn, opts.lock_timeout, &mut |_| {}, |conn, _| {
-            if !purge {
-                self.refuse_if_dirty(conn)?;
-            }
-            conn.execute(conn.dialect().begin())?;
-            let rows = self.current_rows(conn)?;
-            let (ops, heads) = match self.stamp_ops(&rows, target, purge) {
-                Ok(v) => v,
-                Err(e) => {
-                    let _ = conn.execute(conn.dialect().rollback());
-                    return Err(e);
-                }
-            };
-            let now = crate::now_utc_iso();
-            for sql in self.stamp_sql(conn.dialect(), &ops, &heads, Some(&now), &opts.applied_by) {
-                if let Err(e) = conn.execute(&sql) {
-                    let _ = conn.execute(conn.dialect().rollback());
-                    return Err(e.into());
-                }
-            }
-            conn.execute(conn.dialect().commit())?;
-            Ok(RunReport { heads_before: rows, heads_after: heads.iter().map(|h| h.to_string()).collect(), steps: Vec::new() })
-        })
-    }
-}
-
-/// The first differing lines of two texts, for showing what changed in a file.
-pub fn line_diff(old: &str, new: &str) -> Vec<String> {
-    let (a, b): (Vec<&str>, Vec<&str>) = (old.lines().collect(), new.lines().collect());
-    let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
-    let suffix = a[prefix..].iter().rev().zip(b[prefix..].iter().rev()).take_while(|(x, y)| x == y).count();
-    let mut out: Vec<String> = Vec::new();
-    for l in &a[prefix..a.len() - suffix] {
-        out.push(format!("- {l}"));
-    }
-    for l in &b[prefix..b.len() - suffix] {
-        out.push(format!("+ {l}"));
-    }
-    if out.len() > 12 {
-        let more = out.len() - 12;
-        out.truncate(12);
-        out.push(format!("  … {more} more line(s)"));
-    }
-    if !out.is_empty() {
-        out.insert(0, format!("@ line {}", prefix + 1));
-    }
-    out
 }
 
 /// Runs a transaction-control statement; empty inside a run-wide transaction.
@@ -742,23 +421,4 @@ enum StepOutcome {
     Done,
     /// The version table no longer matched the plan (a concurrent run); these are its rows.
     Moved(Vec<String>),
-}
-
-fn join_or_base(ids: &[RevisionId]) -> String {
-    if ids.is_empty() {
-        "base".into()
-    } else {
-        ids.iter().map(|i| i.as_str()).collect::<Vec<_>>().join(", ")
-    }
-}
-
-fn plan_after(step: &Step) -> Vec<RevisionId> {
-    step.version_ops
-        .iter()
-        .filter_map(|op| match op {
-            VersionOp::Update { to, .. } => Some(to.clone()),
-            VersionOp::Insert { rev } => Some(rev.clone()),
-            VersionOp::Delete { .. } => None,
-        })
-        .collect()
 }

@@ -1,0 +1,100 @@
+//! Offline mode: the exact statements an online run executes, as one script for a DBA
+//! to review and run with the engine's client.
+use crate::apply::migrator::Migrator;
+use crate::engine::Dialect;
+use crate::error::Error;
+use crate::plan::{self, Direction, Step, VersionOp};
+use crate::revision::id::RevisionId;
+use crate::revision::target::Target;
+use crate::sql_split;
+
+impl Migrator<'_> {
+
+    /// Version-table and log statements recorded with a step.
+    fn bookkeeping_sql(
+        &self,
+        dialect: &dyn Dialect,
+        step: &Step,
+        applied_at: Option<&str>,
+        duration_ms: Option<u64>,
+        applied_by: &str,
+    ) -> Vec<String> {
+        let file = self.graph.rev(step.rev);
+        let mut out: Vec<String> =
+            step.version_ops.iter().map(|op| dialect.version_op_sql(&self.tables, op)).collect();
+        out.push(dialect.log_insert_sql(&self.tables, &self.log_record(file, step.direction, "ok", applied_at, duration_ms, applied_by)));
+        out
+    }
+
+
+    /// Offline mode: the SQL an upgrade or downgrade from `from_rows` to `target` would run,
+    /// version-table and log statements included, as one script.
+    pub fn offline_sql(
+        &self,
+        dialect: &dyn Dialect,
+        mode: Direction,
+        from_rows: &[String],
+        target: &Target,
+    ) -> Result<String, Error> {
+        let current = plan::validate_heads(self.graph, from_rows)?;
+        let resolved = target.resolve(self.graph, &current)?;
+        let plan = self.plan_for(mode, &current, &resolved, &target.text)?;
+        let mut out = String::new();
+        out.push_str(&format!("-- {} ({}): offline {} to {}\n\n", crate::TOOL_VERSION, dialect.name(),
+            if mode == Direction::Up { "upgrade" } else { "downgrade" }, target.text));
+        for ddl in dialect.create_version_tables(&self.tables) {
+            out.push_str(&ddl);
+            out.push_str(";\n");
+        }
+        out.push('\n');
+        for step in &plan.steps {
+            let file = self.graph.rev(step.rev);
+            let section = match step.direction {
+                Direction::Up => &file.upgrade,
+                Direction::Down => file.downgrade.as_ref().expect("planner checked"),
+            };
+            let arrow = match step.direction {
+                Direction::Up => format!("{} -> {}", join_or_base(&step.heads_before), file.id),
+                Direction::Down => format!("{} -> {}", file.id, join_or_base(&plan_after(step))),
+            };
+            out.push_str(&format!("-- Running {} {arrow}: {}\n", step.direction.as_str(), file.message));
+            if file.transactional {
+                out.push_str(&format!("{};\n", dialect.begin()));
+            } else {
+                out.push_str("-- transactional: false (runs outside a transaction)\n");
+            }
+            for stmt in sql_split::split(&section.sql) {
+                out.push_str(&stmt.sql);
+                out.push_str(";\n");
+            }
+            if !file.transactional {
+                out.push_str(&format!("{};\n", dialect.begin()));
+            }
+            for sql in self.bookkeeping_sql(dialect, step, None, None, "retort --sql") {
+                out.push_str(&sql);
+                out.push_str(";\n");
+            }
+            out.push_str(&format!("{};\n\n", dialect.commit()));
+        }
+        Ok(out)
+    }
+}
+
+fn join_or_base(ids: &[RevisionId]) -> String {
+    if ids.is_empty() {
+        "base".into()
+    } else {
+        ids.iter().map(|i| i.as_str()).collect::<Vec<_>>().join(", ")
+    }
+}
+
+fn plan_after(step: &Step) -> Vec<RevisionId> {
+    step.version_ops
+        .iter()
+        .filter_map(|op| match op {
+            VersionOp::Update { to, .. } => Some(to.clone()),
+            VersionOp::Insert { rev } => Some(rev.clone()),
+            VersionOp::Delete { .. } => None,
+        })
+        .collect()
+}

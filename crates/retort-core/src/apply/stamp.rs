@@ -1,0 +1,113 @@
+//! Moving the version table without running revisions: `stamp` (and its offline
+//! statements) and `resolve` (recording how a dirty revision was repaired).
+use crate::apply::migrator::{Migrator, RunOptions, RunReport};
+use crate::engine::{Connection, Dialect, LogEntry, LogRecord};
+use crate::error::{Error, StateError};
+use crate::plan::{self, VersionOp};
+use crate::revision::id::RevisionId;
+use crate::revision::target::Target;
+
+impl Migrator<'_> {
+
+    /// Records how the user repaired a dirty revision: `applied` moves the version
+    /// table as if the step had finished; otherwise it stays where it was.
+    pub fn resolve(&self, conn: &mut dyn Connection, applied: bool, opts: &RunOptions) -> Result<LogEntry, Error> {
+        self.with_lock(conn, opts.lock_timeout, &mut |_| {}, |conn, _| {
+            let entry = self.dirty_entry(conn)?.ok_or(StateError::NotDirty)?;
+            let rows = self.current_rows(conn)?;
+            let heads = plan::validate_heads(self.graph, &rows)?;
+            let rev = RevisionId::parse(&entry.revision)
+                .and_then(|id| self.graph.index_of(&id))
+                .ok_or_else(|| StateError::UnknownRevision { rev: entry.revision.clone(), heads: self.graph.ids(&self.graph.heads()) })?;
+            let d = conn.dialect();
+            let mut sql = vec![d.begin().to_string()];
+            if applied {
+                let ops = if entry.direction == "down" {
+                    let mut mask = self.graph.ancestors_inclusive(&heads);
+                    mask[rev] = false;
+                    plan::down_ops(self.graph, &heads, &mask, rev).0
+                } else {
+                    plan::up_ops(self.graph, &heads, rev).0
+                };
+                sql.extend(ops.iter().map(|op| d.version_op_sql(&self.tables, op)));
+            }
+            let status = if applied { "resolved-ok" } else { "resolved-undo" };
+            sql.push(format!("UPDATE {} SET status = '{status}' WHERE id = {}", d.quote_ident(&self.tables.log), entry.id));
+            sql.push(d.commit().to_string());
+            for s in sql {
+                conn.execute(&s)?;
+            }
+            Ok(entry)
+        })
+    }
+
+
+    /// Offline stamp, or the statements an online stamp runs.
+    pub fn stamp_ops(&self, rows: &[String], target: &Target, purge: bool) -> Result<(Vec<VersionOp>, Vec<RevisionId>), Error> {
+        // `--purge` realigns a table that may hold unknown rows, so those are tolerated,
+        // except by a relative target, which counts from the current rows like `stamp -N`.
+        let current = match plan::validate_heads(self.graph, rows) {
+            Ok(current) => current,
+            Err(_) if purge && !target.is_relative_to_current() => Vec::new(),
+            Err(e) => return Err(e.into()),
+        };
+        let resolved = target.resolve(self.graph, &current)?;
+        Ok(plan::plan_stamp(self.graph, rows, &current, &resolved, purge))
+    }
+
+
+    /// The statements that record a stamp: version-table ops and one log row per new head.
+    pub fn stamp_sql(&self, dialect: &dyn Dialect, ops: &[VersionOp], heads: &[RevisionId], applied_at: Option<&str>, applied_by: &str) -> Vec<String> {
+        let mut out: Vec<String> = ops.iter().map(|op| dialect.version_op_sql(&self.tables, op)).collect();
+        for h in heads {
+            let file = self.graph.get(h);
+            out.push(dialect.log_insert_sql(&self.tables, &LogRecord {
+                revision: h.as_str(),
+                direction: "stamp",
+                status: "ok",
+                checksum: file.map(|f| f.checksum.as_str()),
+                message: file.map(|f| f.message.as_str()).unwrap_or(""),
+                script: file.map(|f| f.text.as_str()),
+                applied_at,
+                duration_ms: Some(0),
+                applied_by,
+                tool_version: crate::TOOL_VERSION,
+            }));
+        }
+        if heads.is_empty() {
+            out.push(dialect.log_insert_sql(&self.tables, &LogRecord {
+                revision: "base", direction: "stamp", status: "ok", checksum: None, message: "", script: None,
+                applied_at, duration_ms: Some(0), applied_by, tool_version: crate::TOOL_VERSION,
+            }));
+        }
+        out
+    }
+
+
+    /// Sets the version table to `target` without running any revision.
+    pub fn stamp(&self, conn: &mut dyn Connection, target: &Target, purge: bool, opts: &RunOptions) -> Result<RunReport, Error> {
+        self.with_lock(conn, opts.lock_timeout, &mut |_| {}, |conn, _| {
+            if !purge {
+                self.refuse_if_dirty(conn)?;
+            }
+            conn.execute(conn.dialect().begin())?;
+            let rows = self.current_rows(conn)?;
+            let (ops, heads) = match self.stamp_ops(&rows, target, purge) {
+                Ok(v) => v,
+                Err(e) => {
+                    let _ = conn.execute(conn.dialect().rollback());
+                    return Err(e);
+                }
+            };
+            let now = crate::now_utc_iso();
+            for sql in self.stamp_sql(conn.dialect(), &ops, &heads, Some(&now), &opts.applied_by) {
+                if let Err(e) = conn.execute(&sql) {
+                    let _ = conn.execute(conn.dialect().rollback());
+                    return Err(e.into());
+                }
+            }
+            conn.execute(conn.dialect().commit())?;
+            Ok(RunReport { heads_before: rows, heads_after: heads.iter().map(|h| h.to_string()).collect(), steps: Vec::new() })
+        })
+    }
+}

@@ -1,0 +1,80 @@
+//! Applied revisions are immutable: each file's checksum as applied is in the log;
+//! a file that changed since is reported with its changed lines, and can be accepted
+//! after review (logged).
+use crate::apply::migrator::{Migrator, RunOptions};
+use crate::engine::{Connection, LogEntry};
+use crate::error::Error;
+use crate::plan::{self, Direction};
+use crate::revision::id::RevisionId;
+
+impl Migrator<'_> {
+
+    /// Applied revisions whose file changed since it was applied (compared with the
+    /// checksum the log recorded when it was applied, stamped or accepted).
+    pub fn changed_files(&self, conn: &mut dyn Connection) -> Result<Vec<crate::error::ChangedFile>, Error> {
+        let log = self.log(conn)?;
+        let rows = self.current_rows(conn)?;
+        let Ok(heads) = plan::validate_heads(self.graph, &rows) else { return Ok(Vec::new()) };
+        let applied = self.graph.ancestors_inclusive(&heads);
+        let mut recorded: std::collections::HashMap<&str, &LogEntry> = std::collections::HashMap::new();
+        for e in &log {
+            let counts = matches!(e.direction.as_str(), "up" | "stamp" | "accept") && matches!(e.status.as_str(), "ok" | "resolved-ok");
+            if counts && e.checksum.is_some() {
+                recorded.insert(e.revision.as_str(), e);
+            }
+        }
+        let mut out = Vec::new();
+        for &i in self.graph.topo_order() {
+            if !applied[i] {
+                continue;
+            }
+            let f = self.graph.rev(i);
+            if let Some(e) = recorded.get(f.id.as_str()) {
+                let was = e.checksum.clone().unwrap_or_default();
+                if was != f.checksum {
+                    out.push(crate::error::ChangedFile {
+                        rev: f.id.clone(),
+                        path: f.path.clone(),
+                        recorded: was,
+                        current: f.checksum.clone(),
+                        diff: line_diff(e.script.as_deref().unwrap_or(""), &f.text),
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+
+    /// Re-records the checksum (and text) of an applied revision after review.
+    pub fn accept_change(&self, conn: &mut dyn Connection, rev: &RevisionId, opts: &RunOptions) -> Result<(), Error> {
+        let file = self.graph.get(rev).ok_or_else(|| crate::error::TargetError::Unknown { name: rev.to_string(), heads: self.graph.ids(&self.graph.heads()) })?;
+        let now = crate::now_utc_iso();
+        let mut record = self.log_record(file, Direction::Up, "ok", Some(&now), Some(0), &opts.applied_by);
+        record.direction = "accept";
+        self.with_lock(conn, opts.lock_timeout, &mut |_| {}, |conn, _| Ok(conn.execute(&conn.dialect().log_insert_sql(&self.tables, &record))?))
+    }
+}
+
+/// The first differing lines of two texts, for showing what changed in a file.
+pub fn line_diff(old: &str, new: &str) -> Vec<String> {
+    let (a, b): (Vec<&str>, Vec<&str>) = (old.lines().collect(), new.lines().collect());
+    let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let suffix = a[prefix..].iter().rev().zip(b[prefix..].iter().rev()).take_while(|(x, y)| x == y).count();
+    let mut out: Vec<String> = Vec::new();
+    for l in &a[prefix..a.len() - suffix] {
+        out.push(format!("- {l}"));
+    }
+    for l in &b[prefix..b.len() - suffix] {
+        out.push(format!("+ {l}"));
+    }
+    if out.len() > 12 {
+        let more = out.len() - 12;
+        out.truncate(12);
+        out.push(format!("  … {more} more line(s)"));
+    }
+    if !out.is_empty() {
+        out.insert(0, format!("@ line {}", prefix + 1));
+    }
+    out
+}
