@@ -73,14 +73,83 @@ impl Default for VersionTables {
     }
 }
 
+/// What a log row records being done to a revision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogDirection {
+    Up,
+    Down,
+    /// Recorded without running (`stamp`, `baseline`).
+    Stamp,
+    /// A changed file's new text accepted after review (`verify --accept`).
+    Accept,
+}
+
+impl LogDirection {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogDirection::Up => "up",
+            LogDirection::Down => "down",
+            LogDirection::Stamp => "stamp",
+            LogDirection::Accept => "accept",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [LogDirection::Up, LogDirection::Down, LogDirection::Stamp, LogDirection::Accept].into_iter().find(|d| d.as_str() == s)
+    }
+}
+
+impl From<crate::plan::Direction> for LogDirection {
+    fn from(d: crate::plan::Direction) -> Self {
+        match d {
+            crate::plan::Direction::Up => LogDirection::Up,
+            crate::plan::Direction::Down => LogDirection::Down,
+        }
+    }
+}
+
+/// How far a logged step got.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum LogStatus {
+    #[serde(rename = "ok")]
+    Ok,
+    /// Started on an engine without transactional DDL; still there means it was cut off.
+    #[serde(rename = "in_progress")]
+    InProgress,
+    /// Failed halfway on an engine without transactional DDL: the database is dirty.
+    #[serde(rename = "failed")]
+    Failed,
+    /// A dirty step the user finished by hand (`resolve --applied`).
+    #[serde(rename = "resolved-ok")]
+    ResolvedOk,
+    /// A dirty step the user undid by hand (`resolve --reverted`).
+    #[serde(rename = "resolved-undo")]
+    ResolvedUndo,
+}
+
+impl LogStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogStatus::Ok => "ok",
+            LogStatus::InProgress => "in_progress",
+            LogStatus::Failed => "failed",
+            LogStatus::ResolvedOk => "resolved-ok",
+            LogStatus::ResolvedUndo => "resolved-undo",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [LogStatus::Ok, LogStatus::InProgress, LogStatus::Failed, LogStatus::ResolvedOk, LogStatus::ResolvedUndo].into_iter().find(|d| d.as_str() == s)
+    }
+}
+
 /// One row of the log table, as written.
 #[derive(Clone, Debug)]
 pub struct LogRecord<'a> {
     pub revision: &'a str,
-    /// `up`, `down` or `stamp`.
-    pub direction: &'a str,
-    /// `ok` for a finished revision.
-    pub status: &'a str,
+    pub direction: LogDirection,
+    pub status: LogStatus,
     pub checksum: Option<&'a str>,
     pub message: &'a str,
     /// The revision file's full text, so a lost or edited file can be recovered.
@@ -108,6 +177,17 @@ pub struct LogEntry {
     pub tool_version: String,
     /// The engine's message when a non-transactional revision failed.
     pub error: Option<String>,
+}
+
+impl LogEntry {
+    /// The row's direction; `None` for text retort does not write (an edited table).
+    pub fn direction(&self) -> Option<LogDirection> {
+        LogDirection::parse(&self.direction)
+    }
+
+    pub fn status(&self) -> Option<LogStatus> {
+        LogStatus::parse(&self.status)
+    }
 }
 
 /// SQL rendering for one engine. Default methods hold the standard-SQL forms.
@@ -201,8 +281,8 @@ pub trait Dialect: Send + Sync {
             "INSERT INTO {} (revision, direction, status, checksum, message, script, applied_at, duration_ms, applied_by, tool_version) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
             self.quote_ident(&tables.log),
             self.quote_literal(rec.revision),
-            self.quote_literal(rec.direction),
-            self.quote_literal(rec.status),
+            self.quote_literal(rec.direction.as_str()),
+            self.quote_literal(rec.status.as_str()),
             lit(rec.checksum),
             self.quote_literal(rec.message),
             lit(rec.script),

@@ -24,7 +24,7 @@ pub fn resolve(args: &ResolveArgs, settings: &Settings, printer: &Printer) -> Re
     let (entry, rows) = retort::ops::live::resolve(&ws, args.applied)?;
     printer.note(format!(
         "Recorded {} of {} as {}; the database is at {}.",
-        if entry.direction == "down" { "the downgrade" } else { "the upgrade" },
+        if entry.direction() == Some(retort::core::engine::LogDirection::Down) { "the downgrade" } else { "the upgrade" },
         entry.revision,
         if args.applied { "done" } else { "not done" },
         if rows.is_empty() { "base".to_string() } else { rows.join(", ") }

@@ -3,7 +3,7 @@
 //! Upgrade and downgrade, online, go through [`Migrator::run`] so the policy exists once;
 //! stamp, resolve and offline scripts live beside it in `apply/`, the version and log
 //! tables in `history/`. Progress is reported through [`Event`]s; callers render them.
-use crate::engine::{Connection, LogRecord, VersionTables};
+use crate::engine::{Connection, LogDirection, LogRecord, LogStatus, VersionTables};
 use crate::error::{DbError, Error, ExecError, StateError};
 use crate::plan::{self, Direction, Plan, Step};
 use crate::revision::file::RevisionFile;
@@ -289,13 +289,14 @@ impl Migrator<'_> {
         }
         let mut marker = None;
         if !atomic {
-            let record = self.log_record(file, step.direction, "in_progress", None, None, &opts.applied_by);
+            let record = self.log_record(file, step.direction.into(), LogStatus::InProgress, None, None, &opts.applied_by);
             conn.execute(&conn.dialect().log_insert_sql(&self.tables, &record))?;
             run_tx(conn, commit)?;
             let log = conn.dialect().quote_ident(&self.tables.log);
             let q = format!(
-                "SELECT MAX(id) FROM {log} WHERE revision = {} AND status = 'in_progress'",
-                conn.dialect().quote_literal(file.id.as_str())
+                "SELECT MAX(id) FROM {log} WHERE revision = {} AND status = '{}'",
+                conn.dialect().quote_literal(file.id.as_str()),
+                LogStatus::InProgress.as_str()
             );
             marker = conn.query(&q)?.first().and_then(|r| r.first().cloned().flatten());
         }
@@ -323,7 +324,7 @@ impl Migrator<'_> {
                     let _ = run_tx(conn, rollback);
                 } else if let Some(id) = &marker {
                     let log = conn.dialect().quote_ident(&self.tables.log);
-                    let upd = format!("UPDATE {log} SET status = 'failed', error = {} WHERE id = {id}", conn.dialect().quote_literal(&message));
+                    let upd = format!("UPDATE {log} SET status = '{}', error = {} WHERE id = {id}", LogStatus::Failed.as_str(), conn.dialect().quote_literal(&message));
                     let _ = conn.execute(&upd);
                 }
                 return Err(ExecError {
@@ -363,11 +364,11 @@ impl Migrator<'_> {
         match &marker {
             Some(id) => {
                 let log = conn.dialect().quote_ident(&self.tables.log);
-                conn.execute(&format!("UPDATE {log} SET status = 'ok', duration_ms = {duration} WHERE id = {id}"))?;
+                conn.execute(&format!("UPDATE {log} SET status = '{}', duration_ms = {duration} WHERE id = {id}", LogStatus::Ok.as_str()))?;
             }
             None => {
                 let now = crate::now_utc_iso();
-                let record = self.log_record(file, step.direction, "ok", Some(&now), Some(duration), &opts.applied_by);
+                let record = self.log_record(file, step.direction.into(), LogStatus::Ok, Some(&now), Some(duration), &opts.applied_by);
                 conn.execute(&conn.dialect().log_insert_sql(&self.tables, &record))?;
             }
         }
@@ -379,15 +380,15 @@ impl Migrator<'_> {
     pub(crate) fn log_record<'a>(
         &self,
         file: &'a RevisionFile,
-        direction: Direction,
-        status: &'a str,
+        direction: LogDirection,
+        status: LogStatus,
         applied_at: Option<&'a str>,
         duration_ms: Option<u64>,
         applied_by: &'a str,
     ) -> LogRecord<'a> {
         LogRecord {
             revision: file.id.as_str(),
-            direction: direction.as_str(),
+            direction,
             status,
             checksum: Some(&file.checksum),
             message: &file.message,

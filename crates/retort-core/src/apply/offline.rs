@@ -22,7 +22,7 @@ impl Migrator<'_> {
         let file = self.graph.rev(step.rev);
         let mut out: Vec<String> =
             step.version_ops.iter().map(|op| dialect.version_op_sql(&self.tables, op)).collect();
-        out.push(dialect.log_insert_sql(&self.tables, &self.log_record(file, step.direction, "ok", applied_at, duration_ms, applied_by)));
+        out.push(dialect.log_insert_sql(&self.tables, &self.log_record(file, step.direction.into(), crate::engine::LogStatus::Ok, applied_at, duration_ms, applied_by)));
         out
     }
 

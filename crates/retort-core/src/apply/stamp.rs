@@ -1,7 +1,7 @@
 //! Moving the version table without running revisions: `stamp` (and its offline
 //! statements) and `resolve` (recording how a dirty revision was repaired).
 use crate::apply::migrator::{Migrator, RunOptions, RunReport};
-use crate::engine::{Connection, Dialect, LogEntry, LogRecord};
+use crate::engine::{Connection, Dialect, LogDirection, LogEntry, LogRecord, LogStatus};
 use crate::error::{Error, StateError};
 use crate::plan::{self, VersionOp};
 use crate::revision::id::RevisionId;
@@ -22,7 +22,7 @@ impl Migrator<'_> {
             let d = conn.dialect();
             let mut sql = vec![d.begin().to_string()];
             if applied {
-                let ops = if entry.direction == "down" {
+                let ops = if entry.direction() == Some(LogDirection::Down) {
                     let mut mask = self.graph.ancestors_inclusive(&heads);
                     mask[rev] = false;
                     plan::down_ops(self.graph, &heads, &mask, rev).0
@@ -31,7 +31,7 @@ impl Migrator<'_> {
                 };
                 sql.extend(ops.iter().map(|op| d.version_op_sql(&self.tables, op)));
             }
-            let status = if applied { "resolved-ok" } else { "resolved-undo" };
+            let status = if applied { LogStatus::ResolvedOk } else { LogStatus::ResolvedUndo }.as_str();
             sql.push(format!("UPDATE {} SET status = '{status}' WHERE id = {}", d.quote_ident(&self.tables.log), entry.id));
             sql.push(d.commit().to_string());
             for s in sql {
@@ -63,8 +63,8 @@ impl Migrator<'_> {
             let file = self.graph.get(h);
             out.push(dialect.log_insert_sql(&self.tables, &LogRecord {
                 revision: h.as_str(),
-                direction: "stamp",
-                status: "ok",
+                direction: LogDirection::Stamp,
+                status: LogStatus::Ok,
                 checksum: file.map(|f| f.checksum.as_str()),
                 message: file.map(|f| f.message.as_str()).unwrap_or(""),
                 script: file.map(|f| f.text.as_str()),
@@ -76,7 +76,7 @@ impl Migrator<'_> {
         }
         if heads.is_empty() {
             out.push(dialect.log_insert_sql(&self.tables, &LogRecord {
-                revision: "base", direction: "stamp", status: "ok", checksum: None, message: "", script: None,
+                revision: "base", direction: LogDirection::Stamp, status: LogStatus::Ok, checksum: None, message: "", script: None,
                 applied_at, duration_ms: Some(0), applied_by, tool_version: crate::TOOL_VERSION,
             }));
         }

@@ -2,7 +2,7 @@
 //! retort's log (one row per applied, reverted, stamped or accepted revision, with the
 //! file's text). Every read of them is here.
 use crate::apply::migrator::Migrator;
-use crate::engine::{Connection, LogEntry};
+use crate::engine::{Connection, LogEntry, LogStatus};
 use crate::error::DbError;
 
 impl Migrator<'_> {
@@ -64,7 +64,8 @@ impl Migrator<'_> {
 
     /// The unfinished revision a non-transactional engine left behind, if any.
     pub fn dirty_entry(&self, conn: &mut dyn Connection) -> Result<Option<LogEntry>, DbError> {
-        Ok(self.log_where(conn, "WHERE status IN ('in_progress', 'failed')")?.pop())
+        let filter = format!("WHERE status IN ('{}', '{}')", LogStatus::InProgress.as_str(), LogStatus::Failed.as_str());
+        Ok(self.log_where(conn, &filter)?.pop())
     }
 }
 

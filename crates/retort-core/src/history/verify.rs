@@ -2,9 +2,9 @@
 //! a file that changed since is reported with its changed lines, and can be accepted
 //! after review (logged).
 use crate::apply::migrator::{Migrator, RunOptions};
-use crate::engine::{Connection, LogEntry};
+use crate::engine::{Connection, LogDirection, LogEntry, LogStatus};
 use crate::error::Error;
-use crate::plan::{self, Direction};
+use crate::plan;
 use crate::revision::id::RevisionId;
 
 impl Migrator<'_> {
@@ -18,7 +18,8 @@ impl Migrator<'_> {
         let applied = self.graph.ancestors_inclusive(&heads);
         let mut recorded: std::collections::HashMap<&str, &LogEntry> = std::collections::HashMap::new();
         for e in &log {
-            let counts = matches!(e.direction.as_str(), "up" | "stamp" | "accept") && matches!(e.status.as_str(), "ok" | "resolved-ok");
+            let counts = matches!(e.direction(), Some(LogDirection::Up | LogDirection::Stamp | LogDirection::Accept))
+                && matches!(e.status(), Some(LogStatus::Ok | LogStatus::ResolvedOk));
             if counts && e.checksum.is_some() {
                 recorded.insert(e.revision.as_str(), e);
             }
@@ -50,8 +51,7 @@ impl Migrator<'_> {
     pub fn accept_change(&self, conn: &mut dyn Connection, rev: &RevisionId, opts: &RunOptions) -> Result<(), Error> {
         let file = self.graph.get(rev).ok_or_else(|| crate::error::TargetError::Unknown { name: rev.to_string(), heads: self.graph.ids(&self.graph.heads()) })?;
         let now = crate::now_utc_iso();
-        let mut record = self.log_record(file, Direction::Up, "ok", Some(&now), Some(0), &opts.applied_by);
-        record.direction = "accept";
+        let record = self.log_record(file, LogDirection::Accept, LogStatus::Ok, Some(&now), Some(0), &opts.applied_by);
         self.with_lock(conn, opts.lock_timeout, &mut |_| {}, |conn, _| Ok(conn.execute(&conn.dialect().log_insert_sql(&self.tables, &record))?))
     }
 }
