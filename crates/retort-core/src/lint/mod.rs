@@ -1,0 +1,194 @@
+//! Lint: rules over any revision, generated or hand-written, its SQL parsed with
+//! sqlparser in the engine's dialect. Each rule lives in `rules/<rule>.rs` with a stable
+//! id, a severity, a one-line explanation, a fix, the capabilities it needs and its tests;
+//! `-- lint:ignore RULE` directly above a statement silences it there. Statements sqlparser
+//! cannot parse are skipped (reported as `unparsed`, info).
+//!
+//! Adding a rule: a new file in `rules/` and one line in `rules::RULES`.
+pub mod context;
+pub mod rules;
+
+use crate::engine::{Capabilities, Dialect};
+use crate::revision::file::RevisionFile;
+use crate::sql_split::{self, Statement as Split};
+pub use context::Context;
+pub use rules::RULES;
+use serde::Serialize;
+use sqlparser::ast::Statement;
+use sqlparser::parser::Parser;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+/// A rule: id, severity, what is wrong, how to fix it, where it applies, what it checks.
+pub struct Rule {
+    pub id: &'static str,
+    pub severity: Severity,
+    pub explanation: &'static str,
+    pub fix: &'static str,
+    /// Whether the rule applies to an engine, asked of its capabilities (never its name).
+    pub applies: fn(&Capabilities) -> bool,
+    /// Findings for one statement of the upgrade section (the context has seen it).
+    pub statement: fn(&Context, &Statement) -> Vec<String>,
+    /// Findings for the revision as a whole: (line, message).
+    pub revision: fn(&RevisionFile) -> Vec<(usize, String)>,
+}
+
+/// For rules that only look at the revision as a whole.
+pub fn no_statement_check(_: &Context, _: &Statement) -> Vec<String> {
+    Vec::new()
+}
+
+/// For rules that only look at statements.
+pub fn no_revision_check(_: &RevisionFile) -> Vec<(usize, String)> {
+    Vec::new()
+}
+
+pub fn every_engine(_: &Capabilities) -> bool {
+    true
+}
+
+pub fn rule(id: &str) -> &'static Rule {
+    RULES.iter().copied().find(|r| r.id == id).expect("known rule id")
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Diagnostic {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub revision: String,
+    pub path: String,
+    pub line: usize,
+    pub message: String,
+    pub fix: &'static str,
+}
+
+fn ignored(stmt: &Split, id: &str) -> bool {
+    stmt.comments.iter().any(|c| {
+        c.trim_start_matches('-').trim().strip_prefix("lint:ignore").is_some_and(|rest| rest.split([',', ' ']).any(|r| r.trim() == id))
+    })
+}
+
+/// Lints one revision file for the engine whose dialect is given.
+pub fn lint_revision(file: &RevisionFile, engine: &dyn Dialect) -> Vec<Diagnostic> {
+    let parser = engine.parser_dialect();
+    let caps = engine.capabilities();
+    let rules: Vec<&Rule> = RULES.iter().copied().filter(|r| (r.applies)(&caps)).collect();
+    let diagnostic = |r: &Rule, line: usize, message: String| Diagnostic {
+        rule: r.id,
+        severity: r.severity,
+        revision: file.id.to_string(),
+        path: file.path.display().to_string(),
+        line,
+        message,
+        fix: r.fix,
+    };
+    let mut out = Vec::new();
+    let mut ctx = Context::new(file);
+    for st in &sql_split::split(&file.upgrade.sql) {
+        let line = file.upgrade.first_line + st.line - 1;
+        let Ok(parsed) = Parser::parse_sql(parser.as_ref(), &st.sql) else {
+            if !ignored(st, "unparsed") {
+                out.push(diagnostic(rule("unparsed"), line, format!("could not parse: {}", st.sql.lines().next().unwrap_or_default())));
+            }
+            continue;
+        };
+        for s in &parsed {
+            ctx.observe(s);
+            for r in &rules {
+                if ignored(st, r.id) {
+                    continue;
+                }
+                out.extend((r.statement)(&ctx, s).into_iter().map(|m| diagnostic(r, line, m)));
+            }
+        }
+    }
+    for r in &rules {
+        out.extend((r.revision)(file).into_iter().map(|(line, m)| diagnostic(r, line, m)));
+    }
+    out
+}
+
+/// Helpers for the rules' tests: a stand-in dialect per engine (the core cannot depend on
+/// the engine crates), and assertions that fail when a rule finds nothing or fires where
+/// it must not.
+#[cfg(test)]
+pub mod testing {
+    use super::*;
+    use std::path::Path;
+
+    pub struct Like(pub &'static str);
+
+    impl Dialect for Like {
+        fn name(&self) -> &'static str {
+            self.0
+        }
+        fn capabilities(&self) -> Capabilities {
+            match self.0 {
+                "postgres" => Capabilities { transactional_ddl: true, concurrent_index: true, volatile_default_rewrites: true, scratch_needs_server: true },
+                "mysql" => Capabilities { scratch_needs_server: true, ..Default::default() },
+                _ => Capabilities { transactional_ddl: true, ..Default::default() },
+            }
+        }
+        fn parser_dialect(&self) -> Box<dyn sqlparser::dialect::Dialect> {
+            match self.0 {
+                "postgres" => Box::new(sqlparser::dialect::PostgreSqlDialect {}),
+                "mysql" => Box::new(sqlparser::dialect::MySqlDialect {}),
+                _ => Box::new(sqlparser::dialect::SQLiteDialect {}),
+            }
+        }
+        fn now_expr(&self) -> &'static str {
+            "now()"
+        }
+        fn log_id_column(&self) -> &'static str {
+            "id INTEGER"
+        }
+    }
+
+    pub fn lint(up: &str, down: &str, transactional: bool, engine: &'static str) -> Vec<Diagnostic> {
+        let text = format!(
+            "-- revision: abc\n-- message: m\n{}\n-- +upgrade\n{up}\n-- +downgrade\n{down}\n",
+            if transactional { "" } else { "-- transactional: false\n" }
+        );
+        lint_revision(&RevisionFile::parse(Path::new("x.sql"), &text).unwrap(), &Like(engine))
+    }
+
+    /// The findings of rule `id` on `up`; fails when there are none.
+    pub fn lint_errors(up: &str, engine: &'static str, id: &str) -> Vec<Diagnostic> {
+        let hits: Vec<Diagnostic> = lint(up, "SELECT 1;", true, engine).into_iter().filter(|x| x.rule == id).collect();
+        assert!(!hits.is_empty(), "rule {id} did not fire on:\n{up}");
+        hits
+    }
+
+    /// Fails when rule `id` fires on `up`.
+    pub fn lint_ok(up: &str, engine: &'static str, id: &str) {
+        let d = lint(up, "SELECT 1;", true, engine);
+        assert!(!d.iter().any(|x| x.rule == id), "rule {id} fired on:\n{up}\n{d:?}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::lint;
+    use super::*;
+
+    #[test]
+    fn rule_ids_are_unique() {
+        for (i, a) in RULES.iter().enumerate() {
+            assert!(!RULES[i + 1..].iter().any(|b| b.id == a.id), "duplicate rule {}", a.id);
+        }
+    }
+
+    #[test]
+    fn lint_ignore_silences_one_occurrence() {
+        let d = lint("-- lint:ignore drop-table\nDROP TABLE a;\nDROP TABLE b;", "SELECT 1;", true, "sqlite");
+        let hits: Vec<_> = d.iter().filter(|x| x.rule == "drop-table").collect();
+        assert_eq!(hits.len(), 1);
+        assert!(hits[0].message.contains('b'));
+    }
+}
