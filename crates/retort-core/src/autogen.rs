@@ -69,12 +69,25 @@ pub fn refuse_empty_models(models: &Schema, head: &Schema, path: &Path, allow: b
 /// has: made outside the migrations (a legacy database), so the revision would fail on it
 /// (issue #9 item 20).
 pub fn created_but_present(generated: &Generated, live: &Schema) -> Vec<String> {
+    // What the revision itself drops or renames away first (a changed view is dropped and
+    // recreated) is not in the way.
+    let freed: Vec<&str> = generated
+        .up
+        .iter()
+        .filter_map(|c| match c {
+            Change::DropTable { table } => Some(table.name.as_str()),
+            Change::DropView { view } => Some(view.name.as_str()),
+            Change::RenameTable { from, .. } => Some(from.as_str()),
+            _ => None,
+        })
+        .collect();
+    let present = |name: &str| (live.tables.contains_key(name) || live.views.contains_key(name)) && !freed.contains(&name);
     generated
         .up
         .iter()
         .filter_map(|c| match c {
-            Change::CreateTable { table } if live.tables.contains_key(&table.name) => Some(table.name.clone()),
-            Change::CreateView { view } if live.views.contains_key(&view.name) || live.tables.contains_key(&view.name) => Some(view.name.clone()),
+            Change::CreateTable { table } if present(&table.name) => Some(table.name.clone()),
+            Change::CreateView { view } if present(&view.name) => Some(view.name.clone()),
             _ => None,
         })
         .collect()

@@ -43,7 +43,7 @@ pub fn migrate(args: &MigrateArgs, settings: &Settings, printer: &Printer) -> Re
             rename_candidates.iter().for_each(rename_warning);
             printer.note("No changes in schema detected; no revision written (use --allow-empty to write one anyway).");
         }
-        MigrateOutcome::Written { id, path, generated, unverified, lint } => {
+        MigrateOutcome::Written { id, path, generated, unverified, lint, .. } => {
             generated.rename_candidates.iter().for_each(rename_warning);
             for p in &unverified {
                 printer.note(format!("warning: {p}"));

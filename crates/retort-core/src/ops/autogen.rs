@@ -86,6 +86,9 @@ pub enum MigrateOutcome {
     Written {
         id: RevisionId,
         path: PathBuf,
+        /// The two schemas compared: head (the migrations replayed) and the models.
+        head: Schema,
+        models: Schema,
         generated: Generated,
         /// Statements that did not verify on the copy of head (also noted in the file).
         unverified: Vec<String>,
@@ -151,7 +154,7 @@ pub fn migrate(ws: &Workspace, req: &MigrateRequest, confirm_rename: &mut dyn Fn
     let text = std::fs::read_to_string(&path).map_err(|e| Error::io("reading the new revision", e))?;
     let written = RevisionFile::parse(&path, &text)?;
     let lint = lint_revision(&written, dialect.as_ref()).into_iter().filter(|d| d.severity != Severity::Info).collect();
-    Ok(MigrateOutcome::Written { id, path, generated, unverified, lint })
+    Ok(MigrateOutcome::Written { id, path, head: inputs.head, models: inputs.models, generated, unverified, lint })
 }
 
 /// What `check` found.

@@ -1,14 +1,13 @@
 //! Shared harness for autogenerate round trips, parametrised by engine.
 #![allow(dead_code)]
 pub mod servers;
-use retort::core::autogen;
 use retort::core::diff::filter::TableFilter;
 use retort::core::diff::rename::parse_rename;
 use retort::core::diff::Renames;
 use retort::core::engine::VersionTables;
 use retort::core::revision::file::NewRevision;
 use retort::core::schema::Schema;
-use retort::{Connection, Direction, MigrationDir, Migrator, RedactedUrl, RunOptions, Target};
+use retort::{Connection, Direction, RedactedUrl};
 
 /// An engine the suite runs against.
 pub struct Engine {
@@ -65,11 +64,6 @@ pub fn normalise(mut s: Schema) -> Schema {
     s
 }
 
-fn schema_of(engine: &Engine, sql: &str) -> Result<Schema, String> {
-    let mut scratch = retort::scratch(engine.name, engine.server.as_ref()).map_err(|e| e.to_string())?;
-    autogen::schema_of_models(scratch.as_mut(), sql, std::path::Path::new("case.sql")).map(|s| filter().apply(&s)).map_err(|e| e.to_string())
-}
-
 /// Rows of the columns that neither side changed (renamed ones followed), per table.
 fn untouched_rows(conn: &mut dyn Connection, from: &Schema, to: &Schema, renames: &Renames, use_new_names: bool) -> Result<Vec<(String, Vec<Vec<Option<String>>>)>, String> {
     let mut out = Vec::new();
@@ -111,59 +105,84 @@ fn compare(what: &str, got: &Schema, want: &Schema) -> Result<(), String> {
     Ok(())
 }
 
-pub fn run_case(engine: &Engine, case: &Case) -> Result<Outcome, String> {
+/// Why a case did not pass.
+#[derive(Debug)]
+pub enum CaseError {
+    /// Autogenerate found nothing to do (the two sides are the same schema).
+    NoChange,
+    Failed(String),
+}
+
+impl std::fmt::Display for CaseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CaseError::NoChange => f.write_str("autogenerate found no change"),
+            CaseError::Failed(m) => f.write_str(m),
+        }
+    }
+}
+
+impl From<String> for CaseError {
+    fn from(m: String) -> Self {
+        CaseError::Failed(m)
+    }
+}
+
+/// A retort project in `dir` whose dev environment is `db`, with `to` as its models.
+fn project(dir: &std::path::Path, engine: &Engine, db: &servers::TestDb, models: &str) -> Result<retort::Workspace, String> {
+    std::fs::write(dir.join("retort.toml"), format!("[project]\ndialect = \"{}\"\n\n[env.dev]\nurl = \"{}\"\n", engine.name, db.url)).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("models.sql"), models).map_err(|e| e.to_string())?;
+    retort::workspace(&retort::WorkspaceOptions { cwd: dir.to_path_buf(), lock_timeout: std::time::Duration::from_secs(60), ..Default::default() }).map_err(|e| e.to_string())
+}
+
+/// One case through the library's operations, as `retort upgrade` / `retort migrate` run
+/// them: the `from` schema (with its rows) as a first revision, then `migrate` with the
+/// `to` schema as models (verification and lint included), upgrade, downgrade.
+pub fn run_case(engine: &Engine, case: &Case) -> Result<Outcome, CaseError> {
     let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let from_schema = schema_of(engine, &case.from)?;
-    let to_schema = schema_of(engine, &case.to)?;
     let mut renames = Renames::default();
     for r in &case.renames {
         parse_rename(r, &mut renames)?;
     }
-    let dialect = retort::dialect(engine.name).map_err(|e| e.to_string())?;
-    let generated = autogen::generate(dialect.as_ref(), &from_schema, &to_schema, &renames).map_err(|e| e.to_string())?;
-    if generated.is_empty() {
-        return Err("autogenerate found no change".into());
-    }
-
-    // Two revisions on disk: the `from` schema (with its rows), then the generated one.
-    let dir = MigrationDir::new(tmp.path().join("migrations"));
+    let db = servers::TestDb::new(engine.name, tmp.path());
+    let ws = project(tmp.path(), engine, &db, &case.to)?;
     let base_sql = format!("{}\n{}", case.from, case.data.clone().unwrap_or_default());
-    let (r1, _) = dir
+    let (r1, _) = ws
+        .migrations()
         .write(&NewRevision { message: "from".into(), created: "2026-01-01T00:00:00Z".into(), transactional: true, upgrade: base_sql, ..Default::default() })
         .map_err(|e| e.to_string())?;
-    dir.write(&NewRevision {
-        down: vec![r1.clone()],
-        message: "generated".into(),
-        created: "2026-01-01T00:00:01Z".into(),
-        transactional: true,
-        notes: generated.notes.clone(),
-        upgrade: generated.upgrade_section(),
-        downgrade: generated.downgrade_section(),
-        ..Default::default()
-    })
-    .map_err(|e| e.to_string())?;
-    let graph = dir.load_graph().map_err(|e| e.to_string())?;
-    let migrator = Migrator::new(&graph, VersionTables::default());
-    let db = servers::TestDb::new(engine.name, tmp.path());
-    let mut conn = db.connect();
-    let run = |conn: &mut dyn Connection, mode: Direction, target: &str| {
-        migrator.run(conn, mode, &Target::parse(target).unwrap(), &RunOptions::default(), &mut |_| {}).map(|_| ()).map_err(|e| format!("{mode:?} to {target}: {e}"))
+    let apply = |mode: Direction, target: &str| {
+        retort::ops::apply(&ws, mode, target, false, &mut |_| {}).map(|_| ()).map_err(|e| format!("{mode:?} to {target}: {e}"))
     };
-    run(conn.as_mut(), Direction::Up, r1.as_str())?;
+    apply(Direction::Up, r1.as_str())?;
+    let mut conn = ws.connect().map_err(|e| e.to_string())?;
+    let request = retort::ops::autogen::MigrateRequest { message: "generated".into(), renames: renames.clone(), allow_empty_models: true, ..Default::default() };
+    // The schemas compared below are the ones migrate normalised through the engine: head
+    // (the `from` revision replayed) and the models (`to`).
+    let (generated, from_schema, to_schema) = match retort::ops::autogen::migrate(&ws, &request, &mut |_| false).map_err(|e| format!("migrate: {e}"))? {
+        retort::ops::autogen::MigrateOutcome::NoChanges { .. } => return Err(CaseError::NoChange),
+        retort::ops::autogen::MigrateOutcome::Written { generated, unverified, head, models, .. } => {
+            if !unverified.is_empty() {
+                return Err(format!("migrate could not verify its own file: {}", unverified.join("; ")).into());
+            }
+            (generated, filter().apply(&head), filter().apply(&models))
+        }
+    };
     let before = untouched_rows(conn.as_mut(), &from_schema, &to_schema, &renames, false)?;
-    run(conn.as_mut(), Direction::Up, "head")?;
+    apply(Direction::Up, "head")?;
     compare("upgrade", &filter().apply(&conn.introspect().map_err(|e| e.to_string())?), &to_schema)?;
     let after_up = untouched_rows(conn.as_mut(), &from_schema, &to_schema, &renames, true)?;
     let strip = |v: &Vec<(String, Vec<Vec<Option<String>>>)>| v.iter().map(|(_, r)| r.clone()).collect::<Vec<_>>();
     if strip(&before) != strip(&after_up) {
-        return Err(format!("rows changed by the upgrade:\nbefore: {before:?}\nafter: {after_up:?}"));
+        return Err(format!("rows changed by the upgrade:\nbefore: {before:?}\nafter: {after_up:?}").into());
     }
-    run(conn.as_mut(), Direction::Down, r1.as_str())?;
+    apply(Direction::Down, r1.as_str())?;
     compare("downgrade", &filter().apply(&conn.introspect().map_err(|e| e.to_string())?), &from_schema)?;
     let after_down = untouched_rows(conn.as_mut(), &from_schema, &to_schema, &renames, false)?;
     if before != after_down {
-        return Err(format!("rows changed by the round trip:\nbefore: {before:?}\nafter: {after_down:?}"));
+        return Err(format!("rows changed by the round trip:\nbefore: {before:?}\nafter: {after_down:?}").into());
     }
+    drop(conn);
     let file_sections = format!("-- notes\n{}\n-- +upgrade\n{}\n-- +downgrade\n{}", generated.notes.join("\n"), generated.upgrade_section(), generated.downgrade_section());
     Ok(Outcome { file_sections })
 }
