@@ -25,7 +25,6 @@ pub fn acquire_lock(conn: &mut dyn Connection, timeout: Duration, on_event: &mut
     }
 }
 
-
 impl Migrator<'_> {
 
     /// Runs `work` holding the migration lock — taken first (concurrent `CREATE TABLE IF

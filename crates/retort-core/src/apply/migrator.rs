@@ -28,7 +28,6 @@ pub enum Event<'a> {
     BackedUp { path: &'a std::path::Path },
 }
 
-
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AppliedStep {
     pub revision: RevisionId,
@@ -36,14 +35,12 @@ pub struct AppliedStep {
     pub duration_ms: u64,
 }
 
-
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct RunReport {
     pub heads_before: Vec<String>,
     pub heads_after: Vec<String>,
     pub steps: Vec<AppliedStep>,
 }
-
 
 /// Options that shape a run.
 #[derive(Clone, Debug)]
@@ -56,13 +53,11 @@ pub struct RunOptions {
     pub single_transaction: bool,
 }
 
-
 impl Default for RunOptions {
     fn default() -> Self {
         RunOptions { lock_timeout: Duration::from_secs(60), applied_by: default_applied_by(), single_transaction: false }
     }
 }
-
 
 /// `user@host` of this process, for the log.
 pub fn default_applied_by() -> String {
@@ -71,13 +66,10 @@ pub fn default_applied_by() -> String {
     if host.is_empty() { user } else { format!("{user}@{host}") }
 }
 
-
-
 pub struct Migrator<'g> {
     pub graph: &'g RevisionGraph,
     pub tables: VersionTables,
 }
-
 
 impl<'g> Migrator<'g> {
     pub fn new(graph: &'g RevisionGraph, tables: VersionTables) -> Self {
@@ -94,7 +86,6 @@ impl Migrator<'_> {
         Ok(plan::validate_heads(self.graph, &rows)?)
     }
 
-
     pub(crate) fn plan_for(&self, mode: Direction, current: &[usize], target: &[usize], text: &str) -> Result<Plan, Error> {
         Ok(match mode {
             Direction::Up => {
@@ -105,14 +96,12 @@ impl Migrator<'_> {
         })
     }
 
-
     /// Resolves `target` against the database and returns the plan without running it.
     pub fn plan(&self, conn: &mut dyn Connection, mode: Direction, target: &Target) -> Result<Plan, Error> {
         let current = self.current(conn)?;
         let resolved = target.resolve(self.graph, &current)?;
         self.plan_for(mode, &current, &resolved, &target.text)
     }
-
 
     /// Runs an upgrade or downgrade, one transaction per revision with its version-table
     /// update. A failing revision is rolled back; the ones before it stay applied.
@@ -127,14 +116,12 @@ impl Migrator<'_> {
         self.with_lock(conn, opts.lock_timeout, on_event, |conn, on_event| self.run_locked(conn, mode, target, opts, on_event))
     }
 
-
     pub(crate) fn ensure_tables(&self, conn: &mut dyn Connection) -> Result<(), Error> {
         for ddl in conn.dialect().create_version_tables(&self.tables) {
             conn.execute(&ddl)?;
         }
         Ok(())
     }
-
 
     fn run_locked(
         &self,
@@ -253,7 +240,6 @@ impl Migrator<'_> {
         report.heads_after = self.current_rows(conn)?;
         Ok(report)
     }
-
 
     fn apply_step(
         &self,
@@ -376,7 +362,6 @@ impl Migrator<'_> {
         Ok(StepOutcome::Done)
     }
 
-
     pub(crate) fn log_record<'a>(
         &self,
         file: &'a RevisionFile,
@@ -399,7 +384,6 @@ impl Migrator<'_> {
             tool_version: crate::TOOL_VERSION,
         }
     }
-
 
     pub(crate) fn refuse_if_dirty(&self, conn: &mut dyn Connection) -> Result<(), Error> {
         match self.dirty_entry(conn)? {

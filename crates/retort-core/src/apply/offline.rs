@@ -26,7 +26,6 @@ impl Migrator<'_> {
         out
     }
 
-
     /// Offline mode: the SQL an upgrade or downgrade from `from_rows` to `target` would run,
     /// version-table and log statements included, as one script.
     pub fn offline_sql(

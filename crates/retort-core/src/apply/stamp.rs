@@ -41,7 +41,6 @@ impl Migrator<'_> {
         })
     }
 
-
     /// Offline stamp, or the statements an online stamp runs.
     pub fn stamp_ops(&self, rows: &[String], target: &Target, purge: bool) -> Result<(Vec<VersionOp>, Vec<RevisionId>), Error> {
         // `--purge` realigns a table that may hold unknown rows, so those are tolerated,
@@ -54,7 +53,6 @@ impl Migrator<'_> {
         let resolved = target.resolve(self.graph, &current)?;
         Ok(plan::plan_stamp(self.graph, rows, &current, &resolved, purge))
     }
-
 
     /// The statements that record a stamp: version-table ops and one log row per new head.
     pub fn stamp_sql(&self, dialect: &dyn Dialect, ops: &[VersionOp], heads: &[RevisionId], applied_at: Option<&str>, applied_by: &str) -> Vec<String> {
@@ -82,7 +80,6 @@ impl Migrator<'_> {
         }
         out
     }
-
 
     /// Sets the version table to `target` without running any revision.
     pub fn stamp(&self, conn: &mut dyn Connection, target: &Target, purge: bool, opts: &RunOptions) -> Result<RunReport, Error> {

@@ -15,7 +15,6 @@ impl Migrator<'_> {
         self.rows_of_existing_table(conn)
     }
 
-
     /// `current_rows` when the table is known to exist (inside a run: one query less per step).
     pub(crate) fn rows_of_existing_table(&self, conn: &mut dyn Connection) -> Result<Vec<String>, DbError> {
         let sql = format!("SELECT version_num FROM {}", conn.dialect().quote_ident(&self.tables.version));
@@ -23,12 +22,10 @@ impl Migrator<'_> {
         Ok(sorted(rows.into_iter().filter_map(|r| r.into_iter().next().flatten()).collect()))
     }
 
-
     /// The log, oldest first.
     pub fn log(&self, conn: &mut dyn Connection) -> Result<Vec<LogEntry>, DbError> {
         self.log_where(conn, "")
     }
-
 
     pub(crate) fn log_where(&self, conn: &mut dyn Connection, filter: &str) -> Result<Vec<LogEntry>, DbError> {
         if !conn.table_exists(&self.tables.log)? {
@@ -60,7 +57,6 @@ impl Migrator<'_> {
             })
             .collect())
     }
-
 
     /// The unfinished revision a non-transactional engine left behind, if any.
     pub fn dirty_entry(&self, conn: &mut dyn Connection) -> Result<Option<LogEntry>, DbError> {

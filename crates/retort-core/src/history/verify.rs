@@ -46,7 +46,6 @@ impl Migrator<'_> {
         Ok(out)
     }
 
-
     /// Re-records the checksum (and text) of an applied revision after review.
     pub fn accept_change(&self, conn: &mut dyn Connection, rev: &RevisionId, opts: &RunOptions) -> Result<(), Error> {
         let file = self.graph.get(rev).ok_or_else(|| crate::error::TargetError::Unknown { name: rev.to_string(), heads: self.graph.ids(&self.graph.heads()) })?;

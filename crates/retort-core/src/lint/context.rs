@@ -67,6 +67,14 @@ impl<'a> Context<'a> {
     }
 }
 
+/// An `ALTER TABLE`'s table (as [`last_ident`]) and operations; `None` for other statements.
+pub fn alter_table(s: &Statement) -> Option<(String, &[sqlparser::ast::AlterTableOperation])> {
+    match s {
+        Statement::AlterTable { name, operations, .. } => Some((last_ident(name), operations.as_slice())),
+        _ => None,
+    }
+}
+
 /// The new name of an `ALTER TABLE ... RENAME TO`.
 pub fn renamed_to(kind: &sqlparser::ast::RenameTableNameKind) -> String {
     match kind {

@@ -1,6 +1,6 @@
 //! `add-not-null-without-default`: a NOT NULL column nothing fills is added to a table that
 //! may have rows — by `ADD COLUMN`, or by a rebuild whose copy leaves the column empty.
-use crate::lint::context::{last_ident, renamed_to, Context};
+use crate::lint::context::{alter_table, renamed_to, Context};
 use crate::lint::{every_engine, no_revision_check, Rule, Severity};
 use sqlparser::ast::{AlterTableOperation, ColumnDef, ColumnOption, Statement};
 
@@ -19,8 +19,7 @@ fn has(col: &ColumnDef, f: impl Fn(&ColumnOption) -> bool) -> bool {
 }
 
 fn statement(ctx: &Context, s: &Statement) -> Vec<String> {
-    let Statement::AlterTable { name, operations, .. } = s else { return Vec::new() };
-    let table = last_ident(name);
+    let Some((table, operations)) = alter_table(s) else { return Vec::new() };
     let mut out = Vec::new();
     for op in operations {
         match op {

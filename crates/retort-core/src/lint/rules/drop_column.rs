@@ -1,5 +1,5 @@
 //! `drop-column`: a column and its values go, under the running application's feet.
-use crate::lint::context::{last_ident, Context};
+use crate::lint::context::{alter_table, Context};
 use crate::lint::{every_engine, no_revision_check, Rule, Severity};
 use sqlparser::ast::{AlterTableOperation, Statement};
 
@@ -14,8 +14,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn statement(_: &Context, s: &Statement) -> Vec<String> {
-    let Statement::AlterTable { name, operations, .. } = s else { return Vec::new() };
-    let table = last_ident(name);
+    let Some((table, operations)) = alter_table(s) else { return Vec::new() };
     operations
         .iter()
         .filter_map(|op| match op {

@@ -1,6 +1,6 @@
 //! `rename`: a table or column the running application still uses changes its name (not
 //! the rename that completes a table rebuild, which keeps the name).
-use crate::lint::context::{last_ident, renamed_to, Context};
+use crate::lint::context::{alter_table, renamed_to, Context};
 use crate::lint::{every_engine, no_revision_check, Rule, Severity};
 use sqlparser::ast::{AlterTableOperation, Statement};
 
@@ -15,8 +15,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn statement(ctx: &Context, s: &Statement) -> Vec<String> {
-    let Statement::AlterTable { name, operations, .. } = s else { return Vec::new() };
-    let table = last_ident(name);
+    let Some((table, operations)) = alter_table(s) else { return Vec::new() };
     operations
         .iter()
         .filter_map(|op| match op {

@@ -1,6 +1,6 @@
 //! `table-rebuild`: create a copy, copy every row, drop, rename — one finding about the
 //! table, however many statements it takes.
-use crate::lint::context::{last_ident, renamed_to, Context};
+use crate::lint::context::{alter_table, renamed_to, Context};
 use crate::lint::{every_engine, no_revision_check, Rule, Severity};
 use sqlparser::ast::{AlterTableOperation, Statement};
 
@@ -15,8 +15,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn statement(ctx: &Context, s: &Statement) -> Vec<String> {
-    let Statement::AlterTable { name, operations, .. } = s else { return Vec::new() };
-    let from = last_ident(name);
+    let Some((from, operations)) = alter_table(s) else { return Vec::new() };
     operations
         .iter()
         .filter_map(|op| match op {

@@ -1,7 +1,7 @@
 //! `volatile-default`: where adding a column with a volatile default rewrites every row
 //! (PostgreSQL), say so.
 use crate::engine::Capabilities;
-use crate::lint::context::{last_ident, Context};
+use crate::lint::context::{alter_table, Context};
 use crate::lint::{no_revision_check, Rule, Severity};
 use sqlparser::ast::{AlterTableOperation, ColumnOption, Expr, Statement};
 
@@ -25,8 +25,7 @@ fn volatile(e: &Expr) -> bool {
 }
 
 fn statement(ctx: &Context, s: &Statement) -> Vec<String> {
-    let Statement::AlterTable { name, operations, .. } = s else { return Vec::new() };
-    let table = last_ident(name);
+    let Some((table, operations)) = alter_table(s) else { return Vec::new() };
     if ctx.is_new(&table) {
         return Vec::new();
     }
