@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's quick start: build retort, copy the example project to a scratch
-# directory and walk it through status, upgrade, history, downgrade and upgrade again
-# on SQLite (no server needed).
+# directory and walk it through history, upgrade, status, downgrade and upgrade again
+# on SQLite (no server needed). The database file appears with the first upgrade: read
+# commands such as `status` never create it.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cargo build --quiet --release -p retort-cli --manifest-path "$here/../Cargo.toml"
@@ -11,9 +12,9 @@ trap 'rm -rf "$work"' EXIT
 cp -r "$here/blog" "$work/blog"
 cd "$work/blog"
 run() { echo; echo "\$ retort $*"; "$retort" "$@"; }
-run status
-run upgrade
 run history
+run upgrade
+run status
 run current
 run downgrade -1
 run status
