@@ -1,28 +1,15 @@
 //! `retort status`: where the database is and what is pending, in one screen.
 use crate::output::Printer;
 use crate::settings::Settings;
-use retort::core::plan::{plan_upgrade, validate_heads};
-use retort::{Error, Migrator};
+use retort::Error;
 use serde_json::json;
 
 pub fn run(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
     let ws = settings.workspace()?;
-    let graph = ws.graph()?;
-    let migrator = Migrator::new(&graph, ws.project.tables());
-    let mut conn = ws.connect_existing()?;
-    let rows = migrator.current_rows(conn.as_mut())?;
+    let st = retort::ops::status::status(&ws)?;
+    let (graph, rows, pending, changed) = (&st.graph, &st.rows, &st.pending, &st.changed);
     let heads = graph.heads();
-    let dirty = migrator.dirty_entry(conn.as_mut())?;
-    let current = match &dirty {
-        Some(e) => Err(retort::core::error::StateError::Dirty { rev: e.revision.clone(), direction: e.direction.clone(), status: e.status.clone(), error: e.error.clone() }),
-        None => validate_heads(&graph, &rows),
-    };
-    // Applied files edited since: shown here as `verify` shows them (issue #9 item 18).
-    let changed = if current.is_ok() { migrator.changed_files(conn.as_mut())? } else { Vec::new() };
-    let (pending, state_error) = match &current {
-        Ok(cur) => (plan_upgrade(&graph, cur, &heads).steps.iter().map(|s| s.rev).collect::<Vec<_>>(), None),
-        Err(e) => (Vec::new(), Some(e.to_string())),
-    };
+    let state_error = st.problem.as_ref().map(|e| e.to_string());
     if printer.json {
         printer.json_value(&json!({
             "env": ws.env.name,
@@ -42,7 +29,7 @@ pub fn run(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
         let head_ids: Vec<String> = graph.ids(&heads).iter().map(|h| h.to_string()).collect();
         printer.line(format!("heads:       {}{}", if head_ids.is_empty() { "(no revisions)".into() } else { head_ids.join(", ") },
             if heads.len() > 1 { "  (several heads: `retort merge heads -m MSG`)" } else { "" }));
-        for c in &changed {
+        for c in changed {
             printer.line(format!("problem:     applied revision {} ({}) was edited since it was applied — `retort verify` shows the change", c.rev, c.path.display()));
         }
         if let Some(e) = &state_error {
@@ -51,12 +38,12 @@ pub fn run(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
             printer.line("pending:     none, the database is up to date");
         } else {
             printer.line(format!("pending:     {} revision(s) — run `retort upgrade{}`", pending.len(), if heads.len() > 1 { " heads" } else { "" }));
-            for &i in &pending {
+            for &i in pending {
                 printer.line(format!("  {} {}", graph.id(i), graph.rev(i).message));
             }
         }
     }
-    if let Err(e) = current {
+    if let Some(e) = st.problem {
         let e: Error = e.into();
         // Under --json the document above already carries the error: one JSON object.
         if printer.json {

@@ -5,7 +5,9 @@
 pub mod apply;
 pub mod autogen;
 pub mod backup;
+pub mod doctor;
 pub mod live;
+pub mod status;
 pub mod workspace;
 
 pub use apply::{apply, offline_script, offline_stamp_script, stamp, ApplyOutcome};
