@@ -2,7 +2,7 @@
 use crate::args::LintArgs;
 use crate::output::Printer;
 use crate::settings::Settings;
-use retort::core::lint::{lint_revision, Diagnostic, Severity};
+use retort::core::lint::{Diagnostic, Severity};
 use retort::Error;
 use serde_json::json;
 
@@ -26,11 +26,7 @@ pub fn run(args: &LintArgs, settings: &Settings, printer: &Printer) -> Result<i3
     let graph = ws.graph()?;
     let dialect = ws.dialect()?;
     let engine = dialect.name();
-    let mut diags = Vec::new();
-    let selected = retort::core::revision::range::select(&graph, args.range.as_deref())?;
-    for i in graph.topo_order().iter().copied().filter(|&i| selected[i]) {
-        diags.extend(lint_revision(graph.rev(i), dialect.as_ref()));
-    }
+    let diags = retort::core::lint::lint_range(&graph, args.range.as_deref(), dialect.as_ref())?;
     let errors = diags.iter().any(|d| d.severity == Severity::Error);
     if printer.json {
         printer.json_value(&json!({ "engine": engine, "errors": errors, "diagnostics": diags }));

@@ -114,6 +114,12 @@ pub fn lint_revision(file: &RevisionFile, engine: &dyn Dialect) -> Vec<Diagnosti
     out
 }
 
+/// Lints the revisions a range selects (`None`: all), in graph order (`retort lint`).
+pub fn lint_range(graph: &crate::revision::graph::RevisionGraph, range: Option<&str>, engine: &dyn Dialect) -> Result<Vec<Diagnostic>, crate::error::Error> {
+    let selected = crate::revision::range::select(graph, range)?;
+    Ok(graph.topo_order().iter().copied().filter(|&i| selected[i]).flat_map(|i| lint_revision(graph.rev(i), engine)).collect())
+}
+
 /// Helpers for the rules' tests: a stand-in dialect per engine (the core cannot depend on
 /// the engine crates), and assertions that fail when a rule finds nothing or fires where
 /// it must not.
