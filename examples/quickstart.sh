@@ -20,5 +20,20 @@ run downgrade -1
 run status
 run upgrade head
 run current
+
+# The main job: change the models, let retort write the migration, review it, apply it.
+cat >> models.sql <<'SQL'
+
+CREATE TABLE tags (
+    id INTEGER PRIMARY KEY,
+    name VARCHAR(50) NOT NULL
+);
+SQL
+echo; echo "\$ echo 'CREATE TABLE tags (...)' >> models.sql"
+run check || echo "(check exits 1: the models differ from head; that is what migrate is for)"
+run migrate -m "add tags"
+cat migrations/versions/*_add_tags.sql
+run upgrade
+run check
 echo
-echo "quick start finished: the example database is at head."
+echo "quick start finished: the example database is at head, models and database agree."

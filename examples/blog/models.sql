@@ -2,8 +2,10 @@
 CREATE TABLE users (
     id INTEGER PRIMARY KEY,
     name VARCHAR(100) NOT NULL,
-    email VARCHAR(255) NOT NULL UNIQUE
+    email VARCHAR(255) NOT NULL DEFAULT ''
 );
+
+CREATE UNIQUE INDEX uq_users_email ON users (email);
 
 CREATE TABLE posts (
     id INTEGER PRIMARY KEY,
