@@ -1,6 +1,6 @@
 //! MySQL/MariaDB as the facade's registry sees it: `mysql://` and `mariadb://` URLs
 //! (`dialect = "mariadb"` accepted too), scratch work in a database on the server.
-use crate::{parse_url, MysqlConnection, MysqlDialect, ScratchDatabase};
+use crate::{parse_url, MysqlConnection, MysqlDialect};
 use retort_core::config::RedactedUrl;
 use retort_core::engine::{scratch_server, Connection, Dialect, Engine};
 use std::path::Path;
@@ -32,6 +32,6 @@ impl Engine for MysqlEngine {
     fn scratch(&self, server: Option<&RedactedUrl>) -> retort_core::Result<Box<dyn Connection>> {
         let url = scratch_server(self.name(), server)?;
         let opts = parse_url(url.expose(), &url.to_string())?;
-        Ok(Box::new(ScratchDatabase::create(&opts, &url.to_string())?))
+        Ok(Box::new(MysqlConnection::scratch(&opts, &url.to_string())?))
     }
 }

@@ -8,6 +8,7 @@ mod dialect;
 mod engine;
 mod introspect;
 mod render;
+mod scratch;
 
 pub use dialect::MysqlDialect;
 pub use engine::MysqlEngine;
@@ -33,6 +34,8 @@ pub struct MysqlConnection {
     display: String,
     lock_name: String,
     locked: bool,
+    /// Set when this connection is a scratch database (`scratch.rs`).
+    scratch: Option<scratch::Area>,
 }
 
 fn to_text(v: Value) -> Option<String> {
@@ -66,7 +69,7 @@ impl MysqlConnection {
         if db.is_empty() {
             return Err(DbError::Connect { url: display.into(), message: "the URL names no database (mysql://user@host/DATABASE)".into() });
         }
-        Ok(MysqlConnection { opts: opts.clone(), conn, dialect: MysqlDialect, display: display.into(), lock_name: format!("retort:{db}"), locked: false })
+        Ok(MysqlConnection { opts: opts.clone(), conn, dialect: MysqlDialect, display: display.into(), lock_name: format!("retort:{db}"), locked: false, scratch: None })
     }
 }
 
@@ -137,8 +140,8 @@ impl Connection for MysqlConnection {
             return Err(DbError::NotABackup { path: path.to_path_buf(), expected: "a MySQL/MariaDB dump (mariadb-dump/mysqldump output, as `retort backup` writes)".into() });
         }
         {
-            let mut trial = ScratchDatabase::create(&self.opts, &self.display)?;
-            trial.conn().load_dump(path)?;
+            let trial = MysqlConnection::scratch(&self.opts, &self.display)?;
+            trial.load_dump(path)?;
         }
         self.drop_all_objects()?;
         self.load_dump(path)
@@ -221,89 +224,3 @@ impl MysqlConnection {
     }
 }
 
-/// A uniquely named database on the server with the same default character set and
-/// collation as the user's, dropped on drop, on error and on Ctrl-C.
-pub struct ScratchDatabase {
-    conn: Option<MysqlConnection>,
-    admin: Opts,
-    name: String,
-    cleanup_id: u64,
-}
-
-fn drop_database(admin: &Opts, name: &str) {
-    if let Ok(mut c) = Conn::new(admin.clone()) {
-        let _ = c.query_drop(format!("DROP DATABASE IF EXISTS `{name}`"));
-    }
-}
-
-impl ScratchDatabase {
-    pub fn create(admin: &Opts, display: &str) -> Result<Self, DbError> {
-        if retort_core::interrupt::requested() {
-            return Err(DbError::Unsupported("interrupted".into()));
-        }
-        // The pid tells whose it is (tests check their own runs left nothing behind).
-        let name = format!("retort_scratch_{}_{}", std::process::id(), retort_core::RevisionId::generate());
-        let mut c = Conn::new(admin.clone()).map_err(|e| DbError::Connect { url: display.into(), message: message(&e) })?;
-        let (charset, collation): (String, String) = c
-            .query_first("SELECT @@character_set_database, @@collation_database")
-            .map_err(|e| DbError::Connect { url: display.into(), message: message(&e) })?
-            .unwrap_or_else(|| ("utf8mb4".into(), "utf8mb4_general_ci".into()));
-        if let Err(e) = c.query_drop(format!("CREATE DATABASE `{name}` CHARACTER SET {charset} COLLATE {collation}")) {
-            return Err(DbError::Connect {
-                url: display.into(),
-                message: format!(
-                    "cannot create a scratch database for autogenerate: {}. Grant CREATE/DROP to this user, or set `scratch_url` under [project] in retort.toml to a server where retort may create and drop databases",
-                    message(&e)
-                ),
-            });
-        }
-        let (a, n) = (admin.clone(), name.clone());
-        let cleanup_id = retort_core::cleanup::register(Box::new(move || drop_database(&a, &n)));
-        let opts: Opts = OptsBuilder::from_opts(admin.clone()).db_name(Some(name.clone())).into();
-        let mut scratch = ScratchDatabase { conn: None, admin: admin.clone(), name: name.clone(), cleanup_id };
-        scratch.conn = Some(MysqlConnection::open(&opts, &format!("{display} (scratch database {name})"))?);
-        Ok(scratch)
-    }
-
-    fn conn(&mut self) -> &mut MysqlConnection {
-        self.conn.as_mut().expect("open until dropped")
-    }
-}
-
-impl Drop for ScratchDatabase {
-    fn drop(&mut self) {
-        self.conn = None;
-        drop_database(&self.admin, &self.name);
-        retort_core::cleanup::unregister(self.cleanup_id);
-    }
-}
-
-impl Connection for ScratchDatabase {
-    fn dialect(&self) -> &dyn Dialect {
-        &MysqlDialect
-    }
-    fn execute(&mut self, sql: &str) -> Result<(), DbError> {
-        self.conn().execute(sql)
-    }
-    fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
-        self.conn().query(sql)
-    }
-    fn table_exists(&mut self, name: &str) -> Result<bool, DbError> {
-        self.conn().table_exists(name)
-    }
-    fn try_lock(&mut self, t: Duration) -> Result<bool, DbError> {
-        self.conn().try_lock(t)
-    }
-    fn unlock(&mut self) -> Result<(), DbError> {
-        self.conn().unlock()
-    }
-    fn describe(&self) -> String {
-        self.conn.as_ref().map(|c| c.describe()).unwrap_or_default()
-    }
-    fn max_statement_bytes(&mut self) -> Result<Option<(usize, &'static str)>, DbError> {
-        self.conn().max_statement_bytes()
-    }
-    fn introspect(&mut self) -> Result<Schema, DbError> {
-        self.conn().introspect()
-    }
-}

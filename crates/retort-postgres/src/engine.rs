@@ -1,6 +1,6 @@
 //! PostgreSQL as the facade's registry sees it: `postgres://` and `postgresql://` URLs
 //! (`dialect = "postgresql"` accepted too), scratch work in a database on the server.
-use crate::{parse_url, PgConnection, PgDialect, ScratchDatabase};
+use crate::{parse_url, PgConnection, PgDialect};
 use retort_core::config::RedactedUrl;
 use retort_core::engine::{redact_db_error, scratch_server, Connection, Dialect, Engine};
 use std::path::Path;
@@ -33,6 +33,6 @@ impl Engine for PostgresEngine {
         let url = scratch_server(self.name(), server)?;
         let parsed = parse_url(url.expose(), &url.to_string())?;
         let schema = parsed.schema.clone();
-        Ok(Box::new(ScratchDatabase::create(&parsed, schema.as_deref()).map_err(|e| redact_db_error(e, url))?))
+        Ok(Box::new(PgConnection::scratch(&parsed, schema.as_deref()).map_err(|e| redact_db_error(e, url))?))
     }
 }

@@ -8,6 +8,7 @@ mod dialect;
 mod engine;
 mod introspect;
 mod render;
+mod scratch;
 mod scratch_names;
 
 pub use dialect::PgDialect;
@@ -65,6 +66,8 @@ pub struct PgConnection {
     /// Where to connect, for pg_dump/pg_restore/psql: handed to them through the
     /// environment (`PGPASSWORD`, …), never on their command line (issue #9 item 13).
     config: Config,
+    /// Set when this connection is a scratch area (`scratch.rs`).
+    scratch: Option<scratch::Area>,
 }
 
 /// The libpq environment that points a client tool at `config`. The password goes in
@@ -151,7 +154,7 @@ impl PgConnection {
                 });
             }
         }
-        Ok(PgConnection { client, dialect: PgDialect, display: url.display.clone(), locked: false, config: url.config.clone() })
+        Ok(PgConnection { client, dialect: PgDialect, display: url.display.clone(), locked: false, config: url.config.clone(), scratch: None })
     }
 
     fn err(&self, e: postgres::Error, sql: &str) -> DbError {
@@ -174,7 +177,8 @@ impl Connection for PgConnection {
     }
 
     fn execute(&mut self, sql: &str) -> Result<(), DbError> {
-        self.client.batch_execute(sql).map_err(|e| self.err(e, sql))
+        let sql = self.requalify(sql);
+        self.client.batch_execute(&sql).map_err(|e| self.err(e, &sql))
     }
 
     /// One round trip for the whole script (thousands of DDL statements otherwise cost a
@@ -185,7 +189,7 @@ impl Connection for PgConnection {
             return statements.first().map_or(Ok(()), |s| self.execute(s).map_err(|e| (0, e)));
         }
         self.execute("SAVEPOINT retort_script").map_err(|e| (0, e))?;
-        let joined = statements.join(";\n");
+        let joined = self.requalify(&statements.join(";\n")).into_owned();
         if self.client.batch_execute(&joined).is_ok() {
             return self.execute("RELEASE SAVEPOINT retort_script").map_err(|e| (statements.len() - 1, e));
         }
@@ -241,6 +245,7 @@ impl Connection for PgConnection {
     }
 
     fn introspect(&mut self) -> Result<Schema, DbError> {
+        self.refuse_foreign_schemas()?;
         introspect::introspect(self)
     }
 
@@ -297,149 +302,3 @@ impl Connection for PgConnection {
     }
 }
 
-/// A scratch area for autogenerate: a fresh schema inside one uniquely named database
-/// that the process creates on first use. Creating a database costs hundreds of
-/// milliseconds and autogenerate needs three scratch areas, so they share one database
-/// and differ by schema. The schema is dropped with this value; the database is
-/// dropped by `retort_core::cleanup::run_all` (end of the command, error, Ctrl-C).
-pub struct ScratchDatabase {
-    conn: Option<PgConnection>,
-    schema: String,
-    /// The environment's schema (`public` unless the URL says `?schema=`): names
-    /// qualified with it are rewritten to this area's schema.
-    user_schema: String,
-}
-
-struct SharedDatabase {
-    url: PgUrl,
-    counter: u32,
-}
-
-static SHARED: std::sync::Mutex<Option<SharedDatabase>> = std::sync::Mutex::new(None);
-
-fn drop_database(admin: &Config, name: &str) {
-    if let Ok(mut c) = admin.connect(NoTls) {
-        let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", dialect::quote(name)));
-    }
-}
-
-fn shared_database(admin_url: &PgUrl) -> Result<(PgUrl, u32), DbError> {
-    let mut shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
-    if shared.is_none() {
-        // After Ctrl-C the clean-up may already have run: never create another one.
-        if retort_core::interrupt::requested() {
-            return Err(DbError::Unsupported("interrupted".into()));
-        }
-        // The pid tells whose it is (tests check their own runs left nothing behind).
-        let name = format!("retort_scratch_{}_{}", std::process::id(), retort_core::RevisionId::generate());
-        let mut admin_client = admin_url
-            .config
-            .connect(NoTls)
-            .map_err(|e| DbError::Connect { url: admin_url.display.clone(), message: message(&e) })?;
-        if let Err(e) = admin_client.batch_execute(&format!("CREATE DATABASE {}", dialect::quote(&name))) {
-            return Err(DbError::Connect {
-                url: admin_url.display.clone(),
-                message: format!(
-                    "cannot create a scratch database for autogenerate: {}. Grant CREATEDB to this user, or set `scratch_url` under [project] in retort.toml to a server where retort may create and drop databases",
-                    message(&e)
-                ),
-            });
-        }
-        let (admin, n) = (admin_url.config.clone(), name.clone());
-        retort_core::cleanup::register(Box::new(move || {
-            drop_database(&admin, &n);
-            *SHARED.lock().unwrap_or_else(|e| e.into_inner()) = None;
-        }));
-        let mut config = admin_url.config.clone();
-        config.dbname(&name);
-        let url = PgUrl { config, schema: None, display: format!("{} (scratch database {name})", admin_url.display) };
-        *shared = Some(SharedDatabase { url, counter: 0 });
-    }
-    let s = shared.as_mut().expect("just created");
-    s.counter += 1;
-    Ok((s.url.clone(), s.counter))
-}
-
-impl ScratchDatabase {
-    /// A fresh, empty schema in the process's scratch database on `admin_url`'s server.
-    /// `schema` (the user's) is the name the objects appear under, so introspection and
-    /// rendering see the same names as on the real database.
-    pub fn create(admin_url: &PgUrl, user_schema: Option<&str>) -> Result<Self, DbError> {
-        let (url, n) = shared_database(admin_url)?;
-        let schema = format!("scratch_{n}");
-        let mut conn = PgConnection::open(&url)?;
-        // Scratch work is thrown away: never wait for the WAL flush at commit.
-        conn.execute(&format!("CREATE SCHEMA {0}; SET search_path TO {0}; SET synchronous_commit TO off", dialect::quote(&schema)))?;
-        Ok(ScratchDatabase { conn: Some(conn), schema, user_schema: user_schema.unwrap_or("public").to_string() })
-    }
-
-    fn conn(&mut self) -> &mut PgConnection {
-        self.conn.as_mut().expect("open until dropped")
-    }
-
-    fn requalify<'a>(&self, sql: &'a str) -> std::borrow::Cow<'a, str> {
-        scratch_names::requalify(sql, &self.user_schema, &dialect::quote(&self.schema))
-    }
-
-    /// Tables the scratch work created outside any scratch area: the models used a schema
-    /// other than the environment's, which retort does not manage; saying so beats
-    /// silently leaving the table out of the diff.
-    fn refuse_foreign_schemas(&mut self) -> Result<(), DbError> {
-        let rows = self.conn().query(
-            "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
-             AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname NOT LIKE 'scratch\\_%' ORDER BY 1 LIMIT 5",
-        )?;
-        let names: Vec<String> = rows.into_iter().filter_map(|r| r.into_iter().next().flatten()).collect();
-        if names.is_empty() {
-            return Ok(());
-        }
-        Err(DbError::Unsupported(format!(
-            "the SQL creates {} outside the schema this environment manages ({}); retort manages one schema per environment: move the object(s) into {}, or manage that schema in an environment of its own (URL option ?schema=NAME)",
-            names.join(", "),
-            self.user_schema,
-            self.user_schema
-        )))
-    }
-}
-
-impl Drop for ScratchDatabase {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.conn.take() {
-            let _ = c.execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", dialect::quote(&self.schema)));
-        }
-    }
-}
-
-impl Connection for ScratchDatabase {
-    fn dialect(&self) -> &dyn Dialect {
-        &PgDialect
-    }
-    fn execute(&mut self, sql: &str) -> Result<(), DbError> {
-        let sql = self.requalify(sql).into_owned();
-        self.conn().execute(&sql)
-    }
-    fn execute_script(&mut self, statements: &[String]) -> Result<(), (usize, DbError)> {
-        let statements: Vec<String> = statements.iter().map(|s| self.requalify(s).into_owned()).collect();
-        self.conn().execute_script(&statements)
-    }
-    fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
-        self.conn().query(sql)
-    }
-    fn table_exists(&mut self, name: &str) -> Result<bool, DbError> {
-        self.conn().table_exists(name)
-    }
-    fn try_lock(&mut self, t: Duration) -> Result<bool, DbError> {
-        self.conn().try_lock(t)
-    }
-    fn unlock(&mut self) -> Result<(), DbError> {
-        self.conn().unlock()
-    }
-    fn describe(&self) -> String {
-        self.conn.as_ref().map(|c| c.describe()).unwrap_or_default()
-    }
-    fn introspect(&mut self) -> Result<Schema, DbError> {
-        self.refuse_foreign_schemas()?;
-        self.conn().introspect()
-    }
-}
