@@ -27,9 +27,21 @@ struct SharedDatabase {
 
 static SHARED: std::sync::Mutex<Option<SharedDatabase>> = std::sync::Mutex::new(None);
 
+/// Drops the scratch database from the server's maintenance database: the database the
+/// admin URL names may be gone by the time the clean-up runs (a test's own database, or a
+/// tenant dropped meanwhile), which once left scratch databases behind.
 fn drop_database(admin: &Config, name: &str) {
-    if let Ok(mut c) = admin.connect(NoTls) {
-        let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", dialect::quote(name)));
+    let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", dialect::quote(name));
+    for db in ["postgres", "template1"].into_iter().map(Some).chain([admin.get_dbname()]) {
+        let mut config = admin.clone();
+        if let Some(db) = db {
+            config.dbname(db);
+        }
+        if let Ok(mut c) = config.connect(NoTls) {
+            if c.batch_execute(&sql).is_ok() {
+                return;
+            }
+        }
     }
 }
 

@@ -78,8 +78,14 @@ fn main() {
         trials.push(Trial::test(format!("random_schema_pairs_round_trip::{}", engine.name), move || random::round_trips(&e)));
     }
     let conclusion = libtest_mimic::run(&args, trials);
-    // Scratch databases this process made on the servers go before it exits.
+    // Scratch databases this process made on the servers go before it exits, and the
+    // servers' catalogs must agree that they are gone.
     retort::core::cleanup::run_all();
+    let left = scratch_databases_of(std::process::id());
+    if !left.is_empty() {
+        eprintln!("scratch databases left on the servers: {}", left.join(", "));
+        std::process::exit(101);
+    }
     conclusion.exit();
 }
 

@@ -186,3 +186,21 @@ pub fn run_case(engine: &Engine, case: &Case) -> Result<Outcome, CaseError> {
     let file_sections = format!("-- notes\n{}\n-- +upgrade\n{}\n-- +downgrade\n{}", generated.notes.join("\n"), generated.upgrade_section(), generated.downgrade_section());
     Ok(Outcome { file_sections })
 }
+
+/// The scratch databases a process (by pid) has on the servers, from their catalogs.
+pub fn scratch_databases_of(pid: u32) -> Vec<String> {
+    let like = format!("retort\\_scratch\\_{pid}\\_%");
+    let mut left = Vec::new();
+    for engine in engines() {
+        let Some(server) = &engine.server else { continue };
+        let sql = if engine.name == "postgres" {
+            format!("SELECT datname FROM pg_database WHERE datname LIKE '{like}'")
+        } else {
+            format!("SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE '{like}'")
+        };
+        if let Ok(mut c) = retort::connect(server, std::path::Path::new(".")) {
+            left.extend(c.query(&sql).unwrap_or_default().into_iter().filter_map(|r| r.into_iter().next().flatten()));
+        }
+    }
+    left
+}
