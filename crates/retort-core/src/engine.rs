@@ -355,6 +355,12 @@ pub trait Connection {
     }
 }
 
+/// The error for a change an engine's renderer cannot express: never skipped silently, so
+/// `migrate` stops and says which change to write by hand.
+pub fn cannot_render(engine: &str, change: &Change) -> DbError {
+    DbError::Unsupported(format!("retort cannot render `{}` for {engine} yet; write that part of the revision by hand (`retort revision -m ...`)", change.describe()))
+}
+
 /// Makes sure no driver message carries the raw URL (and so its password).
 pub fn redact_db_error(e: DbError, url: &crate::config::RedactedUrl) -> DbError {
     let hide = |s: String| s.replace(url.expose(), &url.to_string());

@@ -43,7 +43,7 @@ impl Dialect for MysqlDialect {
     }
 
     fn render(&self, from: &Schema, to: &Schema, changes: &[Change]) -> Result<Vec<RenderedStatement>, DbError> {
-        Ok(crate::render::render(from, to, changes))
+        crate::render::render(from, to, changes)
     }
 
     fn log_id_column(&self) -> &'static str {

@@ -1,6 +1,7 @@
 //! Renders changes as MySQL/MariaDB DDL: `MODIFY COLUMN` restates the whole column
 //! (so its other attributes are kept), constraints are added and dropped by name, and
 //! foreign keys of new tables are added after every table exists.
+use retort_core::error::DbError;
 use crate::dialect::{literal, quote as qi};
 use retort_core::diff::{Change, RenderedStatement};
 use retort_core::schema::{Column, ForeignKey, Index, Schema, Table};
@@ -96,7 +97,7 @@ fn create_index(table: &str, i: &Index) -> String {
     format!("CREATE {kind}INDEX {} ON {} ({})", qi(&i.name), qi(table), parts.join(", "))
 }
 
-pub fn render(_from: &Schema, to: &Schema, changes: &[Change]) -> Vec<RenderedStatement> {
+pub fn render(_from: &Schema, to: &Schema, changes: &[Change]) -> Result<Vec<RenderedStatement>, DbError> {
     let mut out = Vec::new();
     let mut deferred: Vec<RenderedStatement> = Vec::new();
     for c in changes {
@@ -178,15 +179,16 @@ pub fn render(_from: &Schema, to: &Schema, changes: &[Change]) -> Vec<RenderedSt
             Change::SetTableComment { table, to, .. } => out.push(s(format!("ALTER TABLE {} COMMENT = {}", qi(table), literal(to.as_deref().unwrap_or(""))))),
             Change::CreateView { view } => out.push(s(view.sql.clone())),
             Change::DropView { view } => out.push(s(format!("DROP VIEW {}", qi(&view.name)))),
+            // MySQL introspection reports none of these; should a diff carry one, say so.
             Change::SetTableOptions { .. }
             | Change::CreateEnum { .. }
             | Change::DropEnum { .. }
             | Change::AlterEnum { .. }
             | Change::CreateSequence { .. }
             | Change::DropSequence { .. }
-            | Change::AlterSequence { .. } => {}
+            | Change::AlterSequence { .. } => return Err(retort_core::engine::cannot_render("mysql", c)),
         }
     }
     out.append(&mut deferred);
-    out
+    Ok(out)
 }

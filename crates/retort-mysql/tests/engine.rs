@@ -59,3 +59,13 @@ fn introspects_renders_and_reaches_the_target() {
     run(from.as_mut(), &statements.iter().map(|s| format!("{};\n", s.sql)).collect::<String>());
     assert!(diff(&from.introspect().unwrap(), &target, &Renames::default()).is_empty());
 }
+
+/// A change the renderer cannot express is an error naming it, never a silent skip.
+#[test]
+fn a_change_it_cannot_render_is_an_error() {
+    use retort_core::diff::Change;
+    use retort_core::schema::{EnumType, Schema};
+    let change = Change::CreateEnum { enum_type: EnumType { name: "mood".into(), values: vec!["ok".into()] } };
+    let err = MysqlEngine.dialect().render(&Schema::default(), &Schema::default(), &[change]).unwrap_err();
+    assert!(err.to_string().contains("mood") && err.to_string().contains("mysql"), "{err}");
+}

@@ -1,6 +1,7 @@
 //! Renders changes as PostgreSQL DDL. Everything is expressible with `ALTER`: type
 //! changes use `USING col::type`, constraints are added and dropped by name, and
 //! foreign keys of new tables are added after every table exists (so cycles work).
+use retort_core::error::DbError;
 use crate::dialect::{literal, quote as qi};
 use retort_core::diff::deps::views_reading;
 use retort_core::diff::{Change, RenderedStatement};
@@ -198,7 +199,7 @@ fn tables_needing_view_rebuild<'a>(to: &'a Schema, changes: &'a [Change]) -> Vec
     out.into_iter().collect()
 }
 
-pub fn render(from: &Schema, to: &Schema, changes: &[Change]) -> Vec<RenderedStatement> {
+pub fn render(from: &Schema, to: &Schema, changes: &[Change]) -> Result<Vec<RenderedStatement>, DbError> {
     let mut out = Vec::new();
     // Views reading a table whose column types change are dropped first and recreated last.
     let dependent = views_reading(from, &tables_needing_view_rebuild(to, changes));
@@ -276,7 +277,8 @@ pub fn render(from: &Schema, to: &Schema, changes: &[Change]) -> Vec<RenderedSta
             Change::DropIndex { index, .. } => out.push(s(format!("DROP INDEX {}", qi(&index.name)))),
             Change::CreateTrigger { trigger, .. } => out.push(s(trigger.sql.clone())),
             Change::DropTrigger { table, trigger } => out.push(s(format!("DROP TRIGGER {} ON {}", qi(&trigger.name), qi(table)))),
-            Change::SetTableOptions { .. } => {}
+            // PostgreSQL introspection reports no table options; should a diff carry some, say so.
+            Change::SetTableOptions { .. } => return Err(retort_core::engine::cannot_render("postgres", c)),
             Change::SetTableComment { table, to, .. } => out.push(s(comment_on("TABLE", &qi(table), to))),
             Change::CreateView { view } => out.push(s(view.sql.clone())),
             Change::DropView { view } => out.push(s(format!("DROP VIEW {}", qi(&view.name)))),
@@ -311,7 +313,7 @@ pub fn render(from: &Schema, to: &Schema, changes: &[Change]) -> Vec<RenderedSta
             out.push(RenderedStatement::new(view.sql.clone()));
         }
     }
-    out
+    Ok(out)
 }
 
 /// Whether PostgreSQL changes `from` to `to` by updating the catalog only (binary-coercible

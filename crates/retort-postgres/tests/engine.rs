@@ -67,3 +67,13 @@ fn introspects_renders_and_reaches_the_target() {
     run(from.as_mut(), &statements.iter().map(|s| format!("{};\n", s.sql)).collect::<String>());
     assert!(diff(&from.introspect().unwrap(), &target, &Renames::default()).is_empty());
 }
+
+/// A change the renderer cannot express is an error naming it, never a silent skip.
+#[test]
+fn a_change_it_cannot_render_is_an_error() {
+    use retort_core::diff::Change;
+    use retort_core::schema::Schema;
+    let change = Change::SetTableOptions { table: "t".into(), from: vec![], to: vec!["WITHOUT ROWID".into()] };
+    let err = PostgresEngine.dialect().render(&Schema::default(), &Schema::default(), &[change]).unwrap_err();
+    assert!(err.to_string().contains("set options of t") && err.to_string().contains("by hand"), "{err}");
+}

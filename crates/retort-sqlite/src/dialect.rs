@@ -27,7 +27,7 @@ impl Dialect for SqliteDialect {
     }
 
     fn render(&self, from: &Schema, to: &Schema, changes: &[Change]) -> Result<Vec<RenderedStatement>, DbError> {
-        Ok(crate::render::render(self, from, to, changes))
+        crate::render::render(self, from, to, changes)
     }
 
     fn now_expr(&self) -> &'static str {

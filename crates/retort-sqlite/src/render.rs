@@ -4,6 +4,7 @@
 //! one, rename, recreate indexes and triggers, then check foreign keys. Views that
 //! read a rebuilt table are dropped first and recreated after, because SQLite's
 //! RENAME refuses to run while a view points at a missing table.
+use retort_core::error::DbError;
 use retort_core::diff::deps::mentions;
 use retort_core::diff::{Change, RenderedStatement};
 use retort_core::engine::Dialect;
@@ -137,7 +138,7 @@ fn simple_drop(t: &Table, col: &str, views: &[&str]) -> bool {
         || t.columns.iter().any(|c| c.generated.is_some()))
 }
 
-pub fn render(_d: &dyn Dialect, from: &Schema, to: &Schema, changes: &[Change]) -> Vec<RenderedStatement> {
+pub fn render(_d: &dyn Dialect, from: &Schema, to: &Schema, changes: &[Change]) -> Result<Vec<RenderedStatement>, DbError> {
     // Where each target table lived before (renames).
     let mut old_name: BTreeMap<String, String> = BTreeMap::new();
     let mut col_renames: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
@@ -246,7 +247,10 @@ pub fn render(_d: &dyn Dialect, from: &Schema, to: &Schema, changes: &[Change]) 
                     .unwrap_or_default();
                 out.extend(rebuild_table(target, &live, &rebuild[&table]));
             }
-            _ => {}
+            // Already expressed by the table's rebuild.
+            _ if in_rebuild => {}
+            // Nothing SQLite can express (comments, enums, sequences): never skipped silently.
+            _ => return Err(retort_core::engine::cannot_render("sqlite", c)),
         }
     }
     for v in &dependent {
@@ -256,7 +260,7 @@ pub fn render(_d: &dyn Dialect, from: &Schema, to: &Schema, changes: &[Change]) 
             }
         }
     }
-    out
+    Ok(out)
 }
 
 fn rebuild_table(target: &Table, live_columns: &[Column], reasons: &[String]) -> Vec<RenderedStatement> {

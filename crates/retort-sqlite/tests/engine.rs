@@ -40,3 +40,13 @@ fn introspects_renders_and_reaches_the_target() {
     let rows = from.query("SELECT name FROM users").unwrap();
     assert_eq!(rows, vec![vec![Some("ada".to_string())]]);
 }
+
+/// A change the renderer cannot express is an error naming it, never a silent skip.
+#[test]
+fn a_change_it_cannot_render_is_an_error() {
+    use retort_core::diff::Change;
+    use retort_core::schema::Schema;
+    let change = Change::SetTableComment { table: "t".into(), from: None, to: Some("a comment".into()) };
+    let err = SqliteEngine.dialect().render(&Schema::default(), &Schema::default(), &[change]).unwrap_err();
+    assert!(err.to_string().contains("sqlite") && err.to_string().contains("by hand"), "{err}");
+}
