@@ -36,11 +36,6 @@ pub fn engines() -> &'static [&'static dyn Engine] {
     })
 }
 
-/// The engine names this build supports, for messages.
-pub fn supported_engines() -> Vec<&'static str> {
-    engines().iter().map(|e| e.name()).collect()
-}
-
 /// The engine a URL's scheme selects.
 pub fn engine_for_url(url: &RedactedUrl) -> Result<&'static dyn Engine> {
     retort_core::engine::for_url(engines(), url)

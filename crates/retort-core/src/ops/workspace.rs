@@ -28,8 +28,6 @@ pub struct Workspace {
     confirm_env: Option<String>,
     /// The engines of this build (the facade's registry).
     engines: &'static [&'static dyn Engine],
-    /// Environment variables (`${VAR}` in URLs), injectable for tests and applications.
-    vars: fn(&str) -> Option<String>,
 }
 
 fn process_var(name: &str) -> Option<String> {
@@ -50,7 +48,7 @@ impl Workspace {
             None => Project::find(&opts.cwd)?,
         };
         let env = project.environment(opts.env.as_deref(), &process_var)?;
-        Ok(Workspace { project, env, lock_timeout: opts.lock_timeout, confirm_env: opts.confirm_env.clone(), engines, vars: process_var })
+        Ok(Workspace { project, env, lock_timeout: opts.lock_timeout, confirm_env: opts.confirm_env.clone(), engines })
     }
 
     /// A workspace without retort.toml: one database and a migrations directory, with the
@@ -64,7 +62,7 @@ impl Workspace {
         file.project.migrations = migrations_dir.to_string_lossy().into_owned();
         let project = Project { dir: PathBuf::from("."), path: PathBuf::from("(no retort.toml)"), file };
         let env = Environment { name: "default".into(), url: Some(url), protected: false, backup: false, backup_keep: 10, url_source: "the application" };
-        Ok(Workspace { project, env, lock_timeout: RunOptions::default().lock_timeout, confirm_env: None, engines, vars: process_var })
+        Ok(Workspace { project, env, lock_timeout: RunOptions::default().lock_timeout, confirm_env: None, engines })
     }
 
     pub fn migrations(&self) -> MigrationDir {
@@ -130,7 +128,7 @@ impl Workspace {
     /// Never on a protected environment's server without `scratch_url`.
     pub fn scratch(&self) -> Result<Box<dyn Connection>, Error> {
         let scratch_url = match &self.project.file.project.scratch_url {
-            Some(raw) => Some(RedactedUrl::new(crate::config::expand_vars(raw, &self.env.name, &self.vars)?)),
+            Some(raw) => Some(RedactedUrl::new(crate::config::expand_vars(raw, &self.env.name, &process_var)?)),
             None => None,
         };
         let engine = self.engine()?;
