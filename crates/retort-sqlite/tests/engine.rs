@@ -1,15 +1,11 @@
 //! The SQLite engine on a real (in-memory) database: introspection reads what the DDL
 //! made, and rendering a diff — including a table rebuild — and running it reaches the
 //! target with the rows kept.
-use retort_core::diff::{diff, Renames};
-use retort_core::engine::{Connection, Engine};
+#[path = "../../../tests/engine_support.rs"]
+mod support;
+use retort_core::engine::Engine;
+use support::*;
 use retort_sqlite::SqliteEngine;
-
-fn run(conn: &mut dyn Connection, sql: &str) {
-    for s in retort_core::sql_split::split(sql) {
-        conn.execute(&s.sql).unwrap_or_else(|e| panic!("{}: {e}", s.sql));
-    }
-}
 
 #[test]
 fn introspects_renders_and_reaches_the_target() {
@@ -33,10 +29,7 @@ fn introspects_renders_and_reaches_the_target() {
         CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE, title TEXT CHECK (length(title) > 0));
         CREATE INDEX ix_posts_title ON posts (title) WHERE title IS NOT NULL;");
     let target = to.introspect().unwrap();
-    let changes = diff(&schema, &target, &Renames::default());
-    let statements = SqliteEngine.dialect().render(&schema, &target, &changes).unwrap();
-    run(from.as_mut(), &statements.iter().map(|s| format!("{};\n", s.sql)).collect::<String>());
-    assert!(diff(&from.introspect().unwrap(), &target, &Renames::default()).is_empty());
+    render_and_reach(&SqliteEngine, from.as_mut(), &schema, &target);
     let rows = from.query("SELECT name FROM users").unwrap();
     assert_eq!(rows, vec![vec![Some("ada".to_string())]]);
 }
