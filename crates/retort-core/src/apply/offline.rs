@@ -26,6 +26,22 @@ impl Migrator<'_> {
         out
     }
 
+    /// Offline stamp: the script that records `target` on a database at base (the
+    /// bookkeeping tables, then the version-table and log statements in one transaction).
+    pub fn offline_stamp_sql(&self, dialect: &dyn Dialect, target: &Target, purge: bool) -> Result<String, Error> {
+        let (ops, heads) = self.stamp_ops(&[], target, purge)?;
+        let mut out = String::new();
+        for ddl in dialect.create_version_tables(&self.tables) {
+            out.push_str(&format!("{ddl};\n"));
+        }
+        out.push_str(&format!("{};\n", dialect.begin()));
+        for sql in self.stamp_sql(dialect, &ops, &heads, None, "retort --sql") {
+            out.push_str(&format!("{sql};\n"));
+        }
+        out.push_str(&format!("{};\n", dialect.commit()));
+        Ok(out)
+    }
+
     /// Offline mode: the SQL an upgrade or downgrade from `from_rows` to `target` would run,
     /// version-table and log statements included, as one script.
     pub fn offline_sql(

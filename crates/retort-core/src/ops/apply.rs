@@ -75,17 +75,5 @@ pub fn stamp(ws: &Workspace, target: &str, purge: bool) -> Result<RunReport, Err
 /// Offline stamp: the script that records `target` on a database at base.
 pub fn offline_stamp_script(ws: &Workspace, target: &str, purge: bool) -> Result<String, Error> {
     let graph = ws.graph()?;
-    let migrator = Migrator::new(&graph, ws.project.tables());
-    let dialect = ws.dialect()?;
-    let (ops, heads) = migrator.stamp_ops(&[], &Target::parse(target)?, purge)?;
-    let mut out = String::new();
-    for ddl in dialect.create_version_tables(&ws.project.tables()) {
-        out.push_str(&format!("{ddl};\n"));
-    }
-    out.push_str(&format!("{};\n", dialect.begin()));
-    for sql in migrator.stamp_sql(dialect.as_ref(), &ops, &heads, None, "retort --sql") {
-        out.push_str(&format!("{sql};\n"));
-    }
-    out.push_str(&format!("{};\n", dialect.commit()));
-    Ok(out)
+    Migrator::new(&graph, ws.project.tables()).offline_stamp_sql(ws.dialect()?.as_ref(), &Target::parse(target)?, purge)
 }
