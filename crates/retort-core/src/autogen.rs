@@ -1,7 +1,8 @@
 //! Autogenerate: the schema at head (replayed migrations) against the models (applied
 //! to a scratch database), both introspected by the same engine; the diff rendered
 //! by the engine; the result verified by applying it to the replayed schema.
-use crate::diff::change::{to_section, Change, RenderedStatement};
+use crate::diff::change::Change;
+use crate::render::{to_section, RenderedStatement};
 use crate::diff::filter::TableFilter;
 use crate::diff::notes::review_notes;
 use crate::diff::rename::{candidates, RenameCandidate};
@@ -157,7 +158,8 @@ pub fn verify(conn: &mut dyn Connection, generated: &Generated, head: &Schema, m
 fn apply_and_compare(conn: &mut dyn Connection, stmts: &[RenderedStatement], expect: &Schema, filter: &TableFilter, what: &str) -> Result<Vec<String>, Error> {
     let texts: Vec<String> = stmts.iter().map(|s| s.sql.clone()).collect();
     if let Err((i, e)) = run_script(conn, &texts)? {
-        return Ok(vec![format!("the generated {what} fails on a copy of the schema: {e} (in `{}`)", texts[i])]);
+        let cause = stmts[i].source.as_deref().map(|c| format!(", which expresses: {}", c.describe())).unwrap_or_default();
+        return Ok(vec![format!("the generated {what} fails on a copy of the schema: {e} (in `{}`{cause})", texts[i])]);
     }
     let got = filter.apply(&conn.introspect()?);
     Ok(diff(&got, expect, &Renames::default()).iter().map(|c| format!("after the generated {what}, still to do: {}", c.describe())).collect())

@@ -3,7 +3,8 @@
 //! [`Dialect`] renders SQL without a connection (offline `--sql` uses it alone);
 //! [`Connection`] runs it. The core asks these narrow questions instead of matching on
 //! an engine name: everything dialect-specific lives in the engine crates.
-use crate::diff::{Change, RenderedStatement};
+use crate::diff::Change;
+use crate::render::RenderedStatement;
 use crate::error::DbError;
 use crate::plan::VersionOp;
 use crate::schema::Schema;

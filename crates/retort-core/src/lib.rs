@@ -20,6 +20,7 @@ pub mod apply;
 pub mod history;
 pub mod ops;
 pub mod plan;
+pub mod render;
 pub mod revision;
 pub mod schema;
 pub mod sql_split;

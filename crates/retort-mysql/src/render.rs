@@ -1,9 +1,11 @@
-//! Renders changes as MySQL/MariaDB DDL: `MODIFY COLUMN` restates the whole column
-//! (so its other attributes are kept), constraints are added and dropped by name, and
-//! foreign keys of new tables are added after every table exists.
+//! MySQL/MariaDB's answers to the shared renderer ([`retort_core::render`]): `MODIFY
+//! COLUMN` restates the whole column (so its other attributes are kept), constraints are
+//! added and dropped by name. Ordering and data-loss notes are the core's; MySQL keeps a
+//! view over a changed table, so no view is dropped around the changes.
 use retort_core::error::DbError;
 use crate::dialect::{literal, quote as qi};
-use retort_core::diff::{Change, RenderedStatement};
+use retort_core::diff::Change;
+use retort_core::render::{ChangeRenderer, RenderedStatement, TableStatements};
 use retort_core::schema::{Column, ForeignKey, Index, Schema, Table};
 
 fn cols(list: &[String]) -> String {
@@ -97,38 +99,54 @@ fn create_index(table: &str, i: &Index) -> String {
     format!("CREATE {kind}INDEX {} ON {} ({})", qi(&i.name), qi(table), parts.join(", "))
 }
 
-pub fn render(_from: &Schema, to: &Schema, changes: &[Change]) -> Result<Vec<RenderedStatement>, DbError> {
-    let mut out = Vec::new();
-    let mut deferred: Vec<RenderedStatement> = Vec::new();
-    for c in changes {
-        if !matches!(c, Change::CreateTable { .. }) {
-            out.append(&mut deferred);
+/// The answers for one render call: the target schema (a foreign key's backing index
+/// depends on the table it lands in).
+struct Mysql<'a> {
+    to: &'a Schema,
+}
+
+pub fn render(from: &Schema, to: &Schema, changes: &[Change]) -> Result<Vec<RenderedStatement>, DbError> {
+    retort_core::render::render(&mut Mysql { to }, from, to, changes)
+}
+
+impl ChangeRenderer for Mysql<'_> {
+    fn drop_view(&self, name: &str) -> String {
+        format!("DROP VIEW {}", qi(name))
+    }
+
+    fn create_table(&mut self, table: &Table) -> Result<TableStatements, DbError> {
+        let s = RenderedStatement::new;
+        let mut out = TableStatements::default();
+        out.now.push(s(create_table(table)));
+        for i in &table.indexes {
+            // Indexes MySQL made for a foreign key come back with the key.
+            if !table.foreign_keys.iter().any(|f| f.name.as_deref() == Some(i.name.as_str())) {
+                out.now.push(s(create_index(&table.name, i)));
+            }
         }
+        for fk in &table.foreign_keys {
+            out.after_all_tables.extend(add_fk(table, fk).into_iter().map(s));
+        }
+        for t in &table.triggers {
+            out.after_all_tables.push(s(t.sql.clone()));
+        }
+        Ok(out)
+    }
+
+    fn change(&mut self, c: &Change) -> Result<Vec<RenderedStatement>, DbError> {
+        let to = self.to;
+        let mut out = Vec::new();
         let s = |sql: String| RenderedStatement::new(sql);
         match c {
             Change::CreateTable { table } => {
-                out.push(s(create_table(table)));
-                for i in &table.indexes {
-                    // Indexes MySQL made for a foreign key come back with the key.
-                    if !table.foreign_keys.iter().any(|f| f.name.as_deref() == Some(i.name.as_str())) {
-                        out.push(s(create_index(&table.name, i)));
-                    }
-                }
-                for fk in &table.foreign_keys {
-                    deferred.extend(add_fk(table, fk).into_iter().map(s));
-                }
-                for t in &table.triggers {
-                    deferred.push(s(t.sql.clone()));
-                }
+                let t = self.create_table(table)?;
+                return Ok(t.now.into_iter().chain(t.after_all_tables).collect());
             }
-            Change::DropTable { table } => out.push(RenderedStatement::with_comment(format!("DROP TABLE {}", qi(&table.name)), format!("DATA LOSS: drops table {}", table.name))),
+            Change::DropTable { table } => out.push(s(format!("DROP TABLE {}", qi(&table.name)))),
             Change::RenameTable { from, to } => out.push(s(format!("RENAME TABLE {} TO {}", qi(from), qi(to)))),
             Change::RenameColumn { table, from, to } => out.push(s(format!("ALTER TABLE {} RENAME COLUMN {} TO {}", qi(table), qi(from), qi(to)))),
             Change::AddColumn { table, column } => out.push(s(format!("ALTER TABLE {} ADD COLUMN {}", qi(table), column_def(column)))),
-            Change::DropColumn { table, column } => out.push(RenderedStatement::with_comment(
-                format!("ALTER TABLE {} DROP COLUMN {}", qi(table), qi(&column.name)),
-                format!("DATA LOSS: drops column {table}.{}", column.name),
-            )),
+            Change::DropColumn { table, column } => out.push(s(format!("ALTER TABLE {} DROP COLUMN {}", qi(table), qi(&column.name)))),
             Change::AlterColumn { table, from, to } => {
                 if let (true, Some(d)) = (from.nullable && !to.nullable, &to.default) {
                     out.push(RenderedStatement::with_comment(
@@ -188,7 +206,6 @@ pub fn render(_from: &Schema, to: &Schema, changes: &[Change]) -> Result<Vec<Ren
             | Change::DropSequence { .. }
             | Change::AlterSequence { .. } => return Err(retort_core::engine::cannot_render("mysql", c)),
         }
+        Ok(out)
     }
-    out.append(&mut deferred);
-    Ok(out)
 }

@@ -1,5 +1,6 @@
 //! PostgreSQL's SQL forms.
-use retort_core::diff::{Change, RenderedStatement};
+use retort_core::diff::Change;
+use retort_core::render::RenderedStatement;
 use retort_core::engine::{Capabilities, Dialect};
 use retort_core::error::DbError;
 use retort_core::schema::Schema;

@@ -1,10 +1,10 @@
-//! Renders changes as PostgreSQL DDL. Everything is expressible with `ALTER`: type
-//! changes use `USING col::type`, constraints are added and dropped by name, and
-//! foreign keys of new tables are added after every table exists (so cycles work).
+//! PostgreSQL's answers to the shared renderer ([`retort_core::render`]): everything
+//! is expressible with `ALTER`; type changes use `USING col::type`, constraints are added
+//! and dropped by name. Ordering, dependent views and data-loss notes are the core's.
 use retort_core::error::DbError;
 use crate::dialect::{literal, quote as qi};
-use retort_core::diff::deps::views_reading;
-use retort_core::diff::{Change, RenderedStatement};
+use retort_core::diff::Change;
+use retort_core::render::{ChangeRenderer, RenderedStatement, TableStatements};
 use std::collections::BTreeSet;
 use retort_core::schema::{Column, EnumType, ForeignKey, Index, Schema, Sequence, Table};
 
@@ -175,69 +175,78 @@ fn alter_column(table: &str, from: &Column, to: &Column, out: &mut Vec<RenderedS
     }
 }
 
-/// Tables whose columns change type or go away: PostgreSQL refuses while a view reads them.
-fn tables_needing_view_rebuild<'a>(to: &'a Schema, changes: &'a [Change]) -> Vec<&'a str> {
-    let mut out = BTreeSet::new();
-    for c in changes {
-        match c {
-            Change::AlterColumn { table, from, to: new } if from.ty != new.ty || from.collation != new.collation || from.generated != new.generated => {
-                out.insert(table.as_str());
-            }
-            Change::DropColumn { table, .. } => {
-                out.insert(table.as_str());
-            }
-            Change::AlterEnum { to: e, .. } => {
-                for t in to.tables.values() {
-                    if t.columns.iter().any(|c| c.ty == e.name || c.ty == qi(&e.name)) {
-                        out.insert(t.name.as_str());
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    out.into_iter().collect()
+/// The answers for one render call: the target schema (an enum swap recasts its columns)
+/// and the whole change list (which tables lose or retype a column views read).
+struct Postgres<'a> {
+    to: &'a Schema,
+    changes: &'a [Change],
 }
 
 pub fn render(from: &Schema, to: &Schema, changes: &[Change]) -> Result<Vec<RenderedStatement>, DbError> {
-    let mut out = Vec::new();
-    // Views reading a table whose column types change are dropped first and recreated last.
-    let dependent = views_reading(from, &tables_needing_view_rebuild(to, changes));
-    let dropped_by_diff: BTreeSet<&str> = changes.iter().filter_map(|c| match c { Change::DropView { view } => Some(view.name.as_str()), _ => None }).collect();
-    let created_by_diff: BTreeSet<&str> = changes.iter().filter_map(|c| match c { Change::CreateView { view } => Some(view.name.as_str()), _ => None }).collect();
-    for v in &dependent {
-        if !dropped_by_diff.contains(v.as_str()) {
-            out.push(RenderedStatement::with_comment(format!("DROP VIEW {}", qi(v)), format!("view {v} reads a changed column: dropped here, recreated at the end")));
+    retort_core::render::render(&mut Postgres { to, changes }, from, to, changes)
+}
+
+impl ChangeRenderer for Postgres<'_> {
+    /// Tables whose columns change type or go away: PostgreSQL refuses while a view reads them.
+    fn tables_blocking_views(&self) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for c in self.changes {
+            match c {
+                Change::AlterColumn { table, from, to: new } if from.ty != new.ty || from.collation != new.collation || from.generated != new.generated => {
+                    out.insert(table.clone());
+                }
+                Change::DropColumn { table, .. } => {
+                    out.insert(table.clone());
+                }
+                Change::AlterEnum { to: e, .. } => {
+                    for t in self.to.tables.values() {
+                        if t.columns.iter().any(|c| c.ty == e.name || c.ty == qi(&e.name)) {
+                            out.insert(t.name.clone());
+                        }
+                    }
+                }
+                _ => {}
+            }
         }
+        out
     }
-    // Foreign keys (and comments) of created tables wait until every table exists.
-    let mut deferred: Vec<RenderedStatement> = Vec::new();
-    let flush = |out: &mut Vec<RenderedStatement>, deferred: &mut Vec<RenderedStatement>| out.append(deferred);
-    for c in changes {
-        if !matches!(c, Change::CreateTable { .. }) {
-            flush(&mut out, &mut deferred);
+
+    fn drop_view(&self, name: &str) -> String {
+        format!("DROP VIEW {}", qi(name))
+    }
+
+    fn create_table(&mut self, table: &Table) -> Result<TableStatements, DbError> {
+        let s = RenderedStatement::new;
+        let mut out = TableStatements::default();
+        out.now.push(s(create_table(table)));
+        for i in &table.indexes {
+            out.now.push(s(create_index(&table.name, i)));
         }
+        for fk in &table.foreign_keys {
+            out.after_all_tables.push(s(add_fk(&table.name, fk)));
+        }
+        for t in &table.triggers {
+            out.after_all_tables.push(s(t.sql.clone()));
+        }
+        if table.comment.is_some() {
+            out.after_all_tables.push(s(comment_on("TABLE", &qi(&table.name), &table.comment)));
+        }
+        for col in table.columns.iter().filter(|c| c.comment.is_some()) {
+            out.after_all_tables.push(s(comment_on("COLUMN", &format!("{}.{}", qi(&table.name), qi(&col.name)), &col.comment)));
+        }
+        Ok(out)
+    }
+
+    fn change(&mut self, c: &Change) -> Result<Vec<RenderedStatement>, DbError> {
+        let to = self.to;
+        let mut out = Vec::new();
         let s = |sql: String| RenderedStatement::new(sql);
         match c {
             Change::CreateTable { table } => {
-                out.push(s(create_table(table)));
-                for i in &table.indexes {
-                    out.push(s(create_index(&table.name, i)));
-                }
-                for fk in &table.foreign_keys {
-                    deferred.push(s(add_fk(&table.name, fk)));
-                }
-                for t in &table.triggers {
-                    deferred.push(s(t.sql.clone()));
-                }
-                if table.comment.is_some() {
-                    deferred.push(s(comment_on("TABLE", &qi(&table.name), &table.comment)));
-                }
-                for col in table.columns.iter().filter(|c| c.comment.is_some()) {
-                    deferred.push(s(comment_on("COLUMN", &format!("{}.{}", qi(&table.name), qi(&col.name)), &col.comment)));
-                }
+                let t = self.create_table(table)?;
+                return Ok(t.now.into_iter().chain(t.after_all_tables).collect());
             }
-            Change::DropTable { table } => out.push(RenderedStatement::with_comment(format!("DROP TABLE {}", qi(&table.name)), format!("DATA LOSS: drops table {}", table.name))),
+            Change::DropTable { table } => out.push(s(format!("DROP TABLE {}", qi(&table.name)))),
             Change::RenameTable { from, to } => out.push(s(format!("ALTER TABLE {} RENAME TO {}", qi(from), qi(to)))),
             Change::RenameColumn { table, from, to } => out.push(s(format!("ALTER TABLE {} RENAME COLUMN {} TO {}", qi(table), qi(from), qi(to)))),
             Change::AddColumn { table, column } => {
@@ -246,10 +255,7 @@ pub fn render(from: &Schema, to: &Schema, changes: &[Change]) -> Result<Vec<Rend
                     out.push(s(comment_on("COLUMN", &format!("{}.{}", qi(table), qi(&column.name)), &column.comment)));
                 }
             }
-            Change::DropColumn { table, column } => out.push(RenderedStatement::with_comment(
-                format!("ALTER TABLE {} DROP COLUMN {}", qi(table), qi(&column.name)),
-                format!("DATA LOSS: drops column {table}.{}", column.name),
-            )),
+            Change::DropColumn { table, column } => out.push(s(format!("ALTER TABLE {} DROP COLUMN {}", qi(table), qi(&column.name)))),
             Change::AlterColumn { table, from, to } => alter_column(table, from, to, &mut out),
             Change::SetPrimaryKey { table, from, to } => {
                 if let Some(pk) = from {
@@ -306,14 +312,8 @@ pub fn render(from: &Schema, to: &Schema, changes: &[Change]) -> Result<Vec<Rend
             Change::DropSequence { sequence } => out.push(s(format!("DROP SEQUENCE {}", qi(&sequence.name)))),
             Change::AlterSequence { to, .. } => out.push(s(format!("ALTER SEQUENCE {} START WITH {} INCREMENT BY {}", qi(&to.name), to.start, to.increment))),
         }
+        Ok(out)
     }
-    flush(&mut out, &mut deferred);
-    for v in &dependent {
-        if let (Some(view), false) = (to.views.get(v), created_by_diff.contains(v.as_str())) {
-            out.push(RenderedStatement::new(view.sql.clone()));
-        }
-    }
-    Ok(out)
 }
 
 /// Whether PostgreSQL changes `from` to `to` by updating the catalog only (binary-coercible

@@ -1,5 +1,6 @@
 //! SQLite's SQL forms: identifiers, transactions, bookkeeping tables.
-use retort_core::diff::{Change, RenderedStatement};
+use retort_core::diff::Change;
+use retort_core::render::RenderedStatement;
 use retort_core::engine::{Capabilities, Dialect};
 use retort_core::error::DbError;
 use retort_core::schema::Schema;
@@ -27,7 +28,7 @@ impl Dialect for SqliteDialect {
     }
 
     fn render(&self, from: &Schema, to: &Schema, changes: &[Change]) -> Result<Vec<RenderedStatement>, DbError> {
-        crate::render::render(self, from, to, changes)
+        crate::render::render(from, to, changes)
     }
 
     fn now_expr(&self) -> &'static str {

@@ -1,13 +1,14 @@
-//! Renders changes as SQLite SQL: `ALTER TABLE` where SQLite allows it, otherwise a
-//! table rebuild (https://sqlite.org/lang_altertable.html#otheralter, the procedure
-//! Alembic's batch mode follows): create the new table, copy the rows, drop the old
-//! one, rename, recreate indexes and triggers, then check foreign keys. Views that
-//! read a rebuilt table are dropped first and recreated after, because SQLite's
-//! RENAME refuses to run while a view points at a missing table.
+//! SQLite's answers to the shared renderer ([`retort_core::render`]): `ALTER TABLE`
+//! where SQLite allows it, otherwise a table rebuild
+//! (https://sqlite.org/lang_altertable.html#otheralter, the procedure Alembic's batch
+//! mode follows): create the new table, copy the rows, drop the old one, rename,
+//! recreate indexes and triggers, then check foreign keys. A rebuilt table blocks the
+//! views that read it (SQLite's RENAME refuses while a view points at a missing
+//! table), so the core drops them first and recreates them after.
 use retort_core::error::DbError;
-use retort_core::diff::deps::mentions;
-use retort_core::diff::{Change, RenderedStatement};
-use retort_core::engine::Dialect;
+use retort_core::diff::Change;
+use retort_core::render::{ChangeRenderer, RenderedStatement, TableStatements};
+use retort_core::render::views::mentions;
 use retort_core::schema::{Column, ForeignKey, Index, Schema, Table};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -138,106 +139,114 @@ fn simple_drop(t: &Table, col: &str, views: &[&str]) -> bool {
         || t.columns.iter().any(|c| c.generated.is_some()))
 }
 
-pub fn render(_d: &dyn Dialect, from: &Schema, to: &Schema, changes: &[Change]) -> Result<Vec<RenderedStatement>, DbError> {
-    // Where each target table lived before (renames).
-    let mut old_name: BTreeMap<String, String> = BTreeMap::new();
-    let mut col_renames: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
-    for c in changes {
-        match c {
-            Change::RenameTable { from, to } => {
-                old_name.insert(to.clone(), from.clone());
-            }
-            Change::RenameColumn { table, from, to } => {
-                col_renames.entry(table.clone()).or_default().insert(from.clone(), to.clone());
-            }
-            _ => {}
-        }
-    }
-    let from_table = |t: &str| from.tables.get(old_name.get(t).map(String::as_str).unwrap_or(t));
-    let views_on = |t: &str| -> Vec<&str> {
-        let old = old_name.get(t).map(String::as_str).unwrap_or(t);
-        from.views.values().filter(|v| mentions(&v.sql, t) || mentions(&v.sql, old)).map(|v| v.name.as_str()).collect()
-    };
+/// The plan of one render call: which tables are rebuilt (and why), where each table
+/// and column lived before the renames, and which rebuilds are already written.
+struct Sqlite<'a> {
+    from: &'a Schema,
+    to: &'a Schema,
+    old_name: BTreeMap<String, String>,
+    col_renames: BTreeMap<String, BTreeMap<String, String>>,
+    rebuild: BTreeMap<String, Vec<String>>,
+    rebuilt: BTreeSet<String>,
+}
 
-    // Which tables need a rebuild, and why.
-    let mut rebuild: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for c in changes {
-        let reason = match c {
-            Change::AlterColumn { to, .. } => Some(format!("alter column {}", to.name)),
-            Change::SetPrimaryKey { .. } => Some("change the primary key".into()),
-            Change::AddUnique { .. } | Change::DropUnique { .. } => Some("change a unique constraint".into()),
-            Change::AddForeignKey { .. } | Change::DropForeignKey { .. } => Some("change a foreign key".into()),
-            Change::AddCheck { .. } | Change::DropCheck { .. } => Some("change a check constraint".into()),
-            Change::SetTableOptions { .. } => Some("change table options".into()),
-            Change::AddColumn { column, .. } if !simple_add(column) => Some(format!("add column {} (not addable by ALTER TABLE)", column.name)),
-            Change::DropColumn { table, column } => {
-                let t = from_table(table);
-                match t {
-                    Some(t) if simple_drop(t, &column.name, &views_on(table)) => None,
+pub fn render(from: &Schema, to: &Schema, changes: &[Change]) -> Result<Vec<RenderedStatement>, DbError> {
+    retort_core::render::render(&mut Sqlite::plan(from, to, changes), from, to, changes)
+}
+
+impl<'a> Sqlite<'a> {
+    fn plan(from: &'a Schema, to: &'a Schema, changes: &[Change]) -> Self {
+        let mut plan = Sqlite { from, to, old_name: BTreeMap::new(), col_renames: BTreeMap::new(), rebuild: BTreeMap::new(), rebuilt: BTreeSet::new() };
+        for c in changes {
+            match c {
+                Change::RenameTable { from, to } => {
+                    plan.old_name.insert(to.clone(), from.clone());
+                }
+                Change::RenameColumn { table, from, to } => {
+                    plan.col_renames.entry(table.clone()).or_default().insert(from.clone(), to.clone());
+                }
+                _ => {}
+            }
+        }
+        for c in changes {
+            let reason = match c {
+                Change::AlterColumn { to, .. } => Some(format!("alter column {}", to.name)),
+                Change::SetPrimaryKey { .. } => Some("change the primary key".into()),
+                Change::AddUnique { .. } | Change::DropUnique { .. } => Some("change a unique constraint".into()),
+                Change::AddForeignKey { .. } | Change::DropForeignKey { .. } => Some("change a foreign key".into()),
+                Change::AddCheck { .. } | Change::DropCheck { .. } => Some("change a check constraint".into()),
+                Change::SetTableOptions { .. } => Some("change table options".into()),
+                Change::AddColumn { column, .. } if !simple_add(column) => Some(format!("add column {} (not addable by ALTER TABLE)", column.name)),
+                Change::DropColumn { table, column } => match plan.from_table(table) {
+                    Some(t) if simple_drop(t, &column.name, &plan.views_on(table)) => None,
                     _ => Some(format!("drop column {} (used by a constraint, index, trigger or view)", column.name)),
+                },
+                _ => None,
+            };
+            if let (Some(r), Some(t)) = (reason, c.table()) {
+                if to.tables.contains_key(t) {
+                    plan.rebuild.entry(t.to_string()).or_default().push(r);
                 }
             }
-            _ => None,
-        };
-        if let (Some(r), Some(t)) = (reason, c.table()) {
-            if to.tables.contains_key(t) {
-                rebuild.entry(t.to_string()).or_default().push(r);
-            }
         }
+        plan
     }
 
-    // Views reading a rebuilt table: dropped first, recreated at the end.
-    let dropped_by_diff: BTreeSet<&str> = changes.iter().filter_map(|c| match c { Change::DropView { view } => Some(view.name.as_str()), _ => None }).collect();
-    let created_by_diff: BTreeSet<&str> = changes.iter().filter_map(|c| match c { Change::CreateView { view } => Some(view.name.as_str()), _ => None }).collect();
-    let mut dependent: BTreeSet<String> = BTreeSet::new();
-    for t in rebuild.keys() {
-        for v in views_on(t) {
-            dependent.insert(v.to_string());
-        }
+    fn old_name<'b>(&'b self, t: &'b str) -> &'b str {
+        self.old_name.get(t).map(String::as_str).unwrap_or(t)
     }
 
-    let mut out = Vec::new();
-    for v in &dependent {
-        if !dropped_by_diff.contains(v.as_str()) {
-            out.push(RenderedStatement::with_comment(format!("DROP VIEW {}", qi(v)), format!("view {v} reads a rebuilt table: dropped here, recreated at the end")));
-        }
+    fn from_table(&self, t: &str) -> Option<&'a Table> {
+        self.from.tables.get(self.old_name(t))
     }
-    let mut rebuilt: BTreeSet<String> = BTreeSet::new();
-    for c in changes {
+
+    fn views_on(&self, t: &str) -> Vec<&'a str> {
+        let old = self.old_name(t);
+        self.from.views.values().filter(|v| mentions(&v.sql, t) || mentions(&v.sql, old)).map(|v| v.name.as_str()).collect()
+    }
+}
+
+impl ChangeRenderer for Sqlite<'_> {
+    fn tables_blocking_views(&self) -> BTreeSet<String> {
+        self.rebuild.keys().flat_map(|t| [t.clone(), self.old_name(t).to_string()]).collect()
+    }
+
+    fn drop_view(&self, name: &str) -> String {
+        format!("DROP VIEW {}", qi(name))
+    }
+
+    /// Foreign keys are part of SQLite's `CREATE TABLE`: nothing waits.
+    fn create_table(&mut self, table: &Table) -> Result<TableStatements, DbError> {
+        let mut now = vec![RenderedStatement::new(create_table(table, &table.name))];
+        now.extend(table.indexes.iter().map(|i| RenderedStatement::new(create_index(&table.name, i))));
+        now.extend(table.triggers.iter().map(|t| RenderedStatement::new(t.sql.clone())));
+        Ok(TableStatements { now, after_all_tables: Vec::new() })
+    }
+
+    fn change(&mut self, c: &Change) -> Result<Vec<RenderedStatement>, DbError> {
         let table = c.table().unwrap_or_default().to_string();
-        let in_rebuild = rebuild.contains_key(&table);
+        let in_rebuild = self.rebuild.contains_key(&table);
+        let one = |sql: String| Ok(vec![RenderedStatement::new(sql)]);
         match c {
-            Change::DropView { view } => out.push(RenderedStatement::new(format!("DROP VIEW {}", qi(&view.name)))),
-            Change::CreateView { view } => out.push(RenderedStatement::new(view.sql.clone())),
-            Change::DropTrigger { trigger, .. } if !in_rebuild => out.push(RenderedStatement::new(format!("DROP TRIGGER {}", qi(&trigger.name)))),
-            Change::DropIndex { index, .. } if !in_rebuild => out.push(RenderedStatement::new(format!("DROP INDEX {}", qi(&index.name)))),
-            Change::DropTable { table } => out.push(RenderedStatement::with_comment(format!("DROP TABLE {}", qi(&table.name)), format!("DATA LOSS: drops table {}", table.name))),
-            Change::RenameTable { from, to } => out.push(RenderedStatement::new(format!("ALTER TABLE {} RENAME TO {}", qi(from), qi(to)))),
-            Change::RenameColumn { table, from, to } => out.push(RenderedStatement::new(format!("ALTER TABLE {} RENAME COLUMN {} TO {}", qi(table), qi(from), qi(to)))),
-            Change::CreateTable { table } => {
-                out.push(RenderedStatement::new(create_table(table, &table.name)));
-                for i in &table.indexes {
-                    out.push(RenderedStatement::new(create_index(&table.name, i)));
-                }
-                for t in &table.triggers {
-                    out.push(RenderedStatement::new(t.sql.clone()));
-                }
-            }
-            Change::AddColumn { table, column } if !in_rebuild => {
-                out.push(RenderedStatement::new(format!("ALTER TABLE {} ADD COLUMN {}", qi(table), column_def(column, false))))
-            }
-            Change::DropColumn { table, column } if !in_rebuild => out.push(RenderedStatement::with_comment(
-                format!("ALTER TABLE {} DROP COLUMN {}", qi(table), qi(&column.name)),
-                format!("DATA LOSS: drops column {table}.{}", column.name),
-            )),
-            Change::CreateIndex { index, .. } if !in_rebuild => out.push(RenderedStatement::new(create_index(&table, index))),
-            Change::CreateTrigger { trigger, .. } if !in_rebuild => out.push(RenderedStatement::new(trigger.sql.clone())),
-            _ if in_rebuild && !rebuilt.contains(&table) && !matches!(c, Change::RenameTable { .. } | Change::RenameColumn { .. }) => {
-                rebuilt.insert(table.clone());
-                let target = &to.tables[&table];
+            Change::DropView { view } => one(format!("DROP VIEW {}", qi(&view.name))),
+            Change::CreateView { view } => one(view.sql.clone()),
+            Change::DropTrigger { trigger, .. } if !in_rebuild => one(format!("DROP TRIGGER {}", qi(&trigger.name))),
+            Change::DropIndex { index, .. } if !in_rebuild => one(format!("DROP INDEX {}", qi(&index.name))),
+            Change::DropTable { table } => one(format!("DROP TABLE {}", qi(&table.name))),
+            Change::RenameTable { from, to } => one(format!("ALTER TABLE {} RENAME TO {}", qi(from), qi(to))),
+            Change::RenameColumn { table, from, to } => one(format!("ALTER TABLE {} RENAME COLUMN {} TO {}", qi(table), qi(from), qi(to))),
+            Change::CreateTable { table } => Ok(self.create_table(table)?.now),
+            Change::AddColumn { table, column } if !in_rebuild => one(format!("ALTER TABLE {} ADD COLUMN {}", qi(table), column_def(column, false))),
+            Change::DropColumn { table, column } if !in_rebuild => one(format!("ALTER TABLE {} DROP COLUMN {}", qi(table), qi(&column.name))),
+            Change::CreateIndex { index, .. } if !in_rebuild => one(create_index(&table, index)),
+            Change::CreateTrigger { trigger, .. } if !in_rebuild => one(trigger.sql.clone()),
+            _ if in_rebuild && !self.rebuilt.contains(&table) => {
+                self.rebuilt.insert(table.clone());
+                let target = &self.to.tables[&table];
                 // Columns as they are live when the rebuild runs: after the renames.
-                let renamed = col_renames.get(&table);
-                let live: Vec<Column> = from_table(&table)
+                let renamed = self.col_renames.get(&table);
+                let live: Vec<Column> = self
+                    .from_table(&table)
                     .map(|t| {
                         t.columns
                             .iter()
@@ -245,22 +254,14 @@ pub fn render(_d: &dyn Dialect, from: &Schema, to: &Schema, changes: &[Change]) 
                             .collect()
                     })
                     .unwrap_or_default();
-                out.extend(rebuild_table(target, &live, &rebuild[&table]));
+                Ok(rebuild_table(target, &live, &self.rebuild[&table]))
             }
             // Already expressed by the table's rebuild.
-            _ if in_rebuild => {}
+            _ if in_rebuild => Ok(Vec::new()),
             // Nothing SQLite can express (comments, enums, sequences): never skipped silently.
-            _ => return Err(retort_core::engine::cannot_render("sqlite", c)),
+            _ => Err(retort_core::engine::cannot_render("sqlite", c)),
         }
     }
-    for v in &dependent {
-        if let Some(view) = to.views.get(v) {
-            if !created_by_diff.contains(v.as_str()) {
-                out.push(RenderedStatement::new(view.sql.clone()));
-            }
-        }
-    }
-    Ok(out)
 }
 
 fn rebuild_table(target: &Table, live_columns: &[Column], reasons: &[String]) -> Vec<RenderedStatement> {

@@ -144,36 +144,3 @@ impl Change {
 fn show(ty: &str) -> &str {
     if ty.is_empty() { "(none)" } else { ty }
 }
-
-/// One rendered statement, with the review note it deserves (a rebuild, data loss…).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RenderedStatement {
-    pub sql: String,
-    /// Written as a `-- ` comment above the statement.
-    pub comment: Option<String>,
-}
-
-impl RenderedStatement {
-    pub fn new(sql: impl Into<String>) -> Self {
-        RenderedStatement { sql: sql.into(), comment: None }
-    }
-
-    pub fn with_comment(sql: impl Into<String>, comment: impl Into<String>) -> Self {
-        RenderedStatement { sql: sql.into(), comment: Some(comment.into()) }
-    }
-}
-
-/// Joins rendered statements into a file section.
-pub fn to_section(stmts: &[RenderedStatement]) -> String {
-    let mut out = String::new();
-    for s in stmts {
-        if let Some(c) = &s.comment {
-            for line in c.lines() {
-                out.push_str(&format!("-- {line}\n"));
-            }
-        }
-        out.push_str(s.sql.trim_end());
-        out.push_str(";\n");
-    }
-    out
-}

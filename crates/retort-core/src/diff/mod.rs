@@ -1,12 +1,11 @@
 //! Autogenerate's engine-neutral half: Schema × Schema → ordered [`Change`]s, rename
 //! candidates, and the review notes written into generated files. Rendering the
-//! changes to SQL is the engine's job ([`crate::engine::Dialect::render`]).
+//! changes to SQL is [`crate::render`]'s (shared policies) and the engine's (per-change SQL).
 pub mod change;
-pub mod deps;
 pub mod diff;
 pub mod filter;
 pub mod notes;
 pub mod rename;
 
-pub use change::{Change, RenderedStatement};
+pub use change::Change;
 pub use diff::{diff, Renames};

@@ -1,0 +1,234 @@
+//! The rendering policies every engine shares, written once (Atlas's `migrate.Plan`
+//! builder plays this part): the engine crates answer narrow per-change questions
+//! through [`ChangeRenderer`], and [`render`] decides the order and the notes:
+//!
+//! - views that read a table the changes rebuild or retype are dropped first (views on
+//!   those views too, dependents before what they read) and recreated last;
+//! - what a created table must wait for (its foreign keys, triggers, comments) runs once
+//!   every table of the run exists, so cycles and forward references work;
+//! - a change that loses data carries a `DATA LOSS` note on its statement, also when the
+//!   engine expresses it inside a table rebuild;
+//! - a change the engine cannot express is an error naming it, never a silent skip;
+//! - every statement keeps the [`Change`] it came from, so a failure can name its cause.
+pub mod views;
+
+use crate::diff::Change;
+use crate::error::DbError;
+use crate::schema::{Schema, Table};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// One rendered statement, with the review note it deserves (a rebuild, data loss…)
+/// and the change that produced it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RenderedStatement {
+    pub sql: String,
+    /// Written as a `-- ` comment above the statement.
+    pub comment: Option<String>,
+    /// The change this statement expresses; `None` for the shared policies' own
+    /// statements (a dependent view dropped and recreated).
+    pub source: Option<Arc<Change>>,
+}
+
+impl RenderedStatement {
+    pub fn new(sql: impl Into<String>) -> Self {
+        RenderedStatement { sql: sql.into(), comment: None, source: None }
+    }
+
+    pub fn with_comment(sql: impl Into<String>, comment: impl Into<String>) -> Self {
+        RenderedStatement { sql: sql.into(), comment: Some(comment.into()), source: None }
+    }
+
+    /// Adds a line to the statement's note (a note it already has is not repeated).
+    fn note(&mut self, line: &str) {
+        match &mut self.comment {
+            Some(c) if c.lines().any(|l| l == line) => {}
+            Some(c) => *c = format!("{line}\n{c}"),
+            None => self.comment = Some(line.to_string()),
+        }
+    }
+}
+
+/// Joins rendered statements into a file section.
+pub fn to_section(stmts: &[RenderedStatement]) -> String {
+    let mut out = String::new();
+    for s in stmts {
+        if let Some(c) = &s.comment {
+            for line in c.lines() {
+                out.push_str(&format!("-- {line}\n"));
+            }
+        }
+        out.push_str(s.sql.trim_end());
+        out.push_str(";\n");
+    }
+    out
+}
+
+/// A created table's statements: those that run at once, and those that wait until
+/// every table the run creates exists (foreign keys, triggers, comments).
+#[derive(Default)]
+pub struct TableStatements {
+    pub now: Vec<RenderedStatement>,
+    pub after_all_tables: Vec<RenderedStatement>,
+}
+
+/// What an engine answers so that [`render`] can write its SQL. One value per render
+/// call, so an engine may plan the whole change list first (SQLite's rebuilds).
+pub trait ChangeRenderer {
+    /// Tables whose readers (views) the engine cannot keep while the changes run: a
+    /// rebuilt table, a column whose type changes or that goes away.
+    fn tables_blocking_views(&self) -> BTreeSet<String> {
+        BTreeSet::new()
+    }
+    /// `DROP VIEW` in the engine's quoting.
+    fn drop_view(&self, name: &str) -> String;
+    fn create_table(&mut self, table: &Table) -> Result<TableStatements, DbError>;
+    /// Every change but `CreateTable`. An empty list means the change is expressed by
+    /// an earlier statement of the same table (a rebuild); `Err` that it cannot be
+    /// expressed at all ([`crate::engine::cannot_render`]).
+    fn change(&mut self, change: &Change) -> Result<Vec<RenderedStatement>, DbError>;
+}
+
+/// The data a change destroys, said the same way for every engine.
+fn data_loss(change: &Change) -> Option<String> {
+    match change {
+        Change::DropTable { table } => Some(format!("DATA LOSS: drops table {}", table.name)),
+        Change::DropColumn { table, column } => Some(format!("DATA LOSS: drops column {table}.{}", column.name)),
+        _ => None,
+    }
+}
+
+/// Renders `changes` (which turn `from` into `to`) through the engine's answers.
+pub fn render(engine: &mut dyn ChangeRenderer, from: &Schema, to: &Schema, changes: &[Change]) -> Result<Vec<RenderedStatement>, DbError> {
+    let dropped_by_diff: BTreeSet<&str> = changes.iter().filter_map(|c| match c { Change::DropView { view } => Some(view.name.as_str()), _ => None }).collect();
+    let created_by_diff: BTreeSet<&str> = changes.iter().filter_map(|c| match c { Change::CreateView { view } => Some(view.name.as_str()), _ => None }).collect();
+    let blocking = engine.tables_blocking_views();
+    let blocking: Vec<&str> = blocking.iter().map(String::as_str).collect();
+    let dependent = views::dependents(from, &blocking);
+
+    let mut out = Vec::new();
+    for v in &dependent.drop {
+        if !dropped_by_diff.contains(v.as_str()) {
+            out.push(RenderedStatement::with_comment(engine.drop_view(v), format!("view {v} reads a changed table: dropped here, recreated at the end")));
+        }
+    }
+    let mut deferred: Vec<RenderedStatement> = Vec::new();
+    for change in changes {
+        let source = Arc::new(change.clone());
+        let tag = |mut stmts: Vec<RenderedStatement>| {
+            for s in &mut stmts {
+                s.source = Some(source.clone());
+            }
+            stmts
+        };
+        if let Change::CreateTable { table } = change {
+            let t = engine.create_table(table)?;
+            out.extend(tag(t.now));
+            deferred.extend(tag(t.after_all_tables));
+            continue;
+        }
+        out.append(&mut deferred);
+        let mut stmts = tag(engine.change(change)?);
+        if let Some(loss) = data_loss(change) {
+            match stmts.first_mut() {
+                Some(first) => first.note(&loss),
+                // Expressed inside a rebuild: the note goes on the rebuild's first statement.
+                None => {
+                    let table = change.table();
+                    if let Some(host) = out.iter_mut().find(|s| s.comment.is_some() && s.source.as_deref().and_then(Change::table) == table) {
+                        host.note(&loss);
+                    }
+                }
+            }
+        }
+        out.extend(stmts);
+    }
+    out.append(&mut deferred);
+    for v in &dependent.create {
+        if let (Some(view), false) = (to.views.get(v), created_by_diff.contains(v.as_str())) {
+            out.push(RenderedStatement::new(view.sql.clone()));
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{Column, ForeignKey};
+
+    /// An engine that writes one statement per change, rebuilds table `r` for any
+    /// change to it (absorbing the rest), and cannot express sequences.
+    struct Fake {
+        rebuilt: bool,
+    }
+
+    impl ChangeRenderer for Fake {
+        fn drop_view(&self, name: &str) -> String {
+            format!("DROP VIEW {name}")
+        }
+        fn create_table(&mut self, t: &Table) -> Result<TableStatements, DbError> {
+            Ok(TableStatements {
+                now: vec![RenderedStatement::new(format!("CREATE {}", t.name))],
+                after_all_tables: t.foreign_keys.iter().map(|f| RenderedStatement::new(format!("FK {} -> {}", t.name, f.ref_table))).collect(),
+            })
+        }
+        fn change(&mut self, c: &Change) -> Result<Vec<RenderedStatement>, DbError> {
+            match c {
+                Change::CreateSequence { .. } => Err(crate::engine::cannot_render("fake", c)),
+                _ if c.table() == Some("r") && self.rebuilt => Ok(Vec::new()),
+                _ if c.table() == Some("r") => {
+                    self.rebuilt = true;
+                    Ok(vec![RenderedStatement::with_comment("REBUILD r", "TABLE REBUILD of r")])
+                }
+                _ => Ok(vec![RenderedStatement::new(c.describe())]),
+            }
+        }
+    }
+
+    fn table(name: &str, refs: &[&str]) -> Table {
+        Table {
+            name: name.into(),
+            foreign_keys: refs.iter().map(|r| ForeignKey { ref_table: r.to_string(), columns: vec!["x".into()], ref_columns: vec!["id".into()], ..Default::default() }).collect(),
+            ..Default::default()
+        }
+    }
+
+    fn run(changes: &[Change]) -> Result<Vec<RenderedStatement>, DbError> {
+        render(&mut Fake { rebuilt: false }, &Schema::default(), &Schema::default(), changes)
+    }
+
+    #[test]
+    fn foreign_keys_of_created_tables_wait_for_every_created_table() {
+        let changes = [
+            Change::CreateTable { table: table("a", &["b"]) },
+            Change::CreateTable { table: table("b", &["a"]) },
+            Change::DropTable { table: table("old", &[]) },
+        ];
+        let sql: Vec<String> = run(&changes).unwrap().into_iter().map(|s| s.sql).collect();
+        assert_eq!(sql, ["CREATE a", "CREATE b", "FK a -> b", "FK b -> a", "drop table old"]);
+    }
+
+    #[test]
+    fn data_loss_is_noted_also_inside_a_rebuild_and_every_statement_knows_its_change() {
+        let col = |n: &str| Column { name: n.into(), ty: "int".into(), nullable: true, ..Default::default() };
+        let changes = [
+            Change::DropColumn { table: "t".into(), column: col("a") },
+            Change::AlterColumn { table: "r".into(), from: col("b"), to: Column { nullable: false, ..col("b") } },
+            Change::DropColumn { table: "r".into(), column: col("c") },
+        ];
+        let out = run(&changes).unwrap();
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0].comment.as_deref(), Some("DATA LOSS: drops column t.a"));
+        assert_eq!(out[1].comment.as_deref(), Some("DATA LOSS: drops column r.c\nTABLE REBUILD of r"));
+        assert_eq!(out[0].source.as_deref(), Some(&changes[0]));
+        assert_eq!(out[1].source.as_deref(), Some(&changes[1]));
+    }
+
+    #[test]
+    fn a_change_the_engine_cannot_express_is_an_error() {
+        let seq = crate::schema::Sequence { name: "s".into(), start: 1, increment: 1, ..Default::default() };
+        let err = run(&[Change::CreateSequence { sequence: seq }]).unwrap_err();
+        assert!(err.to_string().contains("create sequence s"), "{err}");
+    }
+}
