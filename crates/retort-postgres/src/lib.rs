@@ -9,7 +9,6 @@ mod engine;
 mod introspect;
 mod render;
 mod scratch;
-mod scratch_names;
 
 pub use dialect::PgDialect;
 pub use engine::PostgresEngine;
@@ -177,8 +176,7 @@ impl Connection for PgConnection {
     }
 
     fn execute(&mut self, sql: &str) -> Result<(), DbError> {
-        let sql = self.requalify(sql);
-        self.client.batch_execute(&sql).map_err(|e| self.err(e, &sql))
+        self.client.batch_execute(sql).map_err(|e| self.err(e, sql))
     }
 
     /// One round trip for the whole script (thousands of DDL statements otherwise cost a
@@ -189,7 +187,7 @@ impl Connection for PgConnection {
             return statements.first().map_or(Ok(()), |s| self.execute(s).map_err(|e| (0, e)));
         }
         self.execute("SAVEPOINT retort_script").map_err(|e| (0, e))?;
-        let joined = self.requalify(&statements.join(";\n")).into_owned();
+        let joined = statements.join(";\n");
         if self.client.batch_execute(&joined).is_ok() {
             return self.execute("RELEASE SAVEPOINT retort_script").map_err(|e| (statements.len() - 1, e));
         }
@@ -245,7 +243,7 @@ impl Connection for PgConnection {
     }
 
     fn introspect(&mut self) -> Result<Schema, DbError> {
-        self.refuse_foreign_schemas()?;
+        self.prepare_scratch_introspection()?;
         introspect::introspect(self)
     }
 

@@ -1,11 +1,11 @@
-//! Scratch areas for autogenerate: a fresh schema inside one uniquely named database that
-//! the process creates on first use. Creating a database costs hundreds of milliseconds
-//! and autogenerate needs three scratch areas, so they share one database and differ by
-//! schema. A scratch area is an ordinary [`PgConnection`] that knows it is one (the
-//! `scratch` field): it rewrites qualifiers of the environment's schema to its own
-//! (`scratch_names`), refuses objects created in other schemas, and drops its schema when
-//! dropped. The database goes with `retort_core::cleanup::run_all` (end of the command,
-//! error, Ctrl-C).
+//! Scratch areas for autogenerate: a database of the process's own on the server, where
+//! the models and the replayed history keep their own schema names (`public.users` is
+//! `public.users` there too, so generated SQL never names a scratch area — issue #11
+//! item 3). Creating a database costs a checkpoint (hundreds of milliseconds), so a
+//! database is created once per concurrent use and reused: an area takes a free one
+//! from the process's pool, empties it (drops every schema, recreates the environment's
+//! schema), and gives it back when dropped. The databases go with
+//! `retort_core::cleanup::run_all` (end of the command, error, Ctrl-C).
 use crate::{dialect, message, PgConnection, PgUrl};
 use postgres::{Config, NoTls};
 use retort_core::engine::Connection;
@@ -13,21 +13,18 @@ use retort_core::error::DbError;
 
 /// What makes a connection a scratch area.
 pub(crate) struct Area {
-    /// This area's schema (`scratch_N`).
-    pub schema: String,
-    /// The environment's schema (`public` unless the URL says `?schema=`): names qualified
-    /// with it are rewritten to this area's schema.
+    /// The environment's schema (`public` unless the URL says `?schema=`): the only one
+    /// the models may create objects in.
     pub user_schema: String,
+    /// The database, returned to the pool when the area is dropped.
+    database: PgUrl,
+    server: String,
 }
 
-struct SharedDatabase {
-    url: PgUrl,
-    counter: u32,
-}
+/// Scratch databases this process created and is not using, by server.
+static FREE: std::sync::Mutex<Vec<(String, PgUrl)>> = std::sync::Mutex::new(Vec::new());
 
-static SHARED: std::sync::Mutex<Option<SharedDatabase>> = std::sync::Mutex::new(None);
-
-/// Drops the scratch database from the server's maintenance database: the database the
+/// Drops a scratch database from the server's maintenance database: the database the
 /// admin URL names may be gone by the time the clean-up runs (a test's own database, or a
 /// tenant dropped meanwhile), which once left scratch databases behind.
 fn drop_database(admin: &Config, name: &str) {
@@ -45,74 +42,86 @@ fn drop_database(admin: &Config, name: &str) {
     }
 }
 
-fn shared_database(admin_url: &PgUrl) -> Result<(PgUrl, u32), DbError> {
-    let mut shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
-    if shared.is_none() {
-        // After Ctrl-C the clean-up may already have run: never create another one.
-        if retort_core::interrupt::requested() {
-            return Err(DbError::Unsupported("interrupted".into()));
-        }
-        // The pid tells whose it is (tests check their own runs left nothing behind).
-        let name = format!("retort_scratch_{}_{}", std::process::id(), retort_core::RevisionId::generate());
-        let mut admin_client = admin_url
-            .config
-            .connect(NoTls)
-            .map_err(|e| DbError::Connect { url: admin_url.display.clone(), message: message(&e) })?;
-        if let Err(e) = admin_client.batch_execute(&format!("CREATE DATABASE {}", dialect::quote(&name))) {
-            return Err(DbError::Connect {
-                url: admin_url.display.clone(),
-                message: format!(
-                    "cannot create a scratch database for autogenerate: {}. Grant CREATEDB to this user, or set `scratch_url` under [project] in retort.toml to a server where retort may create and drop databases",
-                    message(&e)
-                ),
-            });
-        }
-        let (admin, n) = (admin_url.config.clone(), name.clone());
-        retort_core::cleanup::register(Box::new(move || {
-            drop_database(&admin, &n);
-            *SHARED.lock().unwrap_or_else(|e| e.into_inner()) = None;
-        }));
-        let mut config = admin_url.config.clone();
-        config.dbname(&name);
-        let url = PgUrl { config, schema: None, display: format!("{} (scratch database {name})", admin_url.display) };
-        *shared = Some(SharedDatabase { url, counter: 0 });
+/// Which server a URL points at (the pool never hands a database of one server to another).
+fn server_key(config: &Config) -> String {
+    format!("{:?}|{:?}|{:?}", config.get_hosts(), config.get_ports(), config.get_user())
+}
+
+fn create_database(admin_url: &PgUrl) -> Result<PgUrl, DbError> {
+    // After Ctrl-C the clean-up may already have run: never create another one.
+    if retort_core::interrupt::requested() {
+        return Err(DbError::Unsupported("interrupted".into()));
     }
-    let s = shared.as_mut().expect("just created");
-    s.counter += 1;
-    Ok((s.url.clone(), s.counter))
+    // The pid tells whose it is (tests check their own runs left nothing behind).
+    let name = format!("retort_scratch_{}_{}", std::process::id(), retort_core::RevisionId::generate());
+    let mut admin_client = admin_url.config.connect(NoTls).map_err(|e| DbError::Connect { url: admin_url.display.clone(), message: message(&e) })?;
+    if let Err(e) = admin_client.batch_execute(&format!("CREATE DATABASE {}", dialect::quote(&name))) {
+        return Err(DbError::Connect {
+            url: admin_url.display.clone(),
+            message: format!(
+                "cannot create a scratch database for autogenerate: {}. Grant CREATEDB to this user, or set `scratch_url` under [project] in retort.toml to a server where retort may create and drop databases",
+                message(&e)
+            ),
+        });
+    }
+    let (admin, n) = (admin_url.config.clone(), name.clone());
+    retort_core::cleanup::register(Box::new(move || {
+        drop_database(&admin, &n);
+        FREE.lock().unwrap_or_else(|e| e.into_inner()).retain(|(_, url)| url.config.get_dbname() != Some(n.as_str()));
+    }));
+    let mut config = admin_url.config.clone();
+    config.dbname(&name);
+    Ok(PgUrl { config, schema: None, display: format!("{} (scratch database {name})", admin_url.display) })
 }
 
 impl PgConnection {
-    /// A fresh, empty scratch area in the process's scratch database on `admin_url`'s server.
+    /// An empty scratch area on `admin_url`'s server whose schema is `user_schema`.
     pub fn scratch(admin_url: &PgUrl, user_schema: Option<&str>) -> Result<Self, DbError> {
-        let (url, n) = shared_database(admin_url)?;
-        let schema = format!("scratch_{n}");
-        let mut conn = PgConnection::open(&url)?;
+        let server = server_key(&admin_url.config);
+        let reused = {
+            let mut free = FREE.lock().unwrap_or_else(|e| e.into_inner());
+            free.iter().position(|(s, _)| *s == server).map(|i| free.swap_remove(i).1)
+        };
+        let fresh = reused.is_none();
+        let database = match reused {
+            Some(url) => url,
+            None => create_database(admin_url)?,
+        };
+        let user_schema = user_schema.unwrap_or("public").to_string();
+        let mut conn = PgConnection::open(&database)?;
+        let area = Area { user_schema: user_schema.clone(), database, server };
+        // From here on, dropping `conn` gives the database back to the pool.
+        conn.scratch = Some(area);
+        let mut reset = String::new();
+        if !fresh {
+            let schemas = conn.query("SELECT quote_ident(nspname) FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'")?;
+            for s in schemas.into_iter().filter_map(|r| r.into_iter().next().flatten()) {
+                reset.push_str(&format!("DROP SCHEMA {s} CASCADE; "));
+            }
+        }
+        if !fresh || user_schema != "public" {
+            reset.push_str(&format!("CREATE SCHEMA IF NOT EXISTS {}; ", dialect::quote(&user_schema)));
+        }
         // Scratch work is thrown away: never wait for the WAL flush at commit.
-        conn.execute(&format!("CREATE SCHEMA {0}; SET search_path TO {0}; SET synchronous_commit TO off", dialect::quote(&schema)))?;
-        conn.scratch = Some(Area { schema, user_schema: user_schema.unwrap_or("public").to_string() });
+        reset.push_str(&format!("SET client_min_messages TO warning; SET search_path TO {}; SET synchronous_commit TO off", dialect::quote(&user_schema)));
+        conn.execute(&reset)?;
         Ok(conn)
     }
 
-    /// `sql` with the environment's schema qualifiers pointing at this area (scratch only).
-    pub(crate) fn requalify<'a>(&self, sql: &'a str) -> std::borrow::Cow<'a, str> {
-        match &self.scratch {
-            Some(a) => crate::scratch_names::requalify(sql, &a.user_schema, &dialect::quote(&a.schema)),
-            None => std::borrow::Cow::Borrowed(sql),
-        }
-    }
-
-    /// Tables the scratch work created outside any scratch area: the models used a schema
-    /// other than the environment's, which retort does not manage; saying so beats
-    /// silently leaving the table out of the diff.
-    pub(crate) fn refuse_foreign_schemas(&mut self) -> Result<(), DbError> {
+    /// Before reading a scratch area: the models may have changed the session's
+    /// `search_path` (pg_dump output empties it), and objects outside the environment's
+    /// schema are refused — retort manages one schema per environment, and saying so
+    /// beats silently leaving the object out of the diff.
+    pub(crate) fn prepare_scratch_introspection(&mut self) -> Result<(), DbError> {
         // Only a scratch area: a real database may well have other schemas.
         let Some(user_schema) = self.scratch.as_ref().map(|a| a.user_schema.clone()) else { return Ok(()) };
-        let rows = self.query(
+        self.execute(&format!("SET search_path TO {}", dialect::quote(&user_schema)))?;
+        let rows = self.query(&format!(
             "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
-             AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname NOT LIKE 'scratch\\_%' ORDER BY 1 LIMIT 5",
-        )?;
+             WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema', {}) \
+             AND n.nspname NOT LIKE 'pg\\_%' ORDER BY 1 LIMIT 5",
+            dialect::literal(&user_schema)
+        ))?;
         let names: Vec<String> = rows.into_iter().filter_map(|r| r.into_iter().next().flatten()).collect();
         if names.is_empty() {
             return Ok(());
@@ -129,7 +138,9 @@ impl PgConnection {
 impl Drop for PgConnection {
     fn drop(&mut self) {
         if let Some(a) = self.scratch.take() {
-            let _ = self.client.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", dialect::quote(&a.schema)));
+            // A session that failed mid-transaction is closed with the connection; the
+            // next user empties the database first.
+            FREE.lock().unwrap_or_else(|e| e.into_inner()).push((a.server, a.database));
         }
     }
 }

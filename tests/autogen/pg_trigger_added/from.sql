@@ -1,0 +1,2 @@
+CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, touched TIMESTAMP);
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.touched := now(); RETURN NEW; END $$;

@@ -1,0 +1,3 @@
+CREATE TABLE public.items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, touched TIMESTAMP);
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.touched := now(); RETURN NEW; END $$;
+CREATE TRIGGER items_touch BEFORE UPDATE ON public.items FOR EACH ROW EXECUTE FUNCTION touch();
