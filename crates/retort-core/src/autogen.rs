@@ -145,12 +145,13 @@ pub fn generate(dialect: &dyn Dialect, head: &Schema, models: &Schema, renames: 
     Ok(Generated { up, down, up_sql, down_sql, notes, rename_candidates })
 }
 
-/// Applies the generated upgrade to a database holding `head` and checks that it now
-/// introspects as `models`, then the downgrade back to `head`. Returns what differs.
-pub fn verify(conn: &mut dyn Connection, generated: &Generated, head: &Schema, models: &Schema, filter: &TableFilter) -> Result<Vec<String>, Error> {
-    let mut problems = apply_and_compare(conn, &generated.up_sql, models, filter, "upgrade")?;
+/// Proves a generated revision on the scratch database holding the replayed head (the
+/// one `schema_at_head` read, so the history is replayed once per run): the upgrade must
+/// turn it into `models`, then the downgrade back into `head`. Returns what differs.
+pub fn verify(head_db: &mut dyn Connection, generated: &Generated, head: &Schema, models: &Schema, filter: &TableFilter) -> Result<Vec<String>, Error> {
+    let mut problems = apply_and_compare(head_db, &generated.up_sql, models, filter, "upgrade")?;
     if problems.is_empty() {
-        problems = apply_and_compare(conn, &generated.down_sql, head, filter, "downgrade")?;
+        problems = apply_and_compare(head_db, &generated.down_sql, head, filter, "downgrade")?;
     }
     Ok(problems)
 }

@@ -24,9 +24,14 @@ pub struct Inputs {
     /// The schema the models declare (applied to a scratch database).
     pub models: Schema,
     pub models_path: PathBuf,
+    /// The scratch area still holding the replayed head: `migrate` verifies its file
+    /// there, so the history is replayed once per run (issue #12).
+    pub head_db: Box<dyn Connection>,
 }
 
-/// Applies the models and replays the migrations, each into its own scratch area.
+/// Applies the models to a scratch area and reads it, then replays the migrations into
+/// another (kept open in [`Inputs::head_db`]). One area at a time, so one scratch
+/// database serves both where the engine reuses them.
 pub fn inputs(ws: &Workspace) -> Result<Inputs, Error> {
     let graph = ws.graph()?;
     let heads = graph.heads();
@@ -40,9 +45,9 @@ pub fn inputs(ws: &Workspace) -> Result<Inputs, Error> {
     let models = filter.apply(&autogen::schema_of_models(scratch.as_mut(), &models_sql, &models_path)?);
     drop(scratch);
     crate::interrupt::check()?;
-    let mut scratch = ws.scratch()?;
-    let head = filter.apply(&autogen::schema_at_head(scratch.as_mut(), &graph, &ws.project.tables())?);
-    Ok(Inputs { graph, head, models, models_path })
+    let mut head_db = ws.scratch()?;
+    let head = filter.apply(&autogen::schema_at_head(head_db.as_mut(), &graph, &ws.project.tables())?);
+    Ok(Inputs { graph, head, models, models_path, head_db })
 }
 
 /// Alembic refuses to autogenerate against a database that is behind; so do we. A database
@@ -101,7 +106,7 @@ pub enum MigrateOutcome {
 /// like a rename (the CLI asks on a terminal; return false to keep drop + add).
 pub fn migrate(ws: &Workspace, req: &MigrateRequest, confirm_rename: &mut dyn FnMut(&RenameCandidate) -> bool) -> Result<MigrateOutcome, Error> {
     crate::revision::new::require_message(&req.message)?;
-    let inputs = inputs(ws)?;
+    let mut inputs = inputs(ws)?;
     autogen::refuse_empty_models(&inputs.models, &inputs.head, &inputs.models_path, req.allow_empty_models)?;
     let target = if req.ignore_db { None } else { target_at_head(ws, &inputs.graph)? };
     let dialect = ws.dialect()?;
@@ -127,15 +132,13 @@ pub fn migrate(ws: &Workspace, req: &MigrateRequest, confirm_rename: &mut dyn Fn
     if generated.is_empty() && !req.allow_empty {
         return Ok(MigrateOutcome::NoChanges { rename_candidates: generated.rename_candidates });
     }
-    // Prove the file before writing it: apply it to a copy of the schema at head.
+    // Prove the file before writing it: run it both ways on the replayed head.
     let mut notes = generated.notes.clone();
     let unverified = if req.no_verify {
         notes.push("NOT VERIFIED: generated with --no-verify; run it on a copy first".into());
         Vec::new()
     } else {
-        let mut scratch = ws.scratch()?;
-        autogen::schema_at_head(scratch.as_mut(), &inputs.graph, &ws.project.tables())?;
-        autogen::verify(scratch.as_mut(), &generated, &inputs.head, &inputs.models, &ws.project.table_filter())?
+        autogen::verify(inputs.head_db.as_mut(), &generated, &inputs.head, &inputs.models, &ws.project.table_filter())?
     };
     for p in &unverified {
         notes.push(format!("UNVERIFIED: {p}; edit this revision by hand"));
