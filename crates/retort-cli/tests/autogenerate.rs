@@ -129,6 +129,11 @@ fn unconfirmed_rename_warns_and_models_errors_name_the_line() {
     models(&p, "CREATE TABLE a (id INTEGER PRIMARY KEY);\n\nCREATE TABLE broken (;\n");
     p.retort(&["check"]).fails_with(14, "models.sql:3");
     p.retort(&["migrate", "-m", "x", "--rename", "nonsense"]).fails_with(2, "old=new");
+    // Models load in any order; what nothing declares is named with its line and reason.
+    models(&p, "CREATE INDEX ix ON b (x);\nCREATE TABLE b (x INTEGER);\nCREATE INDEX ix2 ON nowhere (x);\n");
+    let r = p.retort(&["check"]).fails_with(14, "models.sql:3");
+    assert!(r.stderr.contains("nowhere") && r.stderr.contains("nothing they declare provides it"), "{}", r.stderr);
+    assert!(p.retort(&["history"]).ok().stdout.contains("one"));
 }
 
 #[test]

@@ -18,22 +18,92 @@ use crate::sql_split;
 use std::path::Path;
 
 /// Applies the models' SQL to an empty scratch database and reads the schema back.
+///
+/// The models are a declaration, not a script (issue #11 item 1): objects may reference
+/// objects declared later (dump order, alphabetical order, one file per table). The whole
+/// script is tried at once first (one round trip where the engine batches); when a
+/// statement fails, the models are loaded in passes — each pass runs the statements that
+/// have not succeeded yet, each in a savepoint where DDL is transactional — until all
+/// succeed, or a pass makes no progress: then the first statement that never succeeded is
+/// the error, with its line and the engine's reason (what it is missing).
 pub fn schema_of_models(conn: &mut dyn Connection, sql: &str, path: &Path) -> Result<Schema, Error> {
     crate::interrupt::check()?;
-    let stmts = sql_split::split(sql);
+    let stmts: Vec<sql_split::Statement> = sql_split::split(sql).into_iter().filter(|s| !not_schema(&s.sql)).collect();
     let texts: Vec<String> = stmts.iter().map(|s| s.sql.clone()).collect();
-    if let Err((index, e)) = run_script(conn, &texts)? {
-        let message = match e {
-            DbError::Query { message, .. } => message,
-            other => other.to_string(),
-        };
-        // A statement that failed because Ctrl-C tore down the scratch work is no fault
-        // of the models.
-        crate::interrupt::check()?;
-        return Err(Error::Models { path: path.to_path_buf(), line: stmts[index].line, message });
+    let relax = conn.dialect().deferred_references();
+    if let Some((off, _)) = relax {
+        conn.execute(off)?;
+    }
+    let tx = conn.dialect().capabilities().transactional_ddl;
+    let loaded = if tx { run_script(conn, &texts)?.is_ok() } else { false };
+    if !loaded {
+        if let Err((index, e)) = load_in_passes(conn, &texts, tx)? {
+            let message = match e {
+                DbError::Query { message, .. } => message,
+                other => other.to_string(),
+            };
+            // A statement that failed because Ctrl-C tore down the scratch work is no fault
+            // of the models.
+            crate::interrupt::check()?;
+            let message = format!("{message} (retried after every other statement of the models: nothing they declare provides it)");
+            return Err(Error::Models { path: path.to_path_buf(), line: stmts[index].line, message });
+        }
+    }
+    if let Some((_, on)) = relax {
+        conn.execute(on)?;
     }
     crate::interrupt::check()?;
     Ok(conn.introspect()?)
+}
+
+/// Ownership and privileges: not part of the schema retort compares, and the roles they
+/// name may not exist where the scratch database lives. Dumps are full of them.
+fn not_schema(sql: &str) -> bool {
+    let upper: String = sql.split_whitespace().take(64).collect::<Vec<_>>().join(" ").to_ascii_uppercase();
+    upper.starts_with("GRANT ")
+        || upper.starts_with("REVOKE ")
+        || upper.starts_with("ALTER DEFAULT PRIVILEGES")
+        || (upper.starts_with("ALTER ") && upper.contains(" OWNER TO "))
+}
+
+/// Runs `texts` in passes until every statement succeeded (`Ok(Ok)`) or a pass made no
+/// progress (`Ok(Err)` with the first statement still failing, everything rolled back
+/// where DDL is transactional).
+fn load_in_passes(conn: &mut dyn Connection, texts: &[String], tx: bool) -> Result<Result<(), (usize, DbError)>, Error> {
+    if tx {
+        conn.execute(conn.dialect().begin())?;
+    }
+    let mut pending: Vec<usize> = (0..texts.len()).collect();
+    loop {
+        crate::interrupt::check()?;
+        let mut failed: Vec<(usize, DbError)> = Vec::new();
+        for &i in &pending {
+            let outcome = if tx {
+                conn.execute("SAVEPOINT retort_model")?;
+                let r = conn.execute(&texts[i]);
+                conn.execute(if r.is_ok() { "RELEASE SAVEPOINT retort_model" } else { "ROLLBACK TO SAVEPOINT retort_model" })?;
+                r
+            } else {
+                conn.execute(&texts[i])
+            };
+            if let Err(e) = outcome {
+                failed.push((i, e));
+            }
+        }
+        if failed.is_empty() {
+            if tx {
+                conn.execute(conn.dialect().commit())?;
+            }
+            return Ok(Ok(()));
+        }
+        if failed.len() == pending.len() {
+            if tx {
+                let _ = conn.execute(conn.dialect().rollback());
+            }
+            return Ok(Err(failed.swap_remove(0)));
+        }
+        pending = failed.into_iter().map(|(i, _)| i).collect();
+    }
 }
 
 /// Runs statements on a scratch database: in one transaction where DDL is transactional

@@ -224,6 +224,13 @@ pub trait Dialect: Send + Sync {
         "ROLLBACK"
     }
 
+    /// Statements that let a models script create a table before the tables its foreign
+    /// keys reference (and that undo it): MySQL checks references at CREATE TABLE, so a
+    /// cycle of foreign keys could not load in any order without them.
+    fn deferred_references(&self) -> Option<(&'static str, &'static str)> {
+        None
+    }
+
     /// An expression for "now, UTC, ISO 8601" used by offline scripts.
     fn now_expr(&self) -> &'static str;
 

@@ -16,13 +16,18 @@ pub struct Statement {
     pub comments: Vec<String>,
 }
 
-/// Splits `sql` at top-level semicolons.
+/// Splits `sql` at top-level semicolons. What the engines' own clients understand in a
+/// script is understood too, so their dumps split as they would run: a `DELIMITER xx`
+/// line (mysql client) changes the terminator, a line starting with `\\` at a statement
+/// boundary is a client meta-command (psql's `\\restrict`, `\\connect`) and not SQL, and
+/// MySQL's executable comments (`/*!40101 SET … */`) are statement text, not comments.
 pub fn split(sql: &str) -> Vec<Statement> {
     let bytes = sql.as_bytes();
     let mut out = Vec::new();
     let mut start: Option<usize> = None; // byte offset of first significant char
     let mut comments: Vec<String> = Vec::new();
     let mut depth: i32 = 0; // BEGIN/CASE … END nesting inside trigger bodies
+    let mut delimiter = String::from(";");
     let mut i = 0;
     let n = bytes.len();
 
@@ -36,6 +41,29 @@ pub fn split(sql: &str) -> Vec<Statement> {
 
     while i < n {
         let c = bytes[i];
+        let at_line_start = i == 0 || bytes[i - 1] == b'\n';
+        if start.is_none() && at_line_start {
+            let line_end = sql[i..].find('\n').map(|e| i + e).unwrap_or(n);
+            let line = sql[i..line_end].trim();
+            if line.starts_with('\\') {
+                i = line_end;
+                continue;
+            }
+            if let Some(d) = line.get(..10).filter(|w| w.eq_ignore_ascii_case("DELIMITER ")).and_then(|_| line[10..].split_whitespace().next()) {
+                delimiter = d.to_string();
+                i = line_end;
+                continue;
+            }
+        }
+        if delimiter != ";" && sql[i..].starts_with(delimiter.as_str()) {
+            if let Some(s) = start.take() {
+                out.push(Statement { sql: sql[s..i].trim().to_string(), line: line_of(s), comments: std::mem::take(&mut comments) });
+            } else {
+                comments.clear();
+            }
+            i += delimiter.len();
+            continue;
+        }
         match c {
             b'-' if i + 1 < n && bytes[i + 1] == b'-' => {
                 let end = sql[i..].find('\n').map(|e| i + e).unwrap_or(n);
@@ -46,6 +74,9 @@ pub fn split(sql: &str) -> Vec<Statement> {
                 continue;
             }
             b'/' if i + 1 < n && bytes[i + 1] == b'*' => {
+                if i + 2 < n && bytes[i + 2] == b'!' {
+                    start.get_or_insert(i);
+                }
                 let end = sql[i + 2..].find("*/").map(|e| i + 2 + e + 2).unwrap_or(n);
                 i = end;
                 continue;
@@ -62,7 +93,7 @@ pub fn split(sql: &str) -> Vec<Statement> {
                     continue;
                 }
             }
-            b';' if depth <= 0 => {
+            b';' if depth <= 0 && delimiter == ";" => {
                 if let Some(s) = start.take() {
                     out.push(Statement {
                         sql: sql[s..i].trim().to_string(),
@@ -185,6 +216,19 @@ mod tests {
     fn only_comments_yield_nothing() {
         assert!(split("-- nothing here\n\n/* or here */\n").is_empty());
         assert_eq!(sqls("SELECT 1"), vec!["SELECT 1"]);
+    }
+
+    #[test]
+    fn client_scripts_split_as_their_clients_run_them() {
+        // psql meta-commands (pg_dump writes \restrict since 15.14) are not SQL.
+        assert_eq!(sqls("\\restrict abc\nSET x = 1;\n\\unrestrict abc\n"), vec!["SET x = 1"]);
+        // mysqldump: executable comments are statements; DELIMITER changes the terminator.
+        let dump = "/*!40101 SET NAMES utf8 */;\nDELIMITER ;;\n/*!50003 CREATE*/ /*!50003 TRIGGER t BEFORE INSERT ON a FOR EACH ROW BEGIN SET NEW.x = 1; SET NEW.y = 2; END */;;\nDELIMITER ;\nCREATE TABLE b (x INT);\n";
+        let s = split(dump);
+        assert_eq!(s.len(), 3, "{s:?}");
+        assert_eq!(s[0].sql, "/*!40101 SET NAMES utf8 */");
+        assert!(s[1].sql.starts_with("/*!50003 CREATE*/") && s[1].sql.ends_with("END */"), "{}", s[1].sql);
+        assert_eq!((s[2].sql.as_str(), s[2].line), ("CREATE TABLE b (x INT)", 5));
     }
 
     proptest::proptest! {

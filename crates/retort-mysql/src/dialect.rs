@@ -23,6 +23,10 @@ impl Dialect for MysqlDialect {
     }
 
     /// DDL commits implicitly (https://dev.mysql.com/doc/refman/8.0/en/implicit-commit.html).
+    fn deferred_references(&self) -> Option<(&'static str, &'static str)> {
+        Some(("SET FOREIGN_KEY_CHECKS = 0", "SET FOREIGN_KEY_CHECKS = 1"))
+    }
+
     fn capabilities(&self) -> Capabilities {
         Capabilities { transactional_ddl: false, scratch_needs_server: true, ..Default::default() }
     }

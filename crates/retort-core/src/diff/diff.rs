@@ -145,20 +145,19 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
     let renamed = apply_renames(from, renames);
     let from_r = &renamed;
 
-    let mut drop_views = Vec::new();
-    let mut create_views = Vec::new();
-    for (name, v) in &from.views {
-        match to.views.get(name) {
-            Some(nv) if normalise_ws(&nv.sql) == normalise_ws(&v.sql) => {}
-            _ => drop_views.push(Change::DropView { view: v.clone() }),
-        }
-    }
-    for (name, v) in &to.views {
-        match from.views.get(name) {
-            Some(ov) if normalise_ws(&ov.sql) == normalise_ws(&v.sql) => {}
-            _ => create_views.push(Change::CreateView { view: v.clone() }),
-        }
-    }
+    // Views: a changed or removed view goes, and so do the views reading it (PostgreSQL
+    // refuses to drop a view others depend on); readers are dropped before what they
+    // read and created after it.
+    let changed = |name: &str| match (from.views.get(name), to.views.get(name)) {
+        (Some(a), Some(b)) => normalise_ws(&a.sql) != normalise_ws(&b.sql),
+        _ => true,
+    };
+    let gone: Vec<&str> = from.views.keys().filter(|n| changed(n)).map(String::as_str).collect();
+    let dropped = crate::render::views::dependents(from, &gone);
+    let drop_views: Vec<Change> = dropped.drop.iter().map(|n| Change::DropView { view: from.views[n].clone() }).collect();
+    let remade: Vec<&str> = to.views.keys().filter(|n| changed(n) || dropped.drop.contains(n)).map(String::as_str).collect();
+    let order = crate::render::views::dependents(to, &remade);
+    let create_views: Vec<Change> = order.create.iter().filter(|n| remade.contains(&n.as_str())).map(|n| Change::CreateView { view: to.views[n].clone() }).collect();
 
     let mut early = Vec::new(); // drop triggers / fks / indexes on surviving tables
     let mut drops = Vec::new();

@@ -32,11 +32,13 @@ pub fn views_reading(schema: &Schema, tables: &[&str]) -> Vec<String> {
         .collect()
 }
 
-/// The views that read any of `tables`, directly or through other such views, in two
+/// The views that read any of `tables` (or are among them), directly or through other such views, in two
 /// orders: to drop them (a view before the views it reads) and to recreate them (a
 /// view after the views it reads). Ties go by name, so the output is stable.
 pub fn dependents(schema: &Schema, tables: &[&str]) -> Dependents {
     let mut found: BTreeSet<String> = views_reading(schema, tables).into_iter().collect();
+    // A view named among `tables` is itself in the set (its text need not name it).
+    found.extend(tables.iter().filter(|t| schema.views.contains_key(**t)).map(|t| t.to_string()));
     loop {
         let names: Vec<&str> = found.iter().map(String::as_str).collect();
         let more: Vec<String> = views_reading(schema, &names).into_iter().filter(|v| !found.contains(v)).collect();

@@ -1,0 +1,3 @@
+CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL, email VARCHAR(255));
+CREATE VIEW base_v AS SELECT id, name FROM users;
+CREATE VIEW top_v AS SELECT id, name FROM base_v WHERE id > 0;
