@@ -204,7 +204,12 @@ impl ChangeRenderer for Mysql<'_> {
             | Change::AlterEnum { .. }
             | Change::CreateSequence { .. }
             | Change::DropSequence { .. }
-            | Change::AlterSequence { .. } => return Err(retort_core::engine::cannot_render("mysql", c)),
+            | Change::AlterSequence { .. }
+            | Change::CreateExtension { .. }
+            | Change::DropExtension { .. }
+            | Change::CreateFunction { .. }
+            | Change::ReplaceFunction { .. }
+            | Change::DropFunction { .. } => return Err(retort_core::engine::cannot_render("mysql", c)),
         }
         Ok(out)
     }

@@ -6,7 +6,7 @@
 use crate::PgConnection;
 use retort_core::engine::Connection;
 use retort_core::error::DbError;
-use retort_core::schema::{Check, Column, EnumType, ForeignKey, Generated, Index, IndexPart, PrimaryKey, Schema, Sequence, Table, Trigger, Unique, View};
+use retort_core::schema::{Check, Column, EnumType, Extension, ForeignKey, Function, Generated, Index, IndexPart, PrimaryKey, Schema, Sequence, Table, Trigger, Unique, View};
 
 /// Separates list items inside one text cell (ASCII unit separator).
 const SEP: &str = "\u{1f}";
@@ -56,6 +56,18 @@ const INDEXES: &str = "SELECT t.relname, i.relname, ix.indisunique, pg_get_index
 const VIEWS: &str = "SELECT c.relname, pg_get_viewdef(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relkind = 'v' ORDER BY 1";
 
 const TRIGGERS: &str = "SELECT c.relname, t.tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND NOT t.tgisinternal ORDER BY 1, 2";
+
+/// Extensions whose objects live in the environment's schema (`plpgsql` lives in
+/// pg_catalog and is not one of them).
+const EXTENSIONS: &str = "SELECT e.extname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE n.nspname = current_schema() ORDER BY 1";
+
+/// Functions and procedures of the schema, without those an extension brings (pg_depend
+/// `e`) and without aggregates and window functions (no `pg_get_functiondef` for them).
+const FUNCTIONS: &str = "SELECT p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', pg_get_functiondef(p.oid), \
+    CASE p.prokind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END, l.lanname \
+    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang \
+    WHERE n.nspname = current_schema() AND p.prokind IN ('f', 'p') \
+    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e') ORDER BY 1";
 
 const ENUMS: &str = "SELECT t.typname, array_to_string(ARRAY(SELECT e.enumlabel FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder), E'\\x1f') \
     FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = current_schema() AND t.typtype = 'e' ORDER BY 1";
@@ -204,6 +216,16 @@ pub fn introspect(conn: &mut PgConnection) -> Result<Schema, DbError> {
         let name = r[0].clone().unwrap_or_default();
         let num = |i: usize| r[i].as_deref().and_then(|v| v.parse().ok()).unwrap_or(1);
         schema.sequences.insert(name.clone(), Sequence { name, start: num(1), increment: num(2) });
+    }
+    for r in conn.query(EXTENSIONS)? {
+        let name = r[0].clone().unwrap_or_default();
+        schema.extensions.insert(name.clone(), Extension { name });
+    }
+    for r in conn.query(FUNCTIONS)? {
+        let signature = r[0].clone().unwrap_or_default();
+        let sql = r[1].clone().unwrap_or_default().trim_end().to_string();
+        let f = Function { signature: signature.clone(), sql, kind: r[2].clone().unwrap_or_default(), language: r[3].clone().unwrap_or_default() };
+        schema.functions.insert(signature, f);
     }
     Ok(schema)
 }

@@ -310,9 +310,22 @@ impl ChangeRenderer for Postgres<'_> {
             }
             Change::CreateSequence { sequence } => out.push(s(create_sequence(sequence))),
             Change::DropSequence { sequence } => out.push(s(format!("DROP SEQUENCE {}", qi(&sequence.name)))),
+            Change::CreateExtension { extension } => out.push(s(format!("CREATE EXTENSION IF NOT EXISTS {}", qi(&extension.name)))),
+            Change::DropExtension { extension } => out.push(s(format!("DROP EXTENSION IF EXISTS {}", qi(&extension.name)))),
+            // pg_get_functiondef writes CREATE OR REPLACE: the same text creates and replaces.
+            Change::CreateFunction { function } | Change::ReplaceFunction { to: function, .. } => out.push(s(function.sql.clone())),
+            Change::DropFunction { function } => out.push(s(format!("DROP {} {}", function.kind, function_signature(&function.signature)))),
             Change::AlterSequence { to, .. } => out.push(s(format!("ALTER SEQUENCE {} START WITH {} INCREMENT BY {}", qi(&to.name), to.start, to.increment))),
         }
         Ok(out)
+    }
+}
+
+/// `name(args)` with the name quoted: what `DROP FUNCTION` takes.
+fn function_signature(signature: &str) -> String {
+    match signature.split_once('(') {
+        Some((name, args)) => format!("{}({args}", qi(name)),
+        None => qi(signature),
     }
 }
 

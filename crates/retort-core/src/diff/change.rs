@@ -1,5 +1,5 @@
 //! One schema change. Each carries enough context to render it and to explain it.
-use crate::schema::{Check, Column, EnumType, ForeignKey, Index, PrimaryKey, Sequence, Table, Trigger, Unique, View};
+use crate::schema::{Check, Column, EnumType, Extension, ForeignKey, Function, Index, PrimaryKey, Sequence, Table, Trigger, Unique, View};
 use serde::Serialize;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -33,6 +33,12 @@ pub enum Change {
     CreateSequence { sequence: Sequence },
     DropSequence { sequence: Sequence },
     AlterSequence { from: Sequence, to: Sequence },
+    CreateExtension { extension: Extension },
+    DropExtension { extension: Extension },
+    CreateFunction { function: Function },
+    /// Same signature, another definition: replaced in place.
+    ReplaceFunction { from: Function, to: Function },
+    DropFunction { function: Function },
 }
 
 impl Change {
@@ -60,7 +66,8 @@ impl Change {
             | SetTableOptions { table, .. }
             | SetTableComment { table, .. } => Some(table),
             CreateView { .. } | DropView { .. } | CreateEnum { .. } | DropEnum { .. } | AlterEnum { .. } | CreateSequence { .. }
-            | DropSequence { .. } | AlterSequence { .. } => None,
+            | DropSequence { .. } | AlterSequence { .. } | CreateExtension { .. } | DropExtension { .. } | CreateFunction { .. }
+            | ReplaceFunction { .. } | DropFunction { .. } => None,
         }
     }
 
@@ -135,6 +142,11 @@ impl Change {
             CreateSequence { sequence } => format!("create sequence {}", sequence.name),
             DropSequence { sequence } => format!("drop sequence {}", sequence.name),
             AlterSequence { to, .. } => format!("alter sequence {}", to.name),
+            CreateExtension { extension } => format!("create extension {}", extension.name),
+            DropExtension { extension } => format!("drop extension {}", extension.name),
+            CreateFunction { function } => format!("create {} {}", function.kind.to_ascii_lowercase(), function.signature),
+            ReplaceFunction { to, .. } => format!("replace {} {}", to.kind.to_ascii_lowercase(), to.signature),
+            DropFunction { function } => format!("drop {} {}", function.kind.to_ascii_lowercase(), function.signature),
             CreateView { view } => format!("create view {}", view.name),
             DropView { view } => format!("drop view {}", view.name),
         }

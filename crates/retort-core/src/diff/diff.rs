@@ -39,7 +39,7 @@ impl Renames {
 /// Applies confirmed renames to a copy of `from`, so the rest of the diff sees
 /// matching names (and an index on a renamed column is not "changed").
 fn apply_renames(from: &Schema, renames: &Renames) -> Schema {
-    let mut out = Schema { tables: BTreeMap::new(), views: from.views.clone(), enums: from.enums.clone(), sequences: from.sequences.clone() };
+    let mut out = Schema { tables: BTreeMap::new(), ..from.clone() };
     let table_new = |t: &str| renames.tables.get(t).cloned().unwrap_or_else(|| t.to_string());
     for (name, table) in &from.tables {
         let new_name = table_new(name);
@@ -306,17 +306,47 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
         }
     }
 
+    // Extensions first of all (types and functions come from them), dropped last.
+    let mut extensions_first = Vec::new();
+    for (name, e) in &to.extensions {
+        if !from.extensions.contains_key(name) {
+            extensions_first.push(Change::CreateExtension { extension: e.clone() });
+        }
+    }
+    let extensions_last: Vec<Change> =
+        from.extensions.iter().filter(|(n, _)| !to.extensions.contains_key(*n)).map(|(_, e)| Change::DropExtension { extension: e.clone() }).collect();
+    // Functions: before the tables whose defaults and triggers call them, except `sql`
+    // ones, whose bodies name tables and views; dropped once nothing uses them.
+    let (mut functions_first, mut functions_late) = (Vec::new(), Vec::new());
+    for (sig, f) in &to.functions {
+        let change = match from.functions.get(sig) {
+            None => Change::CreateFunction { function: f.clone() },
+            Some(old) if normalise_ws(&old.sql) != normalise_ws(&f.sql) => Change::ReplaceFunction { from: old.clone(), to: f.clone() },
+            _ => continue,
+        };
+        if f.language == "sql" { functions_late.push(change) } else { functions_first.push(change) }
+    }
+    for (sig, f) in &from.functions {
+        if !to.functions.contains_key(sig) {
+            types_last.insert(0, Change::DropFunction { function: f.clone() });
+        }
+    }
+
     let mut out = Vec::new();
+    out.extend(extensions_first);
     out.extend(drop_views);
     out.extend(early);
     out.extend(drops);
     out.extend(types_first);
+    out.extend(functions_first);
     out.extend(renames_out);
     out.extend(creates);
     out.extend(alters);
     out.extend(late);
     out.extend(create_views);
+    out.extend(functions_late);
     out.extend(types_last);
+    out.extend(extensions_last);
     out
 }
 

@@ -10,6 +10,30 @@ pub struct Schema {
     pub enums: BTreeMap<String, EnumType>,
     /// Standalone sequences (not the ones owned by identity/serial columns).
     pub sequences: BTreeMap<String, Sequence>,
+    /// PostgreSQL extensions whose objects live in the environment's schema.
+    pub extensions: BTreeMap<String, Extension>,
+    /// PostgreSQL functions and procedures of the environment's schema (not those an
+    /// extension brings), by signature: `touch()`, `add(integer, integer)`.
+    pub functions: BTreeMap<String, Function>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Extension {
+    pub name: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Function {
+    /// `name(argument types)`: what tells overloads apart and what `DROP` names.
+    pub signature: String,
+    /// The full `CREATE OR REPLACE FUNCTION|PROCEDURE` statement as the engine prints it.
+    pub sql: String,
+    /// `FUNCTION` or `PROCEDURE`.
+    pub kind: String,
+    /// Its language: `sql` bodies are checked against the tables when created, so they
+    /// are created after tables and views; the others before (defaults and triggers
+    /// call them).
+    pub language: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
