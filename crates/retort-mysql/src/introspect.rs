@@ -63,6 +63,9 @@ pub fn introspect(conn: &mut MysqlConnection) -> Result<Schema, DbError> {
             auto_increment: extra.contains("auto_increment"),
             identity: None,
             comment: Some(s(&r, 9)).filter(|c| !c.is_empty()),
+            // EXTRA reads `on update current_timestamp(3)` (MariaDB) or
+            // `DEFAULT_GENERATED on update CURRENT_TIMESTAMP` (MySQL 8).
+            on_update: extra.find("on update ").map(|i| s(&r, 5)[i + "on update ".len()..].trim().to_string()),
         });
     }
     let mut fk_cols: BTreeMap<(String, String), ForeignKey> = BTreeMap::new();

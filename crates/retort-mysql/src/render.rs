@@ -27,6 +27,9 @@ fn column_def(c: &Column) -> String {
         if let Some(d) = &c.default {
             s.push_str(&format!(" DEFAULT {d}"));
         }
+        if let Some(u) = &c.on_update {
+            s.push_str(&format!(" ON UPDATE {u}"));
+        }
     }
     if c.auto_increment {
         s.push_str(" AUTO_INCREMENT");

@@ -165,6 +165,7 @@ pub fn introspect(conn: &mut PgConnection) -> Result<Schema, DbError> {
             identity,
             charset: None,
             comment: r[8].clone(),
+            on_update: None,
         });
     }
     for r in conn.query(CONSTRAINTS)? {

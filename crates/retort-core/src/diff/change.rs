@@ -115,6 +115,9 @@ impl Change {
                 if from.comment != to.comment {
                     what.push("comment".into());
                 }
+                if from.on_update != to.on_update {
+                    what.push("on update".into());
+                }
                 if from.auto_increment != to.auto_increment {
                     what.push("auto-increment".into());
                 }

@@ -138,6 +138,7 @@ fn column_changed(a: &Column, b: &Column) -> bool {
         || a.identity != b.identity
         || a.charset != b.charset
         || a.comment != b.comment
+        || a.on_update != b.on_update
 }
 
 /// Computes the changes that turn `from` into `to`.

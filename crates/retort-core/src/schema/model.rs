@@ -87,6 +87,8 @@ pub struct Column {
     /// Character set (MySQL).
     pub charset: Option<String>,
     pub comment: Option<String>,
+    /// MySQL `ON UPDATE CURRENT_TIMESTAMP[(n)]`: the expression set on every update.
+    pub on_update: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
