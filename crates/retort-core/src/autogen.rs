@@ -28,7 +28,8 @@ use std::path::Path;
 /// the error, with its line and the engine's reason (what it is missing).
 pub fn schema_of_models(conn: &mut dyn Connection, sql: &str, path: &Path) -> Result<Schema, Error> {
     crate::interrupt::check()?;
-    let stmts: Vec<sql_split::Statement> = sql_split::split(sql).into_iter().filter(|s| !not_schema(&s.sql)).collect();
+    let dialect = conn.dialect();
+    let stmts: Vec<sql_split::Statement> = sql_split::split(sql).into_iter().filter(|s| !dialect.skipped_in_models(&s.sql)).collect();
     let texts: Vec<String> = stmts.iter().map(|s| s.sql.clone()).collect();
     let relax = conn.dialect().deferred_references();
     if let Some((off, _)) = relax {
@@ -54,16 +55,6 @@ pub fn schema_of_models(conn: &mut dyn Connection, sql: &str, path: &Path) -> Re
     }
     crate::interrupt::check()?;
     Ok(conn.introspect()?)
-}
-
-/// Ownership and privileges: not part of the schema retort compares, and the roles they
-/// name may not exist where the scratch database lives. Dumps are full of them.
-fn not_schema(sql: &str) -> bool {
-    let upper: String = sql.split_whitespace().take(64).collect::<Vec<_>>().join(" ").to_ascii_uppercase();
-    upper.starts_with("GRANT ")
-        || upper.starts_with("REVOKE ")
-        || upper.starts_with("ALTER DEFAULT PRIVILEGES")
-        || (upper.starts_with("ALTER ") && upper.contains(" OWNER TO "))
 }
 
 /// Runs `texts` in passes until every statement succeeded (`Ok(Ok)`) or a pass made no

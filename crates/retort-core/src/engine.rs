@@ -224,6 +224,19 @@ pub trait Dialect: Send + Sync {
         "ROLLBACK"
     }
 
+    /// Whether a models statement is left out when the models are loaded. By default
+    /// ownership and privileges (`GRANT`, `REVOKE`, `ALTER … OWNER TO`, `ALTER DEFAULT
+    /// PRIVILEGES`): not part of the schema retort compares, and the roles they name may
+    /// not exist where the scratch database lives. Dumps are full of them. Engines add
+    /// what their dumps write about objects the engine makes itself.
+    fn skipped_in_models(&self, sql: &str) -> bool {
+        let upper: String = sql.split_whitespace().take(64).collect::<Vec<_>>().join(" ").to_ascii_uppercase();
+        upper.starts_with("GRANT ")
+            || upper.starts_with("REVOKE ")
+            || upper.starts_with("ALTER DEFAULT PRIVILEGES")
+            || (upper.starts_with("ALTER ") && upper.contains(" OWNER TO "))
+    }
+
     /// Statements that let a models script create a table before the tables its foreign
     /// keys reference (and that undo it): MySQL checks references at CREATE TABLE, so a
     /// cycle of foreign keys could not load in any order without them.

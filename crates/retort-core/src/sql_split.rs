@@ -168,6 +168,33 @@ fn skip_quoted(bytes: &[u8], open: usize, quote: u8) -> usize {
     bytes.len()
 }
 
+/// `sql` without its comments (`-- …` and `/* … */` outside quotes), trimmed. An engine
+/// that stores a view's text verbatim (SQLite) keeps whatever comments the file had —
+/// `sqlite3 .schema` appends `/* v(a,b) */` to every view — and comments are not schema.
+pub fn strip_comments(sql: &str) -> String {
+    let bytes = sql.as_bytes();
+    let mut out = String::with_capacity(sql.len());
+    let (mut i, mut copied) = (0, 0);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\'' | b'"' | b'`' => i = skip_quoted(bytes, i, bytes[i]),
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                out.push_str(&sql[copied..i]);
+                i = sql[i..].find('\n').map(|e| i + e).unwrap_or(bytes.len());
+                copied = i;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') && bytes.get(i + 2) != Some(&b'!') => {
+                out.push_str(&sql[copied..i]);
+                i = sql[i + 2..].find("*/").map(|e| i + 2 + e + 2).unwrap_or(bytes.len());
+                copied = i;
+            }
+            _ => i += 1,
+        }
+    }
+    out.push_str(&sql[copied..]);
+    out.trim().to_string()
+}
+
 /// `$tag$ … $tag$` (PostgreSQL); `None` when `$` does not open one (e.g. `$1`).
 fn skip_dollar_quote(sql: &str, open: usize) -> Option<usize> {
     let rest = &sql[open + 1..];
@@ -229,6 +256,17 @@ mod tests {
         assert_eq!(s[0].sql, "/*!40101 SET NAMES utf8 */");
         assert!(s[1].sql.starts_with("/*!50003 CREATE*/") && s[1].sql.ends_with("END */"), "{}", s[1].sql);
         assert_eq!((s[2].sql.as_str(), s[2].line), ("CREATE TABLE b (x INT)", 5));
+    }
+
+    #[test]
+    fn comments_are_stripped_outside_quotes_only() {
+        assert_eq!(strip_comments("CREATE VIEW v AS SELECT a FROM t\n/* v(a) */"), "CREATE VIEW v AS SELECT a FROM t");
+        assert_eq!(strip_comments("SELECT '/* kept */', 1 -- gone\n"), "SELECT '/* kept */', 1");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn stripping_never_panics(s in "\\PC{0,60}") { let _ = strip_comments(&s); }
     }
 
     proptest::proptest! {

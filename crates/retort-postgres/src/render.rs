@@ -13,9 +13,12 @@ fn cols(list: &[String]) -> String {
 }
 
 /// `integer` + `nextval('t_id_seq'::regclass)` is what `serial` looks like once created.
-fn serial_type(c: &Column) -> Option<&'static str> {
+/// Only the sequence serial itself makes (`<table>_<column>_seq`, quoted when it needs
+/// to be): a default drawing from a sequence of the user's is kept as written.
+fn serial_type(table: &str, c: &Column) -> Option<&'static str> {
     let d = c.default.as_deref()?;
-    if !d.starts_with("nextval(") {
+    let own = format!("{table}_{}_seq", c.name);
+    if d != format!("nextval({}::regclass)", literal(&own)) && d != format!("nextval({}::regclass)", literal(&qi(&own))) {
         return None;
     }
     match c.ty.as_str() {
@@ -33,9 +36,9 @@ fn type_with_collation(c: &Column) -> String {
     }
 }
 
-fn column_def(c: &Column) -> String {
+fn column_def(table: &str, c: &Column) -> String {
     let mut s = qi(&c.name);
-    match serial_type(c) {
+    match serial_type(table, c) {
         Some(serial) => s.push_str(&format!(" {serial}")),
         None => {
             s.push(' ');
@@ -70,7 +73,7 @@ fn add_fk(table: &str, fk: &ForeignKey) -> String {
 }
 
 fn create_table(t: &Table) -> String {
-    let mut items: Vec<String> = t.columns.iter().map(column_def).collect();
+    let mut items: Vec<String> = t.columns.iter().map(|c| column_def(&t.name, c)).collect();
     if let Some(pk) = &t.primary_key {
         items.push(format!("CONSTRAINT {} PRIMARY KEY ({})", qi(&pk.name.clone().unwrap_or_else(|| format!("{}_pkey", t.name))), cols(&pk.columns)));
     }
@@ -132,7 +135,7 @@ fn alter_column(table: &str, from: &Column, to: &Column, out: &mut Vec<RenderedS
         // A generation expression cannot be altered in place: drop and re-add (the
         // values are derived, nothing is lost).
         out.push(RenderedStatement::with_comment(format!("ALTER TABLE {t} DROP COLUMN {c}"), format!("generated column {table}.{} is recreated", to.name)));
-        out.push(RenderedStatement::new(format!("ALTER TABLE {t} ADD COLUMN {}", column_def(to))));
+        out.push(RenderedStatement::new(format!("ALTER TABLE {t} ADD COLUMN {}", column_def(table, to))));
         return;
     }
     if from.identity.is_some() && to.identity.is_none() {
@@ -250,7 +253,7 @@ impl ChangeRenderer for Postgres<'_> {
             Change::RenameTable { from, to } => out.push(s(format!("ALTER TABLE {} RENAME TO {}", qi(from), qi(to)))),
             Change::RenameColumn { table, from, to } => out.push(s(format!("ALTER TABLE {} RENAME COLUMN {} TO {}", qi(table), qi(from), qi(to)))),
             Change::AddColumn { table, column } => {
-                out.push(s(format!("ALTER TABLE {} ADD COLUMN {}", qi(table), column_def(column))));
+                out.push(s(format!("ALTER TABLE {} ADD COLUMN {}", qi(table), column_def(table, column))));
                 if column.comment.is_some() {
                     out.push(s(comment_on("COLUMN", &format!("{}.{}", qi(table), qi(&column.name)), &column.comment)));
                 }

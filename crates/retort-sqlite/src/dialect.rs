@@ -17,6 +17,13 @@ impl Dialect for SqliteDialect {
         Capabilities { transactional_ddl: true, ..Default::default() }
     }
 
+    /// `sqlite3 .schema` lists `CREATE TABLE sqlite_sequence(name,seq)` (made by SQLite
+    /// for AUTOINCREMENT, and refused when created by hand).
+    fn skipped_in_models(&self, sql: &str) -> bool {
+        let upper = sql.trim_start().to_ascii_uppercase();
+        upper.starts_with("CREATE TABLE SQLITE_") || upper.starts_with("CREATE TABLE \"SQLITE_") || upper.starts_with("CREATE TABLE IF NOT EXISTS SQLITE_")
+    }
+
     fn parser_dialect(&self) -> Box<dyn sqlparser::dialect::Dialect> {
         Box::new(sqlparser::dialect::SQLiteDialect {})
     }

@@ -158,13 +158,14 @@ pub fn introspect(conn: &Connection) -> rusqlite::Result<Schema> {
                     parsed.insert(name, p);
                 }
             }
+            // Stored verbatim, with whatever comments the creating file had.
             "view" => {
-                schema.views.insert(name.clone(), View { name, sql });
+                schema.views.insert(name.clone(), View { name, sql: retort_core::sql_split::strip_comments(&sql) });
             }
             "index" => {
                 index_sql.insert(name, sql);
             }
-            "trigger" => triggers.push((tbl, Trigger { name, sql })),
+            "trigger" => triggers.push((tbl, Trigger { name, sql: retort_core::sql_split::strip_comments(&sql) })),
             _ => {}
         }
     }

@@ -56,6 +56,23 @@ fn run_and_snapshot(name: &str, engine: &Engine) -> Result<(), Failed> {
     Ok(())
 }
 
+/// The engine's history corpus, every step with the engine's own dump as the models.
+fn history_passes(engine: &Engine) -> Result<(), Failed> {
+    let path = corpus_dir().join("../history").join(format!("{}.sql", engine.name));
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let steps = support::history::steps(&text);
+    if steps.len() < 30 {
+        return Err(format!("{} has {} steps; the corpus wants at least 30", path.display(), steps.len()).into());
+    }
+    let results = support::history::run(engine, &steps)?;
+    let passed = results.iter().filter(|(_, e)| e.is_none()).count();
+    println!("history {}: {passed}/{} steps", engine.name, steps.len());
+    match results.iter().find(|(_, e)| e.is_some()) {
+        Some((name, Some(why))) => Err(format!("step `{name}` ({passed}/{} passed before it): {why}", steps.len()).into()),
+        _ => Ok(()),
+    }
+}
+
 fn main() {
     let args = Arguments::from_args();
     let mut trials = vec![Trial::test("corpus_has_at_least_60_cases", || {
@@ -76,6 +93,8 @@ fn main() {
         }
         let e = engine.clone();
         trials.push(Trial::test(format!("random_schema_pairs_round_trip::{}", engine.name), move || random::round_trips(&e)));
+        let e = engine.clone();
+        trials.push(Trial::test(format!("history_with_dumps_as_models::{}", engine.name), move || history_passes(&e)));
     }
     let conclusion = libtest_mimic::run(&args, trials);
     // Scratch databases this process made on the servers go before it exits, and the

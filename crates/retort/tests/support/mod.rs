@@ -1,5 +1,6 @@
 //! Shared harness for autogenerate round trips, parametrised by engine.
 #![allow(dead_code)]
+pub mod history;
 pub mod servers;
 use retort::core::diff::filter::TableFilter;
 use retort::core::diff::rename::parse_rename;
@@ -43,7 +44,7 @@ pub struct Outcome {
     pub file_sections: String,
 }
 
-fn filter() -> TableFilter {
+pub fn filter() -> TableFilter {
     let t = VersionTables::default();
     TableFilter { include: vec![], exclude: vec![t.version, t.log, "_retort_*".into()] }
 }
@@ -93,7 +94,7 @@ fn untouched_rows(conn: &mut dyn Connection, from: &Schema, to: &Schema, renames
     Ok(out)
 }
 
-fn compare(what: &str, got: &Schema, want: &Schema) -> Result<(), String> {
+pub fn compare(what: &str, got: &Schema, want: &Schema) -> Result<(), String> {
     let (g, w) = (normalise(got.clone()), normalise(want.clone()));
     if g != w {
         let changes = retort::core::diff::diff(&g, &w, &Renames::default());
@@ -129,7 +130,7 @@ impl From<String> for CaseError {
 }
 
 /// A retort project in `dir` whose dev environment is `db`, with `to` as its models.
-fn project(dir: &std::path::Path, engine: &Engine, db: &servers::TestDb, models: &str) -> Result<retort::Workspace, String> {
+pub fn project(dir: &std::path::Path, engine: &Engine, db: &servers::TestDb, models: &str) -> Result<retort::Workspace, String> {
     std::fs::write(dir.join("retort.toml"), format!("[project]\ndialect = \"{}\"\n\n[env.dev]\nurl = \"{}\"\n", engine.name, db.url)).map_err(|e| e.to_string())?;
     std::fs::write(dir.join("models.sql"), models).map_err(|e| e.to_string())?;
     retort::workspace(&retort::WorkspaceOptions { cwd: dir.to_path_buf(), lock_timeout: std::time::Duration::from_secs(60), ..Default::default() }).map_err(|e| e.to_string())
