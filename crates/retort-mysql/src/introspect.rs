@@ -105,12 +105,12 @@ pub fn introspect(conn: &mut MysqlConnection) -> Result<Schema, DbError> {
     let unique_names: Vec<(String, String)> = uniques.keys().cloned().collect();
     for ((table, name), columns) in uniques {
         if let Some(t) = schema.tables.get_mut(&table) {
-            t.uniques.push(Unique { name: Some(name), columns });
+            t.uniques.push(Unique { name: Some(name), columns, ..Default::default() });
         }
     }
     for r in conn.query(CHECKS)? {
         if let Some(t) = schema.tables.get_mut(&s(&r, 0)) {
-            t.checks.push(Check { name: Some(s(&r, 1)), expr: s(&r, 2) });
+            t.checks.push(Check { name: Some(s(&r, 1)), expr: s(&r, 2), ..Default::default() });
         }
     }
     let mut indexes: BTreeMap<(String, String), Index> = BTreeMap::new();
@@ -127,8 +127,8 @@ pub fn introspect(conn: &mut MysqlConnection) -> Result<Schema, DbError> {
         });
         let col = s(&r, 3);
         let part = match r[5].clone() {
-            Some(len) => IndexPart { expr: format!("{}({len})", quote(&col)), is_expr: true, desc: s(&r, 4) == "D", collation: None },
-            None => IndexPart { expr: col, is_expr: false, desc: s(&r, 4) == "D", collation: None },
+            Some(len) => IndexPart { expr: format!("{}({len})", quote(&col)), is_expr: true, desc: s(&r, 4) == "D", ..Default::default() },
+            None => IndexPart { expr: col, is_expr: false, desc: s(&r, 4) == "D", ..Default::default() },
         };
         idx.parts.push(part);
     }

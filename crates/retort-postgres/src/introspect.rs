@@ -41,7 +41,7 @@ const CONSTRAINTS: &str = "SELECT c.relname, con.conname, con.contype, pg_get_co
     array_to_string(ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.o), E'\\x1f'), \
     fc.relname, \
     array_to_string(ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.o), E'\\x1f'), \
-    con.confdeltype, con.confupdtype, con.condeferrable \
+    con.confdeltype, con.confupdtype, con.condeferrable, con.confmatchtype, con.condeferred \
     FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
     LEFT JOIN pg_class fc ON fc.oid = con.confrelid \
     WHERE n.nspname = current_schema() AND con.contype IN ('p', 'u', 'f', 'c') ORDER BY c.relname, con.conname";
@@ -77,44 +77,62 @@ const SEQUENCES: &str = "SELECT c.relname, s.seqstart, s.seqincrement FROM pg_se
     JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() \
     AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')) ORDER BY 1";
 
-/// `CREATE UNIQUE INDEX ix ON public.t USING btree (a, lower(b) DESC) WHERE …` → parts.
-fn index_parts(def: &str) -> Vec<IndexPart> {
-    let Some(using) = def.find(" USING ") else { return Vec::new() };
+/// `CREATE UNIQUE INDEX ix ON public.t USING btree (a, lower(b) DESC NULLS LAST) INCLUDE (c)
+/// NULLS NOT DISTINCT WHERE …` → (parts, included columns, nulls not distinct).
+fn parse_index_def(def: &str) -> (Vec<IndexPart>, Vec<String>, bool) {
+    let Some(using) = def.find(" USING ") else { return Default::default() };
     let rest = &def[using + 7..];
-    let Some(open) = rest.find('(') else { return Vec::new() };
+    let Some(open) = rest.find('(') else { return Default::default() };
     let body = &rest[open + 1..];
+    let end = closing_paren(body);
+    let parts = split_top_level(&body[..end])
+        .into_iter()
+        .map(|p| {
+            let mut core = p.as_str();
+            let mut nulls = None;
+            for n in ["FIRST", "LAST"] {
+                if let Some(x) = core.strip_suffix(&format!(" NULLS {n}")) {
+                    nulls = Some(n.to_string());
+                    core = x;
+                }
+            }
+            let desc = core.ends_with(" DESC");
+            let core = core.trim_end_matches(" DESC").trim().to_string();
+            let plain = core.starts_with('"') && core.ends_with('"') && core.matches('"').count() == 2
+                || core.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            IndexPart { expr: if plain { core.trim_matches('"').to_string() } else { core }, is_expr: !plain, desc, collation: None, nulls }
+        })
+        .collect();
+    let tail = &body[(end + 1).min(body.len())..];
+    let tail = tail.split(" WHERE ").next().unwrap_or("");
+    let include = match tail.find("INCLUDE (") {
+        Some(i) => {
+            let inner = &tail[i + "INCLUDE (".len()..];
+            split_top_level(&inner[..closing_paren(inner)]).into_iter().map(|c| c.trim_matches('"').to_string()).collect()
+        }
+        None => Vec::new(),
+    };
+    (parts, include, tail.contains("NULLS NOT DISTINCT"))
+}
+
+/// Where the parenthesis opened just before `s` closes (quotes respected).
+fn closing_paren(s: &str) -> usize {
     let mut depth = 0;
-    let mut end = body.len();
     let mut in_quote = false;
-    for (i, ch) in body.char_indices() {
+    for (i, ch) in s.char_indices() {
         match ch {
             '"' => in_quote = !in_quote,
             '(' if !in_quote => depth += 1,
             ')' if !in_quote => {
                 if depth == 0 {
-                    end = i;
-                    break;
+                    return i;
                 }
                 depth -= 1;
             }
             _ => {}
         }
     }
-    split_top_level(&body[..end])
-        .into_iter()
-        .map(|p| {
-            let desc = p.ends_with(" DESC") || p.contains(" DESC NULLS");
-            let core = p.trim_end_matches(" DESC").trim().to_string();
-            let plain = core.starts_with('"') && core.ends_with('"') && core.matches('"').count() == 2
-                || core.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-            IndexPart {
-                expr: if plain { core.trim_matches('"').to_string() } else { core },
-                is_expr: !plain,
-                desc,
-                collation: None,
-            }
-        })
-        .collect()
+    s.len()
 }
 
 fn split_top_level(s: &str) -> Vec<String> {
@@ -174,11 +192,25 @@ pub fn introspect(conn: &mut PgConnection) -> Result<Schema, DbError> {
         let columns = list(&r[4]);
         match r[2].as_deref() {
             Some("p") => t.primary_key = Some(PrimaryKey { name, columns }),
-            Some("u") => t.uniques.push(Unique { name, columns }),
+            Some("u") => {
+                let def = r[3].clone().unwrap_or_default();
+                let deferrable = if def.ends_with("DEFERRABLE INITIALLY DEFERRED") {
+                    Some("DEFERRABLE INITIALLY DEFERRED".to_string())
+                } else {
+                    def.ends_with("DEFERRABLE").then(|| "DEFERRABLE".to_string())
+                };
+                t.uniques.push(Unique { name, columns, nulls_not_distinct: def.starts_with("UNIQUE NULLS NOT DISTINCT"), deferrable })
+            }
             Some("c") => {
                 let def = r[3].clone().unwrap_or_default();
-                let expr = def.strip_prefix("CHECK ").unwrap_or(&def).to_string();
-                t.checks.push(Check { name, expr });
+                // `NOT VALID` (not yet checked against old rows) is not part of the shape.
+                let def = def.strip_suffix(" NOT VALID").unwrap_or(&def);
+                let (def, no_inherit) = match def.strip_suffix(" NO INHERIT") {
+                    Some(d) => (d, true),
+                    None => (def, false),
+                };
+                let expr = def.strip_prefix("CHECK ").unwrap_or(def).to_string();
+                t.checks.push(Check { name, expr, no_inherit });
             }
             Some("f") => t.foreign_keys.push(ForeignKey {
                 name,
@@ -188,6 +220,7 @@ pub fn introspect(conn: &mut PgConnection) -> Result<Schema, DbError> {
                 on_delete: action(r[7].as_deref().unwrap_or("a")),
                 on_update: action(r[8].as_deref().unwrap_or("a")),
                 deferrable: r[9].as_deref() == Some("t"),
+                match_full: r[10].as_deref() == Some("f"),
                 backing_index: None,
             }),
             _ => {}
@@ -197,7 +230,8 @@ pub fn introspect(conn: &mut PgConnection) -> Result<Schema, DbError> {
         let Some(t) = schema.tables.get_mut(r[0].as_deref().unwrap_or("")) else { continue };
         let def = r[3].clone().unwrap_or_default();
         let method = r[5].clone().filter(|m| m != "btree");
-        t.indexes.push(Index { name: r[1].clone().unwrap_or_default(), unique: r[2].as_deref() == Some("t"), parts: index_parts(&def), predicate: r[4].clone(), method });
+        let (parts, include, nulls_not_distinct) = parse_index_def(&def);
+        t.indexes.push(Index { name: r[1].clone().unwrap_or_default(), unique: r[2].as_deref() == Some("t"), parts, predicate: r[4].clone(), method, include, nulls_not_distinct });
     }
     for r in conn.query(VIEWS)? {
         let name = r[0].clone().unwrap_or_default();
@@ -237,10 +271,14 @@ mod tests {
 
     #[test]
     fn parses_index_definitions() {
-        let p = index_parts("CREATE UNIQUE INDEX ix ON public.t USING btree (a, lower((b)::text) DESC, \"Weird Col\")");
+        let (p, include, nnd) = parse_index_def("CREATE UNIQUE INDEX ix ON public.t USING btree (a, lower((b)::text) DESC, \"Weird Col\")");
+        assert!(include.is_empty() && !nnd);
         assert_eq!(p.len(), 3);
         assert!(!p[0].is_expr && p[0].expr == "a");
         assert!(p[1].is_expr && p[1].desc && p[1].expr == "lower((b)::text)");
         assert!(!p[2].is_expr && p[2].expr == "Weird Col");
+        let (p, include, nnd) = parse_index_def("CREATE UNIQUE INDEX ix ON public.t USING btree (a DESC NULLS LAST, c NULLS FIRST) INCLUDE (b, \"X y\") NULLS NOT DISTINCT WHERE (a > 0)");
+        assert_eq!((p[0].desc, p[0].nulls.as_deref(), p[1].desc, p[1].nulls.as_deref()), (true, Some("LAST"), false, Some("FIRST")));
+        assert_eq!((include, nnd), (vec!["b".to_string(), "X y".to_string()], true));
     }
 }

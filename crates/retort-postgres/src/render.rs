@@ -6,7 +6,7 @@ use crate::dialect::{literal, quote as qi};
 use retort_core::diff::Change;
 use retort_core::render::{ChangeRenderer, RenderedStatement, TableStatements};
 use std::collections::BTreeSet;
-use retort_core::schema::{Column, EnumType, ForeignKey, Index, Schema, Sequence, Table};
+use retort_core::schema::{Check, Column, EnumType, ForeignKey, Index, Schema, Sequence, Table, Unique};
 
 fn cols(list: &[String]) -> String {
     list.iter().map(|c| qi(c)).collect::<Vec<_>>().join(", ")
@@ -78,15 +78,28 @@ fn create_table(t: &Table) -> String {
         items.push(format!("CONSTRAINT {} PRIMARY KEY ({})", qi(&pk.name.clone().unwrap_or_else(|| format!("{}_pkey", t.name))), cols(&pk.columns)));
     }
     for u in &t.uniques {
-        items.push(format!("CONSTRAINT {} UNIQUE ({})", qi(&constraint_name(&u.name, &t.name, "key", &u.columns)), cols(&u.columns)));
+        items.push(format!("CONSTRAINT {} {}", qi(&constraint_name(&u.name, &t.name, "key", &u.columns)), unique_clause(u)));
     }
     for c in &t.checks {
         match &c.name {
-            Some(n) => items.push(format!("CONSTRAINT {} CHECK {}", qi(n), paren(&c.expr))),
-            None => items.push(format!("CHECK {}", paren(&c.expr))),
+            Some(n) => items.push(format!("CONSTRAINT {} {}", qi(n), check_clause(c))),
+            None => items.push(check_clause(c)),
         }
     }
     format!("CREATE TABLE {} (\n    {}\n)", qi(&t.name), items.join(",\n    "))
+}
+
+fn unique_clause(u: &Unique) -> String {
+    let mut s = format!("UNIQUE{} ({})", if u.nulls_not_distinct { " NULLS NOT DISTINCT" } else { "" }, cols(&u.columns));
+    if let Some(d) = &u.deferrable {
+        s.push(' ');
+        s.push_str(d);
+    }
+    s
+}
+
+fn check_clause(c: &Check) -> String {
+    format!("CHECK {}{}", paren(&c.expr), if c.no_inherit { " NO INHERIT" } else { "" })
 }
 
 fn paren(expr: &str) -> String {
@@ -102,6 +115,9 @@ fn create_index(table: &str, i: &Index) -> String {
             if p.desc {
                 s.push_str(" DESC");
             }
+            if let Some(n) = &p.nulls {
+                s.push_str(&format!(" NULLS {n}"));
+            }
             s
         })
         .collect();
@@ -110,6 +126,12 @@ fn create_index(table: &str, i: &Index) -> String {
         s.push_str(&format!(" USING {m}"));
     }
     s.push_str(&format!(" ({})", parts.join(", ")));
+    if !i.include.is_empty() {
+        s.push_str(&format!(" INCLUDE ({})", cols(&i.include)));
+    }
+    if i.nulls_not_distinct {
+        s.push_str(" NULLS NOT DISTINCT");
+    }
     if let Some(p) = &i.predicate {
         s.push_str(&format!(" WHERE {p}"));
     }
@@ -268,16 +290,13 @@ impl ChangeRenderer for Postgres<'_> {
                     out.push(s(format!("ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY ({})", qi(table), qi(&pk.name.clone().unwrap_or_else(|| format!("{table}_pkey"))), cols(&pk.columns))));
                 }
             }
-            Change::AddUnique { table, unique } => out.push(s(format!(
-                "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({})",
-                qi(table),
-                qi(&constraint_name(&unique.name, table, "key", &unique.columns)),
-                cols(&unique.columns)
-            ))),
+            Change::AddUnique { table, unique } => {
+                out.push(s(format!("ALTER TABLE {} ADD CONSTRAINT {} {}", qi(table), qi(&constraint_name(&unique.name, table, "key", &unique.columns)), unique_clause(unique))))
+            }
             Change::DropUnique { table, unique } => out.push(s(format!("ALTER TABLE {} DROP CONSTRAINT {}", qi(table), qi(&constraint_name(&unique.name, table, "key", &unique.columns))))),
             Change::AddCheck { table, check } => out.push(s(match &check.name {
-                Some(n) => format!("ALTER TABLE {} ADD CONSTRAINT {} CHECK {}", qi(table), qi(n), paren(&check.expr)),
-                None => format!("ALTER TABLE {} ADD CHECK {}", qi(table), paren(&check.expr)),
+                Some(n) => format!("ALTER TABLE {} ADD CONSTRAINT {} {}", qi(table), qi(n), check_clause(check)),
+                None => format!("ALTER TABLE {} ADD {}", qi(table), check_clause(check)),
             })),
             Change::DropCheck { table, check } => out.push(s(format!("ALTER TABLE {} DROP CONSTRAINT {}", qi(table), qi(check.name.as_deref().unwrap_or("unnamed_check"))))),
             Change::AddForeignKey { table, fk } => out.push(s(add_fk(table, fk))),

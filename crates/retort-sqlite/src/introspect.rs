@@ -66,8 +66,8 @@ fn parse_table(sql: &str) -> Option<Parsed> {
             let name = opt.name.as_ref().map(|n| n.value.clone());
             match &opt.option {
                 ColumnOption::Unique { is_primary: true, .. } => p.pk_name = name,
-                ColumnOption::Unique { is_primary: false, .. } => p.uniques.push(Unique { name, columns: vec![cname.clone()] }),
-                ColumnOption::Check(e) => p.checks.push(Check { name, expr: e.to_string() }),
+                ColumnOption::Unique { is_primary: false, .. } => p.uniques.push(Unique { name, columns: vec![cname.clone()], ..Default::default() }),
+                ColumnOption::Check(e) => p.checks.push(Check { name, expr: e.to_string(), ..Default::default() }),
                 ColumnOption::Collation(c) => {
                     p.collations.insert(cname.clone(), object_name(c).to_ascii_uppercase());
                 }
@@ -92,10 +92,11 @@ fn parse_table(sql: &str) -> Option<Parsed> {
     }
     for c in &constraints {
         match c {
-            TableConstraint::Check { name, expr, .. } => p.checks.push(Check { name: name.as_ref().map(|n| n.value.clone()), expr: expr.to_string() }),
+            TableConstraint::Check { name, expr, .. } => p.checks.push(Check { name: name.as_ref().map(|n| n.value.clone()), expr: expr.to_string(), ..Default::default() }),
             TableConstraint::Unique { name, columns, .. } => p.uniques.push(Unique {
                 name: name.as_ref().map(|n| n.value.clone()),
                 columns: columns.iter().map(|c| unquote(&c.column.expr.to_string())).collect(),
+                ..Default::default()
             }),
             TableConstraint::PrimaryKey { name, .. } => p.pk_name = name.as_ref().map(|n| n.value.clone()),
             TableConstraint::ForeignKey { name, columns, foreign_table, characteristics, .. } => {
@@ -217,7 +218,7 @@ pub fn introspect(conn: &Connection) -> rusqlite::Result<Schema> {
             "u" => {
                 let cols: Vec<String> = columns.into_iter().flatten().collect();
                 let uname = parsed.get(&table).and_then(|p| p.uniques.iter().find(|u| u.columns == cols).and_then(|u| u.name.clone()));
-                t.uniques.push(Unique { name: uname, columns: cols });
+                t.uniques.push(Unique { name: uname, columns: cols, ..Default::default() });
             }
             "pk" => {}
             _ => {
@@ -228,18 +229,19 @@ pub fn introspect(conn: &Connection) -> rusqlite::Result<Schema> {
                     .map(|(i, r)| {
                         let coll = r[7].clone().filter(|c| !c.eq_ignore_ascii_case("BINARY")).map(|c| c.to_ascii_uppercase());
                         match &r[5] {
-                            Some(col) => IndexPart { expr: col.clone(), is_expr: false, desc: r[6].as_deref() == Some("1"), collation: coll },
+                            Some(col) => IndexPart { expr: col.clone(), is_expr: false, desc: r[6].as_deref() == Some("1"), collation: coll, nulls: None },
                             None => IndexPart {
                                 expr: parsed_index.as_ref().and_then(|(p, _)| p.get(i).cloned()).unwrap_or_else(|| "<expression>".into()),
                                 is_expr: true,
                                 desc: r[6].as_deref() == Some("1"),
                                 collation: coll,
+                                nulls: None,
                             },
                         }
                     })
                     .collect();
                 let predicate = if rows[0][4].as_deref() == Some("1") { parsed_index.and_then(|(_, p)| p) } else { None };
-                t.indexes.push(Index { name, unique: rows[0][2].as_deref() == Some("1"), parts, predicate, method: None });
+                t.indexes.push(Index { name, unique: rows[0][2].as_deref() == Some("1"), parts, predicate, ..Default::default() });
             }
         }
     }
@@ -269,6 +271,7 @@ pub fn introspect(conn: &Connection) -> rusqlite::Result<Schema> {
             on_update: rows[0][5].clone().unwrap_or_else(|| "NO ACTION".into()),
             on_delete: rows[0][6].clone().unwrap_or_else(|| "NO ACTION".into()),
             deferrable,
+            match_full: false,
             backing_index: None,
         });
     }
@@ -315,7 +318,7 @@ mod tests {
         assert_eq!(users.columns[1].collation.as_deref(), Some("NOCASE"));
         assert_eq!(users.columns[2].ty, "NUMERIC(10,2)");
         assert_eq!(users.columns[2].default.as_deref(), Some("0"));
-        assert_eq!(users.uniques, vec![Unique { name: Some("uq_email".into()), columns: vec!["email".into()] }]);
+        assert_eq!(users.uniques, vec![Unique { name: Some("uq_email".into()), columns: vec!["email".into()], ..Default::default() }]);
         assert_eq!(users.checks.len(), 1);
         let posts = &s.tables["posts"];
         assert_eq!(posts.primary_key.as_ref().unwrap().columns, vec!["id"]);

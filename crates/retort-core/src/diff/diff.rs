@@ -115,7 +115,7 @@ pub fn dependency_order(tables: &[&Table]) -> Vec<String> {
 }
 
 fn unique_eq(a: &Unique, b: &Unique) -> bool {
-    a.columns == b.columns && (a.name.is_none() || b.name.is_none() || a.name == b.name)
+    a.columns == b.columns && a.nulls_not_distinct == b.nulls_not_distinct && a.deferrable == b.deferrable && (a.name.is_none() || b.name.is_none() || a.name == b.name)
 }
 
 fn fk_eq(a: &ForeignKey, b: &ForeignKey) -> bool {
@@ -125,6 +125,7 @@ fn fk_eq(a: &ForeignKey, b: &ForeignKey) -> bool {
         && a.on_delete == b.on_delete
         && a.on_update == b.on_update
         && a.deferrable == b.deferrable
+        && a.match_full == b.match_full
         && (a.name.is_none() || b.name.is_none() || a.name == b.name)
 }
 
@@ -220,7 +221,7 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
             }
         }
         for c in &old.checks {
-            if !new.checks.iter().any(|n| n.expr == c.expr && (n.name.is_none() || c.name.is_none() || n.name == c.name)) {
+            if !new.checks.iter().any(|n| n.expr == c.expr && n.no_inherit == c.no_inherit && (n.name.is_none() || c.name.is_none() || n.name == c.name)) {
                 alters.push(Change::DropCheck { table: t.clone(), check: c.clone() });
             }
         }
@@ -233,11 +234,6 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
                 Some(_) => {}
             }
         }
-        for col in &old.columns {
-            if new.column(&col.name).is_none() {
-                alters.push(Change::DropColumn { table: t.clone(), column: col.clone() });
-            }
-        }
         let pk_cols = |pk: &Option<crate::schema::PrimaryKey>| pk.as_ref().map(|p| p.columns.clone());
         let pk_name_differs = match (&old.primary_key, &new.primary_key) {
             (Some(a), Some(b)) => a.name.is_some() && b.name.is_some() && a.name != b.name,
@@ -246,13 +242,19 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
         if pk_cols(&old.primary_key) != pk_cols(&new.primary_key) || pk_name_differs {
             alters.push(Change::SetPrimaryKey { table: t.clone(), from: old.primary_key.clone(), to: new.primary_key.clone() });
         }
+        // After the key changes: dropping a column of the old key drops the key with it.
+        for col in &old.columns {
+            if new.column(&col.name).is_none() {
+                alters.push(Change::DropColumn { table: t.clone(), column: col.clone() });
+            }
+        }
         for u in &new.uniques {
             if !old.uniques.iter().any(|o| unique_eq(o, u)) {
                 alters.push(Change::AddUnique { table: t.clone(), unique: u.clone() });
             }
         }
         for c in &new.checks {
-            if !old.checks.iter().any(|o| o.expr == c.expr && (o.name.is_none() || c.name.is_none() || o.name == c.name)) {
+            if !old.checks.iter().any(|o| o.expr == c.expr && o.no_inherit == c.no_inherit && (o.name.is_none() || c.name.is_none() || o.name == c.name)) {
                 alters.push(Change::AddCheck { table: t.clone(), check: c.clone() });
             }
         }
@@ -402,9 +404,9 @@ mod tests {
     fn column_changes_and_renames() {
         let from = schema(vec![table("a", &[("id", "INTEGER"), ("name", "TEXT"), ("gone", "INT")])]);
         let mut to_t = table("a", &[("id", "INTEGER"), ("full_name", "TEXT"), ("added", "INT")]);
-        to_t.indexes.push(Index { name: "ix".into(), unique: false, parts: vec![IndexPart { expr: "full_name".into(), is_expr: false, desc: false, collation: None }], predicate: None, method: None });
+        to_t.indexes.push(Index { name: "ix".into(), unique: false, parts: vec![IndexPart { expr: "full_name".into(), ..Default::default() }], ..Default::default() });
         let mut from_t = from.tables["a"].clone();
-        from_t.indexes.push(Index { name: "ix".into(), unique: false, parts: vec![IndexPart { expr: "name".into(), is_expr: false, desc: false, collation: None }], predicate: None, method: None });
+        from_t.indexes.push(Index { name: "ix".into(), unique: false, parts: vec![IndexPart { expr: "name".into(), ..Default::default() }], ..Default::default() });
         let from = schema(vec![from_t]);
         let to = schema(vec![to_t]);
         let mut r = Renames::default();
@@ -423,7 +425,7 @@ mod tests {
     #[test]
     fn unnamed_uniques_compare_by_content() {
         let mut a = table("a", &[("id", "INTEGER"), ("e", "TEXT")]);
-        a.uniques.push(Unique { name: None, columns: vec!["e".into()] });
+        a.uniques.push(Unique { name: None, columns: vec!["e".into()], ..Default::default() });
         let mut b = a.clone();
         b.uniques[0].name = Some("uq_e".into());
         assert!(diff(&schema(vec![a.clone()]), &schema(vec![b]), &Renames::default()).is_empty());

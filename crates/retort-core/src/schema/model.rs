@@ -108,6 +108,10 @@ pub struct Unique {
     /// `None` when the engine generated the name: such constraints compare by content.
     pub name: Option<String>,
     pub columns: Vec<String>,
+    /// PostgreSQL 15 `NULLS NOT DISTINCT`.
+    pub nulls_not_distinct: bool,
+    /// `DEFERRABLE [INITIALLY DEFERRED]` as written after the columns, when deferrable.
+    pub deferrable: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -119,15 +123,21 @@ pub struct Index {
     pub predicate: Option<String>,
     /// Access method when not the engine's default (PostgreSQL `gin`, `gist`, …).
     pub method: Option<String>,
+    /// PostgreSQL `INCLUDE (…)`: columns stored in the index, not searched by it.
+    pub include: Vec<String>,
+    /// PostgreSQL 15 `NULLS NOT DISTINCT` (a unique index treating NULLs as equal).
+    pub nulls_not_distinct: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct IndexPart {
     /// A column name, or an expression when `is_expr`.
     pub expr: String,
     pub is_expr: bool,
     pub desc: bool,
     pub collation: Option<String>,
+    /// `FIRST` or `LAST` where it is not the engine's default for the direction.
+    pub nulls: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -140,6 +150,8 @@ pub struct ForeignKey {
     pub on_delete: String,
     pub on_update: String,
     pub deferrable: bool,
+    /// `MATCH FULL` (a partly NULL key is refused); PostgreSQL.
+    pub match_full: bool,
     /// MySQL: the index the engine made to back this key (dropped with it). Not compared.
     pub backing_index: Option<String>,
 }
@@ -159,6 +171,9 @@ impl ForeignKey {
         if self.on_update != "NO ACTION" {
             s.push_str(&format!(" ON UPDATE {}", self.on_update));
         }
+        if self.match_full {
+            s.push_str(" MATCH FULL");
+        }
         if self.deferrable {
             s.push_str(" DEFERRABLE INITIALLY DEFERRED");
         }
@@ -170,6 +185,8 @@ impl ForeignKey {
 pub struct Check {
     pub name: Option<String>,
     pub expr: String,
+    /// PostgreSQL `NO INHERIT`: the check does not apply to child tables.
+    pub no_inherit: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
