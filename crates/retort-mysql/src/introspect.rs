@@ -23,7 +23,7 @@ const CHECKS: &str = "SELECT tc.TABLE_NAME, cc.CONSTRAINT_NAME, cc.CHECK_CLAUSE 
     WHERE cc.CONSTRAINT_SCHEMA = DATABASE() ORDER BY 1, 2";
 const INDEXES: &str = "SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, COLLATION, SUB_PART, INDEX_TYPE FROM information_schema.STATISTICS \
     WHERE TABLE_SCHEMA = DATABASE() AND INDEX_NAME <> 'PRIMARY' ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX";
-const VIEWS: &str = "SELECT TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() ORDER BY 1";
+const VIEWS: &str = "SELECT TABLE_NAME, VIEW_DEFINITION, SECURITY_TYPE FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() ORDER BY 1";
 const TRIGGERS: &str = "SELECT EVENT_OBJECT_TABLE, TRIGGER_NAME, ACTION_TIMING, EVENT_MANIPULATION, ACTION_STATEMENT FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() ORDER BY 1, 2";
 
 fn s(r: &[Option<String>], i: usize) -> String {
@@ -151,7 +151,9 @@ pub fn introspect(conn: &mut MysqlConnection) -> Result<Schema, DbError> {
     for r in conn.query(VIEWS)? {
         let name = s(&r, 0);
         let body = s(&r, 1).replace(&qualifier, "");
-        schema.views.insert(name.clone(), View { sql: format!("CREATE VIEW {} AS {body}", quote(&name)), name });
+        // DEFINER is the server's default; INVOKER is a choice the view keeps.
+        let security = if s(&r, 2).eq_ignore_ascii_case("INVOKER") { "SQL SECURITY INVOKER " } else { "" };
+        schema.views.insert(name.clone(), View { sql: format!("CREATE {security}VIEW {} AS {body}", quote(&name)), name });
     }
     for r in conn.query(TRIGGERS)? {
         let table = s(&r, 0);

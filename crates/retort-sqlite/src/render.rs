@@ -206,6 +206,35 @@ impl<'a> Sqlite<'a> {
     }
 }
 
+impl Sqlite<'_> {
+    /// Rebuilds `table`, after the tables its foreign keys reference that are rebuilt too:
+    /// its closing `PRAGMA foreign_key_check` fails with "foreign key mismatch" while a
+    /// referenced table still has its old primary key or unique constraints.
+    fn rebuild_with_referenced(&mut self, table: &str) -> Vec<RenderedStatement> {
+        self.rebuilt.insert(table.to_string());
+        let target = &self.to.tables[table];
+        let mut out = Vec::new();
+        for fk in &target.foreign_keys {
+            if self.rebuild.contains_key(&fk.ref_table) && !self.rebuilt.contains(&fk.ref_table) {
+                out.extend(self.rebuild_with_referenced(&fk.ref_table.clone()));
+            }
+        }
+        // Columns as they are live when the rebuild runs: after the renames.
+        let renamed = self.col_renames.get(table);
+        let live: Vec<Column> = self
+            .from_table(table)
+            .map(|t| {
+                t.columns
+                    .iter()
+                    .map(|c| Column { name: renamed.and_then(|r| r.get(&c.name)).cloned().unwrap_or_else(|| c.name.clone()), ..c.clone() })
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.extend(rebuild_table(target, &live, &self.rebuild[table]));
+        out
+    }
+}
+
 impl ChangeRenderer for Sqlite<'_> {
     fn tables_blocking_views(&self) -> BTreeSet<String> {
         self.rebuild.keys().flat_map(|t| [t.clone(), self.old_name(t).to_string()]).collect()
@@ -240,22 +269,7 @@ impl ChangeRenderer for Sqlite<'_> {
             Change::DropColumn { table, column } if !in_rebuild => one(format!("ALTER TABLE {} DROP COLUMN {}", qi(table), qi(&column.name))),
             Change::CreateIndex { index, .. } if !in_rebuild => one(create_index(&table, index)),
             Change::CreateTrigger { trigger, .. } if !in_rebuild => one(trigger.sql.clone()),
-            _ if in_rebuild && !self.rebuilt.contains(&table) => {
-                self.rebuilt.insert(table.clone());
-                let target = &self.to.tables[&table];
-                // Columns as they are live when the rebuild runs: after the renames.
-                let renamed = self.col_renames.get(&table);
-                let live: Vec<Column> = self
-                    .from_table(&table)
-                    .map(|t| {
-                        t.columns
-                            .iter()
-                            .map(|c| Column { name: renamed.and_then(|r| r.get(&c.name)).cloned().unwrap_or_else(|| c.name.clone()), ..c.clone() })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                Ok(rebuild_table(target, &live, &self.rebuild[&table]))
-            }
+            _ if in_rebuild && !self.rebuilt.contains(&table) => Ok(self.rebuild_with_referenced(&table)),
             // Already expressed by the table's rebuild.
             _ if in_rebuild => Ok(Vec::new()),
             // Nothing SQLite can express (comments, enums, sequences): never skipped silently.

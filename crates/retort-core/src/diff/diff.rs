@@ -142,8 +142,38 @@ fn column_changed(a: &Column, b: &Column) -> bool {
         || a.on_update != b.on_update
 }
 
+/// The confirmed renames plus the names that differ only in case: on MySQL and SQLite
+/// such names are the same identifier (drop + add would fail as a duplicate), and on
+/// PostgreSQL a table or column whose name only changes case is renamed, not replaced —
+/// either way a rename, which loses nothing.
+fn with_case_renames(from: &Schema, to: &Schema, renames: &Renames) -> Renames {
+    let mut out = renames.clone();
+    let same = |a: &str, b: &str| a != b && a.eq_ignore_ascii_case(b);
+    let gone: Vec<&String> = from.tables.keys().filter(|t| !to.tables.contains_key(*t) && !out.tables.contains_key(*t)).collect();
+    for old in gone {
+        if let Some(new) = to.tables.keys().find(|n| same(old, n) && !from.tables.contains_key(*n) && !out.tables.values().any(|v| v == *n)) {
+            out.tables.insert(old.clone(), new.clone());
+        }
+    }
+    for (old_name, old) in &from.tables {
+        let new_name = out.tables.get(old_name).unwrap_or(old_name);
+        let Some(new) = to.tables.get(new_name) else { continue };
+        for c in &old.columns {
+            let key = (new_name.clone(), c.name.clone());
+            if new.column(&c.name).is_some() || out.columns.contains_key(&key) {
+                continue;
+            }
+            if let Some(n) = new.columns.iter().find(|n| same(&c.name, &n.name) && old.column(&n.name).is_none()) {
+                out.columns.insert(key, n.name.clone());
+            }
+        }
+    }
+    out
+}
+
 /// Computes the changes that turn `from` into `to`.
 pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
+    let renames = &with_case_renames(from, to, renames);
     let renamed = apply_renames(from, renames);
     let from_r = &renamed;
 
@@ -197,6 +227,11 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
         creates.push(Change::CreateTable { table: to.tables[&name].clone() });
     }
 
+    let pk_cols = |pk: &Option<crate::schema::PrimaryKey>| pk.as_ref().map(|p| p.columns.clone());
+    let pk_name_differs = |a: &Option<crate::schema::PrimaryKey>, b: &Option<crate::schema::PrimaryKey>| match (a, b) {
+        (Some(a), Some(b)) => a.name.is_some() && b.name.is_some() && a.name != b.name,
+        _ => false,
+    };
     for (name, new) in &to.tables {
         let Some(old) = from_r.tables.get(name) else { continue };
         let t = name.clone();
@@ -210,10 +245,12 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
                 early.push(Change::DropForeignKey { table: t.clone(), fk: fk.clone() });
             }
         }
-        for idx in &old.indexes {
-            if !new.indexes.contains(idx) {
-                early.push(Change::DropIndex { table: t.clone(), index: idx.clone() });
-            }
+        let pk_changes = pk_cols(&old.primary_key) != pk_cols(&new.primary_key) || pk_name_differs(&old.primary_key, &new.primary_key);
+        // While the key changes, the old indexes stay until the new key exists (MySQL
+        // refuses to leave an AUTO_INCREMENT column without a key even for a moment).
+        let dropped_indexes: Vec<Change> = old.indexes.iter().filter(|i| !new.indexes.contains(i)).map(|i| Change::DropIndex { table: t.clone(), index: i.clone() }).collect();
+        if !pk_changes {
+            early.extend(dropped_indexes.iter().cloned());
         }
         for u in &old.uniques {
             if !new.uniques.iter().any(|n| unique_eq(u, n)) {
@@ -234,13 +271,16 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
                 Some(_) => {}
             }
         }
-        let pk_cols = |pk: &Option<crate::schema::PrimaryKey>| pk.as_ref().map(|p| p.columns.clone());
-        let pk_name_differs = match (&old.primary_key, &new.primary_key) {
-            (Some(a), Some(b)) => a.name.is_some() && b.name.is_some() && a.name != b.name,
-            _ => false,
-        };
-        if pk_cols(&old.primary_key) != pk_cols(&new.primary_key) || pk_name_differs {
+        // New indexes on columns the table already has come before a key change.
+        let early_index = |idx: &crate::schema::Index| pk_changes && idx.parts.iter().all(|p| !p.is_expr && old.column(&p.expr).is_some());
+        for idx in &new.indexes {
+            if !old.indexes.contains(idx) && early_index(idx) {
+                alters.push(Change::CreateIndex { table: t.clone(), index: idx.clone() });
+            }
+        }
+        if pk_changes {
             alters.push(Change::SetPrimaryKey { table: t.clone(), from: old.primary_key.clone(), to: new.primary_key.clone() });
+            alters.extend(dropped_indexes);
         }
         // After the key changes: dropping a column of the old key drops the key with it.
         for col in &old.columns {
@@ -265,7 +305,7 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
             alters.push(Change::SetTableOptions { table: t.clone(), from: old.options.clone(), to: new.options.clone() });
         }
         for idx in &new.indexes {
-            if !old.indexes.contains(idx) {
+            if !old.indexes.contains(idx) && !early_index(idx) {
                 late.push(Change::CreateIndex { table: t.clone(), index: idx.clone() });
             }
         }

@@ -1,0 +1,1 @@
+CREATE TABLE t (id INT NOT NULL AUTO_INCREMENT, tenant INT NOT NULL, PRIMARY KEY (tenant, id), KEY t_id (id));
