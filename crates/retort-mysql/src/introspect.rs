@@ -113,6 +113,9 @@ pub fn introspect(conn: &mut MysqlConnection) -> Result<Schema, DbError> {
             t.checks.push(Check { name: Some(s(&r, 1)), expr: s(&r, 2), ..Default::default() });
         }
     }
+    for t in schema.tables.values_mut() {
+        fold_mariadb_json(t);
+    }
     let mut indexes: BTreeMap<(String, String), Index> = BTreeMap::new();
     for r in conn.query(INDEXES)? {
         let key = (s(&r, 0), s(&r, 1));
@@ -163,4 +166,27 @@ pub fn introspect(conn: &mut MysqlConnection) -> Result<Schema, DbError> {
         }
     }
     Ok(schema)
+}
+
+/// MariaDB's `JSON` is `LONGTEXT COLLATE utf8mb4_bin` plus a column check named after the
+/// column, `json_valid(`col`)`, that the server adds by itself. Read back as the `json`
+/// the models said: the check is not the user's (diffing it as one lost it on the next
+/// `MODIFY COLUMN`, which restates the column without it), and rendering `json` makes
+/// MariaDB add it again. MySQL 8 reports a real `json` type and no check.
+fn fold_mariadb_json(t: &mut Table) {
+    let implicit: Vec<String> = t
+        .columns
+        .iter()
+        .filter(|c| c.ty.eq_ignore_ascii_case("longtext") && c.collation.as_deref() == Some("utf8mb4_bin"))
+        .filter(|c| t.checks.iter().any(|k| k.name.as_deref() == Some(c.name.as_str()) && k.expr == format!("json_valid({})", quote(&c.name))))
+        .map(|c| c.name.clone())
+        .collect();
+    for name in &implicit {
+        t.checks.retain(|k| k.name.as_deref() != Some(name.as_str()));
+        if let Some(c) = t.columns.iter_mut().find(|c| &c.name == name) {
+            c.ty = "json".into();
+            c.charset = None;
+            c.collation = None;
+        }
+    }
 }

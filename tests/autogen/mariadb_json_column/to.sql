@@ -1,0 +1,1 @@
+CREATE TABLE t (id INT PRIMARY KEY, prefs JSON NOT NULL DEFAULT '{}', note VARCHAR(20), extra JSON);
