@@ -200,6 +200,14 @@ CREATE VIEW public.domain_names AS SELECT name FROM "public".domains;
     let r = p.retort(&["migrate", "-m", "audit"]);
     assert_ne!(r.code, 0, "{}", r.stderr);
     assert!(r.stderr.contains("audit.log") && r.stderr.contains("public"), "{}", r.stderr);
+    // A function or a type in another schema is not silently left out either.
+    let base = std::fs::read_to_string(p.path().join("models.sql")).unwrap().replace("CREATE TABLE audit.log (id INTEGER);", "");
+    for other in ["CREATE FUNCTION audit.f() RETURNS integer LANGUAGE sql AS $$ SELECT 1 $$;", "CREATE TYPE audit.level AS ENUM ('low', 'high');"] {
+        models(&p, &format!("{base}\n{other}\n"));
+        let r = p.retort(&["migrate", "-m", "audit"]);
+        assert_ne!(r.code, 0, "{other}: {}", r.stderr);
+        assert!(r.stderr.contains("audit.") && r.stderr.contains("public"), "{}", r.stderr);
+    }
 }
 
 /// Issue #9 item 21: a column renamed in the models without --rename becomes drop + add; on

@@ -116,11 +116,17 @@ impl PgConnection {
         // Only a scratch area: a real database may well have other schemas.
         let Some(user_schema) = self.scratch.as_ref().map(|a| a.user_schema.clone()) else { return Ok(()) };
         self.execute(&format!("SET search_path TO {}", dialect::quote(&user_schema)))?;
+        // Tables, views, functions and types (enums, domains, composite types) in any
+        // other schema, except what an extension brought there.
+        let other = format!("NOT IN ('pg_catalog', 'information_schema', {}) AND n.nspname NOT LIKE 'pg\\_%'", dialect::literal(&user_schema));
         let rows = self.query(&format!(
             "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema', {}) \
-             AND n.nspname NOT LIKE 'pg\\_%' ORDER BY 1 LIMIT 5",
-            dialect::literal(&user_schema)
+             WHERE c.relkind IN ('r', 'p', 'v', 'm', 'c') AND n.nspname {other} \
+             UNION SELECT n.nspname || '.' || p.proname || '()' FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+             WHERE n.nspname {other} AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e') \
+             UNION SELECT n.nspname || '.' || t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
+             WHERE t.typtype IN ('e', 'd') AND n.nspname {other} AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e') \
+             ORDER BY 1 LIMIT 5"
         ))?;
         let names: Vec<String> = rows.into_iter().filter_map(|r| r.into_iter().next().flatten()).collect();
         if names.is_empty() {
