@@ -174,6 +174,10 @@ fn alter_column(table: &str, from: &Column, to: &Column, out: &mut Vec<RenderedS
             format!("type change of {table}.{} rewrites the table and locks it", to.name)
         };
         out.push(RenderedStatement::with_comment(format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE {}{using}", type_with_collation(to)), note));
+        // A serial's sequence keeps its own type (identity sequences follow the column).
+        if from.ty != to.ty && serial_type(table, from).is_some() && serial_type(table, to).is_some() {
+            out.push(RenderedStatement::new(format!("ALTER SEQUENCE {} AS {}", qi(&format!("{table}_{}_seq", to.name)), to.ty)));
+        }
     }
     if from.nullable && !to.nullable {
         if let Some(d) = &to.default {

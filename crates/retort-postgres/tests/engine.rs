@@ -49,3 +49,20 @@ fn a_change_it_cannot_render_is_an_error() {
     let err = PostgresEngine.dialect().render(&Schema::default(), &Schema::default(), &[change]).unwrap_err();
     assert!(err.to_string().contains("set options of t") && err.to_string().contains("by hand"), "{err}");
 }
+
+/// Issue #11 item 4: `serial` → `bigserial` widens the column and its sequence; a sequence
+/// left `AS integer` fails at 2^31 even though the column is bigint.
+#[test]
+fn widening_a_serial_column_widens_its_sequence() {
+    let Some(url) = server(&PostgresEngine, "RETORT_TEST_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres") else { return };
+    let _cleanup = DropScratchAtEnd;
+    let mut db = PostgresEngine.scratch(Some(&url)).unwrap();
+    run(db.as_mut(), "CREATE TABLE events (id serial PRIMARY KEY, name text)");
+    let from = db.introspect().unwrap();
+    let mut to_db = PostgresEngine.scratch(Some(&url)).unwrap();
+    run(to_db.as_mut(), "CREATE TABLE events (id bigserial PRIMARY KEY, name text)");
+    let to = to_db.introspect().unwrap();
+    render_and_reach(&PostgresEngine, db.as_mut(), &from, &to);
+    let ty = db.query("SELECT format_type(seqtypid, NULL) FROM pg_sequence WHERE seqrelid = 'events_id_seq'::regclass").unwrap();
+    assert_eq!(ty[0][0].as_deref(), Some("bigint"));
+}
