@@ -368,6 +368,13 @@ pub trait Connection {
     /// Reads the live schema into the core's model.
     fn introspect(&mut self) -> Result<Schema, DbError>;
 
+    /// Objects of kinds the schema model does not cover (`["1 materialized view", "2
+    /// policies"]`), so that autogenerate can say what it did not compare instead of
+    /// leaving it out silently.
+    fn uncompared(&mut self) -> Result<Vec<String>, DbError> {
+        Ok(Vec::new())
+    }
+
     /// The largest statement the server accepts, with the setting that raises it, when
     /// the engine has such a limit (MySQL's `max_allowed_packet`). The migrator refuses a
     /// revision whose text (kept in the log) would not fit, before running any of it.
@@ -378,6 +385,11 @@ pub trait Connection {
 
 /// The error for a change an engine's renderer cannot express: never skipped silently, so
 /// `migrate` stops and says which change to write by hand.
+/// `(count, singular, plural)` → `["1 policy", "2 rules"]`, the zero counts left out.
+pub fn counted(kinds: &[(i64, &str, &str)]) -> Vec<String> {
+    kinds.iter().filter(|(n, _, _)| *n > 0).map(|(n, one, many)| format!("{n} {}", if *n == 1 { one } else { many })).collect()
+}
+
 pub fn cannot_render(engine: &str, change: &Change) -> DbError {
     DbError::Unsupported(format!("retort cannot render `{}` for {engine} yet; write that part of the revision by hand (`retort revision -m ...`)", change.describe()))
 }

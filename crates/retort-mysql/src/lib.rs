@@ -120,6 +120,16 @@ impl Connection for MysqlConnection {
         introspect::introspect(self)
     }
 
+    /// Stored routines and events: outside the model.
+    fn uncompared(&mut self) -> Result<Vec<String>, DbError> {
+        let rows = self.query(
+            "SELECT (SELECT count(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()), \
+             (SELECT count(*) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE())",
+        )?;
+        let n = |i: usize| rows.first().and_then(|r| r.get(i).cloned().flatten()).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+        Ok(retort_core::engine::counted(&[(n(0), "routine", "routines"), (n(1), "event", "events")]))
+    }
+
     /// `mariadb-dump` (or `mysqldump`) with `--single-transaction`; the password goes in
     /// the environment (MYSQL_PWD), never on the command line or in a message.
     fn backup(&mut self, path: &std::path::Path) -> Result<(), DbError> {

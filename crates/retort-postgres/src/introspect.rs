@@ -158,6 +158,37 @@ fn split_top_level(s: &str) -> Vec<String> {
     out
 }
 
+/// Kinds of objects in the schema that the model does not cover, counted.
+const UNCOMPARED: &str = "WITH s AS (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) SELECT \
+    (SELECT count(*) FROM pg_class c WHERE c.relnamespace IN (SELECT oid FROM s) AND c.relkind = 'm'), \
+    (SELECT count(*) FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid WHERE c.relnamespace IN (SELECT oid FROM s)), \
+    (SELECT count(*) FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class WHERE c.relnamespace IN (SELECT oid FROM s) AND r.rulename <> '_RETURN'), \
+    (SELECT count(*) FROM pg_type t WHERE t.typnamespace IN (SELECT oid FROM s) AND t.typtype = 'd'), \
+    (SELECT count(*) FROM pg_class c WHERE c.relnamespace IN (SELECT oid FROM s) AND c.relkind = 'c'), \
+    (SELECT count(*) FROM pg_proc p WHERE p.pronamespace IN (SELECT oid FROM s) AND p.prokind = 'a' \
+        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')), \
+    (SELECT count(*) FROM pg_class c WHERE c.relnamespace IN (SELECT oid FROM s) AND c.relkind = 'f'), \
+    (SELECT count(*) FROM pg_statistic_ext x WHERE x.stxnamespace IN (SELECT oid FROM s)), \
+    (SELECT count(*) FROM pg_publication), \
+    (SELECT count(*) FROM pg_event_trigger)";
+
+pub fn uncompared(conn: &mut PgConnection) -> Result<Vec<String>, DbError> {
+    let rows = conn.query(UNCOMPARED)?;
+    let n = |i: usize| rows.first().and_then(|r| r.get(i).cloned().flatten()).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+    Ok(retort_core::engine::counted(&[
+        (n(0), "materialized view", "materialized views"),
+        (n(1), "policy", "policies"),
+        (n(2), "rule", "rules"),
+        (n(3), "domain", "domains"),
+        (n(4), "composite type", "composite types"),
+        (n(5), "aggregate", "aggregates"),
+        (n(6), "foreign table", "foreign tables"),
+        (n(7), "statistics object", "statistics objects"),
+        (n(8), "publication", "publications"),
+        (n(9), "event trigger", "event triggers"),
+    ]))
+}
+
 pub fn introspect(conn: &mut PgConnection) -> Result<Schema, DbError> {
     let mut schema = Schema::default();
     for r in conn.query(TABLES)? {

@@ -247,6 +247,10 @@ impl Connection for PgConnection {
         introspect::introspect(self)
     }
 
+    fn uncompared(&mut self) -> Result<Vec<String>, DbError> {
+        introspect::uncompared(self)
+    }
+
     fn backup(&mut self, path: &std::path::Path) -> Result<(), DbError> {
         run_tool("pg_dump", &["--format=custom".as_ref(), "--file".as_ref(), path.as_os_str()], &client_env(&self.config))?;
         Ok(())

@@ -142,11 +142,20 @@ fn q(conn: &Connection, sql: &str, n: usize) -> rusqlite::Result<Vec<Vec<Option<
     rows.collect()
 }
 
-const TABLES: &str = "m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.sql NOT LIKE 'CREATE VIRTUAL%'";
+/// Ordinary tables: not SQLite's own, not virtual tables, and not the shadow tables a
+/// virtual table keeps its data in (FTS5's `docs_content`, … — made by the virtual table).
+const TABLES: &str = "m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.sql NOT LIKE 'CREATE VIRTUAL%' \
+    AND m.name NOT IN (SELECT name FROM pragma_table_list WHERE type = 'shadow')";
+
+/// What the schema model does not cover, as `N kind` (virtual tables).
+pub fn uncompared(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+    let n: i64 = conn.query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL%'", [], |r| r.get(0))?;
+    Ok(retort_core::engine::counted(&[(n, "virtual table", "virtual tables")]))
+}
 
 pub fn introspect(conn: &Connection) -> rusqlite::Result<Schema> {
     let mut schema = Schema::default();
-    let objects = q(conn, "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY name", 4)?;
+    let objects = q(conn, "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' AND name NOT IN (SELECT name FROM pragma_table_list WHERE type = 'shadow') ORDER BY name", 4)?;
     let mut parsed: BTreeMap<String, Parsed> = BTreeMap::new();
     let mut index_sql: BTreeMap<String, String> = BTreeMap::new();
     let mut triggers = Vec::new();

@@ -203,6 +203,10 @@ impl Connection for SqliteConnection {
         introspect::introspect(&self.conn).map_err(|e| self.map_err(e, "introspection"))
     }
 
+    fn uncompared(&mut self) -> Result<Vec<String>, DbError> {
+        introspect::uncompared(&self.conn).map_err(|e| self.map_err(e, "introspection"))
+    }
+
     /// The online backup API: a consistent copy while others keep using the database.
     fn backup(&mut self, path: &Path) -> Result<(), DbError> {
         self.conn.backup(rusqlite::DatabaseName::Main, path, None).map_err(|e| {

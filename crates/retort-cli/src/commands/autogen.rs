@@ -38,12 +38,19 @@ pub fn migrate(args: &MigrateArgs, settings: &Settings, printer: &Printer) -> Re
     let rename_warning = |c: &retort::core::diff::rename::RenameCandidate| {
         printer.note(format!("warning: {} looks like a rename; generated as drop + add (pass --rename {} to keep the data)", c.describe(), c.flag()))
     };
+    let not_compared_note = |kinds: &[String]| {
+        if !kinds.is_empty() {
+            printer.note(format!("note: not compared: {} (outside retort's schema model: write their changes by hand)", kinds.join(", ")));
+        }
+    };
     match outcome {
-        MigrateOutcome::NoChanges { rename_candidates } => {
+        MigrateOutcome::NoChanges { rename_candidates, not_compared } => {
+            not_compared_note(&not_compared);
             rename_candidates.iter().for_each(rename_warning);
             printer.note("No changes in schema detected; no revision written (use --allow-empty to write one anyway).");
         }
-        MigrateOutcome::Written { id, path, generated, unverified, lint, .. } => {
+        MigrateOutcome::Written { id, path, generated, unverified, lint, not_compared, .. } => {
+            not_compared_note(&not_compared);
             generated.rename_candidates.iter().for_each(rename_warning);
             for p in &unverified {
                 printer.note(format!("warning: {p}"));
@@ -77,6 +84,7 @@ pub fn check(args: &CheckArgs, settings: &Settings, printer: &Printer) -> Result
             "database_checked": report.database_checked,
             "pending": report.pending,
             "drift": report.drift,
+            "not_compared": report.not_compared,
         }));
         return Ok(if clean { 0 } else { retort::exit::FOUND });
     }
@@ -87,6 +95,9 @@ pub fn check(args: &CheckArgs, settings: &Settings, printer: &Printer) -> Result
         for c in &report.changes {
             printer.line(format!("  {c}"));
         }
+    }
+    if !report.not_compared.is_empty() {
+        printer.line(format!("models: not compared: {} (outside retort's schema model)", report.not_compared.join(", ")));
     }
     if !report.database_checked {
         printer.line("database: not checked (no database, or --no-db)");

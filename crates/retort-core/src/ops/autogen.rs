@@ -27,6 +27,8 @@ pub struct Inputs {
     /// The scratch area still holding the replayed head: `migrate` verifies its file
     /// there, so the history is replayed once per run (issue #12).
     pub head_db: Box<dyn Connection>,
+    /// Objects in the models of kinds the schema model does not cover (`1 policy`).
+    pub not_compared: Vec<String>,
 }
 
 /// Applies the models to a scratch area and reads it, then replays the migrations into
@@ -43,11 +45,12 @@ pub fn inputs(ws: &Workspace) -> Result<Inputs, Error> {
     let models_sql = std::fs::read_to_string(&models_path).map_err(|e| Error::io(format!("reading {}", models_path.display()), e))?;
     let mut scratch = ws.scratch()?;
     let models = filter.apply(&autogen::schema_of_models(scratch.as_mut(), &models_sql, &models_path)?);
+    let not_compared = scratch.uncompared()?;
     drop(scratch);
     crate::interrupt::check()?;
     let mut head_db = ws.scratch()?;
     let head = filter.apply(&autogen::schema_at_head(head_db.as_mut(), &graph, &ws.project.tables())?);
-    Ok(Inputs { graph, head, models, models_path, head_db })
+    Ok(Inputs { graph, head, models, models_path, head_db, not_compared })
 }
 
 /// Alembic refuses to autogenerate against a database that is behind; so do we. A database
@@ -87,7 +90,7 @@ pub struct MigrateRequest {
 #[derive(Debug)]
 pub enum MigrateOutcome {
     /// Nothing changed and `allow_empty` was not given: no file.
-    NoChanges { rename_candidates: Vec<RenameCandidate> },
+    NoChanges { rename_candidates: Vec<RenameCandidate>, not_compared: Vec<String> },
     Written {
         id: RevisionId,
         path: PathBuf,
@@ -99,6 +102,8 @@ pub enum MigrateOutcome {
         unverified: Vec<String>,
         /// Lint findings (warnings and errors) on the written file.
         lint: Vec<Diagnostic>,
+        /// Objects in the models the schema model does not cover (`1 policy`).
+        not_compared: Vec<String>,
     },
 }
 
@@ -130,7 +135,7 @@ pub fn migrate(ws: &Workspace, req: &MigrateRequest, confirm_rename: &mut dyn Fn
         generated = autogen::generate(dialect.as_ref(), &inputs.head, &inputs.models, &renames)?;
     }
     if generated.is_empty() && !req.allow_empty {
-        return Ok(MigrateOutcome::NoChanges { rename_candidates: generated.rename_candidates });
+        return Ok(MigrateOutcome::NoChanges { rename_candidates: generated.rename_candidates, not_compared: inputs.not_compared });
     }
     // Prove the file before writing it: run it both ways on the replayed head.
     let mut notes = generated.notes.clone();
@@ -157,7 +162,7 @@ pub fn migrate(ws: &Workspace, req: &MigrateRequest, confirm_rename: &mut dyn Fn
     let text = std::fs::read_to_string(&path).map_err(|e| Error::io("reading the new revision", e))?;
     let written = RevisionFile::parse(&path, &text)?;
     let lint = lint_revision(&written, dialect.as_ref()).into_iter().filter(|d| d.severity != Severity::Info).collect();
-    Ok(MigrateOutcome::Written { id, path, head: inputs.head, models: inputs.models, generated, unverified, lint })
+    Ok(MigrateOutcome::Written { id, path, head: inputs.head, models: inputs.models, generated, unverified, lint, not_compared: inputs.not_compared })
 }
 
 /// What `check` found.
@@ -171,6 +176,8 @@ pub struct CheckReport {
     pub pending: Vec<String>,
     /// Differences between the database and head (only when nothing is pending).
     pub drift: Vec<String>,
+    /// Objects in the models the schema model does not cover (`1 policy`).
+    pub not_compared: Vec<String>,
 }
 
 impl CheckReport {
@@ -183,7 +190,7 @@ impl CheckReport {
 pub fn check(ws: &Workspace, no_db: bool) -> Result<CheckReport, Error> {
     let inputs = inputs(ws)?;
     let changes = diff(&inputs.head, &inputs.models, &Renames::default()).iter().map(|c| c.describe()).collect();
-    let mut report = CheckReport { changes, database_checked: false, pending: Vec::new(), drift: Vec::new() };
+    let mut report = CheckReport { changes, database_checked: false, pending: Vec::new(), drift: Vec::new(), not_compared: inputs.not_compared.clone() };
     if no_db || ws.env.url.is_none() {
         return Ok(report);
     }
