@@ -208,6 +208,9 @@ impl ChangeRenderer for Mysql<'_> {
             | Change::CreateSequence { .. }
             | Change::DropSequence { .. }
             | Change::AlterSequence { .. }
+            | Change::CreateDomain { .. }
+            | Change::AlterDomain { .. }
+            | Change::DropDomain { .. }
             | Change::CreateExtension { .. }
             | Change::DropExtension { .. }
             | Change::CreateFunction { .. }

@@ -6,7 +6,7 @@
 use crate::PgConnection;
 use retort_core::engine::Connection;
 use retort_core::error::DbError;
-use retort_core::schema::{Check, Column, EnumType, Extension, ForeignKey, Function, Generated, Index, IndexPart, PrimaryKey, Schema, Sequence, Table, Trigger, Unique, View};
+use retort_core::schema::{Check, Column, Domain, EnumType, Extension, ForeignKey, Function, Generated, Index, IndexPart, PrimaryKey, Schema, Sequence, Table, Trigger, Unique, View};
 
 /// Separates list items inside one text cell (ASCII unit separator).
 const SEP: &str = "\u{1f}";
@@ -68,6 +68,12 @@ const FUNCTIONS: &str = "SELECT p.proname || '(' || pg_get_function_identity_arg
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang \
     WHERE n.nspname = current_schema() AND p.prokind IN ('f', 'p') \
     AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e') ORDER BY 1";
+
+/// Domains of the schema (not an extension's), with their checks as `name␞definition`.
+const DOMAINS: &str = "SELECT t.typname, format_type(t.typbasetype, t.typtypmod), t.typnotnull, t.typdefault, \
+    array_to_string(ARRAY(SELECT c.conname || E'\\x1e' || pg_get_constraintdef(c.oid) FROM pg_constraint c WHERE c.contypid = t.oid AND c.contype = 'c' ORDER BY c.conname), E'\\x1f') \
+    FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = current_schema() AND t.typtype = 'd' \
+    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e') ORDER BY 1";
 
 const ENUMS: &str = "SELECT t.typname, array_to_string(ARRAY(SELECT e.enumlabel FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder), E'\\x1f') \
     FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = current_schema() AND t.typtype = 'e' ORDER BY 1";
@@ -163,7 +169,6 @@ const UNCOMPARED: &str = "WITH s AS (SELECT oid FROM pg_namespace WHERE nspname 
     (SELECT count(*) FROM pg_class c WHERE c.relnamespace IN (SELECT oid FROM s) AND c.relkind = 'm'), \
     (SELECT count(*) FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid WHERE c.relnamespace IN (SELECT oid FROM s)), \
     (SELECT count(*) FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class WHERE c.relnamespace IN (SELECT oid FROM s) AND r.rulename <> '_RETURN'), \
-    (SELECT count(*) FROM pg_type t WHERE t.typnamespace IN (SELECT oid FROM s) AND t.typtype = 'd'), \
     (SELECT count(*) FROM pg_class c WHERE c.relnamespace IN (SELECT oid FROM s) AND c.relkind = 'c'), \
     (SELECT count(*) FROM pg_proc p WHERE p.pronamespace IN (SELECT oid FROM s) AND p.prokind = 'a' \
         AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')), \
@@ -179,13 +184,12 @@ pub fn uncompared(conn: &mut PgConnection) -> Result<Vec<String>, DbError> {
         (n(0), "materialized view", "materialized views"),
         (n(1), "policy", "policies"),
         (n(2), "rule", "rules"),
-        (n(3), "domain", "domains"),
-        (n(4), "composite type", "composite types"),
-        (n(5), "aggregate", "aggregates"),
-        (n(6), "foreign table", "foreign tables"),
-        (n(7), "statistics object", "statistics objects"),
-        (n(8), "publication", "publications"),
-        (n(9), "event trigger", "event triggers"),
+        (n(3), "composite type", "composite types"),
+        (n(4), "aggregate", "aggregates"),
+        (n(5), "foreign table", "foreign tables"),
+        (n(6), "statistics object", "statistics objects"),
+        (n(7), "publication", "publications"),
+        (n(8), "event trigger", "event triggers"),
     ]))
 }
 
@@ -282,6 +286,15 @@ pub fn introspect(conn: &mut PgConnection) -> Result<Schema, DbError> {
         let name = r[0].clone().unwrap_or_default();
         let num = |i: usize| r[i].as_deref().and_then(|v| v.parse().ok()).unwrap_or(1);
         schema.sequences.insert(name.clone(), Sequence { name, start: num(1), increment: num(2) });
+    }
+    for r in conn.query(DOMAINS)? {
+        let name = r[0].clone().unwrap_or_default();
+        let checks = list(&r[4])
+            .into_iter()
+            .filter_map(|c| c.split_once('\u{1e}').map(|(n, def)| Check { name: Some(n.to_string()), expr: def.strip_prefix("CHECK ").unwrap_or(def).to_string(), no_inherit: false }))
+            .collect();
+        let domain = Domain { name: name.clone(), base_type: r[1].clone().unwrap_or_default(), not_null: r[2].as_deref() == Some("t"), default: r[3].clone(), checks };
+        schema.domains.insert(name, domain);
     }
     for r in conn.query(EXTENSIONS)? {
         let name = r[0].clone().unwrap_or_default();

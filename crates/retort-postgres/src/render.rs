@@ -6,7 +6,7 @@ use crate::dialect::{literal, quote as qi};
 use retort_core::diff::Change;
 use retort_core::render::{ChangeRenderer, RenderedStatement, TableStatements};
 use std::collections::BTreeSet;
-use retort_core::schema::{Check, Column, EnumType, ForeignKey, Index, Schema, Sequence, Table, Unique};
+use retort_core::schema::{Check, Column, Domain, EnumType, ForeignKey, Index, Schema, Sequence, Table, Unique};
 
 fn cols(list: &[String]) -> String {
     list.iter().map(|c| qi(c)).collect::<Vec<_>>().join(", ")
@@ -336,6 +336,9 @@ impl ChangeRenderer for Postgres<'_> {
             }
             Change::CreateSequence { sequence } => out.push(s(create_sequence(sequence))),
             Change::DropSequence { sequence } => out.push(s(format!("DROP SEQUENCE {}", qi(&sequence.name)))),
+            Change::CreateDomain { domain } => out.push(s(create_domain(domain))),
+            Change::DropDomain { domain } => out.push(s(format!("DROP DOMAIN {}", qi(&domain.name)))),
+            Change::AlterDomain { from, to: new } => alter_domain(c, from, new, &mut out)?,
             Change::CreateExtension { extension } => out.push(s(format!("CREATE EXTENSION IF NOT EXISTS {}", qi(&extension.name)))),
             Change::DropExtension { extension } => out.push(s(format!("DROP EXTENSION IF EXISTS {}", qi(&extension.name)))),
             // pg_get_functiondef writes CREATE OR REPLACE: the same text creates and replaces.
@@ -345,6 +348,44 @@ impl ChangeRenderer for Postgres<'_> {
         }
         Ok(out)
     }
+}
+
+fn create_domain(d: &Domain) -> String {
+    let mut s = format!("CREATE DOMAIN {} AS {}", qi(&d.name), d.base_type);
+    if let Some(def) = &d.default {
+        s.push_str(&format!(" DEFAULT {def}"));
+    }
+    if d.not_null {
+        s.push_str(" NOT NULL");
+    }
+    for c in &d.checks {
+        s.push_str(&format!(" CONSTRAINT {} CHECK {}", qi(c.name.as_deref().unwrap_or("check")), paren(&c.expr)));
+    }
+    s
+}
+
+/// `ALTER DOMAIN` for each difference; a new base type cannot be altered in place.
+fn alter_domain(change: &Change, from: &Domain, to: &Domain, out: &mut Vec<RenderedStatement>) -> Result<(), DbError> {
+    if from.base_type != to.base_type {
+        return Err(retort_core::engine::cannot_render("postgres", change));
+    }
+    let d = qi(&to.name);
+    if from.default != to.default {
+        out.push(RenderedStatement::new(match &to.default {
+            Some(def) => format!("ALTER DOMAIN {d} SET DEFAULT {def}"),
+            None => format!("ALTER DOMAIN {d} DROP DEFAULT"),
+        }));
+    }
+    if from.not_null != to.not_null {
+        out.push(RenderedStatement::new(format!("ALTER DOMAIN {d} {} NOT NULL", if to.not_null { "SET" } else { "DROP" })));
+    }
+    for c in from.checks.iter().filter(|c| !to.checks.contains(c)) {
+        out.push(RenderedStatement::new(format!("ALTER DOMAIN {d} DROP CONSTRAINT {}", qi(c.name.as_deref().unwrap_or("check")))));
+    }
+    for c in to.checks.iter().filter(|c| !from.checks.contains(c)) {
+        out.push(RenderedStatement::new(format!("ALTER DOMAIN {d} ADD CONSTRAINT {} CHECK {}", qi(c.name.as_deref().unwrap_or("check")), paren(&c.expr))));
+    }
+    Ok(())
 }
 
 /// `name(args)` with the name quoted: what `DROP FUNCTION` takes.

@@ -1,5 +1,5 @@
 //! One schema change. Each carries enough context to render it and to explain it.
-use crate::schema::{Check, Column, EnumType, Extension, ForeignKey, Function, Index, PrimaryKey, Sequence, Table, Trigger, Unique, View};
+use crate::schema::{Check, Column, Domain, EnumType, Extension, ForeignKey, Function, Index, PrimaryKey, Sequence, Table, Trigger, Unique, View};
 use serde::Serialize;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -33,6 +33,9 @@ pub enum Change {
     CreateSequence { sequence: Sequence },
     DropSequence { sequence: Sequence },
     AlterSequence { from: Sequence, to: Sequence },
+    CreateDomain { domain: Domain },
+    AlterDomain { from: Domain, to: Domain },
+    DropDomain { domain: Domain },
     CreateExtension { extension: Extension },
     DropExtension { extension: Extension },
     CreateFunction { function: Function },
@@ -66,7 +69,7 @@ impl Change {
             | SetTableOptions { table, .. }
             | SetTableComment { table, .. } => Some(table),
             CreateView { .. } | DropView { .. } | CreateEnum { .. } | DropEnum { .. } | AlterEnum { .. } | CreateSequence { .. }
-            | DropSequence { .. } | AlterSequence { .. } | CreateExtension { .. } | DropExtension { .. } | CreateFunction { .. }
+            | DropSequence { .. } | AlterSequence { .. } | CreateDomain { .. } | AlterDomain { .. } | DropDomain { .. } | CreateExtension { .. } | DropExtension { .. } | CreateFunction { .. }
             | ReplaceFunction { .. } | DropFunction { .. } => None,
         }
     }
@@ -145,6 +148,9 @@ impl Change {
             CreateSequence { sequence } => format!("create sequence {}", sequence.name),
             DropSequence { sequence } => format!("drop sequence {}", sequence.name),
             AlterSequence { to, .. } => format!("alter sequence {}", to.name),
+            CreateDomain { domain } => format!("create domain {} ({})", domain.name, domain.base_type),
+            AlterDomain { to, .. } => format!("alter domain {}", to.name),
+            DropDomain { domain } => format!("drop domain {}", domain.name),
             CreateExtension { extension } => format!("create extension {}", extension.name),
             DropExtension { extension } => format!("drop extension {}", extension.name),
             CreateFunction { function } => format!("create {} {}", function.kind.to_ascii_lowercase(), function.signature),

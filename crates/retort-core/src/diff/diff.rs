@@ -336,6 +336,18 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
             types_last.push(Change::DropEnum { enum_type: e.clone() });
         }
     }
+    for (name, d) in &to.domains {
+        match from.domains.get(name) {
+            None => types_first.push(Change::CreateDomain { domain: d.clone() }),
+            Some(old) if old != d => types_first.push(Change::AlterDomain { from: old.clone(), to: d.clone() }),
+            _ => {}
+        }
+    }
+    for (name, d) in &from.domains {
+        if !to.domains.contains_key(name) {
+            types_last.push(Change::DropDomain { domain: d.clone() });
+        }
+    }
     for (name, s) in &to.sequences {
         match from.sequences.get(name) {
             None => types_first.push(Change::CreateSequence { sequence: s.clone() }),

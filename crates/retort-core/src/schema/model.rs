@@ -12,9 +12,22 @@ pub struct Schema {
     pub sequences: BTreeMap<String, Sequence>,
     /// PostgreSQL extensions whose objects live in the environment's schema.
     pub extensions: BTreeMap<String, Extension>,
+    /// PostgreSQL `CREATE DOMAIN`: a type with a default, NOT NULL and checks.
+    pub domains: BTreeMap<String, Domain>,
     /// PostgreSQL functions and procedures of the environment's schema (not those an
     /// extension brings), by signature: `touch()`, `add(integer, integer)`.
     pub functions: BTreeMap<String, Function>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Domain {
+    pub name: String,
+    /// The underlying type as the engine prints it (`integer`, `character varying(10)`).
+    pub base_type: String,
+    pub default: Option<String>,
+    pub not_null: bool,
+    /// Named checks over `VALUE`.
+    pub checks: Vec<Check>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
