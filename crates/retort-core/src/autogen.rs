@@ -29,7 +29,10 @@ use std::path::Path;
 pub fn schema_of_models(conn: &mut dyn Connection, sql: &str, path: &Path) -> Result<Schema, Error> {
     crate::interrupt::check()?;
     let dialect = conn.dialect();
-    let stmts: Vec<sql_split::Statement> = sql_split::split(sql).into_iter().filter(|s| !dialect.skipped_in_models(&s.sql)).collect();
+    let stmts: Vec<sql_split::Statement> = sql_split::split(sql)
+        .into_iter()
+        .filter_map(|s| dialect.model_statement(&s.sql).map(|sql| sql_split::Statement { sql: sql.into_owned(), ..s.clone() }))
+        .collect();
     let texts: Vec<String> = stmts.iter().map(|s| s.sql.clone()).collect();
     let relax = conn.dialect().deferred_references();
     if let Some((off, _)) = relax {

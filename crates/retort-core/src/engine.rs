@@ -224,17 +224,14 @@ pub trait Dialect: Send + Sync {
         "ROLLBACK"
     }
 
-    /// Whether a models statement is left out when the models are loaded. By default
-    /// ownership and privileges (`GRANT`, `REVOKE`, `ALTER … OWNER TO`, `ALTER DEFAULT
-    /// PRIVILEGES`): not part of the schema retort compares, and the roles they name may
-    /// not exist where the scratch database lives. Dumps are full of them. Engines add
-    /// what their dumps write about objects the engine makes itself.
-    fn skipped_in_models(&self, sql: &str) -> bool {
-        let upper: String = sql.split_whitespace().take(64).collect::<Vec<_>>().join(" ").to_ascii_uppercase();
-        upper.starts_with("GRANT ")
-            || upper.starts_with("REVOKE ")
-            || upper.starts_with("ALTER DEFAULT PRIVILEGES")
-            || (upper.starts_with("ALTER ") && upper.contains(" OWNER TO "))
+    /// A models statement as it is run on the scratch database: `None` leaves it out. By
+    /// default ownership and privileges (`GRANT`, `REVOKE`, `ALTER … OWNER TO`, `ALTER
+    /// DEFAULT PRIVILEGES`) are left out: not part of the schema retort compares, and the
+    /// roles they name may not exist where the scratch database lives (dumps are full of
+    /// them). Engines add what their dumps write about objects the engine makes itself,
+    /// and rewrite what only means "how to build it" (PostgreSQL's CONCURRENTLY).
+    fn model_statement<'a>(&self, sql: &'a str) -> Option<std::borrow::Cow<'a, str>> {
+        default_model_statement(sql)
     }
 
     /// Statements that let a models script create a table before the tables its foreign
@@ -385,6 +382,16 @@ pub trait Connection {
 
 /// The error for a change an engine's renderer cannot express: never skipped silently, so
 /// `migrate` stops and says which change to write by hand.
+/// [`Dialect::model_statement`]'s default: ownership and privileges left out.
+pub fn default_model_statement(sql: &str) -> Option<std::borrow::Cow<'_, str>> {
+    let upper: String = sql.split_whitespace().take(64).collect::<Vec<_>>().join(" ").to_ascii_uppercase();
+    let privileges = upper.starts_with("GRANT ")
+        || upper.starts_with("REVOKE ")
+        || upper.starts_with("ALTER DEFAULT PRIVILEGES")
+        || (upper.starts_with("ALTER ") && upper.contains(" OWNER TO "));
+    (!privileges).then_some(std::borrow::Cow::Borrowed(sql))
+}
+
 /// `(count, singular, plural)` → `["1 policy", "2 rules"]`, the zero counts left out.
 pub fn counted(kinds: &[(i64, &str, &str)]) -> Vec<String> {
     kinds.iter().filter(|(n, _, _)| *n > 0).map(|(n, one, many)| format!("{n} {}", if *n == 1 { one } else { many })).collect()

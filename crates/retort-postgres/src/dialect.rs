@@ -26,6 +26,24 @@ impl Dialect for PgDialect {
         Capabilities { transactional_ddl: true, concurrent_index: true, volatile_default_rewrites: true, scratch_needs_server: true }
     }
 
+    /// `CREATE INDEX CONCURRENTLY` in models means "an index": CONCURRENTLY is how to
+    /// build it on a busy table, and cannot run in the transaction the models load in.
+    fn model_statement<'a>(&self, sql: &'a str) -> Option<std::borrow::Cow<'a, str>> {
+        let words: Vec<&str> = sql.split_whitespace().take(4).collect();
+        let upper: Vec<String> = words.iter().map(|w| w.to_ascii_uppercase()).collect();
+        let concurrently = match upper.as_slice() {
+            [c, i, k, ..] if c == "CREATE" && i == "INDEX" && k == "CONCURRENTLY" => true,
+            [c, u, i, k, ..] if c == "CREATE" && u == "UNIQUE" && i == "INDEX" && k == "CONCURRENTLY" => true,
+            _ => false,
+        };
+        let default = retort_core::engine::default_model_statement(sql)?;
+        if !concurrently {
+            return Some(default);
+        }
+        let at = sql.to_ascii_uppercase().find("CONCURRENTLY").expect("seen above");
+        Some(std::borrow::Cow::Owned(format!("{}{}", &sql[..at], &sql[at + "CONCURRENTLY".len()..])))
+    }
+
     fn parser_dialect(&self) -> Box<dyn sqlparser::dialect::Dialect> {
         Box::new(sqlparser::dialect::PostgreSqlDialect {})
     }

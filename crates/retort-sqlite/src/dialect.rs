@@ -18,10 +18,11 @@ impl Dialect for SqliteDialect {
     }
 
     /// `sqlite3 .schema` lists `CREATE TABLE sqlite_sequence(name,seq)` (made by SQLite
-    /// for AUTOINCREMENT, and refused when created by hand).
-    fn skipped_in_models(&self, sql: &str) -> bool {
+    /// for AUTOINCREMENT, and refused when created by hand): left out.
+    fn model_statement<'a>(&self, sql: &'a str) -> Option<std::borrow::Cow<'a, str>> {
         let upper = sql.trim_start().to_ascii_uppercase();
-        upper.starts_with("CREATE TABLE SQLITE_") || upper.starts_with("CREATE TABLE \"SQLITE_") || upper.starts_with("CREATE TABLE IF NOT EXISTS SQLITE_")
+        let internal = upper.starts_with("CREATE TABLE SQLITE_") || upper.starts_with("CREATE TABLE \"SQLITE_") || upper.starts_with("CREATE TABLE IF NOT EXISTS SQLITE_");
+        (!internal).then_some(std::borrow::Cow::Borrowed(sql))
     }
 
     fn parser_dialect(&self) -> Box<dyn sqlparser::dialect::Dialect> {
