@@ -258,3 +258,39 @@ fn objects_outside_the_model_are_listed_as_not_compared() {
         assert!(r.stdout.contains("not_compared"), "[{engine}] {}", r.stdout);
     }
 }
+
+/// Issue #12: the schema at head is cached under the project (`.retort/cache/`, ignored by
+/// git), and an edited, added or removed revision file is a different entry — never a
+/// stale schema. Checked on every engine through what `check` and `drift` report.
+#[test]
+fn the_head_cache_follows_every_change_of_the_revision_files() {
+    for engine in engine_names() {
+        let p = Project::on(engine);
+        let entries = || std::fs::read_dir(p.path().join(".retort/cache")).map(|d| d.count()).unwrap_or(0);
+        models(&p, "CREATE TABLE t (id INTEGER PRIMARY KEY);\n");
+        let a = p.write_rev("aaaa00000001", &[], "create t", "CREATE TABLE t (id INTEGER PRIMARY KEY);", "DROP TABLE t;");
+        p.retort(&["check", "--no-db"]).ok();
+        assert_eq!(entries(), 1, "[{engine}] one entry after the first run");
+        assert!(std::fs::read_to_string(p.path().join(".retort/.gitignore")).unwrap().contains('*'));
+        p.retort(&["check", "--no-db"]).ok();
+        assert_eq!(entries(), 1, "[{engine}] the same files reuse the entry");
+        // Edited: the revision now makes a column the models do not have.
+        std::fs::write(&a, std::fs::read_to_string(&a).unwrap().replace("(id INTEGER PRIMARY KEY);", "(id INTEGER PRIMARY KEY, x INTEGER);")).unwrap();
+        p.retort(&["check", "--no-db"]).fails_with(1, "");
+        assert!(p.retort(&["check", "--no-db"]).stdout.contains("t.x"), "[{engine}] edited file seen");
+        // Added: a revision that drops the column again.
+        let b = p.write_rev("aaaa00000002", &["aaaa00000001"], "drop x", "ALTER TABLE t DROP COLUMN x;", "ALTER TABLE t ADD COLUMN x INTEGER;");
+        p.retort(&["check", "--no-db"]).ok();
+        // Removed: back to the column the models lack.
+        std::fs::remove_file(&b).unwrap();
+        assert!(p.retort(&["check", "--no-db"]).stdout.contains("t.x"), "[{engine}] removed file seen");
+        assert_eq!(entries(), 3, "[{engine}] one entry per distinct set of files");
+        // drift uses the cache too, keyed by what the database applied.
+        p.retort(&["upgrade"]).ok();
+        p.retort(&["drift"]).ok();
+        p.exec("CREATE TABLE stray (id INTEGER)");
+        p.retort(&["upgrade"]).ok();
+        let r = p.retort(&["drift"]);
+        assert!(r.stdout.contains("stray"), "[{engine}] {} {}", r.stdout, r.stderr);
+    }
+}

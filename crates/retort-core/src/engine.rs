@@ -365,6 +365,12 @@ pub trait Connection {
     /// Reads the live schema into the core's model.
     fn introspect(&mut self) -> Result<Schema, DbError>;
 
+    /// The server's (or library's) version: what normalises introspected schemas, so
+    /// cached schemas are only reused on the same one.
+    fn server_version(&mut self) -> Result<String, DbError> {
+        Ok(String::new())
+    }
+
     /// Objects of kinds the schema model does not cover (`["1 materialized view", "2
     /// policies"]`), so that autogenerate can say what it did not compare instead of
     /// leaving it out silently.

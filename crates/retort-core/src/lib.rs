@@ -15,6 +15,7 @@ pub mod engine;
 pub mod lint;
 pub mod error;
 pub mod fsio;
+pub mod head_cache;
 pub mod interrupt;
 pub mod apply;
 pub mod history;

@@ -120,6 +120,10 @@ impl Connection for MysqlConnection {
         introspect::introspect(self)
     }
 
+    fn server_version(&mut self) -> Result<String, DbError> {
+        Ok(self.query("SELECT VERSION()")?.into_iter().next().and_then(|r| r.into_iter().next().flatten()).unwrap_or_default())
+    }
+
     /// Stored routines and events: outside the model.
     fn uncompared(&mut self) -> Result<Vec<String>, DbError> {
         let rows = self.query(

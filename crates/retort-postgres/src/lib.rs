@@ -251,6 +251,10 @@ impl Connection for PgConnection {
         introspect::uncompared(self)
     }
 
+    fn server_version(&mut self) -> Result<String, DbError> {
+        Ok(self.query("SHOW server_version_num")?.into_iter().next().and_then(|r| r.into_iter().next().flatten()).unwrap_or_default())
+    }
+
     fn backup(&mut self, path: &std::path::Path) -> Result<(), DbError> {
         run_tool("pg_dump", &["--format=custom".as_ref(), "--file".as_ref(), path.as_os_str()], &client_env(&self.config))?;
         Ok(())

@@ -203,6 +203,10 @@ impl Connection for SqliteConnection {
         introspect::introspect(&self.conn).map_err(|e| self.map_err(e, "introspection"))
     }
 
+    fn server_version(&mut self) -> Result<String, DbError> {
+        Ok(rusqlite::version().to_string())
+    }
+
     fn uncompared(&mut self) -> Result<Vec<String>, DbError> {
         introspect::uncompared(&self.conn).map_err(|e| self.map_err(e, "introspection"))
     }

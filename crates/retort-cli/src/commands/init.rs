@@ -8,7 +8,7 @@ use retort::Error;
 
 const MODELS: &str = "-- The schema you want, as plain SQL DDL in your database's dialect.\n-- Edit it, then run `retort migrate -m \"what changed\"` to generate a revision.\n";
 
-const GITIGNORE: &str = "# retort: backups can hold production data; never commit them.\n/backups/\n# local development databases\n*.db\n*.db-journal\n*.db-wal\n*.db-shm\n";
+const GITIGNORE: &str = "# retort: backups can hold production data; never commit them.\n/backups/\n# retort's cache of replayed schemas\n/.retort/\n# local development databases\n*.db\n*.db-journal\n*.db-wal\n*.db-shm\n";
 
 pub fn run(args: &InitArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
     let dir = settings.cwd.join(&args.dir);

@@ -13,6 +13,7 @@ use crate::ops::Workspace;
 use crate::revision::file::RevisionFile;
 use crate::revision::graph::RevisionGraph;
 use crate::revision::id::RevisionId;
+use crate::head_cache::HeadCache;
 use crate::schema::Schema;
 use std::path::PathBuf;
 
@@ -25,8 +26,9 @@ pub struct Inputs {
     pub models: Schema,
     pub models_path: PathBuf,
     /// The scratch area still holding the replayed head: `migrate` verifies its file
-    /// there, so the history is replayed once per run (issue #12).
-    pub head_db: Box<dyn Connection>,
+    /// there, so the history is replayed once per run (issue #12). `None` when the head
+    /// came from the cache ([`crate::head_cache`]): verification then builds it.
+    pub head_db: Option<Box<dyn Connection>>,
     /// Objects in the models of kinds the schema model does not cover (`1 policy`).
     pub not_compared: Vec<String>,
 }
@@ -46,11 +48,43 @@ pub fn inputs(ws: &Workspace) -> Result<Inputs, Error> {
     let mut scratch = ws.scratch()?;
     let models = filter.apply(&autogen::schema_of_models(scratch.as_mut(), &models_sql, &models_path)?);
     let not_compared = scratch.uncompared()?;
+    let server_version = scratch.server_version()?;
     drop(scratch);
     crate::interrupt::check()?;
+    let all = vec![true; graph.len()];
+    let cache = HeadCache::of_project(&ws.project.dir);
+    let key = HeadCache::key(ws.dialect()?.name(), &server_version, &filter, &graph, &all);
+    if let Some(head) = cache.get(&key) {
+        return Ok(Inputs { graph, head, models, models_path, head_db: None, not_compared });
+    }
     let mut head_db = ws.scratch()?;
     let head = filter.apply(&autogen::schema_at_head(head_db.as_mut(), &graph, &ws.project.tables())?);
-    Ok(Inputs { graph, head, models, models_path, head_db, not_compared })
+    cache.put(&key, &head);
+    Ok(Inputs { graph, head, models, models_path, head_db: Some(head_db), not_compared })
+}
+
+/// A scratch database holding the schema at head, to verify a generated file on: the
+/// one the history was replayed into, or — when the head came from the cache — one
+/// built from the cached schema rendered as DDL (the history replayed if that fails).
+fn head_db(ws: &Workspace, inputs: &mut Inputs) -> Result<Box<dyn Connection>, Error> {
+    if let Some(db) = inputs.head_db.take() {
+        return Ok(db);
+    }
+    let dialect = ws.dialect()?;
+    let empty = Schema::default();
+    let mut db = ws.scratch()?;
+    let built = dialect
+        .render(&empty, &inputs.head, &diff(&empty, &inputs.head, &Renames::default()))
+        .ok()
+        .map(|stmts| stmts.iter().try_for_each(|s| db.execute(&s.sql)).is_ok())
+        .unwrap_or(false);
+    if built && ws.project.table_filter().apply(&db.introspect()?) == inputs.head {
+        return Ok(db);
+    }
+    drop(db);
+    let mut db = ws.scratch()?;
+    autogen::schema_at_head(db.as_mut(), &inputs.graph, &ws.project.tables())?;
+    Ok(db)
 }
 
 /// Alembic refuses to autogenerate against a database that is behind; so do we. A database
@@ -143,7 +177,8 @@ pub fn migrate(ws: &Workspace, req: &MigrateRequest, confirm_rename: &mut dyn Fn
         notes.push("NOT VERIFIED: generated with --no-verify; run it on a copy first".into());
         Vec::new()
     } else {
-        autogen::verify(inputs.head_db.as_mut(), &generated, &inputs.head, &inputs.models, &ws.project.table_filter())?
+        let mut db = head_db(ws, &mut inputs)?;
+        autogen::verify(db.as_mut(), &generated, &inputs.head, &inputs.models, &ws.project.table_filter())?
     };
     for p in &unverified {
         notes.push(format!("UNVERIFIED: {p}; edit this revision by hand"));

@@ -16,14 +16,25 @@ use crate::revision::target::Target;
 use crate::schema::Schema;
 use std::path::PathBuf;
 
-/// The schema the recorded revisions imply, replayed into a scratch database.
-pub fn schema_at(ws: &Workspace, graph: &RevisionGraph, rows: &[String]) -> Result<Schema, Error> {
+/// The schema the recorded revisions imply: from the project's cache when the same
+/// revision files were replayed before on this engine version, else replayed into a
+/// scratch database (and cached).
+pub fn schema_at(ws: &Workspace, graph: &RevisionGraph, rows: &[String], server_version: &str) -> Result<Schema, Error> {
+    let filter = ws.project.table_filter();
+    let at: Vec<usize> = rows.iter().filter_map(|r| RevisionId::parse(r).and_then(|id| graph.index_of(&id))).collect();
+    let cache = crate::head_cache::HeadCache::of_project(&ws.project.dir);
+    let key = crate::head_cache::HeadCache::key(ws.dialect()?.name(), server_version, &filter, graph, &graph.ancestors_inclusive(&at));
+    if let Some(schema) = cache.get(&key) {
+        return Ok(schema);
+    }
     let mut scratch = ws.scratch()?;
     let migrator = Migrator::new(graph, ws.project.tables());
     for row in rows {
         migrator.run(scratch.as_mut(), Direction::Up, &Target::parse(row)?, &Default::default(), &mut |_| {})?;
     }
-    Ok(ws.project.table_filter().apply(&scratch.introspect()?))
+    let schema = filter.apply(&scratch.introspect()?);
+    cache.put(&key, &schema);
+    Ok(schema)
 }
 
 /// Where the database is and how its schema differs from that revision's.
@@ -38,7 +49,8 @@ pub fn drift_of(ws: &Workspace, graph: &RevisionGraph, conn: &mut dyn Connection
     let migrator = Migrator::new(graph, ws.project.tables());
     migrator.current(conn)?;
     let current = migrator.current_rows(conn)?;
-    let expected = schema_at(ws, graph, &current)?;
+    let version = conn.server_version()?;
+    let expected = schema_at(ws, graph, &current, &version)?;
     let live = ws.project.table_filter().apply(&conn.introspect()?);
     Ok(Drift { current, changes: diff(&expected, &live, &Renames::default()) })
 }

@@ -1,8 +1,8 @@
 //! Tables, columns, keys, indexes, foreign keys, checks and views.
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Schema {
     pub tables: BTreeMap<String, Table>,
     pub views: BTreeMap<String, View>,
@@ -19,7 +19,7 @@ pub struct Schema {
     pub functions: BTreeMap<String, Function>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Domain {
     pub name: String,
     /// The underlying type as the engine prints it (`integer`, `character varying(10)`).
@@ -30,12 +30,12 @@ pub struct Domain {
     pub checks: Vec<Check>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Extension {
     pub name: String,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Function {
     /// `name(argument types)`: what tells overloads apart and what `DROP` names.
     pub signature: String,
@@ -49,20 +49,20 @@ pub struct Function {
     pub language: String,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnumType {
     pub name: String,
     pub values: Vec<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sequence {
     pub name: String,
     pub start: i64,
     pub increment: i64,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Table {
     pub name: String,
     pub columns: Vec<Column>,
@@ -83,7 +83,7 @@ impl Table {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Column {
     pub name: String,
     /// The declared type as the engine reports it, e.g. `VARCHAR(255)`, `NUMERIC(10,2)`.
@@ -104,19 +104,19 @@ pub struct Column {
     pub on_update: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Generated {
     pub expr: String,
     pub stored: bool,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PrimaryKey {
     pub name: Option<String>,
     pub columns: Vec<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Unique {
     /// `None` when the engine generated the name: such constraints compare by content.
     pub name: Option<String>,
@@ -127,7 +127,7 @@ pub struct Unique {
     pub deferrable: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Index {
     pub name: String,
     pub unique: bool,
@@ -142,7 +142,7 @@ pub struct Index {
     pub nulls_not_distinct: bool,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IndexPart {
     /// A column name, or an expression when `is_expr`.
     pub expr: String,
@@ -153,7 +153,7 @@ pub struct IndexPart {
     pub nulls: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ForeignKey {
     pub name: Option<String>,
     pub columns: Vec<String>,
@@ -194,7 +194,7 @@ impl ForeignKey {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Check {
     pub name: Option<String>,
     pub expr: String,
@@ -202,14 +202,14 @@ pub struct Check {
     pub no_inherit: bool,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Trigger {
     pub name: String,
     /// The full `CREATE TRIGGER` statement as stored by the engine.
     pub sql: String,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct View {
     pub name: String,
     /// The full `CREATE VIEW` statement (or definition) as stored by the engine.

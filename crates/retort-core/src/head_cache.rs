@@ -1,0 +1,69 @@
+//! The schema at a set of revisions, cached under the project (issue #12): replaying a
+//! long history into a scratch database is most of what `migrate`, `check` and `drift`
+//! cost on a server. An entry is keyed by everything that decides the introspected
+//! result — the engine and its version, the table filter, and every revision file of
+//! the ancestry (id and checksum) — so an edited, added or removed file is a different
+//! key and the history is replayed again. Entries live in `.retort/cache/` beside
+//! `retort.toml`, a directory that ignores itself in git. The cache is an optimisation:
+//! a file that cannot be read or written is a miss, never an error.
+use crate::diff::filter::TableFilter;
+use crate::revision::graph::RevisionGraph;
+use crate::schema::Schema;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+pub struct HeadCache {
+    dir: PathBuf,
+}
+
+impl HeadCache {
+    /// The cache of the project whose `retort.toml` is in `project_dir`.
+    pub fn of_project(project_dir: &Path) -> Self {
+        HeadCache { dir: project_dir.join(".retort").join("cache") }
+    }
+
+    /// The key of the schema reached by applying `revisions` (indexes into `graph`, an
+    /// ancestry: all of it is hashed in topological order).
+    pub fn key(engine: &str, server_version: &str, filter: &TableFilter, graph: &RevisionGraph, revisions: &[bool]) -> String {
+        let mut h = Sha256::new();
+        h.update(b"retort head cache v1\n");
+        for part in [engine, server_version] {
+            h.update(part.as_bytes());
+            h.update(b"\n");
+        }
+        for pattern in filter.include.iter().chain([&"--".to_string()]).chain(&filter.exclude) {
+            h.update(pattern.as_bytes());
+            h.update(b"\n");
+        }
+        for &i in graph.topo_order() {
+            if revisions.get(i).copied().unwrap_or(false) {
+                let rev = graph.rev(i);
+                h.update(format!("{} {}\n", rev.id, rev.checksum).as_bytes());
+            }
+        }
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    fn path(&self, key: &str) -> PathBuf {
+        self.dir.join(format!("{key}.json"))
+    }
+
+    pub fn get(&self, key: &str) -> Option<Schema> {
+        let text = std::fs::read_to_string(self.path(key)).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    /// Stores `schema` (atomically; a failure is ignored: the next run replays again).
+    pub fn put(&self, key: &str, schema: &Schema) {
+        let Ok(text) = serde_json::to_string(schema) else { return };
+        if std::fs::create_dir_all(&self.dir).is_err() {
+            return;
+        }
+        let ignore = self.dir.parent().map(|d| d.join(".gitignore"));
+        if let Some(ignore) = ignore.filter(|p| !p.exists()) {
+            let _ = std::fs::write(ignore, "# retort's cache: safe to delete, never to commit\n*\n");
+        }
+        // An entry already there under the same key is the same schema.
+        let _ = crate::fsio::write_new_atomic(&self.path(key), text.as_bytes());
+    }
+}
