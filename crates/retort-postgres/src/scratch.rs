@@ -74,6 +74,20 @@ fn create_database(admin_url: &PgUrl) -> Result<PgUrl, DbError> {
     Ok(PgUrl { config, schema: None, display: format!("{} (scratch database {name})", admin_url.display) })
 }
 
+/// Whether a used scratch database holds so many objects that emptying it costs more
+/// (and more locks) than making a new one.
+fn too_big_to_empty(url: &PgUrl) -> bool {
+    let Ok(mut c) = url.config.connect(NoTls) else { return true };
+    let n = c
+        .simple_query("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'")
+        .ok()
+        .and_then(|m| m.into_iter().find_map(|m| match m {
+            postgres::SimpleQueryMessage::Row(r) => r.get(0).and_then(|v| v.parse::<u64>().ok()),
+            _ => None,
+        }));
+    n.is_none_or(|n| n > 500)
+}
+
 impl PgConnection {
     /// An empty scratch area on `admin_url`'s server whose schema is `user_schema`.
     pub fn scratch(admin_url: &PgUrl, user_schema: Option<&str>) -> Result<Self, DbError> {
@@ -82,10 +96,17 @@ impl PgConnection {
             let mut free = FREE.lock().unwrap_or_else(|e| e.into_inner());
             free.iter().position(|(s, _)| *s == server).map(|i| free.swap_remove(i).1)
         };
-        let fresh = reused.is_none();
-        let database = match reused {
-            Some(url) => url,
-            None => create_database(admin_url)?,
+        let (database, fresh) = match reused {
+            Some(url) if !too_big_to_empty(&url) => (url, false),
+            Some(url) => {
+                // Dropping thousands of objects in one transaction runs out of lock
+                // slots (max_locks_per_transaction); a new database is cheaper then.
+                if let Some(name) = url.config.get_dbname() {
+                    drop_database(&admin_url.config, name);
+                }
+                (create_database(admin_url)?, true)
+            }
+            None => (create_database(admin_url)?, true),
         };
         let user_schema = user_schema.unwrap_or("public").to_string();
         let mut conn = PgConnection::open(&database)?;

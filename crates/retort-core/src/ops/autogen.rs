@@ -31,6 +31,8 @@ pub struct Inputs {
     pub head_db: Option<Box<dyn Connection>>,
     /// Objects in the models of kinds the schema model does not cover (`1 policy`).
     pub not_compared: Vec<String>,
+    /// The scratch server's version, part of the head cache's keys.
+    pub server_version: String,
 }
 
 /// Applies the models to a scratch area and reads it, then replays the migrations into
@@ -55,12 +57,12 @@ pub fn inputs(ws: &Workspace) -> Result<Inputs, Error> {
     let cache = HeadCache::of_project(&ws.project.dir);
     let key = HeadCache::key(ws.dialect()?.name(), &server_version, &filter, &graph, &all);
     if let Some(head) = cache.get(&key) {
-        return Ok(Inputs { graph, head, models, models_path, head_db: None, not_compared });
+        return Ok(Inputs { graph, head, models, models_path, head_db: None, not_compared, server_version });
     }
     let mut head_db = ws.scratch()?;
     let head = filter.apply(&autogen::schema_at_head(head_db.as_mut(), &graph, &ws.project.tables())?);
     cache.put(&key, &head);
-    Ok(Inputs { graph, head, models, models_path, head_db: Some(head_db), not_compared })
+    Ok(Inputs { graph, head, models, models_path, head_db: Some(head_db), not_compared, server_version })
 }
 
 /// A scratch database holding the schema at head, to verify a generated file on: the
@@ -197,6 +199,13 @@ pub fn migrate(ws: &Workspace, req: &MigrateRequest, confirm_rename: &mut dyn Fn
     let text = std::fs::read_to_string(&path).map_err(|e| Error::io("reading the new revision", e))?;
     let written = RevisionFile::parse(&path, &text)?;
     let lint = lint_revision(&written, dialect.as_ref()).into_iter().filter(|d| d.severity != Severity::Info).collect();
+    // A verified file turns head into the models: the next run finds that in the cache.
+    if !req.no_verify && unverified.is_empty() {
+        if let Ok(graph) = ws.graph() {
+            let key = HeadCache::key(dialect.name(), &inputs.server_version, &ws.project.table_filter(), &graph, &vec![true; graph.len()]);
+            HeadCache::of_project(&ws.project.dir).put(&key, &inputs.models);
+        }
+    }
     Ok(MigrateOutcome::Written { id, path, head: inputs.head, models: inputs.models, generated, unverified, lint, not_compared: inputs.not_compared })
 }
 
