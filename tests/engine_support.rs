@@ -21,8 +21,18 @@ pub fn server(engine: &dyn Engine, var: &str, default: &str) -> Option<RedactedU
 }
 
 /// Drops the process's scratch databases when the test ends, passing or failing (the CLI
-/// does this at exit; a test process must do it itself).
-pub struct DropScratchAtEnd;
+/// does this at exit; a test process must do it itself). The clean-up drops every scratch
+/// database of the process, so the tests holding one run one at a time: a test ending
+/// must not drop the database another is using.
+pub struct DropScratchAtEnd(#[allow(dead_code)] std::sync::MutexGuard<'static, ()>);
+
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+impl DropScratchAtEnd {
+    pub fn new() -> Self {
+        DropScratchAtEnd(ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
 
 impl Drop for DropScratchAtEnd {
     fn drop(&mut self) {

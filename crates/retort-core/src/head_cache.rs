@@ -12,6 +12,23 @@ use crate::schema::Schema;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
+/// The project's cache folder (`.retort/cache`).
+pub fn cache_dir(project_dir: &Path) -> PathBuf {
+    project_dir.join(".retort").join("cache")
+}
+
+/// Creates `dir` (a [`cache_dir`]) and the `.gitignore` beside it that keeps `.retort/`
+/// out of git; false when it cannot be created.
+pub fn ensure_cache_dir(dir: &Path) -> bool {
+    if std::fs::create_dir_all(dir).is_err() {
+        return false;
+    }
+    if let Some(ignore) = dir.parent().map(|d| d.join(".gitignore")).filter(|p| !p.exists()) {
+        let _ = std::fs::write(ignore, "# retort's cache: safe to delete, never to commit\n*\n");
+    }
+    true
+}
+
 pub struct HeadCache {
     dir: PathBuf,
 }
@@ -19,7 +36,7 @@ pub struct HeadCache {
 impl HeadCache {
     /// The cache of the project whose `retort.toml` is in `project_dir`.
     pub fn of_project(project_dir: &Path) -> Self {
-        HeadCache { dir: project_dir.join(".retort").join("cache") }
+        HeadCache { dir: cache_dir(project_dir) }
     }
 
     /// The key of the schema reached by applying `revisions` (indexes into `graph`, an
@@ -56,12 +73,8 @@ impl HeadCache {
     /// Stores `schema` (atomically; a failure is ignored: the next run replays again).
     pub fn put(&self, key: &str, schema: &Schema) {
         let Ok(text) = serde_json::to_string(schema) else { return };
-        if std::fs::create_dir_all(&self.dir).is_err() {
+        if !ensure_cache_dir(&self.dir) {
             return;
-        }
-        let ignore = self.dir.parent().map(|d| d.join(".gitignore"));
-        if let Some(ignore) = ignore.filter(|p| !p.exists()) {
-            let _ = std::fs::write(ignore, "# retort's cache: safe to delete, never to commit\n*\n");
         }
         // An entry already there under the same key is the same schema.
         let _ = crate::fsio::write_new_atomic(&self.path(key), text.as_bytes());

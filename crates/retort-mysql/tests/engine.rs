@@ -10,7 +10,7 @@ use retort_mysql::MysqlEngine;
 #[test]
 fn introspects_renders_and_reaches_the_target() {
     let Some(url) = server(&MysqlEngine, "RETORT_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/mysql") else { return };
-    let _cleanup = DropScratchAtEnd;
+    let _cleanup = DropScratchAtEnd::new();
     let mut from = MysqlEngine.scratch(Some(&url)).unwrap();
     run(from.as_mut(), "CREATE TABLE users (id INT PRIMARY KEY AUTO_INCREMENT, name VARCHAR(100) NOT NULL, email VARCHAR(255) UNIQUE);
         CREATE TABLE posts (id INT PRIMARY KEY, user_id INT NOT NULL, title VARCHAR(200), CONSTRAINT fk_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE);

@@ -10,7 +10,7 @@ use retort_postgres::PostgresEngine;
 #[test]
 fn introspects_renders_and_reaches_the_target() {
     let Some(url) = server(&PostgresEngine, "RETORT_TEST_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres") else { return };
-    let _cleanup = DropScratchAtEnd;
+    let _cleanup = DropScratchAtEnd::new();
     let mut from = PostgresEngine.scratch(Some(&url)).unwrap();
     run(from.as_mut(), "CREATE TABLE users (id integer PRIMARY KEY, name varchar(100) NOT NULL, email text UNIQUE);
         CREATE TABLE posts (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, user_id integer NOT NULL REFERENCES users (id) ON DELETE CASCADE, title text, CHECK (length(title) > 0));
@@ -55,7 +55,7 @@ fn a_change_it_cannot_render_is_an_error() {
 #[test]
 fn widening_a_serial_column_widens_its_sequence() {
     let Some(url) = server(&PostgresEngine, "RETORT_TEST_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres") else { return };
-    let _cleanup = DropScratchAtEnd;
+    let _cleanup = DropScratchAtEnd::new();
     let mut db = PostgresEngine.scratch(Some(&url)).unwrap();
     run(db.as_mut(), "CREATE TABLE events (id serial PRIMARY KEY, name text)");
     let from = db.introspect().unwrap();

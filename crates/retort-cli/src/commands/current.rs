@@ -6,7 +6,7 @@ use serde_json::json;
 
 pub fn run(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
     let ws = settings.workspace()?;
-    let graph = ws.graph()?;
+    let graph = ws.graph_for_display()?;
     let migrator = Migrator::new(&graph, ws.project.tables());
     let mut conn = ws.connect_existing()?;
     let heads = migrator.current(conn.as_mut())?;

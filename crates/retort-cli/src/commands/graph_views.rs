@@ -8,7 +8,7 @@ use retort::Error;
 use serde_json::json;
 
 pub fn history(args: &HistoryArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
-    let graph = settings.workspace()?.graph()?;
+    let graph = settings.workspace()?.graph_for_display()?;
     let selected = retort::core::revision::range::select(&graph, args.rev_range.as_deref())?;
     let newest_first: Vec<usize> = graph.topo_order().iter().rev().copied().filter(|&i| selected[i]).collect();
     if printer.json {
@@ -57,7 +57,7 @@ pub fn history(args: &HistoryArgs, settings: &Settings, printer: &Printer) -> Re
 }
 
 pub fn heads(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
-    let graph = settings.workspace()?.graph()?;
+    let graph = settings.workspace()?.graph_for_display()?;
     let heads = graph.heads();
     if printer.json {
         let revs: Vec<_> = heads.iter().map(|&i| super::revision_json(&graph, i)).collect();
@@ -75,7 +75,7 @@ pub fn heads(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
 }
 
 pub fn branches(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
-    let graph = settings.workspace()?.graph()?;
+    let graph = settings.workspace()?.graph_for_display()?;
     let points = graph.branch_points();
     if printer.json {
         let list: Vec<_> = points
@@ -99,7 +99,7 @@ pub fn branches(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
 }
 
 pub fn show(args: &ShowArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
-    let graph = settings.workspace()?.graph()?;
+    let graph = settings.workspace()?.graph_for_display()?;
     let set = match args.rev.as_str() {
         "head" | "heads" | "base" => retort::Target::parse(&args.rev)?.resolve(&graph, &[])?,
         name if name.contains(['+', '-', '@']) => retort::Target::parse(name)?.resolve(&graph, &[])?,

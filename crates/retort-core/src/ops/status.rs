@@ -18,7 +18,7 @@ pub struct Status {
 }
 
 pub fn status(ws: &Workspace) -> Result<Status, Error> {
-    let graph = ws.graph()?;
+    let graph = ws.graph_for_display()?;
     let migrator = Migrator::new(&graph, ws.project.tables());
     let mut conn = ws.connect_existing()?;
     let rows = migrator.current_rows(conn.as_mut())?;

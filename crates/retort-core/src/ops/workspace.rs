@@ -73,6 +73,12 @@ impl Workspace {
         self.migrations().load_graph()
     }
 
+    /// The graph for commands that only show it, file texts from the project's index
+    /// where the files are unchanged ([`crate::revision::index`]). Never for running SQL.
+    pub fn graph_for_display(&self) -> Result<RevisionGraph, Error> {
+        self.migrations().load_graph_for_display(&crate::head_cache::cache_dir(&self.project.dir).join("revisions.bin"))
+    }
+
     fn url(&self) -> Result<&RedactedUrl, Error> {
         self.env.url.as_ref().ok_or_else(|| ConfigError::NoUrl { env: self.env.name.clone() }.into())
     }

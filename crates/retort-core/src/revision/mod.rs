@@ -5,6 +5,7 @@ pub mod draw;
 pub mod file;
 pub mod graph;
 pub mod id;
+pub mod index;
 pub mod new;
 pub mod range;
 pub mod target;
