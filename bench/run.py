@@ -12,13 +12,14 @@ and spread of wall time and the peak memory (max RSS) of:
   * Alembic (installed from PyPI into bench/.venv), running the same SQL through
     op.execute, and its autogenerate on equivalent SQLAlchemy models.
 
-Usage:  python3 bench/run.py [--runs N] [--smoke] [--no-alembic] [--engines sqlite,postgres]
+Usage:  python3 bench/run.py [--runs N] [--smoke] [--no-alembic] [--engines sqlite,postgres,mysql]
                              [--out BENCHMARKS.md] [--retort PATH]
 """
 import argparse, datetime, os, platform, shutil, statistics, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PG_ADMIN = os.environ.get("RETORT_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
+MY_ADMIN = os.environ.get("RETORT_BENCH_MYSQL", "mysql://root@127.0.0.1:3306/mysql")
 
 
 def run(cmd, cwd=None, env=None, stdin=None, check=True):
@@ -62,9 +63,20 @@ def chain_statements(i):
     return [f"CREATE INDEX ix_{i} ON t{base} (a)"], [f"DROP INDEX ix_{i}"]
 
 
+def chain_for(engine):
+    """The chain in the engine's dialect (MySQL names the table in DROP INDEX)."""
+    if engine != "mysql":
+        return chain_statements
+
+    def mysql(i):
+        up, down = chain_statements(i)
+        return up, [f"{s} ON t{i - i % 3}" if s.startswith("DROP INDEX") else s for s in down]
+    return mysql
+
+
 def write_retort_project(d, n, url, stmts=chain_statements):
     os.makedirs(os.path.join(d, "migrations", "versions"), exist_ok=True)
-    dialect = "postgres" if url.startswith("postgres") else "sqlite"
+    dialect = "postgres" if url.startswith("postgres") else "mysql" if url.startswith("mysql") else "sqlite"
     with open(os.path.join(d, "retort.toml"), "w") as f:
         f.write(f'[project]\ndialect = "{dialect}"\n\n[env.dev]\nurl = "{url}"\n')
     open(os.path.join(d, "models.sql"), "w").close()
@@ -137,6 +149,40 @@ def fresh_pg():
     return name
 
 
+def my_url(name):
+    return MY_ADMIN.rsplit("/", 1)[0] + "/" + name
+
+
+def mariadb(sql):
+    subprocess.run(["mariadb", "-h", "127.0.0.1", "-u", "root", "-e", sql], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def fresh_my():
+    _counter[0] += 1
+    name = f"retort_bench_{os.getpid()}_{_counter[0]}"
+    mariadb(f"DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}")
+    return name
+
+
+def fresh_db(engine, sqlite_dir):
+    """A new empty database: a file path (SQLite) or a database name on the server."""
+    if engine == "sqlite":
+        p = os.path.join(sqlite_dir, "bench.db")
+        if os.path.exists(p):
+            os.remove(p)
+        return p
+    return fresh_pg() if engine == "postgres" else fresh_my()
+
+
+def db_url(engine, target):
+    return {"sqlite": lambda: "sqlite://" + target, "postgres": lambda: pg_url(target), "mysql": lambda: my_url(target)}[engine]()
+
+
+def alembic_url(engine, target):
+    return {"sqlite": lambda: f"sqlite:///{target}", "postgres": lambda: pg_url(target).replace("postgres://", "postgresql+psycopg2://"),
+            "mysql": lambda: my_url(target).replace("mysql://", "mysql+pymysql://")}[engine]()
+
+
 def single_transaction(script, engine):
     """The --sql script with per-revision transactions folded into one."""
     begin = "BEGIN IMMEDIATE;" if engine == "sqlite" else "BEGIN;"
@@ -147,6 +193,8 @@ def single_transaction(script, engine):
 def client_cmd(engine, target):
     if engine == "sqlite":
         return ["sqlite3", target]
+    if engine == "mysql":
+        return ["mariadb", "-h", "127.0.0.1", "-u", "root", target]
     return ["psql", "-q", "-v", "ON_ERROR_STOP=1", pg_url(target)]
 
 
@@ -157,7 +205,9 @@ def alembic_env(work):
     if not os.path.exists(os.path.join(venv, "bin", "alembic")):
         print("installing Alembic into bench/.venv ...", flush=True)
         subprocess.run([sys.executable, "-m", "venv", venv], check=True)
-        subprocess.run([py, "-m", "pip", "install", "-q", "alembic", "sqlalchemy", "psycopg2-binary"], check=True)
+        subprocess.run([py, "-m", "pip", "install", "-q", "alembic", "sqlalchemy", "psycopg2-binary", "pymysql"], check=True)
+    elif subprocess.run([py, "-c", "import pymysql"], capture_output=True).returncode != 0:
+        subprocess.run([py, "-m", "pip", "install", "-q", "pymysql"], check=True)
     ver = subprocess.run([py, "-c", "import alembic, sqlalchemy; print(alembic.__version__, sqlalchemy.__version__)"],
                          check=True, capture_output=True, text=True).stdout.split()
     return os.path.join(venv, "bin", "alembic"), ver
@@ -214,6 +264,7 @@ def main():
     a = ap.parse_args()
     engines = a.engines.split(",")
     n_chain, n_hist, n_tables = (30, 100, 20) if a.smoke else (1000, 10000, 1000)
+    n_real = 12 if a.smoke else 300
     retort = os.path.abspath(a.retort) if a.retort else None
     if not retort:
         subprocess.run(["cargo", "build", "--release", "-q", "-p", "retort-cli"], cwd=ROOT, check=True)
@@ -255,8 +306,8 @@ def main():
         # -------- upgrade / downgrade over the chain
         for engine in engines:
             d = os.path.join(work, f"chain-{engine}")
-            url = "sqlite://bench.db" if engine == "sqlite" else pg_url("placeholder")
-            write_retort_project(d, n_chain, url)
+            url = "sqlite://bench.db" if engine == "sqlite" else db_url(engine, "placeholder")
+            write_retort_project(d, n_chain, url, stmts=chain_for(engine))
             script = run([retort, "upgrade", "--sql"], cwd=d, env=env)[1]
             per_rev = os.path.join(d, "limit-per-revision.sql")
             one_tx = os.path.join(d, "limit-one-transaction.sql")
@@ -264,16 +315,11 @@ def main():
             open(one_tx, "w").write(single_transaction(script, engine))
 
             def fresh():
-                if engine == "sqlite":
-                    p = os.path.join(d, "bench.db")
-                    if os.path.exists(p):
-                        os.remove(p)
-                    return p
-                return fresh_pg()
+                return fresh_db(engine, d)
 
             def retort_env(target):
                 e = dict(env)
-                e["DATABASE_URL"] = "sqlite://" + target if engine == "sqlite" else pg_url(target)
+                e["DATABASE_URL"] = db_url(engine, target)
                 return e
 
             label = f"upgrade head ({n_chain} revs)"
@@ -281,14 +327,16 @@ def main():
             res.add(label + ", tx per revision", engine, "retort", t, m)
             t, m = repeat(runs, fresh, lambda tgt: (client_cmd(engine, tgt), dict(stdin_path=per_rev)))
             res.add(label + ", tx per revision", engine, "limit (client)", t, m)
-            t, m = repeat(runs, fresh, lambda tgt: ([retort, "upgrade", "-q", "--single-transaction"], dict(cwd=d, env=retort_env(tgt))))
-            res.add(label + ", one tx", engine, "retort", t, m)
-            t, m = repeat(runs, fresh, lambda tgt: (client_cmd(engine, tgt), dict(stdin_path=one_tx)))
-            res.add(label + ", one tx", engine, "limit (client)", t, m)
+            # MySQL commits each DDL statement: no run is one transaction there.
+            if engine != "mysql":
+                t, m = repeat(runs, fresh, lambda tgt: ([retort, "upgrade", "-q", "--single-transaction"], dict(cwd=d, env=retort_env(tgt))))
+                res.add(label + ", one tx", engine, "retort", t, m)
+                t, m = repeat(runs, fresh, lambda tgt: (client_cmd(engine, tgt), dict(stdin_path=one_tx)))
+                res.add(label + ", one tx", engine, "limit (client)", t, m)
 
             def upgraded():
                 tgt = fresh()
-                run([retort, "upgrade", "-q", "--single-transaction"], cwd=d, env=retort_env(tgt))
+                run([retort, "upgrade", "-q"], cwd=d, env=retort_env(tgt))
                 return tgt
             t, m = repeat(runs, upgraded, lambda tgt: ([retort, "downgrade", "-q", "base"], dict(cwd=d, env=retort_env(tgt))))
             res.add(f"downgrade base ({n_chain} revs), tx per revision", engine, "retort", t, m)
@@ -297,8 +345,8 @@ def main():
 
                 def alembic_fresh():
                     tgt = fresh()
-                    url = f"sqlite:///{tgt}" if engine == "sqlite" else pg_url(tgt).replace("postgres://", "postgresql+psycopg2://")
-                    write_alembic_project(ad, n_chain, url) if not os.path.exists(os.path.join(ad, "alembic.ini")) else None
+                    url = alembic_url(engine, tgt)
+                    write_alembic_project(ad, n_chain, url, stmts=chain_for(engine)) if not os.path.exists(os.path.join(ad, "alembic.ini")) else None
                     ini = os.path.join(ad, "alembic.ini")
                     text = open(ini).read().split("\n")
                     text = [f"sqlalchemy.url = {url}" if l.startswith("sqlalchemy.url") else l for l in text]
@@ -316,7 +364,7 @@ def main():
 
             # -------- autogenerate
             g = os.path.join(work, f"autogen-{engine}")
-            url = "sqlite://bench.db" if engine == "sqlite" else pg_url("placeholder")
+            url = "sqlite://bench.db" if engine == "sqlite" else db_url(engine, "placeholder")
             write_retort_project(g, 0, url)
             models = models_sql(n_tables)
             open(os.path.join(g, "models.sql"), "w").write(models)
@@ -324,6 +372,7 @@ def main():
             def autogen_fresh():
                 shutil.rmtree(os.path.join(g, "migrations", "versions"))
                 os.makedirs(os.path.join(g, "migrations", "versions"))
+                shutil.rmtree(os.path.join(g, ".retort"), ignore_errors=True)
                 return fresh()
             label = f"autogenerate {n_tables} tables"
             t, m = repeat(runs, autogen_fresh, lambda tgt: ([retort, "migrate", "-q", "-m", "all", "--ignore-db"], dict(cwd=g, env=retort_env(tgt))))
@@ -339,25 +388,87 @@ def main():
             if engine == "sqlite":
                 t, m = repeat(runs, lambda: None, lambda _: (["sqlite3", ":memory:"], dict(stdin_path=models_file)))
             else:
-                t, m = repeat(runs, fresh_pg, lambda db: (client_cmd(engine, db), dict(stdin_path=models_file)))
+                t, m = repeat(runs, fresh, lambda db: (client_cmd(engine, db), dict(stdin_path=models_file)))
             res.add(label + ", empty head", engine, "limit (client)", t, m)
             if alembic:
                 ag = os.path.join(work, f"alembic-autogen-{engine}")
 
                 def alembic_autogen_fresh():
                     tgt = fresh()
-                    url = f"sqlite:///{tgt}" if engine == "sqlite" else pg_url(tgt).replace("postgres://", "postgresql+psycopg2://")
+                    url = alembic_url(engine, tgt)
                     if os.path.exists(ag):
                         shutil.rmtree(ag)
                     write_alembic_project(ag, 0, url, models=sqlalchemy_models(n_tables))
                     return tgt
                 t, m = repeat(max(1, runs // 2), alembic_autogen_fresh, lambda _: ([alembic, "revision", "--autogenerate", "-m", "all"], dict(cwd=ag, env=env)))
                 res.add(label + ", empty head", engine, "alembic", t, m)
+
+            # -------- a real-looking schema built by a history (issue #12)
+            if engine != "sqlite" or a.smoke:
+                real_schema_workload(work, engine, retort, env, res, runs, n_real)
     finally:
         subprocess.run(["bash", "-c", f"for d in $(psql -tA '{PG_ADMIN}' -c \"select datname from pg_database where datname like 'retort_bench_{os.getpid()}_%'\" 2>/dev/null); do psql -q '{PG_ADMIN}' -c \"DROP DATABASE IF EXISTS $d WITH (FORCE)\"; done"],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        leftovers = subprocess.run(["mariadb", "-h", "127.0.0.1", "-u", "root", "-N", "-e",
+                                    f"SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE 'retort_bench_{os.getpid()}_%'"],
+                                   capture_output=True, text=True).stdout.split()
+        for db in leftovers:
+            subprocess.run(["mariadb", "-h", "127.0.0.1", "-u", "root", "-e", f"DROP DATABASE IF EXISTS {db}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         shutil.rmtree(work, ignore_errors=True)
     write_report(a.out, res, retort, alembic_ver, runs, (n_chain, n_hist, n_tables), a.smoke)
+
+
+# ---------------------------------------------------------------- a real-looking schema
+def real_schema_history(n):
+    """A history of 30 revisions building n tables (FKs, indexes, a unique key each) and
+    n/10 views, some on other views: the shape of a real project, for autogenerate."""
+    revs, per = [], max(1, n // 30)
+    for r in range(30):
+        up, down = [], []
+        for i in range(r * per, min(n, (r + 1) * per) if r < 29 else n):
+            ref = f", CONSTRAINT fk_r{i} FOREIGN KEY (owner_id) REFERENCES r{i // 2} (id)" if i else ""
+            up.append(f"CREATE TABLE r{i} (id INTEGER PRIMARY KEY, owner_id INTEGER, code VARCHAR(40) NOT NULL, title VARCHAR(200), "
+                      f"amount NUMERIC(12,2) DEFAULT 0, status VARCHAR(20) NOT NULL DEFAULT 'new', CONSTRAINT uq_r{i}_code UNIQUE (code){ref})")
+            up.append(f"CREATE INDEX ix_r{i}_status ON r{i} (status, title)")
+            down.insert(0, f"DROP TABLE r{i}")
+            if i % 10 == 9:
+                base = f"v{i - 10}" if i % 20 == 19 else f"r{i}"
+                cols = "id, code" if base.startswith("v") else "id, code, status"
+                up.append(f"CREATE VIEW v{i} AS SELECT {cols} FROM {base}")
+                down.insert(0, f"DROP VIEW v{i}")
+        revs.append((up, down))
+    return revs
+
+
+def real_schema_workload(work, engine, retort, env, res, runs, n):
+    d = os.path.join(work, f"real-{engine}")
+    revs = real_schema_history(n)
+    write_retort_project(d, len(revs), "sqlite://bench.db" if engine == "sqlite" else db_url(engine, "placeholder"), stmts=lambda i: revs[i])
+    models = "".join(s + ";\n" for up, _ in revs for s in up)
+    models_file = os.path.join(d, "models.sql")
+    open(models_file, "w").write(models)
+    target = fresh_db(engine, d)
+    e = dict(env)
+    e["DATABASE_URL"] = db_url(engine, target)
+    run([retort, "upgrade", "-q"], cwd=d, env=e)
+    label = f"autogenerate, real schema ({n} tables, {n // 10} views, 30 revs)"
+    cache = os.path.join(d, ".retort")
+    t, m = repeat(runs, lambda: shutil.rmtree(cache, ignore_errors=True), lambda _: ([retort, "migrate", "-q", "-m", "none"], dict(cwd=d, env=e)))
+    res.add(label + ", nothing to change, cold cache", engine, "retort", t, m)
+    t, m = repeat(runs, lambda: None, lambda _: ([retort, "migrate", "-q", "-m", "none"], dict(cwd=d, env=e)))
+    res.add(label + ", nothing to change", engine, "retort", t, m)
+    versions = os.path.join(d, "migrations", "versions")
+
+    def one_change():
+        for f in os.listdir(versions):
+            if "one_change" in f:
+                os.remove(os.path.join(versions, f))
+        open(models_file, "w").write(models + "CREATE TABLE extra (id INTEGER PRIMARY KEY, r0_id INTEGER REFERENCES r0 (id));\n")
+    t, m = repeat(runs, one_change, lambda _: ([retort, "migrate", "-q", "-m", "one change"], dict(cwd=d, env=e)))
+    res.add(label + ", one new table (verified)", engine, "retort", t, m)
+    open(models_file, "w").write(models)
+    t, m = repeat(runs, lambda: fresh_db(engine, d), lambda db: (client_cmd(engine, db), dict(stdin_path=models_file)))
+    res.add(label + ", nothing to change", engine, "limit (client)", t, m)
 
 
 def version_of(cmd):
@@ -385,10 +496,10 @@ def write_report(path, res, retort, alembic_ver, runs, sizes, smoke):
         f"{os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}; median of {runs} runs, "
         "[min–max] in brackets, peak memory is the largest max-RSS of a run.",
         "",
-        f"Versions: {version_of([retort, '--version'])}; {version_of(['sqlite3', '--version'])[:40]}; {version_of(['psql', '--version'])}; "
+        f"Versions: {version_of([retort, '--version'])}; {version_of(['sqlite3', '--version'])[:40]}; {version_of(['psql', '--version'])}; {version_of(['mariadb', '--version'])}; "
         f"Alembic {alembic_ver[0] + ' (SQLAlchemy ' + alembic_ver[1] + ')' if alembic_ver else 'not run'}.",
         "",
-        "The limit is the engine's own client (`sqlite3`, `psql`) running the same SQL, version-table and log statements included "
+        "The limit is the engine's own client (`sqlite3`, `psql`, `mariadb`) running the same SQL, version-table and log statements included "
         "(the output of `retort upgrade --sql`); for autogenerate, the client creating the models' schema from models.sql.",
         "",
         "| workload | engine | retort | limit | alembic | retort / limit | alembic / retort | retort peak MB |",

@@ -27,6 +27,8 @@ fn benchmark_harness_smoke_run() {
         "downgrade base (30 revs)",
         "autogenerate 20 tables, empty head",
         "autogenerate 20 tables, nothing to change",
+        "autogenerate, real schema (12 tables, 1 views, 30 revs), nothing to change, cold cache",
+        "autogenerate, real schema (12 tables, 1 views, 30 revs), one new table (verified)",
     ] {
         assert!(text.contains(workload), "report lacks `{workload}`:\n{text}");
     }
