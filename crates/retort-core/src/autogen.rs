@@ -60,6 +60,12 @@ pub fn schema_of_models(conn: &mut dyn Connection, sql: &str, path: &Path) -> Re
     Ok(conn.introspect()?)
 }
 
+/// How many statements of the models [`schema_of_models`] leaves out (ownership and
+/// privileges, objects the engine makes itself), so `migrate` can say so.
+pub fn skipped_model_statements(dialect: &dyn Dialect, sql: &str) -> usize {
+    sql_split::split(sql).iter().filter(|s| dialect.model_statement(&s.sql).is_none()).count()
+}
+
 /// Runs `texts` in passes until every statement succeeded (`Ok(Ok)`) or a pass made no
 /// progress (`Ok(Err)` with the first statement still failing, everything rolled back
 /// where DDL is transactional).

@@ -49,7 +49,12 @@ pub fn inputs(ws: &Workspace) -> Result<Inputs, Error> {
     let models_sql = std::fs::read_to_string(&models_path).map_err(|e| Error::io(format!("reading {}", models_path.display()), e))?;
     let mut scratch = ws.scratch()?;
     let models = filter.apply(&autogen::schema_of_models(scratch.as_mut(), &models_sql, &models_path)?);
-    let not_compared = scratch.uncompared()?;
+    let mut not_compared = scratch.uncompared()?;
+    match autogen::skipped_model_statements(scratch.dialect(), &models_sql) {
+        0 => {}
+        1 => not_compared.push("1 ownership or privilege statement (not run)".into()),
+        n => not_compared.push(format!("{n} ownership or privilege statements (not run)")),
+    }
     let server_version = scratch.server_version()?;
     drop(scratch);
     crate::interrupt::check()?;
