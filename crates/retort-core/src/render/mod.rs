@@ -227,7 +227,7 @@ mod tests {
 
     #[test]
     fn a_change_the_engine_cannot_express_is_an_error() {
-        let seq = crate::schema::Sequence { name: "s".into(), start: 1, increment: 1, ..Default::default() };
+        let seq = crate::schema::Sequence { name: "s".into(), start: 1, increment: 1 };
         let err = run(&[Change::CreateSequence { sequence: seq }]).unwrap_err();
         assert!(err.to_string().contains("create sequence s"), "{err}");
     }

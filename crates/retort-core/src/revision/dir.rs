@@ -22,22 +22,7 @@ impl MigrationDir {
     /// Reads and parses every `.sql` file in `versions/`, sorted by file name.
     pub fn load_files(&self) -> Result<Vec<RevisionFile>, Error> {
         let Some(paths) = self.sql_paths()? else { return Ok(Vec::new()) };
-        // Start-up of every command is dominated by opening and reading thousands of
-        // small files (system calls, not parsing): split them over the machine's cores.
-        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8);
-        if threads < 2 || paths.len() < 256 {
-            return paths.iter().map(|p| read_revision(p)).collect();
-        }
-        let chunk = paths.len().div_ceil(threads);
-        let parts: Vec<Result<Vec<RevisionFile>, Error>> = std::thread::scope(|s| {
-            let handles: Vec<_> = paths.chunks(chunk).map(|part| s.spawn(move || part.iter().map(|p| read_revision(p)).collect())).collect();
-            handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(Error::io("reading revision files", std::io::Error::other("a reader thread panicked"))))).collect()
-        });
-        let mut files = Vec::with_capacity(paths.len());
-        for part in parts {
-            files.extend(part?);
-        }
-        Ok(files)
+        on_all_cores(paths, |p| read_revision(&p))
     }
 
     /// Loads the files and builds the graph, validating ids, parents and cycles.
@@ -50,61 +35,22 @@ impl MigrationDir {
     /// modification time say it is unchanged, which spares opening thousands of files.
     /// Never used by what runs a revision's SQL: those read every file from disk.
     pub fn load_graph_for_display(&self, index: &Path) -> Result<RevisionGraph, Error> {
-        let versions = self.versions();
+        use crate::revision::index::{Index, Stamp};
         let Some(paths) = self.sql_paths()? else { return Ok(RevisionGraph::build(Vec::new())?) };
-        let mut cached = crate::revision::index::Index::read(index);
+        let mut cached = Index::read(index);
         let indexed = cached.len();
-        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8);
         // Each file's stamp, then its text from the index where the stamp still matches.
-        let stamp_of = |part: &[PathBuf]| -> Result<Vec<crate::revision::index::Stamp>, Error> {
-            part.iter().map(|p| std::fs::metadata(p).map(|m| crate::revision::index::Stamp::of(&m)).map_err(|source| FileError::Io { path: p.clone(), source }.into())).collect()
-        };
-        let stamps: Vec<crate::revision::index::Stamp> = if threads < 2 || paths.len() < 256 {
-            stamp_of(&paths)?
-        } else {
-            let parts: Vec<Result<Vec<_>, Error>> = std::thread::scope(|s| {
-                let handles: Vec<_> = paths.chunks(paths.len().div_ceil(threads)).map(|part| s.spawn(move || stamp_of(part))).collect();
-                handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(Error::io("reading revision files", std::io::Error::other("a reader thread panicked"))))).collect()
-            });
-            let mut all = Vec::with_capacity(paths.len());
-            for part in parts {
-                all.extend(part?);
-            }
-            all
-        };
-        let texts: Vec<Option<String>> = paths.iter().zip(&stamps).map(|(p, st)| cached.take_text(p, st)).collect();
-        let work: Vec<(&PathBuf, crate::revision::index::Stamp, Option<String>)> = paths.iter().zip(stamps).zip(texts).map(|((p, st), t)| (p, st, t)).collect();
-        let load = |part: Vec<(&PathBuf, crate::revision::index::Stamp, Option<String>)>| -> Result<Vec<(RevisionFile, crate::revision::index::Stamp, bool)>, Error> {
-            part.into_iter()
-                .map(|(p, stamp, text)| match text {
-                    Some(text) => Ok((RevisionFile::parse_owned(p, text)?, stamp, false)),
-                    None => Ok((read_revision(p)?, stamp, true)),
-                })
-                .collect()
-        };
-        let loaded: Vec<_> = if threads < 2 || work.len() < 256 {
-            load(work)?
-        } else {
-            let chunk = work.len().div_ceil(threads);
-            let mut parts_in: Vec<Vec<_>> = Vec::new();
-            let mut rest = work;
-            while !rest.is_empty() {
-                let tail = rest.split_off(chunk.min(rest.len()));
-                parts_in.push(rest);
-                rest = tail;
-            }
-            let parts: Vec<Result<Vec<_>, Error>> = std::thread::scope(|s| {
-                let handles: Vec<_> = parts_in.into_iter().map(|part| s.spawn(move || load(part))).collect();
-                handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(Error::io("reading revision files", std::io::Error::other("a reader thread panicked"))))).collect()
-            });
-            let mut all = Vec::with_capacity(paths.len());
-            for part in parts {
-                all.extend(part?);
-            }
-            all
-        };
+        let stamped = on_all_cores(paths, |p| match std::fs::metadata(&p) {
+            Ok(m) => Ok((p, Stamp::of(&m))),
+            Err(source) => Err(FileError::Io { path: p, source }.into()),
+        })?;
+        let work: Vec<(PathBuf, Stamp, Option<String>)> = stamped.into_iter().map(|(p, st)| (cached.take_text(&p, &st), p, st)).map(|(t, p, st)| (p, st, t)).collect();
+        let loaded = on_all_cores(work, |(p, stamp, text)| match text {
+            Some(text) => Ok((RevisionFile::parse_owned(&p, text)?, stamp, false)),
+            None => Ok((read_revision(&p)?, stamp, true)),
+        })?;
         if loaded.iter().any(|(_, _, fresh)| *fresh) || loaded.len() != indexed {
-            crate::revision::index::Index::write(index, &versions, loaded.iter().map(|(f, stamp, _)| (f, stamp)));
+            Index::write(index, &self.versions(), loaded.iter().map(|(f, stamp, _)| (f, stamp)));
         }
         Ok(RevisionGraph::build(loaded.into_iter().map(|(f, _, _)| f).collect())?)
     }
@@ -159,6 +105,34 @@ impl MigrationDir {
         }
         Ok(())
     }
+}
+
+/// `f` over `items`, in order, split over the machine's cores: the start-up of every
+/// command is dominated by opening and reading thousands of small files (system calls,
+/// not parsing). Small inputs stay on this thread.
+fn on_all_cores<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> Result<R, Error> + Sync) -> Result<Vec<R>, Error> {
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8);
+    if threads < 2 || items.len() < 256 {
+        return items.into_iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    let mut parts: Vec<Vec<T>> = Vec::new();
+    let mut rest = items;
+    while !rest.is_empty() {
+        let tail = rest.split_off(chunk.min(rest.len()));
+        parts.push(rest);
+        rest = tail;
+    }
+    let f = &f;
+    let done: Vec<Result<Vec<R>, Error>> = std::thread::scope(|s| {
+        let handles: Vec<_> = parts.into_iter().map(|part| s.spawn(move || part.into_iter().map(f).collect())).collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(Error::io("reading revision files", std::io::Error::other("a reader thread panicked"))))).collect()
+    });
+    let mut out = Vec::new();
+    for part in done {
+        out.extend(part?);
+    }
+    Ok(out)
 }
 
 /// One revision file, read and parsed. `File::read_to_end` without the size probe of
