@@ -1,0 +1,3 @@
+CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT, touched TIMESTAMP, note TEXT);
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.touched := now(); RETURN NEW; END $$;
+CREATE TRIGGER items_touch BEFORE UPDATE ON items FOR EACH ROW EXECUTE FUNCTION touch();
