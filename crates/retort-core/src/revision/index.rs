@@ -148,8 +148,16 @@ impl Index {
     }
 
     /// Writes the index of `files` (atomically; a failure only costs the next run time).
+    /// Not when every file is too recent to be trusted from it (a fresh checkout): the
+    /// index would be written for nothing, run after run.
     pub fn write<'a>(path: &Path, versions: &Path, files: impl Iterator<Item = (&'a RevisionFile, &'a Stamp)>) {
+        let files: Vec<(&RevisionFile, &Stamp)> = files.collect();
+        let now = nanos(std::time::SystemTime::now());
+        if files.iter().all(|(_, stamp)| stamp.mtime_ns.saturating_add(RACY_NS) >= now) {
+            return;
+        }
         let entries = files
+            .into_iter()
             .filter_map(|(f, stamp)| Some((f.path.file_name()?.to_str()?.to_string(), Entry { stamp: stamp.clone(), text: f.text.clone() })))
             .collect();
         let file = IndexFile { versions_dir: versions.to_string_lossy().into_owned(), written_at_ns: nanos(std::time::SystemTime::now()), entries };
@@ -184,8 +192,11 @@ mod tests {
         assert_eq!(index.take_text(&versions.join("a.sql"), &stamp(10, settled.mtime_ns + 1)), None, "another time");
         assert_eq!(index.take_text(&d.path().join("other/a.sql"), &settled), None, "another folder");
         assert_eq!(index.take_text(&versions.join("a.sql"), &settled).as_deref(), Some(a.text.as_str()));
-        Index::write(&index_path, &versions, [(&a, &racy)].into_iter());
+        Index::write(&index_path, &versions, [(&a, &settled), (&a, &racy)].into_iter());
         assert_eq!(Index::read(&index_path).take_text(&versions.join("a.sql"), &racy), None, "modified just before the index was written");
+        std::fs::remove_file(&index_path).unwrap();
+        Index::write(&index_path, &versions, [(&a, &racy)].into_iter());
+        assert!(!index_path.exists(), "nothing to trust yet: no index written");
         std::fs::write(&index_path, b"RTIX1\ngarbage").unwrap();
         assert!(Index::read(&index_path).is_empty());
     }
