@@ -31,20 +31,25 @@ pub fn ensure_cache_dir(dir: &Path) -> bool {
 
 pub struct HeadCache {
     dir: PathBuf,
+    /// The engine's name and the project's table filter: part of every key.
+    engine: String,
+    filter: TableFilter,
 }
 
 impl HeadCache {
-    /// The cache of the project whose `retort.toml` is in `project_dir`.
-    pub fn of_project(project_dir: &Path) -> Self {
-        HeadCache { dir: cache_dir(project_dir) }
+    /// The cache of the project whose `retort.toml` is in `project_dir`, for `engine`
+    /// and the project's table `filter`.
+    pub fn new(project_dir: &Path, engine: &str, filter: TableFilter) -> Self {
+        HeadCache { dir: cache_dir(project_dir), engine: engine.to_string(), filter }
     }
 
     /// The key of the schema reached by applying `revisions` (indexes into `graph`, an
-    /// ancestry: all of it is hashed in topological order).
-    pub fn key(engine: &str, server_version: &str, filter: &TableFilter, graph: &RevisionGraph, revisions: &[bool]) -> String {
+    /// ancestry: all of it is hashed in topological order) on `server_version`.
+    pub fn key(&self, server_version: &str, graph: &RevisionGraph, revisions: &[bool]) -> String {
+        let filter = &self.filter;
         let mut h = Sha256::new();
         h.update(b"retort head cache v1\n");
-        for part in [engine, server_version] {
+        for part in [self.engine.as_str(), server_version] {
             h.update(part.as_bytes());
             h.update(b"\n");
         }

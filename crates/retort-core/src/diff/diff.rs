@@ -324,42 +324,9 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
     // Types and sequences: created before the tables that use them, dropped after.
     let mut types_first = Vec::new();
     let mut types_last = Vec::new();
-    for (name, e) in &to.enums {
-        match from.enums.get(name) {
-            None => types_first.push(Change::CreateEnum { enum_type: e.clone() }),
-            Some(old) if old != e => types_first.push(Change::AlterEnum { from: old.clone(), to: e.clone() }),
-            _ => {}
-        }
-    }
-    for (name, e) in &from.enums {
-        if !to.enums.contains_key(name) {
-            types_last.push(Change::DropEnum { enum_type: e.clone() });
-        }
-    }
-    for (name, d) in &to.domains {
-        match from.domains.get(name) {
-            None => types_first.push(Change::CreateDomain { domain: d.clone() }),
-            Some(old) if old != d => types_first.push(Change::AlterDomain { from: old.clone(), to: d.clone() }),
-            _ => {}
-        }
-    }
-    for (name, d) in &from.domains {
-        if !to.domains.contains_key(name) {
-            types_last.push(Change::DropDomain { domain: d.clone() });
-        }
-    }
-    for (name, s) in &to.sequences {
-        match from.sequences.get(name) {
-            None => types_first.push(Change::CreateSequence { sequence: s.clone() }),
-            Some(old) if old != s => types_first.push(Change::AlterSequence { from: old.clone(), to: s.clone() }),
-            _ => {}
-        }
-    }
-    for (name, s) in &from.sequences {
-        if !to.sequences.contains_key(name) {
-            types_last.push(Change::DropSequence { sequence: s.clone() });
-        }
-    }
+    by_name(&from.enums, &to.enums, &mut types_first, &mut types_last, |e| Change::CreateEnum { enum_type: e }, |from, to| Change::AlterEnum { from, to }, |e| Change::DropEnum { enum_type: e });
+    by_name(&from.domains, &to.domains, &mut types_first, &mut types_last, |d| Change::CreateDomain { domain: d }, |from, to| Change::AlterDomain { from, to }, |d| Change::DropDomain { domain: d });
+    by_name(&from.sequences, &to.sequences, &mut types_first, &mut types_last, |s| Change::CreateSequence { sequence: s }, |from, to| Change::AlterSequence { from, to }, |s| Change::DropSequence { sequence: s });
 
     // Extensions first of all (types and functions come from them), dropped last.
     let mut extensions_first = Vec::new();
@@ -403,6 +370,27 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
     out.extend(types_last);
     out.extend(extensions_last);
     out
+}
+
+/// Named objects compared whole (enums, domains, sequences): created or altered in
+/// `first`, in name order, and dropped in `last`.
+fn by_name<T: PartialEq + Clone>(
+    from: &BTreeMap<String, T>,
+    to: &BTreeMap<String, T>,
+    first: &mut Vec<Change>,
+    last: &mut Vec<Change>,
+    create: impl Fn(T) -> Change,
+    alter: impl Fn(T, T) -> Change,
+    drop: impl Fn(T) -> Change,
+) {
+    for (name, new) in to {
+        match from.get(name) {
+            None => first.push(create(new.clone())),
+            Some(old) if old != new => first.push(alter(old.clone(), new.clone())),
+            _ => {}
+        }
+    }
+    last.extend(from.iter().filter(|(name, _)| !to.contains_key(*name)).map(|(_, old)| drop(old.clone())));
 }
 
 fn normalise_ws(s: &str) -> String {

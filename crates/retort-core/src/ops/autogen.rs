@@ -13,7 +13,6 @@ use crate::ops::Workspace;
 use crate::revision::file::RevisionFile;
 use crate::revision::graph::RevisionGraph;
 use crate::revision::id::RevisionId;
-use crate::head_cache::HeadCache;
 use crate::schema::Schema;
 use std::path::PathBuf;
 
@@ -58,9 +57,8 @@ pub fn inputs(ws: &Workspace) -> Result<Inputs, Error> {
     let server_version = scratch.server_version()?;
     drop(scratch);
     crate::interrupt::check()?;
-    let all = vec![true; graph.len()];
-    let cache = HeadCache::of_project(&ws.project.dir);
-    let key = HeadCache::key(ws.dialect()?.name(), &server_version, &filter, &graph, &all);
+    let cache = ws.head_cache()?;
+    let key = cache.key(&server_version, &graph, &vec![true; graph.len()]);
     if let Some(head) = cache.get(&key) {
         return Ok(Inputs { graph, head, models, models_path, head_db: None, not_compared, server_version });
     }
@@ -207,8 +205,8 @@ pub fn migrate(ws: &Workspace, req: &MigrateRequest, confirm_rename: &mut dyn Fn
     // A verified file turns head into the models: the next run finds that in the cache.
     if !req.no_verify && unverified.is_empty() {
         if let Ok(graph) = ws.graph() {
-            let key = HeadCache::key(dialect.name(), &inputs.server_version, &ws.project.table_filter(), &graph, &vec![true; graph.len()]);
-            HeadCache::of_project(&ws.project.dir).put(&key, &inputs.models);
+            let cache = ws.head_cache()?;
+            cache.put(&cache.key(&inputs.server_version, &graph, &vec![true; graph.len()]), &inputs.models);
         }
     }
     Ok(MigrateOutcome::Written { id, path, head: inputs.head, models: inputs.models, generated, unverified, lint, not_compared: inputs.not_compared })
@@ -237,9 +235,9 @@ impl CheckReport {
 
 /// `check`: the models against head, and (unless `no_db`) the database against both.
 pub fn check(ws: &Workspace, no_db: bool) -> Result<CheckReport, Error> {
-    let inputs = inputs(ws)?;
+    let mut inputs = inputs(ws)?;
     let changes = diff(&inputs.head, &inputs.models, &Renames::default()).iter().map(|c| c.describe()).collect();
-    let mut report = CheckReport { changes, database_checked: false, pending: Vec::new(), drift: Vec::new(), not_compared: inputs.not_compared.clone() };
+    let mut report = CheckReport { changes, database_checked: false, pending: Vec::new(), drift: Vec::new(), not_compared: std::mem::take(&mut inputs.not_compared) };
     if no_db || ws.env.url.is_none() {
         return Ok(report);
     }

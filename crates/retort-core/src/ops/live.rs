@@ -20,10 +20,9 @@ use std::path::PathBuf;
 /// revision files were replayed before on this engine version, else replayed into a
 /// scratch database (and cached).
 pub fn schema_at(ws: &Workspace, graph: &RevisionGraph, rows: &[String], server_version: &str) -> Result<Schema, Error> {
-    let filter = ws.project.table_filter();
     let at: Vec<usize> = rows.iter().filter_map(|r| RevisionId::parse(r).and_then(|id| graph.index_of(&id))).collect();
-    let cache = crate::head_cache::HeadCache::of_project(&ws.project.dir);
-    let key = crate::head_cache::HeadCache::key(ws.dialect()?.name(), server_version, &filter, graph, &graph.ancestors_inclusive(&at));
+    let cache = ws.head_cache()?;
+    let key = cache.key(server_version, graph, &graph.ancestors_inclusive(&at));
     if let Some(schema) = cache.get(&key) {
         return Ok(schema);
     }
@@ -32,7 +31,7 @@ pub fn schema_at(ws: &Workspace, graph: &RevisionGraph, rows: &[String], server_
     for row in rows {
         migrator.run(scratch.as_mut(), Direction::Up, &Target::parse(row)?, &Default::default(), &mut |_| {})?;
     }
-    let schema = filter.apply(&scratch.introspect()?);
+    let schema = ws.project.table_filter().apply(&scratch.introspect()?);
     cache.put(&key, &schema);
     Ok(schema)
 }

@@ -73,6 +73,11 @@ impl Workspace {
         self.migrations().load_graph()
     }
 
+    /// The project's cache of schemas at sets of revisions, for this engine and filter.
+    pub fn head_cache(&self) -> Result<crate::head_cache::HeadCache, Error> {
+        Ok(crate::head_cache::HeadCache::new(&self.project.dir, self.dialect()?.name(), self.project.table_filter()))
+    }
+
     /// The graph for commands that only show it, file texts from the project's index
     /// where the files are unchanged ([`crate::revision::index`]). Never for running SQL.
     pub fn graph_for_display(&self) -> Result<RevisionGraph, Error> {
