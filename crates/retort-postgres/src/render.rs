@@ -68,8 +68,12 @@ fn fk_clause(fk: &ForeignKey) -> String {
     fk.standard_clause(qi)
 }
 
+fn fk_def(table: &str, fk: &ForeignKey) -> String {
+    format!("CONSTRAINT {} {}", qi(&constraint_name(&fk.name, table, "fkey", &fk.columns)), fk_clause(fk))
+}
+
 fn add_fk(table: &str, fk: &ForeignKey) -> String {
-    format!("ALTER TABLE {} ADD CONSTRAINT {} {}", qi(table), qi(&constraint_name(&fk.name, table, "fkey", &fk.columns)), fk_clause(fk))
+    format!("ALTER TABLE {} ADD {}", qi(table), fk_def(table, fk))
 }
 
 fn create_table(t: &Table) -> String {
@@ -86,6 +90,7 @@ fn create_table(t: &Table) -> String {
             None => items.push(check_clause(c)),
         }
     }
+    items.extend(t.foreign_keys.iter().map(|fk| fk_def(&t.name, fk)));
     format!("CREATE TABLE {} (\n    {}\n)", qi(&t.name), items.join(",\n    "))
 }
 
@@ -250,9 +255,6 @@ impl ChangeRenderer for Postgres<'_> {
         out.now.push(s(create_table(table)));
         for i in &table.indexes {
             out.now.push(s(create_index(&table.name, i)));
-        }
-        for fk in &table.foreign_keys {
-            out.after_all_tables.push(s(add_fk(&table.name, fk)));
         }
         for t in &table.triggers {
             out.after_all_tables.push(s(t.sql.clone()));

@@ -240,6 +240,11 @@ impl ChangeRenderer for Sqlite<'_> {
         self.rebuild.keys().flat_map(|t| [t.clone(), self.old_name(t).to_string()]).collect()
     }
 
+    /// SQLite checks references when rows change, not when a table is created or dropped.
+    fn checks_references_in_ddl(&self) -> bool {
+        false
+    }
+
     fn drop_view(&self, name: &str) -> String {
         format!("DROP VIEW {}", qi(name))
     }

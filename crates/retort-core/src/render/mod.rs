@@ -4,8 +4,9 @@
 //!
 //! - views that read a table the changes rebuild or retype are dropped first (views on
 //!   those views too, dependents before what they read) and recreated last;
-//! - what a created table must wait for (its foreign keys, triggers, comments) runs once
-//!   every table of the run exists, so cycles and forward references work;
+//! - created tables come in dependency order with their foreign keys in their `CREATE
+//!   TABLE`, as Alembic writes them; what must wait (a key to a table created later in a
+//!   cycle, triggers, comments) runs once every table of the run exists;
 //! - a change that loses data carries a `DATA LOSS` note on its statement, also when the
 //!   engine expresses it inside a table rebuild;
 //! - a change the engine cannot express is an error naming it, never a silent skip;
@@ -14,8 +15,8 @@ pub mod views;
 
 use crate::diff::Change;
 use crate::error::DbError;
-use crate::schema::{Schema, Table};
-use std::collections::BTreeSet;
+use crate::schema::{ForeignKey, Schema, Table};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// One rendered statement, with the review note it deserves (a rebuild, data loss…)
@@ -64,8 +65,9 @@ pub fn to_section(stmts: &[RenderedStatement]) -> String {
     out
 }
 
-/// A created table's statements: those that run at once, and those that wait until
-/// every table the run creates exists (foreign keys, triggers, comments).
+/// A created table's statements: those that run at once (the table with the foreign
+/// keys it is given, its indexes), and those that wait until every table the run
+/// creates exists (triggers, comments).
 #[derive(Default)]
 pub struct TableStatements {
     pub now: Vec<RenderedStatement>,
@@ -80,8 +82,18 @@ pub trait ChangeRenderer {
     fn tables_blocking_views(&self) -> BTreeSet<String> {
         BTreeSet::new()
     }
+    /// Whether `CREATE TABLE` refuses a foreign key to a table that does not exist yet
+    /// and `DROP TABLE` a table another one references. SQLite does neither (so every
+    /// key stays inline); on server engines a key closing a cycle of created tables is
+    /// added once they all exist, and one closing a cycle of dropped tables is dropped
+    /// before them.
+    fn checks_references_in_ddl(&self) -> bool {
+        true
+    }
     /// `DROP VIEW` in the engine's quoting.
     fn drop_view(&self, name: &str) -> String;
+    /// A created table with every foreign key `table` holds written inline (the core
+    /// leaves out those that must wait and adds them as `AddForeignKey` changes).
     fn create_table(&mut self, table: &Table) -> Result<TableStatements, DbError>;
     /// Every change but `CreateTable`. An empty list means the change is expressed by
     /// an earlier statement of the same table (a rebuild); `Err` that it cannot be
@@ -112,8 +124,14 @@ pub fn render(engine: &mut dyn ChangeRenderer, from: &Schema, to: &Schema, chang
             out.push(RenderedStatement::with_comment(engine.drop_view(v), format!("view {v} reads a changed table: dropped here, recreated at the end")));
         }
     }
+    // Where each created and dropped table comes in the run: a key to a table created
+    // later must wait; a key from a table dropped later must go first.
+    let checks = engine.checks_references_in_ddl();
+    let created_at: BTreeMap<&str, usize> =
+        changes.iter().enumerate().filter_map(|(i, c)| match c { Change::CreateTable { table } => Some((table.name.as_str(), i)), _ => None }).collect();
+    let dropped: Vec<(usize, &Table)> = changes.iter().enumerate().filter_map(|(i, c)| match c { Change::DropTable { table } => Some((i, table)), _ => None }).collect();
     let mut deferred: Vec<RenderedStatement> = Vec::new();
-    for change in changes {
+    for (at, change) in changes.iter().enumerate() {
         let source = Arc::new(change.clone());
         let tag = |mut stmts: Vec<RenderedStatement>| {
             for s in &mut stmts {
@@ -122,12 +140,24 @@ pub fn render(engine: &mut dyn ChangeRenderer, from: &Schema, to: &Schema, chang
             stmts
         };
         if let Change::CreateTable { table } = change {
-            let t = engine.create_table(table)?;
+            let waits = |fk: &ForeignKey| checks && created_at.get(fk.ref_table.as_str()).is_some_and(|&j| j > at);
+            let (later, inline): (Vec<ForeignKey>, Vec<ForeignKey>) = table.foreign_keys.iter().cloned().partition(|fk| waits(fk));
+            let t = engine.create_table(&Table { foreign_keys: inline, ..table.clone() })?;
             out.extend(tag(t.now));
+            for fk in later {
+                deferred.extend(tag(engine.change(&Change::AddForeignKey { table: table.name.clone(), fk })?));
+            }
             deferred.extend(tag(t.after_all_tables));
             continue;
         }
         out.append(&mut deferred);
+        if let (Change::DropTable { table }, true) = (change, checks) {
+            for (_, later) in dropped.iter().filter(|(j, _)| *j > at) {
+                for fk in later.foreign_keys.iter().filter(|fk| fk.ref_table == table.name) {
+                    out.extend(tag(engine.change(&Change::DropForeignKey { table: later.name.clone(), fk: fk.clone() })?));
+                }
+            }
+        }
         let mut stmts = tag(engine.change(change)?);
         if let Some(loss) = data_loss(change) {
             match stmts.first_mut() {
@@ -155,7 +185,7 @@ pub fn render(engine: &mut dyn ChangeRenderer, from: &Schema, to: &Schema, chang
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::{Column, ForeignKey};
+    use crate::schema::Column;
 
     /// An engine that writes one statement per change, rebuilds table `r` for any
     /// change to it (absorbing the rest), and cannot express sequences.
@@ -168,9 +198,10 @@ mod tests {
             format!("DROP VIEW {name}")
         }
         fn create_table(&mut self, t: &Table) -> Result<TableStatements, DbError> {
+            let refs: Vec<&str> = t.foreign_keys.iter().map(|f| f.ref_table.as_str()).collect();
             Ok(TableStatements {
-                now: vec![RenderedStatement::new(format!("CREATE {}", t.name))],
-                after_all_tables: t.foreign_keys.iter().map(|f| RenderedStatement::new(format!("FK {} -> {}", t.name, f.ref_table))).collect(),
+                now: vec![RenderedStatement::new(format!("CREATE {} [{}]", t.name, refs.join(" ")))],
+                after_all_tables: t.triggers.iter().map(|tr| RenderedStatement::new(format!("TRIGGER {}", tr.name))).collect(),
             })
         }
         fn change(&mut self, c: &Change) -> Result<Vec<RenderedStatement>, DbError> {
@@ -198,15 +229,58 @@ mod tests {
         render(&mut Fake { rebuilt: false }, &Schema::default(), &Schema::default(), changes)
     }
 
+    /// As Alembic writes them: a created table's foreign keys are part of its `CREATE
+    /// TABLE` (one statement, no table rebuilt by a later `ALTER` on MySQL); only a key
+    /// to a table created later in the run (a cycle) waits for every created table.
     #[test]
-    fn foreign_keys_of_created_tables_wait_for_every_created_table() {
+    fn foreign_keys_of_created_tables_are_inline_unless_they_reference_a_later_table() {
+        let mut a = table("a", &["b", "a", "existing"]);
+        a.triggers.push(crate::schema::Trigger { name: "ta".into(), sql: String::new() });
         let changes = [
-            Change::CreateTable { table: table("a", &["b"]) },
+            Change::CreateTable { table: a },
             Change::CreateTable { table: table("b", &["a"]) },
             Change::DropTable { table: table("old", &[]) },
         ];
-        let sql: Vec<String> = run(&changes).unwrap().into_iter().map(|s| s.sql).collect();
-        assert_eq!(sql, ["CREATE a", "CREATE b", "FK a -> b", "FK b -> a", "drop table old"]);
+        let out = run(&changes).unwrap();
+        let sql: Vec<&str> = out.iter().map(|s| s.sql.as_str()).collect();
+        assert_eq!(sql, ["CREATE a [a existing]", "CREATE b [a]", "add foreign key a(x) -> b", "TRIGGER ta", "drop table old"]);
+        assert_eq!(out[2].source.as_deref(), Some(&changes[0]));
+    }
+
+    /// The mirror image: dropping tables in a cycle drops the key of a table dropped
+    /// later that references one dropped earlier, before that earlier table goes.
+    #[test]
+    fn a_key_closing_a_cycle_of_dropped_tables_is_dropped_first() {
+        let changes = [Change::DropTable { table: table("b", &["a"]) }, Change::DropTable { table: table("a", &["b", "a"]) }];
+        let out = run(&changes).unwrap();
+        let sql: Vec<&str> = out.iter().map(|s| s.sql.as_str()).collect();
+        assert_eq!(sql, ["drop foreign key a(x) -> b", "drop table b", "drop table a"]);
+        assert_eq!(out[1].comment.as_deref(), Some("DATA LOSS: drops table b"));
+    }
+
+    /// An engine that does not check references when a table is created (SQLite) gets
+    /// every key inline, in the table's one statement.
+    #[test]
+    fn an_engine_that_accepts_forward_references_gets_every_key_inline() {
+        struct Lenient(Fake);
+        impl ChangeRenderer for Lenient {
+            fn checks_references_in_ddl(&self) -> bool {
+                false
+            }
+            fn drop_view(&self, name: &str) -> String {
+                self.0.drop_view(name)
+            }
+            fn create_table(&mut self, t: &Table) -> Result<TableStatements, DbError> {
+                self.0.create_table(t)
+            }
+            fn change(&mut self, c: &Change) -> Result<Vec<RenderedStatement>, DbError> {
+                self.0.change(c)
+            }
+        }
+        let changes = [Change::CreateTable { table: table("a", &["b"]) }, Change::CreateTable { table: table("b", &["a"]) }];
+        let out = render(&mut Lenient(Fake { rebuilt: false }), &Schema::default(), &Schema::default(), &changes).unwrap();
+        let sql: Vec<&str> = out.iter().map(|s| s.sql.as_str()).collect();
+        assert_eq!(sql, ["CREATE a [b]", "CREATE b [a]"]);
     }
 
     #[test]
