@@ -73,6 +73,7 @@ proptest! {
             message: message.clone(),
             created: "2026-01-01T00:00:00Z".into(),
             branch_labels: labels.clone(),
+            depends_on: Vec::new(),
             transactional,
             notes,
             upgrade: upgrade.clone(),

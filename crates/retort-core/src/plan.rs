@@ -188,12 +188,16 @@ pub fn plan_downgrade(
     // Only the maximal elements of the target matter, and nothing a kept revision stands
     // on is reverted: what goes is what lies above a target and below none of them.
     let target = graph.reduce_to_heads(target);
+    // Above a target means on its branch (a revision that merely depends on it stays,
+    // as in Alembic), plus whatever depends on a revision that goes.
     let remove: Vec<bool> = if target.is_empty() {
         applied.clone()
     } else {
-        let desc = graph.descendants_inclusive(&target);
+        let desc = graph.branch_descendants_inclusive(&target);
         let kept = graph.ancestors_inclusive(&target);
-        (0..graph.len()).map(|i| applied[i] && desc[i] && !kept[i]).collect()
+        let going: Vec<usize> = (0..graph.len()).filter(|&i| applied[i] && desc[i] && !kept[i]).collect();
+        let dependents = graph.descendants_inclusive(&going);
+        (0..graph.len()).map(|i| applied[i] && dependents[i]).collect()
     };
     let mut heads: Vec<usize> = current.to_vec();
     let mut steps = Vec::new();
@@ -289,6 +293,57 @@ mod tests {
             }
         }
         rows.sort();
+    }
+
+    /// What Alembic 1.x does with `depends_on` (observed: `alembic upgrade` /
+    /// `downgrade` on SQLite with these four revisions): the dependency is applied
+    /// first and its row merges into the dependent's; downgrading the dependency's
+    /// branch leaves the dependent, which still implies it, alone.
+    #[test]
+    fn depends_on_is_applied_first_and_recorded_as_alembic_records_it() {
+        let dep = |id: &str, down: &str, on: &str| {
+            let text = format!("-- revision: {id}\n-- down_revision: {down}\n-- depends_on: {on}\n\n-- +upgrade\n-- +downgrade\n");
+            RevisionFile::parse(Path::new("x.sql"), &text).unwrap()
+        };
+        let mut lib = rev("bbb", &[]);
+        lib.branch_labels = vec!["lib".into()];
+        let g = RevisionGraph::build(vec![rev("aaa", &[]), lib, dep("ccc", "aaa", "lib"), rev("ddd", &["bbb"])]).unwrap();
+        assert_eq!(g.dependencies(idx(&g, "ccc")), [idx(&g, "bbb")]);
+
+        let up = plan_upgrade(&g, &[], &[idx(&g, "ccc")]);
+        let order: Vec<&str> = up.steps.iter().map(|s| g.id(s.rev).as_str()).collect();
+        assert_eq!(order.last(), Some(&"ccc"));
+        assert!(order.contains(&"bbb"), "{order:?}");
+        let mut rows = Vec::new();
+        for s in &up.steps {
+            apply(&mut rows, &s.version_ops);
+        }
+        assert_eq!(rows, ["ccc"]);
+
+        let heads = plan_upgrade(&g, &[idx(&g, "ccc")], &g.heads());
+        assert_eq!(names(&heads.heads_after), ["ccc", "ddd"]);
+        let down = plan_downgrade(&g, &[idx(&g, "ccc"), idx(&g, "ddd")], &[idx(&g, "bbb")], "bbb").unwrap();
+        assert_eq!(down.steps.len(), 1);
+        assert_eq!(names(&down.heads_after), ["ccc"]);
+        // Reverting the dependency itself reverts what depends on it first.
+        let gone = plan_downgrade(&g, &[idx(&g, "ccc")], &[idx(&g, "aaa")], "aaa").unwrap();
+        let order: Vec<&str> = gone.steps.iter().map(|s| g.id(s.rev).as_str()).collect();
+        assert_eq!(order, ["ccc"]);
+        let mut rows = vec!["ccc".to_string()];
+        for s in &gone.steps {
+            apply(&mut rows, &s.version_ops);
+        }
+        assert_eq!(rows, ["aaa", "bbb"]);
+    }
+
+    #[test]
+    fn a_dependency_nothing_provides_is_named() {
+        let text = "-- revision: ccc\n-- down_revision:\n-- depends_on: nowhere\n\n-- +upgrade\n-- +downgrade\n";
+        let f = RevisionFile::parse(Path::new("ccc.sql"), text).unwrap();
+        match RevisionGraph::build(vec![f]) {
+            Err(crate::error::GraphError::MissingParent { missing, .. }) => assert_eq!(missing.as_str(), "nowhere"),
+            other => panic!("{other:?}"),
+        }
     }
 
     fn diamond() -> RevisionGraph {

@@ -24,6 +24,10 @@ pub struct RevisionFile {
     pub message: String,
     pub created: Option<String>,
     pub branch_labels: Vec<String>,
+    /// Revisions (ids or branch labels) that must be applied first without being
+    /// parents in the history: Alembic's `depends_on`, e.g. a revision of one branch
+    /// needing a table another branch creates.
+    pub depends_on: Vec<String>,
     /// False for statements that cannot run in a transaction (e.g. `CREATE INDEX CONCURRENTLY`).
     pub transactional: bool,
     pub upgrade: Section,
@@ -45,6 +49,7 @@ pub struct NewRevision {
     pub message: String,
     pub created: String,
     pub branch_labels: Vec<String>,
+    pub depends_on: Vec<String>,
     pub transactional: bool,
     /// Review notes written as comments above the upgrade section.
     pub notes: Vec<String>,
@@ -107,6 +112,7 @@ impl RevisionFile {
         let mut message = String::new();
         let mut created = None;
         let mut branch_labels = Vec::new();
+        let mut depends_on = Vec::new();
         let mut transactional = true;
 
         #[derive(PartialEq)]
@@ -193,7 +199,12 @@ impl RevisionFile {
                                 }
                             }
                         }
-                        "depends_on" => {}
+                        "depends_on" => {
+                            depends_on = split_list(value);
+                            if let Some(bad) = depends_on.iter().find(|d| RevisionId::parse(d).is_none()) {
+                                return Err(malformed(lineno, format!("depends_on: `{bad}` is not a revision id or branch label")));
+                            }
+                        }
                         _ => {
                             return Err(malformed(
                                 lineno,
@@ -224,6 +235,7 @@ impl RevisionFile {
             message,
             created,
             branch_labels,
+            depends_on,
             transactional,
             upgrade,
             downgrade,
@@ -253,6 +265,9 @@ impl RevisionFile {
         out.push_str(&format!("-- created: {}\n", new.created));
         if !new.branch_labels.is_empty() {
             out.push_str(&format!("-- branch_labels: {}\n", new.branch_labels.join(", ")));
+        }
+        if !new.depends_on.is_empty() {
+            out.push_str(&format!("-- depends_on: {}\n", new.depends_on.join(", ")));
         }
         if !new.transactional {
             out.push_str("-- transactional: false\n");
@@ -326,6 +341,7 @@ mod tests {
             message: "merge things".into(),
             created: "2026-01-01T00:00:00Z".into(),
             branch_labels: vec!["feature".into()],
+            depends_on: vec!["feature".into()],
             transactional: false,
             notes: vec!["WARNING: data loss".into()],
             upgrade: "CREATE TABLE t (a INT);".into(),
@@ -337,6 +353,7 @@ mod tests {
         let f = RevisionFile::parse(Path::new("x.sql"), &text).unwrap();
         assert_eq!(f.down, new.down);
         assert_eq!(f.branch_labels, vec!["feature".to_string()]);
+        assert_eq!(f.depends_on, vec!["feature".to_string()]);
         assert!(!f.transactional);
         assert_eq!(f.upgrade.sql.trim(), "CREATE TABLE t (a INT);");
         assert_eq!(f.downgrade.unwrap().sql.trim(), "DROP TABLE t;");

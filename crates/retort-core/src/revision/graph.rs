@@ -1,5 +1,10 @@
 //! The revision graph: revisions as nodes, `down_revision` as edges to parents.
 //!
+//! A `depends_on` entry is an edge too, as in Alembic: the dependency is applied
+//! first, and a database at the dependent revision is also at the dependency (its
+//! version-table row merges into the dependent's, exactly as Alembic writes it).
+//! [`RevisionGraph::dependencies`] tells such edges apart for display.
+//!
 //! Several roots, several heads and merges are all legal, as in Alembic. Every
 //! algorithm here is iterative (explicit stacks, Kahn's algorithm) so a chain of
 //! 10,000+ revisions cannot overflow the stack.
@@ -18,6 +23,8 @@ pub struct RevisionGraph {
     /// Parents before children; ties broken by creation time, then id.
     topo: Vec<usize>,
     labels: HashMap<String, usize>,
+    /// The parents that are `depends_on` entries rather than `down_revision`s.
+    dependencies: Vec<Vec<usize>>,
 }
 
 impl RevisionGraph {
@@ -35,7 +42,22 @@ impl RevisionGraph {
             index.insert(f.id.clone(), i);
         }
         let n = files.len();
+        let mut labels = HashMap::new();
+        for (i, f) in files.iter().enumerate() {
+            for l in &f.branch_labels {
+                if let Some(&other) = labels.get(l) {
+                    let other: usize = other;
+                    return Err(GraphError::DuplicateLabel {
+                        label: l.clone(),
+                        first: files[other].id.clone(),
+                        second: f.id.clone(),
+                    });
+                }
+                labels.insert(l.clone(), i);
+            }
+        }
         let mut parents = vec![Vec::new(); n];
+        let mut dependencies = vec![Vec::new(); n];
         let mut children = vec![Vec::new(); n];
         for (i, f) in files.iter().enumerate() {
             for d in &f.down {
@@ -50,19 +72,16 @@ impl RevisionGraph {
                     children[p].push(i);
                 }
             }
-        }
-        let mut labels = HashMap::new();
-        for (i, f) in files.iter().enumerate() {
-            for l in &f.branch_labels {
-                if let Some(&other) = labels.get(l) {
-                    let other: usize = other;
-                    return Err(GraphError::DuplicateLabel {
-                        label: l.clone(),
-                        first: files[other].id.clone(),
-                        second: f.id.clone(),
-                    });
+            for d in &f.depends_on {
+                let found = RevisionId::parse(d).and_then(|id| index.get(&id).copied()).or_else(|| labels.get(d).copied());
+                let Some(p) = found else {
+                    return Err(GraphError::MissingParent { missing: RevisionId::from_db(d), referenced_by: f.path.clone() });
+                };
+                if !parents[i].contains(&p) {
+                    parents[i].push(p);
+                    children[p].push(i);
+                    dependencies[i].push(p);
                 }
-                labels.insert(l.clone(), i);
             }
         }
         // Kahn's algorithm with a heap so the order is deterministic.
@@ -86,7 +105,7 @@ impl RevisionGraph {
             ids.sort();
             return Err(GraphError::Cycle { ids });
         }
-        Ok(RevisionGraph { revs: files, index, parents, children, topo, labels })
+        Ok(RevisionGraph { revs: files, index, parents, children, topo, labels, dependencies })
     }
 
     pub fn len(&self) -> usize {
@@ -119,6 +138,11 @@ impl RevisionGraph {
 
     pub fn parents(&self, i: usize) -> &[usize] {
         &self.parents[i]
+    }
+
+    /// The parents of `i` that it depends on (`depends_on`) rather than revises.
+    pub fn dependencies(&self, i: usize) -> &[usize] {
+        &self.dependencies[i]
     }
 
     pub fn children(&self, i: usize) -> &[usize] {
@@ -157,6 +181,14 @@ impl RevisionGraph {
     /// Membership mask of `start` and every descendant of it.
     pub fn descendants_inclusive(&self, start: &[usize]) -> Vec<bool> {
         self.walk(start, &self.children)
+    }
+
+    /// As [`Self::descendants_inclusive`], through `down_revision` edges only: what
+    /// lies above a revision on its own branch, not what merely depends on it.
+    pub fn branch_descendants_inclusive(&self, start: &[usize]) -> Vec<bool> {
+        let revising: Vec<Vec<usize>> =
+            (0..self.revs.len()).map(|i| self.children[i].iter().copied().filter(|&c| !self.dependencies[c].contains(&i)).collect()).collect();
+        self.walk(start, &revising)
     }
 
     fn walk(&self, start: &[usize], edges: &[Vec<usize>]) -> Vec<bool> {
