@@ -6,6 +6,7 @@
 //! the engine crates (`retort-sqlite`, …) plug in through [`engine::Connection`] and
 //! [`engine::Dialect`], so a stray driver import here does not compile.
 
+pub mod adopt;
 pub mod autogen;
 pub mod backup;
 pub mod cleanup;
