@@ -76,6 +76,9 @@ pub enum Command {
     Baseline(BaselineArgs),
     /// Write back a revision file that is missing, from the text kept in the log.
     RecoverFile(RecoverArgs),
+    /// Take over a project another tool manages, its history and database kept.
+    #[command(subcommand)]
+    Adopt(AdoptCommand),
     /// Check revisions for risky operations (exit 1 on errors).
     Lint(LintArgs),
     /// Diagnose the usual breakages and say what to run.
@@ -236,6 +239,24 @@ pub struct BaselineArgs {
     pub message: String,
     #[arg(long, value_name = "ID")]
     pub rev_id: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdoptCommand {
+    /// An Alembic or Flask-Migrate project: revisions converted with their ids, SQL from
+    /// Alembic's offline mode, proven against the live database, recorded in the log.
+    Alembic(AdoptAlembicArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AdoptAlembicArgs {
+    /// The Alembic directory (with env.py and versions/) or the one holding alembic.ini
+    /// (default: alembic.ini here, else migrations/).
+    pub dir: Option<std::path::PathBuf>,
+    /// Output of `alembic upgrade --sql base:heads` / `downgrade --sql heads:base` to
+    /// use instead of running Alembic (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub sql_from: Vec<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -171,12 +171,24 @@ impl Project {
         };
         Ok(Environment {
             name,
-            url: url.map(RedactedUrl::new),
+            url: url.map(|u| RedactedUrl::new(without_driver(&u))),
             protected: section.protected,
             backup: section.backup,
             backup_keep: section.backup_keep.unwrap_or(10),
             url_source: source,
         })
+    }
+}
+
+/// A SQLAlchemy URL's driver (`postgresql+psycopg2://`, `mysql+pymysql://`) names the
+/// Python driver; retort has its own, so the URL means the same without it. A Flask
+/// application's `DATABASE_URL` then works for retort as it is (issue #13).
+pub fn without_driver(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) if scheme.contains('+') && !scheme.starts_with("sqlite") => {
+            format!("{}://{rest}", scheme.split('+').next().unwrap_or(scheme))
+        }
+        _ => url.to_string(),
     }
 }
 
@@ -330,6 +342,11 @@ mod tests {
         assert!(matches!(p.environment(Some("staging"), &none), Err(ConfigError::UnknownEnv { .. })));
         let db = |k: &str| (k == "DATABASE_URL").then(|| "sqlite://other.db".to_string());
         assert_eq!(p.environment(None, &db).unwrap().url.unwrap().expose(), "sqlite://other.db");
+        // A Flask application's SQLAlchemy URL: the Python driver is not retort's concern.
+        let flask = |k: &str| (k == "DATABASE_URL").then(|| "postgresql+psycopg2://u@h:5432/app".to_string());
+        assert_eq!(p.environment(None, &flask).unwrap().url.unwrap().expose(), "postgresql://u@h:5432/app");
+        assert_eq!(without_driver("mysql+pymysql://root@h/db"), "mysql://root@h/db");
+        assert_eq!(without_driver("sqlite:///a.db"), "sqlite:///a.db");
     }
 
     #[test]

@@ -91,6 +91,9 @@ pub enum StateError {
     NoProgress { replans: usize, rows: Vec<String> },
     #[error("the database is already managed by retort: its version table is at {}; a baseline would start a second history beside it", join(rows))]
     AlreadyManaged { rows: Vec<String> },
+    /// `adopt`: the converted revisions, replayed, do not give the live schema.
+    #[error("the converted revisions replayed to {} do not give the live database's schema:{}\nnothing was written to the database and the converted files were removed", join(current), differences.iter().map(|d| format!("\n  {d}")).collect::<String>())]
+    AdoptionDiffers { current: Vec<String>, differences: Vec<String> },
     #[error("the database already has {} that the new revision would create ({}); no revision created them", if tables.len() == 1 { "a table" } else { "tables" }, join(tables))]
     TablesExist { tables: Vec<String> },
     #[error("target {target} is not an ancestor of the current revision(s) {}: downgrade cannot move sideways", join(current))]
@@ -333,6 +336,7 @@ impl Error {
             Error::State(StateError::TablesExist { .. }) => {
                 "a legacy database? adopt it first: make models.sql describe what it has, run `retort baseline -m \"baseline\"`, then `retort migrate` again; or pass --ignore-db to generate anyway".into()
             }
+            Error::State(StateError::AdoptionDiffers { .. }) => "a revision whose offline SQL differs from what it did online (Python that reads data or branches on offline mode) needs its SQL written by hand: run `alembic upgrade --sql base:heads > up.sql` and `alembic downgrade --sql heads:base > down.sql`, correct them, then `retort adopt alembic --sql-from up.sql --sql-from down.sql`; or `retort baseline` to start from the live schema".to_string(),
             Error::State(StateError::AlreadyManaged { rows }) => format!(
                 "`retort drift` shows how the live schema differs from {}; capture changes with `retort migrate`; to really start a new history, `retort stamp base` first",
                 rows[0]

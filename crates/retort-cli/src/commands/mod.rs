@@ -6,6 +6,7 @@ use retort::core::RevisionFile;
 use retort::{Error, RevisionGraph};
 use serde_json::{json, Value};
 
+mod adopt;
 mod apply;
 mod autogen;
 mod current;
@@ -39,6 +40,7 @@ pub fn run(command: Command, settings: &Settings, printer: &Printer) -> Result<i
         Command::Verify(a) => live::verify(&a, settings, printer),
         Command::Drift => live::drift(settings, printer),
         Command::Baseline(a) => live::baseline(&a, settings, printer),
+        Command::Adopt(crate::args::AdoptCommand::Alembic(a)) => adopt::alembic(&a, settings, printer),
         Command::RecoverFile(a) => live::recover_file(&a, settings, printer),
         Command::Backup => live::backup(settings, printer),
         Command::Lint(a) => lint::run(&a, settings, printer),

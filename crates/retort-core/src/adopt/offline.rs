@@ -31,7 +31,7 @@ impl OfflineSql {
     /// added, e.g. an upgrade and a downgrade file).
     pub fn add_script(&mut self, script: &str, version_table: &str) {
         let mut current: Option<(bool, String, Vec<String>)> = None;
-        let mut flush = |step: Option<(bool, String, Vec<String>)>, this: &mut OfflineSql| {
+        let flush = |step: Option<(bool, String, Vec<String>)>, this: &mut OfflineSql| {
             if let Some((up, rev, lines)) = step {
                 let section = section(&lines.join("\n"), version_table);
                 if up { this.upgrade.insert(rev, section) } else { this.downgrade.insert(rev, section) };

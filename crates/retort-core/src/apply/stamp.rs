@@ -41,6 +41,39 @@ impl Migrator<'_> {
         })
     }
 
+    /// Records every revision the version table says is applied as applied, with its
+    /// checksum and text, without running or moving anything: the log of a database
+    /// another tool (Alembic) brought to where it is. Refused when the log has entries.
+    pub fn record_adopted(&self, conn: &mut dyn Connection, opts: &RunOptions) -> Result<Vec<RevisionId>, Error> {
+        self.with_lock(conn, opts.lock_timeout, &mut |_| {}, |conn, _| {
+            let rows = self.current_rows(conn)?;
+            let heads = plan::validate_heads(self.graph, &rows)?;
+            if !self.log(conn)?.is_empty() {
+                return Err(StateError::AlreadyManaged { rows }.into());
+            }
+            self.ensure_tables(conn)?;
+            let applied = self.graph.ancestors_inclusive(&heads);
+            let now = crate::now_utc_iso();
+            let d = conn.dialect();
+            let mut sql = vec![d.begin().to_string()];
+            let mut recorded = Vec::new();
+            for &i in self.graph.topo_order().iter().filter(|&&i| applied[i]) {
+                let file = self.graph.rev(i);
+                sql.push(d.log_insert_sql(&self.tables, &self.log_record(file, LogDirection::Stamp, LogStatus::Ok, Some(&now), Some(0), &opts.applied_by)));
+                recorded.push(file.id.clone());
+            }
+            sql.push(d.commit().to_string());
+            let rollback = d.rollback().to_string();
+            for s in &sql {
+                if let Err(e) = conn.execute(s) {
+                    let _ = conn.execute(&rollback);
+                    return Err(e.into());
+                }
+            }
+            Ok(recorded)
+        })
+    }
+
     /// Offline stamp, or the statements an online stamp runs.
     pub fn stamp_ops(&self, rows: &[String], target: &Target, purge: bool) -> Result<(Vec<VersionOp>, Vec<RevisionId>), Error> {
         // `--purge` realigns a table that may hold unknown rows, so those are tolerated,

@@ -2,6 +2,7 @@
 //! applications alike, so both get the same policy (protected environments, backups before
 //! migrating, existing-database checks). An operation takes a [`Workspace`] and returns a
 //! value the caller renders; it never prints.
+pub mod adopt;
 pub mod apply;
 pub mod autogen;
 pub mod backup;
