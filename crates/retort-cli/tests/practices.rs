@@ -1,6 +1,9 @@
 //! Best practices as behaviour (issue #5): checksums, protected environments, drift,
 //! lost files recovered from the log, baselines.
 mod common;
+/// `retort adopt alembic` on a real Flask-Migrate application (issue #13).
+#[path = "practices/adopt.rs"]
+mod adopt;
 use common::{chain, engine_names, Project};
 
 #[test]

@@ -164,7 +164,14 @@ pub fn adopt_alembic(ws: &Workspace, opts: &AdoptOptions) -> Result<Adopted, Err
     let table = ws.project.tables().version;
     let mut sql = OfflineSql::default();
     let (sql_source, failure) = if opts.sql_from.is_empty() {
-        run_offline(ws, &project, &mut sql, &table)?
+        let (source, failure) = run_offline(ws, &project, &mut sql, &table)?;
+        if let (Some(why), true) = (&failure, sql.upgrade.is_empty()) {
+            return Err(Error::usage(
+                format!("Alembic's offline mode gave no SQL: {why}"),
+                Some("run retort where the application's environment is set (FLASK_APP, DATABASE_URL, ...), or give the SQL with --sql-from".into()),
+            ));
+        }
+        (source, failure)
     } else {
         for f in &opts.sql_from {
             let path = ws.project.dir.join(f);
