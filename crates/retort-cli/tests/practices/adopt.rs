@@ -153,3 +153,55 @@ fn without_alembic_the_error_says_which_commands_give_the_sql() {
     assert!(p.path().join("migrations/versions/abc_first.py").exists());
     assert!(!p.path().join("migrations/alembic_versions").exists());
 }
+
+/// A plain Alembic project (alembic.ini at the top, typed template) with a branch label,
+/// a `depends_on`, and a revision whose Python reads data — which Alembic's offline mode
+/// cannot run: that revision becomes a NEEDS ATTENTION file (listed, exit 1, flagged
+/// by lint), never a silently empty one, and everything else is adopted.
+#[test]
+fn an_alembic_project_with_depends_on_and_a_data_reading_revision() {
+    let Some(bin) = venv() else { return };
+    let p = Project::new();
+    let alembic = |args: &[&str]| {
+        let out = Command::new(bin.join("alembic")).args(args).current_dir(p.path()).output().unwrap();
+        assert!(out.status.success(), "alembic {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    alembic(&["init", "al"]);
+    let ini = p.path().join("alembic.ini");
+    let text = std::fs::read_to_string(&ini).unwrap();
+    let text: String = text.lines().map(|l| if l.starts_with("sqlalchemy.url") { "sqlalchemy.url = sqlite:///dev.db".to_string() } else { l.to_string() }).collect::<Vec<_>>().join("\n");
+    std::fs::write(&ini, text).unwrap();
+    let rev = |id: &str, down: &str, labels: &str, depends: &str, up: &str, down_sql: &str| {
+        let body = format!(
+            "\"\"\"{id} step\n\nRevision ID: {id}\nCreate Date: 2026-01-0{} 10:00:00.000000\n\"\"\"\nfrom typing import Sequence, Union\nfrom alembic import op\nimport sqlalchemy as sa\n\nrevision: str = '{id}'\ndown_revision: Union[str, None] = {down}\nbranch_labels: Union[str, Sequence[str], None] = {labels}\ndepends_on: Union[str, Sequence[str], None] = {depends}\n\n\ndef upgrade() -> None:\n{up}\n\n\ndef downgrade() -> None:\n{down_sql}\n",
+            id.len() % 9 + 1
+        );
+        std::fs::write(p.path().join("al/versions").join(format!("{id}_step.py")), body).unwrap();
+    };
+    rev("aaa", "None", "None", "None", "    op.create_table('accounts', sa.Column('id', sa.Integer, primary_key=True))", "    op.drop_table('accounts')");
+    rev("bbb", "None", "('lib',)", "None", "    op.create_table('shared', sa.Column('id', sa.Integer, primary_key=True))", "    op.drop_table('shared')");
+    rev("ccc", "'aaa'", "None", "'lib'", "    op.add_column('accounts', sa.Column('shared_id', sa.Integer))", "    op.drop_column('accounts', 'shared_id')");
+    rev("ddd", "'ccc'", "None", "None",
+        "    conn = op.get_bind()\n    for (n,) in conn.execute(sa.text('SELECT id FROM accounts')).fetchall():\n        op.execute(f'UPDATE accounts SET shared_id = {n} WHERE id = {n}')",
+        "    pass");
+    alembic(&["upgrade", "heads"]);
+    assert_eq!(p.version_rows(), ["ddd"]);
+
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let r = p.retort_env(&["adopt", "alembic"], &[("PATH", path.as_str())]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("1 revision(s) need attention") && r.stdout.contains("ddd:") && r.stdout.contains("fetchall"), "{}", r.stdout);
+    let ddd = std::fs::read_to_string(p.path().join("migrations/versions/ddd_ddd_step.sql")).unwrap();
+    assert!(ddd.contains("-- NEEDS ATTENTION:"), "{ddd}");
+    let ccc = std::fs::read_to_string(p.path().join("migrations/versions/ccc_ccc_step.sql")).unwrap();
+    assert!(ccc.contains("-- depends_on: lib") && ccc.contains("ALTER TABLE accounts ADD COLUMN shared_id INTEGER"), "{ccc}");
+    let lint = p.retort(&["lint"]);
+    assert_eq!(lint.code, 1, "{}", lint.stdout);
+    assert!(lint.stdout.contains("needs-attention"), "{}", lint.stdout);
+    // The graph keeps Alembic's meaning: ddd implies bbb through ccc's dependency.
+    assert_eq!(p.retort(&["current"]).ok().stdout.split_whitespace().next(), Some("ddd"));
+    p.retort(&["downgrade", "aaa"]).ok();
+    assert_eq!(p.version_rows(), ["aaa", "bbb"]);
+    assert!(!p.query("SELECT name FROM pragma_table_info('accounts')").contains(&"shared_id".to_string()));
+}

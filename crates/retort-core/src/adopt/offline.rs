@@ -28,12 +28,15 @@ pub struct OfflineSql {
 
 impl OfflineSql {
     /// Adds the steps of one offline script (either direction; several scripts may be
-    /// added, e.g. an upgrade and a downgrade file).
-    pub fn add_script(&mut self, script: &str, version_table: &str) {
+    /// added, e.g. an upgrade and a downgrade file), and returns them in order
+    /// (`true` for an upgrade step).
+    pub fn add_script(&mut self, script: &str, version_table: &str) -> Vec<(bool, String)> {
         let mut current: Option<(bool, String, Vec<String>)> = None;
-        let flush = |step: Option<(bool, String, Vec<String>)>, this: &mut OfflineSql| {
+        let mut steps = Vec::new();
+        let mut flush = |step: Option<(bool, String, Vec<String>)>, this: &mut OfflineSql| {
             if let Some((up, rev, lines)) = step {
                 let section = section(&lines.join("\n"), version_table);
+                steps.push((up, rev.clone()));
                 if up { this.upgrade.insert(rev, section) } else { this.downgrade.insert(rev, section) };
             }
         };
@@ -50,6 +53,12 @@ impl OfflineSql {
             }
         }
         flush(current, self);
+        steps
+    }
+
+    /// Forgets a step: the one Alembic was writing when it failed is incomplete.
+    pub fn forget(&mut self, step: &(bool, String)) {
+        if step.0 { self.upgrade.remove(&step.1) } else { self.downgrade.remove(&step.1) };
     }
 }
 

@@ -112,11 +112,16 @@ fn run_offline(ws: &Workspace, project: &AlembicProject, sql: &mut OfflineSql, t
         cmd.args(&prefix).args(args).current_dir(&ws.project.dir);
         shown.push(format!("{} {} {}", exe.file_name().unwrap_or_default().to_string_lossy(), if matches!(project.tool, Tool::Flask) { "db" } else { "" }, args.join(" ")).replace("  ", " "));
         let out = cmd.output().map_err(|e| Error::io(format!("running {}", exe.display()), e))?;
-        sql.add_script(&String::from_utf8_lossy(&out.stdout), table);
-        if !out.status.success() && failure.is_none() {
+        let steps = sql.add_script(&String::from_utf8_lossy(&out.stdout), table);
+        if !out.status.success() {
+            // Alembic writes a step's marker before running its Python: the last step
+            // printed is the one that failed, and its SQL is incomplete.
+            if let Some(last) = steps.last() {
+                sql.forget(last);
+            }
             let err = String::from_utf8_lossy(&out.stderr);
             let last = err.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no message").trim().to_string();
-            failure = Some(format!("`{}` failed before reaching it: {last}", shown.last().unwrap()));
+            failure.get_or_insert(format!("`{}` failed at or before it: {last}", shown.last().unwrap()));
         }
     }
     Ok((shown.join("; "), failure))

@@ -5,6 +5,7 @@ pub mod drop_column;
 pub mod drop_table;
 pub mod index_without_concurrently;
 pub mod missing_downgrade;
+pub mod needs_attention;
 pub mod non_transactional_statement;
 pub mod rename;
 pub mod set_not_null;
@@ -27,5 +28,6 @@ pub static RULES: &[&Rule] = &[
     &non_transactional_statement::RULE,
     &table_rebuild::RULE,
     &missing_downgrade::RULE,
+    &needs_attention::RULE,
     &unparsed::RULE,
 ];
