@@ -199,6 +199,8 @@ fn an_alembic_project_with_depends_on_and_a_data_reading_revision() {
     let lint = p.retort(&["lint"]);
     assert_eq!(lint.code, 1, "{}", lint.stdout);
     assert!(lint.stdout.contains("needs-attention"), "{}", lint.stdout);
+    let doctor = p.retort(&["doctor"]);
+    assert!(doctor.stdout.contains("revision ddd was adopted from Alembic without its SQL"), "{}", doctor.stdout);
     // The graph keeps Alembic's meaning: ddd implies bbb through ccc's dependency.
     assert_eq!(p.retort(&["current"]).ok().stdout.split_whitespace().next(), Some("ddd"));
     p.retort(&["downgrade", "aaa"]).ok();

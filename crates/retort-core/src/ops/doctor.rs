@@ -62,8 +62,15 @@ pub fn diagnose(loaded: Result<Workspace, Error>) -> Result<Vec<Finding>, Error>
         if let Ok(dialect) = ws.dialect().or_else(|_| ws.configured_engine().map(|e| e.dialect())) {
             for &i in g.topo_order() {
                 let r = g.rev(i);
-                if crate::lint::lint_revision(r, dialect.as_ref()).iter().any(|d| d.rule == "missing-downgrade") {
+                let findings = crate::lint::lint_revision(r, dialect.as_ref());
+                if findings.iter().any(|d| d.rule == "missing-downgrade") {
                     f.push(problem(format!("revision {} has no downgrade ({})", r.id, r.path.display()), "write its -- +downgrade section, or add `-- lint:ignore missing-downgrade` if it is irreversible on purpose".to_string()));
+                }
+                if findings.iter().any(|d| d.rule == "needs-attention") {
+                    f.push(problem(
+                        format!("revision {} was adopted from Alembic without its SQL ({})", r.id, r.path.display()),
+                        "write its SQL from the Python file in alembic_versions/, then delete its NEEDS ATTENTION line",
+                    ));
                 }
             }
         }
