@@ -111,6 +111,9 @@ pub struct RevisionArgs {
     /// Label the revision's branch.
     #[arg(long, value_name = "LABEL")]
     pub branch_label: Vec<String>,
+    /// A revision (or branch label) that must be applied first without being the parent.
+    #[arg(long, value_name = "REV")]
+    pub depends_on: Vec<String>,
     /// Use this id instead of a random one.
     #[arg(long, value_name = "ID")]
     pub rev_id: Option<String>,

@@ -491,3 +491,22 @@ fn bom_revision_files_and_a_wrong_config_path() {
     let r = p.retort(&["--config", "/nope/retort.toml", "status"]).fails_with(3, "/nope/retort.toml");
     assert!(r.stderr.contains("given with --config does not exist") && r.stderr.contains("check the path"), "{}", r.stderr);
 }
+
+/// `revision --depends-on` (Alembic's flag): the dependency is written as a full id,
+/// shown in `history` as Alembic shows it, applied first, and merged into the
+/// dependent's version-table row (issue #13).
+#[test]
+fn a_revision_can_depend_on_another_branch() {
+    let p = Project::new();
+    p.retort(&["revision", "-m", "accounts", "--rev-id", "aaa111"]).ok();
+    p.retort(&["revision", "-m", "shared", "--head", "base", "--branch-label", "lib", "--rev-id", "bbb222"]).ok();
+    p.retort(&["revision", "-m", "uses shared", "--head", "aaa111", "--depends-on", "lib", "--rev-id", "ccc333"]).ok();
+    let text = std::fs::read_to_string(p.path().join("migrations/versions/ccc333_uses_shared.sql")).unwrap();
+    assert!(text.contains("-- depends_on: bbb222"), "{text}");
+    let history = p.retort(&["history"]).ok().stdout;
+    assert!(history.contains("aaa111 (bbb222) -> ccc333 (head), uses shared"), "{history}");
+    assert!(!history.contains("mergepoint") && !history.contains("branchpoint"), "{history}");
+    p.retort(&["upgrade", "ccc333"]).ok();
+    assert_eq!(p.version_rows(), ["ccc333"]);
+    p.retort(&["revision", "-m", "nothing", "--depends-on", "zzz999"]).fails_with(5, "zzz999");
+}

@@ -75,7 +75,9 @@ pub fn revision_line(graph: &RevisionGraph, i: usize) -> String {
     } else {
         f.down.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(", ")
     };
-    format!("{parents} -> {}{}, {}", f.id, tags(graph, i), f.message)
+    // Dependencies in parentheses after the parents, as Alembic writes them.
+    let deps = if f.depends_on.is_empty() { String::new() } else { format!(" ({})", graph.ids(graph.dependencies(i)).iter().map(|d| d.as_str()).collect::<Vec<_>>().join(", ")) };
+    format!("{parents}{deps} -> {}{}, {}", f.id, tags(graph, i), f.message)
 }
 
 /// ` (label) (head) (mergepoint) (branchpoint)` markers.
@@ -88,10 +90,11 @@ pub fn tags(graph: &RevisionGraph, i: usize) -> String {
     if graph.children(i).is_empty() {
         s.push_str(" (head)");
     }
-    if graph.parents(i).len() > 1 {
+    // A dependency neither merges nor branches the history (Alembic marks neither).
+    if f.down.len() > 1 {
         s.push_str(" (mergepoint)");
     }
-    if graph.children(i).len() > 1 {
+    if graph.children(i).iter().filter(|&&c| !graph.dependencies(c).contains(&i)).count() > 1 {
         s.push_str(" (branchpoint)");
     }
     s

@@ -13,6 +13,7 @@ pub fn run(args: &RevisionArgs, settings: &Settings, printer: &Printer) -> Resul
     let down = new::parents(&graph, args.head.as_deref())?;
     let mut revision = new::start(&graph, &dir, &args.message, args.rev_id.as_deref(), down)?;
     revision.branch_labels = args.branch_label.clone();
+    revision.depends_on = new::dependencies(&graph, &args.depends_on)?;
     let (id, path) = dir.write(&revision)?;
     printer.line(format!("Generated {} ({id})", path.display()));
     Ok(0)

@@ -24,6 +24,21 @@ pub fn explicit_id(graph: &RevisionGraph, dir: &MigrationDir, rev_id: Option<&st
     Ok(Some(id))
 }
 
+/// A new revision's `depends_on` (Alembic's `--depends-on`): each entry resolved as a
+/// target (id, prefix, label), written as the full id so the file does not depend on
+/// which prefixes are unambiguous today.
+pub fn dependencies(graph: &RevisionGraph, names: &[String]) -> Result<Vec<String>, Error> {
+    let mut out = Vec::new();
+    for name in names {
+        for id in graph.ids(&Target::parse(name)?.resolve(graph, &[])?) {
+            if !out.contains(&id.to_string()) {
+                out.push(id.to_string());
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// The parents of a new revision: `head` if given (any target), else the graph's single head.
 pub fn parents(graph: &RevisionGraph, head: Option<&str>) -> Result<Vec<RevisionId>, Error> {
     match head {
