@@ -56,6 +56,8 @@ pub enum Command {
     Status,
     /// List revisions, newest first.
     History(HistoryArgs),
+    /// Draw the revision graph: ascii (terminal), mermaid (Markdown) or dot (Graphviz).
+    Graph(GraphArgs),
     /// Show the heads of the revision graph.
     Heads,
     /// Show branch points.
@@ -151,6 +153,22 @@ pub struct HistoryArgs {
     /// Draw the graph's shape beside the list.
     #[arg(long)]
     pub graph: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    #[arg(long, value_enum, default_value = "ascii")]
+    pub format: GraphFormat,
+    /// Range FROM:TO (either side may be empty).
+    #[arg(short = 'r', long, allow_hyphen_values = true)]
+    pub rev_range: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum GraphFormat {
+    Ascii,
+    Mermaid,
+    Dot,
 }
 
 #[derive(Debug, Args)]

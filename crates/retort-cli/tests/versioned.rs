@@ -510,3 +510,26 @@ fn a_revision_can_depend_on_another_branch() {
     assert_eq!(p.version_rows(), ["ccc333"]);
     p.retort(&["revision", "-m", "nothing", "--depends-on", "zzz999"]).fails_with(5, "zzz999");
 }
+
+/// `retort graph` (issue #15) on a graph with a branch, a merge and a label, the
+/// database at one revision: Mermaid and DOT snapshotted, ascii marks the current one.
+#[test]
+fn graph_draws_branches_merges_labels_and_the_current_revision() {
+    let p = Project::new();
+    for args in [
+        &["revision", "-m", "initial tables", "--rev-id", "a1"][..],
+        &["revision", "-m", "add bio", "--head", "a1", "--rev-id", "b2"],
+        &["revision", "-m", "add slug", "--head", "a1", "--branch-label", "posts", "--rev-id", "c3"],
+        &["merge", "heads", "-m", "merge bio and slug", "--rev-id", "d4"],
+    ] {
+        p.retort(args).ok();
+    }
+    p.retort(&["upgrade", "b2"]).ok();
+    insta::assert_snapshot!("graph_mermaid", p.retort(&["graph", "--format", "mermaid"]).ok().stdout);
+    insta::assert_snapshot!("graph_dot", p.retort(&["graph", "--format", "dot"]).ok().stdout);
+    let ascii = p.retort(&["graph"]).ok().stdout;
+    assert!(ascii.lines().any(|l| l.contains("-> b2, add bio (current)")), "{ascii}");
+    assert!(ascii.lines().any(|l| l.contains("-> d4 (head) (mergepoint)")), "{ascii}");
+    let ranged = p.retort(&["graph", "--format", "mermaid", "-r", "b2:"]).ok().stdout;
+    assert!(ranged.contains("r_b2") && !ranged.contains("r_c3["), "{ranged}");
+}

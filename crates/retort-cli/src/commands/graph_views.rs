@@ -1,6 +1,6 @@
-//! Read-only views of the revision graph: `history`, `heads`, `branches`, `show`.
-//! None of them needs a database.
-use crate::args::{HistoryArgs, ShowArgs};
+//! Read-only views of the revision graph: `history`, `graph`, `heads`, `branches`,
+//! `show`. None of them needs a database (`graph` marks the current revisions if it can).
+use crate::args::{GraphArgs, GraphFormat, HistoryArgs, ShowArgs};
 use crate::output::Printer;
 use crate::settings::Settings;
 use retort::core::revision::target::resolve_name;
@@ -53,6 +53,37 @@ pub fn history(args: &HistoryArgs, settings: &Settings, printer: &Printer) -> Re
     if !printer.quiet {
         printer.raw(&out);
     }
+    Ok(0)
+}
+
+/// `retort graph`: the picture of the graph, with the database's current revisions
+/// marked when the database can be read (a graph needs no database, so an unreachable
+/// one is a note, not a failure).
+pub fn graph(args: &GraphArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
+    use retort::core::revision::draw;
+    let ws = settings.workspace()?;
+    let graph = ws.graph_for_display()?;
+    let selected = retort::core::revision::range::select(&graph, args.rev_range.as_deref())?;
+    let newest_first: Vec<usize> = graph.topo_order().iter().rev().copied().filter(|&i| selected[i]).collect();
+    let current: Vec<usize> = match ws.connect_existing().and_then(|mut c| retort::Migrator::new(&graph, ws.project.tables()).current(c.as_mut())) {
+        Ok(current) => current,
+        Err(e) => {
+            printer.note(format!("note: the database's revisions are not marked ({e})"));
+            Vec::new()
+        }
+    };
+    let text = match args.format {
+        GraphFormat::Mermaid => draw::mermaid(&graph, &newest_first, &current),
+        GraphFormat::Dot => draw::dot(&graph, &newest_first, &current),
+        GraphFormat::Ascii => draw::ascii(&graph, &newest_first)
+            .into_iter()
+            .map(|line| match line.rev {
+                Some(i) => format!("{}  {}{}\n", line.art, super::revision_line(&graph, i), if current.contains(&i) { " (current)" } else { "" }),
+                None => format!("{}\n", line.art),
+            })
+            .collect(),
+    };
+    printer.raw(&text);
     Ok(0)
 }
 

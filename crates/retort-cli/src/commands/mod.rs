@@ -31,6 +31,7 @@ pub fn run(command: Command, settings: &Settings, printer: &Printer) -> Result<i
         Command::Current => current::run(settings, printer),
         Command::Status => status::run(settings, printer),
         Command::History(a) => graph_views::history(&a, settings, printer),
+        Command::Graph(a) => graph_views::graph(&a, settings, printer),
         Command::Heads => graph_views::heads(settings, printer),
         Command::Branches => graph_views::branches(settings, printer),
         Command::Show(a) => graph_views::show(&a, settings, printer),

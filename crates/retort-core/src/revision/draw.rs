@@ -94,6 +94,68 @@ pub fn ascii(graph: &RevisionGraph, order: &[usize]) -> Vec<Line> {
     out
 }
 
+/// The node text of a revision: id, labels, message (one line, shortened).
+fn label(graph: &RevisionGraph, i: usize) -> (String, String) {
+    let f = graph.rev(i);
+    let labels: String = f.branch_labels.iter().map(|l| format!(" ({l})")).collect();
+    let mut message: String = f.message.chars().take(60).collect();
+    if f.message.chars().count() > 60 {
+        message.push('…');
+    }
+    (format!("{}{labels}", f.id), message)
+}
+
+/// Edges among `shown`: (parent, child, is a dependency).
+fn edges(graph: &RevisionGraph, shown: &[usize]) -> Vec<(usize, usize, bool)> {
+    let set: std::collections::HashSet<usize> = shown.iter().copied().collect();
+    let mut out = Vec::new();
+    for &c in shown {
+        for &p in graph.parents(c) {
+            if set.contains(&p) {
+                out.push((p, c, graph.dependencies(c).contains(&p)));
+            }
+        }
+    }
+    out
+}
+
+/// A Mermaid flowchart (renders on GitHub, GitLab and in most Markdown viewers): oldest
+/// at the bottom, `depends_on` dotted, the database's `current` revisions highlighted.
+pub fn mermaid(graph: &RevisionGraph, order: &[usize], current: &[usize]) -> String {
+    // Mermaid's own escapes: quotes as #quot;, and no raw markup characters.
+    let esc = |s: &str| s.replace('"', "#quot;").replace('<', "#lt;").replace('>', "#gt;");
+    let mut out = String::from("flowchart BT\n");
+    for &i in order {
+        let (title, message) = label(graph, i);
+        out.push_str(&format!("    r_{}[\"{}<br/>{}\"]\n", graph.id(i), esc(&title), esc(&message)));
+    }
+    for (p, c, dep) in edges(graph, order) {
+        out.push_str(&format!("    r_{} {} r_{}\n", graph.id(p), if dep { "-.->" } else { "-->" }, graph.id(c)));
+    }
+    let marked: Vec<String> = current.iter().filter(|c| order.contains(c)).map(|&c| format!("r_{}", graph.id(c))).collect();
+    if !marked.is_empty() {
+        out.push_str("    classDef current fill:#d4f7d4,stroke:#2e7d32,stroke-width:2px\n");
+        out.push_str(&format!("    class {} current\n", marked.join(",")));
+    }
+    out
+}
+
+/// A Graphviz digraph (`retort graph --format dot | dot -Tsvg`): the same picture.
+pub fn dot(graph: &RevisionGraph, order: &[usize], current: &[usize]) -> String {
+    let esc = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
+    let mut out = String::from("digraph revisions {\n    rankdir=BT;\n    node [shape=box, fontname=\"monospace\"];\n");
+    for &i in order {
+        let (title, message) = label(graph, i);
+        let style = if current.contains(&i) { ", style=\"filled,bold\", fillcolor=\"#d4f7d4\"" } else { "" };
+        out.push_str(&format!("    \"{}\" [label=\"{}\\n{}\"{style}];\n", graph.id(i), esc(&title), esc(&message)));
+    }
+    for (p, c, dep) in edges(graph, order) {
+        out.push_str(&format!("    \"{}\" -> \"{}\"{};\n", graph.id(p), graph.id(c), if dep { " [style=dashed]" } else { "" }));
+    }
+    out.push_str("}\n");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,6 +169,49 @@ mod tests {
     fn drawing(g: &RevisionGraph) -> String {
         let order: Vec<usize> = g.topo_order().iter().rev().copied().collect();
         ascii(g, &order).iter().map(|l| format!("{} {}", l.art, l.rev.map(|r| g.id(r).to_string()).unwrap_or_default()).trim_end().to_string()).collect::<Vec<_>>().join("\n")
+    }
+
+    /// A graph with a branch, a merge, a label, a dependency and a current revision,
+    /// in both picture formats; the Mermaid text is also checked line by line against
+    /// the statements it may contain (node, edge, classDef, class), every edge between
+    /// declared nodes.
+    #[test]
+    fn mermaid_and_dot_draw_branches_merges_labels_dependencies_and_the_current_revision() {
+        let mut lib = rev("l", &[]);
+        lib.branch_labels = vec!["lib".into()];
+        lib.message = "say \"hi\" <b>".into();
+        let mut d = rev("d", &["b", "c"]);
+        d.depends_on = vec!["l".into()];
+        let g = RevisionGraph::build(vec![rev("a", &[]), rev("b", &["a"]), rev("c", &["a"]), lib, d]).unwrap();
+        let order: Vec<usize> = g.topo_order().iter().rev().copied().collect();
+        let cur = [g.index_of(&crate::revision::id::RevisionId::parse("d").unwrap()).unwrap()];
+        let m = mermaid(&g, &order, &cur);
+        assert!(m.starts_with("flowchart BT\n"));
+        assert!(m.contains("    r_l[\"l (lib)<br/>say #quot;hi#quot; #lt;b#gt;\"]\n"), "{m}");
+        for edge in ["r_a --> r_b", "r_a --> r_c", "r_b --> r_d", "r_c --> r_d", "r_l -.-> r_d"] {
+            assert!(m.contains(edge), "{edge} in\n{m}");
+        }
+        assert!(m.ends_with("    class r_d current\n"), "{m}");
+        let mut nodes = std::collections::HashSet::new();
+        for line in m.lines().skip(1) {
+            let t = line.trim();
+            if t.starts_with("classDef current ") || t.starts_with("class ") {
+                continue;
+            }
+            if let Some((id, rest)) = t.split_once("[\"") {
+                assert!(rest.ends_with("\"]") && !rest[..rest.len() - 2].contains('"'), "{t}");
+                assert!(id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && nodes.insert(id.to_string()), "{t}");
+            } else if let [from, arrow, to] = t.split(' ').collect::<Vec<_>>()[..] {
+                assert!(["-->", "-.->"].contains(&arrow) && nodes.contains(from) && nodes.contains(to), "{t}");
+            } else {
+                panic!("not a node, edge or class statement: {t}");
+            }
+        }
+        let dot = dot(&g, &order, &cur);
+        assert!(dot.contains("\"l\" [label=\"l (lib)\\nsay \\\"hi\\\" <b>\"];"), "{dot}");
+        assert!(dot.contains("\"l\" -> \"d\" [style=dashed];") && dot.contains("\"b\" -> \"d\";"), "{dot}");
+        assert!(dot.contains("\"d\" [label=\"d\\nm\", style=\"filled,bold\""), "{dot}");
+        assert_eq!(dot.matches('{').count(), dot.matches('}').count());
     }
 
     #[test]
