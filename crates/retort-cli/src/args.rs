@@ -85,6 +85,12 @@ pub enum Command {
     Lint(LintArgs),
     /// Diagnose the usual breakages and say what to run.
     Doctor,
+    /// Print a shell completion script (e.g. `retort completions bash > /etc/bash_completion.d/retort`).
+    Completions {
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff; `retort man | man -l -`).
+    Man,
     /// Back up the database into the backup directory (owner-only permissions).
     Backup,
     /// Put a backup made by `retort backup` back (replaces the database's contents).

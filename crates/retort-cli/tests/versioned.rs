@@ -533,3 +533,32 @@ fn graph_draws_branches_merges_labels_and_the_current_revision() {
     let ranged = p.retort(&["graph", "--format", "mermaid", "-r", "b2:"]).ok().stdout;
     assert!(ranged.contains("r_b2") && !ranged.contains("r_c3["), "{ranged}");
 }
+
+/// `retort completions` and `retort man` (issue #15): generated from the flags the binary
+/// has, outside any project, and a closed pipe is no panic.
+#[test]
+fn completions_and_man_page_come_from_the_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| assert_cmd::Command::cargo_bin("retort").unwrap().current_dir(dir.path()).args(args).output().unwrap();
+    for shell in ["bash", "zsh", "fish"] {
+        let out = run(&["completions", shell]);
+        assert!(out.status.success(), "{shell}: {}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("retort") && text.contains("upgrade") && text.contains("adopt") && text.contains("lock-timeout"), "{shell}");
+    }
+    let man = run(&["man"]);
+    let text = String::from_utf8_lossy(&man.stdout);
+    assert!(man.status.success() && text.starts_with(".ie") && text.contains(".SH NAME") && text.contains("downgrade"), "{text}");
+    let bad = run(&["completions", "tcsh"]);
+    assert_eq!(bad.status.code(), Some(2));
+    // `retort completions bash | head -1`: stdout closed early.
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("retort"))
+        .args(["completions", "bash"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"), "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -17,6 +17,7 @@ mod revision;
 mod stamp;
 mod status;
 mod doctor;
+mod shell;
 mod lint;
 mod live;
 
@@ -46,6 +47,8 @@ pub fn run(command: Command, settings: &Settings, printer: &Printer) -> Result<i
         Command::Backup => live::backup(settings, printer),
         Command::Lint(a) => lint::run(&a, settings, printer),
         Command::Doctor => doctor::run(settings, printer),
+        Command::Completions { shell } => shell::completions(shell, printer),
+        Command::Man => shell::man(printer),
         Command::Restore(a) => live::restore(&a, settings, printer),
     }
 }
