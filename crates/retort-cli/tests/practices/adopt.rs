@@ -10,9 +10,19 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
 }
 
-/// The venv's bin directory, installed once; `None` (with a loud note) when Python or
-/// PyPI is unavailable outside CI. In CI (RETORT_REQUIRE_SERVERS) that is a failure.
+/// The venv's bin directory, installed once per test run (the tests of this binary run
+/// in parallel and must not build it at the same time); `None` (with a loud note) when
+/// Python or PyPI is unavailable outside CI. In CI (RETORT_REQUIRE_SERVERS) that is a failure.
 fn venv() -> Option<PathBuf> {
+    static VENV: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    let bin = VENV.get_or_init(install_venv).clone();
+    if bin.is_none() && std::env::var_os("RETORT_REQUIRE_SERVERS").is_some() {
+        panic!("could not install tests/adopt/requirements.txt into target/adopt-venv (python3 -m venv + pip)");
+    }
+    bin
+}
+
+fn install_venv() -> Option<PathBuf> {
     let venv = root().join("target/adopt-venv");
     let bin = venv.join("bin");
     let ready = || Command::new(bin.join("python")).args(["-c", "import flask_migrate, psycopg2, pymysql"]).output().is_ok_and(|o| o.status.success());
@@ -21,11 +31,7 @@ fn venv() -> Option<PathBuf> {
         let made = Command::new("python3").args(["-m", "venv"]).arg(&venv).status().is_ok_and(|s| s.success())
             && Command::new(bin.join("python")).args(["-m", "pip", "install", "-q", "-r"]).arg(&req).status().is_ok_and(|s| s.success());
         if !made || !ready() {
-            let why = "could not install tests/adopt/requirements.txt into target/adopt-venv (python3 -m venv + pip)";
-            if std::env::var_os("RETORT_REQUIRE_SERVERS").is_some() {
-                panic!("{why}");
-            }
-            eprintln!("SKIPPED: {why}");
+            eprintln!("SKIPPED: could not install tests/adopt/requirements.txt into target/adopt-venv (python3 -m venv + pip)");
             return None;
         }
     }
