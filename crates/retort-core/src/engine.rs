@@ -198,6 +198,19 @@ pub trait Dialect: Send + Sync {
 
     fn capabilities(&self) -> Capabilities;
 
+    /// Findings of the engine's own migration linter over a revision (PostgreSQL:
+    /// squawk), reported beside retort's rules with the same ignores and output.
+    fn engine_lint(&self, file: &crate::revision::file::RevisionFile) -> Vec<crate::lint::EngineFinding> {
+        let _ = file;
+        Vec::new()
+    }
+
+    /// retort rules the engine's linter replaces (it reports the same problems under
+    /// its own names); `-- lint:ignore` with the retort name still silences them.
+    fn lint_replaces(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// The sqlparser dialect lint parses revisions with.
     fn parser_dialect(&self) -> Box<dyn sqlparser::dialect::Dialect> {
         Box::new(sqlparser::dialect::GenericDialect {})

@@ -26,6 +26,14 @@ impl Dialect for PgDialect {
         Capabilities { transactional_ddl: true, concurrent_index: true, volatile_default_rewrites: true, scratch_needs_server: true }
     }
 
+    fn engine_lint(&self, file: &retort_core::revision::file::RevisionFile) -> Vec<retort_core::lint::EngineFinding> {
+        crate::lint::squawk(file)
+    }
+
+    fn lint_replaces(&self) -> &'static [&'static str] {
+        crate::lint::REPLACED
+    }
+
     /// `CREATE INDEX CONCURRENTLY` in models means "an index": CONCURRENTLY is how to
     /// build it on a busy table, and cannot run in the transaction the models load in.
     fn model_statement<'a>(&self, sql: &'a str) -> Option<std::borrow::Cow<'a, str>> {

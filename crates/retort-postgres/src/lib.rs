@@ -7,6 +7,7 @@
 mod dialect;
 mod engine;
 mod introspect;
+mod lint;
 mod render;
 mod scratch;
 

@@ -15,7 +15,7 @@ pub fn print(printer: &Printer, diags: &[Diagnostic]) -> bool {
             Severity::Info => "info",
         };
         printer.line(format!("{}:{}: {sev}[{}] {}", d.path, d.line, d.rule, d.message));
-        printer.line(format!("    why: {}", retort::core::lint::rule(d.rule).explanation));
+        printer.line(format!("    why: {}", d.explanation));
         printer.line(format!("    fix: {}  (or `-- lint:ignore {}` above the statement)", d.fix, d.rule));
     }
     diags.iter().any(|d| d.severity == Severity::Error)

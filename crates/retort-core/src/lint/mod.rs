@@ -59,13 +59,28 @@ pub fn rule(id: &str) -> &'static Rule {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Diagnostic {
-    pub rule: &'static str,
+    pub rule: String,
     pub severity: Severity,
     pub revision: String,
     pub path: String,
     pub line: usize,
     pub message: String,
-    pub fix: &'static str,
+    pub explanation: String,
+    pub fix: String,
+}
+
+/// A finding of an engine's own linter ([`Dialect::engine_lint`]), placed by its byte
+/// offset in the upgrade section.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EngineFinding {
+    pub rule: String,
+    /// The retort rule this one replaces, if any: its `lint:ignore` name still counts.
+    pub replaces: Option<&'static str>,
+    pub severity: Severity,
+    pub offset: usize,
+    pub message: String,
+    pub explanation: String,
+    pub fix: String,
 }
 
 fn ignored(stmt: &Split, id: &str) -> bool {
@@ -78,19 +93,40 @@ fn ignored(stmt: &Split, id: &str) -> bool {
 pub fn lint_revision(file: &RevisionFile, engine: &dyn Dialect) -> Vec<Diagnostic> {
     let parser = engine.parser_dialect();
     let caps = engine.capabilities();
-    let rules: Vec<&Rule> = RULES.iter().copied().filter(|r| (r.applies)(&caps)).collect();
+    let replaced = engine.lint_replaces();
+    let rules: Vec<&Rule> = RULES.iter().copied().filter(|r| (r.applies)(&caps) && !replaced.contains(&r.id)).collect();
     let diagnostic = |r: &Rule, line: usize, message: String| Diagnostic {
-        rule: r.id,
+        rule: r.id.to_string(),
         severity: r.severity,
         revision: file.id.to_string(),
         path: file.path.display().to_string(),
         line,
         message,
-        fix: r.fix,
+        explanation: r.explanation.to_string(),
+        fix: r.fix.to_string(),
     };
     let mut out = Vec::new();
     let mut ctx = Context::new(file);
-    for st in &sql_split::split(&file.upgrade.sql) {
+    let statements = sql_split::split(&file.upgrade.sql);
+    for f in engine.engine_lint(file) {
+        // The statement the finding is in: its ignores apply, its line is the report's.
+        let line_in_section = file.upgrade.sql[..f.offset.min(file.upgrade.sql.len())].matches('\n').count() + 1;
+        let st = statements.iter().rev().find(|s| s.line <= line_in_section);
+        if st.is_some_and(|st| ignored(st, &f.rule) || f.replaces.is_some_and(|r| ignored(st, r))) {
+            continue;
+        }
+        out.push(Diagnostic {
+            rule: f.rule,
+            severity: f.severity,
+            revision: file.id.to_string(),
+            path: file.path.display().to_string(),
+            line: file.upgrade.first_line + line_in_section - 1,
+            message: f.message,
+            explanation: f.explanation,
+            fix: f.fix,
+        });
+    }
+    for st in &statements {
         let line = file.upgrade.first_line + st.line - 1;
         let Ok(parsed) = Parser::parse_sql(parser.as_ref(), &st.sql) else {
             if !ignored(st, "unparsed") {

@@ -43,7 +43,7 @@ mod tests {
     #[test]
     fn a_rebuild_is_judged_as_one_change() {
         let d = lint(&rebuild(""), "SELECT 1;", true, "sqlite");
-        let rules: Vec<&str> = d.iter().map(|x| x.rule).filter(|r| *r != "unparsed").collect();
+        let rules: Vec<&str> = d.iter().map(|x| x.rule.as_str()).filter(|r| *r != "unparsed").collect();
         assert_eq!(rules, vec!["table-rebuild"], "{d:?}");
         let hits = lint_errors(&rebuild(", full_name TEXT NOT NULL"), "sqlite", "add-not-null-without-default");
         assert!(hits[0].message.contains("users.full_name"), "{hits:?}");

@@ -1,0 +1,120 @@
+//! PostgreSQL lint from squawk (issue #14): the `squawk-linter` crate's rules over a
+//! revision's upgrade section, mapped onto retort's severities, `-- lint:ignore` comments
+//! and output, instead of re-implementing them. The retort rules squawk covers are
+//! switched off for PostgreSQL ([`REPLACED`]); their names still work in `lint:ignore`.
+//!
+//! Pinned to squawk 2.68 (`=` in Cargo.toml): later releases need a newer Rust than the
+//! project's toolchain.
+use retort_core::lint::{EngineFinding, Severity};
+use retort_core::revision::file::RevisionFile;
+use squawk_linter::{Linter, Rule};
+
+/// retort's rules that squawk's replace on PostgreSQL, with the squawk rule each maps to.
+const EQUIVALENT: &[(Rule, &str)] = &[
+    (Rule::RequireConcurrentIndexCreation, "index-without-concurrently"),
+    (Rule::AddingNotNullableField, "set-not-null"),
+    (Rule::AddingFieldWithDefault, "volatile-default"),
+    (Rule::AddingRequiredField, "add-not-null-without-default"),
+    (Rule::BanDropColumn, "drop-column"),
+    (Rule::BanDropTable, "drop-table"),
+    (Rule::RenamingColumn, "rename"),
+    (Rule::RenamingTable, "rename"),
+    (Rule::ChangingColumnType, "type-change"),
+];
+
+/// The retort rule ids [`EQUIVALENT`] names, for `Dialect::lint_replaces`.
+pub const REPLACED: &[&str] = &[
+    "index-without-concurrently",
+    "set-not-null",
+    "volatile-default",
+    "add-not-null-without-default",
+    "drop-column",
+    "drop-table",
+    "rename",
+    "type-change",
+];
+
+/// Squawk rules left out: `prefer-robust-stmts` asks for `IF NOT EXISTS`, which would
+/// hide drift in a tool that knows what has run (the version table);
+/// `ban-concurrent-index-creation-in-transaction` stays silent on a one-statement file,
+/// which retort does wrap in a transaction — retort's `non-transactional-statement` keeps
+/// that case (and every engine's).
+const EXCLUDED: &[Rule] = &[Rule::PreferRobustStmts, Rule::BanConcurrentIndexCreationInTransaction];
+
+/// retort's severity for a squawk rule: what fails on existing data or cannot run is an
+/// error; style preferences are info; the rest (locks, rewrites, breaking the running
+/// application) are warnings, as retort's own rules grade them.
+fn severity(rule: Rule) -> Severity {
+    match rule {
+        Rule::AddingRequiredField
+        | Rule::BanDropDatabase
+        | Rule::TransactionNesting
+        | Rule::BanUncommittedTransaction
+        | Rule::IdentifierTooLong => Severity::Error,
+        Rule::PreferBigintOverInt
+        | Rule::PreferBigintOverSmallint
+        | Rule::PreferIdentity
+        | Rule::PreferTextField
+        | Rule::PreferTimestampTz
+        | Rule::BanCharField
+        | Rule::UnusedIgnore => Severity::Info,
+        _ => Severity::Warning,
+    }
+}
+
+/// Squawk's findings over `file`'s upgrade section. A transactional revision runs inside
+/// the transaction retort opens, which is what squawk's `assume_in_transaction` means.
+pub fn squawk(file: &RevisionFile) -> Vec<EngineFinding> {
+    let sql = &file.upgrade.sql;
+    let parsed = squawk_syntax::SourceFile::parse(sql);
+    let mut linter = Linter::with_rules(&[], EXCLUDED);
+    linter.settings.assume_in_transaction = file.transactional;
+    linter
+        .lint(&parsed, sql)
+        .into_iter()
+        .map(|v| {
+            let name = v.code.to_string();
+            EngineFinding {
+                replaces: EQUIVALENT.iter().find(|(r, _)| *r == v.code).map(|(_, id)| *id),
+                severity: severity(v.code),
+                offset: usize::from(v.text_range.start()),
+                explanation: v.message.clone(),
+                fix: v.help.clone().unwrap_or_else(|| format!("see https://squawkhq.com/docs/{name}")),
+                message: v.message,
+                rule: name,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn file(up: &str, transactional: bool) -> RevisionFile {
+        let text = format!("-- revision: abc\n-- message: m\n{}\n-- +upgrade\n{up}\n-- +downgrade\n", if transactional { "" } else { "-- transactional: false\n" });
+        RevisionFile::parse(Path::new("x.sql"), &text).unwrap()
+    }
+
+    fn rules(up: &str, transactional: bool) -> Vec<(String, Severity)> {
+        squawk(&file(up, transactional)).into_iter().map(|f| (f.rule, f.severity)).collect()
+    }
+
+    #[test]
+    fn squawks_rules_are_graded_as_retort_grades_its_own() {
+        assert!(rules("CREATE INDEX ix ON t (a);", true).contains(&("require-concurrent-index-creation".into(), Severity::Warning)));
+        assert!(rules("ALTER TABLE t ADD COLUMN c integer NOT NULL;", true).contains(&("adding-required-field".into(), Severity::Error)));
+        assert!(!rules("CREATE INDEX CONCURRENTLY ix ON t (a);\nSELECT 1;", true).iter().any(|(r, _)| r == "ban-concurrent-index-creation-in-transaction"));
+        assert!(rules("ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (a) REFERENCES u (id);", true).iter().any(|(r, _)| r == "adding-foreign-key-constraint"));
+        assert!(!rules("CREATE TABLE IF NOT EXISTS t (id bigint);", true).iter().any(|(r, _)| r == "prefer-robust-stmts"));
+    }
+
+    #[test]
+    fn a_finding_is_placed_at_its_statement_and_knows_the_rule_it_replaces() {
+        let f = squawk(&file("CREATE TABLE t (id bigint);\nALTER TABLE t DROP COLUMN id;", true));
+        let drop = f.iter().find(|f| f.rule == "ban-drop-column").unwrap();
+        assert_eq!(drop.replaces, Some("drop-column"));
+        assert!(drop.offset >= "CREATE TABLE t (id bigint);\n".len(), "{drop:?}");
+    }
+}
