@@ -38,8 +38,15 @@ pub const REPLACED: &[&str] = &[
 /// hide drift in a tool that knows what has run (the version table);
 /// `ban-concurrent-index-creation-in-transaction` stays silent on a one-statement file,
 /// which retort does wrap in a transaction — retort's `non-transactional-statement` keeps
-/// that case (and every engine's).
-const EXCLUDED: &[Rule] = &[Rule::PreferRobustStmts, Rule::BanConcurrentIndexCreationInTransaction];
+/// that case (and every engine's); `require-lock-timeout` / `require-statement-timeout`
+/// ask each file to `SET` its timeouts, which belong to the migration session instead
+/// (retort's job, issue #14), so they would fire on every revision.
+const EXCLUDED: &[Rule] = &[
+    Rule::PreferRobustStmts,
+    Rule::BanConcurrentIndexCreationInTransaction,
+    Rule::RequireLockTimeout,
+    Rule::RequireStatementTimeout,
+];
 
 /// retort's severity for a squawk rule: what fails on existing data or cannot run is an
 /// error; style preferences are info; the rest (locks, rewrites, breaking the running
@@ -78,7 +85,7 @@ pub fn squawk(file: &RevisionFile) -> Vec<EngineFinding> {
                 replaces: EQUIVALENT.iter().find(|(r, _)| *r == v.code).map(|(_, id)| *id),
                 severity: severity(v.code),
                 offset: usize::from(v.text_range.start()),
-                explanation: v.message.clone(),
+                explanation: format!("squawk's {name} rule, https://squawkhq.com/docs/{name}"),
                 fix: v.help.clone().unwrap_or_else(|| format!("see https://squawkhq.com/docs/{name}")),
                 message: v.message,
                 rule: name,
@@ -107,7 +114,8 @@ mod tests {
         assert!(rules("ALTER TABLE t ADD COLUMN c integer NOT NULL;", true).contains(&("adding-required-field".into(), Severity::Error)));
         assert!(!rules("CREATE INDEX CONCURRENTLY ix ON t (a);\nSELECT 1;", true).iter().any(|(r, _)| r == "ban-concurrent-index-creation-in-transaction"));
         assert!(rules("ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (a) REFERENCES u (id);", true).iter().any(|(r, _)| r == "adding-foreign-key-constraint"));
-        assert!(!rules("CREATE TABLE IF NOT EXISTS t (id bigint);", true).iter().any(|(r, _)| r == "prefer-robust-stmts"));
+        let quiet = rules("CREATE TABLE IF NOT EXISTS t (id bigint);\nALTER TABLE t ADD COLUMN c text;", true);
+        assert!(!quiet.iter().any(|(r, _)| r == "prefer-robust-stmts" || r.starts_with("require-") && r.ends_with("-timeout")), "{quiet:?}");
     }
 
     #[test]
