@@ -34,6 +34,23 @@ pub struct Global {
     /// Seconds to wait for another run's migration lock (at most a day).
     #[arg(long, global = true, default_value_t = 60, value_name = "SECS", value_parser = clap::value_parser!(u64).range(0..=86_400))]
     pub lock_timeout: u64,
+    /// The database's lock timeout for each migration statement ("2s", "500ms", "0" for
+    /// none; retort.toml's lock_timeout; default PostgreSQL 2s, MySQL/MariaDB 5s).
+    #[arg(long, global = true, value_name = "DURATION", value_parser = duration)]
+    pub ddl_lock_timeout: Option<std::time::Duration>,
+    /// PostgreSQL statement_timeout for migration statements (retort.toml's statement_timeout).
+    #[arg(long, global = true, value_name = "DURATION", value_parser = duration)]
+    pub statement_timeout: Option<std::time::Duration>,
+    /// Retries of a revision that hit the lock timeout (retort.toml's lock_retries; default 3).
+    #[arg(long, global = true, value_name = "N")]
+    pub lock_retries: Option<u32>,
+    /// The most time one run waits between such retries (retort.toml's lock_retry_budget; default 60s).
+    #[arg(long, global = true, value_name = "DURATION", value_parser = duration)]
+    pub lock_retry_budget: Option<std::time::Duration>,
+}
+
+fn duration(text: &str) -> Result<std::time::Duration, String> {
+    retort::core::config::parse_duration(text).ok_or_else(|| format!("`{text}` is not a duration (\"2s\", \"500ms\", \"1m\"; at most a day)"))
 }
 
 #[derive(Debug, Subcommand)]

@@ -22,6 +22,10 @@ impl Settings {
             env: self.global.env.clone(),
             lock_timeout: Duration::from_secs(self.global.lock_timeout),
             confirm_env: self.global.confirm_env.clone(),
+            db_lock_timeout: self.global.ddl_lock_timeout,
+            statement_timeout: self.global.statement_timeout,
+            lock_retries: self.global.lock_retries,
+            lock_retry_budget: self.global.lock_retry_budget,
         })
     }
 }

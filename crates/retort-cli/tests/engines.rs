@@ -556,3 +556,51 @@ fn kill_9_during_upgrade_leaves_a_consistent_database() {
         }
     }
 }
+
+/// Issue #14: a DDL statement waiting behind a long transaction gives up after the
+/// database's lock timeout instead of queueing the table's traffic behind it; the
+/// revision is rolled back (nothing of it stays), retried with back-off, and when the
+/// tries run out the error names the blocking session and exits 15. When the blocker
+/// finishes during the retries, the upgrade goes through.
+#[test]
+fn a_statement_blocked_by_a_long_transaction_times_out_and_is_retried() {
+    for engine in engine_names().into_iter().filter(|e| *e != "sqlite") {
+        let p = Project::on(engine);
+        p.write_rev("aaaa00000001", &[], "create", "CREATE TABLE t (id INTEGER PRIMARY KEY);", "DROP TABLE t;");
+        p.retort(&["upgrade"]).ok();
+        p.write_rev("bbbb00000001", &["aaaa00000001"], "add column", "ALTER TABLE t ADD COLUMN c INTEGER;", "ALTER TABLE t DROP COLUMN c;");
+        // Another session reads the table in a transaction it keeps open.
+        let mut blocker = p.db.connect();
+        blocker.execute("BEGIN").unwrap();
+        blocker.query("SELECT * FROM t").unwrap();
+        let flags = ["upgrade", "--ddl-lock-timeout", "300ms", "--lock-retries", "2", "--lock-retry-budget", "2s"];
+        let r = p.retort(&flags);
+        assert_eq!(r.code, 15, "[{engine}] {}\n{}", r.stdout, r.stderr);
+        assert!(r.stderr.contains("bbbb00000001") && r.stderr.contains("3 attempt(s)") && r.stderr.contains("nothing of it stayed"), "[{engine}] {}", r.stderr);
+        assert!(r.stderr.contains("probably blocked by:"), "[{engine}] names the blocker: {}", r.stderr);
+        let said = format!("{}{}", r.stdout, r.stderr);
+        assert!(said.contains("retry 1 of 2") && said.contains("retry 2 of 2"), "[{engine}] {said}");
+        assert_eq!(p.version_rows(), ["aaaa00000001"], "[{engine}]");
+        let status = p.retort(&["status"]);
+        assert_eq!(status.code, 0, "[{engine}] not dirty: {}", status.stderr);
+
+        // The blocker ends while the run is retrying: the upgrade goes through.
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("retort"))
+            .current_dir(p.path())
+            .env_remove("DATABASE_URL")
+            .args(["upgrade", "--ddl-lock-timeout", "300ms", "--lock-retries", "8", "--lock-retry-budget", "20s"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        blocker.execute("COMMIT").unwrap();
+        let out = child.wait_with_output().unwrap();
+        let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "[{engine}] {said}");
+        assert!(said.contains("retry 1 of 8"), "[{engine}] it had to retry: {said}");
+        assert_eq!(p.version_rows(), ["bbbb00000001"], "[{engine}]");
+        let ups = p.query("SELECT count(*) FROM retort_log WHERE revision = 'bbbb00000001' AND direction = 'up' AND status = 'ok'");
+        assert_eq!(ups, ["1"], "[{engine}] applied once");
+    }
+}

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 pub const FILE_NAME: &str = "retort.toml";
 
@@ -71,6 +72,49 @@ pub struct EnvSection {
     pub backup: bool,
     /// How many automatic backups of this environment to keep.
     pub backup_keep: Option<usize>,
+    /// The database's lock timeout for migration statements (`"2s"`, `"500ms"`, `"0"` for
+    /// none); default the engine's: PostgreSQL `lock_timeout` 2 s, MySQL/MariaDB
+    /// `lock_wait_timeout` 5 s (issue #14).
+    pub lock_timeout: Option<String>,
+    /// PostgreSQL `statement_timeout` for migration statements (none by default).
+    pub statement_timeout: Option<String>,
+    /// How often a revision that hit the lock timeout is retried (default 3).
+    pub lock_retries: Option<u32>,
+    /// The most time one run spends waiting between retries (default `"60s"`).
+    pub lock_retry_budget: Option<String>,
+}
+
+/// The database-side timeouts of a migration session and the retry policy when a
+/// statement hits the lock timeout (issue #14).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionTimeouts {
+    /// `None`: the engine's default.
+    pub lock: Option<Duration>,
+    pub statement: Option<Duration>,
+    pub retries: u32,
+    pub budget: Duration,
+}
+
+impl Default for SessionTimeouts {
+    fn default() -> Self {
+        SessionTimeouts { lock: None, statement: None, retries: 3, budget: Duration::from_secs(60) }
+    }
+}
+
+/// `"2s"`, `"500ms"`, `"1m"`, or a bare number of seconds.
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let t = text.trim();
+    let (number, scale) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = t.strip_suffix('m') {
+        (n, 60.0)
+    } else {
+        (t, 1.0)
+    };
+    let value: f64 = number.trim().parse().ok()?;
+    (value.is_finite() && value >= 0.0 && value * scale <= 86_400.0).then(|| Duration::from_secs_f64(value * scale))
 }
 
 /// A loaded project: the parsed file and the directory it lives in (relative paths
@@ -92,6 +136,7 @@ pub struct Environment {
     pub backup_keep: usize,
     /// Where the URL came from, for `status` and error messages.
     pub url_source: &'static str,
+    pub timeouts: SessionTimeouts,
 }
 
 impl Project {
@@ -169,6 +214,19 @@ impl Project {
                 None => (None, "none"),
             },
         };
+        let duration = |key: &str, value: &Option<String>| -> Result<Option<Duration>, ConfigError> {
+            value
+                .as_deref()
+                .map(|v| parse_duration(v).ok_or_else(|| ConfigError::Invalid { path: self.path.clone(), message: format!("[env.{name}] {key} = \"{v}\" is not a duration (\"2s\", \"500ms\", \"1m\"; at most a day)") }))
+                .transpose()
+        };
+        let defaults = SessionTimeouts::default();
+        let timeouts = SessionTimeouts {
+            lock: duration("lock_timeout", &section.lock_timeout)?,
+            statement: duration("statement_timeout", &section.statement_timeout)?,
+            retries: section.lock_retries.unwrap_or(defaults.retries),
+            budget: duration("lock_retry_budget", &section.lock_retry_budget)?.unwrap_or(defaults.budget),
+        };
         Ok(Environment {
             name,
             url: url.map(|u| RedactedUrl::new(without_driver(&u))),
@@ -176,6 +234,7 @@ impl Project {
             backup: section.backup,
             backup_keep: section.backup_keep.unwrap_or(10),
             url_source: source,
+            timeouts,
         })
     }
 }
@@ -347,6 +406,25 @@ mod tests {
         assert_eq!(p.environment(None, &flask).unwrap().url.unwrap().expose(), "postgresql://u@h:5432/app");
         assert_eq!(without_driver("mysql+pymysql://root@h/db"), "mysql://root@h/db");
         assert_eq!(without_driver("sqlite:///a.db"), "sqlite:///a.db");
+    }
+
+    #[test]
+    fn session_timeouts_come_from_the_environment_and_bad_ones_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        std::fs::write(&path, "[env.dev]\nurl = \"sqlite://dev.db\"\nlock_timeout = \"500ms\"\nlock_retries = 5\n[env.bad]\nlock_timeout = \"soon\"\n").unwrap();
+        let p = Project::load(&path).unwrap();
+        let none = |_: &str| None;
+        let t = p.environment(None, &none).unwrap().timeouts;
+        assert_eq!(t, SessionTimeouts { lock: Some(Duration::from_millis(500)), retries: 5, ..Default::default() });
+        match p.environment(Some("bad"), &none) {
+            Err(ConfigError::Invalid { message, .. }) => assert!(message.contains("lock_timeout = \"soon\""), "{message}"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(parse_duration("2s"), Some(Duration::from_secs(2)));
+        assert_eq!(parse_duration("1m"), Some(Duration::from_secs(60)));
+        assert_eq!(parse_duration("0"), Some(Duration::ZERO));
+        assert_eq!(parse_duration("-1s"), None);
     }
 
     #[test]

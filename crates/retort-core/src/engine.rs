@@ -205,6 +205,19 @@ pub trait Dialect: Send + Sync {
         Vec::new()
     }
 
+    /// The database's lock timeout for migration statements when the environment sets
+    /// none (issue #14): a deploy waiting behind a long transaction must fail and retry,
+    /// not queue every other query of the table behind its lock.
+    fn default_lock_timeout(&self) -> Option<std::time::Duration> {
+        None
+    }
+
+    /// The statements that set a migration session's lock and statement timeouts.
+    fn session_timeouts_sql(&self, lock: Option<std::time::Duration>, statement: Option<std::time::Duration>) -> Vec<String> {
+        let _ = (lock, statement);
+        Vec::new()
+    }
+
     /// retort rules the engine's linter replaces (it reports the same problems under
     /// its own names); `-- lint:ignore` with the retort name still silences them.
     fn lint_replaces(&self) -> &'static [&'static str] {
@@ -346,6 +359,12 @@ pub trait Connection {
     fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError>;
 
     fn table_exists(&mut self, name: &str) -> Result<bool, DbError>;
+
+    /// After a lock timeout: the other sessions that probably hold the lock (open
+    /// transactions older than a second), one line each, for the message.
+    fn lock_blockers(&mut self) -> Vec<String> {
+        Vec::new()
+    }
 
     /// Tries once to take the migration lock held for the whole run (advisory lock,
     /// GET_LOCK, …); the migrator waits and reports. Engines whose `begin` already

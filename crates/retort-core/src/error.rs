@@ -27,6 +27,8 @@ pub mod exit {
     pub const IO: i32 = 12;
     pub const UNSUPPORTED: i32 = 13;
     pub const MODELS: i32 = 14;
+    /// A revision kept hitting the database's lock timeout; nothing of it stayed.
+    pub const LOCK_TIMEOUT: i32 = 15;
     /// Interrupted (Ctrl-C): 128 + SIGINT, as shells report it.
     pub const INTERRUPTED: i32 = 130;
 }
@@ -160,6 +162,10 @@ pub enum DbError {
     NotABackup { path: PathBuf, expected: String },
     #[error("{message}")]
     Query { message: String, sql: String },
+    /// The statement waited longer than the session's lock timeout (or lost a deadlock):
+    /// it did nothing, and the revision may be tried again.
+    #[error("{message}")]
+    LockTimeout { message: String, sql: String },
     #[error("timed out after {seconds}s waiting for the migration lock on {url}; another retort run holds it")]
     Locked { url: String, seconds: u64 },
     #[error("{0}")]
@@ -230,6 +236,9 @@ pub enum Error {
     /// A revision too large for the server's statement size limit; nothing of it ran.
     #[error("revision {rev} ({}) is {} bytes; with its log entry that exceeds the server's {setting} of {limit} bytes, so it was not started", path.display(), bytes)]
     TooLarge { rev: RevisionId, path: PathBuf, bytes: usize, limit: usize, setting: &'static str },
+    /// A revision hit the database's lock timeout on every attempt (issue #14).
+    #[error("revision {rev} ({}) could not take its locks: {message} ({attempts} attempt(s) over {waited_ms} ms){}{}; nothing of it stayed", path.display(), if blockers.is_empty() { String::new() } else { format!("; probably blocked by: {}", blockers.join("; ")) }, if applied.is_empty() { String::new() } else { format!("; applied before it: {}", join(applied)) })]
+    LockTimeout { rev: RevisionId, path: PathBuf, attempts: u32, waited_ms: u64, message: String, blockers: Vec<String>, applied: Vec<RevisionId> },
     /// Ctrl-C: the run stopped at a safe point.
     #[error("interrupted{}", if applied.is_empty() { String::new() } else { format!(" after applying {} (kept; the next revision was not started)", join(applied)) })]
     Interrupted { applied: Vec<RevisionId> },
@@ -256,6 +265,7 @@ impl Error {
             Error::Db(DbError::Locked { .. }) => exit::LOCKED,
             Error::Db(DbError::Unsupported(_)) => exit::UNSUPPORTED,
             Error::Db(DbError::Query { .. }) => exit::SQL_FAILED,
+            Error::Db(DbError::LockTimeout { .. }) | Error::LockTimeout { .. } => exit::LOCK_TIMEOUT,
             Error::Db(DbError::NotABackup { .. }) => exit::USAGE,
             Error::Db(DbError::Storage { .. }) => exit::IO,
             Error::Config(_) => exit::CONFIG,
@@ -286,6 +296,7 @@ impl Error {
             exit::UNSUPPORTED => "unsupported",
             exit::MODELS => "models",
             exit::INTERRUPTED => "interrupted",
+            exit::LOCK_TIMEOUT => "lock_timeout",
             _ => "error",
         }
     }
@@ -336,6 +347,7 @@ impl Error {
             Error::State(StateError::TablesExist { .. }) => {
                 "a legacy database? adopt it first: make models.sql describe what it has, run `retort baseline -m \"baseline\"`, then `retort migrate` again; or pass --ignore-db to generate anyway".into()
             }
+            Error::LockTimeout { .. } | Error::Db(DbError::LockTimeout { .. }) => "end or wait out the blocking transaction and run again; or give the lock more time or more tries: lock_timeout / lock_retries / lock_retry_budget in retort.toml, or --ddl-lock-timeout / --lock-retries".to_string(),
             Error::State(StateError::AdoptionDiffers { .. }) => "a revision whose offline SQL differs from what it did online (Python that reads data or branches on offline mode) needs its SQL written by hand: run `alembic upgrade --sql base:heads > up.sql` and `alembic downgrade --sql heads:base > down.sql`, correct them, then `retort adopt alembic --sql-from up.sql --sql-from down.sql`; or `retort baseline` to start from the live schema".to_string(),
             Error::State(StateError::AlreadyManaged { rows }) => format!(
                 "`retort drift` shows how the live schema differs from {}; capture changes with `retort migrate`; to really start a new history, `retort stamp base` first",

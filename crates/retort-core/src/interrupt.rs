@@ -26,3 +26,14 @@ pub fn check() -> Result<(), Error> {
     }
     Ok(())
 }
+
+/// Sleeps for `wait`, waking early (with `Err(Interrupted)`) when an interrupt arrives:
+/// a retry's back-off is a safe point too.
+pub fn sleep(wait: std::time::Duration) -> Result<(), Error> {
+    let until = std::time::Instant::now() + wait;
+    while let Some(left) = until.checked_duration_since(std::time::Instant::now()) {
+        check()?;
+        std::thread::sleep(left.min(std::time::Duration::from_millis(50)));
+    }
+    check()
+}

@@ -31,6 +31,24 @@ impl Dialect for MysqlDialect {
         Capabilities { transactional_ddl: false, scratch_needs_server: true, ..Default::default() }
     }
 
+    fn default_lock_timeout(&self) -> Option<std::time::Duration> {
+        Some(std::time::Duration::from_secs(5))
+    }
+
+    /// `lock_wait_timeout` (metadata locks: what DDL waits for; MariaDB's default is a
+    /// day) and `innodb_lock_wait_timeout` (row locks: data statements), both in whole
+    /// seconds, at least one. No statement timeout: MySQL's `max_execution_time` covers
+    /// only SELECT.
+    fn session_timeouts_sql(&self, lock: Option<std::time::Duration>, _statement: Option<std::time::Duration>) -> Vec<String> {
+        match lock {
+            Some(d) if !d.is_zero() => {
+                let secs = d.as_secs_f64().ceil().max(1.0) as u64;
+                vec![format!("SET SESSION lock_wait_timeout = {secs}"), format!("SET SESSION innodb_lock_wait_timeout = {secs}")]
+            }
+            _ => Vec::new(),
+        }
+    }
+
     fn parser_dialect(&self) -> Box<dyn sqlparser::dialect::Dialect> {
         Box::new(sqlparser::dialect::MySqlDialect {})
     }

@@ -62,6 +62,15 @@ fn message(e: &mysql::Error) -> String {
     }
 }
 
+/// A failed statement as a [`DbError`]: a lock wait timeout (1205) or a deadlock (1213)
+/// did nothing and may be retried; everything else is a query error.
+fn query_error(e: &mysql::Error, sql: &str) -> DbError {
+    match e {
+        mysql::Error::MySqlError(m) if m.code == 1205 || m.code == 1213 => DbError::LockTimeout { message: message(e), sql: sql.into() },
+        _ => DbError::Query { message: message(e), sql: sql.into() },
+    }
+}
+
 impl MysqlConnection {
     pub fn open(opts: &Opts, display: &str) -> Result<Self, DbError> {
         let conn = Conn::new(opts.clone()).map_err(|e| DbError::Connect { url: display.into(), message: message(&e) })?;
@@ -79,11 +88,11 @@ impl Connection for MysqlConnection {
     }
 
     fn execute(&mut self, sql: &str) -> Result<(), DbError> {
-        self.conn.query_drop(sql).map_err(|e| DbError::Query { message: message(&e), sql: sql.into() })
+        self.conn.query_drop(sql).map_err(|e| query_error(&e, sql))
     }
 
     fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
-        let rows: Vec<mysql::Row> = self.conn.query(sql).map_err(|e| DbError::Query { message: message(&e), sql: sql.into() })?;
+        let rows: Vec<mysql::Row> = self.conn.query(sql).map_err(|e| query_error(&e, sql))?;
         Ok(rows.into_iter().map(|r| r.unwrap().into_iter().map(to_text).collect()).collect())
     }
 
@@ -93,6 +102,18 @@ impl Connection for MysqlConnection {
             self.dialect.quote_literal(name)
         );
         Ok(!self.query(&sql)?.is_empty())
+    }
+
+    /// Open InnoDB transactions of other sessions, oldest first (the usual holders of
+    /// the metadata lock a DDL statement waits for).
+    fn lock_blockers(&mut self) -> Vec<String> {
+        let sql = "SELECT trx_mysql_thread_id, TIMESTAMPDIFF(SECOND, trx_started, NOW()), LEFT(REPLACE(COALESCE(trx_query, '(idle in transaction)'), '\\n', ' '), 120) \
+                   FROM information_schema.innodb_trx WHERE trx_mysql_thread_id <> CONNECTION_ID() AND trx_started < NOW() - INTERVAL 1 SECOND ORDER BY trx_started LIMIT 5";
+        self.query(sql)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| format!("thread {} (in a transaction for {}s): {}", r[0].clone().unwrap_or_default(), r[1].clone().unwrap_or_default(), r[2].clone().unwrap_or_default()))
+            .collect()
     }
 
     /// `GET_LOCK` is per session and released by the server if the process dies.

@@ -26,6 +26,23 @@ impl Dialect for PgDialect {
         Capabilities { transactional_ddl: true, concurrent_index: true, volatile_default_rewrites: true, scratch_needs_server: true }
     }
 
+    fn default_lock_timeout(&self) -> Option<std::time::Duration> {
+        Some(std::time::Duration::from_secs(2))
+    }
+
+    /// `lock_timeout` and `statement_timeout` for the session, in milliseconds; zero
+    /// turns a timeout off (PostgreSQL's own meaning of 0).
+    fn session_timeouts_sql(&self, lock: Option<std::time::Duration>, statement: Option<std::time::Duration>) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(d) = lock {
+            out.push(format!("SET lock_timeout = '{}ms'", d.as_millis()));
+        }
+        if let Some(d) = statement {
+            out.push(format!("SET statement_timeout = '{}ms'", d.as_millis()));
+        }
+        out
+    }
+
     fn engine_lint(&self, file: &retort_core::revision::file::RevisionFile) -> Vec<retort_core::lint::EngineFinding> {
         crate::lint::squawk(file)
     }

@@ -164,6 +164,11 @@ impl PgConnection {
             Some("53100") => Some(retort_core::error::StorageCause::Full),     // disk_full
             _ => None,
         };
+        // lock_not_available (lock_timeout) and deadlock_detected: the statement did
+        // nothing and the revision may be retried.
+        if matches!(e.code().map(|c| c.code()), Some("55P03" | "40P01")) {
+            return DbError::LockTimeout { message: message(&e), sql: sql.to_string() };
+        }
         match storage {
             Some(cause) => DbError::Storage { cause, message: message(&e) },
             None => DbError::Query { message: message(&e), sql: sql.to_string() },
@@ -220,6 +225,27 @@ impl Connection for PgConnection {
             dialect::literal(name)
         ))?;
         Ok(!rows.is_empty())
+    }
+
+    /// Other sessions of this database in a transaction for over a second that hold
+    /// table locks, oldest first: what a timed-out DDL statement usually waited for.
+    /// (By the time the timeout is reported our own wait is over, so
+    /// `pg_blocking_pids` has nothing left to say.)
+    fn lock_blockers(&mut self) -> Vec<String> {
+        let sql = "SELECT a.pid::text, COALESCE(a.state, ''), EXTRACT(EPOCH FROM now() - a.xact_start)::int::text, \
+                   LEFT(regexp_replace(COALESCE(a.query, ''), '\\s+', ' ', 'g'), 120) \
+                   FROM pg_stat_activity a WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() \
+                   AND a.xact_start < now() - interval '1 second' \
+                   AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.locktype = 'relation' AND l.granted) \
+                   ORDER BY a.xact_start LIMIT 5";
+        self.query(sql)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| {
+                let v = |i: usize| r.get(i).cloned().flatten().unwrap_or_default();
+                format!("pid {} ({}, in a transaction for {}s): {}", v(0), v(1), v(2), v(3))
+            })
+            .collect()
     }
 
     /// A session-level advisory lock: held across the run's many transactions and

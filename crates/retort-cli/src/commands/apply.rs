@@ -105,6 +105,12 @@ impl<'p> Progress<'p> {
             Event::Replanned { heads } => {
                 self.println(format!("another run moved the database to {}; continuing from there", or_base(&heads)));
             }
+            Event::LockRetry { file, attempt, of, wait, message, blockers } => {
+                self.println(format!("{} hit the database's lock timeout ({message}); nothing of it stayed; retry {attempt} of {of} in {} ms", file.id, wait.as_millis()));
+                for b in blockers {
+                    self.println(format!("  probably blocked by: {b}"));
+                }
+            }
             Event::WaitingForLock { timeout } => {
                 self.println(format!("another retort run holds the migration lock; waiting up to {}s (--lock-timeout)", timeout.as_secs()));
             }

@@ -26,6 +26,10 @@ pub enum Event<'a> {
     WaitingForLock { timeout: Duration },
     /// A backup was taken before the run (the environment asks for one).
     BackedUp { path: &'a std::path::Path },
+    /// A statement of `file` hit the database's lock timeout; nothing of the revision
+    /// stayed, and it is tried again after `wait`. `blockers` are the sessions that
+    /// probably hold the lock (long open transactions), as the engine describes them.
+    LockRetry { file: &'a RevisionFile, attempt: u32, of: u32, wait: Duration, message: String, blockers: Vec<String> },
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -51,11 +55,13 @@ pub struct RunOptions {
     /// Run every revision of this run in one transaction (engines with transactional DDL
     /// only): all or nothing, and faster. The default is one transaction per revision.
     pub single_transaction: bool,
+    /// The database's lock and statement timeouts for the run, and the retry policy.
+    pub timeouts: crate::config::SessionTimeouts,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
-        RunOptions { lock_timeout: Duration::from_secs(60), applied_by: default_applied_by(), single_transaction: false }
+        RunOptions { lock_timeout: Duration::from_secs(60), applied_by: default_applied_by(), single_transaction: false, timeouts: Default::default() }
     }
 }
 
@@ -138,6 +144,13 @@ impl Migrator<'_> {
             ))
             .into());
         }
+        // The database's own timeouts for this session (issue #14): a statement that
+        // waits behind a long transaction gives up instead of queueing the table's
+        // traffic behind its lock request, and the revision is retried below.
+        let lock_timeout = opts.timeouts.lock.or_else(|| conn.dialect().default_lock_timeout());
+        for sql in conn.dialect().session_timeouts_sql(lock_timeout, opts.timeouts.statement) {
+            conn.execute(&sql)?;
+        }
         self.refuse_if_dirty(conn)?;
         let changed = self.changed_files(conn)?;
         if !changed.is_empty() {
@@ -175,6 +188,9 @@ impl Migrator<'_> {
         }
         let mut total = plan.steps.len();
         let mut replans = 0usize;
+        // Lock-timeout retries: of the revision being tried, and the time waited in all.
+        let mut attempts: (Option<RevisionId>, u32) = (None, 0);
+        let mut waited = Duration::ZERO;
         'replan: loop {
             for step in &plan.steps {
                 // Ctrl-C stops here, between revisions, never inside one.
@@ -205,7 +221,36 @@ impl Migrator<'_> {
                     }
                 };
                 match outcome {
-                    StepOutcome::Done => {}
+                    StepOutcome::Done => attempts = (None, 0),
+                    StepOutcome::LockTimedOut(message) => {
+                        if attempts.0.as_ref() != Some(&file.id) {
+                            attempts = (Some(file.id.clone()), 0);
+                        }
+                        attempts.1 += 1;
+                        let wait = retry_wait(attempts.1).min(opts.timeouts.budget.saturating_sub(waited));
+                        let blockers = conn.lock_blockers();
+                        if attempts.1 > opts.timeouts.retries || wait.is_zero() {
+                            return Err(Error::LockTimeout {
+                                rev: file.id.clone(),
+                                path: file.path.clone(),
+                                attempts: attempts.1,
+                                waited_ms: waited.as_millis() as u64,
+                                message,
+                                blockers,
+                                applied: report.steps.iter().map(|s| s.revision.clone()).collect(),
+                            });
+                        }
+                        on_event(Event::LockRetry { file, attempt: attempts.1, of: opts.timeouts.retries, wait, message, blockers });
+                        crate::interrupt::sleep(wait)?;
+                        waited += wait;
+                        // Nothing of the revision stayed; plan again from the table (another
+                        // run may have moved it meanwhile).
+                        let rows = self.current_rows(conn)?;
+                        current = plan::validate_heads(self.graph, &rows)?;
+                        plan = self.plan_for(mode, &current, &resolved, &target.text)?;
+                        total = report.steps.len() + plan.steps.len();
+                        continue 'replan;
+                    }
                     StepOutcome::Moved(rows) => {
                         // Each legitimate re-plan follows another run's committed step, so
                         // more re-plans than revisions means the plan cannot converge:
@@ -295,6 +340,20 @@ impl Migrator<'_> {
             stmts.iter().enumerate().try_for_each(|(i, s)| conn.execute(&s.sql).map_err(|e| (i, e)))
         };
         if let Err((index, e)) = outcome {
+            // A lock timeout before anything of the revision stayed: undo and let the run
+            // retry it. Where statements may already have committed (a non-atomic
+            // revision past its first statement, or one run-wide transaction) it is an
+            // ordinary failure: a retry would not be safe.
+            if let (DbError::LockTimeout { message, .. }, false, true) = (&e, in_outer_tx, atomic || index == 0) {
+                if atomic {
+                    let _ = run_tx(conn, rollback);
+                } else if let Some(id) = &marker {
+                    let log = conn.dialect().quote_ident(&self.tables.log);
+                    let note = conn.dialect().quote_literal(&format!("lock timeout before its first statement ran (nothing changed; retried): {message}"));
+                    let _ = conn.execute(&format!("UPDATE {log} SET status = '{}', error = {note} WHERE id = {id}", LogStatus::ResolvedUndo.as_str()));
+                }
+                return Ok(StepOutcome::LockTimedOut(message.clone()));
+            }
             let stmt = stmts[index].clone();
             {
                 let cause = match &e {
@@ -406,4 +465,16 @@ enum StepOutcome {
     Done,
     /// The version table no longer matched the plan (a concurrent run); these are its rows.
     Moved(Vec<String>),
+    /// A statement hit the database's lock timeout and nothing of the revision stayed.
+    LockTimedOut(String),
+}
+
+/// How long to wait before lock-timeout retry `attempt` (1-based): exponential from a
+/// quarter second, capped at ten, with ±50% jitter so that deploys retrying together
+/// do not collide again.
+fn retry_wait(attempt: u32) -> Duration {
+    let base = Duration::from_millis(250).saturating_mul(1 << attempt.saturating_sub(1).min(6)).min(Duration::from_secs(10));
+    let mut b = [0u8; 2];
+    let jitter = if getrandom::getrandom(&mut b).is_ok() { u16::from_le_bytes(b) as f64 / u16::MAX as f64 } else { 0.5 };
+    base.mul_f64(0.5 + jitter)
 }

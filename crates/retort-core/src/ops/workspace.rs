@@ -19,6 +19,12 @@ pub struct WorkspaceOptions {
     pub lock_timeout: Duration,
     /// Names the protected environment a write is confirmed for.
     pub confirm_env: Option<String>,
+    /// Overrides of the environment's `lock_timeout`, `statement_timeout`, `lock_retries`
+    /// and `lock_retry_budget` (the command line's).
+    pub db_lock_timeout: Option<Duration>,
+    pub statement_timeout: Option<Duration>,
+    pub lock_retries: Option<u32>,
+    pub lock_retry_budget: Option<Duration>,
 }
 
 pub struct Workspace {
@@ -47,7 +53,12 @@ impl Workspace {
             }
             None => Project::find(&opts.cwd)?,
         };
-        let env = project.environment(opts.env.as_deref(), &process_var)?;
+        let mut env = project.environment(opts.env.as_deref(), &process_var)?;
+        let t = &mut env.timeouts;
+        t.lock = opts.db_lock_timeout.or(t.lock);
+        t.statement = opts.statement_timeout.or(t.statement);
+        t.retries = opts.lock_retries.unwrap_or(t.retries);
+        t.budget = opts.lock_retry_budget.unwrap_or(t.budget);
         Ok(Workspace { project, env, lock_timeout: opts.lock_timeout, confirm_env: opts.confirm_env.clone(), engines })
     }
 
@@ -61,7 +72,7 @@ impl Workspace {
         file.project.dialect = engine.name().to_string();
         file.project.migrations = migrations_dir.to_string_lossy().into_owned();
         let project = Project { dir: PathBuf::from("."), path: PathBuf::from("(no retort.toml)"), file };
-        let env = Environment { name: "default".into(), url: Some(url), protected: false, backup: false, backup_keep: 10, url_source: "the application" };
+        let env = Environment { name: "default".into(), url: Some(url), protected: false, backup: false, backup_keep: 10, url_source: "the application", timeouts: Default::default() };
         Ok(Workspace { project, env, lock_timeout: RunOptions::default().lock_timeout, confirm_env: None, engines })
     }
 
@@ -155,7 +166,7 @@ impl Workspace {
     }
 
     pub fn run_options(&self) -> RunOptions {
-        RunOptions { lock_timeout: self.lock_timeout, ..Default::default() }
+        RunOptions { lock_timeout: self.lock_timeout, timeouts: self.env.timeouts.clone(), ..Default::default() }
     }
 
     /// `env dev (sqlite://dev.db)`, password redacted.
