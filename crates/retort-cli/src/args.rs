@@ -102,6 +102,9 @@ pub enum Command {
     Lint(LintArgs),
     /// Diagnose the usual breakages and say what to run.
     Doctor,
+    /// Check every revision on a scratch database: one head, each upgrade → downgrade →
+    /// upgrade restoring the schema, and the models equal to head (exit 1 on a failure).
+    Test,
     /// Print a shell completion script (e.g. `retort completions bash > /etc/bash_completion.d/retort`).
     Completions {
         shell: clap_complete::Shell,

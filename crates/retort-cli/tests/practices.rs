@@ -333,3 +333,44 @@ fn migrate_on_a_legacy_database_says_to_baseline_first() {
         q.retort(&["migrate", "-m", "anyway", "--ignore-db"]).ok();
     }
 }
+
+/// `retort test` (issue #15): passes on a good project, and fails naming the revision on
+/// a downgrade that does not restore the schema, on two heads, and on models that
+/// differ from head; `--json` says the same.
+#[test]
+fn retort_test_round_trips_every_revision() {
+    for engine in engine_names() {
+        let p = Project::on(engine);
+        std::fs::write(p.path().join("models.sql"), "CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(50) NOT NULL);\n").unwrap();
+        p.retort(&["migrate", "-m", "users"]).ok();
+        std::fs::write(p.path().join("models.sql"), "CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(50) NOT NULL, bio TEXT);\nCREATE INDEX ix_users_name ON users (name);\n").unwrap();
+        p.retort(&["migrate", "-m", "bio", "--ignore-db"]).ok();
+        let good = p.retort(&["test"]).ok();
+        assert!(good.stdout.contains("4 check(s) passed") && good.stdout.contains("ok   round trip"), "[{engine}] {}", good.stdout);
+        assert!(!p.tables().contains(&"users".to_string()), "[{engine}] the environment's database is not touched");
+
+        // A downgrade that forgets the index.
+        let bio = std::fs::read_dir(p.path().join("migrations/versions")).unwrap().map(|e| e.unwrap().path()).find(|f| f.to_string_lossy().contains("_bio")).unwrap();
+        let text = std::fs::read_to_string(&bio).unwrap();
+        let down_start = text.find("-- +downgrade").unwrap();
+        let (up, down) = text.split_at(down_start);
+        let down: String = down.lines().filter(|l| !l.contains("ix_users_name")).map(|l| format!("{l}\n")).collect();
+        std::fs::write(&bio, format!("{up}{down}")).unwrap();
+        let id = bio.file_name().unwrap().to_string_lossy()[..12].to_string();
+        let r = p.retort(&["test"]);
+        assert_eq!(r.code, 1, "[{engine}] {}\n{}", r.stdout, r.stderr);
+        assert!(r.stdout.contains(&format!("FAIL round trip {id} bio")) && r.stdout.contains("after its downgrade") && r.stdout.contains("ix_users_name"), "[{engine}] {}", r.stdout);
+        let j = p.retort(&["test", "--json"]).json();
+        assert_eq!(j["ok"], false);
+        assert!(j["checks"].as_array().unwrap().iter().any(|c| c["revision"] == id.as_str() && c["ok"] == false), "[{engine}] {j}");
+        std::fs::write(&bio, &text).unwrap();
+
+        // Two heads, and models ahead of head.
+        p.retort(&["revision", "-m", "side", "--head", "base"]).ok();
+        std::fs::write(p.path().join("models.sql"), "CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(50) NOT NULL, bio TEXT, age INTEGER);\nCREATE INDEX ix_users_name ON users (name);\n").unwrap();
+        let r = p.retort(&["test"]);
+        assert_eq!(r.code, 1, "[{engine}] {}", r.stdout);
+        assert!(r.stdout.contains("FAIL one head") && r.stdout.contains("retort merge heads"), "[{engine}] {}", r.stdout);
+        assert!(r.stdout.contains("FAIL models match head") && r.stdout.contains("age"), "[{engine}] {}", r.stdout);
+    }
+}

@@ -18,6 +18,7 @@ mod stamp;
 mod status;
 mod doctor;
 mod shell;
+mod test;
 mod lint;
 mod live;
 
@@ -47,6 +48,7 @@ pub fn run(command: Command, settings: &Settings, printer: &Printer) -> Result<i
         Command::Backup => live::backup(settings, printer),
         Command::Lint(a) => lint::run(&a, settings, printer),
         Command::Doctor => doctor::run(settings, printer),
+        Command::Test => test::run(settings, printer),
         Command::Completions { shell } => shell::completions(shell, printer),
         Command::Man => shell::man(printer),
         Command::Restore(a) => live::restore(&a, settings, printer),

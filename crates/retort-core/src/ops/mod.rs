@@ -9,6 +9,7 @@ pub mod backup;
 pub mod doctor;
 pub mod live;
 pub mod status;
+pub mod test;
 pub mod workspace;
 
 pub use apply::{apply, offline_script, offline_stamp_script, stamp, ApplyOutcome};

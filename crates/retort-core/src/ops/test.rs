@@ -1,0 +1,136 @@
+//! `retort test` (issue #15): the checks pytest-alembic runs as a plugin, built in, on a
+//! scratch database of the project's engine — one head; every revision upgraded, then
+//! downgraded (the schema must be what it was before), then upgraded again (the schema
+//! must be what the first upgrade gave); and the models equal to the schema at head.
+//!
+//! The revisions' SQL runs directly, in graph order, each in a transaction where the
+//! engine has transactional DDL and the file allows it: what is under test is the SQL of
+//! each file, not the bookkeeping, which the apply tests cover.
+use crate::diff::{diff, Renames};
+use crate::engine::Connection;
+use crate::error::Error;
+use crate::ops::Workspace;
+use crate::revision::file::{RevisionFile, Section};
+use crate::schema::Schema;
+use crate::sql_split;
+use serde::Serialize;
+
+/// One check and what it found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub name: String,
+    /// The revision it is about, if any.
+    pub revision: Option<String>,
+    pub ok: bool,
+    /// What differs or failed (one line each); empty when ok.
+    pub problems: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TestReport {
+    pub checks: Vec<Check>,
+}
+
+impl TestReport {
+    pub fn ok(&self) -> bool {
+        self.checks.iter().all(|c| c.ok)
+    }
+}
+
+fn check(name: impl Into<String>, revision: Option<&RevisionFile>, problems: Vec<String>) -> Check {
+    Check { name: name.into(), revision: revision.map(|r| r.id.to_string()), ok: problems.is_empty(), problems }
+}
+
+/// Runs one section; `Err` is the failing statement's line and message.
+fn run(conn: &mut dyn Connection, file: &RevisionFile, section: &Section) -> Result<(), String> {
+    let d = conn.dialect();
+    let atomic = file.transactional && d.capabilities().transactional_ddl;
+    let (begin, commit, rollback) = (d.begin().to_string(), d.commit().to_string(), d.rollback().to_string());
+    if atomic {
+        conn.execute(&begin).map_err(|e| e.to_string())?;
+    }
+    for s in sql_split::split(&section.sql) {
+        if let Err(e) = conn.execute(&s.sql) {
+            if atomic {
+                let _ = conn.execute(&rollback);
+            }
+            return Err(format!("{}:{}: {e}", file.path.display(), section.first_line + s.line - 1));
+        }
+    }
+    if atomic {
+        conn.execute(&commit).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+fn differences(expected: &Schema, found: &Schema) -> Vec<String> {
+    diff(expected, found, &Renames::default()).iter().map(|c| format!("to match, the schema would need: {}", c.describe())).collect()
+}
+
+/// `retort test`.
+pub fn test(ws: &Workspace) -> Result<TestReport, Error> {
+    let engine = ws.engine()?;
+    if ws.env.protected && engine.dialect().capabilities().scratch_needs_server && ws.project.file.project.scratch_url.is_none() {
+        return Err(Error::usage(
+            format!("`retort test` never runs on the server of a protected environment (`{}`)", ws.env.name),
+            Some("run it against a development environment (--env dev), or set scratch_url under [project] to a server for scratch work".into()),
+        ));
+    }
+    let graph = ws.graph()?;
+    let mut checks = Vec::new();
+    let heads = graph.heads();
+    checks.push(check(
+        "one head",
+        None,
+        if heads.len() > 1 { vec![format!("{} heads: {}; join them with `retort merge heads -m MESSAGE`", heads.len(), graph.ids(&heads).iter().map(|h| h.to_string()).collect::<Vec<_>>().join(", "))] } else { Vec::new() },
+    ));
+    let filter = ws.project.table_filter();
+    let mut scratch = ws.scratch()?;
+    let introspect = |c: &mut dyn Connection| -> Result<Schema, Error> { Ok(filter.apply(&c.introspect()?)) };
+    let mut before = introspect(scratch.as_mut())?;
+    let mut broken = false;
+    for &i in graph.topo_order() {
+        crate::interrupt::check()?;
+        let file = graph.rev(i);
+        if let Err(e) = run(scratch.as_mut(), file, &file.upgrade) {
+            checks.push(check("upgrade", Some(file), vec![e]));
+            broken = true;
+            break;
+        }
+        let after = introspect(scratch.as_mut())?;
+        let Some(down) = &file.downgrade else {
+            checks.push(check("upgrade (irreversible: no round trip)", Some(file), Vec::new()));
+            before = after;
+            continue;
+        };
+        if let Err(e) = run(scratch.as_mut(), file, down) {
+            checks.push(check("downgrade", Some(file), vec![e]));
+            broken = true;
+            break;
+        }
+        let reverted = introspect(scratch.as_mut())?;
+        let mut problems: Vec<String> = differences(&before, &reverted).into_iter().map(|p| format!("after its downgrade: {p}")).collect();
+        if let Err(e) = run(scratch.as_mut(), file, &file.upgrade) {
+            problems.push(format!("upgrading again failed: {e}"));
+            checks.push(check("round trip", Some(file), problems));
+            broken = true;
+            break;
+        }
+        let again = introspect(scratch.as_mut())?;
+        problems.extend(differences(&after, &again).into_iter().map(|p| format!("after upgrading again: {p}")));
+        broken |= !problems.is_empty();
+        checks.push(check("round trip", Some(file), problems));
+        before = again;
+    }
+    drop(scratch);
+    if !broken {
+        // The models against the schema every revision gave (with several heads: all of them).
+        let path = ws.project.models_path();
+        let sql = std::fs::read_to_string(&path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+        let mut scratch = ws.scratch()?;
+        let models = filter.apply(&crate::autogen::schema_of_models(scratch.as_mut(), &sql, &path)?);
+        let changes = diff(&before, &models, &Renames::default());
+        checks.push(check("models match head", None, changes.iter().map(|c| format!("not in the revisions: {} (run `retort migrate -m MESSAGE`)", c.describe())).collect()));
+    }
+    Ok(TestReport { checks })
+}
