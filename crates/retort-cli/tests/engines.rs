@@ -585,7 +585,7 @@ fn a_statement_blocked_by_a_long_transaction_times_out_and_is_retried() {
         assert_eq!(status.code, 0, "[{engine}] not dirty: {}", status.stderr);
 
         // The blocker ends while the run is retrying: the upgrade goes through.
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("retort"))
+        let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("retort"))
             .current_dir(p.path())
             .env_remove("DATABASE_URL")
             .args(["upgrade", "--ddl-lock-timeout", "300ms", "--lock-retries", "8", "--lock-retry-budget", "20s"])
