@@ -140,9 +140,24 @@ fn section_text(s: &OfflineSection) -> String {
 
 /// Alembic's `Create Date: 2026-11-29 22:50:01.123456` as retort's `created`.
 fn created(rev: &AlembicRevision) -> String {
-    match &rev.created {
-        Some(d) if d.len() >= 19 => format!("{}Z", d[..19].replacen(' ', "T", 1)),
+    match rev.created.as_deref().and_then(|d| d.get(..19)) {
+        Some(d) if d.bytes().all(|b| b.is_ascii_digit() || b"-: ".contains(&b)) => format!("{}Z", d.replacen(' ', "T", 1)),
         _ => crate::now_utc_iso(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alembics_create_date_becomes_created_and_anything_else_is_now() {
+        let rev = |d: &str| AlembicRevision { created: Some(d.into()), ..Default::default() };
+        assert_eq!(created(&rev("2026-11-29 22:50:01.123456")), "2026-11-29T22:50:01Z");
+        // Not a date, or cut inside a character: the time of adoption, never a panic.
+        for odd in ["yesterday", "2026-11-29 22:50:0é1", "2026-11-29 22:5ü:01.1"] {
+            assert!(created(&rev(odd)).ends_with('Z'), "{odd}");
+        }
     }
 }
 
