@@ -9,6 +9,26 @@
 //! let report = retort::upgrade_to_head("sqlite://app.db", "migrations").unwrap();
 //! println!("applied {} revisions", report.steps.len());
 //! ```
+//!
+//! Or compile the revision files into the binary, so that it needs no migrations folder
+//! at run time, and upgrade through the same lock, checksums and log as `retort upgrade`:
+//!
+//! ```no_run
+//! // The revisions of this crate's example application, embedded at compile time.
+//! static MIGRATIONS: retort::EmbeddedMigrations =
+//!     retort::embed_migrations!("$CARGO_MANIFEST_DIR/examples/embedded_app/migrations");
+//!
+//! fn main() -> Result<(), retort::Error> {
+//!     let report = MIGRATIONS.upgrade_to_head("sqlite://app.db")?;
+//!     for step in &report.steps {
+//!         println!("applied {} ({} ms)", step.revision, step.duration_ms);
+//!     }
+//!     Ok(())
+//! }
+//! ```
+//!
+//! (Cargo does not notice new files in an embedded folder by itself: a `build.rs` with
+//! `println!("cargo:rerun-if-changed=migrations");` rebuilds when they change.)
 pub use retort_core as core;
 pub use retort_core::config::{Project, RedactedUrl};
 pub use retort_core::engine::{Connection, Dialect, Engine};
@@ -86,6 +106,54 @@ pub fn dialect(name: &str) -> Result<Box<dyn Dialect>> {
 pub fn upgrade_to_head(url: &str, migrations_dir: impl AsRef<Path>) -> Result<RunReport> {
     let ws = Workspace::for_database(url, migrations_dir.as_ref(), engines())?;
     Ok(ops::apply(&ws, Direction::Up, "head", false, &mut |_| {})?.report)
+}
+
+/// Revision files compiled into an application by [`embed_migrations!`].
+pub struct EmbeddedMigrations {
+    dir: &'static include_dir::Dir<'static>,
+}
+
+/// Embeds a migrations folder (its `versions/*.sql`, or the `.sql` files directly in it)
+/// at compile time; the path may start with `$CARGO_MANIFEST_DIR`.
+#[macro_export]
+macro_rules! embed_migrations {
+    ($path:tt) => {
+        $crate::EmbeddedMigrations::new({
+            static DIR: $crate::include_dir::Dir<'static> = $crate::include_dir::include_dir!($path);
+            &DIR
+        })
+    };
+}
+
+#[doc(hidden)]
+pub use include_dir;
+
+impl EmbeddedMigrations {
+    #[doc(hidden)]
+    pub const fn new(dir: &'static include_dir::Dir<'static>) -> Self {
+        EmbeddedMigrations { dir }
+    }
+
+    /// The revision files: name and text, from `versions/` when the folder has one.
+    pub fn files(&self) -> Vec<(String, String)> {
+        let dir = self.dir.get_dir(self.dir.path().join("versions")).unwrap_or(self.dir);
+        let mut files: Vec<(String, String)> = dir
+            .files()
+            .filter(|f| f.path().extension().is_some_and(|e| e == "sql"))
+            .map(|f| (f.path().file_name().unwrap_or_default().to_string_lossy().into_owned(), f.contents_utf8().unwrap_or_default().to_string()))
+            .collect();
+        files.sort();
+        files
+    }
+
+    /// Upgrades the database at `url` to the single head of these revisions: the same
+    /// operation as `retort upgrade` (migration lock, checksums of applied files, log,
+    /// lock timeouts), so application instances starting together apply each revision
+    /// once, and a second start applies nothing.
+    pub fn upgrade_to_head(&self, url: &str) -> Result<RunReport> {
+        let ws = Workspace::for_embedded(url, self.files(), engines())?;
+        Ok(ops::apply(&ws, Direction::Up, "head", false, &mut |_| {})?.report)
+    }
 }
 
 /// Upgrades a retort project's environment to `target`, exactly as `retort upgrade` does:

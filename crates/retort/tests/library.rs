@@ -75,3 +75,58 @@ fn upgrade_to_head_at_start_up_holds_the_lock() {
     assert_eq!(rows(&db, "SELECT revision FROM retort_log WHERE direction = 'up' ORDER BY id"), vec!["aaaa00000001", "bbbb00000001"]);
     assert_eq!(rows(&db, "SELECT count(*) FROM a"), vec!["1"], "each revision ran once");
 }
+
+#[path = "support/servers.rs"]
+mod servers;
+
+/// The example application with embedded migrations (issue #15), as built by cargo.
+fn embedded_app() -> std::path::PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let examples = exe.parent().unwrap().parent().unwrap().join("examples");
+    // `cargo test --workspace` builds the examples, but a run of this test alone does not,
+    // and a stale binary would embed old files: build it (a no-op when it is fresh).
+    let built = std::process::Command::new(env!("CARGO")).args(["build", "-q", "-p", "retort", "--example", "embedded_app"]).status().unwrap();
+    assert!(built.success());
+    examples.join("embedded_app")
+}
+
+/// The example application starts twice against the same database (the second start
+/// applies nothing) and eight times at once (each revision applied exactly once), on
+/// every engine, migrating from the files compiled into it.
+#[test]
+fn an_application_with_embedded_migrations_migrates_at_start_up_exactly_once() {
+    let app = embedded_app();
+    for engine in servers::engine_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let fresh = |name: &str| {
+            let db = servers::TestDb::new(engine, &dir.path().join(name));
+            let url = if engine == "sqlite" { format!("sqlite://{}", dir.path().join(format!("{name}.db")).display()) } else { db.url.clone() };
+            (db, url)
+        };
+        let start = |url: &str| std::process::Command::new(&app).arg(url).current_dir(dir.path()).env_remove("DATABASE_URL").output().unwrap();
+        let (_db, url) = fresh("twice");
+        let first = start(&url);
+        assert!(first.status.success(), "[{engine}] {}", String::from_utf8_lossy(&first.stderr));
+        assert!(String::from_utf8_lossy(&first.stdout).contains("applied 2 revision(s)"), "[{engine}]");
+        let second = start(&url);
+        assert!(String::from_utf8_lossy(&second.stdout).contains("applied 0 revision(s); the database is at 8f3e2d1c0b9a"), "[{engine}] {}", String::from_utf8_lossy(&second.stdout));
+
+        let (_db2, url) = fresh("together");
+        let children: Vec<_> = (0..8)
+            .map(|_| std::process::Command::new(&app).arg(&url).current_dir(dir.path()).env_remove("DATABASE_URL").stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap())
+            .collect();
+        let mut applied = 0;
+        for c in children {
+            let out = c.wait_with_output().unwrap();
+            assert!(out.status.success(), "[{engine}] {}", String::from_utf8_lossy(&out.stderr));
+            let text = String::from_utf8_lossy(&out.stdout).to_string();
+            applied += text.split("applied ").nth(1).and_then(|t| t.split(' ').next()).and_then(|n| n.parse::<usize>().ok()).unwrap();
+        }
+        assert_eq!(applied, 2, "[{engine}] each revision applied by exactly one instance");
+        let mut conn = retort::connect(&retort::RedactedUrl::new(url), dir.path()).unwrap();
+        let ups = conn.query("SELECT count(*) FROM retort_log WHERE direction = 'up'").unwrap();
+        assert_eq!(ups[0][0].as_deref(), Some("2"), "[{engine}]");
+        let visits = conn.query("SELECT count(*) FROM visits").unwrap();
+        assert_eq!(visits[0][0].as_deref(), Some("8"), "[{engine}] every instance served");
+    }
+}

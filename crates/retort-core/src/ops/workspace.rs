@@ -32,6 +32,9 @@ pub struct Workspace {
     pub env: Environment,
     pub lock_timeout: Duration,
     confirm_env: Option<String>,
+    /// Revision files compiled into an application (name, text), used instead of the
+    /// migrations directory ([`Workspace::for_embedded`]).
+    embedded: Option<Vec<(String, String)>>,
     /// The engines of this build (the facade's registry).
     engines: &'static [&'static dyn Engine],
 }
@@ -59,7 +62,7 @@ impl Workspace {
         t.statement = opts.statement_timeout.or(t.statement);
         t.retries = opts.lock_retries.unwrap_or(t.retries);
         t.budget = opts.lock_retry_budget.unwrap_or(t.budget);
-        Ok(Workspace { project, env, lock_timeout: opts.lock_timeout, confirm_env: opts.confirm_env.clone(), engines })
+        Ok(Workspace { project, env, lock_timeout: opts.lock_timeout, confirm_env: opts.confirm_env.clone(), embedded: None, engines })
     }
 
     /// A workspace without retort.toml: one database and a migrations directory, with the
@@ -73,7 +76,15 @@ impl Workspace {
         file.project.migrations = migrations_dir.to_string_lossy().into_owned();
         let project = Project { dir: PathBuf::from("."), path: PathBuf::from("(no retort.toml)"), file };
         let env = Environment { name: "default".into(), url: Some(url), protected: false, backup: false, backup_keep: 10, url_source: "the application", timeouts: Default::default() };
-        Ok(Workspace { project, env, lock_timeout: RunOptions::default().lock_timeout, confirm_env: None, engines })
+        Ok(Workspace { project, env, lock_timeout: RunOptions::default().lock_timeout, confirm_env: None, embedded: None, engines })
+    }
+
+    /// As [`Workspace::for_database`], with the revision files given in memory (an
+    /// application's embedded migrations: file name and text) instead of a directory.
+    pub fn for_embedded(url: &str, files: Vec<(String, String)>, engines: &'static [&'static dyn Engine]) -> Result<Self, Error> {
+        let mut ws = Self::for_database(url, std::path::Path::new("(embedded)"), engines)?;
+        ws.embedded = Some(files);
+        Ok(ws)
     }
 
     pub fn migrations(&self) -> MigrationDir {
@@ -81,7 +92,14 @@ impl Workspace {
     }
 
     pub fn graph(&self) -> Result<RevisionGraph, Error> {
-        self.migrations().load_graph()
+        match &self.embedded {
+            Some(files) => {
+                let versions = self.migrations().versions();
+                let parsed: Result<Vec<_>, _> = files.iter().map(|(name, text)| crate::revision::file::RevisionFile::parse(&versions.join(name), text)).collect();
+                Ok(RevisionGraph::build(parsed?)?)
+            }
+            None => self.migrations().load_graph(),
+        }
     }
 
     /// The project's cache of schemas at sets of revisions, for this engine and filter.
@@ -92,6 +110,9 @@ impl Workspace {
     /// The graph for commands that only show it, file texts from the project's index
     /// where the files are unchanged ([`crate::revision::index`]). Never for running SQL.
     pub fn graph_for_display(&self) -> Result<RevisionGraph, Error> {
+        if self.embedded.is_some() {
+            return self.graph();
+        }
         self.migrations().load_graph_for_display(&crate::head_cache::cache_dir(&self.project.dir).join("revisions.bin"))
     }
 
