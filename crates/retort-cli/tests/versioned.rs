@@ -529,6 +529,7 @@ fn graph_draws_branches_merges_labels_and_the_current_revision() {
     insta::assert_snapshot!("graph_dot", p.retort(&["graph", "--format", "dot"]).ok().stdout);
     let ascii = p.retort(&["graph"]).ok().stdout;
     assert!(ascii.lines().any(|l| l.contains("-> b2, add bio (current)")), "{ascii}");
+    assert_eq!(p.retort(&["history", "--graph"]).ok().stdout, ascii, "history --graph is the same drawing");
     assert!(ascii.lines().any(|l| l.contains("-> d4 (head) (mergepoint)")), "{ascii}");
     let ranged = p.retort(&["graph", "--format", "mermaid", "-r", "b2:"]).ok().stdout;
     assert!(ranged.contains("r_b2") && !ranged.contains("r_c3["), "{ranged}");

@@ -18,14 +18,9 @@ pub fn history(args: &HistoryArgs, settings: &Settings, printer: &Printer) -> Re
     }
     let mut out = String::with_capacity(newest_first.len() * 80);
     if args.graph {
-        for line in retort::core::revision::draw::ascii(&graph, &newest_first) {
-            match line.rev {
-                Some(i) => out.push_str(&format!("{}  {}\n", line.art, super::revision_line(&graph, i))),
-                None => out.push_str(&format!("{}\n", line.art)),
-            }
-        }
+        let current = current_revisions(&settings.workspace()?, &graph, printer);
         if !printer.quiet {
-            printer.raw(&out);
+            printer.raw(&ascii_drawing(&graph, &newest_first, &current));
         }
         return Ok(0);
     }
@@ -65,26 +60,40 @@ pub fn graph(args: &GraphArgs, settings: &Settings, printer: &Printer) -> Result
     let graph = ws.graph_for_display()?;
     let selected = retort::core::revision::range::select(&graph, args.rev_range.as_deref())?;
     let newest_first: Vec<usize> = graph.topo_order().iter().rev().copied().filter(|&i| selected[i]).collect();
-    let current: Vec<usize> = match ws.connect_existing().and_then(|mut c| retort::Migrator::new(&graph, ws.project.tables()).current(c.as_mut())) {
+    let current = current_revisions(&ws, &graph, printer);
+    let text = match args.format {
+        GraphFormat::Mermaid => draw::mermaid(&graph, &newest_first, &current),
+        GraphFormat::Dot => draw::dot(&graph, &newest_first, &current),
+        GraphFormat::Ascii => ascii_drawing(&graph, &newest_first, &current),
+    };
+    printer.raw(&text);
+    Ok(0)
+}
+
+/// The database's current revisions, to mark in a drawing; a graph needs no database, so
+/// one that cannot be read is a note (and nothing marked), not a failure.
+fn current_revisions(ws: &retort::Workspace, graph: &retort::RevisionGraph, printer: &Printer) -> Vec<usize> {
+    match ws.connect_existing().and_then(|mut c| retort::Migrator::new(graph, ws.project.tables()).current(c.as_mut())) {
         Ok(current) => current,
+        // No database yet, or none configured: nothing is applied anywhere to mark.
+        Err(retort::Error::Db(retort::core::error::DbError::Missing { .. }) | retort::Error::Config(retort::core::error::ConfigError::NoUrl { .. })) => Vec::new(),
         Err(e) => {
             printer.note(format!("note: the database's revisions are not marked ({e})"));
             Vec::new()
         }
-    };
-    let text = match args.format {
-        GraphFormat::Mermaid => draw::mermaid(&graph, &newest_first, &current),
-        GraphFormat::Dot => draw::dot(&graph, &newest_first, &current),
-        GraphFormat::Ascii => draw::ascii(&graph, &newest_first)
-            .into_iter()
-            .map(|line| match line.rev {
-                Some(i) => format!("{}  {}{}\n", line.art, super::revision_line(&graph, i), if current.contains(&i) { " (current)" } else { "" }),
-                None => format!("{}\n", line.art),
-            })
-            .collect(),
-    };
-    printer.raw(&text);
-    Ok(0)
+    }
+}
+
+/// `history --graph` and `graph --format ascii`: the lanes, each revision's line, and
+/// `(current)` where the database is.
+fn ascii_drawing(graph: &retort::RevisionGraph, newest_first: &[usize], current: &[usize]) -> String {
+    retort::core::revision::draw::ascii(graph, newest_first)
+        .into_iter()
+        .map(|line| match line.rev {
+            Some(i) => format!("{}  {}{}\n", line.art, super::revision_line(graph, i), if current.contains(&i) { " (current)" } else { "" }),
+            None => format!("{}\n", line.art),
+        })
+        .collect()
 }
 
 pub fn heads(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
