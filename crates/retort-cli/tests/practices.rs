@@ -345,8 +345,13 @@ fn retort_test_round_trips_every_revision() {
         p.retort(&["migrate", "-m", "users"]).ok();
         std::fs::write(p.path().join("models.sql"), "CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(50) NOT NULL, bio TEXT);\nCREATE INDEX ix_users_name ON users (name);\n").unwrap();
         p.retort(&["migrate", "-m", "bio", "--ignore-db"]).ok();
+        // Data for the first revision, and a check on it that holds.
+        let users = std::fs::read_dir(p.path().join("migrations/versions")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).find(|f| f.contains("_users")).unwrap()[..12].to_string();
+        std::fs::create_dir_all(p.path().join("migrations/tests")).unwrap();
+        let checks = p.path().join("migrations/tests").join(format!("{users}.sql"));
+        std::fs::write(&checks, "INSERT INTO users (id, name) VALUES (1, 'ada');\nSELECT id FROM users WHERE name <> 'ada';\n").unwrap();
         let good = p.retort(&["test"]).ok();
-        assert!(good.stdout.contains("4 check(s) passed") && good.stdout.contains("ok   round trip"), "[{engine}] {}", good.stdout);
+        assert!(good.stdout.contains("5 check(s) passed") && good.stdout.contains("ok   round trip") && good.stdout.contains("ok   data checks"), "[{engine}] {}", good.stdout);
         assert!(!p.tables().contains(&"users".to_string()), "[{engine}] the environment's database is not touched");
 
         // A downgrade that forgets the index.
@@ -364,6 +369,13 @@ fn retort_test_round_trips_every_revision() {
         assert_eq!(j["ok"], false);
         assert!(j["checks"].as_array().unwrap().iter().any(|c| c["revision"] == id.as_str() && c["ok"] == false), "[{engine}] {j}");
         std::fs::write(&bio, &text).unwrap();
+
+        // A check that does not hold names its file, line and the row.
+        std::fs::write(&checks, "INSERT INTO users (id, name) VALUES (1, 'ada');\nSELECT id, name FROM users;\n").unwrap();
+        let r = p.retort(&["test"]);
+        assert_eq!(r.code, 1, "[{engine}] {}", r.stdout);
+        assert!(r.stdout.contains("FAIL data checks") && r.stdout.contains(&format!("{users}.sql:2: the check returned 1 row(s), the first (1, ada)")), "[{engine}] {}", r.stdout);
+        std::fs::remove_file(&checks).unwrap();
 
         // Two heads, and models ahead of head.
         p.retort(&["revision", "-m", "side", "--head", "base"]).ok();

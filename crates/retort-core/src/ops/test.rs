@@ -2,6 +2,8 @@
 //! scratch database of the project's engine — one head; every revision upgraded, then
 //! downgraded (the schema must be what it was before), then upgraded again (the schema
 //! must be what the first upgrade gave); and the models equal to the schema at head.
+//! Where `<migrations>/tests/<revision>.sql` exists it runs after the revision's first
+//! upgrade: it seeds data and checks it ([`data_checks`]).
 //!
 //! The revisions' SQL runs directly, in graph order, each in a transaction where the
 //! engine has transactional DDL and the file allows it: what is under test is the SQL of
@@ -63,6 +65,32 @@ fn run(conn: &mut dyn Connection, file: &RevisionFile, section: &Section) -> Res
     Ok(())
 }
 
+/// The data checks of a revision, `<migrations>/tests/<revision>.sql`, run once after its
+/// first upgrade: statements that change data seed the tables (the revisions after it
+/// then run on rows, which is where `ADD COLUMN ... NOT NULL` and type changes fail), and
+/// each `SELECT` / `WITH` is a check that must return no rows.
+fn data_checks(conn: &mut dyn Connection, path: &std::path::Path) -> Result<Option<Vec<String>>, Error> {
+    let Ok(sql) = std::fs::read_to_string(path) else { return Ok(None) };
+    let mut problems = Vec::new();
+    for s in sql_split::split(&sql) {
+        let first = s.sql.split_whitespace().next().unwrap_or_default().to_ascii_uppercase();
+        let at = format!("{}:{}", path.display(), s.line);
+        if first == "SELECT" || first == "WITH" {
+            match conn.query(&s.sql) {
+                Ok(rows) if rows.is_empty() => {}
+                Ok(rows) => {
+                    let row: Vec<String> = rows[0].iter().map(|v| v.clone().unwrap_or_else(|| "NULL".into())).collect();
+                    problems.push(format!("{at}: the check returned {} row(s), the first ({}); it must return none", rows.len(), row.join(", ")));
+                }
+                Err(e) => problems.push(format!("{at}: {e}")),
+            }
+        } else if let Err(e) = conn.execute(&s.sql) {
+            problems.push(format!("{at}: {e}"));
+        }
+    }
+    Ok(Some(problems))
+}
+
 fn differences(expected: &Schema, found: &Schema) -> Vec<String> {
     diff(expected, found, &Renames::default()).iter().map(|c| format!("to match, the schema would need: {}", c.describe())).collect()
 }
@@ -98,6 +126,10 @@ pub fn test(ws: &Workspace) -> Result<TestReport, Error> {
             break;
         }
         let after = introspect(scratch.as_mut())?;
+        if let Some(problems) = data_checks(scratch.as_mut(), &ws.project.migrations_dir().join("tests").join(format!("{}.sql", file.id)))? {
+            broken |= !problems.is_empty();
+            checks.push(check("data checks", Some(file), problems));
+        }
         let Some(down) = &file.downgrade else {
             checks.push(check("upgrade (irreversible: no round trip)", Some(file), Vec::new()));
             before = after;
