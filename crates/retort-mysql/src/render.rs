@@ -208,9 +208,11 @@ impl ChangeRenderer for Mysql<'_> {
             }
             Change::DropForeignKey { table, fk } => {
                 out.push(s(format!("ALTER TABLE {} DROP FOREIGN KEY {}", qi(table), qi(&name_or(&fk.name, table, "fk", &fk.columns)))));
-                // The index InnoDB made for the key outlives it; drop it unless wanted.
-                if let Some(ix) = &fk.backing_index {
-                    let wanted = to.tables.get(table).is_some_and(|t| t.indexes.iter().any(|i| &i.name == ix));
+                // The index InnoDB made for the key outlives it; drop it unless wanted, or
+                // unless its table is going too (a key dropped to break a cycle of dropped
+                // tables, render/mod.rs).
+                if let (Some(ix), Some(target)) = (&fk.backing_index, to.tables.get(table)) {
+                    let wanted = target.indexes.iter().any(|i| &i.name == ix);
                     if !wanted {
                         out.push(s(format!("DROP INDEX {} ON {}", qi(ix), qi(table))));
                     }
