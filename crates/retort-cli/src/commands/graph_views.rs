@@ -8,7 +8,8 @@ use retort::Error;
 use serde_json::json;
 
 pub fn history(args: &HistoryArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
-    let graph = settings.workspace()?.graph_for_display()?;
+    let ws = settings.workspace()?;
+    let graph = ws.graph_for_display()?;
     let selected = retort::core::revision::range::select(&graph, args.rev_range.as_deref())?;
     let newest_first: Vec<usize> = graph.topo_order().iter().rev().copied().filter(|&i| selected[i]).collect();
     if printer.json {
@@ -18,7 +19,7 @@ pub fn history(args: &HistoryArgs, settings: &Settings, printer: &Printer) -> Re
     }
     let mut out = String::with_capacity(newest_first.len() * 80);
     if args.graph {
-        let current = current_revisions(&settings.workspace()?, &graph, printer);
+        let current = current_revisions(&ws, &graph, printer);
         if !printer.quiet {
             printer.raw(&ascii_drawing(&graph, &newest_first, &current));
         }

@@ -120,31 +120,42 @@ fn assignment(line: &str) -> Option<(&str, &str)> {
     (!value.starts_with('=')).then_some((name, value.trim()))
 }
 
-fn strip_comment(s: &str) -> &str {
+/// Walks `s` outside string literals: `visit` sees each character that is not quoted
+/// (with its byte index) and may stop the walk by returning false.
+fn outside_strings(s: &str, mut visit: impl FnMut(usize, char) -> bool) {
     let mut quote: Option<char> = None;
     for (i, c) in s.char_indices() {
         match (quote, c) {
-            (None, '#') => return &s[..i],
             (None, '\'' | '"') => quote = Some(c),
             (Some(q), c) if c == q => quote = None,
+            (None, c) if !visit(i, c) => return,
             _ => {}
         }
     }
-    s
 }
 
+fn strip_comment(s: &str) -> &str {
+    let mut end = s.len();
+    outside_strings(s, |i, c| {
+        if c == '#' {
+            end = i;
+        }
+        c != '#'
+    });
+    &s[..end]
+}
+
+/// How many brackets are still open at the end of `s`.
 fn depth(s: &str) -> i32 {
-    let mut quote: Option<char> = None;
     let mut d = 0;
-    for c in s.chars() {
-        match (quote, c) {
-            (None, '\'' | '"') => quote = Some(c),
-            (Some(q), c) if c == q => quote = None,
-            (None, '(' | '[') => d += 1,
-            (None, ')' | ']') => d -= 1,
+    outside_strings(s, |_, c| {
+        match c {
+            '(' | '[' => d += 1,
+            ')' | ']' => d -= 1,
             _ => {}
         }
-    }
+        true
+    });
     d
 }
 
