@@ -604,3 +604,82 @@ fn a_statement_blocked_by_a_long_transaction_times_out_and_is_retried() {
         assert_eq!(ups, ["1"], "[{engine}] applied once");
     }
 }
+
+/// Issue #14: one revision in steps — a transaction, `CREATE UNIQUE INDEX CONCURRENTLY`
+/// outside any, then a transaction attaching it — commits step by step. A failing build
+/// leaves no invalid index behind and the revision dirty at the step it reached; a
+/// failing first step leaves nothing; `--sql` writes the same transactions.
+#[test]
+fn a_revision_in_steps_commits_each_step_and_says_where_it_stopped() {
+    let p = Project::on("postgres");
+    p.write_rev("aaaa00000001", &[], "create", "CREATE TABLE t (id INTEGER PRIMARY KEY, c INTEGER);\nINSERT INTO t VALUES (1, 1), (2, 1);", "DROP TABLE t;");
+    p.write_rev(
+        "bbbb00000001",
+        &["aaaa00000001"],
+        "unique c",
+        "ALTER TABLE t ADD COLUMN d INTEGER;\n-- +step transactional: false\nCREATE UNIQUE INDEX CONCURRENTLY t_c_key ON t (c);\n-- +step\nALTER TABLE t ADD CONSTRAINT t_c_key UNIQUE USING INDEX t_c_key;",
+        "ALTER TABLE t DROP CONSTRAINT t_c_key;\nALTER TABLE t DROP COLUMN d;",
+    );
+    let offline = p.retort(&["upgrade", "--sql"]).ok().stdout;
+    let body = &offline[offline.find("unique c").unwrap()..];
+    let concurrent = body.find("CREATE UNIQUE INDEX CONCURRENTLY").unwrap();
+    assert!(body[..concurrent].contains("ALTER TABLE t ADD COLUMN d INTEGER;\nCOMMIT;\n-- transactional: false"), "{body}");
+    assert!(body[concurrent..].contains(";\nBEGIN;\nALTER TABLE t ADD CONSTRAINT"), "{body}");
+
+    let r = p.retort(&["upgrade"]).fails_with(7, "step 2 of 3");
+    assert!(r.stderr.contains("t_c_key") && r.stderr.contains("was dropped") && r.stderr.contains("DIRTY"), "{}", r.stderr);
+    assert_eq!(p.query("SELECT count(*) FROM pg_index WHERE NOT indisvalid"), ["0"], "no invalid index is left");
+    assert_eq!(p.query("SELECT count(*) FROM information_schema.columns WHERE table_name = 't' AND column_name = 'd'"), ["1"], "step 1 committed");
+    p.retort(&["status"]).fails_with(6, "bbbb00000001");
+    // The documented repair: undo the committed step, record it, fix the data, go on.
+    p.exec("ALTER TABLE t DROP COLUMN d");
+    p.exec("UPDATE t SET c = id");
+    p.retort(&["resolve", "--reverted"]).ok();
+    p.retort(&["upgrade"]).ok();
+    assert_eq!(p.version_rows(), ["bbbb00000001"]);
+    assert_eq!(p.query("SELECT contype FROM pg_constraint WHERE conname = 't_c_key'"), ["u"]);
+
+    // A first step that fails is rolled back: nothing stayed, nothing is dirty.
+    p.write_rev(
+        "cccc00000001",
+        &["bbbb00000001"],
+        "bad first step",
+        "INSERT INTO no_such_table VALUES (1);\n-- +step transactional: false\nCREATE INDEX CONCURRENTLY t_d ON t (d);",
+        "DROP INDEX t_d;",
+    );
+    let r = p.retort(&["upgrade"]).fails_with(7, "no_such_table");
+    assert!(!r.stderr.contains("DIRTY"), "{}", r.stderr);
+    p.retort(&["status"]).ok();
+    assert_eq!(p.version_rows(), ["bbbb00000001"]);
+}
+
+/// Issue #14: a lock timeout in a later step of a revision (an earlier step committed)
+/// is retried in place, inside the budget, and the revision completes once the blocker
+/// ends.
+#[test]
+fn a_later_step_blocked_by_a_long_transaction_is_retried_in_place() {
+    let p = Project::on("postgres");
+    p.write_rev("aaaa00000001", &[], "create", "CREATE TABLE t (id INTEGER PRIMARY KEY);\nCREATE TABLE u (id INTEGER PRIMARY KEY);", "DROP TABLE u;\nDROP TABLE t;");
+    p.retort(&["upgrade"]).ok();
+    p.write_rev("bbbb00000001", &["aaaa00000001"], "two steps", "ALTER TABLE u ADD COLUMN x INTEGER;\n-- +step\nALTER TABLE t ADD COLUMN y INTEGER;", "ALTER TABLE t DROP COLUMN y;\nALTER TABLE u DROP COLUMN x;");
+    let mut blocker = p.db.connect();
+    blocker.execute("BEGIN").unwrap();
+    blocker.query("SELECT * FROM t").unwrap();
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("retort"))
+        .current_dir(p.path())
+        .env_remove("DATABASE_URL")
+        .args(["upgrade", "--ddl-lock-timeout", "300ms", "--lock-retries", "8", "--lock-retry-budget", "20s"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    blocker.execute("COMMIT").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("retry 1 of 8"), "it had to retry: {said}");
+    assert_eq!(p.version_rows(), ["bbbb00000001"]);
+    assert_eq!(p.query("SELECT count(*) FROM information_schema.columns WHERE column_name IN ('x', 'y')"), ["2"]);
+    assert_eq!(p.query("SELECT status FROM retort_log WHERE revision = 'bbbb00000001' ORDER BY id"), ["ok"]);
+}

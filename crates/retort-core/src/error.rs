@@ -131,7 +131,7 @@ pub struct ExecError {
 
 fn dirty_note(applied: &[RevisionId]) -> String {
     format!(
-        "\n  the statements of this revision before the failing one were committed (no transactional DDL here): the database is now DIRTY at this revision{}",
+        "\n  the statements of this revision before the failing one were committed (no transactional DDL here, or an earlier `-- +step` of the revision): the database is now DIRTY at this revision{}",
         if applied.is_empty() { String::new() } else { format!("; applied before it and kept: {}", join(applied)) }
     )
 }

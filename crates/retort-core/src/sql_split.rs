@@ -6,7 +6,7 @@
 //! quotes, comments and BEGIN…END depth is enough for that and never rejects input.
 
 /// One statement of a revision section.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Statement {
     /// The statement without its terminating `;`, trimmed.
     pub sql: String,

@@ -176,13 +176,53 @@ impl PgConnection {
     }
 }
 
+/// The index a `CREATE [UNIQUE] INDEX CONCURRENTLY` statement builds, if `sql` is one.
+fn concurrent_index_name(sql: &str) -> Option<String> {
+    let parsed = sqlparser::parser::Parser::parse_sql(&sqlparser::dialect::PostgreSqlDialect {}, sql).ok()?;
+    match parsed.as_slice() {
+        [sqlparser::ast::Statement::CreateIndex(ci)] if ci.concurrently => ci.name.as_ref().map(|n| n.to_string()),
+        _ => None,
+    }
+}
+
+impl PgConnection {
+    /// A `CREATE INDEX CONCURRENTLY` that fails — a duplicate for a unique index, a lock
+    /// timeout while it waits for older transactions, a cancel — leaves an INVALID index
+    /// behind: not used by queries, still maintained on every write, and in the way of
+    /// the next attempt ("already exists"). Drop it and say so, so the step can simply
+    /// run again (https://www.postgresql.org/docs/current/sql-createindex.html#SQL-CREATEINDEX-CONCURRENTLY).
+    fn drop_invalid_index(&mut self, sql: &str, err: DbError) -> DbError {
+        let Some(name) = concurrent_index_name(sql) else { return err };
+        let probe = format!("SELECT 1 FROM pg_index WHERE indexrelid = to_regclass({}) AND NOT indisvalid", crate::dialect::literal(&name));
+        let invalid = self.client.simple_query(&probe).map(|m| m.iter().any(|m| matches!(m, SimpleQueryMessage::Row(_)))).unwrap_or(false);
+        if !invalid {
+            return err;
+        }
+        let note = match self.client.batch_execute(&format!("DROP INDEX CONCURRENTLY IF EXISTS {name}")) {
+            Ok(()) => format!("; the invalid index {name} it left behind was dropped, so the step can run again"),
+            Err(e) => format!("; it left the invalid index {name} behind, and dropping it failed too ({}): run `DROP INDEX CONCURRENTLY {name}` before trying again", message(&e)),
+        };
+        match err {
+            DbError::Query { message, sql } => DbError::Query { message: message + &note, sql },
+            DbError::LockTimeout { message, sql } => DbError::LockTimeout { message: message + &note, sql },
+            other => other,
+        }
+    }
+}
+
 impl Connection for PgConnection {
     fn dialect(&self) -> &dyn Dialect {
         &self.dialect
     }
 
     fn execute(&mut self, sql: &str) -> Result<(), DbError> {
-        self.client.batch_execute(sql).map_err(|e| self.err(e, sql))
+        match self.client.batch_execute(sql) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let err = self.err(e, sql);
+                Err(self.drop_invalid_index(sql, err))
+            }
+        }
     }
 
     /// One round trip for the whole script (thousands of DDL statements otherwise cost a

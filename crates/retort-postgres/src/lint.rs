@@ -69,29 +69,30 @@ fn severity(rule: Rule) -> Severity {
     }
 }
 
-/// Squawk's findings over `file`'s upgrade section. A transactional revision runs inside
-/// the transaction retort opens, which is what squawk's `assume_in_transaction` means.
+/// Squawk's findings over `file`'s upgrade section, one step at a time: a transactional
+/// step runs inside the transaction retort opens (squawk's `assume_in_transaction`), and
+/// a `-- +step` ends it, so `ADD ... NOT VALID` and a later step's `VALIDATE` are
+/// separate transactions, as they run.
 pub fn squawk(file: &RevisionFile) -> Vec<EngineFinding> {
-    let sql = &file.upgrade.sql;
-    let parsed = squawk_syntax::SourceFile::parse(sql);
-    let mut linter = Linter::with_rules(&[], EXCLUDED);
-    linter.settings.assume_in_transaction = file.transactional;
-    linter
-        .lint(&parsed, sql)
-        .into_iter()
-        .map(|v| {
+    let mut out = Vec::new();
+    for step in file.upgrade.step_texts(file.transactional) {
+        let parsed = squawk_syntax::SourceFile::parse(step.text);
+        let mut linter = Linter::with_rules(&[], EXCLUDED);
+        linter.settings.assume_in_transaction = step.transactional;
+        out.extend(linter.lint(&parsed, step.text).into_iter().map(|v| {
             let name = v.code.to_string();
             EngineFinding {
                 replaces: EQUIVALENT.iter().find(|(r, _)| *r == v.code).map(|(_, id)| *id),
                 severity: severity(v.code),
-                offset: usize::from(v.text_range.start()),
+                offset: step.offset + usize::from(v.text_range.start()),
                 explanation: format!("squawk's {name} rule, https://squawkhq.com/docs/{name}"),
                 fix: v.help.clone().unwrap_or_else(|| format!("see https://squawkhq.com/docs/{name}")),
                 message: v.message,
                 rule: name,
             }
-        })
-        .collect()
+        }));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -116,6 +117,21 @@ mod tests {
         assert!(rules("ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (a) REFERENCES u (id);", true).iter().any(|(r, _)| r == "adding-foreign-key-constraint"));
         let quiet = rules("CREATE TABLE IF NOT EXISTS t (id bigint);\nALTER TABLE t ADD COLUMN c text;", true);
         assert!(!quiet.iter().any(|(r, _)| r == "prefer-robust-stmts" || r.starts_with("require-") && r.ends_with("-timeout")), "{quiet:?}");
+    }
+
+    /// Issue #14: the online forms retort generates pass squawk when their steps are
+    /// separate transactions; the same statements in one transaction do not.
+    #[test]
+    fn steps_are_linted_as_the_transactions_they_run_in() {
+        let online = "ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (a) REFERENCES u (id) NOT VALID;\n-- +step\nALTER TABLE t VALIDATE CONSTRAINT fk;\n-- +step transactional: false\nCREATE INDEX CONCURRENTLY ix ON t (a);";
+        let found = rules(online, true);
+        assert!(found.is_empty(), "{found:?}");
+        let together = rules(&online.replace("-- +step transactional: false\n", "").replace("-- +step\n", ""), true);
+        assert!(!together.is_empty());
+        // Offsets still point into the whole section.
+        let f = squawk(&file("SELECT 1;\n-- +step\nALTER TABLE t DROP COLUMN c;", true));
+        let at = f.iter().find(|f| f.rule == "ban-drop-column").unwrap().offset;
+        assert_eq!(&file("SELECT 1;\n-- +step\nALTER TABLE t DROP COLUMN c;", true).upgrade.sql[at..at + 5], "DROP ");
     }
 
     #[test]

@@ -164,9 +164,17 @@ impl Migrator<'_> {
         let mut plan = self.plan_for(mode, &current, &resolved, &target.text)?;
         let outer = opts.single_transaction && !plan.is_empty();
         if outer {
-            if let Some(f) = plan.steps.iter().map(|s| self.graph.rev(s.rev)).find(|f| !f.transactional) {
+            let non_transactional = |s: &Step| {
+                let f = self.graph.rev(s.rev);
+                let section = match s.direction {
+                    Direction::Up => Some(&f.upgrade),
+                    Direction::Down => f.downgrade.as_ref(),
+                };
+                section.is_some_and(|sec| sec.steps(f.transactional).iter().any(|st| !st.transactional))
+            };
+            if let Some(f) = plan.steps.iter().filter(|s| non_transactional(s)).map(|s| self.graph.rev(s.rev)).next() {
                 return Err(Error::usage(
-                    format!("--single-transaction cannot include revision {}, which is marked transactional: false", f.id),
+                    format!("--single-transaction cannot include revision {}, which has statements marked transactional: false", f.id),
                     Some("upgrade up to the revision before it with --single-transaction, then run the rest without".into()),
                 ));
             }
@@ -188,9 +196,7 @@ impl Migrator<'_> {
         }
         let mut total = plan.steps.len();
         let mut replans = 0usize;
-        // Lock-timeout retries: of the revision being tried, and the time waited in all.
-        let mut attempts: (Option<RevisionId>, u32) = (None, 0);
-        let mut waited = Duration::ZERO;
+        let mut retries = Retries::default();
         'replan: loop {
             for step in &plan.steps {
                 // Ctrl-C stops here, between revisions, never inside one.
@@ -206,7 +212,7 @@ impl Migrator<'_> {
                 let file = self.graph.rev(step.rev);
                 on_event(Event::StepStarted { index, total, file, direction: step.direction });
                 let started = Instant::now();
-                let outcome = match self.apply_step(conn, step, opts, on_event, &report, started, outer) {
+                let outcome = match self.apply_step(conn, step, opts, on_event, &report, started, outer, &mut retries) {
                     Ok(o) => o,
                     Err(Error::Exec(mut e)) if outer => {
                         let _ = conn.execute(conn.dialect().rollback());
@@ -221,28 +227,24 @@ impl Migrator<'_> {
                     }
                 };
                 match outcome {
-                    StepOutcome::Done => attempts = (None, 0),
+                    StepOutcome::Done => retries.done(),
                     StepOutcome::LockTimedOut(message) => {
-                        if attempts.0.as_ref() != Some(&file.id) {
-                            attempts = (Some(file.id.clone()), 0);
-                        }
-                        attempts.1 += 1;
-                        let wait = retry_wait(attempts.1).min(opts.timeouts.budget.saturating_sub(waited));
+                        let next = retries.next_wait(&file.id, opts);
                         let blockers = conn.lock_blockers();
-                        if attempts.1 > opts.timeouts.retries || wait.is_zero() {
+                        let Some(wait) = next else {
                             return Err(Error::LockTimeout {
                                 rev: file.id.clone(),
                                 path: file.path.clone(),
-                                attempts: attempts.1,
-                                waited_ms: waited.as_millis() as u64,
+                                attempts: retries.attempts,
+                                waited_ms: retries.waited.as_millis() as u64,
                                 message,
                                 blockers,
                                 applied: report.steps.iter().map(|s| s.revision.clone()).collect(),
                             });
-                        }
-                        on_event(Event::LockRetry { file, attempt: attempts.1, of: opts.timeouts.retries, wait, message, blockers });
+                        };
+                        on_event(Event::LockRetry { file, attempt: retries.attempts, of: opts.timeouts.retries, wait, message, blockers });
                         crate::interrupt::sleep(wait)?;
-                        waited += wait;
+                        retries.waited += wait;
                         // Nothing of the revision stayed; plan again from the table (another
                         // run may have moved it meanwhile).
                         let rows = self.current_rows(conn)?;
@@ -295,6 +297,7 @@ impl Migrator<'_> {
         report: &RunReport,
         started: Instant,
         in_outer_tx: bool,
+        retries: &mut Retries,
     ) -> Result<StepOutcome, Error> {
         let file = self.graph.rev(step.rev);
         let section = match step.direction {
@@ -302,13 +305,16 @@ impl Migrator<'_> {
             Direction::Down => file.downgrade.as_ref().expect("planner checked downgrade sections"),
         };
         let dialect = conn.dialect();
+        let tx_ddl = dialect.capabilities().transactional_ddl;
         // Inside a run-wide transaction the per-revision BEGIN/COMMIT become no-ops.
         let (begin, commit, rollback) = if in_outer_tx { ("", "", "") } else { (dialect.begin(), dialect.commit(), dialect.rollback()) };
-        // Atomic: statements and bookkeeping commit together. Otherwise (MySQL DDL, or a
-        // revision marked transactional: false) the log says "in progress" first, so a
-        // failure halfway leaves a dirty marker instead of a silent partial state.
-        let atomic = file.transactional && dialect.capabilities().transactional_ddl;
-        if !file.transactional {
+        let steps = section.steps(file.transactional);
+        // Atomic: statements and bookkeeping commit together. Otherwise (MySQL DDL, a
+        // revision marked transactional: false, or one of several `-- +step`s) the log
+        // says "in progress" first, so a failure halfway leaves a dirty marker instead
+        // of a silent partial state.
+        let atomic = tx_ddl && steps.iter().all(|s| s.transactional) && (steps.len() <= 1 || in_outer_tx);
+        if steps.iter().any(|s| !s.transactional) {
             on_event(Event::NonTransactional { file });
         }
         run_tx(conn, begin)?;
@@ -331,58 +337,75 @@ impl Migrator<'_> {
             );
             marker = conn.query(&q)?.first().and_then(|r| r.first().cloned().flatten());
         }
-        let stmts = sql_split::split(&section.sql);
-        let outcome = if atomic {
-            let texts: Vec<String> = stmts.iter().map(|s| s.sql.clone()).collect();
-            conn.execute_script(&texts)
-        } else {
-            // One at a time: each may commit, and the marker must say how far it got.
-            stmts.iter().enumerate().try_for_each(|(i, s)| conn.execute(&s.sql).map_err(|e| (i, e)))
-        };
-        if let Err((index, e)) = outcome {
-            // A lock timeout before anything of the revision stayed: undo and let the run
-            // retry it. Where statements may already have committed (a non-atomic
-            // revision past its first statement, or one run-wide transaction) it is an
-            // ordinary failure: a retry would not be safe.
-            if let (DbError::LockTimeout { message, .. }, false, true) = (&e, in_outer_tx, atomic || index == 0) {
-                if atomic {
-                    let _ = run_tx(conn, rollback);
-                } else if let Some(id) = &marker {
-                    let log = conn.dialect().quote_ident(&self.tables.log);
-                    let note = conn.dialect().quote_literal(&format!("lock timeout before its first statement ran (nothing changed; retried): {message}"));
-                    let _ = conn.execute(&format!("UPDATE {log} SET status = '{}', error = {note} WHERE id = {id}", LogStatus::ResolvedUndo.as_str()));
-                }
-                return Ok(StepOutcome::LockTimedOut(message.clone()));
+        let set_marker = |conn: &mut dyn Connection, status: LogStatus, note: &str| {
+            if let Some(id) = &marker {
+                let log = conn.dialect().quote_ident(&self.tables.log);
+                let note = conn.dialect().quote_literal(note);
+                let _ = conn.execute(&format!("UPDATE {log} SET status = '{}', error = {note} WHERE id = {id}", status.as_str()));
             }
-            let stmt = stmts[index].clone();
-            {
-                let cause = match &e {
-                    DbError::Storage { cause, .. } => Some(*cause),
-                    _ => None,
-                };
-                let message = match e {
-                    DbError::Query { message, .. } | DbError::Storage { message, .. } => message,
-                    other => other.to_string(),
-                };
-                if atomic {
-                    // The revision's statements and version update go away together.
-                    let _ = run_tx(conn, rollback);
-                } else if let Some(id) = &marker {
-                    let log = conn.dialect().quote_ident(&self.tables.log);
-                    let upd = format!("UPDATE {log} SET status = '{}', error = {} WHERE id = {id}", LogStatus::Failed.as_str(), conn.dialect().quote_literal(&message));
-                    let _ = conn.execute(&upd);
+        };
+        let applied = || report.steps.iter().map(|s| s.revision.clone()).collect::<Vec<_>>();
+        if atomic {
+            let texts: Vec<String> = steps.iter().flat_map(|s| s.statements.iter().map(|x| x.sql.clone())).collect();
+            if let Err((index, e)) = conn.execute_script(&texts) {
+                let _ = run_tx(conn, rollback);
+                // A lock timeout: nothing of the revision stayed, so the run may retry it.
+                if let (DbError::LockTimeout { message, .. }, false) = (&e, in_outer_tx) {
+                    return Ok(StepOutcome::LockTimedOut(message.clone()));
                 }
-                return Err(ExecError {
-                    rev: file.id.clone(),
-                    path: file.path.clone(),
-                    line: section.first_line + stmt.line - 1,
-                    message,
-                    statement: stmt.sql,
-                    applied: report.steps.iter().map(|s| s.revision.clone()).collect(),
-                    dirty: !atomic,
-                    cause,
+                let stmt = steps.iter().flat_map(|s| s.statements.iter()).nth(index).cloned().unwrap_or_default();
+                return Err(exec_error(file, section, &stmt, e, applied(), false).into());
+            }
+        } else {
+            for (k, sql_step) in steps.iter().enumerate() {
+                let in_tx = sql_step.transactional && tx_ddl && !in_outer_tx;
+                loop {
+                    let outcome = if in_tx {
+                        conn.execute(begin)?;
+                        let texts: Vec<String> = sql_step.statements.iter().map(|x| x.sql.clone()).collect();
+                        let r = conn.execute_script(&texts);
+                        match &r {
+                            Ok(()) => conn.execute(commit)?,
+                            Err(_) => {
+                                let _ = conn.execute(rollback);
+                            }
+                        }
+                        r
+                    } else {
+                        // One at a time: each may commit, and the marker must say how far it got.
+                        sql_step.statements.iter().enumerate().try_for_each(|(i, s)| conn.execute(&s.sql).map_err(|e| (i, e)))
+                    };
+                    let Err((index, e)) = outcome else { break };
+                    // Nothing of this step stayed: it ran in a transaction, or its first
+                    // statement failed. Where statements may already have committed it is
+                    // an ordinary failure: a retry would not be safe.
+                    let step_untouched = in_tx || index == 0;
+                    if let (DbError::LockTimeout { message, .. }, false, true) = (&e, in_outer_tx, step_untouched) {
+                        if k == 0 {
+                            // Nothing of the revision stayed: the run retries it from the plan.
+                            set_marker(conn, LogStatus::ResolvedUndo, &format!("lock timeout before its first statement ran (nothing changed; retried): {message}"));
+                            return Ok(StepOutcome::LockTimedOut(message.clone()));
+                        }
+                        // An earlier step committed: retry this step in place, within the
+                        // same budget, while the migration lock keeps other runs out.
+                        if let Some(wait) = retries.next_wait(&file.id, opts) {
+                            let blockers = conn.lock_blockers();
+                            on_event(Event::LockRetry { file, attempt: retries.attempts, of: opts.timeouts.retries, wait, message: message.clone(), blockers });
+                            crate::interrupt::sleep(wait)?;
+                            retries.waited += wait;
+                            continue;
+                        }
+                    }
+                    let stmt = sql_step.statements[index].clone();
+                    let dirty = !(k == 0 && step_untouched && in_tx);
+                    let mut err = exec_error(file, section, &stmt, e, applied(), dirty);
+                    if steps.len() > 1 {
+                        err.message = format!("step {} of {}: {}", k + 1, steps.len(), err.message);
+                    }
+                    let status = if dirty { LogStatus::Failed } else { LogStatus::ResolvedUndo };
+                    set_marker(conn, status, &err.message);
+                    return Err(err.into());
                 }
-                .into());
             }
         }
         let duration = started.elapsed().as_millis() as u64;
@@ -449,6 +472,46 @@ impl Migrator<'_> {
             Some(e) => Err(StateError::Dirty { rev: e.revision, direction: e.direction, status: e.status, error: e.error }.into()),
             None => Ok(()),
         }
+    }
+}
+
+/// The error for a failed statement of `file`, with its line in the file.
+fn exec_error(file: &RevisionFile, section: &crate::revision::file::Section, stmt: &sql_split::Statement, e: DbError, applied: Vec<RevisionId>, dirty: bool) -> ExecError {
+    let cause = match &e {
+        DbError::Storage { cause, .. } => Some(*cause),
+        _ => None,
+    };
+    let message = match e {
+        DbError::Query { message, .. } | DbError::Storage { message, .. } => message,
+        other => other.to_string(),
+    };
+    ExecError { rev: file.id.clone(), path: file.path.clone(), line: section.first_line + stmt.line.max(1) - 1, message, statement: stmt.sql.clone(), applied, dirty, cause }
+}
+
+/// Lock-timeout retries of the revision being tried, and the time waited in the run.
+#[derive(Default)]
+struct Retries {
+    rev: Option<RevisionId>,
+    attempts: u32,
+    waited: Duration,
+}
+
+impl Retries {
+    /// Counts an attempt of `rev` and returns how long to wait before the next, or
+    /// `None` when the retries or the budget are spent.
+    fn next_wait(&mut self, rev: &RevisionId, opts: &RunOptions) -> Option<Duration> {
+        if self.rev.as_ref() != Some(rev) {
+            self.rev = Some(rev.clone());
+            self.attempts = 0;
+        }
+        self.attempts += 1;
+        let wait = retry_wait(self.attempts).min(opts.timeouts.budget.saturating_sub(self.waited));
+        (self.attempts <= opts.timeouts.retries && !wait.is_zero()).then_some(wait)
+    }
+
+    fn done(&mut self) {
+        self.rev = None;
+        self.attempts = 0;
     }
 }
 

@@ -6,7 +6,6 @@ use crate::error::Error;
 use crate::plan::{self, Direction, Step, VersionOp};
 use crate::revision::id::RevisionId;
 use crate::revision::target::Target;
-use crate::sql_split;
 
 impl Migrator<'_> {
 
@@ -73,16 +72,25 @@ impl Migrator<'_> {
                 Direction::Down => format!("{} -> {}", file.id, join_or_base(&plan_after(step))),
             };
             out.push_str(&format!("-- Running {} {arrow}: {}\n", step.direction.as_str(), file.message));
-            if file.transactional {
-                out.push_str(&format!("{};\n", dialect.begin()));
-            } else {
-                out.push_str("-- transactional: false (runs outside a transaction)\n");
+            // Each `-- +step` in its own transaction (or none), as the online run does;
+            // the bookkeeping in a transaction after the last.
+            let steps = section.steps(file.transactional);
+            let last_in_tx = steps.last().is_none_or(|s| s.transactional);
+            for (k, sql_step) in steps.iter().enumerate() {
+                if k > 0 && steps[k - 1].transactional {
+                    out.push_str(&format!("{};\n", dialect.commit()));
+                }
+                if sql_step.transactional {
+                    out.push_str(&format!("{};\n", dialect.begin()));
+                } else {
+                    out.push_str("-- transactional: false (runs outside a transaction)\n");
+                }
+                for stmt in &sql_step.statements {
+                    out.push_str(&stmt.sql);
+                    out.push_str(";\n");
+                }
             }
-            for stmt in sql_split::split(&section.sql) {
-                out.push_str(&stmt.sql);
-                out.push_str(";\n");
-            }
-            if !file.transactional {
+            if steps.is_empty() || !last_in_tx {
                 out.push_str(&format!("{};\n", dialect.begin()));
             }
             for sql in self.bookkeeping_sql(dialect, step, None, None, "retort --sql") {

@@ -9,6 +9,8 @@ use std::collections::HashMap;
 
 pub struct Context<'a> {
     pub file: &'a RevisionFile,
+    /// Whether the statement being judged runs inside a transaction (its `-- +step`).
+    pub in_transaction: bool,
     /// Tables created by this revision so far (lower case, unqualified).
     created: Vec<String>,
     /// Their column definitions.
@@ -24,7 +26,7 @@ pub fn last_ident(name: &ObjectName) -> String {
 
 impl<'a> Context<'a> {
     pub fn new(file: &'a RevisionFile) -> Self {
-        Context { file, created: Vec::new(), new_tables: HashMap::new(), copies: HashMap::new() }
+        Context { file, in_transaction: file.transactional, created: Vec::new(), new_tables: HashMap::new(), copies: HashMap::new() }
     }
 
     /// Records what a statement creates or copies; called before the rules see it.

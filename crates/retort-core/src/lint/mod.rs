@@ -128,6 +128,7 @@ pub fn lint_revision(file: &RevisionFile, engine: &dyn Dialect) -> Vec<Diagnosti
     }
     for st in &statements {
         let line = file.upgrade.first_line + st.line - 1;
+        ctx.in_transaction = file.upgrade.breaks.iter().rev().find(|b| b.line < st.line).map_or(file.transactional, |b| b.transactional);
         let Ok(parsed) = Parser::parse_sql(parser.as_ref(), &st.sql) else {
             if !ignored(st, "unparsed") {
                 out.push(diagnostic(rule("unparsed"), line, format!("could not parse: {}", st.sql.lines().next().unwrap_or_default())));

@@ -46,21 +46,24 @@ fn check(name: impl Into<String>, revision: Option<&RevisionFile>, problems: Vec
 /// Runs one section; `Err` is the failing statement's line and message.
 fn run(conn: &mut dyn Connection, file: &RevisionFile, section: &Section) -> Result<(), String> {
     let d = conn.dialect();
-    let atomic = file.transactional && d.capabilities().transactional_ddl;
+    let tx_ddl = d.capabilities().transactional_ddl;
     let (begin, commit, rollback) = (d.begin().to_string(), d.commit().to_string(), d.rollback().to_string());
-    if atomic {
-        conn.execute(&begin).map_err(|e| e.to_string())?;
-    }
-    for s in sql_split::split(&section.sql) {
-        if let Err(e) = conn.execute(&s.sql) {
-            if atomic {
-                let _ = conn.execute(&rollback);
-            }
-            return Err(format!("{}:{}: {e}", file.path.display(), section.first_line + s.line - 1));
+    for step in section.steps(file.transactional) {
+        let atomic = step.transactional && tx_ddl;
+        if atomic {
+            conn.execute(&begin).map_err(|e| e.to_string())?;
         }
-    }
-    if atomic {
-        conn.execute(&commit).map_err(|e| e.to_string())?;
+        for s in &step.statements {
+            if let Err(e) = conn.execute(&s.sql) {
+                if atomic {
+                    let _ = conn.execute(&rollback);
+                }
+                return Err(format!("{}:{}: {e}", file.path.display(), section.first_line + s.line - 1));
+            }
+        }
+        if atomic {
+            conn.execute(&commit).map_err(|e| e.to_string())?;
+        }
     }
     Ok(())
 }

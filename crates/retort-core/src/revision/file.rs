@@ -14,6 +14,95 @@ use std::path::{Path, PathBuf};
 pub struct Section {
     pub sql: String,
     pub first_line: usize,
+    /// `-- +step` markers inside the section, in order (see [`SqlStep`]).
+    pub breaks: Vec<StepBreak>,
+}
+
+/// A `-- +step [transactional: false]` line: the statements after it form a new step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StepBreak {
+    /// 1-based line of the marker, counted within the section's text.
+    pub line: usize,
+    pub transactional: bool,
+}
+
+/// Statements of a section that share one transaction mode. A section without
+/// `-- +step` markers is one step, transactional unless the header says otherwise; each
+/// marker starts the next step. This is how one revision holds an online change in
+/// order (issue #14): `CREATE INDEX CONCURRENTLY` outside any transaction, then `ADD
+/// CONSTRAINT ... USING INDEX` and `VALIDATE CONSTRAINT` each in a transaction of its
+/// own, so no lock is held across the long scans.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SqlStep {
+    pub transactional: bool,
+    /// Each statement's `line` counts within the section, as for an unsplit section.
+    pub statements: Vec<crate::sql_split::Statement>,
+}
+
+/// One step's text within its section.
+#[derive(Clone, Copy, Debug)]
+pub struct StepText<'a> {
+    pub text: &'a str,
+    /// Byte offset of `text` in the section.
+    pub offset: usize,
+    /// Lines of the section before `text`.
+    pub line_offset: usize,
+    pub transactional: bool,
+}
+
+impl Section {
+    /// The section's statements grouped into steps; `default_transactional` is the
+    /// header's `transactional` value, which the statements before any marker take.
+    pub fn steps(&self, default_transactional: bool) -> Vec<SqlStep> {
+        self.step_texts(default_transactional)
+            .into_iter()
+            .filter_map(|t| {
+                let mut statements = crate::sql_split::split(t.text);
+                for st in &mut statements {
+                    st.line += t.line_offset;
+                }
+                (!statements.is_empty()).then_some(SqlStep { transactional: t.transactional, statements })
+            })
+            .collect()
+    }
+
+    /// The section's text cut at its `-- +step` markers (marker lines left out), for
+    /// readers that take text rather than statements (squawk's linter).
+    pub fn step_texts(&self, default_transactional: bool) -> Vec<StepText<'_>> {
+        let mut out = Vec::new();
+        let (mut start, mut line_offset, mut mode) = (0usize, 0usize, default_transactional);
+        let mut line_starts = std::iter::once(0).chain(self.sql.match_indices('\n').map(|(i, _)| i + 1));
+        let mut seen = 0usize; // lines consumed from `line_starts`
+        for b in &self.breaks {
+            let marker_start = line_starts.nth(b.line - 1 - seen).unwrap_or(self.sql.len());
+            let marker_end = self.sql[marker_start..].find('\n').map_or(self.sql.len(), |i| marker_start + i + 1);
+            seen = b.line;
+            out.push(StepText { text: &self.sql[start..marker_start], offset: start, line_offset, transactional: mode });
+            start = marker_end;
+            line_offset = b.line;
+            mode = b.transactional;
+        }
+        out.push(StepText { text: &self.sql[start..], offset: start, line_offset, transactional: mode });
+        out
+    }
+
+    /// Whether the section is more than one step: it cannot commit as one unit.
+    pub fn is_multi_step(&self) -> bool {
+        !self.breaks.is_empty()
+    }
+}
+
+/// The transaction mode a `-- +step` line asks for, `None` when the line is not a marker.
+fn step_marker(trimmed: &str) -> Option<Result<bool, String>> {
+    let rest = trimmed.strip_prefix("-- +step")?;
+    if !(rest.is_empty() || rest.starts_with(' ')) {
+        return None;
+    }
+    Some(match rest.trim() {
+        "" | "transactional: true" | "transactional:true" => Ok(true),
+        "transactional: false" | "transactional:false" => Ok(false),
+        other => Err(format!("`-- +step` takes nothing or `transactional: false`, not `{other}`")),
+    })
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -138,7 +227,7 @@ impl RevisionFile {
                     return Err(malformed(lineno, "`-- +upgrade` must come before `-- +downgrade`".into()));
                 }
                 part = Part::Upgrade;
-                upgrade = Some(Section { sql: String::new(), first_line: lineno + 1 });
+                upgrade = Some(Section { sql: String::new(), first_line: lineno + 1, breaks: Vec::new() });
                 continue;
             }
             if trimmed == "-- +downgrade" {
@@ -149,7 +238,7 @@ impl RevisionFile {
                     return Err(malformed(lineno, "a second `-- +downgrade` marker".into()));
                 }
                 part = Part::Downgrade;
-                downgrade = Some(Section { sql: String::new(), first_line: lineno + 1 });
+                downgrade = Some(Section { sql: String::new(), first_line: lineno + 1, breaks: Vec::new() });
                 continue;
             }
             match part {
@@ -218,8 +307,14 @@ impl RevisionFile {
                         return Err(malformed(lineno, "SQL before the `-- +upgrade` marker".into()));
                     }
                 }
-                Part::Upgrade => push_line(upgrade.as_mut().unwrap(), line),
-                Part::Downgrade => push_line(downgrade.as_mut().unwrap(), line),
+                Part::Upgrade | Part::Downgrade => {
+                    let section = if part == Part::Upgrade { upgrade.as_mut().unwrap() } else { downgrade.as_mut().unwrap() };
+                    if let Some(marker) = step_marker(trimmed) {
+                        let transactional = marker.map_err(|m| malformed(lineno, m))?;
+                        section.breaks.push(StepBreak { line: lineno + 1 - section.first_line, transactional });
+                    }
+                    push_line(section, line)
+                }
             }
         }
         let id = id.ok_or_else(|| malformed(1, "missing `-- revision:` header".into()))?;
@@ -379,6 +474,30 @@ mod tests {
         assert!(RevisionFile::parse(Path::new("m.sql"), "-- revision: abc\n\nSELECT 1;\n").is_err());
         assert!(RevisionFile::parse(Path::new("m.sql"), "-- message: x\n\n-- +upgrade\n").is_err());
         assert!(RevisionFile::parse(Path::new("m.sql"), "-- revision: abc\n-- down_revision: abc\n\n-- +upgrade\n").is_err());
+    }
+
+    /// Issue #14: one revision holds transactional and non-transactional steps in order.
+    #[test]
+    fn step_markers_split_a_section_and_keep_file_lines() {
+        let text = "-- revision: abcd\n\n-- +upgrade\nALTER TABLE t ADD c int;\n-- +step transactional: false\nCREATE INDEX CONCURRENTLY i ON t (c);\n\n-- +step\nALTER TABLE t VALIDATE CONSTRAINT k;\nSELECT 1;\n-- +downgrade\nDROP INDEX i;\n";
+        let f = RevisionFile::parse(Path::new("s.sql"), text).unwrap();
+        let steps = f.upgrade.steps(f.transactional);
+        let shape: Vec<(bool, Vec<usize>)> = steps.iter().map(|s| (s.transactional, s.statements.iter().map(|x| f.upgrade.first_line + x.line - 1).collect())).collect();
+        assert_eq!(shape, vec![(true, vec![4]), (false, vec![6]), (true, vec![9, 10])]);
+        assert!(steps[1].statements[0].sql.starts_with("CREATE INDEX CONCURRENTLY"));
+        let down = f.downgrade.as_ref().unwrap();
+        assert!(!down.is_multi_step());
+        assert_eq!(down.steps(true).len(), 1);
+        // A marker before any statement leaves no empty step; the header's default holds
+        // for what comes before the first marker.
+        let text = "-- revision: abcd\n-- transactional: false\n\n-- +upgrade\n-- +step transactional: false\nDROP INDEX CONCURRENTLY i;\n";
+        let f = RevisionFile::parse(Path::new("s.sql"), text).unwrap();
+        assert_eq!(f.upgrade.steps(f.transactional).len(), 1);
+        let bad = "-- revision: abcd\n\n-- +upgrade\n-- +step sometimes\nSELECT 1;\n";
+        assert!(matches!(RevisionFile::parse(Path::new("s.sql"), bad), Err(FileError::Malformed { line: 4, .. })));
+        // `-- +stepping` is an ordinary comment.
+        let f = RevisionFile::parse(Path::new("s.sql"), "-- revision: abcd\n\n-- +upgrade\n-- +stepping\nSELECT 1;\n").unwrap();
+        assert!(!f.upgrade.is_multi_step());
     }
 
     #[test]

@@ -9,7 +9,7 @@ pub static RULE: Rule = Rule {
     id: "index-without-concurrently",
     severity: Severity::Warning,
     explanation: "CREATE INDEX on an existing table blocks writes to it until the index is built",
-    fix: "use CREATE INDEX CONCURRENTLY in a revision marked `-- transactional: false`",
+    fix: "use CREATE INDEX CONCURRENTLY in a step of its own (`-- +step transactional: false`); `retort migrate --online` writes it so",
     applies: has_concurrent_index,
     statement,
     revision: no_revision_check,

@@ -9,7 +9,7 @@ pub static RULE: Rule = Rule {
     id: "non-transactional-statement",
     severity: Severity::Error,
     explanation: "this statement cannot run inside a transaction, but the revision is transactional",
-    fix: "move it into its own revision with `-- transactional: false`",
+    fix: "put it in a step of its own: a `-- +step transactional: false` line above it (and `-- +step` after it if transactional statements follow)",
     applies: has_concurrent_index,
     statement,
     revision: no_revision_check,
@@ -17,18 +17,21 @@ pub static RULE: Rule = Rule {
 
 fn statement(ctx: &Context, s: &Statement) -> Vec<String> {
     match s {
-        Statement::CreateIndex(ci) if ci.concurrently && ctx.file.transactional => vec!["CREATE INDEX CONCURRENTLY in a transactional revision".into()],
+        Statement::CreateIndex(ci) if ci.concurrently && ctx.in_transaction => vec!["CREATE INDEX CONCURRENTLY in a transactional revision".into()],
         _ => Vec::new(),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::lint::testing::{lint, lint_errors};
+    use crate::lint::testing::{lint, lint_errors, lint_ok};
 
     #[test]
     fn fires_in_transactional_revisions_only() {
         lint_errors("CREATE INDEX CONCURRENTLY ix ON users (name);", "postgres", "non-transactional-statement");
         assert!(!lint("CREATE INDEX CONCURRENTLY ix ON users (name);", "SELECT 1;", false, "postgres").iter().any(|d| d.rule == "non-transactional-statement"));
+        // Issue #14: a step of its own is enough, whatever the rest of the revision is.
+        lint_ok("ALTER TABLE users ADD COLUMN name text;\n-- +step transactional: false\nCREATE INDEX CONCURRENTLY ix ON users (name);", "postgres", "non-transactional-statement");
+        lint_errors("SELECT 1;\n-- +step transactional: false\nSELECT 2;\n-- +step\nCREATE INDEX CONCURRENTLY ix ON users (name);", "postgres", "non-transactional-statement");
     }
 }
