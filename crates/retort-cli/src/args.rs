@@ -251,6 +251,15 @@ pub struct MigrateArgs {
     /// very large schemas; the file is then marked unverified).
     #[arg(long)]
     pub no_verify: bool,
+    /// Write locking changes of existing tables in their online forms (PostgreSQL:
+    /// CREATE INDEX CONCURRENTLY, NOT VALID + VALIDATE, SET NOT NULL through a check;
+    /// MySQL/MariaDB: ALGORITHM/LOCK clauses). Default: the environment's `online`,
+    /// on for protected environments.
+    #[arg(long, overrides_with = "no_online")]
+    pub online: bool,
+    /// Plain forms even where the environment asks for online ones.
+    #[arg(long)]
+    pub no_online: bool,
     #[arg(long, value_name = "ID")]
     pub rev_id: Option<String>,
 }

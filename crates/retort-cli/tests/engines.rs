@@ -683,3 +683,68 @@ fn a_later_step_blocked_by_a_long_transaction_is_retried_in_place() {
     assert_eq!(p.query("SELECT count(*) FROM information_schema.columns WHERE column_name IN ('x', 'y')"), ["2"]);
     assert_eq!(p.query("SELECT status FROM retort_log WHERE revision = 'bbbb00000001' ORDER BY id"), ["ok"]);
 }
+
+/// Issue #14: `migrate --online` on PostgreSQL keeps a busy table writable. A function
+/// that sleeps a millisecond per row makes every scan of the table last seconds, so a
+/// scan under a lock that blocks writes shows in a writer's latency: the plain forms
+/// (ADD CHECK / ADD FOREIGN KEY / SET NOT NULL / CREATE INDEX) block the writer for the
+/// scan, the online forms (NOT VALID + VALIDATE, a validated NOT NULL check, CREATE INDEX
+/// CONCURRENTLY) do not. Both reach the same schema; squawk flags the plain file only.
+#[test]
+fn online_forms_keep_a_busy_table_writable_where_plain_forms_block_it() {
+    let v1 = "CREATE FUNCTION slow_positive(v integer) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN PERFORM pg_sleep(0.001); RETURN v > 0; END $$;\nCREATE TABLE parent (id integer PRIMARY KEY);\nCREATE TABLE busy (id serial PRIMARY KEY, parent_id integer, amount integer);\n";
+    let v2 = format!("{v1}ALTER TABLE busy ADD CONSTRAINT busy_amount_slow CHECK (slow_positive(amount));\nALTER TABLE busy ADD CONSTRAINT busy_parent_fk FOREIGN KEY (parent_id) REFERENCES parent (id);\nALTER TABLE busy ALTER COLUMN amount SET NOT NULL;\nCREATE INDEX busy_slow ON busy ((slow_positive(amount)));\n");
+    let mut schemas = Vec::new();
+    for online in [true, false] {
+        let p = Project::on("postgres");
+        std::fs::write(p.path().join("models.sql"), v1).unwrap();
+        p.retort(&["migrate", "-m", "v1"]).ok();
+        p.retort(&["upgrade"]).ok();
+        p.exec("INSERT INTO parent VALUES (1)");
+        p.exec("INSERT INTO busy (parent_id, amount) SELECT 1, g FROM generate_series(1, 1200) g");
+        std::fs::write(p.path().join("models.sql"), &v2).unwrap();
+        p.retort(&["migrate", "-m", "v2", if online { "--online" } else { "--no-online" }]).ok();
+        let lint = p.retort(&["lint"]);
+        let lint = format!("{}{}", lint.stdout, lint.stderr);
+        for rule in ["constraint-missing-not-valid", "require-concurrent-index-creation", "adding-not-nullable-field"] {
+            assert_eq!(lint.contains(rule), !online, "online={online}: {rule} in\n{lint}");
+        }
+
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let writer = {
+            let (stop, url) = (stop.clone(), p.db.url.clone());
+            std::thread::spawn(move || {
+                let mut conn = retort::connect(&retort::core::config::RedactedUrl::new(url), std::path::Path::new(".")).unwrap();
+                let mut worst = std::time::Duration::ZERO;
+                let mut writes = 0u32;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let t = std::time::Instant::now();
+                    conn.execute("INSERT INTO busy (parent_id, amount) VALUES (1, 7)").unwrap();
+                    worst = worst.max(t.elapsed());
+                    writes += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                (worst, writes)
+            })
+        };
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let started = std::time::Instant::now();
+        p.retort(&["upgrade"]).ok();
+        let took = started.elapsed();
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let (worst, writes) = writer.join().unwrap();
+        println!("online={online}: upgrade {took:?}, {writes} writes, slowest {worst:?}");
+        assert!(took > std::time::Duration::from_millis(1500), "the scans take seconds: {took:?}");
+        if online {
+            assert!(worst < std::time::Duration::from_millis(1000), "online: a write waited {worst:?} (upgrade {took:?})");
+        } else {
+            assert!(worst > std::time::Duration::from_millis(1000), "plain: the scan blocks writes, slowest {worst:?}");
+        }
+        assert_eq!(p.query("SELECT count(*) FROM pg_index WHERE NOT indisvalid"), ["0"]);
+        schemas.push(p.query("SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'busy'::regclass ORDER BY conname"));
+        schemas.last_mut().unwrap().extend(p.query("SELECT indexdef FROM pg_indexes WHERE tablename = 'busy' ORDER BY indexname"));
+        schemas.last_mut().unwrap().extend(p.query("SELECT is_nullable FROM information_schema.columns WHERE table_name = 'busy' AND column_name = 'amount'"));
+    }
+    assert_eq!(schemas[0], schemas[1], "the online and plain forms reach the same schema");
+}

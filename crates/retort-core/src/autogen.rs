@@ -2,7 +2,7 @@
 //! to a scratch database), both introspected by the same engine; the diff rendered
 //! by the engine; the result verified by applying it to the replayed schema.
 use crate::diff::change::Change;
-use crate::render::{to_section, RenderedStatement};
+use crate::render::{to_section, RenderOptions, RenderedStatement};
 use crate::diff::filter::TableFilter;
 use crate::diff::notes::review_notes;
 use crate::diff::rename::{candidates, RenameCandidate};
@@ -205,11 +205,12 @@ pub fn owned(schema: &Schema, filter: &TableFilter) -> Schema {
 }
 
 /// Diffs `head` → `models`, renders both directions and collects review notes.
-pub fn generate(dialect: &dyn Dialect, head: &Schema, models: &Schema, renames: &Renames) -> Result<Generated, Error> {
+pub fn generate(dialect: &dyn Dialect, head: &Schema, models: &Schema, renames: &Renames, options: RenderOptions) -> Result<Generated, Error> {
     let up = diff(head, models, renames);
     let down = diff(models, head, &renames.reversed());
-    let up_sql = dialect.render(head, models, &up)?;
-    let down_sql = dialect.render(models, head, &down)?;
+    let render = |from: &Schema, to: &Schema, changes: &[Change]| if options.online { dialect.render_online(from, to, changes) } else { dialect.render(from, to, changes) };
+    let up_sql = render(head, models, &up)?;
+    let down_sql = render(models, head, &down)?;
     let rename_candidates = candidates(&up);
     let notes = review_notes(&up, &rename_candidates);
     Ok(Generated { up, down, up_sql, down_sql, notes, rename_candidates })
@@ -227,10 +228,15 @@ pub fn verify(head_db: &mut dyn Connection, generated: &Generated, head: &Schema
 }
 
 fn apply_and_compare(conn: &mut dyn Connection, stmts: &[RenderedStatement], expect: &Schema, filter: &TableFilter, what: &str) -> Result<Vec<String>, Error> {
-    let texts: Vec<String> = stmts.iter().map(|s| s.sql.clone()).collect();
-    if let Err((i, e)) = run_script(conn, &texts)? {
-        let cause = stmts[i].source.as_deref().map(|c| format!(", which expresses: {}", c.describe())).unwrap_or_default();
-        return Ok(vec![format!("the generated {what} fails on a copy of the schema: {e} (in `{}`{cause})", texts[i])]);
+    // Step by step, as the revision will run: a concurrent index build outside any
+    // transaction, each other step in its own.
+    for (transactional, step) in crate::render::steps(stmts) {
+        let texts: Vec<String> = step.iter().map(|s| s.sql.clone()).collect();
+        let outcome = if transactional { run_script(conn, &texts)? } else { texts.iter().enumerate().try_for_each(|(i, s)| conn.execute(s).map_err(|e| (i, e))) };
+        if let Err((i, e)) = outcome {
+            let cause = step[i].source.as_deref().map(|c| format!(", which expresses: {}", c.describe())).unwrap_or_default();
+            return Ok(vec![format!("the generated {what} fails on a copy of the schema: {e} (in `{}`{cause})", texts[i])]);
+        }
     }
     let got = filter.apply(&conn.introspect()?);
     Ok(diff(&got, expect, &Renames::default()).iter().map(|c| format!("after the generated {what}, still to do: {}", c.describe())).collect())

@@ -82,6 +82,9 @@ pub struct EnvSection {
     pub lock_retries: Option<u32>,
     /// The most time one run spends waiting between retries (default `"60s"`).
     pub lock_retry_budget: Option<String>,
+    /// `retort migrate` writes the online forms of locking changes (default: on for a
+    /// protected environment).
+    pub online: Option<bool>,
 }
 
 /// The database-side timeouts of a migration session and the retry policy when a
@@ -137,6 +140,8 @@ pub struct Environment {
     /// Where the URL came from, for `status` and error messages.
     pub url_source: &'static str,
     pub timeouts: SessionTimeouts,
+    /// Generate online forms of locking changes (issue #14).
+    pub online: bool,
 }
 
 impl Project {
@@ -235,6 +240,7 @@ impl Project {
             backup_keep: section.backup_keep.unwrap_or(10),
             url_source: source,
             timeouts,
+            online: section.online.unwrap_or(section.protected),
         })
     }
 }
@@ -362,6 +368,8 @@ url = "{url}"
 # protected = true                # writes need --confirm-env prod
 # backup = true                   # back up before every upgrade/downgrade (into backups/)
 # backup_keep = 10
+# online = true                   # migrate writes CREATE INDEX CONCURRENTLY, NOT VALID + VALIDATE, ...
+#                                 # (default: on where protected; --online / --no-online per run)
 "#
     )
 }

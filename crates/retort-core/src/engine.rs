@@ -319,6 +319,13 @@ pub trait Dialect: Send + Sync {
         Err(DbError::Unsupported(format!("autogenerate is not available for {} yet", self.name())))
     }
 
+    /// As [`Dialect::render`], with the locking changes of existing tables in their
+    /// online forms where the engine has them (issue #14); engines without online
+    /// forms render as usual.
+    fn render_online(&self, from: &Schema, to: &Schema, changes: &[Change]) -> Result<Vec<RenderedStatement>, DbError> {
+        self.render(from, to, changes)
+    }
+
     fn log_insert_sql(&self, tables: &VersionTables, rec: &LogRecord<'_>) -> String {
         let lit = |v: Option<&str>| v.map(|s| self.quote_literal(s)).unwrap_or_else(|| "NULL".into());
         format!(

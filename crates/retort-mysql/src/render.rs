@@ -135,10 +135,46 @@ fn create_index(table: &str, i: &Index) -> String {
 /// depends on the table it lands in).
 struct Mysql<'a> {
     to: &'a Schema,
+    changes: &'a [Change],
+    /// Ask the server for an online ALTER (issue #14).
+    online: bool,
 }
 
 pub fn render(from: &Schema, to: &Schema, changes: &[Change]) -> Result<Vec<RenderedStatement>, DbError> {
-    retort_core::render::render(&mut Mysql { to }, from, to, changes)
+    retort_core::render::render(&mut Mysql { to, changes, online: false }, from, to, changes)
+}
+
+/// As [`render`], with `ALGORITHM=INPLACE, LOCK=NONE` on the changes of existing tables
+/// that InnoDB can make without copying the table or blocking writes
+/// (https://dev.mysql.com/doc/refman/8.0/en/innodb-online-ddl-operations.html,
+/// https://mariadb.com/kb/en/innodb-online-ddl-overview/). The clause is a demand, not a
+/// hint: a server that would have to copy the table (an older version, a row format
+/// that cannot) refuses the statement instead of silently locking the table for the
+/// copy. On MariaDB `INPLACE` also admits the instant forms. Foreign keys (a copy unless
+/// `foreign_key_checks` is off), checks and type changes have no online form and stay
+/// as they are; lint warns about them.
+pub fn render_online(from: &Schema, to: &Schema, changes: &[Change]) -> Result<Vec<RenderedStatement>, DbError> {
+    retort_core::render::render(&mut Mysql { to, changes, online: true }, from, to, changes)
+}
+
+impl Mysql<'_> {
+    fn existing(&self, table: &str) -> bool {
+        !self.changes.iter().any(|c| matches!(c, Change::CreateTable { table: t } if t.name == table))
+    }
+
+    /// Whether InnoDB makes `c` in place without blocking writes, given the form this
+    /// renderer writes for it.
+    fn online_capable(c: &Change) -> bool {
+        match c {
+            Change::CreateIndex { index, .. } => !matches!(index.method.as_deref(), Some("FULLTEXT" | "SPATIAL")),
+            Change::DropIndex { .. } | Change::AddUnique { .. } | Change::DropUnique { .. } | Change::AddColumn { .. } | Change::DropColumn { .. } | Change::RenameColumn { .. } => true,
+            // ADD PRIMARY KEY rebuilds in place; DROP PRIMARY KEY alone needs a copy.
+            Change::SetPrimaryKey { to, .. } => to.is_some(),
+            // Nullability and default changes of the same type; a new type copies.
+            Change::AlterColumn { from, to, .. } => from.ty == to.ty && from.collation == to.collation && from.generated == to.generated,
+            _ => false,
+        }
+    }
 }
 
 impl ChangeRenderer for Mysql<'_> {
@@ -241,6 +277,20 @@ impl ChangeRenderer for Mysql<'_> {
             | Change::CreateFunction { .. }
             | Change::ReplaceFunction { .. }
             | Change::DropFunction { .. } => return Err(retort_core::engine::cannot_render("mysql", c)),
+        }
+        if self.online && Self::online_capable(c) && c.table().is_some_and(|t| self.existing(t)) {
+            // `DROP INDEX ... ON t` takes no ALGORITHM clause on MariaDB 10.11; its ALTER
+            // TABLE spelling does.
+            if let Change::DropIndex { table, index } = c {
+                out = vec![s(format!("ALTER TABLE {} DROP INDEX {}", qi(table), qi(&index.name)))];
+            }
+            for st in &mut out {
+                if st.sql.starts_with("ALTER TABLE") {
+                    st.sql.push_str(", ALGORITHM=INPLACE, LOCK=NONE");
+                } else if st.sql.starts_with("CREATE") || st.sql.starts_with("DROP INDEX") {
+                    st.sql.push_str(" ALGORITHM=INPLACE LOCK=NONE");
+                }
+            }
         }
         Ok(out)
     }

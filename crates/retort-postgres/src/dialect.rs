@@ -81,6 +81,10 @@ impl Dialect for PgDialect {
         crate::render::render(from, to, changes)
     }
 
+    fn render_online(&self, from: &Schema, to: &Schema, changes: &[Change]) -> Result<Vec<RenderedStatement>, DbError> {
+        crate::render::render_online(from, to, changes)
+    }
+
     fn log_id_column(&self) -> &'static str {
         "id BIGSERIAL PRIMARY KEY"
     }

@@ -35,6 +35,7 @@ fn load_case(name: &str) -> Case {
         to: read("to.sql").unwrap_or_default(),
         data: read("data.sql"),
         renames: read("renames.txt").map(|r| r.lines().map(str::to_string).filter(|l| !l.trim().is_empty()).collect()).unwrap_or_default(),
+        online: dir.join("online").exists(),
     }
 }
 
@@ -189,7 +190,7 @@ mod random {
         let mut runner = TestRunner::new(Config { cases: 24, failure_persistence: None, ..Config::default() });
         runner
             .run(&(schema_strategy(), schema_strategy()), |(from, to)| {
-                let case = Case { name: "random".into(), from: render(&from), to: render(&to), data: Some(data(&from)), renames: vec![] };
+                let case = Case { name: "random".into(), from: render(&from), to: render(&to), data: Some(data(&from)), renames: vec![], online: from.len() % 2 == 0 };
                 match run_case(engine, &case) {
                     Ok(_) | Err(CaseError::NoChange) => Ok(()),
                     Err(e) => Err(TestCaseError::fail(format!("[{}] from:\n{}\nto:\n{}\n{e}", engine.name, case.from, case.to))),

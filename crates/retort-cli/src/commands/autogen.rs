@@ -28,6 +28,7 @@ pub fn migrate(args: &MigrateArgs, settings: &Settings, printer: &Printer) -> Re
         allow_empty_models: args.allow_empty_models,
         ignore_db: args.ignore_db,
         no_verify: args.no_verify,
+        online: if args.online { Some(true) } else if args.no_online { Some(false) } else { None },
         ..Default::default()
     };
     for r in &args.rename {

@@ -281,7 +281,7 @@ fn write_models_if_empty(ws: &Workspace, conn: &mut dyn crate::engine::Connectio
     }
     let live = ws.project.table_filter().apply(&conn.introspect()?);
     let dialect = ws.dialect()?;
-    let generated = crate::autogen::generate(dialect.as_ref(), &Schema::default(), &live, &Renames::default())?;
+    let generated = crate::autogen::generate(dialect.as_ref(), &Schema::default(), &live, &Renames::default(), Default::default())?;
     let text = format!("-- The schema at the adopted Alembic head, written by `retort adopt alembic`.\n-- From now on, change the schema here and run `retort migrate -m MESSAGE`.\n\n{}", generated.upgrade_section());
     crate::fsio::replace_atomic(&path, text.as_bytes()).map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
     Ok(true)

@@ -2,6 +2,7 @@
 //! or drifted): the whole pipeline — models and head through scratch databases, the
 //! existing-database checks, the diff, rename confirmation, verification of the file
 //! before it is written, lint of what was written.
+use crate::render::RenderOptions;
 use crate::autogen::{self, Generated};
 use crate::diff::rename::RenameCandidate;
 use crate::diff::{diff, Renames};
@@ -123,6 +124,8 @@ pub struct MigrateRequest {
     pub ignore_db: bool,
     /// Skip applying the file to a copy of head before writing it.
     pub no_verify: bool,
+    /// Online forms of locking changes; `None`: the environment's setting.
+    pub online: Option<bool>,
 }
 
 /// What `migrate` did.
@@ -155,7 +158,8 @@ pub fn migrate(ws: &Workspace, req: &MigrateRequest, confirm_rename: &mut dyn Fn
     let target = if req.ignore_db { None } else { target_at_head(ws, &inputs.graph)? };
     let dialect = ws.dialect()?;
     let mut renames = req.renames.clone();
-    let mut generated = autogen::generate(dialect.as_ref(), &inputs.head, &inputs.models, &renames)?;
+    let options = RenderOptions { online: req.online.unwrap_or(ws.env.online) };
+    let mut generated = autogen::generate(dialect.as_ref(), &inputs.head, &inputs.models, &renames, options)?;
     if let Some(mut conn) = target {
         let live = ws.project.table_filter().apply(&conn.introspect()?);
         let present = autogen::created_but_present(&generated, &live);
@@ -171,7 +175,7 @@ pub fn migrate(ws: &Workspace, req: &MigrateRequest, confirm_rename: &mut dyn Fn
         }
     }
     if accepted {
-        generated = autogen::generate(dialect.as_ref(), &inputs.head, &inputs.models, &renames)?;
+        generated = autogen::generate(dialect.as_ref(), &inputs.head, &inputs.models, &renames, options)?;
     }
     if generated.is_empty() && !req.allow_empty {
         return Ok(MigrateOutcome::NoChanges { rename_candidates: generated.rename_candidates, not_compared: inputs.not_compared });

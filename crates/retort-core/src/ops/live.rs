@@ -108,7 +108,7 @@ pub fn baseline(ws: &Workspace, message: &str, rev_id: Option<&str>) -> Result<B
         return Err(Error::usage("the database has no tables to baseline", Some("for a new database, write models.sql and run `retort migrate`".into())));
     }
     let dialect = ws.dialect()?;
-    let generated = autogen::generate(dialect.as_ref(), &Schema::default(), &live, &Renames::default())?;
+    let generated = autogen::generate(dialect.as_ref(), &Schema::default(), &live, &Renames::default(), Default::default())?;
     let mut new = crate::revision::new::start(&graph, &dir, message, rev_id, Vec::new())?;
     new.notes = vec!["Baseline: the schema of an existing database, recorded by `retort baseline`.".into(), "The database it was taken from is stamped with this revision; it was not run there.".into()];
     new.upgrade = generated.upgrade_section();

@@ -75,7 +75,7 @@ impl Workspace {
         file.project.dialect = engine.name().to_string();
         file.project.migrations = migrations_dir.to_string_lossy().into_owned();
         let project = Project { dir: PathBuf::from("."), path: PathBuf::from("(no retort.toml)"), file };
-        let env = Environment { name: "default".into(), url: Some(url), protected: false, backup: false, backup_keep: 10, url_source: "the application", timeouts: Default::default() };
+        let env = Environment { name: "default".into(), url: Some(url), protected: false, backup: false, backup_keep: 10, url_source: "the application", timeouts: Default::default(), online: false };
         Ok(Workspace { project, env, lock_timeout: RunOptions::default().lock_timeout, confirm_env: None, embedded: None, engines })
     }
 

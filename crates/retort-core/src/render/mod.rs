@@ -29,15 +29,59 @@ pub struct RenderedStatement {
     /// The change this statement expresses; `None` for the shared policies' own
     /// statements (a dependent view dropped and recreated).
     pub source: Option<Arc<Change>>,
+    /// Which of the revision's steps the statement runs in.
+    pub phase: Phase,
+}
+
+/// Where a statement runs in the revision (issue #14). Plain changes all run in the
+/// main transaction; an online rewrite splits one change over the later phases so that
+/// no strong lock is held across a long scan. [`render`] orders statements by phase
+/// (keeping their order within one) and [`to_section`] writes a `-- +step` line where
+/// one phase ends and the next begins, so the file runs exactly in these transactions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Phase {
+    /// The revision's main transaction.
+    #[default]
+    Main,
+    /// Outside any transaction: `CREATE/DROP INDEX CONCURRENTLY`, once Main committed.
+    Concurrent,
+    /// A short transaction after the concurrent builds: constraints attached to the
+    /// indexes just built (`USING INDEX`), keys and checks added `NOT VALID`.
+    Attach,
+    /// `VALIDATE CONSTRAINT`: scans the table under a lock that lets writes through, in
+    /// a transaction of its own so the Attach locks are gone.
+    Validate,
+    /// What the validated constraints allow without a scan: `SET NOT NULL` proven by a
+    /// valid check, then that helper check dropped.
+    Finish,
+}
+
+impl Phase {
+    pub fn transactional(self) -> bool {
+        self != Phase::Concurrent
+    }
+}
+
+/// How a revision is rendered.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RenderOptions {
+    /// Rewrite locking changes of existing tables into their online forms (issue #14).
+    pub online: bool,
 }
 
 impl RenderedStatement {
     pub fn new(sql: impl Into<String>) -> Self {
-        RenderedStatement { sql: sql.into(), comment: None, source: None }
+        RenderedStatement { sql: sql.into(), comment: None, source: None, phase: Phase::Main }
     }
 
     pub fn with_comment(sql: impl Into<String>, comment: impl Into<String>) -> Self {
-        RenderedStatement { sql: sql.into(), comment: Some(comment.into()), source: None }
+        RenderedStatement { sql: sql.into(), comment: Some(comment.into()), source: None, phase: Phase::Main }
+    }
+
+    /// The statement moved to `phase`.
+    pub fn in_phase(mut self, phase: Phase) -> Self {
+        self.phase = phase;
+        self
     }
 
     /// Adds a line to the statement's note (a note it already has is not repeated).
@@ -50,10 +94,18 @@ impl RenderedStatement {
     }
 }
 
-/// Joins rendered statements into a file section.
+/// Joins rendered statements into a file section, with a `-- +step` line wherever the
+/// phase changes (the statements come ordered by phase from [`render`]).
 pub fn to_section(stmts: &[RenderedStatement]) -> String {
     let mut out = String::new();
-    for s in stmts {
+    let mut phase = Phase::Main;
+    for (i, s) in stmts.iter().enumerate() {
+        if s.phase != phase {
+            if i > 0 || !s.phase.transactional() {
+                out.push_str(if s.phase.transactional() { "-- +step\n" } else { "-- +step transactional: false\n" });
+            }
+            phase = s.phase;
+        }
         if let Some(c) = &s.comment {
             for line in c.lines() {
                 out.push_str(&format!("-- {line}\n"));
@@ -179,7 +231,14 @@ pub fn render(engine: &mut dyn ChangeRenderer, from: &Schema, to: &Schema, chang
             out.push(RenderedStatement::new(view.sql.clone()));
         }
     }
+    // Online rewrites put parts of a change in later phases; order is kept within each.
+    out.sort_by_key(|s| s.phase);
     Ok(out)
+}
+
+/// The statements grouped into the steps they run in: (transactional, statements).
+pub fn steps(stmts: &[RenderedStatement]) -> Vec<(bool, &[RenderedStatement])> {
+    stmts.chunk_by(|a, b| a.phase == b.phase).map(|chunk| (chunk[0].phase.transactional(), chunk)).collect()
 }
 
 #[cfg(test)]
@@ -297,6 +356,22 @@ mod tests {
         assert_eq!(out[1].comment.as_deref(), Some("DATA LOSS: drops column r.c\nTABLE REBUILD of r"));
         assert_eq!(out[0].source.as_deref(), Some(&changes[0]));
         assert_eq!(out[1].source.as_deref(), Some(&changes[1]));
+    }
+
+    /// Issue #14: statements come ordered by phase, and the section marks each step.
+    #[test]
+    fn phases_become_steps_in_order() {
+        let st = |sql: &str, phase| RenderedStatement::new(sql).in_phase(phase);
+        let section = to_section(&[st("A", Phase::Main), st("B", Phase::Concurrent), st("C", Phase::Concurrent), st("D", Phase::Attach), st("E", Phase::Validate)]);
+        assert_eq!(section, "A;\n-- +step transactional: false\nB;\nC;\n-- +step\nD;\n-- +step\nE;\n");
+        // A revision that starts outside a transaction says so on its first line; one
+        // whose first statement is in a later transactional phase needs no marker.
+        assert_eq!(to_section(&[st("B", Phase::Concurrent), st("D", Phase::Attach)]), "-- +step transactional: false\nB;\n-- +step\nD;\n");
+        assert_eq!(to_section(&[st("E", Phase::Validate)]), "E;\n");
+        let file = format!("-- revision: abcd\n\n-- +upgrade\n{section}");
+        let parsed = crate::revision::file::RevisionFile::parse(std::path::Path::new("x.sql"), &file).unwrap();
+        let shape: Vec<(bool, usize)> = parsed.upgrade.steps(true).iter().map(|s| (s.transactional, s.statements.len())).collect();
+        assert_eq!(shape, vec![(true, 1), (false, 2), (true, 1), (true, 1)]);
     }
 
     #[test]

@@ -37,6 +37,8 @@ pub struct Case {
     pub to: String,
     pub data: Option<String>,
     pub renames: Vec<String>,
+    /// Generate the online forms (`migrate --online`, issue #14).
+    pub online: bool,
 }
 
 pub struct Outcome {
@@ -157,7 +159,7 @@ pub fn run_case(engine: &Engine, case: &Case) -> Result<Outcome, CaseError> {
     };
     apply(Direction::Up, r1.as_str())?;
     let mut conn = ws.connect().map_err(|e| e.to_string())?;
-    let request = retort::ops::autogen::MigrateRequest { message: "generated".into(), renames: renames.clone(), allow_empty_models: true, ..Default::default() };
+    let request = retort::ops::autogen::MigrateRequest { message: "generated".into(), renames: renames.clone(), allow_empty_models: true, online: Some(case.online), ..Default::default() };
     // The schemas compared below are the ones migrate normalised through the engine: head
     // (the `from` revision replayed) and the models (`to`).
     let (generated, from_schema, to_schema) = match retort::ops::autogen::migrate(&ws, &request, &mut |_| false).map_err(|e| format!("migrate: {e}"))? {

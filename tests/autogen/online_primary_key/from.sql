@@ -1,0 +1,4 @@
+CREATE TABLE events (
+    id BIGINT NOT NULL,
+    kind TEXT
+);
