@@ -134,6 +134,45 @@ mod tests {
         assert_eq!(&file("SELECT 1;\n-- +step\nALTER TABLE t DROP COLUMN c;", true).upgrade.sql[at..at + 5], "DROP ");
     }
 
+    /// Issue #14: per rule family, the dangerous statement is reported under squawk's
+    /// name, and the online form `migrate --online` writes for it is not.
+    #[test]
+    fn each_rule_family_fires_on_the_dangerous_form_and_not_on_the_online_form() {
+        let families: &[(&str, &str, &str)] = &[
+            ("require-concurrent-index-creation", "CREATE INDEX ix ON t (a);", "-- +step transactional: false\nCREATE INDEX CONCURRENTLY ix ON t (a);"),
+            (
+                "adding-foreign-key-constraint",
+                "ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (a) REFERENCES u (id);",
+                "ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (a) REFERENCES u (id) NOT VALID;\n-- +step\nALTER TABLE t VALIDATE CONSTRAINT fk;",
+            ),
+            ("constraint-missing-not-valid", "ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0);", "ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;\n-- +step\nALTER TABLE t VALIDATE CONSTRAINT c;"),
+            (
+                "disallowed-unique-constraint",
+                "ALTER TABLE t ADD CONSTRAINT k UNIQUE (a);",
+                "-- +step transactional: false\nCREATE UNIQUE INDEX CONCURRENTLY k ON t (a);\n-- +step\nALTER TABLE t ADD CONSTRAINT k UNIQUE USING INDEX k;",
+            ),
+            (
+                "adding-not-nullable-field",
+                "ALTER TABLE t ALTER COLUMN a SET NOT NULL;",
+                "ALTER TABLE t ADD CONSTRAINT nn CHECK (a IS NOT NULL) NOT VALID;\n-- +step\nALTER TABLE t VALIDATE CONSTRAINT nn;\n-- +step\n-- lint:ignore adding-not-nullable-field (the check validated above proves it without a scan)\nALTER TABLE t ALTER COLUMN a SET NOT NULL;",
+            ),
+            ("adding-required-field", "ALTER TABLE t ADD COLUMN c integer NOT NULL;", "ALTER TABLE t ADD COLUMN c integer NOT NULL DEFAULT 0;"),
+            ("adding-field-with-default", "ALTER TABLE t ADD COLUMN c double precision DEFAULT random();", "ALTER TABLE t ADD COLUMN c double precision DEFAULT 0;"),
+            ("changing-column-type", "ALTER TABLE t ALTER COLUMN a TYPE bigint;", "ALTER TABLE t ADD COLUMN a_big bigint;"),
+            ("renaming-column", "ALTER TABLE t RENAME COLUMN a TO b;", "ALTER TABLE t ADD COLUMN b integer;"),
+            ("ban-drop-column", "ALTER TABLE t DROP COLUMN a;", "SELECT 1;"),
+        ];
+        for (rule, dangerous, safe) in families {
+            let lint = |sql: &str| {
+                let f = file(sql, true);
+                let found: Vec<String> = retort_core::lint::lint_revision(&f, &crate::dialect::PgDialect).into_iter().map(|d| d.rule).collect();
+                found
+            };
+            assert!(lint(dangerous).iter().any(|r| r == rule), "{rule} on {dangerous}: {:?}", lint(dangerous));
+            assert!(!lint(safe).iter().any(|r| r == rule), "{rule} on the safe form {safe}: {:?}", lint(safe));
+        }
+    }
+
     #[test]
     fn a_finding_is_placed_at_its_statement_and_knows_the_rule_it_replaces() {
         let f = squawk(&file("CREATE TABLE t (id bigint);\nALTER TABLE t DROP COLUMN id;", true));
