@@ -693,7 +693,7 @@ fn a_later_step_blocked_by_a_long_transaction_is_retried_in_place() {
 #[test]
 fn online_forms_keep_a_busy_table_writable_where_plain_forms_block_it() {
     let v1 = "CREATE FUNCTION slow_positive(v integer) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN PERFORM pg_sleep(0.001); RETURN v > 0; END $$;\nCREATE TABLE parent (id integer PRIMARY KEY);\nCREATE TABLE busy (id serial PRIMARY KEY, parent_id integer, amount integer);\n";
-    let v2 = format!("{v1}ALTER TABLE busy ADD CONSTRAINT busy_amount_slow CHECK (slow_positive(amount));\nALTER TABLE busy ADD CONSTRAINT busy_parent_fk FOREIGN KEY (parent_id) REFERENCES parent (id);\nALTER TABLE busy ALTER COLUMN amount SET NOT NULL;\nCREATE INDEX busy_slow ON busy ((slow_positive(amount)));\n");
+    let v2 = format!("{v1}ALTER TABLE busy ADD CONSTRAINT busy_amount_slow CHECK (slow_positive(amount));\nALTER TABLE busy ADD CONSTRAINT busy_parent_fk FOREIGN KEY (parent_id) REFERENCES parent (id);\nALTER TABLE busy ALTER COLUMN amount SET NOT NULL;\nALTER TABLE busy ADD CONSTRAINT busy_id_amount_key UNIQUE (id, amount);\nCREATE INDEX busy_slow ON busy ((slow_positive(amount)));\n");
     let mut schemas = Vec::new();
     for online in [true, false] {
         let p = Project::on("postgres");
@@ -706,7 +706,7 @@ fn online_forms_keep_a_busy_table_writable_where_plain_forms_block_it() {
         p.retort(&["migrate", "-m", "v2", if online { "--online" } else { "--no-online" }]).ok();
         let lint = p.retort(&["lint"]);
         let lint = format!("{}{}", lint.stdout, lint.stderr);
-        for rule in ["constraint-missing-not-valid", "require-concurrent-index-creation", "adding-not-nullable-field"] {
+        for rule in ["constraint-missing-not-valid", "require-concurrent-index-creation", "adding-not-nullable-field", "disallowed-unique-constraint"] {
             assert_eq!(lint.contains(rule), !online, "online={online}: {rule} in\n{lint}");
         }
 
@@ -747,4 +747,22 @@ fn online_forms_keep_a_busy_table_writable_where_plain_forms_block_it() {
         schemas.last_mut().unwrap().extend(p.query("SELECT is_nullable FROM information_schema.columns WHERE table_name = 'busy' AND column_name = 'amount'"));
     }
     assert_eq!(schemas[0], schemas[1], "the online and plain forms reach the same schema");
+}
+
+/// Issue #14: `--statement-timeout` (or `statement_timeout` in retort.toml) bounds every
+/// statement of the run: PostgreSQL `statement_timeout`, MariaDB `max_statement_time`.
+#[test]
+fn a_statement_running_past_the_statement_timeout_is_cancelled() {
+    for engine in engine_names().into_iter().filter(|e| *e != "sqlite") {
+        let p = Project::on(engine);
+        // MariaDB's SLEEP() returns quietly when interrupted; a long INSERT fails.
+        let sleep = if engine == "postgres" { "SELECT pg_sleep(5);" } else { "INSERT INTO t SELECT seq FROM seq_1_to_1000000000;" };
+        p.write_rev("aaaa00000001", &[], "slow", &format!("CREATE TABLE t (id INTEGER PRIMARY KEY);\n{sleep}"), "DROP TABLE t;");
+        let started = std::time::Instant::now();
+        let r = p.retort(&["upgrade", "--statement-timeout", "1s"]);
+        assert_eq!(r.code, 7, "[{engine}] {}\n{}", r.stdout, r.stderr);
+        assert!(started.elapsed() < std::time::Duration::from_secs(4), "[{engine}] cancelled after about a second");
+        let expected = if engine == "postgres" { "statement timeout" } else { "max_statement_time" };
+        assert!(r.stderr.contains(expected), "[{engine}] {}", r.stderr);
+    }
 }

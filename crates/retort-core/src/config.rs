@@ -76,7 +76,8 @@ pub struct EnvSection {
     /// none); default the engine's: PostgreSQL `lock_timeout` 2 s, MySQL/MariaDB
     /// `lock_wait_timeout` 5 s (issue #14).
     pub lock_timeout: Option<String>,
-    /// PostgreSQL `statement_timeout` for migration statements (none by default).
+    /// PostgreSQL `statement_timeout` / MariaDB `max_statement_time` for migration
+    /// statements (none by default; Oracle MySQL has no timeout for DDL).
     pub statement_timeout: Option<String>,
     /// How often a revision that hit the lock timeout is retried (default 3).
     pub lock_retries: Option<u32>,

@@ -39,14 +39,23 @@ impl Dialect for MysqlDialect {
     /// day) and `innodb_lock_wait_timeout` (row locks: data statements), both in whole
     /// seconds, at least one. No statement timeout: MySQL's `max_execution_time` covers
     /// only SELECT.
-    fn session_timeouts_sql(&self, lock: Option<std::time::Duration>, _statement: Option<std::time::Duration>) -> Vec<String> {
-        match lock {
+    fn session_timeouts_sql(&self, lock: Option<std::time::Duration>, statement: Option<std::time::Duration>) -> Vec<String> {
+        let mut out = match lock {
             Some(d) if !d.is_zero() => {
                 let secs = d.as_secs_f64().ceil().max(1.0) as u64;
                 vec![format!("SET SESSION lock_wait_timeout = {secs}"), format!("SET SESSION innodb_lock_wait_timeout = {secs}")]
             }
             _ => Vec::new(),
+        };
+        // MariaDB's `max_statement_time` (10.1+) covers every statement, DDL included;
+        // MySQL has no equivalent (`max_execution_time` is for SELECT only). The
+        // `/*M!` executable comment runs on MariaDB only, so on MySQL this sets a
+        // harmless user variable (https://mariadb.com/kb/en/comment-syntax/).
+        if let Some(d) = statement.filter(|d| !d.is_zero()) {
+            let secs = d.as_secs_f64();
+            out.push(format!("SET @retort_statement_timeout = {secs:.3} /*M!100100 , SESSION max_statement_time = {secs:.3} */"));
         }
+        out
     }
 
     fn parser_dialect(&self) -> Box<dyn sqlparser::dialect::Dialect> {
