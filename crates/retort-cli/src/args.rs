@@ -105,6 +105,9 @@ pub enum Command {
     /// Check every revision on a scratch database: one head, each upgrade → downgrade →
     /// upgrade restoring the schema, and the models equal to head (exit 1 on a failure).
     Test,
+    /// Replace a linear range of revisions by one generated revision (kept in
+    /// migrations/squashed/ until --finish), proven on scratch databases.
+    Squash(SquashArgs),
     /// Print a shell completion script (e.g. `retort completions bash > /etc/bash_completion.d/retort`).
     Completions {
         shell: clap_complete::Shell,
@@ -179,6 +182,19 @@ pub struct HistoryArgs {
     /// Draw the graph's shape beside the list.
     #[arg(long)]
     pub graph: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["range", "finish"])))]
+pub struct SquashArgs {
+    /// The range to squash, oldest first: A:B.
+    pub range: Option<String>,
+    #[arg(short = 'm', long, requires = "range")]
+    pub message: Option<String>,
+    /// Once every database is past REV: delete the revisions its squash replaces and move
+    /// the squash into versions/.
+    #[arg(long, value_name = "REV", conflicts_with = "range")]
+    pub finish: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -51,6 +51,9 @@ pub enum GraphError {
     Cycle { ids: Vec<RevisionId> },
     #[error("branch label `{label}` is used by both {first} and {second}")]
     DuplicateLabel { label: String, first: RevisionId, second: RevisionId },
+    /// A squash that does not fit the graph (issue #15).
+    #[error("squash {}: {message}", path.display())]
+    Squash { path: PathBuf, message: String },
 }
 
 #[derive(Debug, Error)]

@@ -74,6 +74,7 @@ proptest! {
             created: "2026-01-01T00:00:00Z".into(),
             branch_labels: labels.clone(),
             depends_on: Vec::new(),
+            replaces: down.iter().rev().map(|d| RevisionId::parse(d).unwrap()).collect(),
             transactional,
             notes,
             upgrade: upgrade.clone(),
@@ -84,6 +85,7 @@ proptest! {
         let f = RevisionFile::parse(Path::new("f.sql"), &text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
         prop_assert_eq!(&f.id, &id);
         prop_assert_eq!(f.down, new.down);
+        prop_assert_eq!(f.replaces, new.replaces);
         prop_assert_eq!(f.message, message.replace('\n', " ").trim().to_string());
         prop_assert_eq!(f.branch_labels, labels);
         prop_assert_eq!(f.transactional, transactional);

@@ -47,6 +47,18 @@ pub struct Step {
     /// The rows once `version_ops` ran (sorted); the migrator checks the table against
     /// them before committing, so a version-table statement that missed is caught.
     pub heads_after: Vec<RevisionId>,
+    /// A squash run in place of its whole range (`rev` is the range's last revision).
+    pub shortcut: Option<usize>,
+}
+
+impl Step {
+    /// The file whose SQL the step runs: the squash for a collapsed range, else the revision's.
+    pub fn file<'g>(&self, graph: &'g RevisionGraph) -> &'g crate::revision::file::RevisionFile {
+        match self.shortcut {
+            Some(k) => &graph.shortcut(k).file,
+            None => graph.rev(self.rev),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -156,15 +168,44 @@ pub fn plan_upgrade(graph: &RevisionGraph, current: &[usize], target: &[usize]) 
     let wanted = graph.ancestors_inclusive(target);
     let mut heads: Vec<usize> = current.to_vec();
     let mut steps = Vec::new();
+    // Revisions a squash already ran (issue #15).
+    let mut done = vec![false; graph.len()];
     for &r in graph.topo_order() {
-        if !wanted[r] || applied[r] {
+        if !wanted[r] || applied[r] || done[r] {
             continue;
         }
         let heads_before = sorted_ids(graph, &heads);
-        let (ops, new_heads) = up_ops(graph, &heads, r);
+        // A squash stands in for its range when the plan runs the whole range: the
+        // database is at none of it. One inside it goes on with the originals.
+        let shortcut = graph.shortcut_starting_at(r).filter(|&k| graph.shortcut(k).chain.iter().all(|&c| wanted[c] && !applied[c]));
+        let (ops, new_heads, rev) = match shortcut {
+            Some(k) => {
+                let chain = &graph.shortcut(k).chain;
+                let last = *chain.last().expect("a squash has a range");
+                for &c in chain {
+                    done[c] = true;
+                }
+                // The version table moves from the range's parents straight to its end.
+                let (ops, heads) = up_ops(graph, &heads, r);
+                let to_last = |id: &RevisionId| if id == graph.id(r) { graph.id(last).clone() } else { id.clone() };
+                let ops = ops
+                    .into_iter()
+                    .map(|op| match op {
+                        VersionOp::Insert { rev } => VersionOp::Insert { rev: to_last(&rev) },
+                        VersionOp::Update { from, to } => VersionOp::Update { from, to: to_last(&to) },
+                        delete => delete,
+                    })
+                    .collect();
+                (ops, heads.into_iter().map(|h| if h == r { last } else { h }).collect(), last)
+            }
+            None => {
+                let (ops, heads) = up_ops(graph, &heads, r);
+                (ops, heads, r)
+            }
+        };
         heads = new_heads;
         let heads_after = sorted_ids(graph, &heads);
-        steps.push(Step { rev: r, direction: Direction::Up, version_ops: ops, heads_before, heads_after });
+        steps.push(Step { rev, direction: Direction::Up, version_ops: ops, heads_before, heads_after, shortcut });
     }
     Plan { steps, heads_after: sorted_ids(graph, &heads) }
 }
@@ -214,7 +255,7 @@ pub fn plan_downgrade(
         let (ops, new_heads) = down_ops(graph, &heads, &applied, r);
         heads = new_heads;
         let heads_after = sorted_ids(graph, &heads);
-        steps.push(Step { rev: r, direction: Direction::Down, version_ops: ops, heads_before, heads_after });
+        steps.push(Step { rev: r, direction: Direction::Down, version_ops: ops, heads_before, heads_after, shortcut: None });
     }
     Ok(Plan { steps, heads_after: sorted_ids(graph, &heads) })
 }
@@ -266,6 +307,38 @@ mod tests {
             down.join(", ")
         );
         RevisionFile::parse(Path::new("x.sql"), &text).unwrap()
+    }
+
+    /// Issue #15: a squash runs in place of its whole range, moving the version table
+    /// from the range's parent straight to its end; a database inside the range, or a
+    /// plan that needs only part of it, uses the originals. Squashes that do not fit
+    /// the graph are refused.
+    #[test]
+    fn a_squash_stands_in_for_its_whole_range_only() {
+        let squash = |down: &str, replaces: &str, id: &str| {
+            let text = format!("-- revision: {id}\n-- down_revision: {down}\n-- replaces: {replaces}\n-- message: squash\n\n-- +upgrade\n-- +downgrade\n");
+            RevisionFile::parse(Path::new("s.sql"), &text).unwrap()
+        };
+        let graph = || RevisionGraph::build(vec![rev("aa", &[]), rev("bb", &["aa"]), rev("cc", &["bb"]), rev("dd", &["cc"]), rev("ee", &["dd"]), rev("ff", &[])]).unwrap();
+        let mut g = graph();
+        g.add_shortcuts(vec![squash("aa", "bb, cc", "dd")]).unwrap();
+        let plan = plan_upgrade(&g, &[], &g.heads());
+        let shape: Vec<(&str, bool)> = plan.steps.iter().map(|s| (g.id(s.rev).as_str(), s.shortcut.is_some())).collect();
+        assert_eq!(shape, vec![("aa", false), ("dd", true), ("ee", false), ("ff", false)]);
+        assert_eq!(plan.steps[1].version_ops, vec![VersionOp::Update { from: RevisionId::parse("aa").unwrap(), to: RevisionId::parse("dd").unwrap() }]);
+        assert_eq!(plan.steps[1].file(&g).message, "squash");
+        assert_eq!(names(&plan.heads_after), ["ee", "ff"]);
+        // Inside the range, or only part of it wanted: the originals.
+        let plan = plan_upgrade(&g, &[idx(&g, "bb")], &[idx(&g, "ee")]);
+        assert!(plan.steps.iter().all(|s| s.shortcut.is_none()) && plan.steps.len() == 3);
+        let plan = plan_upgrade(&g, &[idx(&g, "aa")], &[idx(&g, "cc")]);
+        assert!(plan.steps.iter().all(|s| s.shortcut.is_none()) && plan.steps.len() == 2);
+        // Wrong parent, a gap in the run, a revision that is not there.
+        assert!(graph().add_shortcuts(vec![squash("ff", "bb, cc", "dd")]).is_err());
+        assert!(graph().add_shortcuts(vec![squash("aa", "bb", "dd")]).is_err());
+        assert!(graph().add_shortcuts(vec![squash("aa", "bb, zz", "dd")]).is_err());
+        // A finished squash may not share versions/ with a revision it replaces.
+        assert!(RevisionGraph::build(vec![rev("aa", &[]), rev("bb", &["aa"]), squash("aa", "bb", "cc")]).is_err());
     }
 
     fn idx(g: &RevisionGraph, id: &str) -> usize {

@@ -18,6 +18,7 @@ mod stamp;
 mod status;
 mod doctor;
 mod shell;
+mod squash;
 mod test;
 mod lint;
 mod live;
@@ -49,6 +50,7 @@ pub fn run(command: Command, settings: &Settings, printer: &Printer) -> Result<i
         Command::Lint(a) => lint::run(&a, settings, printer),
         Command::Doctor => doctor::run(settings, printer),
         Command::Test => test::run(settings, printer),
+        Command::Squash(args) => squash::run(&args, settings, printer),
         Command::Completions { shell } => shell::completions(shell, printer),
         Command::Man => shell::man(printer),
         Command::Restore(a) => live::restore(&a, settings, printer),

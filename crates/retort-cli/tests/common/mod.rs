@@ -65,6 +65,26 @@ impl Project {
     }
 
     /// The first column of every row of a query, as text.
+    /// A second SQLite database of the project, by file name.
+    fn sqlite_file(&self, file: &str) -> Box<dyn retort::Connection> {
+        retort::connect(&retort::RedactedUrl::new(format!("sqlite://{file}")), self.path()).unwrap()
+    }
+
+    pub fn query_on(&self, file: &str, sql: &str) -> Vec<String> {
+        self.sqlite_file(file).query(sql).unwrap().into_iter().map(|r| r.into_iter().next().flatten().unwrap_or_default()).collect()
+    }
+
+    pub fn exec_on(&self, file: &str, sql: &str) {
+        self.sqlite_file(file).execute(sql).unwrap()
+    }
+
+    /// The introspected schema of a SQLite file, bookkeeping tables left out.
+    pub fn schema_of(&self, file: &str) -> retort::core::schema::Schema {
+        let mut s = self.sqlite_file(file).introspect().unwrap();
+        s.tables.retain(|name, _| name != "alembic_version" && name != "retort_log");
+        s
+    }
+
     pub fn query(&self, sql: &str) -> Vec<String> {
         self.conn().query(sql).unwrap().into_iter().map(|r| r.into_iter().next().flatten().unwrap_or_default()).collect()
     }

@@ -165,14 +165,14 @@ impl Migrator<'_> {
         let outer = opts.single_transaction && !plan.is_empty();
         if outer {
             let non_transactional = |s: &Step| {
-                let f = self.graph.rev(s.rev);
+                let f = s.file(self.graph);
                 let section = match s.direction {
                     Direction::Up => Some(&f.upgrade),
                     Direction::Down => f.downgrade.as_ref(),
                 };
                 section.is_some_and(|sec| sec.steps(f.transactional).iter().any(|st| !st.transactional))
             };
-            if let Some(f) = plan.steps.iter().filter(|s| non_transactional(s)).map(|s| self.graph.rev(s.rev)).next() {
+            if let Some(f) = plan.steps.iter().filter(|s| non_transactional(s)).map(|s| s.file(self.graph)).next() {
                 return Err(Error::usage(
                     format!("--single-transaction cannot include revision {}, which has statements marked transactional: false", f.id),
                     Some("upgrade up to the revision before it with --single-transaction, then run the rest without".into()),
@@ -183,7 +183,7 @@ impl Migrator<'_> {
         // Refuse a revision the server could not take before running any of the run.
         if let Some((limit, setting)) = conn.max_statement_bytes()? {
             for step in &plan.steps {
-                let file = self.graph.rev(step.rev);
+                let file = step.file(self.graph);
                 // The log insert carries the whole file, quotes escaped, plus its other columns.
                 let needed = file.text.len() + file.text.matches(['\'', '\\']).count() + 4096;
                 if needed > limit {
@@ -209,7 +209,7 @@ impl Migrator<'_> {
                     return Err(Error::Interrupted { applied });
                 }
                 let index = report.steps.len() + 1;
-                let file = self.graph.rev(step.rev);
+                let file = step.file(self.graph);
                 on_event(Event::StepStarted { index, total, file, direction: step.direction });
                 let started = Instant::now();
                 let outcome = match self.apply_step(conn, step, opts, on_event, &report, started, outer, &mut retries) {
@@ -299,7 +299,7 @@ impl Migrator<'_> {
         in_outer_tx: bool,
         retries: &mut Retries,
     ) -> Result<StepOutcome, Error> {
-        let file = self.graph.rev(step.rev);
+        let file = step.file(self.graph);
         let section = match step.direction {
             Direction::Up => &file.upgrade,
             Direction::Down => file.downgrade.as_ref().expect("planner checked downgrade sections"),

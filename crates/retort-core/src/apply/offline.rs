@@ -18,7 +18,7 @@ impl Migrator<'_> {
         duration_ms: Option<u64>,
         applied_by: &str,
     ) -> Vec<String> {
-        let file = self.graph.rev(step.rev);
+        let file = step.file(self.graph);
         let mut out: Vec<String> =
             step.version_ops.iter().map(|op| dialect.version_op_sql(&self.tables, op)).collect();
         out.push(dialect.log_insert_sql(&self.tables, &self.log_record(file, step.direction.into(), crate::engine::LogStatus::Ok, applied_at, duration_ms, applied_by)));
@@ -62,7 +62,7 @@ impl Migrator<'_> {
         }
         out.push('\n');
         for step in &plan.steps {
-            let file = self.graph.rev(step.rev);
+            let file = step.file(self.graph);
             let section = match step.direction {
                 Direction::Up => &file.upgrade,
                 Direction::Down => file.downgrade.as_ref().expect("planner checked"),

@@ -32,7 +32,11 @@ impl Migrator<'_> {
             let f = self.graph.rev(i);
             if let Some(e) = recorded.get(f.id.as_str()) {
                 let was = e.checksum.clone().unwrap_or_default();
-                if was != f.checksum {
+                // A squash ran in place of its range (its own text is in the log), or the
+                // revision ran as the original before a squash took its file's place.
+                let through_squash = self.graph.shortcut_for(&f.id).is_some_and(|s| s.file.checksum == was);
+                let before_squash = !f.replaces.is_empty() && !e.script.as_deref().unwrap_or("").lines().any(|l| l.starts_with("-- replaces:"));
+                if was != f.checksum && !through_squash && !before_squash {
                     out.push(crate::error::ChangedFile {
                         rev: f.id.clone(),
                         path: f.path.clone(),

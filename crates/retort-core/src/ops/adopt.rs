@@ -222,6 +222,7 @@ pub fn adopt_alembic(ws: &Workspace, opts: &AdoptOptions) -> Result<Adopted, Err
                 created: created(rev),
                 branch_labels: rev.branch_labels.clone(),
                 depends_on: rev.depends_on.clone(),
+                replaces: Vec::new(),
                 transactional: up.is_none_or(|s| s.transactional) && down.is_none_or(|s| s.transactional),
                 notes,
                 upgrade: up.map(section_text).unwrap_or_default(),

@@ -249,7 +249,7 @@ pub fn check(ws: &Workspace, no_db: bool) -> Result<CheckReport, Error> {
     let mut conn = ws.connect_existing()?;
     let current = Migrator::new(graph, ws.project.tables()).current(conn.as_mut())?;
     report.database_checked = true;
-    report.pending = crate::plan::plan_upgrade(graph, &current, &graph.heads()).steps.iter().map(|s| format!("{} {}", graph.id(s.rev), graph.rev(s.rev).message)).collect();
+    report.pending = crate::plan::plan_upgrade(graph, &current, &graph.heads()).steps.iter().map(|s| format!("{} {}", graph.id(s.rev), s.file(graph).message)).collect();
     if report.pending.is_empty() {
         let live = ws.project.table_filter().apply(&conn.introspect()?);
         report.drift = diff(&inputs.head, &live, &Renames::default()).iter().map(|c| c.describe()).collect();

@@ -8,6 +8,7 @@ pub mod autogen;
 pub mod backup;
 pub mod doctor;
 pub mod live;
+pub mod squash;
 pub mod status;
 pub mod test;
 pub mod workspace;

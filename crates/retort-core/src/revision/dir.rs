@@ -19,15 +19,28 @@ impl MigrationDir {
         self.root.join("versions")
     }
 
+    /// Squashes kept beside the revisions they replace (`retort squash`).
+    pub fn squashed(&self) -> PathBuf {
+        self.root.join("squashed")
+    }
+
+    /// The graph with the squashes of `squashed/` added.
+    fn with_shortcuts(&self, mut graph: RevisionGraph) -> Result<RevisionGraph, Error> {
+        if let Some(paths) = sql_paths(&self.squashed())? {
+            graph.add_shortcuts(on_all_cores(paths, |p| read_revision(&p))?)?;
+        }
+        Ok(graph)
+    }
+
     /// Reads and parses every `.sql` file in `versions/`, sorted by file name.
     pub fn load_files(&self) -> Result<Vec<RevisionFile>, Error> {
-        let Some(paths) = self.sql_paths()? else { return Ok(Vec::new()) };
+        let Some(paths) = sql_paths(&self.versions())? else { return Ok(Vec::new()) };
         on_all_cores(paths, |p| read_revision(&p))
     }
 
     /// Loads the files and builds the graph, validating ids, parents and cycles.
     pub fn load_graph(&self) -> Result<RevisionGraph, Error> {
-        Ok(RevisionGraph::build(self.load_files()?)?)
+        self.with_shortcuts(RevisionGraph::build(self.load_files()?)?)
     }
 
     /// The graph for commands that only show it (history, heads, current, status): file
@@ -36,7 +49,7 @@ impl MigrationDir {
     /// Never used by what runs a revision's SQL: those read every file from disk.
     pub fn load_graph_for_display(&self, index: &Path) -> Result<RevisionGraph, Error> {
         use crate::revision::index::{Index, Stamp};
-        let Some(paths) = self.sql_paths()? else { return Ok(RevisionGraph::build(Vec::new())?) };
+        let Some(paths) = sql_paths(&self.versions())? else { return Ok(RevisionGraph::build(Vec::new())?) };
         let mut cached = Index::read(index);
         let indexed = cached.len();
         // Each file's stamp, then its text from the index where the stamp still matches.
@@ -52,30 +65,7 @@ impl MigrationDir {
         if loaded.iter().any(|(_, _, fresh)| *fresh) || loaded.len() != indexed {
             Index::write(index, &self.versions(), loaded.iter().map(|(f, stamp, _)| (f, stamp)));
         }
-        Ok(RevisionGraph::build(loaded.into_iter().map(|(f, _, _)| f).collect())?)
-    }
-
-    /// The `.sql` files of `versions/`, sorted by file name; `None` without the folder.
-    fn sql_paths(&self) -> Result<Option<Vec<PathBuf>>, Error> {
-        let versions = self.versions();
-        let entries = match std::fs::read_dir(&versions) {
-            Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => return Err(FileError::Io { path: versions, source }.into()),
-        };
-        // Sorted by file name (bytes): comparing whole paths component by component
-        // showed up in profiles of 10,000-revision directories.
-        let mut named: Vec<(std::ffi::OsString, PathBuf)> = Vec::new();
-        for entry in entries {
-            let entry = entry.map_err(|source| FileError::Io { path: versions.clone(), source })?;
-            let name = entry.file_name();
-            let is_sql = name.as_encoded_bytes().ends_with(b".sql");
-            if is_sql && entry.file_type().map(|t| t.is_file() || t.is_symlink()).unwrap_or(false) {
-                named.push((name, entry.path()));
-            }
-        }
-        named.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        Ok(Some(named.into_iter().map(|(_, p)| p).collect()))
+        self.with_shortcuts(RevisionGraph::build(loaded.into_iter().map(|(f, _, _)| f).collect())?)
     }
 
     /// Writes a new revision file and returns its path. Refuses to overwrite.
@@ -144,4 +134,27 @@ fn read_revision(path: &Path) -> Result<RevisionFile, Error> {
     std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut bytes)).map_err(io)?;
     let text = String::from_utf8(bytes).map_err(|_| io(std::io::Error::new(std::io::ErrorKind::InvalidData, "stream did not contain valid UTF-8")))?;
     Ok(RevisionFile::parse_owned(path, text)?)
+}
+
+/// The `.sql` files of `folder`, sorted by file name; `None` without the folder.
+fn sql_paths(folder: &Path) -> Result<Option<Vec<PathBuf>>, Error> {
+    let versions = folder.to_path_buf();
+    let entries = match std::fs::read_dir(&versions) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(FileError::Io { path: versions, source }.into()),
+    };
+    // Sorted by file name (bytes): comparing whole paths component by component
+    // showed up in profiles of 10,000-revision directories.
+    let mut named: Vec<(std::ffi::OsString, PathBuf)> = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|source| FileError::Io { path: versions.clone(), source })?;
+        let name = entry.file_name();
+        let is_sql = name.as_encoded_bytes().ends_with(b".sql");
+        if is_sql && entry.file_type().map(|t| t.is_file() || t.is_symlink()).unwrap_or(false) {
+            named.push((name, entry.path()));
+        }
+    }
+    named.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    Ok(Some(named.into_iter().map(|(_, p)| p).collect()))
 }

@@ -117,6 +117,9 @@ pub struct RevisionFile {
     /// parents in the history: Alembic's `depends_on`, e.g. a revision of one branch
     /// needing a table another branch creates.
     pub depends_on: Vec<String>,
+    /// A squash (`retort squash`): the revisions before this one that it stands in for,
+    /// oldest first. The file's own id is the last revision of the squashed range.
+    pub replaces: Vec<RevisionId>,
     /// False for statements that cannot run in a transaction (e.g. `CREATE INDEX CONCURRENTLY`).
     pub transactional: bool,
     pub upgrade: Section,
@@ -139,6 +142,7 @@ pub struct NewRevision {
     pub created: String,
     pub branch_labels: Vec<String>,
     pub depends_on: Vec<String>,
+    pub replaces: Vec<RevisionId>,
     pub transactional: bool,
     /// Review notes written as comments above the upgrade section.
     pub notes: Vec<String>,
@@ -154,6 +158,7 @@ const KEYS: &[&str] = &[
     "branch_labels",
     "transactional",
     "depends_on",
+    "replaces",
 ];
 
 /// sha256 hex of a file's text after CRLF → LF.
@@ -202,6 +207,7 @@ impl RevisionFile {
         let mut created = None;
         let mut branch_labels = Vec::new();
         let mut depends_on = Vec::new();
+        let mut replaces = Vec::new();
         let mut transactional = true;
 
         #[derive(PartialEq)]
@@ -288,6 +294,11 @@ impl RevisionFile {
                                 }
                             }
                         }
+                        "replaces" => {
+                            for item in split_list(value) {
+                                replaces.push(RevisionId::parse(&item).ok_or_else(|| malformed(lineno, format!("replaces: `{item}` is not a valid revision id")))?);
+                            }
+                        }
                         "depends_on" => {
                             depends_on = split_list(value);
                             if let Some(bad) = depends_on.iter().find(|d| RevisionId::parse(d).is_none()) {
@@ -331,6 +342,7 @@ impl RevisionFile {
             created,
             branch_labels,
             depends_on,
+            replaces,
             transactional,
             upgrade,
             downgrade,
@@ -363,6 +375,10 @@ impl RevisionFile {
         }
         if !new.depends_on.is_empty() {
             out.push_str(&format!("-- depends_on: {}\n", new.depends_on.join(", ")));
+        }
+        if !new.replaces.is_empty() {
+            let ids: Vec<&str> = new.replaces.iter().map(|r| r.as_str()).collect();
+            out.push_str(&format!("-- replaces: {}\n", ids.join(", ")));
         }
         if !new.transactional {
             out.push_str("-- transactional: false\n");

@@ -25,6 +25,20 @@ pub struct RevisionGraph {
     labels: HashMap<String, usize>,
     /// The parents that are `depends_on` entries rather than `down_revision`s.
     dependencies: Vec<Vec<usize>>,
+    /// Squashes kept beside the revisions they replace (`migrations/squashed/`).
+    shortcuts: Vec<Shortcut>,
+}
+
+/// A squash (`retort squash`) while the revisions it replaces are still in `versions/`:
+/// a database that has none of them runs the squash in their place; one inside the
+/// range goes on with the originals. Its file's id is the range's last revision, so the
+/// version table reads the same either way; once every database is past the range, the
+/// originals are deleted and the squash moves into `versions/` as that revision.
+#[derive(Debug)]
+pub struct Shortcut {
+    pub file: RevisionFile,
+    /// The replaced revisions, oldest first; the last is the file's own id.
+    pub chain: Vec<usize>,
 }
 
 impl RevisionGraph {
@@ -105,7 +119,65 @@ impl RevisionGraph {
             ids.sort();
             return Err(GraphError::Cycle { ids });
         }
-        Ok(RevisionGraph { revs: files, index, parents, children, topo, labels, dependencies })
+        // A squash that took its revisions' place (`replaces` in versions/) must not
+        // share the graph with any of them.
+        for f in &files {
+            if let Some(r) = f.replaces.iter().find(|r| index.contains_key(*r)) {
+                return Err(GraphError::Squash {
+                    path: f.path.clone(),
+                    message: format!("it replaces {r}, which is still in versions/; keep the squash in migrations/squashed/ until the files it replaces are deleted"),
+                });
+            }
+        }
+        Ok(RevisionGraph { revs: files, index, parents, children, topo, labels, dependencies, shortcuts: Vec::new() })
+    }
+
+    /// Adds the squashes of `migrations/squashed/`, checking each replaces a linear run of
+    /// the graph that ends at its own id.
+    pub fn add_shortcuts(&mut self, files: Vec<RevisionFile>) -> Result<(), GraphError> {
+        for file in files {
+            let bad = |message: String| GraphError::Squash { path: file.path.clone(), message };
+            let ids: Vec<&RevisionId> = file.replaces.iter().chain(std::iter::once(&file.id)).collect();
+            let mut chain = Vec::with_capacity(ids.len());
+            for id in &ids {
+                chain.push(self.index_of(id).ok_or_else(|| bad(format!("it replaces {id}, which is not in versions/ (delete the squash, or move it into versions/ once all the files it replaces are gone)")))?);
+            }
+            if chain.len() < 2 {
+                return Err(bad("a squash replaces at least two revisions (`-- replaces:` lists all but the last)".into()));
+            }
+            let down: Vec<usize> = file.down.iter().filter_map(|d| self.index_of(d)).collect();
+            if down.len() != file.down.len() || self.parents[chain[0]] != down {
+                return Err(bad(format!("its down_revision must be the parents of {}", ids[0])));
+            }
+            for w in chain.windows(2) {
+                if self.parents[w[1]] != [w[0]] || self.children[w[0]] != [w[1]] {
+                    return Err(bad(format!("{} and {} are not a linear run (a branch, merge or dependency joins it there)", self.id(w[0]), self.id(w[1]))));
+                }
+            }
+            if self.shortcuts.iter().any(|s| s.chain.iter().any(|c| chain.contains(c))) {
+                return Err(bad("another squash covers some of the same revisions".into()));
+            }
+            self.shortcuts.push(Shortcut { file, chain });
+        }
+        Ok(())
+    }
+
+    /// The squash whose run starts at revision `i`.
+    pub fn shortcut_starting_at(&self, i: usize) -> Option<usize> {
+        self.shortcuts.iter().position(|s| s.chain[0] == i)
+    }
+
+    pub fn shortcut(&self, k: usize) -> &Shortcut {
+        &self.shortcuts[k]
+    }
+
+    /// The squash kept for revision `id` (the last of its range), if any.
+    pub fn shortcut_for(&self, id: &RevisionId) -> Option<&Shortcut> {
+        self.shortcuts.iter().find(|s| &s.file.id == id)
+    }
+
+    pub fn shortcuts(&self) -> &[Shortcut] {
+        &self.shortcuts
     }
 
     pub fn len(&self) -> usize {
