@@ -68,7 +68,7 @@ pub enum Command {
     /// Revert revisions down to TARGET (`-1`, a revision, `base`).
     Downgrade(DowngradeArgs),
     /// Show the revision(s) the database is at.
-    Current,
+    Current(CurrentArgs),
     /// Where the database is and what is pending.
     Status,
     /// List revisions, newest first.
@@ -160,6 +160,46 @@ pub struct UpgradeArgs {
     /// Print the SQL instead of running it (TARGET may be a range FROM:TO).
     #[arg(long)]
     pub sql: bool,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+}
+
+/// Picking and rolling out over the targets of a fleet environment (issue #16).
+#[derive(Debug, Args, Default, Clone)]
+pub struct FleetArgs {
+    /// Every target of the environment's fleet.
+    #[arg(long)]
+    pub all: bool,
+    /// One target of the fleet by name (repeatable).
+    #[arg(long = "target", value_name = "NAME")]
+    pub target_names: Vec<String>,
+    /// The targets whose names match GLOB (`*`, `?`; repeatable).
+    #[arg(long = "targets", value_name = "GLOB")]
+    pub target_globs: Vec<String>,
+    /// How many targets run at once.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub parallel: u16,
+    /// Run this many targets first and stop if any of them fails.
+    #[arg(long, default_value_t = 0)]
+    pub canary: usize,
+    /// Go on with the other targets after one fails (default: stop starting new ones).
+    #[arg(long)]
+    pub continue_on_error: bool,
+    /// Skip the targets the last run of the same command finished.
+    #[arg(long)]
+    pub resume: bool,
+}
+
+impl FleetArgs {
+    pub fn used(&self) -> bool {
+        self.all || !self.target_names.is_empty() || !self.target_globs.is_empty()
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct CurrentArgs {
+    #[command(flatten)]
+    pub fleet: FleetArgs,
 }
 
 #[derive(Debug, Args)]
@@ -172,6 +212,8 @@ pub struct DowngradeArgs {
     /// Print the SQL instead of running it (TARGET must be a range FROM:TO).
     #[arg(long)]
     pub sql: bool,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
 }
 
 #[derive(Debug, Args)]

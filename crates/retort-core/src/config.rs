@@ -86,6 +86,31 @@ pub struct EnvSection {
     /// `retort migrate` writes the online forms of locking changes (default: on for a
     /// protected environment).
     pub online: Option<bool>,
+    /// A fleet (issue #16): every URL here is one target.
+    pub urls: Option<Vec<String>>,
+    /// A fleet: `url` holds `{target}`, replaced by each of these names...
+    pub targets: Option<Vec<String>>,
+    /// ...or by each line this shell command prints...
+    pub targets_command: Option<String>,
+    /// ...or by the first column of this query's rows on `control_url`.
+    pub targets_query: Option<String>,
+    pub control_url: Option<String>,
+}
+
+/// One schema, many databases: where an environment's targets come from (issue #16).
+#[derive(Clone, Debug)]
+pub enum Fleet {
+    /// `urls = [...]`.
+    Urls(Vec<RedactedUrl>),
+    /// `url` with `{target}` in it, and where the names come from.
+    Template { url: String, names: FleetNames },
+}
+
+#[derive(Clone, Debug)]
+pub enum FleetNames {
+    List(Vec<String>),
+    Command(String),
+    Query { control: RedactedUrl, sql: String },
 }
 
 /// The database-side timeouts of a migration session and the retry policy when a
@@ -143,6 +168,9 @@ pub struct Environment {
     pub timeouts: SessionTimeouts,
     /// Generate online forms of locking changes (issue #14).
     pub online: bool,
+    /// Set when the environment names many databases; `url` is then the template (or
+    /// the first URL), for the engine and scratch work only.
+    pub fleet: Option<Fleet>,
 }
 
 impl Project {
@@ -226,6 +254,36 @@ impl Project {
                 .map(|v| parse_duration(v).ok_or_else(|| ConfigError::Invalid { path: self.path.clone(), message: format!("[env.{name}] {key} = \"{v}\" is not a duration (\"2s\", \"500ms\", \"1m\"; at most a day)") }))
                 .transpose()
         };
+        let invalid = |message: String| ConfigError::Invalid { path: self.path.clone(), message: format!("[env.{name}] {message}") };
+        // DATABASE_URL names one database: the run is about that one, fleet or not.
+        let fleet = if source == "DATABASE_URL" {
+            None
+        } else {
+            let sources = [section.targets.is_some(), section.targets_command.is_some(), section.targets_query.is_some()].iter().filter(|b| **b).count();
+            match (&section.urls, &url) {
+                (Some(_), Some(_)) => return Err(invalid("has both `url` and `urls`: a fleet lists its URLs in `urls`, or templates one `url` with {target}".into())),
+                (Some(urls), None) => Some(Fleet::Urls(urls.iter().map(|u| expand_vars(u, &name, vars).map(|u| RedactedUrl::new(without_driver(&u)))).collect::<Result<_, _>>()?)),
+                (None, Some(u)) if u.contains("{target}") => {
+                    let names = match (&section.targets, &section.targets_command, &section.targets_query) {
+                        _ if sources != 1 => return Err(invalid("`url` has {target}: give exactly one of `targets = [...]`, `targets_command` or `targets_query` (with `control_url`)".into())),
+                        (Some(list), _, _) => FleetNames::List(list.clone()),
+                        (_, Some(cmd), _) => FleetNames::Command(cmd.clone()),
+                        (_, _, Some(sql)) => {
+                            let control = section.control_url.as_deref().ok_or_else(|| invalid("`targets_query` needs `control_url`, the database it runs on".into()))?;
+                            FleetNames::Query { control: RedactedUrl::new(without_driver(&expand_vars(control, &name, vars)?)), sql: sql.clone() }
+                        }
+                        _ => unreachable!("one source"),
+                    };
+                    Some(Fleet::Template { url: without_driver(u), names })
+                }
+                _ if sources > 0 => return Err(invalid("`targets`, `targets_command` and `targets_query` need a `url` with {target} in it".into())),
+                _ => None,
+            }
+        };
+        let url = match (&fleet, url) {
+            (Some(Fleet::Urls(urls)), _) => urls.first().map(|u| u.expose().to_string()),
+            (_, url) => url,
+        };
         let defaults = SessionTimeouts::default();
         let timeouts = SessionTimeouts {
             lock: duration("lock_timeout", &section.lock_timeout)?,
@@ -242,6 +300,7 @@ impl Project {
             url_source: source,
             timeouts,
             online: section.online.unwrap_or(section.protected),
+            fleet,
         })
     }
 }

@@ -29,6 +29,8 @@ pub mod exit {
     pub const MODELS: i32 = 14;
     /// A revision kept hitting the database's lock timeout; nothing of it stayed.
     pub const LOCK_TIMEOUT: i32 = 15;
+    /// A fleet rollout where some targets failed (the report names them).
+    pub const FLEET_FAILED: i32 = 16;
     /// Interrupted (Ctrl-C): 128 + SIGINT, as shells report it.
     pub const INTERRUPTED: i32 = 130;
 }

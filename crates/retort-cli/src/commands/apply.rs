@@ -8,10 +8,16 @@ use retort::{Direction, Error};
 use std::time::Duration;
 
 pub fn upgrade(args: &UpgradeArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
+    if args.fleet.used() && !args.sql {
+        return super::fleet::run(retort::core::ops::fleet::FleetOp::Upgrade { target: args.target.clone() }, &args.fleet, settings, printer);
+    }
     run(Direction::Up, &args.target, args.sql, args.single_transaction, settings, printer)
 }
 
 pub fn downgrade(args: &DowngradeArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
+    if args.fleet.used() && !args.sql {
+        return super::fleet::run(retort::core::ops::fleet::FleetOp::Downgrade { target: args.target.clone() }, &args.fleet, settings, printer);
+    }
     run(Direction::Down, &args.target, args.sql, args.single_transaction, settings, printer)
 }
 

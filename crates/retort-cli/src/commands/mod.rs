@@ -17,6 +17,7 @@ mod revision;
 mod stamp;
 mod status;
 mod doctor;
+mod fleet;
 mod shell;
 mod squash;
 mod test;
@@ -31,7 +32,8 @@ pub fn run(command: Command, settings: &Settings, printer: &Printer) -> Result<i
         Command::Check(a) => autogen::check(&a, settings, printer),
         Command::Upgrade(a) => apply::upgrade(&a, settings, printer),
         Command::Downgrade(a) => apply::downgrade(&a, settings, printer),
-        Command::Current => current::run(settings, printer),
+        Command::Current(a) if a.fleet.used() => fleet::run(retort::core::ops::fleet::FleetOp::Current, &a.fleet, settings, printer),
+        Command::Current(_) => current::run(settings, printer),
         Command::Status => status::run(settings, printer),
         Command::History(a) => graph_views::history(&a, settings, printer),
         Command::Graph(a) => graph_views::graph(&a, settings, printer),

@@ -7,6 +7,7 @@ pub mod apply;
 pub mod autogen;
 pub mod backup;
 pub mod doctor;
+pub mod fleet;
 pub mod live;
 pub mod squash;
 pub mod status;

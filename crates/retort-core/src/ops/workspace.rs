@@ -75,7 +75,7 @@ impl Workspace {
         file.project.dialect = engine.name().to_string();
         file.project.migrations = migrations_dir.to_string_lossy().into_owned();
         let project = Project { dir: PathBuf::from("."), path: PathBuf::from("(no retort.toml)"), file };
-        let env = Environment { name: "default".into(), url: Some(url), protected: false, backup: false, backup_keep: 10, url_source: "the application", timeouts: Default::default(), online: false };
+        let env = Environment { name: "default".into(), url: Some(url), protected: false, backup: false, backup_keep: 10, url_source: "the application", timeouts: Default::default(), online: false, fleet: None };
         Ok(Workspace { project, env, lock_timeout: RunOptions::default().lock_timeout, confirm_env: None, embedded: None, engines })
     }
 
@@ -117,7 +117,32 @@ impl Workspace {
     }
 
     fn url(&self) -> Result<&RedactedUrl, Error> {
+        if self.env.fleet.is_some() {
+            return Err(Error::usage(
+                format!("environment `{}` is a fleet of databases", self.env.name),
+                Some("pass --all, --target NAME or --targets GLOB (upgrade, downgrade, current, check); or DATABASE_URL for one database".into()),
+            ));
+        }
         self.env.url.as_ref().ok_or_else(|| ConfigError::NoUrl { env: self.env.name.clone() }.into())
+    }
+
+    /// The same project and settings, for one target of a fleet (issue #16): the
+    /// environment named `env:target`, its URL the target's, its own lock, backups and
+    /// guard as any single database gets.
+    pub fn for_target(&self, target: &str, url: RedactedUrl) -> Workspace {
+        let mut env = self.env.clone();
+        env.name = format!("{}:{target}", self.env.name);
+        env.url = Some(url);
+        env.url_source = "the fleet";
+        env.fleet = None;
+        // The guard is the fleet's: confirming the environment confirms its targets.
+        let confirm_env = self.confirm_env.as_ref().filter(|c| **c == self.env.name).map(|_| env.name.clone());
+        Workspace { project: self.project.clone(), env, lock_timeout: self.lock_timeout, confirm_env, embedded: self.embedded.clone(), engines: self.engines }
+    }
+
+    /// A connection to a URL of the project's engine family (a fleet's control database).
+    pub fn open_url(&self, url: &RedactedUrl) -> Result<Box<dyn Connection>, Error> {
+        crate::engine::for_url(self.engines, url)?.open_existing(url, &self.project.dir)
     }
 
     /// Opens the environment's database, creating it where the engine does (commands that write).

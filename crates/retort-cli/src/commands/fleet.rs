@@ -1,0 +1,60 @@
+//! `upgrade`, `downgrade` and `current` over a fleet (`--all`, `--target`, `--targets`):
+//! one call into `ops::fleet::run`, a line per target as it finishes, then the table.
+use crate::args::FleetArgs;
+use crate::output::Printer;
+use crate::settings::Settings;
+use retort::core::ops::fleet::{self, FleetOp, FleetOptions, TargetResult, TargetStatus};
+use retort::Error;
+
+fn status(r: &TargetResult) -> &'static str {
+    match r.status {
+        TargetStatus::Ok => "ok",
+        TargetStatus::Skipped => "skipped",
+        TargetStatus::Failed => "FAILED",
+        TargetStatus::NotRun => "not run",
+    }
+}
+
+fn heads(h: &[String]) -> String {
+    if h.is_empty() { "base".into() } else { h.join(",") }
+}
+
+pub fn run(op: FleetOp, args: &FleetArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
+    let ws = settings.workspace()?;
+    let mut select = args.target_names.clone();
+    select.extend(args.target_globs.iter().cloned());
+    let opts = FleetOptions { select: if args.all { Vec::new() } else { select }, parallel: args.parallel as usize, canary: args.canary, continue_on_error: args.continue_on_error, resume: args.resume };
+    if !matches!(op, FleetOp::Current) {
+        printer.note(format!("retort: {} over the fleet of env {} ({} at a time{})", match &op { FleetOp::Upgrade { target } => format!("upgrade {target}"), FleetOp::Downgrade { target } => format!("downgrade {target}"), FleetOp::Current => String::new() }, ws.env.name, opts.parallel, if opts.canary > 0 { format!(", {} canary first", opts.canary) } else { String::new() }));
+    }
+    let quiet = printer.quiet || printer.json;
+    let report = fleet::run(&ws, &op, &opts, &|r, n, total| {
+        if !quiet {
+            eprintln!("[{n}/{total}] {} {} ({} step(s), {} ms){}", r.target, status(r), r.steps, r.duration_ms, r.error.as_deref().filter(|_| r.status == TargetStatus::Failed).map(|e| format!(": {}", e.lines().next().unwrap_or_default())).unwrap_or_default());
+        }
+    })?;
+    let failed = report.failed();
+    let code = if failed > 0 { retort::exit::FLEET_FAILED } else { 0 };
+    if printer.json {
+        printer.json_value(&serde_json::to_value(&report).unwrap_or_default());
+        return Ok(code);
+    }
+    let width = report.results.iter().map(|r| r.target.len()).max().unwrap_or(6).max(6);
+    printer.line(format!("{:width$}  {:8}  {:>5}  {:>8}  before -> after", "target", "status", "steps", "ms"));
+    for r in &report.results {
+        printer.line(format!("{:width$}  {:8}  {:>5}  {:>8}  {} -> {}", r.target, status(r), r.steps, r.duration_ms, heads(&r.before), heads(&r.after)));
+    }
+    let count = |s: TargetStatus| report.results.iter().filter(|r| r.status == s).count();
+    printer.note(format!(
+        "{} target(s): {} ok, {} skipped, {failed} failed, {} not run{}",
+        report.results.len(),
+        count(TargetStatus::Ok),
+        count(TargetStatus::Skipped),
+        count(TargetStatus::NotRun),
+        if failed > 0 || count(TargetStatus::NotRun) > 0 { "; fix the failures, then run again with --resume to skip the targets that finished" } else { "" }
+    ));
+    for r in report.results.iter().filter(|r| r.status == TargetStatus::Failed) {
+        printer.note(format!("{}: {}", r.target, r.error.as_deref().unwrap_or_default()));
+    }
+    Ok(code)
+}
