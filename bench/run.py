@@ -370,6 +370,10 @@ def main():
                 t, m = repeat(runs, alembic_up, lambda _: ([alembic, "downgrade", "base"], dict(cwd=ad, env=env)))
                 res.add(f"downgrade base ({n_chain} revs), tx per revision", engine, "alembic", t, m)
 
+            # -------- a fleet already at head (issue #16): one precheck per target
+            if engine in ("sqlite", "postgres"):
+                fleet_workload(work, engine, retort, env, res, runs, (20 if engine == "sqlite" else 5) if a.smoke else (1000 if engine == "sqlite" else 100))
+
             # -------- autogenerate
             g = os.path.join(work, f"autogen-{engine}")
             url = "sqlite://bench.db" if engine == "sqlite" else db_url(engine, "placeholder")
@@ -424,6 +428,42 @@ def main():
             subprocess.run(["mariadb", "-h", "127.0.0.1", "-u", "root", "-e", f"DROP DATABASE IF EXISTS {db}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         shutil.rmtree(work, ignore_errors=True)
     write_report(a.out, res, retort, alembic_ver, runs, (n_chain, n_hist, n_tables), a.smoke)
+
+
+# ---------------------------------------------------------------- fleets
+def fleet_workload(work, engine, retort, env, res, runs, n):
+    """`retort upgrade --all` over n databases (SQLite files) or schemas (PostgreSQL) that are
+    already at head, against the floor of asking each target its version: one `sqlite3`
+    per file (what a shell loop pays), one `psql` session reading every schema's table."""
+    d = os.path.join(work, f"fleet-{engine}")
+    names = [f"t{i:04d}" for i in range(n)]
+    if engine == "sqlite":
+        url, base = "sqlite://tenants/{target}.db", "sqlite://bench.db"
+        os.makedirs(os.path.join(d, "tenants"), exist_ok=True)
+    else:
+        db = fresh_pg()
+        for i in range(0, n, 200):
+            psql("".join(f"CREATE SCHEMA {s};" for s in names[i:i + 200]), db=db)
+        base = pg_url(db)
+        url = base + "?schema={target}"
+    write_retort_project(d, 3, base)
+    with open(os.path.join(d, "retort.toml"), "a") as f:
+        f.write(f'\n[env.fleet]\nurl = "{url}"\ntargets = [{", ".join(chr(34) + s + chr(34) for s in names)}]\n')
+    run([retort, "--env", "fleet", "upgrade", "--all", "-q"], cwd=d, env=env)
+    label = f"fleet at head: upgrade --all ({n} targets)"
+    t, m = repeat(runs, lambda: None, lambda _: ([retort, "--env", "fleet", "upgrade", "--all", "-q"], dict(cwd=d, env=env)))
+    res.add(label, engine, "retort", t, m)
+    res.add(label + ", per target", engine, "retort", [x / n for x in t], m)
+    if engine == "sqlite":
+        loop = os.path.join(d, "floor.sh")
+        open(loop, "w").write("for f in tenants/*.db; do sqlite3 \"$f\" 'SELECT version_num FROM alembic_version' >/dev/null; done\n")
+        t, m = repeat(runs, lambda: None, lambda _: (["bash", loop], dict(cwd=d, env=env)))
+    else:
+        q = os.path.join(d, "floor.sql")
+        open(q, "w").write("".join(f"SELECT version_num FROM {s}.alembic_version;\n" for s in names))
+        t, m = repeat(runs, lambda: None, lambda _: (["psql", "-q", "-o", "/dev/null", pg_url(db)], dict(stdin_path=q)))
+    res.add(label, engine, "limit (client)", t, m)
+    res.add(label + ", per target", engine, "limit (client)", [x / n for x in t], m)
 
 
 # ---------------------------------------------------------------- a real-looking schema

@@ -90,7 +90,7 @@ pub enum Command {
     /// Check that applied revision files are unchanged (checksums); --accept REV after review.
     Verify(VerifyArgs),
     /// Show how the live database differs from the schema its revision implies.
-    Drift,
+    Drift(DriftArgs),
     /// Write a revision that creates the live database's schema, and stamp it.
     Baseline(BaselineArgs),
     /// Write back a revision file that is missing, from the text kept in the log.
@@ -345,6 +345,14 @@ pub struct VerifyArgs {
     /// Re-record the checksum of this applied revision after reviewing its change.
     #[arg(long, value_name = "REV")]
     pub accept: Option<String>,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    #[command(flatten)]
+    pub fleet: FleetArgs,
 }
 
 #[derive(Debug, Args)]

@@ -25,6 +25,7 @@ fn benchmark_harness_smoke_run() {
         "upgrade head (30 revs), tx per revision",
         "upgrade head (30 revs), one tx",
         "downgrade base (30 revs)",
+        "fleet at head: upgrade --all (20 targets)",
         "autogenerate 20 tables, empty head",
         "autogenerate 20 tables, nothing to change",
         "autogenerate, real schema (12 tables, 1 views, 30 revs), nothing to change, cold cache",

@@ -869,6 +869,15 @@ fn a_fleet_is_rolled_out_in_parallel_stopped_continued_and_resumed() {
         for t in current["results"].as_array().unwrap() {
             assert_eq!(t["after"], serde_json::json!([ids[2]]), "[{engine}] {t}");
         }
+        // Checksums and drift over the fleet: one target drifted fails, by name.
+        fleet(&["verify", "--all"]).ok();
+        on_bad("CREATE TABLE drifted (id INTEGER)");
+        let r = fleet(&["drift", "--target", &names[0], "--target", &bad]);
+        assert_eq!(r.code, 16, "[{engine}] {}", r.stderr);
+        let report = r.json();
+        assert_eq!(count(&report, "ok"), 1, "[{engine}] {report}");
+        let drifted = report["results"].as_array().unwrap().iter().find(|t| t["status"] == "failed").unwrap();
+        assert!(drifted["target"] == bad.as_str() && drifted["error"].as_str().unwrap().contains("drifted"), "[{engine}] {drifted}");
         // A subset by glob, and a fleet environment without a selection is refused.
         let some = fleet(&["current", "--targets", &format!("{}*", &names[0][..names[0].len() - 1])]).ok().json();
         assert!(!some["results"].as_array().unwrap().is_empty() && some["results"].as_array().unwrap().len() < names.len(), "[{engine}] {some}");

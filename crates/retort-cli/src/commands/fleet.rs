@@ -25,7 +25,7 @@ pub fn run(op: FleetOp, args: &FleetArgs, settings: &Settings, printer: &Printer
     select.extend(args.target_globs.iter().cloned());
     let opts = FleetOptions { select: if args.all { Vec::new() } else { select }, parallel: args.parallel as usize, canary: args.canary, continue_on_error: args.continue_on_error, resume: args.resume };
     if !matches!(op, FleetOp::Current) {
-        printer.note(format!("retort: {} over the fleet of env {} ({} at a time{})", match &op { FleetOp::Upgrade { target } => format!("upgrade {target}"), FleetOp::Downgrade { target } => format!("downgrade {target}"), FleetOp::Current => String::new() }, ws.env.name, opts.parallel, if opts.canary > 0 { format!(", {} canary first", opts.canary) } else { String::new() }));
+        printer.note(format!("retort: {} over the fleet of env {} ({} at a time{})", match &op { FleetOp::Upgrade { target } => format!("upgrade {target}"), FleetOp::Downgrade { target } => format!("downgrade {target}"), FleetOp::Verify => "verify".into(), FleetOp::Drift => "drift".into(), FleetOp::Current => String::new() }, ws.env.name, opts.parallel, if opts.canary > 0 { format!(", {} canary first", opts.canary) } else { String::new() }));
     }
     let quiet = printer.quiet || printer.json;
     let report = fleet::run(&ws, &op, &opts, &|r, n, total| {

@@ -37,6 +37,12 @@ pub enum FleetOp {
     Downgrade { target: String },
     /// Read the version table only (`current`).
     Current,
+    /// Applied files against their recorded checksums (`verify`): a target with a
+    /// changed file fails.
+    Verify,
+    /// The live schema against the one its revision implies (`drift`): a target that
+    /// drifted fails.
+    Drift,
 }
 
 impl FleetOp {
@@ -45,6 +51,8 @@ impl FleetOp {
             FleetOp::Upgrade { target } => format!("upgrade {target}"),
             FleetOp::Downgrade { target } => format!("downgrade {target}"),
             FleetOp::Current => "current".into(),
+            FleetOp::Verify => "verify".into(),
+            FleetOp::Drift => "drift".into(),
         }
     }
 }
@@ -258,7 +266,7 @@ pub fn run(ws: &Workspace, op: &FleetOp, opts: &FleetOptions, on_done: &(dyn Fn(
         .map(|(i, r)| r.unwrap_or_else(|| TargetResult { status: TargetStatus::NotRun, ..result_for(&selected[i]) }))
         .collect();
     let report = FleetReport { env: ws.env.name.clone(), operation: op.key(), results };
-    if !matches!(op, FleetOp::Current) {
+    if matches!(op, FleetOp::Upgrade { .. } | FleetOp::Downgrade { .. }) {
         let path = report_path(ws);
         if let Some(dir) = path.parent() {
             let _ = std::fs::create_dir_all(dir);
@@ -285,11 +293,29 @@ fn run_one(ws: &Workspace, graph: &crate::revision::graph::RevisionGraph, t: &Fl
         let (mode, target) = match op {
             FleetOp::Upgrade { target } => (Direction::Up, target),
             FleetOp::Downgrade { target } => (Direction::Down, target),
-            FleetOp::Current => {
+            FleetOp::Current | FleetOp::Verify | FleetOp::Drift => {
                 let mut conn = tws.connect_existing()?;
                 result.before = graph.ids(&migrator.current(conn.as_mut())?).iter().map(|i| i.to_string()).collect();
                 result.after = result.before.clone();
                 result.status = TargetStatus::Skipped;
+                let found: Option<(String, i32)> = match op {
+                    FleetOp::Verify => {
+                        let changed = migrator.changed_files(conn.as_mut())?;
+                        (!changed.is_empty()).then(|| (format!("applied file(s) changed: {}", changed.iter().map(|c| c.rev.to_string()).collect::<Vec<_>>().join(", ")), crate::error::exit::CHECKSUM))
+                    }
+                    FleetOp::Drift => {
+                        let drift = crate::ops::live::drift_of(&tws, graph, conn.as_mut())?;
+                        (!drift.changes.is_empty()).then(|| (format!("drifted: {}", drift.changes.iter().map(|c| c.describe()).collect::<Vec<_>>().join("; ")), crate::error::exit::FOUND))
+                    }
+                    _ => None,
+                };
+                if let Some((error, code)) = found {
+                    result.status = TargetStatus::Failed;
+                    result.error = Some(error);
+                    result.exit_code = Some(code);
+                } else if !matches!(op, FleetOp::Current) {
+                    result.status = TargetStatus::Ok;
+                }
                 return Ok(());
             }
         };
