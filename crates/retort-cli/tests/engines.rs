@@ -887,3 +887,119 @@ fn a_fleet_is_rolled_out_in_parallel_stopped_continued_and_resumed() {
         drop(extra);
     }
 }
+
+/// A 3-node MariaDB Galera cluster on loopback (`tests/galera/cluster.sh`), stopped and
+/// removed when the test ends, also when it fails.
+struct Galera;
+
+impl Galera {
+    fn script() -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/galera/cluster.sh")
+    }
+
+    fn start() -> Galera {
+        let out = std::process::Command::new("bash").arg(Self::script()).arg("start").output().expect("bash runs");
+        assert!(out.status.success(), "the Galera cluster did not start:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        Galera
+    }
+
+    fn sql(port: u16, db: &str, sql: &str) -> Vec<String> {
+        Self::try_sql(port, db, sql).unwrap()
+    }
+
+    fn try_sql(port: u16, db: &str, sql: &str) -> Result<Vec<String>, retort::core::error::DbError> {
+        let url = format!("mysql://root@127.0.0.1:{port}/{db}");
+        let mut c = retort::connect(&retort::RedactedUrl::new(url), std::path::Path::new(".")).unwrap();
+        Ok(c.query(sql)?.into_iter().map(|r| r.into_iter().map(|v| v.unwrap_or_default()).collect::<Vec<_>>().join("|")).collect())
+    }
+}
+
+impl Drop for Galera {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("bash").arg(Self::script()).arg("stop").output();
+    }
+}
+
+/// Issue #16: on Galera `GET_LOCK` is node-local. Ten concurrent `retort upgrade head`
+/// spread over three nodes apply every revision exactly once under the lease lock retort
+/// picks on a cluster (the log and the rows each revision inserts prove it); the same run
+/// with `?lock=session` (GET_LOCK) forced applies revisions twice — so the test can fail.
+/// A `kill -9` of the lease owner lets the next run take over once the lease expires.
+#[test]
+fn a_galera_cluster_applies_each_revision_once_and_survives_a_killed_lock_owner() {
+    let _cluster = Galera::start();
+    let retort = assert_cmd::cargo::cargo_bin("retort");
+    let project = |db: &str, revisions: &[(String, String)]| {
+        let dir = tempfile::tempdir().unwrap();
+        Galera::sql(3311, "mysql", &format!("CREATE DATABASE {db}"));
+        let ok = std::process::Command::new(&retort).current_dir(dir.path()).env_remove("DATABASE_URL").args(["init", "--url", &format!("mysql://root@127.0.0.1:3311/{db}")]).status().unwrap();
+        assert!(ok.success());
+        let mut prev: Option<String> = None;
+        for (i, (up, down)) in revisions.iter().enumerate() {
+            let id = format!("{:012x}", i + 1);
+            let text = format!("-- revision: {id}\n-- down_revision: {}\n-- message: r{}\n-- created: 2026-01-01T00:00:00Z\n\n-- +upgrade\n{up}\n\n-- +downgrade\n{down}\n", prev.as_deref().unwrap_or(""), i + 1);
+            std::fs::write(dir.path().join("migrations/versions").join(format!("{id}_r{}.sql", i + 1)), text).unwrap();
+            prev = Some(id);
+        }
+        dir
+    };
+    let revisions: Vec<(String, String)> = (1..=10)
+        .map(|i| {
+            let table = if i == 1 { "CREATE TABLE IF NOT EXISTS applied (id INT AUTO_INCREMENT PRIMARY KEY, rev INT NOT NULL);".to_string() } else { format!("CREATE TABLE IF NOT EXISTS t{i} (id INT PRIMARY KEY);") };
+            (format!("{table}\nINSERT INTO applied (rev) VALUES ({i});\nDO SLEEP(0.1);"), format!("DELETE FROM applied WHERE rev = {i};"))
+        })
+        .collect();
+    for (mode, once) in [("", true), ("?lock=session", false)] {
+        let db = format!("retort_galera_{}", if once { "lease" } else { "getlock" });
+        let dir = project(&db, &revisions);
+        let children: Vec<_> = (0..10)
+            .map(|i| {
+                std::process::Command::new(&retort)
+                    .current_dir(dir.path())
+                    .env("DATABASE_URL", format!("mysql://root@127.0.0.1:{}/{db}{mode}", 3311 + i % 3))
+                    .args(["upgrade", "--lock-timeout", "120"])
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        let outs: Vec<_> = children.into_iter().map(|c| c.wait_with_output().unwrap()).collect();
+        let per_rev = Galera::sql(3312, &db, "SELECT rev, COUNT(*) FROM applied GROUP BY rev ORDER BY rev");
+        let twice: Vec<&String> = per_rev.iter().filter(|r| !r.ends_with("|1")).collect();
+        if once {
+            for o in &outs {
+                assert!(o.status.success(), "lease: {}", String::from_utf8_lossy(&o.stderr));
+            }
+            assert_eq!(per_rev.len(), 10, "every revision applied: {per_rev:?}");
+            assert!(twice.is_empty(), "applied more than once under the lease lock: {twice:?}");
+            let logged = Galera::sql(3313, &db, "SELECT revision, COUNT(*) FROM retort_log WHERE direction = 'up' AND status = 'ok' GROUP BY revision");
+            assert_eq!(logged.len(), 10);
+            assert!(logged.iter().all(|r| r.ends_with("|1")), "{logged:?}");
+            assert_eq!(Galera::sql(3311, &db, "SELECT COUNT(*) FROM _retort_lock"), ["0"], "the lease is given back");
+        } else {
+            assert!(!twice.is_empty(), "GET_LOCK is node-local on Galera: some revision should have run twice ({per_rev:?})");
+        }
+    }
+
+    // kill -9 of the lease owner in the middle of a revision: the next run waits for the
+    // lease to expire (3 s here), takes the lock and reports the cut-off revision.
+    let db = "retort_galera_kill";
+    let dir = project(db, &[("CREATE TABLE k1 (id INT);".into(), "DROP TABLE k1;".into()), ("DO SLEEP(30);".into(), "SELECT 1;".into())]);
+    let url = |port: u16| format!("mysql://root@127.0.0.1:{port}/{db}?lock=lease&lease=3");
+    let mut owner = std::process::Command::new(&retort).current_dir(dir.path()).env("DATABASE_URL", url(3311)).args(["upgrade"]).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let started = std::time::Instant::now();
+    while Galera::try_sql(3312, db, "SELECT COUNT(*) FROM retort_log WHERE revision = '000000000002' AND status = 'in_progress'").unwrap_or_default().first().map(String::as_str) != Some("1") {
+        assert!(started.elapsed() < std::time::Duration::from_secs(30), "the owner never started revision 2");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    owner.kill().unwrap(); // SIGKILL
+    owner.wait().unwrap();
+    let killed = std::time::Instant::now();
+    let next = std::process::Command::new(&retort).current_dir(dir.path()).env("DATABASE_URL", url(3312)).args(["upgrade", "--lock-timeout", "30"]).output().unwrap();
+    let waited = killed.elapsed();
+    let said = String::from_utf8_lossy(&next.stderr);
+    assert_eq!(next.status.code(), Some(6), "took over and found the cut-off revision: {said}");
+    assert!(said.contains("000000000002"), "{said}");
+    assert!(waited >= std::time::Duration::from_secs(2) && waited < std::time::Duration::from_secs(20), "waited for the lease ({waited:?})");
+}

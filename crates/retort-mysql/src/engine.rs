@@ -25,13 +25,13 @@ impl Engine for MysqlEngine {
     }
 
     fn open(&self, url: &RedactedUrl, _base: &Path) -> retort_core::Result<Box<dyn Connection>> {
-        let opts = parse_url(url.expose(), &url.to_string())?;
-        Ok(Box::new(MysqlConnection::open(&opts, &url.to_string())?))
+        let (opts, strategy) = parse_url(url.expose(), &url.to_string())?;
+        Ok(Box::new(MysqlConnection::open(&opts, &url.to_string(), strategy)?))
     }
 
     fn scratch(&self, server: Option<&RedactedUrl>) -> retort_core::Result<Box<dyn Connection>> {
         let url = scratch_server(self.name(), server)?;
-        let opts = parse_url(url.expose(), &url.to_string())?;
+        let (opts, _) = parse_url(url.expose(), &url.to_string())?;
         Ok(Box::new(MysqlConnection::scratch(&opts, &url.to_string())?))
     }
 }

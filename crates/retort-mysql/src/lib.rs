@@ -7,6 +7,7 @@
 mod dialect;
 mod engine;
 mod introspect;
+mod lease;
 mod render;
 mod scratch;
 
@@ -20,11 +21,15 @@ use retort_core::error::DbError;
 use retort_core::schema::Schema;
 use std::time::Duration;
 
+pub use lease::LockStrategy;
+
 /// Parses `mysql://` / `mariadb://` URLs; `display` is the redacted form for messages.
-pub fn parse_url(url: &str, display: &str) -> Result<Opts, DbError> {
+/// retort's own `lock=`/`lease=` parameters are taken out (see `lease.rs`).
+pub fn parse_url(url: &str, display: &str) -> Result<(Opts, Option<LockStrategy>), DbError> {
+    let (url, strategy) = lease::from_url(url).map_err(|m| DbError::Connect { url: display.into(), message: format!("invalid URL: {m}") })?;
     let normalised = url.replacen("mariadb://", "mysql://", 1);
     let opts = Opts::from_url(&normalised).map_err(|e| DbError::Connect { url: display.into(), message: format!("invalid URL: {e}") })?;
-    Ok(OptsBuilder::from_opts(opts).tcp_connect_timeout(Some(Duration::from_secs(10))).into())
+    Ok((OptsBuilder::from_opts(opts).tcp_connect_timeout(Some(Duration::from_secs(10))).into(), strategy))
 }
 
 pub struct MysqlConnection {
@@ -34,6 +39,9 @@ pub struct MysqlConnection {
     display: String,
     lock_name: String,
     locked: bool,
+    strategy: LockStrategy,
+    /// The lease this connection holds (`lease.rs`).
+    held: Option<lease::Held>,
     /// Set when this connection is a scratch database (`scratch.rs`).
     scratch: Option<scratch::Area>,
 }
@@ -72,13 +80,22 @@ fn query_error(e: &mysql::Error, sql: &str) -> DbError {
 }
 
 impl MysqlConnection {
-    pub fn open(opts: &Opts, display: &str) -> Result<Self, DbError> {
-        let conn = Conn::new(opts.clone()).map_err(|e| DbError::Connect { url: display.into(), message: message(&e) })?;
+    pub fn open(opts: &Opts, display: &str, strategy: Option<LockStrategy>) -> Result<Self, DbError> {
+        let connect_error = |e: mysql::Error| DbError::Connect { url: display.into(), message: message(&e) };
+        let mut conn = Conn::new(opts.clone()).map_err(connect_error)?;
         let db = opts.get_db_name().unwrap_or("").to_string();
         if db.is_empty() {
             return Err(DbError::Connect { url: display.into(), message: "the URL names no database (mysql://user@host/DATABASE)".into() });
         }
-        Ok(MysqlConnection { opts: opts.clone(), conn, dialect: MysqlDialect, display: display.into(), lock_name: format!("retort:{db}"), locked: false, scratch: None })
+        // A Galera node: session locks are node-local, so the lease lock; and reads wait
+        // for what other nodes committed (causal reads), so the version table read after
+        // taking the lock sees the previous owner's last revision.
+        let galera = conn.query_first::<(String, String), _>("SHOW VARIABLES LIKE 'wsrep_on'").map_err(connect_error)?.is_some_and(|(_, v)| v == "ON");
+        if galera {
+            conn.query_drop("SET SESSION wsrep_sync_wait = 1").map_err(connect_error)?;
+        }
+        let strategy = strategy.unwrap_or(if galera { LockStrategy::Lease { lease: Duration::from_secs(30) } } else { LockStrategy::Session });
+        Ok(MysqlConnection { opts: opts.clone(), conn, dialect: MysqlDialect, display: display.into(), lock_name: format!("retort:{db}"), locked: false, strategy, held: None, scratch: None })
     }
 }
 
@@ -116,8 +133,15 @@ impl Connection for MysqlConnection {
             .collect()
     }
 
-    /// `GET_LOCK` is per session and released by the server if the process dies.
+    /// `GET_LOCK` is per session and released by the server if the process dies; on a
+    /// Galera cluster (or with `?lock=lease`) a lease row instead (`lease.rs`).
     fn try_lock(&mut self, _timeout: Duration) -> Result<bool, DbError> {
+        if let LockStrategy::Lease { lease } = self.strategy {
+            let held = lease::try_take(&mut self.conn, &self.opts, &self.lock_name, lease).map_err(|e| query_error(&e, "taking the lease lock"))?;
+            let got = held.is_some();
+            self.held = held.or(self.held.take());
+            return Ok(got);
+        }
         let sql = format!("SELECT GET_LOCK({}, 0)", self.dialect.quote_literal(&self.lock_name));
         let got = self.query(&sql)?.first().and_then(|r| r.first().cloned().flatten()).as_deref() == Some("1");
         self.locked |= got;
@@ -125,6 +149,9 @@ impl Connection for MysqlConnection {
     }
 
     fn unlock(&mut self) -> Result<(), DbError> {
+        if let Some(held) = self.held.take() {
+            lease::release(&mut self.conn, &self.lock_name, held).map_err(|e| query_error(&e, "releasing the lease lock"))?;
+        }
         if self.locked {
             let sql = format!("SELECT RELEASE_LOCK({})", self.dialect.quote_literal(&self.lock_name));
             self.query(&sql)?;

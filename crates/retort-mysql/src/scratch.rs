@@ -46,7 +46,7 @@ impl MysqlConnection {
         let (a, n) = (admin.clone(), name.clone());
         let cleanup_id = retort_core::cleanup::register(Box::new(move || drop_database(&a, &n)));
         let opts: Opts = OptsBuilder::from_opts(admin.clone()).db_name(Some(name.clone())).into();
-        let mut conn = MysqlConnection::open(&opts, &format!("{display} (scratch database {name})"))?;
+        let mut conn = MysqlConnection::open(&opts, &format!("{display} (scratch database {name})"), Some(crate::LockStrategy::Session))?;
         conn.scratch = Some(Area { admin: admin.clone(), name, cleanup_id });
         Ok(conn)
     }
@@ -54,6 +54,7 @@ impl MysqlConnection {
 
 impl Drop for MysqlConnection {
     fn drop(&mut self) {
+        let _ = retort_core::engine::Connection::unlock(self);
         if let Some(a) = self.scratch.take() {
             // From this very session first (no other connection holds it open), else as admin.
             if self.conn.query_drop(format!("DROP DATABASE IF EXISTS `{}`", a.name)).is_err() {
