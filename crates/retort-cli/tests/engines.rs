@@ -946,9 +946,21 @@ fn a_galera_cluster_applies_each_revision_once_and_survives_a_killed_lock_owner(
     let revisions: Vec<(String, String)> = (1..=10)
         .map(|i| {
             let table = if i == 1 { "CREATE TABLE IF NOT EXISTS applied (id INT AUTO_INCREMENT PRIMARY KEY, rev INT NOT NULL);".to_string() } else { format!("CREATE TABLE IF NOT EXISTS t{i} (id INT PRIMARY KEY);") };
-            (format!("{table}\nINSERT INTO applied (rev) VALUES ({i});\nDO SLEEP(0.1);"), format!("DELETE FROM applied WHERE rev = {i};"))
+            // The first revision is slow: the runs started together all reach it while the
+            // first one is still inside it, so a lock that does not hold across nodes shows.
+            let sleep = if i == 1 { "2.5" } else { "0.1" };
+            (format!("{table}\nINSERT INTO applied (rev) VALUES ({i});\nDO SLEEP({sleep});"), format!("DELETE FROM applied WHERE rev = {i};"))
         })
         .collect();
+    // status names the node and the cluster; upgrade says how DDL replicates.
+    {
+        let dir = project("retort_galera_status", &revisions[..1]);
+        let run = |args: &[&str]| std::process::Command::new(&retort).current_dir(dir.path()).env_remove("DATABASE_URL").args(args).output().unwrap();
+        let up = run(&["upgrade"]);
+        assert!(String::from_utf8_lossy(&up.stderr).contains("Total Order Isolation"), "{}", String::from_utf8_lossy(&up.stderr));
+        let st = String::from_utf8_lossy(&run(&["status"]).stdout).to_string();
+        assert!(st.contains("cluster:     Galera node node1 of a cluster of 3"), "{st}");
+    }
     for (mode, once) in [("", true), ("?lock=session", false)] {
         let db = format!("retort_galera_{}", if once { "lease" } else { "getlock" });
         let dir = project(&db, &revisions);
@@ -978,7 +990,13 @@ fn a_galera_cluster_applies_each_revision_once_and_survives_a_killed_lock_owner(
             assert!(logged.iter().all(|r| r.ends_with("|1")), "{logged:?}");
             assert_eq!(Galera::sql(3311, &db, "SELECT COUNT(*) FROM _retort_lock"), ["0"], "the lease is given back");
         } else {
-            assert!(!twice.is_empty(), "GET_LOCK is node-local on Galera: some revision should have run twice ({per_rev:?})");
+            // Runs on different nodes ran at once: a revision ran twice (rows or in-progress
+            // log rows), or a run met another's revision in progress — which it can only
+            // see as a dirty database — and stopped. Under the lease none of this happens.
+            let started = Galera::sql(3313, &db, "SELECT revision, COUNT(*) FROM retort_log WHERE direction = 'up' GROUP BY revision HAVING COUNT(*) > 1");
+            let collided: Vec<String> = outs.iter().filter(|o| !o.status.success()).map(|o| String::from_utf8_lossy(&o.stderr).lines().find(|l| l.starts_with("error")).unwrap_or_default().to_string()).collect();
+            assert!(!twice.is_empty() || !started.is_empty() || !collided.is_empty(), "GET_LOCK is node-local on Galera: runs should have collided (rows {per_rev:?}, log {started:?})");
+            println!("GET_LOCK forced: rows applied twice {twice:?}, revisions started twice {started:?}, {} run(s) stopped: {collided:?}", collided.len());
         }
     }
 

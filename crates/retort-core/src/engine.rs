@@ -383,6 +383,12 @@ pub trait Connection {
     /// Where the connection points, password redacted (for messages).
     fn describe(&self) -> String;
 
+    /// The cluster this connection's server belongs to, said for the user (node, size and
+    /// how schema changes replicate), or `None` for a single server (issue #16).
+    fn cluster(&mut self) -> Option<String> {
+        None
+    }
+
     /// Writes a backup of the whole database to `path` (which exists, empty, with
     /// owner-only permissions). SQLite: the online backup API; servers: their dump tool.
     fn backup(&mut self, path: &std::path::Path) -> Result<(), DbError> {

@@ -40,6 +40,8 @@ pub struct MysqlConnection {
     lock_name: String,
     locked: bool,
     strategy: LockStrategy,
+    /// The server is a Galera node (`wsrep_on`).
+    galera: bool,
     /// The lease this connection holds (`lease.rs`).
     held: Option<lease::Held>,
     /// Set when this connection is a scratch database (`scratch.rs`).
@@ -95,7 +97,7 @@ impl MysqlConnection {
             conn.query_drop("SET SESSION wsrep_sync_wait = 1").map_err(connect_error)?;
         }
         let strategy = strategy.unwrap_or(if galera { LockStrategy::Lease { lease: Duration::from_secs(30) } } else { LockStrategy::Session });
-        Ok(MysqlConnection { opts: opts.clone(), conn, dialect: MysqlDialect, display: display.into(), lock_name: format!("retort:{db}"), locked: false, strategy, held: None, scratch: None })
+        Ok(MysqlConnection { opts: opts.clone(), conn, dialect: MysqlDialect, display: display.into(), lock_name: format!("retort:{db}"), locked: false, strategy, galera, held: None, scratch: None })
     }
 }
 
@@ -162,6 +164,26 @@ impl Connection for MysqlConnection {
 
     fn describe(&self) -> String {
         self.display.clone()
+    }
+
+    /// A Galera node: its name, the cluster's size, and how DDL replicates.
+    fn cluster(&mut self) -> Option<String> {
+        if !self.galera {
+            return None;
+        }
+        let row = self
+            .query("SELECT @@wsrep_node_name, (SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'wsrep_cluster_size'), @@wsrep_OSU_method")
+            .ok()?
+            .into_iter()
+            .next()?;
+        let get = |i: usize| row.get(i).cloned().flatten().unwrap_or_default();
+        let method = get(2);
+        let how = if method.eq_ignore_ascii_case("TOI") {
+            "schema changes run on this node under Total Order Isolation: replicated in order, writes to a table wait cluster-wide while its DDL runs".to_string()
+        } else {
+            format!("wsrep_OSU_method is {method}: schema changes stay on this node")
+        };
+        Some(format!("Galera node {} of a cluster of {}; {how}", get(0), get(1)))
     }
 
     fn introspect(&mut self) -> Result<Schema, DbError> {

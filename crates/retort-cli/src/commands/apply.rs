@@ -123,6 +123,9 @@ impl<'p> Progress<'p> {
             Event::BackedUp { path } => {
                 self.println(format!("retort: backed up to {}", path.display()));
             }
+            Event::Cluster { description } => {
+                self.println(format!("retort: {description}"));
+            }
             Event::NonTransactional { file } => {
                 self.println(format!("note: {} is marked transactional: false and runs outside a transaction", file.id));
             }

@@ -21,10 +21,14 @@ pub fn run(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
             "up_to_date": state_error.is_none() && pending.is_empty() && changed.is_empty(),
             "changed": changed,
             "error": state_error,
+            "cluster": st.cluster,
         }));
     } else {
         printer.line(format!("environment: {}{}", ws.env.name, if ws.env.protected { " (protected)" } else { "" }));
         printer.line(format!("database:    {}", ws.env.url.as_ref().map(|u| u.to_string()).unwrap_or_default()));
+        if let Some(c) = &st.cluster {
+            printer.line(format!("cluster:     {c}"));
+        }
         printer.line(format!("current:     {}", if rows.is_empty() { "base".into() } else { rows.join(", ") }));
         let head_ids: Vec<String> = graph.ids(&heads).iter().map(|h| h.to_string()).collect();
         printer.line(format!("heads:       {}{}", if head_ids.is_empty() { "(no revisions)".into() } else { head_ids.join(", ") },

@@ -26,6 +26,8 @@ pub enum Event<'a> {
     WaitingForLock { timeout: Duration },
     /// A backup was taken before the run (the environment asks for one).
     BackedUp { path: &'a std::path::Path },
+    /// The server is a cluster node; how the revisions' schema changes replicate.
+    Cluster { description: String },
     /// A statement of `file` hit the database's lock timeout; nothing of the revision
     /// stayed, and it is tried again after `wait`. `blockers` are the sessions that
     /// probably hold the lock (long open transactions), as the engine describes them.

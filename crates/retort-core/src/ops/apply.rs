@@ -28,6 +28,9 @@ pub fn apply(ws: &Workspace, mode: Direction, target: &str, single_transaction: 
     let graph = ws.graph()?;
     let migrator = Migrator::new(&graph, ws.project.tables());
     let mut conn = ws.connect()?;
+    if let Some(description) = conn.cluster() {
+        on_event(Event::Cluster { description });
+    }
     let backup = if ws.env.backup && !migrator.plan(conn.as_mut(), mode, &target)?.is_empty() {
         let path = crate::ops::backup::take(ws, conn.as_mut(), &graph)?;
         on_event(Event::BackedUp { path: &path });

@@ -15,6 +15,8 @@ pub struct Status {
     pub changed: Vec<ChangedFile>,
     /// Why the state is not usable (dirty, unknown or inconsistent rows), if it is not.
     pub problem: Option<StateError>,
+    /// The cluster the server belongs to (Galera node and size), if any.
+    pub cluster: Option<String>,
 }
 
 pub fn status(ws: &Workspace) -> Result<Status, Error> {
@@ -30,5 +32,6 @@ pub fn status(ws: &Workspace) -> Result<Status, Error> {
         Ok(cur) => (plan_upgrade(&graph, &cur, &graph.heads()).steps.iter().map(|s| s.rev).collect(), migrator.changed_files(conn.as_mut())?, None),
         Err(e) => (Vec::new(), Vec::new(), Some(e)),
     };
-    Ok(Status { graph, rows, pending, changed, problem })
+    let cluster = conn.cluster();
+    Ok(Status { graph, rows, pending, changed, problem, cluster })
 }
