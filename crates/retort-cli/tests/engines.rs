@@ -1021,3 +1021,42 @@ fn a_galera_cluster_applies_each_revision_once_and_survives_a_killed_lock_owner(
     assert!(said.contains("000000000002"), "{said}");
     assert!(waited >= std::time::Duration::from_secs(2) && waited < std::time::Duration::from_secs(20), "waited for the lease ({waited:?})");
 }
+
+/// Issue #16: on PostgreSQL `?lock=lease` replaces the session advisory lock (which does
+/// not hold behind PgBouncer's transaction pooling): 20 concurrent deploys apply each
+/// revision once, and after `kill -9` of the owner in the middle of a revision the next
+/// run waits for the lease, takes over and applies it (the killed one was rolled back).
+#[test]
+fn the_lease_lock_serialises_postgres_runs_and_survives_a_killed_owner() {
+    let p = Project::on("postgres");
+    let ids = chain(&p, 8);
+    let bin = assert_cmd::cargo::cargo_bin("retort");
+    let url = format!("{}?lock=lease&lease=2", p.db.url);
+    let spawn = |args: &[&str]| {
+        std::process::Command::new(&bin).current_dir(p.path()).env("DATABASE_URL", &url).args(args).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap()
+    };
+    let children: Vec<_> = (0..20).map(|_| spawn(&["upgrade", "head"])).collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(out.status.success(), "a concurrent run failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    }
+    assert_eq!(p.query("SELECT revision FROM retort_log WHERE direction = 'up' ORDER BY id"), ids, "every revision once, in order");
+    assert_eq!(p.query("SELECT count(*) FROM _retort_lock"), ["0"], "the lease is given back");
+    assert_eq!(p.query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), ["0"], "no advisory lock was used");
+
+    p.write_rev("bbbb00000001", &[&ids[7]], "slow", "CREATE TABLE slow_t (id INTEGER);\nSELECT pg_sleep(3);", "DROP TABLE slow_t;");
+    let mut owner = spawn(&["upgrade"]);
+    let started = std::time::Instant::now();
+    while p.query("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(3)%' AND pid <> pg_backend_pid()") != ["1"] {
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "the owner never reached the slow revision");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    owner.kill().unwrap();
+    owner.wait().unwrap();
+    let killed = std::time::Instant::now();
+    let next = spawn(&["upgrade", "--lock-timeout", "30"]).wait_with_output().unwrap();
+    assert!(next.status.success(), "{}", String::from_utf8_lossy(&next.stderr));
+    assert!(killed.elapsed() >= std::time::Duration::from_secs(1), "waited for the lease: {:?}", killed.elapsed());
+    assert_eq!(p.version_rows(), ["bbbb00000001"]);
+    assert_eq!(p.query("SELECT count(*) FROM retort_log WHERE revision = 'bbbb00000001' AND status = 'ok'"), ["1"]);
+}

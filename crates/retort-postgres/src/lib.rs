@@ -7,6 +7,7 @@
 mod dialect;
 mod engine;
 mod introspect;
+mod lease;
 mod lint;
 mod render;
 mod scratch;
@@ -24,11 +25,13 @@ use std::time::Duration;
 /// Advisory lock key: "retort" in ASCII, so it is recognisable in `pg_locks`.
 const LOCK_KEY: i64 = 0x7265_746f_7274;
 
-/// A parsed `postgres://` URL plus retort's own options (`schema`).
+/// A parsed `postgres://` URL plus retort's own options (`schema`, `lock`, `lease`).
 #[derive(Clone)]
 pub struct PgUrl {
     pub config: Config,
     pub schema: Option<String>,
+    /// `Some(lease)` for `?lock=lease` (`lease.rs`); `None`: the advisory lock.
+    pub lease: Option<Duration>,
     /// For messages: the URL with its password hidden.
     pub display: String,
 }
@@ -38,13 +41,21 @@ pub fn parse_url(url: &str, display: &str) -> Result<PgUrl, DbError> {
     let bad = |m: String| DbError::Connect { url: display.to_string(), message: m };
     let (base, query) = url.split_once('?').unwrap_or((url, ""));
     let mut schema = None;
+    let (mut lock, mut lease) = (None, Duration::from_secs(30));
     let mut kept = Vec::new();
     for kv in query.split('&').filter(|s| !s.is_empty()) {
         match kv.split_once('=') {
             Some(("schema", v)) | Some(("search_path", v)) => schema = Some(v.to_string()),
+            Some(("lock", v)) => lock = Some(v.to_string()),
+            Some(("lease", v)) => lease = lease::parse_lease(v).map_err(|m| bad(format!("invalid URL: {m}")))?,
             _ => kept.push(kv),
         }
     }
+    let lease = match lock.as_deref() {
+        None | Some("advisory") | Some("session") => None,
+        Some("lease") => Some(lease),
+        Some(other) => return Err(bad(format!("invalid URL: lock={other}: use lock=lease or lock=advisory"))),
+    };
     let cleaned = if kept.is_empty() { base.to_string() } else { format!("{base}?{}", kept.join("&")) };
     let cleaned = cleaned.replacen("postgresql://", "postgres://", 1);
     let mut config = Config::from_str(&cleaned).map_err(|e| bad(format!("invalid URL: {e}")))?;
@@ -55,7 +66,7 @@ pub fn parse_url(url: &str, display: &str) -> Result<PgUrl, DbError> {
         config.connect_timeout(Duration::from_secs(10));
     }
     config.application_name("retort");
-    Ok(PgUrl { config, schema, display: display.to_string() })
+    Ok(PgUrl { config, schema, lease, display: display.to_string() })
 }
 
 pub struct PgConnection {
@@ -66,6 +77,10 @@ pub struct PgConnection {
     /// Where to connect, for pg_dump/pg_restore/psql: handed to them through the
     /// environment (`PGPASSWORD`, …), never on their command line (issue #9 item 13).
     config: Config,
+    schema: Option<String>,
+    /// `Some` when the migration lock is a lease (`lease.rs`), and the lease it holds.
+    lease: Option<Duration>,
+    held: Option<lease::Held>,
     /// Set when this connection is a scratch area (`scratch.rs`).
     scratch: Option<scratch::Area>,
 }
@@ -154,7 +169,7 @@ impl PgConnection {
                 });
             }
         }
-        Ok(PgConnection { client, dialect: PgDialect, display: url.display.clone(), locked: false, config: url.config.clone(), scratch: None })
+        Ok(PgConnection { client, dialect: PgDialect, display: url.display.clone(), locked: false, config: url.config.clone(), schema: url.schema.clone(), lease: url.lease, held: None, scratch: None })
     }
 
     fn err(&self, e: postgres::Error, sql: &str) -> DbError {
@@ -290,14 +305,32 @@ impl Connection for PgConnection {
 
     /// A session-level advisory lock: held across the run's many transactions and
     /// released by the server if the process dies.
+    /// With `?lock=lease`, or where the server has no advisory locks, a lease row.
     fn try_lock(&mut self, _timeout: Duration) -> Result<bool, DbError> {
-        let rows = self.query(&format!("SELECT pg_try_advisory_lock({LOCK_KEY})"))?;
+        if let Some(lease) = self.lease {
+            let held = lease::try_take(&mut self.client, &self.config, self.schema.as_deref(), lease).map_err(|e| self.err(e, "taking the lease lock"))?;
+            let got = held.is_some();
+            self.held = held.or(self.held.take());
+            return Ok(got);
+        }
+        let rows = match self.query(&format!("SELECT pg_try_advisory_lock({LOCK_KEY})")) {
+            Ok(rows) => rows,
+            // feature_not_supported / undefined_function: a server without advisory locks.
+            Err(DbError::Query { message, .. }) if message.contains("SQLSTATE 0A000") || message.contains("SQLSTATE 42883") => {
+                self.lease = Some(Duration::from_secs(30));
+                return self.try_lock(_timeout);
+            }
+            Err(e) => return Err(e),
+        };
         let got = rows.first().and_then(|r| r.first().cloned().flatten()).as_deref() == Some("t");
         self.locked |= got;
         Ok(got)
     }
 
     fn unlock(&mut self) -> Result<(), DbError> {
+        if let Some(held) = self.held.take() {
+            lease::release(&mut self.client, held).map_err(|e| self.err(e, "releasing the lease lock"))?;
+        }
         if self.locked {
             self.query(&format!("SELECT pg_advisory_unlock({LOCK_KEY})"))?;
             self.locked = false;

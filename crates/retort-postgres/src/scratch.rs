@@ -71,7 +71,7 @@ fn create_database(admin_url: &PgUrl) -> Result<PgUrl, DbError> {
     }));
     let mut config = admin_url.config.clone();
     config.dbname(&name);
-    Ok(PgUrl { config, schema: None, display: format!("{} (scratch database {name})", admin_url.display) })
+    Ok(PgUrl { config, schema: None, lease: None, display: format!("{} (scratch database {name})", admin_url.display) })
 }
 
 /// Whether a used scratch database holds so many objects that emptying it costs more
@@ -164,6 +164,7 @@ impl PgConnection {
 
 impl Drop for PgConnection {
     fn drop(&mut self) {
+        let _ = retort_core::engine::Connection::unlock(self);
         if let Some(a) = self.scratch.take() {
             // A session that failed mid-transaction is closed with the connection; the
             // next user empties the database first.

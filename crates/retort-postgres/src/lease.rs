@@ -1,0 +1,105 @@
+//! The migration lock where a session advisory lock does not hold (issue #16): behind
+//! PgBouncer in transaction pooling the server session — and its advisory lock — changes
+//! between transactions; CockroachDB has no advisory locks. A lease row is decided by the
+//! database itself: `_retort_lock` (name, owner, expiry), taken by one INSERT (the primary
+//! key decides), renewed by a thread with its own connection, expiring when the owner dies.
+//! The same design as MySQL's (`retort-mysql/src/lease.rs`), in PostgreSQL's SQL.
+//!
+//! `?lock=lease` (with `&lease=SECONDS`, default 30) in the URL asks for it; it is also
+//! chosen when the server refuses advisory locks.
+use postgres::{Client, Config, NoTls};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub const TABLE: &str = "_retort_lock";
+const NAME: &str = "migrate";
+
+/// A lease this process holds, and the thread renewing it.
+pub struct Held {
+    owner: String,
+    stop: Arc<AtomicBool>,
+    renewer: Option<std::thread::JoinHandle<()>>,
+}
+
+fn expiry(lease: Duration) -> String {
+    format!("now() + interval '{} milliseconds'", lease.as_millis())
+}
+
+/// SQLSTATEs that mean "someone else got there first": unique_violation,
+/// serialization_failure, deadlock_detected, lock_not_available.
+fn lost(e: &postgres::Error) -> bool {
+    matches!(e.code().map(|c| c.code()), Some("23505" | "40001" | "40P01" | "55P03"))
+}
+
+/// Tries once to take the lease; `Ok(None)` when another owner holds it. `schema` is the
+/// connection's search path (the lease lives beside the version table).
+pub fn try_take(client: &mut Client, config: &Config, schema: Option<&str>, lease: Duration) -> Result<Option<Held>, postgres::Error> {
+    // Concurrent `CREATE TABLE IF NOT EXISTS` can still collide in the catalog (23505,
+    // 42P07): then another run created it, which is all that is needed.
+    match client.batch_execute(&format!("CREATE TABLE IF NOT EXISTS {TABLE} (name text PRIMARY KEY, owner text NOT NULL, expires_at timestamptz NOT NULL)")) {
+        Err(e) if !matches!(e.code().map(|c| c.code()), Some("23505" | "42P07")) => return Err(e),
+        _ => {}
+    }
+    // A crashed owner's lease: whoever deletes it first may take the lock.
+    if let Err(e) = client.batch_execute(&format!("DELETE FROM {TABLE} WHERE name = '{NAME}' AND expires_at < now()")) {
+        return if lost(&e) { Ok(None) } else { Err(e) };
+    }
+    let owner = format!("{}:{}:{}", hostname(), std::process::id(), retort_core::RevisionId::generate());
+    match client.batch_execute(&format!("INSERT INTO {TABLE} (name, owner, expires_at) VALUES ('{NAME}', '{owner}', {})", expiry(lease))) {
+        Ok(()) => {}
+        Err(e) if lost(&e) => return Ok(None),
+        Err(e) => return Err(e),
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let renewer = {
+        let (stop, config, owner, schema) = (stop.clone(), config.clone(), owner.clone(), schema.map(str::to_string));
+        std::thread::Builder::new().name("retort-lease".into()).spawn(move || renew(config, schema, &owner, lease, &stop)).ok()
+    };
+    Ok(Some(Held { owner, stop, renewer }))
+}
+
+/// Extends the lease every third of its length until told to stop.
+fn renew(config: Config, schema: Option<String>, owner: &str, lease: Duration, stop: &AtomicBool) {
+    let Ok(mut client) = config.connect(NoTls) else { return };
+    if let Some(s) = schema {
+        let _ = client.batch_execute(&format!("SET search_path TO {}", crate::dialect::quote(&s)));
+    }
+    let every = (lease / 3).max(Duration::from_millis(100));
+    let sql = format!("UPDATE {TABLE} SET expires_at = {} WHERE name = '{NAME}' AND owner = '{owner}'", expiry(lease));
+    loop {
+        let mut waited = Duration::ZERO;
+        while waited < every {
+            if stop.load(Ordering::SeqCst) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+            waited += Duration::from_millis(50);
+        }
+        let _ = client.batch_execute(&sql);
+    }
+}
+
+/// Stops renewing and gives the lease up.
+pub fn release(client: &mut Client, mut held: Held) -> Result<(), postgres::Error> {
+    held.stop.store(true, Ordering::SeqCst);
+    if let Some(t) = held.renewer.take() {
+        let _ = t.join();
+    }
+    client.batch_execute(&format!("DELETE FROM {TABLE} WHERE name = '{NAME}' AND owner = '{}'", held.owner))
+}
+
+fn hostname() -> String {
+    let h = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "host".into());
+    // The owner goes into SQL text: keep it to characters that need no quoting.
+    h.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_')).collect()
+}
+
+/// `lease=SECONDS` from a URL's query.
+pub fn parse_lease(v: &str) -> Result<Duration, String> {
+    let secs: f64 = v.parse().map_err(|_| format!("lease={v} is not a number of seconds"))?;
+    if !(0.5..=3600.0).contains(&secs) {
+        return Err(format!("lease={v}: give between 0.5 and 3600 seconds"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
