@@ -70,7 +70,7 @@ pub enum Command {
     /// Show the revision(s) the database is at.
     Current(CurrentArgs),
     /// Where the database is and what is pending.
-    Status,
+    Status(StatusArgs),
     /// List revisions, newest first.
     History(HistoryArgs),
     /// Draw the revision graph: ascii (terminal), mermaid (Markdown) or dot (Graphviz).
@@ -327,6 +327,14 @@ pub struct CheckArgs {
     /// Only compare the models with head; do not look at the database.
     #[arg(long)]
     pub no_db: bool,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub fleet: FleetArgs,
 }
 
 #[derive(Debug, Args)]

@@ -869,8 +869,11 @@ fn a_fleet_is_rolled_out_in_parallel_stopped_continued_and_resumed() {
         for t in current["results"].as_array().unwrap() {
             assert_eq!(t["after"], serde_json::json!([ids[2]]), "[{engine}] {t}");
         }
-        // Checksums and drift over the fleet: one target drifted fails, by name.
+        // Status, checksums, check and drift over the fleet: one target drifted fails, by name.
+        let st = fleet(&["status", "--all"]).ok().json();
+        assert!(st["results"].as_array().unwrap().iter().all(|t| t["pending"] == 0), "[{engine}] {st}");
         fleet(&["verify", "--all"]).ok();
+        fleet(&["check", "--targets", "*"]).ok();
         on_bad("CREATE TABLE drifted (id INTEGER)");
         let r = fleet(&["drift", "--target", &names[0], "--target", &bad]);
         assert_eq!(r.code, 16, "[{engine}] {}", r.stderr);

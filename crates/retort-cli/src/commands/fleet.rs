@@ -25,7 +25,7 @@ pub fn run(op: FleetOp, args: &FleetArgs, settings: &Settings, printer: &Printer
     select.extend(args.target_globs.iter().cloned());
     let opts = FleetOptions { select: if args.all { Vec::new() } else { select }, parallel: args.parallel as usize, canary: args.canary, continue_on_error: args.continue_on_error, resume: args.resume };
     if !matches!(op, FleetOp::Current) {
-        printer.note(format!("retort: {} over the fleet of env {} ({} at a time{})", match &op { FleetOp::Upgrade { target } => format!("upgrade {target}"), FleetOp::Downgrade { target } => format!("downgrade {target}"), FleetOp::Verify => "verify".into(), FleetOp::Drift => "drift".into(), FleetOp::Current => String::new() }, ws.env.name, opts.parallel, if opts.canary > 0 { format!(", {} canary first", opts.canary) } else { String::new() }));
+        printer.note(format!("retort: {} over the fleet of env {} ({} at a time{})", match &op { FleetOp::Upgrade { target } => format!("upgrade {target}"), FleetOp::Downgrade { target } => format!("downgrade {target}"), FleetOp::Verify => "verify".into(), FleetOp::Drift => "drift".into(), FleetOp::Status => "status".into(), FleetOp::Check => "check".into(), FleetOp::Current => String::new() }, ws.env.name, opts.parallel, if opts.canary > 0 { format!(", {} canary first", opts.canary) } else { String::new() }));
     }
     let quiet = printer.quiet || printer.json;
     let report = fleet::run(&ws, &op, &opts, &|r, n, total| {
@@ -40,9 +40,11 @@ pub fn run(op: FleetOp, args: &FleetArgs, settings: &Settings, printer: &Printer
         return Ok(code);
     }
     let width = report.results.iter().map(|r| r.target.len()).max().unwrap_or(6).max(6);
-    printer.line(format!("{:width$}  {:8}  {:>5}  {:>8}  before -> after", "target", "status", "steps", "ms"));
+    let pending = report.results.iter().any(|r| r.pending.is_some());
+    printer.line(format!("{:width$}  {:8}  {:>5}  {:>8}  before -> after{}", "target", "status", "steps", "ms", if pending { "  pending" } else { "" }));
     for r in &report.results {
-        printer.line(format!("{:width$}  {:8}  {:>5}  {:>8}  {} -> {}", r.target, status(r), r.steps, r.duration_ms, heads(&r.before), heads(&r.after)));
+        let p = r.pending.map(|n| format!("  {n}")).unwrap_or_default();
+        printer.line(format!("{:width$}  {:8}  {:>5}  {:>8}  {} -> {}{p}", r.target, status(r), r.steps, r.duration_ms, heads(&r.before), heads(&r.after)));
     }
     let count = |s: TargetStatus| report.results.iter().filter(|r| r.status == s).count();
     printer.note(format!(

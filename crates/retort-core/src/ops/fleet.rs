@@ -43,6 +43,12 @@ pub enum FleetOp {
     /// The live schema against the one its revision implies (`drift`): a target that
     /// drifted fails.
     Drift,
+    /// Where each target is and how many revisions it lacks (`status`); a target whose
+    /// state is unusable (dirty, unknown revision) fails.
+    Status,
+    /// A target with pending revisions or drift fails (`check`; the models-against-head
+    /// half of `check` is the project's, not a target's).
+    Check,
 }
 
 impl FleetOp {
@@ -53,6 +59,8 @@ impl FleetOp {
             FleetOp::Current => "current".into(),
             FleetOp::Verify => "verify".into(),
             FleetOp::Drift => "drift".into(),
+            FleetOp::Status => "status".into(),
+            FleetOp::Check => "check".into(),
         }
     }
 }
@@ -101,6 +109,9 @@ pub struct TargetResult {
     pub error: Option<String>,
     /// The exit code the error would have on its own.
     pub exit_code: Option<i32>,
+    /// Revisions `upgrade heads` would apply (`status`, `check`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<usize>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -280,7 +291,7 @@ pub fn run(ws: &Workspace, op: &FleetOp, opts: &FleetOptions, on_done: &(dyn Fn(
 }
 
 fn result_for(t: &FleetTarget) -> TargetResult {
-    TargetResult { target: t.name.clone(), url: t.url.to_string(), status: TargetStatus::Ok, before: Vec::new(), after: Vec::new(), steps: 0, duration_ms: 0, error: None, exit_code: None }
+    TargetResult { target: t.name.clone(), url: t.url.to_string(), status: TargetStatus::Ok, before: Vec::new(), after: Vec::new(), steps: 0, duration_ms: 0, error: None, exit_code: None, pending: None }
 }
 
 /// One target: precheck without the lock, then the operation a single database gets.
@@ -293,9 +304,13 @@ fn run_one(ws: &Workspace, graph: &crate::revision::graph::RevisionGraph, t: &Fl
         let (mode, target) = match op {
             FleetOp::Upgrade { target } => (Direction::Up, target),
             FleetOp::Downgrade { target } => (Direction::Down, target),
-            FleetOp::Current | FleetOp::Verify | FleetOp::Drift => {
+            FleetOp::Current | FleetOp::Verify | FleetOp::Drift | FleetOp::Status | FleetOp::Check => {
                 let mut conn = tws.connect_existing()?;
-                result.before = graph.ids(&migrator.current(conn.as_mut())?).iter().map(|i| i.to_string()).collect();
+                let current = migrator.current(conn.as_mut())?;
+                result.before = graph.ids(&current).iter().map(|i| i.to_string()).collect();
+                if matches!(op, FleetOp::Status | FleetOp::Check) {
+                    result.pending = Some(crate::plan::plan_upgrade(graph, &current, &graph.heads()).steps.len());
+                }
                 result.after = result.before.clone();
                 result.status = TargetStatus::Skipped;
                 let found: Option<(String, i32)> = match op {
@@ -303,9 +318,14 @@ fn run_one(ws: &Workspace, graph: &crate::revision::graph::RevisionGraph, t: &Fl
                         let changed = migrator.changed_files(conn.as_mut())?;
                         (!changed.is_empty()).then(|| (format!("applied file(s) changed: {}", changed.iter().map(|c| c.rev.to_string()).collect::<Vec<_>>().join(", ")), crate::error::exit::CHECKSUM))
                     }
-                    FleetOp::Drift => {
+                    FleetOp::Drift | FleetOp::Check => {
+                        let pending = result.pending.unwrap_or(0);
                         let drift = crate::ops::live::drift_of(&tws, graph, conn.as_mut())?;
-                        (!drift.changes.is_empty()).then(|| (format!("drifted: {}", drift.changes.iter().map(|c| c.describe()).collect::<Vec<_>>().join("; ")), crate::error::exit::FOUND))
+                        if pending > 0 {
+                            Some((format!("{pending} pending revision(s)"), crate::error::exit::FOUND))
+                        } else {
+                            (!drift.changes.is_empty()).then(|| (format!("drifted: {}", drift.changes.iter().map(|c| c.describe()).collect::<Vec<_>>().join("; ")), crate::error::exit::FOUND))
+                        }
                     }
                     _ => None,
                 };
