@@ -562,6 +562,26 @@ fn kill_9_during_upgrade_leaves_a_consistent_database() {
 /// revision is rolled back (nothing of it stays), retried with back-off, and when the
 /// tries run out the error names the blocking session and exits 15. When the blocker
 /// finishes during the retries, the upgrade goes through.
+/// `retort upgrade` with short lock timeouts and a generous retry budget, started while
+/// `blocker` holds a transaction open that it commits 1.5 s later: the run must retry and
+/// then succeed.
+fn upgrade_while_the_blocker_commits(p: &Project, blocker: &mut dyn retort::Connection, engine: &str) {
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("retort"))
+        .current_dir(p.path())
+        .env_remove("DATABASE_URL")
+        .args(["upgrade", "--ddl-lock-timeout", "300ms", "--lock-retries", "8", "--lock-retry-budget", "20s"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    blocker.execute("COMMIT").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "[{engine}] {said}");
+    assert!(said.contains("retry 1 of 8"), "[{engine}] it had to retry: {said}");
+}
+
 #[test]
 fn a_statement_blocked_by_a_long_transaction_times_out_and_is_retried() {
     for engine in engine_names().into_iter().filter(|e| *e != "sqlite") {
@@ -585,20 +605,7 @@ fn a_statement_blocked_by_a_long_transaction_times_out_and_is_retried() {
         assert_eq!(status.code, 0, "[{engine}] not dirty: {}", status.stderr);
 
         // The blocker ends while the run is retrying: the upgrade goes through.
-        let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("retort"))
-            .current_dir(p.path())
-            .env_remove("DATABASE_URL")
-            .args(["upgrade", "--ddl-lock-timeout", "300ms", "--lock-retries", "8", "--lock-retry-budget", "20s"])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(1500));
-        blocker.execute("COMMIT").unwrap();
-        let out = child.wait_with_output().unwrap();
-        let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        assert!(out.status.success(), "[{engine}] {said}");
-        assert!(said.contains("retry 1 of 8"), "[{engine}] it had to retry: {said}");
+        upgrade_while_the_blocker_commits(&p, blocker.as_mut(), engine);
         assert_eq!(p.version_rows(), ["bbbb00000001"], "[{engine}]");
         let ups = p.query("SELECT count(*) FROM retort_log WHERE revision = 'bbbb00000001' AND direction = 'up' AND status = 'ok'");
         assert_eq!(ups, ["1"], "[{engine}] applied once");
@@ -665,20 +672,7 @@ fn a_later_step_blocked_by_a_long_transaction_is_retried_in_place() {
     let mut blocker = p.db.connect();
     blocker.execute("BEGIN").unwrap();
     blocker.query("SELECT * FROM t").unwrap();
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("retort"))
-        .current_dir(p.path())
-        .env_remove("DATABASE_URL")
-        .args(["upgrade", "--ddl-lock-timeout", "300ms", "--lock-retries", "8", "--lock-retry-budget", "20s"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(1500));
-    blocker.execute("COMMIT").unwrap();
-    let out = child.wait_with_output().unwrap();
-    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "{said}");
-    assert!(said.contains("retry 1 of 8"), "it had to retry: {said}");
+    upgrade_while_the_blocker_commits(&p, blocker.as_mut(), "postgres");
     assert_eq!(p.version_rows(), ["bbbb00000001"]);
     assert_eq!(p.query("SELECT count(*) FROM information_schema.columns WHERE column_name IN ('x', 'y')"), ["2"]);
     assert_eq!(p.query("SELECT status FROM retort_log WHERE revision = 'bbbb00000001' ORDER BY id"), ["ok"]);

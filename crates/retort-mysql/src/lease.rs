@@ -56,7 +56,7 @@ pub fn try_take(conn: &mut Conn, opts: &Opts, name: &str, lease: Duration) -> Re
         Err(mysql::Error::MySqlError(e)) if e.code == 1213 || e.code == 1205 => return Ok(None),
         Err(e) => return Err(e),
     }
-    let owner = format!("{}:{}:{}", hostname(), std::process::id(), retort_core::RevisionId::generate());
+    let owner = retort_core::apply::lock::lease_owner();
     let insert = format!("INSERT INTO `{TABLE}` (name, owner, expires_at) VALUES ({}, {}, {})", lit(name), lit(&owner), expiry(lease));
     match conn.query_drop(insert) {
         Ok(()) => {}
@@ -78,19 +78,10 @@ pub fn try_take(conn: &mut Conn, opts: &Opts, name: &str, lease: Duration) -> Re
 /// Extends the lease every third of its length until told to stop.
 fn renew(opts: Opts, name: &str, owner: &str, lease: Duration, stop: &AtomicBool) {
     let Ok(mut conn) = Conn::new(opts) else { return };
-    let every = (lease / 3).max(Duration::from_millis(100));
     let sql = format!("UPDATE `{TABLE}` SET expires_at = {} WHERE name = {} AND owner = {}", expiry(lease), lit(name), lit(owner));
-    loop {
-        let mut waited = Duration::ZERO;
-        while waited < every {
-            if stop.load(Ordering::SeqCst) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-            waited += Duration::from_millis(50);
-        }
+    retort_core::apply::lock::renew_until_stopped((lease / 3).max(Duration::from_millis(100)), stop, || {
         let _ = conn.query_drop(&sql);
-    }
+    });
 }
 
 /// Stops renewing and gives the lease up.
@@ -100,10 +91,6 @@ pub fn release(conn: &mut Conn, name: &str, mut held: Held) -> Result<(), mysql:
         let _ = t.join();
     }
     conn.query_drop(format!("DELETE FROM `{TABLE}` WHERE name = {} AND owner = {}", lit(name), lit(&held.owner)))
-}
-
-fn hostname() -> String {
-    std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "host".into())
 }
 
 /// The strategy a URL asks for (`?lock=lease|session`, `&lease=SECONDS`), and the URL

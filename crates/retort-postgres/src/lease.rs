@@ -45,7 +45,7 @@ pub fn try_take(client: &mut Client, config: &Config, schema: Option<&str>, leas
     if let Err(e) = client.batch_execute(&format!("DELETE FROM {TABLE} WHERE name = '{NAME}' AND expires_at < now()")) {
         return if lost(&e) { Ok(None) } else { Err(e) };
     }
-    let owner = format!("{}:{}:{}", hostname(), std::process::id(), retort_core::RevisionId::generate());
+    let owner = retort_core::apply::lock::lease_owner();
     match client.batch_execute(&format!("INSERT INTO {TABLE} (name, owner, expires_at) VALUES ('{NAME}', '{owner}', {})", expiry(lease))) {
         Ok(()) => {}
         Err(e) if lost(&e) => return Ok(None),
@@ -65,19 +65,10 @@ fn renew(config: Config, schema: Option<String>, owner: &str, lease: Duration, s
     if let Some(s) = schema {
         let _ = client.batch_execute(&format!("SET search_path TO {}", crate::dialect::quote(&s)));
     }
-    let every = (lease / 3).max(Duration::from_millis(100));
     let sql = format!("UPDATE {TABLE} SET expires_at = {} WHERE name = '{NAME}' AND owner = '{owner}'", expiry(lease));
-    loop {
-        let mut waited = Duration::ZERO;
-        while waited < every {
-            if stop.load(Ordering::SeqCst) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-            waited += Duration::from_millis(50);
-        }
+    retort_core::apply::lock::renew_until_stopped((lease / 3).max(Duration::from_millis(100)), stop, || {
         let _ = client.batch_execute(&sql);
-    }
+    });
 }
 
 /// Stops renewing and gives the lease up.
@@ -87,12 +78,6 @@ pub fn release(client: &mut Client, mut held: Held) -> Result<(), postgres::Erro
         let _ = t.join();
     }
     client.batch_execute(&format!("DELETE FROM {TABLE} WHERE name = '{NAME}' AND owner = '{}'", held.owner))
-}
-
-fn hostname() -> String {
-    let h = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "host".into());
-    // The owner goes into SQL text: keep it to characters that need no quoting.
-    h.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_')).collect()
 }
 
 /// `lease=SECONDS` from a URL's query.

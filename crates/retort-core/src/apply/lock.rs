@@ -45,3 +45,27 @@ impl Migrator<'_> {
         Ok(value)
     }
 }
+
+/// For engines whose lock is a lease row (a Galera cluster, PostgreSQL behind a pooler):
+/// calls `renew` every `every` until `stop` is set, checking `stop` often so releasing the
+/// lock does not wait a whole period. Run on a thread with its own connection.
+pub fn renew_until_stopped(every: std::time::Duration, stop: &std::sync::atomic::AtomicBool, mut renew: impl FnMut()) {
+    let tick = Duration::from_millis(50);
+    loop {
+        let mut waited = Duration::ZERO;
+        while waited < every {
+            if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                return;
+            }
+            std::thread::sleep(tick);
+            waited += tick;
+        }
+        renew();
+    }
+}
+
+/// Who holds a lease: `host:pid:random`, in characters that need no quoting in SQL.
+pub fn lease_owner() -> String {
+    let host: String = std::fs::read_to_string("/etc/hostname").unwrap_or_default().trim().chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_')).collect();
+    format!("{}:{}:{}", if host.is_empty() { "host" } else { &host }, std::process::id(), crate::revision::id::RevisionId::generate())
+}

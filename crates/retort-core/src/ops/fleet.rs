@@ -13,6 +13,7 @@
 //! the targets that finished.
 use crate::apply::Migrator;
 use crate::config::{Fleet, FleetNames, RedactedUrl};
+use crate::diff::filter::glob;
 use crate::error::Error;
 use crate::ops::Workspace;
 use crate::plan::Direction;
@@ -171,29 +172,6 @@ fn name_of(url: &RedactedUrl) -> String {
     }
     let last = path.rsplit('/').next().unwrap_or(path);
     last.strip_suffix(".db").or_else(|| last.strip_suffix(".sqlite")).unwrap_or(last).to_string()
-}
-
-/// `*` and `?` globbing, enough for `--targets 'eu-*'`.
-fn glob(pattern: &str, name: &str) -> bool {
-    let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
-    let (mut pi, mut ni, mut star, mut mark) = (0, 0, None, 0);
-    while ni < n.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
-            pi += 1;
-            ni += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ni;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ni = mark;
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
 }
 
 fn report_path(ws: &Workspace) -> PathBuf {
