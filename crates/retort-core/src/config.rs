@@ -95,6 +95,31 @@ pub struct EnvSection {
     /// ...or by the first column of this query's rows on `control_url`.
     pub targets_query: Option<String>,
     pub control_url: Option<String>,
+    /// The migration lock: `"lease"` (a lease row: clusters, connection poolers) or
+    /// `"session"` (the server's session lock); default: the engine chooses (issue #16).
+    /// Passed to the engine as the URL's `lock=` parameter.
+    pub lock: Option<String>,
+    /// The lease's length in seconds with `lock = "lease"` (default 30).
+    pub lock_lease: Option<f64>,
+}
+
+/// `url` with retort's `lock=`/`lease=` parameters for the engine, unless it has them.
+fn with_lock_params(url: &str, lock: Option<&str>, lease: Option<f64>) -> String {
+    let mut out = url.to_string();
+    let mut add = |key: &str, value: String| {
+        let has = out.split_once('?').is_some_and(|(_, q)| q.split('&').any(|kv| kv.split('=').next() == Some(key)));
+        if !has {
+            out.push(if out.contains('?') { '&' } else { '?' });
+            out.push_str(&format!("{key}={value}"));
+        }
+    };
+    if let Some(l) = lock {
+        add("lock", l.to_string());
+    }
+    if let Some(s) = lease {
+        add("lease", s.to_string());
+    }
+    out
 }
 
 /// One schema, many databases: where an environment's targets come from (issue #16).
@@ -255,6 +280,15 @@ impl Project {
                 .transpose()
         };
         let invalid = |message: String| ConfigError::Invalid { path: self.path.clone(), message: format!("[env.{name}] {message}") };
+        if let Some(l) = section.lock.as_deref().filter(|l| !matches!(*l, "lease" | "session")) {
+            return Err(invalid(format!("lock = \"{l}\": use \"lease\" or \"session\"")));
+        }
+        let (lock, lease) = (section.lock.as_deref(), section.lock_lease);
+        let url = match url {
+            Some(u) if (lock.is_some() || lease.is_some()) && u.starts_with("sqlite") => return Err(invalid("`lock` is for PostgreSQL and MySQL/MariaDB; SQLite's lock is its own write lock".into())),
+            Some(u) => Some(with_lock_params(&u, lock, lease)),
+            None => None,
+        };
         // DATABASE_URL names one database: the run is about that one, fleet or not.
         let fleet = if source == "DATABASE_URL" {
             None
@@ -262,7 +296,7 @@ impl Project {
             let sources = [section.targets.is_some(), section.targets_command.is_some(), section.targets_query.is_some()].iter().filter(|b| **b).count();
             match (&section.urls, &url) {
                 (Some(_), Some(_)) => return Err(invalid("has both `url` and `urls`: a fleet lists its URLs in `urls`, or templates one `url` with {target}".into())),
-                (Some(urls), None) => Some(Fleet::Urls(urls.iter().map(|u| expand_vars(u, &name, vars).map(|u| RedactedUrl::new(without_driver(&u)))).collect::<Result<_, _>>()?)),
+                (Some(urls), None) => Some(Fleet::Urls(urls.iter().map(|u| expand_vars(u, &name, vars).map(|u| RedactedUrl::new(without_driver(&with_lock_params(&u, lock, lease))))).collect::<Result<_, _>>()?)),
                 (None, Some(u)) if u.contains("{target}") => {
                     let names = match (&section.targets, &section.targets_command, &section.targets_query) {
                         _ if sources != 1 => return Err(invalid("`url` has {target}: give exactly one of `targets = [...]`, `targets_command` or `targets_query` (with `control_url`)".into())),
@@ -428,6 +462,7 @@ url = "{url}"
 # protected = true                # writes need --confirm-env prod
 # backup = true                   # back up before every upgrade/downgrade (into backups/)
 # backup_keep = 10
+# lock = "lease"                  # a lease row instead of the session lock (PgBouncer, Galera picks it itself)
 # online = true                   # migrate writes CREATE INDEX CONCURRENTLY, NOT VALID + VALIDATE, ...
 #                                 # (default: on where protected; --online / --no-online per run)
 "#
@@ -437,6 +472,23 @@ url = "{url}"
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue #16: `lock = "lease"` reaches the engine as the URL's parameter, also for
+    /// every URL of a fleet; bad values and SQLite are refused by name.
+    #[test]
+    fn the_lock_setting_goes_into_the_url() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("retort.toml");
+        std::fs::write(&path, "[env.a]\nurl = \"postgres://h/db?schema=s\"\nlock = \"lease\"\nlock_lease = 5.0\n[env.f]\nurls = [\"mysql://h/a\", \"mysql://h/b?lock=session\"]\nlock = \"lease\"\n[env.bad]\nurl = \"mysql://h/a\"\nlock = \"maybe\"\n[env.lite]\nurl = \"sqlite://x.db\"\nlock = \"lease\"\n").unwrap();
+        let p = Project::load(&path).unwrap();
+        let none = |_: &str| None;
+        assert_eq!(p.environment(Some("a"), &none).unwrap().url.unwrap().expose(), "postgres://h/db?schema=s&lock=lease&lease=5");
+        let Some(Fleet::Urls(urls)) = p.environment(Some("f"), &none).unwrap().fleet else { panic!("a fleet") };
+        let urls: Vec<&str> = urls.iter().map(|u| u.expose()).collect();
+        assert_eq!(urls, ["mysql://h/a?lock=lease", "mysql://h/b?lock=session"]);
+        assert!(p.environment(Some("bad"), &none).unwrap_err().to_string().contains("maybe"));
+        assert!(p.environment(Some("lite"), &none).unwrap_err().to_string().contains("SQLite"));
+    }
 
     #[test]
     fn redacts_passwords() {
