@@ -389,6 +389,12 @@ pub trait Connection {
         None
     }
 
+    /// The engine's estimate of a table's rows (statistics, not a count), if it keeps one.
+    fn approximate_rows(&mut self, table: &str) -> Option<u64> {
+        let _ = table;
+        None
+    }
+
     /// Writes a backup of the whole database to `path` (which exists, empty, with
     /// owner-only permissions). SQLite: the online backup API; servers: their dump tool.
     fn backup(&mut self, path: &std::path::Path) -> Result<(), DbError> {

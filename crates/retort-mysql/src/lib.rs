@@ -166,6 +166,12 @@ impl Connection for MysqlConnection {
         self.display.clone()
     }
 
+    /// InnoDB's row estimate from `information_schema.TABLES`.
+    fn approximate_rows(&mut self, table: &str) -> Option<u64> {
+        let sql = format!("SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {}", self.dialect.quote_literal(table));
+        self.query(&sql).ok()?.into_iter().next()?.into_iter().next()??.parse().ok()
+    }
+
     /// A Galera node: its name, the cluster's size, and how DDL replicates.
     fn cluster(&mut self) -> Option<String> {
         if !self.galera {

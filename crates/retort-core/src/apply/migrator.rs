@@ -104,6 +104,16 @@ impl Migrator<'_> {
         })
     }
 
+    /// The plan as the database looks now, read without the lock and without refusing a
+    /// revision in progress (another run's, which the locked run will wait for): for
+    /// decisions made before the lock (a backup, warnings). `None` when it cannot be told.
+    pub fn peek_plan(&self, conn: &mut dyn Connection, mode: Direction, target: &Target) -> Option<Plan> {
+        let rows = self.current_rows(conn).ok()?;
+        let current = plan::validate_heads(self.graph, &rows).ok()?;
+        let resolved = target.resolve(self.graph, &current).ok()?;
+        self.plan_for(mode, &current, &resolved, &target.text).ok()
+    }
+
     /// Resolves `target` against the database and returns the plan without running it.
     pub fn plan(&self, conn: &mut dyn Connection, mode: Direction, target: &Target) -> Result<Plan, Error> {
         let current = self.current(conn)?;

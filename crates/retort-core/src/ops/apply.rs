@@ -28,10 +28,16 @@ pub fn apply(ws: &Workspace, mode: Direction, target: &str, single_transaction: 
     let graph = ws.graph()?;
     let migrator = Migrator::new(&graph, ws.project.tables());
     let mut conn = ws.connect()?;
+    // Before the lock: another run may be in the middle of a revision, which the locked
+    // run below waits for rather than calls dirty.
+    let peek = migrator.peek_plan(conn.as_mut(), mode, &target);
     if let Some(description) = conn.cluster() {
         on_event(Event::Cluster { description });
+        for warning in peek.as_ref().map(|plan| large_alters(conn.as_mut(), plan, &graph)).unwrap_or_default() {
+            on_event(Event::Cluster { description: warning });
+        }
     }
-    let backup = if ws.env.backup && !migrator.plan(conn.as_mut(), mode, &target)?.is_empty() {
+    let backup = if ws.env.backup && peek.as_ref().is_none_or(|p| !p.is_empty()) {
         let path = crate::ops::backup::take(ws, conn.as_mut(), &graph)?;
         on_event(Event::BackedUp { path: &path });
         Some(path)
@@ -41,6 +47,38 @@ pub fn apply(ws: &Workspace, mode: Direction, target: &str, single_transaction: 
     let opts = RunOptions { single_transaction, ..ws.run_options() };
     let report = migrator.run(conn.as_mut(), mode, &target, &opts, on_event)?;
     Ok(ApplyOutcome { backup, report })
+}
+
+/// Tables at least this large (the engine's row estimate) get a warning before an ALTER
+/// runs on a cluster where DDL blocks writes on every node.
+const LARGE_TABLE_ROWS: u64 = 100_000;
+
+/// On a cluster node (Galera under TOI): the planned `ALTER TABLE`s of large tables, each
+/// said with its size, since writes to the table wait on every node while it runs.
+fn large_alters(conn: &mut dyn crate::engine::Connection, plan: &crate::plan::Plan, graph: &crate::revision::graph::RevisionGraph) -> Vec<String> {
+    let parser = conn.dialect().parser_dialect();
+    let mut out = Vec::new();
+    for step in &plan.steps {
+        let file = step.file(graph);
+        let section = match step.direction {
+            Direction::Up => Some(&file.upgrade),
+            Direction::Down => file.downgrade.as_ref(),
+        };
+        let Some(section) = section else { continue };
+        for st in crate::sql_split::split(&section.sql) {
+            let Ok(parsed) = sqlparser::parser::Parser::parse_sql(parser.as_ref(), &st.sql) else { continue };
+            for s in &parsed {
+                let Some((table, _)) = crate::lint::context::alter_table(s) else { continue };
+                if let Some(rows) = conn.approximate_rows(&table).filter(|r| *r >= LARGE_TABLE_ROWS) {
+                    out.push(format!(
+                        "warning: revision {} alters {table} (about {rows} rows) under Total Order Isolation: writes to {table} wait on every node while it runs; run it at a quiet time, or change the table with an online tool (pt-online-schema-change, gh-ost) and `retort stamp`",
+                        file.id
+                    ));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Offline mode: the script an upgrade or downgrade would run. `target` is `TO` (from

@@ -318,9 +318,11 @@ fn run_one(ws: &Workspace, graph: &crate::revision::graph::RevisionGraph, t: &Fl
             }
         };
         let mut conn = tws.connect()?;
-        let rows = graph.ids(&migrator.current(conn.as_mut())?).iter().map(|i| i.to_string()).collect::<Vec<_>>();
+        let rows = migrator.current_rows(conn.as_mut())?;
         result.before = rows.clone();
-        if migrator.plan(conn.as_mut(), mode, &Target::parse(target)?)?.is_empty() {
+        // Without the lock: another run's revision in progress is waited for by the
+        // operation below, not taken for a dirty database here.
+        if migrator.peek_plan(conn.as_mut(), mode, &Target::parse(target)?).is_some_and(|p| p.is_empty()) {
             result.after = rows;
             result.status = TargetStatus::Skipped;
             return Ok(());
