@@ -35,11 +35,14 @@ fn lost(e: &postgres::Error) -> bool {
 /// Tries once to take the lease; `Ok(None)` when another owner holds it. `schema` is the
 /// connection's search path (the lease lives beside the version table).
 pub fn try_take(client: &mut Client, config: &Config, schema: Option<&str>, lease: Duration) -> Result<Option<Held>, postgres::Error> {
-    // Concurrent `CREATE TABLE IF NOT EXISTS` can still collide in the catalog (23505,
-    // 42P07): then another run created it, which is all that is needed.
-    match client.batch_execute(&format!("CREATE TABLE IF NOT EXISTS {TABLE} (name text PRIMARY KEY, owner text NOT NULL, expires_at timestamptz NOT NULL)")) {
-        Err(e) if !matches!(e.code().map(|c| c.code()), Some("23505" | "42P07")) => return Err(e),
-        _ => {}
+    // Concurrent `CREATE TABLE IF NOT EXISTS` can still collide in the catalog (23505 on
+    // pg_type, 42P07 duplicate table, 42710 duplicate type): if the table exists now,
+    // another run created it, which is all that is needed.
+    if let Err(e) = client.batch_execute(&format!("CREATE TABLE IF NOT EXISTS {TABLE} (name text PRIMARY KEY, owner text NOT NULL, expires_at timestamptz NOT NULL)")) {
+        let exists = client.query_one(&format!("SELECT to_regclass('{TABLE}') IS NOT NULL"), &[]).map(|r| r.get::<_, bool>(0)).unwrap_or(false);
+        if !exists {
+            return Err(e);
+        }
     }
     // A crashed owner's lease: whoever deletes it first may take the lock.
     if let Err(e) = client.batch_execute(&format!("DELETE FROM {TABLE} WHERE name = '{NAME}' AND expires_at < now()")) {
