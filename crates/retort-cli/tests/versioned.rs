@@ -600,6 +600,8 @@ fn squash_replaces_a_range_and_databases_inside_it_still_upgrade() {
     assert!(text.contains(&format!("-- revision: {}", id(21))) && text.contains(&format!("-- down_revision: {}", id(1))), "{text}");
     assert!(text.contains(&format!("-- replaces: {}, ", id(2))), "{text}");
 
+    let status = run("reference.db", &["status"]).ok().stdout;
+    assert!(status.contains(&format!("`retort squash --finish {}`", id(21))), "{status}");
     // A new database: base, the squash, the revision after it.
     let fresh = run("fresh.db", &["upgrade"]).ok();
     let said = format!("{}{}", fresh.stdout, fresh.stderr);
@@ -629,6 +631,7 @@ fn squash_replaces_a_range_and_databases_inside_it_still_upgrade() {
         run(db, &["verify"]).ok();
         run(db, &["upgrade"]).ok();
     }
+    assert!(!run("reference.db", &["status"]).ok().stdout.contains("squash:"), "finished: nothing to remind");
     let newest = run("newest.db", &["upgrade"]).ok();
     assert!(format!("{}{}", newest.stdout, newest.stderr).contains("[3/3]"));
     assert_eq!(p.schema_of("newest.db"), p.schema_of("reference.db"));

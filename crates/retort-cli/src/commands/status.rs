@@ -22,6 +22,7 @@ pub fn run(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
             "changed": changed,
             "error": state_error,
             "cluster": st.cluster,
+            "squashes": graph.shortcuts().iter().map(|s| json!({"revision": s.file.id, "replaces": graph.ids(&s.chain), "path": s.file.path})).collect::<Vec<_>>(),
         }));
     } else {
         printer.line(format!("environment: {}{}", ws.env.name, if ws.env.protected { " (protected)" } else { "" }));
@@ -33,6 +34,13 @@ pub fn run(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
         let head_ids: Vec<String> = graph.ids(&heads).iter().map(|h| h.to_string()).collect();
         printer.line(format!("heads:       {}{}", if head_ids.is_empty() { "(no revisions)".into() } else { head_ids.join(", ") },
             if heads.len() > 1 { "  (several heads: `retort merge heads -m MSG`)" } else { "" }));
+        for s in graph.shortcuts() {
+            let ids = graph.ids(&s.chain);
+            printer.line(format!(
+                "squash:      {} stands in for {} revisions ({} .. {}) for new databases; once every database is past {}: `retort squash --finish {}`",
+                s.file.path.display(), ids.len(), ids[0], s.file.id, s.file.id, s.file.id
+            ));
+        }
         for c in changed {
             printer.line(format!("problem:     applied revision {} ({}) was edited since it was applied — `retort verify` shows the change", c.rev, c.path.display()));
         }
