@@ -59,6 +59,16 @@ impl Step {
             None => graph.rev(self.rev),
         }
     }
+
+    /// The section the step runs: the file's upgrade, or its downgrade (which the planner
+    /// made sure exists for every downgrade step).
+    pub fn section<'g>(&self, graph: &'g RevisionGraph) -> &'g crate::revision::file::Section {
+        let file = self.file(graph);
+        match self.direction {
+            Direction::Up => &file.upgrade,
+            Direction::Down => file.downgrade.as_ref().expect("the planner only plans reversible downgrades"),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default)]

@@ -176,14 +176,7 @@ impl Migrator<'_> {
         let mut plan = self.plan_for(mode, &current, &resolved, &target.text)?;
         let outer = opts.single_transaction && !plan.is_empty();
         if outer {
-            let non_transactional = |s: &Step| {
-                let f = s.file(self.graph);
-                let section = match s.direction {
-                    Direction::Up => Some(&f.upgrade),
-                    Direction::Down => f.downgrade.as_ref(),
-                };
-                section.is_some_and(|sec| sec.steps(f.transactional).iter().any(|st| !st.transactional))
-            };
+            let non_transactional = |s: &Step| s.section(self.graph).steps(s.file(self.graph).transactional).iter().any(|st| !st.transactional);
             if let Some(f) = plan.steps.iter().filter(|s| non_transactional(s)).map(|s| s.file(self.graph)).next() {
                 return Err(Error::usage(
                     format!("--single-transaction cannot include revision {}, which has statements marked transactional: false", f.id),
@@ -312,10 +305,7 @@ impl Migrator<'_> {
         retries: &mut Retries,
     ) -> Result<StepOutcome, Error> {
         let file = step.file(self.graph);
-        let section = match step.direction {
-            Direction::Up => &file.upgrade,
-            Direction::Down => file.downgrade.as_ref().expect("planner checked downgrade sections"),
-        };
+        let section = step.section(self.graph);
         let dialect = conn.dialect();
         let tx_ddl = dialect.capabilities().transactional_ddl;
         // Inside a run-wide transaction the per-revision BEGIN/COMMIT become no-ops.

@@ -63,10 +63,7 @@ impl Migrator<'_> {
         out.push('\n');
         for step in &plan.steps {
             let file = step.file(self.graph);
-            let section = match step.direction {
-                Direction::Up => &file.upgrade,
-                Direction::Down => file.downgrade.as_ref().expect("planner checked"),
-            };
+            let section = step.section(self.graph);
             let arrow = match step.direction {
                 Direction::Up => format!("{} -> {}", join_or_base(&step.heads_before), file.id),
                 Direction::Down => format!("{} -> {}", file.id, join_or_base(&plan_after(step))),

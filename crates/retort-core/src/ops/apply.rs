@@ -60,12 +60,7 @@ fn large_alters(conn: &mut dyn crate::engine::Connection, plan: &crate::plan::Pl
     let mut out = Vec::new();
     for step in &plan.steps {
         let file = step.file(graph);
-        let section = match step.direction {
-            Direction::Up => Some(&file.upgrade),
-            Direction::Down => file.downgrade.as_ref(),
-        };
-        let Some(section) = section else { continue };
-        for st in crate::sql_split::split(&section.sql) {
+        for st in crate::sql_split::split(&step.section(graph).sql) {
             let Ok(parsed) = sqlparser::parser::Parser::parse_sql(parser.as_ref(), &st.sql) else { continue };
             for s in &parsed {
                 let Some((table, _)) = crate::lint::context::alter_table(s) else { continue };
