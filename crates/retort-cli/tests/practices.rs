@@ -4,6 +4,9 @@ mod common;
 /// `retort adopt alembic` on a real Flask-Migrate application (issue #13).
 #[path = "practices/adopt.rs"]
 mod adopt;
+/// Trust: the user's data and files are never lost, whatever the input or the fault.
+#[path = "practices/trust.rs"]
+mod trust;
 use common::{chain, engine_names, Project};
 
 #[test]

@@ -7,7 +7,7 @@ use crate::diff::filter::TableFilter;
 use crate::diff::notes::review_notes;
 use crate::diff::rename::{candidates, RenameCandidate};
 use crate::diff::{diff, Renames};
-use crate::engine::{Connection, Dialect, VersionTables};
+use crate::engine::{Connection, Dialect, ModelStatement, SkippedStatement, VersionTables};
 use crate::error::{DbError, Error};
 use crate::apply::{Migrator, RunOptions};
 use crate::plan::Direction;
@@ -29,10 +29,16 @@ use std::path::Path;
 pub fn schema_of_models(conn: &mut dyn Connection, sql: &str, path: &Path) -> Result<Schema, Error> {
     crate::interrupt::check()?;
     let dialect = conn.dialect();
-    let stmts: Vec<sql_split::Statement> = sql_split::split(sql)
-        .into_iter()
-        .filter_map(|s| dialect.model_statement(&s.sql).map(|sql| sql_split::Statement { sql: sql.into_owned(), ..s.clone() }))
-        .collect();
+    let mut stmts: Vec<sql_split::Statement> = Vec::new();
+    // Every statement is classified before any runs: a refused one stops the load with
+    // nothing run at all.
+    for s in sql_split::split(sql) {
+        match dialect.model_statement(&s.sql) {
+            ModelStatement::Run(text) => stmts.push(sql_split::Statement { sql: text.into_owned(), ..s.clone() }),
+            ModelStatement::Skip(_) => {}
+            ModelStatement::Refuse(reason) => return Err(Error::Models { path: path.to_path_buf(), line: s.line, message: reason }),
+        }
+    }
     let texts: Vec<String> = stmts.iter().map(|s| s.sql.clone()).collect();
     let relax = conn.dialect().deferred_references();
     if let Some((off, _)) = relax {
@@ -43,13 +49,14 @@ pub fn schema_of_models(conn: &mut dyn Connection, sql: &str, path: &Path) -> Re
     if !loaded {
         if let Err((index, e)) = load_in_passes(conn, &texts, tx)? {
             let message = match e {
-                DbError::Query { message, .. } => message,
-                other => other.to_string(),
+                // Refused by the scratch session before it ran: retrying cannot help.
+                DbError::OutsideScratch { message, .. } => message,
+                DbError::Query { message, .. } => format!("{message} (retried after every other statement of the models: nothing they declare provides it)"),
+                other => format!("{other} (retried after every other statement of the models: nothing they declare provides it)"),
             };
             // A statement that failed because Ctrl-C tore down the scratch work is no fault
             // of the models.
             crate::interrupt::check()?;
-            let message = format!("{message} (retried after every other statement of the models: nothing they declare provides it)");
             return Err(Error::Models { path: path.to_path_buf(), line: stmts[index].line, message });
         }
     }
@@ -60,10 +67,22 @@ pub fn schema_of_models(conn: &mut dyn Connection, sql: &str, path: &Path) -> Re
     Ok(conn.introspect()?)
 }
 
-/// How many statements of the models [`schema_of_models`] leaves out (ownership and
-/// privileges, objects the engine makes itself), so `migrate` can say so.
-pub fn skipped_model_statements(dialect: &dyn Dialect, sql: &str) -> usize {
-    sql_split::split(sql).iter().filter(|s| dialect.model_statement(&s.sql).is_none()).count()
+/// The statements of the models [`schema_of_models`] leaves out, counted by kind
+/// (`2 ownership or privilege statements (not run)`), so `migrate` can say so.
+pub fn skipped_model_statements(dialect: &dyn Dialect, sql: &str) -> Vec<String> {
+    let mut counts: std::collections::BTreeMap<SkippedStatement, usize> = Default::default();
+    for s in sql_split::split(sql) {
+        if let ModelStatement::Skip(kind) = dialect.model_statement(&s.sql) {
+            *counts.entry(kind).or_default() += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .map(|(kind, n)| {
+            let (one, many) = kind.describe();
+            if n == 1 { format!("1 {one}") } else { format!("{n} {many}") }
+        })
+        .collect()
 }
 
 /// Runs `texts` in passes until every statement succeeded (`Ok(Ok)`) or a pass made no

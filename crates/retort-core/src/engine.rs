@@ -250,13 +250,17 @@ pub trait Dialect: Send + Sync {
         "ROLLBACK"
     }
 
-    /// A models statement as it is run on the scratch database: `None` leaves it out. By
-    /// default ownership and privileges (`GRANT`, `REVOKE`, `ALTER … OWNER TO`, `ALTER
-    /// DEFAULT PRIVILEGES`) are left out: not part of the schema retort compares, and the
-    /// roles they name may not exist where the scratch database lives (dumps are full of
-    /// them). Engines add what their dumps write about objects the engine makes itself,
-    /// and rewrite what only means "how to build it" (PostgreSQL's CONCURRENTLY).
-    fn model_statement<'a>(&self, sql: &'a str) -> Option<std::borrow::Cow<'a, str>> {
+    /// A models statement as it is run on the scratch database: run (perhaps rewritten),
+    /// skipped, or refused. By default ownership and privileges (`GRANT`, `REVOKE`, `ALTER
+    /// … OWNER TO`, `ALTER DEFAULT PRIVILEGES`) are skipped: not part of the schema retort
+    /// compares, and the roles they name may not exist where the scratch database lives
+    /// (dumps are full of them); so are statements about whole databases (`CREATE/ALTER/DROP
+    /// DATABASE`), which name a database other than the scratch one — dumps made with
+    /// `--databases`/`--create` start with them, and run they would reach the live one.
+    /// Engines add what their dumps write about objects the engine makes itself, what
+    /// else reaches past the scratch area, and rewrite what only means "how to build it"
+    /// (PostgreSQL's CONCURRENTLY).
+    fn model_statement<'a>(&self, sql: &'a str) -> ModelStatement<'a> {
         default_model_statement(sql)
     }
 
@@ -439,14 +443,70 @@ pub trait Connection {
 
 /// The error for a change an engine's renderer cannot express: never skipped silently, so
 /// `migrate` stops and says which change to write by hand.
-/// [`Dialect::model_statement`]'s default: ownership and privileges left out.
-pub fn default_model_statement(sql: &str) -> Option<std::borrow::Cow<'_, str>> {
+/// What the scratch session does with one statement of the models.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelStatement<'a> {
+    Run(std::borrow::Cow<'a, str>),
+    /// Left out, and counted under its kind in the "not compared" note.
+    Skip(SkippedStatement),
+    /// Never run: it would reach outside the scratch area (the reason says how).
+    Refuse(String),
+}
+
+/// Kinds of models statements the scratch session leaves out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SkippedStatement {
+    /// `GRANT`, `REVOKE`, `… OWNER TO`: not schema, and the roles may not exist.
+    Privileges,
+    /// About a whole database, the server or its roles (`USE`, `CREATE DATABASE`, `ALTER
+    /// DATABASE … SET`, `CREATE ROLE`): never the scratch area's business.
+    DatabaseLevel,
+    /// Creates what the engine makes by itself (SQLite's `sqlite_sequence`).
+    EngineInternal,
+}
+
+impl SkippedStatement {
+    /// `(singular, plural)` for the "not compared" note.
+    pub fn describe(self) -> (&'static str, &'static str) {
+        match self {
+            SkippedStatement::Privileges => ("ownership or privilege statement (not run)", "ownership or privilege statements (not run)"),
+            SkippedStatement::DatabaseLevel => (
+                "database-level statement (USE, CREATE/ALTER/DROP DATABASE, roles, server settings: not run, the scratch area is used)",
+                "database-level statements (USE, CREATE/ALTER/DROP DATABASE, roles, server settings: not run, the scratch area is used)",
+            ),
+            SkippedStatement::EngineInternal => ("table the engine makes by itself (not run)", "tables the engine makes by itself (not run)"),
+        }
+    }
+}
+
+/// The first `n` words of a statement, upper-cased, comments (but not MySQL's `/*!`
+/// executable ones) left out: what statement classifiers look at.
+pub fn leading_words(sql: &str, n: usize) -> Vec<String> {
+    let text = if sql.trim_start().starts_with("--") || sql.trim_start().starts_with("/*") { crate::sql_split::strip_comments(sql) } else { sql.to_string() };
+    text.split(|c: char| c.is_whitespace() || c == ';' || c == '(')
+        .filter(|w| !w.is_empty())
+        .take(n)
+        .map(|w| w.to_ascii_uppercase())
+        .collect()
+}
+
+/// [`Dialect::model_statement`]'s default: ownership, privileges and whole-database
+/// statements left out.
+pub fn default_model_statement(sql: &str) -> ModelStatement<'_> {
     let upper: String = sql.split_whitespace().take(64).collect::<Vec<_>>().join(" ").to_ascii_uppercase();
     let privileges = upper.starts_with("GRANT ")
         || upper.starts_with("REVOKE ")
         || upper.starts_with("ALTER DEFAULT PRIVILEGES")
         || (upper.starts_with("ALTER ") && upper.contains(" OWNER TO "));
-    (!privileges).then_some(std::borrow::Cow::Borrowed(sql))
+    if privileges {
+        return ModelStatement::Skip(SkippedStatement::Privileges);
+    }
+    let words = leading_words(sql, 2);
+    let database_level = matches!(words.first().map(String::as_str), Some("CREATE" | "ALTER" | "DROP")) && words.get(1).is_some_and(|w| w == "DATABASE");
+    if database_level {
+        return ModelStatement::Skip(SkippedStatement::DatabaseLevel);
+    }
+    ModelStatement::Run(std::borrow::Cow::Borrowed(sql))
 }
 
 /// `(count, singular, plural)` → `["1 policy", "2 rules"]`, the zero counts left out.

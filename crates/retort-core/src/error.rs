@@ -175,6 +175,10 @@ pub enum DbError {
     Locked { url: String, seconds: u64 },
     #[error("{0}")]
     Unsupported(String),
+    /// A scratch session refused a statement before it ran: it would reach a database
+    /// other than the scratch one (`USE appdb`, `` `appdb`.customers ``).
+    #[error("{message}")]
+    OutsideScratch { message: String, sql: String },
 }
 
 /// An applied revision's file no longer matches what was applied.
@@ -269,6 +273,7 @@ impl Error {
             Error::Db(DbError::Connect { .. } | DbError::Missing { .. }) => exit::CONNECTION,
             Error::Db(DbError::Locked { .. }) => exit::LOCKED,
             Error::Db(DbError::Unsupported(_)) => exit::UNSUPPORTED,
+            Error::Db(DbError::OutsideScratch { .. }) => exit::MODELS,
             Error::Db(DbError::Query { .. }) => exit::SQL_FAILED,
             Error::Db(DbError::LockTimeout { .. }) | Error::LockTimeout { .. } => exit::LOCK_TIMEOUT,
             Error::Db(DbError::NotABackup { .. }) => exit::USAGE,

@@ -1,7 +1,7 @@
 //! MySQL/MariaDB SQL forms.
 use retort_core::diff::Change;
 use retort_core::render::RenderedStatement;
-use retort_core::engine::{Capabilities, Dialect};
+use retort_core::engine::{Capabilities, Dialect, ModelStatement, SkippedStatement};
 use retort_core::error::DbError;
 use retort_core::schema::Schema;
 
@@ -25,6 +25,29 @@ impl Dialect for MysqlDialect {
     /// DDL commits implicitly (https://dev.mysql.com/doc/refman/8.0/en/implicit-commit.html).
     fn deferred_references(&self) -> Option<(&'static str, &'static str)> {
         Some(("SET FOREIGN_KEY_CHECKS = 0", "SET FOREIGN_KEY_CHECKS = 1"))
+    }
+
+    /// Statements about a whole database or the server are never run on the scratch
+    /// database: `mariadb-dump --databases appdb` starts with `CREATE DATABASE appdb` and
+    /// `USE appdb`, which would switch the scratch session to the live database (and its
+    /// `DROP TABLE IF EXISTS` would then empty it). The scratch connection also refuses
+    /// any statement that names another database and checks `DATABASE()` after each one
+    /// (`scratch.rs`).
+    fn model_statement<'a>(&self, sql: &'a str) -> ModelStatement<'a> {
+        let words = retort_core::engine::leading_words(sql, 3);
+        let word = |i: usize| words.get(i).map(String::as_str).unwrap_or("");
+        let server_level = match word(0) {
+            "USE" | "FLUSH" | "INSTALL" | "UNINSTALL" => true,
+            "CREATE" | "ALTER" | "DROP" | "RENAME" => {
+                matches!(word(1), "DATABASE" | "SCHEMA" | "USER" | "ROLE" | "SERVER") || (word(1) == "OR" && matches!(word(3), "USER" | "ROLE" | "SERVER"))
+            }
+            "SET" => matches!(word(1), "GLOBAL" | "PERSIST" | "PERSIST_ONLY" | "PASSWORD" | "ROLE" | "DEFAULT") || word(1).starts_with("@@GLOBAL."),
+            _ => false,
+        };
+        if server_level {
+            return ModelStatement::Skip(SkippedStatement::DatabaseLevel);
+        }
+        retort_core::engine::default_model_statement(sql)
     }
 
     fn capabilities(&self) -> Capabilities {

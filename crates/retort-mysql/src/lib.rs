@@ -107,7 +107,13 @@ impl Connection for MysqlConnection {
     }
 
     fn execute(&mut self, sql: &str) -> Result<(), DbError> {
-        self.conn.query_drop(sql).map_err(|e| query_error(&e, sql))
+        let Some(area) = &self.scratch else {
+            return self.conn.query_drop(sql).map_err(|e| query_error(&e, sql));
+        };
+        area.check(sql)?;
+        let outcome = self.conn.query_drop(sql).map_err(|e| query_error(&e, sql));
+        area.confirm(&mut self.conn, sql)?;
+        outcome
     }
 
     fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {

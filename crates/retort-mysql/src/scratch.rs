@@ -13,6 +13,70 @@ pub(crate) struct Area {
     admin: Opts,
     name: String,
     cleanup_id: u64,
+    /// The server's other databases (lower-cased), which no statement run here may name.
+    others: std::collections::HashSet<String>,
+}
+
+impl Area {
+    /// Refuses a statement that could reach past the scratch database, before it runs:
+    /// `USE` (the models loader skips it; anything else reaching here is refused too) and
+    /// any `db.object` whose `db` is another database of the server (`DROP TABLE
+    /// appdb.customers`). Privileges cannot draw this line — the scratch session is
+    /// usually the environment's own user — so the statement's tokens are read with
+    /// sqlparser's MySQL tokenizer; a statement it cannot tokenize is checked by text.
+    pub(crate) fn check(&self, sql: &str) -> Result<(), DbError> {
+        use sqlparser::tokenizer::{Token, Tokenizer};
+        let refuse = |what: String| DbError::OutsideScratch {
+            message: format!(
+                "{what}: the scratch database autogenerate loads the models into (`{}`) must not reach another database; models declare this database's objects, unqualified (if `{what}` is a table alias, rename it)",
+                self.name
+            ),
+            sql: sql.to_string(),
+        };
+        if retort_core::engine::leading_words(sql, 1).first().is_some_and(|w| w == "USE") {
+            return Err(refuse("USE".into()));
+        }
+        let dialect = sqlparser::dialect::MySqlDialect {};
+        match Tokenizer::new(&dialect, sql).tokenize() {
+            Ok(tokens) => {
+                let tokens: Vec<&Token> = tokens.iter().filter(|t| !matches!(t, Token::Whitespace(_))).collect();
+                for pair in tokens.windows(2) {
+                    if let (Token::Word(w), Token::Period) = (pair[0], pair[1]) {
+                        if self.others.contains(&w.value.to_lowercase()) {
+                            return Err(refuse(format!("it names database `{}`", w.value)));
+                        }
+                    }
+                }
+                Ok(())
+            }
+            Err(_) => {
+                let lower = sql.to_lowercase();
+                match self.others.iter().find(|db| lower.contains(&format!("`{db}`.")) || lower.contains(&format!("{db}."))) {
+                    Some(db) => Err(refuse(format!("it names database `{db}`"))),
+                    None => Ok(()),
+                }
+            }
+        }
+    }
+
+    /// After each statement: the session must still be in the scratch database (a
+    /// statement that changed it is undone at once, and refused).
+    pub(crate) fn confirm(&self, conn: &mut Conn, sql: &str) -> Result<(), DbError> {
+        let current: Option<Option<String>> = conn.query_first("SELECT DATABASE()").map_err(|e| DbError::Query { message: message(&e), sql: "SELECT DATABASE()".into() })?;
+        let current = current.flatten();
+        if current.as_deref() == Some(self.name.as_str()) {
+            return Ok(());
+        }
+        let _ = conn.query_drop(format!("USE `{}`", self.name));
+        Err(DbError::OutsideScratch {
+            message: format!(
+                "the statement left the scratch database `{}` for {}: refused (models declare this database's objects only)",
+                self.name,
+                current.map(|c| format!("`{c}`")).unwrap_or_else(|| "no database".into())
+            ),
+            sql: sql.to_string(),
+        })
+    }
 }
 
 fn drop_database(admin: &Opts, name: &str) {
@@ -43,11 +107,18 @@ impl MysqlConnection {
                 ),
             });
         }
+        let others: std::collections::HashSet<String> = c
+            .query::<String, _>("SHOW DATABASES")
+            .map_err(|e| DbError::Connect { url: display.into(), message: message(&e) })?
+            .into_iter()
+            .filter(|db| db != &name && !db.eq_ignore_ascii_case("information_schema"))
+            .map(|db| db.to_lowercase())
+            .collect();
         let (a, n) = (admin.clone(), name.clone());
         let cleanup_id = retort_core::cleanup::register(Box::new(move || drop_database(&a, &n)));
         let opts: Opts = OptsBuilder::from_opts(admin.clone()).db_name(Some(name.clone())).into();
         let mut conn = MysqlConnection::open(&opts, &format!("{display} (scratch database {name})"), Some(crate::LockStrategy::Session))?;
-        conn.scratch = Some(Area { admin: admin.clone(), name, cleanup_id });
+        conn.scratch = Some(Area { admin: admin.clone(), name, cleanup_id, others });
         Ok(conn)
     }
 }

@@ -1,7 +1,7 @@
 //! PostgreSQL's SQL forms.
 use retort_core::diff::Change;
 use retort_core::render::RenderedStatement;
-use retort_core::engine::{Capabilities, Dialect};
+use retort_core::engine::{Capabilities, Dialect, ModelStatement, SkippedStatement};
 use retort_core::error::DbError;
 use retort_core::schema::Schema;
 
@@ -53,20 +53,36 @@ impl Dialect for PgDialect {
 
     /// `CREATE INDEX CONCURRENTLY` in models means "an index": CONCURRENTLY is how to
     /// build it on a busy table, and cannot run in the transaction the models load in.
-    fn model_statement<'a>(&self, sql: &'a str) -> Option<std::borrow::Cow<'a, str>> {
-        let words: Vec<&str> = sql.split_whitespace().take(4).collect();
-        let upper: Vec<String> = words.iter().map(|w| w.to_ascii_uppercase()).collect();
+    /// Statements about the cluster rather than one database — databases, roles,
+    /// tablespaces, `ALTER SYSTEM`, subscriptions and foreign servers, which act on or
+    /// connect to other databases — are never run on the scratch database (`pg_dump
+    /// --create --clean` output starts with `DROP DATABASE appdb`; `ALTER DATABASE appdb
+    /// SET …` would change the live database's settings from any database).
+    fn model_statement<'a>(&self, sql: &'a str) -> ModelStatement<'a> {
+        let upper = retort_core::engine::leading_words(sql, 6);
+        let word = |i: usize| upper.get(i).map(String::as_str).unwrap_or("");
+        let cluster_object = |w: &str| matches!(w, "DATABASE" | "ROLE" | "USER" | "GROUP" | "TABLESPACE" | "SUBSCRIPTION" | "SERVER");
+        let cluster_level = match word(0) {
+            "CREATE" | "ALTER" | "DROP" => cluster_object(word(1)) || word(1) == "SYSTEM" || word(1) == "OWNED",
+            // COMMENT ON DATABASE x, SECURITY LABEL [FOR p] ON ROLE x
+            "COMMENT" | "SECURITY" => (2..6).any(|i| word(i - 1) == "ON" && matches!(word(i), "DATABASE" | "ROLE" | "TABLESPACE")),
+            "REASSIGN" => true,
+            _ => false,
+        };
+        if cluster_level {
+            return ModelStatement::Skip(SkippedStatement::DatabaseLevel);
+        }
         let concurrently = match upper.as_slice() {
             [c, i, k, ..] if c == "CREATE" && i == "INDEX" && k == "CONCURRENTLY" => true,
             [c, u, i, k, ..] if c == "CREATE" && u == "UNIQUE" && i == "INDEX" && k == "CONCURRENTLY" => true,
             _ => false,
         };
-        let default = retort_core::engine::default_model_statement(sql)?;
-        if !concurrently {
-            return Some(default);
+        let default = retort_core::engine::default_model_statement(sql);
+        if !concurrently || !matches!(default, ModelStatement::Run(_)) {
+            return default;
         }
         let at = sql.to_ascii_uppercase().find("CONCURRENTLY").expect("seen above");
-        Some(std::borrow::Cow::Owned(format!("{}{}", &sql[..at], &sql[at + "CONCURRENTLY".len()..])))
+        ModelStatement::Run(std::borrow::Cow::Owned(format!("{}{}", &sql[..at], &sql[at + "CONCURRENTLY".len()..])))
     }
 
     fn parser_dialect(&self) -> Box<dyn sqlparser::dialect::Dialect> {

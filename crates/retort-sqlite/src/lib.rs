@@ -92,9 +92,14 @@ impl SqliteConnection {
         Self::open(url, base)
     }
 
-    /// An in-memory database, for replaying migrations and applying models.
+    /// An in-memory database, for replaying migrations and applying models: a scratch
+    /// area that can reach no file. SQLite itself refuses `ATTACH` on it (the limit of
+    /// attached databases is 0, https://sqlite.org/limits.html#max_attached), whatever
+    /// statement or trigger asks.
     pub fn memory() -> Result<Self, DbError> {
-        Self::open("sqlite::memory:", Path::new("."))
+        let c = Self::open("sqlite::memory:", Path::new("."))?;
+        c.conn.set_limit(rusqlite::limits::Limit::SQLITE_LIMIT_ATTACHED, 0);
+        Ok(c)
     }
 
     /// The underlying rusqlite connection (for the online backup API and tests).

@@ -50,11 +50,7 @@ pub fn inputs(ws: &Workspace) -> Result<Inputs, Error> {
     let mut scratch = ws.scratch()?;
     let models = filter.apply(&autogen::schema_of_models(scratch.as_mut(), &models_sql, &models_path)?);
     let mut not_compared = scratch.uncompared()?;
-    match autogen::skipped_model_statements(scratch.dialect(), &models_sql) {
-        0 => {}
-        1 => not_compared.push("1 ownership or privilege statement (not run)".into()),
-        n => not_compared.push(format!("{n} ownership or privilege statements (not run)")),
-    }
+    not_compared.extend(autogen::skipped_model_statements(scratch.dialect(), &models_sql));
     let server_version = scratch.server_version()?;
     drop(scratch);
     crate::interrupt::check()?;
