@@ -31,16 +31,60 @@ pub fn take(conn: &mut dyn Connection, dir: &Path, env: &str, rev: &str) -> Resu
     Ok(path)
 }
 
-/// Deletes the oldest backups of `env` beyond `keep`.
-pub fn prune(dir: &Path, env: &str, keep: usize) -> Result<Vec<PathBuf>, Error> {
-    let prefix = format!("{env}-");
-    let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
-        Ok(rd) => rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with(&prefix))).collect(),
+/// Checks that a backup just written is there, readable and not empty before anything
+/// relies on it (an upgrade with `backup = true` runs only after this).
+pub fn confirm(path: &Path) -> Result<(), Error> {
+    use std::io::Read;
+    let mut first = [0u8; 1];
+    let read = std::fs::File::open(path).and_then(|mut f| f.read(&mut first));
+    match read {
+        Ok(1) => Ok(()),
+        Ok(_) => Err(Error::io(format!("checking the backup {}", path.display()), std::io::Error::other("the file is empty"))),
+        Err(e) => Err(Error::io(format!("checking the backup {}", path.display()), e)),
+    }
+}
+
+/// Where a file stands among `env`'s backups — its (time, copy number) — when retort
+/// wrote it for exactly that environment: `<env>-<YYYYMMDDTHHMMSSZ>-<rev>[-n].<ext>`
+/// ([`backup_path`], [`take`]). The whole name is parsed, so `dev` never claims
+/// `dev-eu-…` (whose next part is no time) nor a file someone put there by hand.
+fn backup_of(name: &str, env: &str) -> Option<(String, u32)> {
+    let rest = name.strip_prefix(env)?.strip_prefix('-')?;
+    let (time, rest) = (rest.get(..16)?, rest.get(16..)?);
+    let b = time.as_bytes();
+    let time_ok = b.iter().enumerate().all(|(i, c)| match i {
+        8 => *c == b'T',
+        15 => *c == b'Z',
+        _ => c.is_ascii_digit(),
+    });
+    let (stem, ext) = rest.strip_prefix('-')?.rsplit_once('.')?;
+    if !time_ok || ext.is_empty() || !ext.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let (rev, copy) = match stem.rsplit_once('-') {
+        Some((rev, n)) => (rev, n.parse::<u32>().ok()?),
+        None => (stem, 1),
+    };
+    let rev_ok = !rev.is_empty() && rev.split('+').all(|r| !r.is_empty() && r.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+    rev_ok.then(|| (time.to_string(), copy))
+}
+
+/// Deletes the oldest backups retort wrote for `env` beyond `keep`; `just_written` is
+/// never deleted (with `backup_keep = 0` it is the one kept).
+pub fn prune(dir: &Path, env: &str, keep: usize, just_written: &Path) -> Result<Vec<PathBuf>, Error> {
+    let mut files: Vec<((String, u32), PathBuf)> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p != just_written && p.is_file())
+            .filter_map(|p| Some((backup_of(&p.file_name()?.to_string_lossy(), env)?, p)))
+            .collect(),
         Err(_) => return Ok(Vec::new()),
     };
     files.sort();
-    let excess = files.len().saturating_sub(keep);
-    let removed: Vec<PathBuf> = files.into_iter().take(excess).collect();
+    // The new backup counts as one of those kept.
+    let excess = files.len().saturating_sub(keep.saturating_sub(1));
+    let removed: Vec<PathBuf> = files.into_iter().take(excess).map(|(_, p)| p).collect();
     for f in &removed {
         std::fs::remove_file(f).map_err(|e| Error::io(format!("removing {}", f.display()), e))?;
     }
@@ -54,11 +98,35 @@ mod tests {
     #[test]
     fn prune_keeps_the_newest_of_one_environment() {
         let d = tempfile::tempdir().unwrap();
-        for name in ["prod-1-a.sql", "prod-2-a.sql", "prod-3-a.sql", "dev-1-a.sql"] {
+        let names = [
+            "prod-20260101T000000Z-base.sql",
+            "prod-20260102T000000Z-aaaaaaaaaaaa.sql",
+            "prod-20260102T000000Z-aaaaaaaaaaaa-2.sql",
+            "prod-20260103T000000Z-aaaaaaaaaaaa+bbbbbbbbbbbb.sql",
+            "prod-eu-20250101T000000Z-base.sql",
+            "prod-0-handmade.sql",
+            "dev-20250101T000000Z-base.sql",
+        ];
+        for name in names {
             std::fs::write(d.path().join(name), "").unwrap();
         }
-        let removed = prune(d.path(), "prod", 2).unwrap();
-        assert_eq!(removed, vec![d.path().join("prod-1-a.sql")]);
-        assert!(d.path().join("dev-1-a.sql").exists());
+        let new = d.path().join("prod-20260103T000000Z-aaaaaaaaaaaa+bbbbbbbbbbbb.sql");
+        let removed = prune(d.path(), "prod", 2, &new).unwrap();
+        assert_eq!(removed, vec![d.path().join(names[0]), d.path().join(names[1])]);
+        for kept in &names[2..] {
+            assert!(d.path().join(kept).exists(), "{kept}");
+        }
+        // keep = 0 keeps the new one all the same.
+        assert_eq!(prune(d.path(), "prod", 0, &new).unwrap(), vec![d.path().join(names[2])]);
+        assert!(new.exists());
+    }
+
+    #[test]
+    fn only_names_retort_writes_belong_to_an_environment() {
+        assert_eq!(backup_of("dev-20261203T094618Z-base.sqlite", "dev"), Some(("20261203T094618Z".into(), 1)));
+        assert_eq!(backup_of("dev-20261203T094618Z-0123456789ab-3.sqlite", "dev"), Some(("20261203T094618Z".into(), 3)));
+        for other in ["dev-eu-20261203T094618Z-base.sqlite", "dev-0-handmade.sqlite", "dev-20261203T094618Z-base", "dev-20261203T094618Z-.sqlite", "devx-20261203T094618Z-base.sqlite", "dev-20261203T094618Z-base.sqlite.tmp~"] {
+            assert_eq!(backup_of(other, "dev"), None, "{other}");
+        }
     }
 }

@@ -259,6 +259,9 @@ impl Project {
     ) -> Result<Environment, ConfigError> {
         let chosen = explicit.map(str::to_string).or_else(|| vars("RETORT_ENV"));
         let name = chosen.clone().unwrap_or_else(|| self.file.project.default_env.clone());
+        for defined in self.file.env.keys().chain([&name]) {
+            safe_name("environment", defined).map_err(|message| ConfigError::Invalid { path: self.path.clone(), message })?;
+        }
         let section = match self.file.env.get(&name) {
             Some(s) => s.clone(),
             None if chosen.is_none() => EnvSection::default(),
@@ -467,6 +470,16 @@ url = "{url}"
 #                                 # (default: on where protected; --online / --no-online per run)
 "#
     )
+}
+
+/// Environment and fleet target names become parts of file names (backups, resume
+/// reports) and URLs: only letters, digits, `_`, `-` and `.`, not starting with `.`, so
+/// that no name can point outside `backup_dir` (`../../x`) or need escaping.
+pub fn safe_name(kind: &str, name: &str) -> Result<(), String> {
+    if name.is_empty() || name.starts_with('.') || !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')) {
+        return Err(format!("{kind} name `{name}` may only hold letters, digits, `_`, `-` and `.` (and not start with `.`): it is used in file names"));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

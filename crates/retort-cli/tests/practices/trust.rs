@@ -73,3 +73,55 @@ fn models_naming_another_database_are_refused_on_mysql() {
     p.retort(&["migrate", "-m", "init", "--ignore-db"]).fails_with(14, &live);
     assert_eq!(p.query("SELECT COUNT(*) FROM customers"), vec!["2"]);
 }
+
+/// Appends environments to the project's retort.toml.
+fn add_envs(p: &Project, toml: &str) {
+    let path = p.path().join("retort.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("{text}\n{toml}\n")).unwrap();
+}
+
+fn backups(p: &Project) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(p.path().join("backups")).map(|d| d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect()).unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// Pruning removes only the backups retort wrote for exactly this environment, never the
+/// one just written and never a file it did not write (`dev` beside `dev-eu`).
+#[test]
+fn backup_pruning_keeps_other_environments_hand_made_files_and_the_new_backup() {
+    let p = Project::new();
+    add_envs(&p, "[env.dev-eu]\nurl = \"sqlite://eu.db\"\nbackup_keep = 2\n[env.solo]\nurl = \"sqlite://solo.db\"\nbackup_keep = 0\n");
+    let toml = std::fs::read_to_string(p.path().join("retort.toml")).unwrap().replace("[env.dev]\nurl = \"sqlite://dev.db\"", "[env.dev]\nurl = \"sqlite://dev.db\"\nbackup_keep = 2");
+    std::fs::write(p.path().join("retort.toml"), toml).unwrap();
+    p.exec("CREATE TABLE t (id INTEGER)");
+    p.exec_on("eu.db", "CREATE TABLE t (id INTEGER)");
+    p.exec_on("solo.db", "CREATE TABLE t (id INTEGER)");
+    p.retort(&["--env", "dev-eu", "backup"]).ok();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    p.retort(&["--env", "dev-eu", "backup"]).ok();
+    std::fs::write(p.path().join("backups/dev-0-handmade.sqlite"), "keep").unwrap();
+    let r = p.retort(&["--env", "dev", "backup"]).ok();
+    let all = backups(&p);
+    assert_eq!(all.iter().filter(|n| n.starts_with("dev-eu-")).count(), 2, "{all:?}");
+    assert!(all.contains(&"dev-0-handmade.sqlite".to_string()), "{all:?}");
+    let dev: Vec<&String> = all.iter().filter(|n| n.starts_with("dev-2")).collect();
+    assert_eq!(dev.len(), 1, "{all:?}");
+    assert!(r.stdout.contains(dev[0].as_str()), "the announced backup is the one kept: {}", r.stdout);
+    // backup_keep = 0 never deletes the backup just made.
+    let r = p.retort(&["--env", "solo", "backup"]).ok();
+    let solo: Vec<String> = backups(&p).into_iter().filter(|n| n.starts_with("solo-")).collect();
+    assert_eq!(solo.len(), 1, "{solo:?}");
+    assert!(r.stdout.contains(&solo[0]));
+}
+
+/// Environment names go into file names: one that could leave `backup_dir` is refused.
+#[test]
+fn environment_names_that_could_escape_the_backup_dir_are_refused() {
+    let p = Project::new();
+    add_envs(&p, "[env.\"../../esc\"]\nurl = \"sqlite://x.db\"\nbackup = true\n");
+    p.retort(&["--env", "../../esc", "backup"]).fails_with(3, "environment name");
+    p.retort(&["status"]).fails_with(3, "environment name");
+    assert!(!p.path().join("../../esc").exists() && !p.path().parent().unwrap().join("esc").exists());
+}

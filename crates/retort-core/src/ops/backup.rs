@@ -13,7 +13,8 @@ pub fn take(ws: &Workspace, conn: &mut dyn Connection, graph: &RevisionGraph) ->
     let rev = if rows.is_empty() { "base".to_string() } else { rows.join("+") };
     let dir = ws.project.dir.join(&ws.project.file.project.backup_dir);
     let path = crate::backup::take(conn, &dir, &ws.env.name, &rev)?;
-    crate::backup::prune(&dir, &ws.env.name, ws.env.backup_keep)?;
+    crate::backup::prune(&dir, &ws.env.name, ws.env.backup_keep, &path)?;
+    crate::backup::confirm(&path)?;
     Ok(path)
 }
 

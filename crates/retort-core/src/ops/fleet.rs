@@ -154,9 +154,9 @@ pub fn targets(ws: &Workspace) -> Result<Vec<FleetTarget>, Error> {
     names
         .into_iter()
         .map(|n| {
-            // A name goes into a URL: only characters that need no escaping.
-            if n.is_empty() || !n.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')) || n.starts_with('.') {
-                return Err(Error::usage(format!("fleet target name `{n}` may only hold letters, digits, `_`, `-` and `.`"), Some("fix the list, command or query that names the targets".into())));
+            // A name goes into a URL and file names: only characters that need no escaping.
+            if let Err(message) = crate::config::safe_name("fleet target", &n) {
+                return Err(Error::usage(message, Some("fix the list, command or query that names the targets".into())));
             }
             Ok(FleetTarget { url: RedactedUrl::new(url.replace("{target}", &n)), name: n })
         })
