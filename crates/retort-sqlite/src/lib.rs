@@ -242,6 +242,19 @@ impl Connection for SqliteConnection {
         if !is_sqlite {
             return Err(DbError::NotABackup { path: path.to_path_buf(), expected: "a SQLite database (as `retort backup` writes)".into() });
         }
+        // A damaged file (overwritten pages, truncated) must never replace the database:
+        // SQLite's own check on the file first, read-only
+        // (https://sqlite.org/pragma.html#pragma_integrity_check).
+        let damage = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .and_then(|c| {
+                let mut stmt = c.prepare("PRAGMA integrity_check(5)")?;
+                let rows = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<Vec<String>, _>>()?;
+                Ok(rows)
+            })
+            .map_or_else(|e| Some(e.to_string()), |rows| (rows != ["ok"]).then(|| rows.join("; ")));
+        if let Some(damage) = damage {
+            return Err(DbError::NotABackup { path: path.to_path_buf(), expected: format!("an intact SQLite database (SQLite's integrity check says: {damage})") });
+        }
         self.conn
             .restore(rusqlite::DatabaseName::Main, path, None::<fn(rusqlite::backup::Progress)>)
             .map_err(|e| DbError::Query { message: format!("restore from {} failed: {e}", path.display()), sql: String::new() })

@@ -125,3 +125,50 @@ fn environment_names_that_could_escape_the_backup_dir_are_refused() {
     p.retort(&["status"]).fails_with(3, "environment name");
     assert!(!p.path().join("../../esc").exists() && !p.path().parent().unwrap().join("esc").exists());
 }
+
+/// `restore` takes the migration lock as `upgrade` does: it waits for a running upgrade
+/// and times out, instead of wiping what the upgrade then reports as applied.
+#[test]
+fn restore_waits_for_the_migration_lock() {
+    for engine in engine_names().into_iter().filter(|e| *e != "sqlite") {
+        let p = Project::on(engine);
+        p.exec("CREATE TABLE keep (id INTEGER)");
+        let r = p.retort(&["backup"]).ok();
+        let file = r.stdout.split_whitespace().find(|w| w.contains("backups/")).unwrap().trim_end_matches('.').to_string();
+        let sleep = if engine == "postgres" { "SELECT pg_sleep(4);" } else { "SELECT SLEEP(4);" };
+        p.write_rev("aaaaaaaaaaaa", &[], "slow", &format!("{sleep}\nCREATE TABLE slow (id INTEGER);"), "DROP TABLE slow;");
+        let (bin, dir) = (assert_cmd::cargo::cargo_bin("retort"), p.path().to_path_buf());
+        let upgrade = std::thread::spawn(move || std::process::Command::new(&bin).current_dir(dir).args(["upgrade"]).output());
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        p.retort(&["--lock-timeout", "1", "restore", &file]).fails_with(9, "lock");
+        let out = upgrade.join().unwrap().unwrap();
+        assert!(out.status.success(), "[{engine}] {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(p.version_rows(), vec!["aaaaaaaaaaaa"], "[{engine}]");
+        assert!(p.tables().contains(&"slow".to_string()), "[{engine}]");
+    }
+}
+
+/// A damaged SQLite backup (pages overwritten, or cut short) is refused before it
+/// replaces anything: exit 2, the database as it was.
+#[test]
+fn a_damaged_sqlite_backup_is_refused_and_the_database_kept() {
+    let p = Project::new();
+    p.exec("CREATE TABLE big (id INTEGER PRIMARY KEY, v TEXT)");
+    p.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO big SELECT i, printf('%0100d', i) FROM n");
+    p.exec("CREATE INDEX big_v ON big (v)");
+    let r = p.retort(&["backup"]).ok();
+    let file = r.stdout.split_whitespace().find(|w| w.contains("backups/")).unwrap().trim_end_matches('.').to_string();
+    let path = p.path().join(&file);
+    let good = std::fs::read(&path).unwrap();
+    assert!(good.len() > 12288);
+    p.exec("INSERT INTO big VALUES (5000, 'after the backup')");
+    let mut bad = good.clone();
+    bad[8192..12288].fill(0x5a);
+    std::fs::write(&path, &bad).unwrap();
+    p.retort(&["restore", &file]).fails_with(2, "integrity check");
+    std::fs::write(&path, &good[..good.len() / 2]).unwrap();
+    let r = p.retort(&["restore", &file]).fails_with(2, "");
+    assert!(!r.stderr.contains("not an error"), "{}", r.stderr);
+    assert_eq!(p.query("PRAGMA integrity_check"), vec!["ok"]);
+    assert_eq!(p.query("SELECT count(*) FROM big"), vec!["2001"]);
+}

@@ -34,7 +34,13 @@ pub fn restore(ws: &Workspace, file: &Path) -> Result<Vec<String>, Error> {
         return Err(Error::usage(format!("{} is not a file", file.display()), Some(format!("backups are in {}", ws.project.file.project.backup_dir))));
     }
     let mut conn = ws.connect()?;
-    conn.restore(file)?;
+    // The migration lock, as upgrade takes it: a restore under a running upgrade would
+    // wipe what the upgrade then reports as applied.
+    crate::apply::lock::acquire_lock(conn.as_mut(), ws.lock_timeout, &mut |_| {})?;
+    let restored = conn.restore(file);
+    // The database was replaced: a lease row the restore took away is no error.
+    let _ = conn.unlock();
+    restored?;
     let empty = RevisionGraph::build(Vec::new())?;
     Ok(Migrator::new(&empty, ws.project.tables()).current_rows(conn.as_mut())?)
 }
