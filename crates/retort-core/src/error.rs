@@ -74,7 +74,7 @@ pub enum TargetError {
     Empty,
     #[error("relative target `{target}` walks down through the merge {merge} into its parents ({}); which branch to follow is ambiguous", join(parents))]
     AmbiguousWalk { target: String, merge: RevisionId, parents: Vec<RevisionId> },
-    #[error("`{target}` ({}) is below the current revision(s) {}: upgrade only moves up", join(below), join_or_none(current))]
+    #[error("`{target}` ({}) is below the current revision(s) {}: upgrade only moves up", if below.is_empty() { "base".to_string() } else { join(below) }, join_or_none(current))]
     BelowCurrent { target: String, below: Vec<RevisionId>, current: Vec<RevisionId> },
 }
 
@@ -341,7 +341,7 @@ impl Error {
                 parents[0]
             ),
             Error::Target(TargetError::BelowCurrent { below, .. }) => {
-                format!("to go back, run `retort downgrade {}`", below[0])
+                format!("to go back, run `retort downgrade {}`", below.first().map_or_else(|| "base".to_string(), |b| b.to_string()))
             }
             Error::Target(TargetError::Empty) => "create one with `retort revision -m MESSAGE`".into(),
             Error::State(StateError::UnknownRevision { rev, .. }) => format!(

@@ -162,8 +162,12 @@ pub fn down_ops(graph: &RevisionGraph, heads: &[usize], applied: &[bool], r: usi
 }
 
 /// Refuses an upgrade target below where the database is (`upgrade -1`, `upgrade
-/// OLDREV`): Alembic refuses it too, and succeeding silently would hide a typo.
+/// OLDREV`, `upgrade base`): Alembic refuses it too, and succeeding silently would hide a
+/// typo. Base (an empty target) lies below every revision (`below` is then empty).
 pub fn check_upgrade_target(graph: &RevisionGraph, current: &[usize], target: &[usize], target_text: &str) -> Result<(), TargetError> {
+    if target.is_empty() && !current.is_empty() {
+        return Err(TargetError::BelowCurrent { target: target_text.to_string(), below: Vec::new(), current: graph.ids(current) });
+    }
     let below_current = graph.walk_strict_ancestors(current);
     let below: Vec<usize> = target.iter().copied().filter(|&t| below_current[t] && !current.contains(&t)).collect();
     if below.is_empty() {
@@ -560,6 +564,10 @@ mod tests {
         assert!(check_upgrade_target(&g, &[idx(&g, "d")], &[idx(&g, "d")], "head").is_ok());
         assert!(check_upgrade_target(&g, &[idx(&g, "d")], &[idx(&g, "e")], "e").is_ok());
         assert!(check_upgrade_target(&g, &[], &[idx(&g, "f")], "head").is_ok());
+        // Base is below every revision (`upgrade base`, `upgrade -2` from the second).
+        let err = check_upgrade_target(&g, &[idx(&g, "b")], &[], "base").unwrap_err();
+        assert!(err.to_string().contains("`base` (base) is below"), "{err}");
+        assert!(check_upgrade_target(&g, &[], &[], "base").is_ok());
     }
 
     proptest::proptest! {

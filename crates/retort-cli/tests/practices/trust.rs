@@ -172,3 +172,17 @@ fn a_damaged_sqlite_backup_is_refused_and_the_database_kept() {
     assert_eq!(p.query("PRAGMA integrity_check"), vec!["ok"]);
     assert_eq!(p.query("SELECT count(*) FROM big"), vec!["2001"]);
 }
+
+/// Every upgrade target below the current revision is refused, base included.
+#[test]
+fn upgrade_to_base_or_below_is_refused_like_any_lower_target() {
+    let p = Project::new();
+    let ids = crate::common::chain(&p, 2);
+    p.retort(&["upgrade"]).ok();
+    for target in ["-1", "-2", "base"] {
+        p.retort(&["upgrade", target]).fails_with(5, "upgrade only moves up");
+    }
+    let r = p.retort(&["upgrade", "base"]).fails_with(5, "retort downgrade base");
+    assert!(!r.stdout.contains("Nothing to do"));
+    assert_eq!(p.version_rows(), vec![ids[1].clone()]);
+}
