@@ -231,7 +231,7 @@ pub fn plan_downgrade(
     target: &[usize],
     target_text: &str,
 ) -> Result<Plan, StateError> {
-    let mut applied = graph.ancestors_inclusive(current);
+    let applied = graph.ancestors_inclusive(current);
     for &t in target {
         if !applied[t] {
             return Err(StateError::NotAnAncestor {
@@ -254,6 +254,20 @@ pub fn plan_downgrade(
         let dependents = graph.descendants_inclusive(&going);
         (0..graph.len()).map(|i| applied[i] && dependents[i]).collect()
     };
+    revert(graph, current, applied, &remove)
+}
+
+/// Reverts `roots` and every applied revision above them (through any edge), children
+/// first: `downgrade -N` that walked off the bottom of a branch.
+pub fn plan_downgrade_branch(graph: &RevisionGraph, current: &[usize], roots: &[usize]) -> Result<Plan, StateError> {
+    let applied = graph.ancestors_inclusive(current);
+    let above = graph.descendants_inclusive(roots);
+    let remove: Vec<bool> = (0..graph.len()).map(|i| applied[i] && above[i]).collect();
+    revert(graph, current, applied, &remove)
+}
+
+/// The steps that revert the `remove` revisions, children first.
+fn revert(graph: &RevisionGraph, current: &[usize], mut applied: Vec<bool>, remove: &[bool]) -> Result<Plan, StateError> {
     let mut heads: Vec<usize> = current.to_vec();
     let mut steps = Vec::new();
     for &r in graph.topo_order().iter().rev() {

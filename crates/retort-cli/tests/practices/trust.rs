@@ -186,3 +186,53 @@ fn upgrade_to_base_or_below_is_refused_like_any_lower_target() {
     assert!(!r.stdout.contains("Nothing to do"));
     assert_eq!(p.version_rows(), vec![ids[1].clone()]);
 }
+
+/// Writes a revision with `depends_on` and labels, creating table `t<id>`.
+fn dep_rev(p: &Project, id: &str, down: &str, depends_on: &str, labels: &str) {
+    let text = format!(
+        "-- revision: {id}\n-- down_revision: {down}\n-- depends_on: {depends_on}\n-- branch_labels: {labels}\n-- message: m\n\n-- +upgrade\nCREATE TABLE t{id} (id INTEGER);\n\n-- +downgrade\nDROP TABLE t{id};\n"
+    );
+    std::fs::write(p.path().join(format!("migrations/versions/{id}_m.sql")), text).unwrap();
+}
+
+/// Relative steps and `LABEL@head` follow `down_revision` only: a dependency is applied
+/// first when something needs it, never walked through. Expected results are Alembic
+/// 1.13's on the same graphs.
+#[test]
+fn depends_on_is_no_parent_for_relative_steps_and_branch_heads() {
+    let (a, b, c) = ("aaaaaaaaaaaa", "bbbbbbbbbbbb", "cccccccccccc");
+    // A (root); B (root, depends_on A): at B, `downgrade -1` reverts B and keeps A.
+    let p = Project::new();
+    dep_rev(&p, a, "", "", "");
+    dep_rev(&p, b, "", a, "");
+    p.retort(&["upgrade", b]).ok();
+    p.retort(&["downgrade", "-1"]).ok();
+    let tables = p.tables();
+    assert!(tables.contains(&format!("t{a}")) && !tables.contains(&format!("t{b}")), "{tables:?}");
+    assert_eq!(p.version_rows(), vec![a]);
+    // A; B (depends_on A); C (parent B): at C, `downgrade -2` reverts C and B, keeps A.
+    dep_rev(&p, c, b, "", "");
+    p.retort(&["upgrade", c]).ok();
+    p.retort(&["downgrade", "-2"]).ok();
+    assert_eq!(p.version_rows(), vec![a]);
+    // At B, `downgrade B-1` is base: everything goes.
+    p.retort(&["upgrade", b]).ok();
+    p.retort(&["downgrade", &format!("{b}-1")]).ok();
+    assert!(p.version_rows().is_empty());
+    // A (label lib); B (root, depends_on lib): `upgrade lib@head` applies A only; stamp too.
+    let p = Project::new();
+    dep_rev(&p, a, "", "", "lib");
+    dep_rev(&p, b, "", "lib", "");
+    p.retort(&["upgrade", "lib@head"]).ok();
+    assert_eq!(p.version_rows(), vec![a]);
+    assert!(!p.tables().contains(&format!("t{b}")));
+    p.retort(&["stamp", "--purge", "lib@head"]).ok();
+    assert_eq!(p.version_rows(), vec![a]);
+    // A; C (parent A); B (depends_on A): `upgrade A@head` is C.
+    let p = Project::new();
+    dep_rev(&p, a, "", "", "");
+    dep_rev(&p, c, a, "", "");
+    dep_rev(&p, b, "", a, "");
+    p.retort(&["upgrade", &format!("{a}@head")]).ok();
+    assert_eq!(p.version_rows(), vec![c]);
+}

@@ -35,6 +35,7 @@ pub enum Event<'a> {
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
+
 pub struct AppliedStep {
     pub revision: RevisionId,
     pub direction: Direction,
@@ -85,6 +86,13 @@ impl<'g> Migrator<'g> {
     }
 }
 
+/// A target resolved against the database: the revisions it names, or for `-N` that
+/// walked off the bottom of a branch, that branch's root (reverted with what is above).
+pub(crate) struct ResolvedTarget {
+    set: Vec<usize>,
+    branch_root: Option<Vec<usize>>,
+}
+
 impl Migrator<'_> {
 
     /// The database's heads, validated against the graph (and refused when dirty).
@@ -94,13 +102,20 @@ impl Migrator<'_> {
         Ok(plan::validate_heads(self.graph, &rows)?)
     }
 
-    pub(crate) fn plan_for(&self, mode: Direction, current: &[usize], target: &[usize], text: &str) -> Result<Plan, Error> {
-        Ok(match mode {
-            Direction::Up => {
-                plan::check_upgrade_target(self.graph, current, target, text)?;
-                plan::plan_upgrade(self.graph, current, target)
+    /// Resolves `target` once, against where the run starts (a relative target means
+    /// "relative to where we started", also when the run re-plans).
+    pub(crate) fn resolve_target(&self, target: &Target, current: &[usize]) -> Result<ResolvedTarget, Error> {
+        Ok(ResolvedTarget { set: target.resolve(self.graph, current)?, branch_root: target.branch_root_walked_off(self.graph, current) })
+    }
+
+    pub(crate) fn plan_for(&self, mode: Direction, current: &[usize], target: &ResolvedTarget, text: &str) -> Result<Plan, Error> {
+        Ok(match (mode, &target.branch_root) {
+            (Direction::Up, _) => {
+                plan::check_upgrade_target(self.graph, current, &target.set, text)?;
+                plan::plan_upgrade(self.graph, current, &target.set)
             }
-            Direction::Down => plan::plan_downgrade(self.graph, current, target, text)?,
+            (Direction::Down, Some(roots)) => plan::plan_downgrade_branch(self.graph, current, roots)?,
+            (Direction::Down, None) => plan::plan_downgrade(self.graph, current, &target.set, text)?,
         })
     }
 
@@ -110,14 +125,14 @@ impl Migrator<'_> {
     pub fn peek_plan(&self, conn: &mut dyn Connection, mode: Direction, target: &Target) -> Option<Plan> {
         let rows = self.current_rows(conn).ok()?;
         let current = plan::validate_heads(self.graph, &rows).ok()?;
-        let resolved = target.resolve(self.graph, &current).ok()?;
+        let resolved = self.resolve_target(target, &current).ok()?;
         self.plan_for(mode, &current, &resolved, &target.text).ok()
     }
 
     /// Resolves `target` against the database and returns the plan without running it.
     pub fn plan(&self, conn: &mut dyn Connection, mode: Direction, target: &Target) -> Result<Plan, Error> {
         let current = self.current(conn)?;
-        let resolved = target.resolve(self.graph, &current)?;
+        let resolved = self.resolve_target(target, &current)?;
         self.plan_for(mode, &current, &resolved, &target.text)
     }
 
@@ -171,7 +186,7 @@ impl Migrator<'_> {
         let rows = self.current_rows(conn)?;
         let mut current = plan::validate_heads(self.graph, &rows)?;
         // Resolve once: a relative target means "relative to where we started".
-        let resolved = target.resolve(self.graph, &current)?;
+        let resolved = self.resolve_target(target, &current)?;
         let mut report = RunReport { heads_before: rows, ..Default::default() };
         let mut plan = self.plan_for(mode, &current, &resolved, &target.text)?;
         let outer = opts.single_transaction && !plan.is_empty();

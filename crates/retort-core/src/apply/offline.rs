@@ -51,7 +51,7 @@ impl Migrator<'_> {
         target: &Target,
     ) -> Result<String, Error> {
         let current = plan::validate_heads(self.graph, from_rows)?;
-        let resolved = target.resolve(self.graph, &current)?;
+        let resolved = self.resolve_target(target, &current)?;
         let plan = self.plan_for(mode, &current, &resolved, &target.text)?;
         let mut out = String::new();
         out.push_str(&format!("-- {} ({}): offline {} to {}\n\n", crate::TOOL_VERSION, dialect.name(),

@@ -221,6 +221,23 @@ impl RevisionGraph {
         &self.children[i]
     }
 
+    /// The `down_revision` parents of `i` (its dependencies left out): the edges relative
+    /// steps and `LABEL@head` follow, as in Alembic.
+    pub fn revising_parents(&self, i: usize) -> Vec<usize> {
+        self.parents[i].iter().copied().filter(|p| !self.dependencies[i].contains(p)).collect()
+    }
+
+    /// The children that revise `i` (name it as `down_revision`), not those that merely
+    /// depend on it.
+    pub fn revising_children(&self, i: usize) -> Vec<usize> {
+        self.children[i].iter().copied().filter(|&c| !self.dependencies[c].contains(&i)).collect()
+    }
+
+    /// Revisions without a `down_revision` (roots, even when they depend on another).
+    pub fn revising_bases(&self) -> Vec<usize> {
+        self.topo.iter().copied().filter(|&i| self.revising_parents(i).is_empty()).collect()
+    }
+
     pub fn label(&self, label: &str) -> Option<usize> {
         self.labels.get(label).copied()
     }
@@ -258,8 +275,7 @@ impl RevisionGraph {
     /// As [`Self::descendants_inclusive`], through `down_revision` edges only: what
     /// lies above a revision on its own branch, not what merely depends on it.
     pub fn branch_descendants_inclusive(&self, start: &[usize]) -> Vec<bool> {
-        let revising: Vec<Vec<usize>> =
-            (0..self.revs.len()).map(|i| self.children[i].iter().copied().filter(|&c| !self.dependencies[c].contains(&i)).collect()).collect();
+        let revising: Vec<Vec<usize>> = (0..self.revs.len()).map(|i| self.revising_children(i)).collect();
         self.walk(start, &revising)
     }
 

@@ -70,6 +70,19 @@ impl Target {
         self.anchor == Anchor::Current
     }
 
+    /// For `-N` from the current revision that walks off the bottom of its branch: that
+    /// branch's root, which goes with everything above it, while revisions of other roots
+    /// that it depended on stay (as Alembic does; `REV-N` reaching base and `base` itself
+    /// revert everything). `None` for every other target.
+    pub fn branch_root_walked_off(&self, graph: &RevisionGraph, current: &[usize]) -> Option<Vec<usize>> {
+        if self.anchor != Anchor::Current || self.delta >= 0 {
+            return None;
+        }
+        let reached = step(graph, current.to_vec(), self.delta, &self.text).ok()?;
+        let root = step(graph, current.to_vec(), self.delta + 1, &self.text).ok()?;
+        (reached.is_empty() && !root.is_empty()).then_some(root)
+    }
+
     /// Resolves to a set of revisions; the empty set means `base`.
     /// `current` is the database's heads (needed only for bare relative steps).
     pub fn resolve(&self, graph: &RevisionGraph, current: &[usize]) -> Result<Vec<usize>, TargetError> {
@@ -80,9 +93,11 @@ impl Target {
             Anchor::Base => Vec::new(),
             Anchor::Name(n) => vec![resolve_name(graph, n)?],
             Anchor::BranchHead(n) => {
+                // The branch NAME is on: `down_revision` edges only (a revision that
+                // merely depends on it is on another branch, as in Alembic).
                 let from = resolve_name(graph, n)?;
-                let desc = graph.descendants_inclusive(&[from]);
-                let heads: Vec<usize> = graph.heads().into_iter().filter(|&h| desc[h]).collect();
+                let desc = graph.branch_descendants_inclusive(&[from]);
+                let heads: Vec<usize> = graph.topo_order().iter().copied().filter(|&r| desc[r] && graph.revising_children(r).is_empty()).collect();
                 if heads.len() > 1 {
                     return Err(TargetError::MultipleHeads {
                         heads: graph.ids(&heads),
@@ -158,8 +173,8 @@ fn step(graph: &RevisionGraph, mut set: Vec<usize>, delta: i64, text: &str) -> R
     if delta > 0 {
         for _ in 0..delta {
             let next: Vec<usize> = match set.first() {
-                None => graph.bases(),
-                Some(&i) => graph.children(i).to_vec(),
+                None => graph.revising_bases(),
+                Some(&i) => graph.revising_children(i),
             };
             match next.len() {
                 1 => set = next,
@@ -193,10 +208,10 @@ fn step(graph: &RevisionGraph, mut set: Vec<usize>, delta: i64, text: &str) -> R
                     parents: graph.ids(&set),
                 });
             }
-            merge = (set.len() == 1 && graph.parents(set[0]).len() > 1).then(|| set[0]);
+            merge = (set.len() == 1 && graph.revising_parents(set[0]).len() > 1).then(|| set[0]);
             let mut next = Vec::new();
             for &i in &set {
-                for &p in graph.parents(i) {
+                for p in graph.revising_parents(i) {
                     if !next.contains(&p) {
                         next.push(p);
                     }
