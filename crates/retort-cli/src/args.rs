@@ -280,6 +280,9 @@ pub struct StampArgs {
     /// Delete every row of the version table first (also rows for unknown revisions).
     #[arg(long)]
     pub purge: bool,
+    /// Record the target even when the live schema differs from the target's (logged as forced).
+    #[arg(long)]
+    pub force: bool,
     /// Print the SQL instead of running it.
     #[arg(long)]
     pub sql: bool,

@@ -230,6 +230,9 @@ pub enum Error {
     Config(#[from] ConfigError),
     #[error("{} applied revision file(s) changed since they were applied:{}", changed.len(), changed.iter().map(|c| format!("\n  {} ({})\n{}", c.rev, c.path.display(), c.diff.iter().map(|l| format!("      {l}")).collect::<Vec<_>>().join("\n"))).collect::<String>())]
     Checksum { changed: Vec<ChangedFile> },
+    /// `stamp` would record a revision whose schema the database does not have.
+    #[error("the database's schema is not the schema at `{target}` ({}): {} difference(s):{}; nothing was recorded", join_or_none(at), differences.len(), differences.iter().map(|d| format!("\n  - {d}")).collect::<String>())]
+    StampMismatch { target: String, at: Vec<String>, differences: Vec<String> },
     #[error("environment `{env}` is protected: {action} needs --confirm-env {env}")]
     Protected { env: String, action: String },
     /// A statement of the models file failed on the scratch database.
@@ -281,6 +284,7 @@ impl Error {
             Error::Config(_) => exit::CONFIG,
             Error::Usage { .. } => exit::USAGE,
             Error::Checksum { .. } => exit::CHECKSUM,
+            Error::StampMismatch { .. } => exit::FOUND,
             Error::Protected { .. } => exit::PROTECTED,
             Error::Models { .. } | Error::EmptyModels { .. } => exit::MODELS,
             Error::Io { .. } => exit::IO,
@@ -421,6 +425,9 @@ impl Error {
                 (bytes * 2 + 65_536).next_power_of_two()
             ),
             Error::Interrupted { .. } => "`retort status` shows where the database is; run the command again to continue".into(),
+            Error::StampMismatch { target, .. } => format!(
+                "align the schema first (write the missing SQL, or `retort upgrade` from where the database really is), then `retort stamp {target}` again; `retort stamp --force {target}` records it unchecked (`retort drift` will then show these differences)"
+            ),
             Error::Checksum { changed } => format!(
                 "applied revisions must not be edited: restore the file from version control, or write a new revision for the change; if the edit is intended (e.g. a comment), record it after review with `retort verify --accept {}`",
                 changed[0].rev

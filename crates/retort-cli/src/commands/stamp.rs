@@ -1,4 +1,5 @@
-//! `retort stamp TARGET [--purge] [--sql]`: move the version table without running SQL.
+//! `retort stamp TARGET [--purge] [--force] [--sql]`: move the version table without
+//! running SQL, after checking that the live schema is the target's.
 use crate::args::{ResolveArgs, StampArgs};
 use crate::output::Printer;
 use crate::settings::Settings;
@@ -11,7 +12,7 @@ pub fn run(args: &StampArgs, settings: &Settings, printer: &Printer) -> Result<i
         return Ok(0);
     }
     printer.note(format!("retort: stamping {}", ws.describe_target()));
-    let report = retort::ops::stamp(&ws, &args.target, args.purge)?;
+    let report = retort::ops::stamp(&ws, &args.target, args.purge, args.force)?;
     let show = |v: &[String]| if v.is_empty() { "base".to_string() } else { v.join(", ") };
     printer.note(format!("Stamped: {} -> {}", show(&report.heads_before), show(&report.heads_after)));
     Ok(0)

@@ -236,3 +236,29 @@ fn depends_on_is_no_parent_for_relative_steps_and_branch_heads() {
     p.retort(&["upgrade", &format!("{a}@head")]).ok();
     assert_eq!(p.version_rows(), vec![c]);
 }
+
+/// `stamp` checks the live schema against the schema at the target before recording it
+/// (exit 1, nothing written, the differences listed) unless `--force`; the log says which.
+#[test]
+fn stamp_refuses_a_database_whose_schema_is_not_the_targets() {
+    for engine in engine_names() {
+        let p = Project::on(engine);
+        p.write_rev("e3eaaaaaaaaa", &[], "create a", "CREATE TABLE a (id INTEGER PRIMARY KEY);", "DROP TABLE a;");
+        p.exec("CREATE TABLE zzz (id INTEGER)");
+        let r = p.retort(&["stamp", "head"]).fails_with(1, "is not the schema at `head`");
+        assert!(r.stderr.contains("--force"), "[{engine}] {}", r.stderr);
+        assert!(!p.tables().contains(&"alembic_version".to_string()) || p.version_rows().is_empty(), "[{engine}] nothing recorded");
+        p.exec("DROP TABLE zzz");
+        p.exec("CREATE TABLE a (id INTEGER PRIMARY KEY)");
+        p.retort(&["stamp", "head"]).ok();
+        assert_eq!(p.version_rows(), vec!["e3eaaaaaaaaa"], "[{engine}]");
+        assert_eq!(p.query("SELECT message FROM retort_log WHERE direction = 'stamp' ORDER BY id DESC"), vec!["create a [stamp: verified, the live schema matched]"], "[{engine}]");
+        // Stamping base needs no check; --force records a mismatch, logged as forced.
+        p.retort(&["stamp", "base"]).ok();
+        p.exec("DROP TABLE a");
+        p.retort(&["stamp", "--force", "head"]).ok();
+        let last = p.query("SELECT message FROM retort_log WHERE direction = 'stamp' ORDER BY id DESC");
+        assert!(last[0].contains("[stamp: forced"), "[{engine}] {last:?}");
+        p.retort(&["drift"]).fails_with(1, "");
+    }
+}

@@ -34,7 +34,7 @@ impl Migrator<'_> {
             out.push_str(&format!("{ddl};\n"));
         }
         out.push_str(&format!("{};\n", dialect.begin()));
-        for sql in self.stamp_sql(dialect, &ops, &heads, None, "retort --sql") {
+        for sql in self.stamp_sql(dialect, &ops, &heads, None, "retort --sql", "offline (--sql), not verified") {
             out.push_str(&format!("{sql};\n"));
         }
         out.push_str(&format!("{};\n", dialect.commit()));

@@ -88,16 +88,18 @@ impl Migrator<'_> {
     }
 
     /// The statements that record a stamp: version-table ops and one log row per new head.
-    pub fn stamp_sql(&self, dialect: &dyn Dialect, ops: &[VersionOp], heads: &[RevisionId], applied_at: Option<&str>, applied_by: &str) -> Vec<String> {
+    /// `how` says in the log whether the live schema was checked (`verified`, `forced`).
+    pub fn stamp_sql(&self, dialect: &dyn Dialect, ops: &[VersionOp], heads: &[RevisionId], applied_at: Option<&str>, applied_by: &str, how: &str) -> Vec<String> {
         let mut out: Vec<String> = ops.iter().map(|op| dialect.version_op_sql(&self.tables, op)).collect();
         for h in heads {
             let file = self.graph.get(h);
+            let message = format!("{} [stamp: {how}]", file.map(|f| f.message.as_str()).unwrap_or(""));
             out.push(dialect.log_insert_sql(&self.tables, &LogRecord {
                 revision: h.as_str(),
                 direction: LogDirection::Stamp,
                 status: LogStatus::Ok,
                 checksum: file.map(|f| f.checksum.as_str()),
-                message: file.map(|f| f.message.as_str()).unwrap_or(""),
+                message: &message,
                 script: file.map(|f| f.text.as_str()),
                 applied_at,
                 duration_ms: Some(0),
@@ -114,8 +116,9 @@ impl Migrator<'_> {
         out
     }
 
-    /// Sets the version table to `target` without running any revision.
-    pub fn stamp(&self, conn: &mut dyn Connection, target: &Target, purge: bool, opts: &RunOptions) -> Result<RunReport, Error> {
+    /// Sets the version table to `target` without running any revision; `how` goes into
+    /// the log (see [`Self::stamp_sql`]).
+    pub fn stamp(&self, conn: &mut dyn Connection, target: &Target, purge: bool, opts: &RunOptions, how: &str) -> Result<RunReport, Error> {
         self.with_lock(conn, opts.lock_timeout, &mut |_| {}, |conn, _| {
             if !purge {
                 self.refuse_if_dirty(conn)?;
@@ -130,7 +133,7 @@ impl Migrator<'_> {
                 }
             };
             let now = crate::now_utc_iso();
-            for sql in self.stamp_sql(conn.dialect(), &ops, &heads, Some(&now), &opts.applied_by) {
+            for sql in self.stamp_sql(conn.dialect(), &ops, &heads, Some(&now), &opts.applied_by, how) {
                 if let Err(e) = conn.execute(&sql) {
                     let _ = conn.execute(conn.dialect().rollback());
                     return Err(e.into());

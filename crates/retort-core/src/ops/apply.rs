@@ -99,13 +99,36 @@ pub fn offline_script(ws: &Workspace, mode: Direction, target: &str) -> Result<S
     migrator.offline_sql(dialect.as_ref(), mode, &from, &to)
 }
 
-/// Sets the version table to `target` without running any revision.
-pub fn stamp(ws: &Workspace, target: &str, purge: bool) -> Result<RunReport, Error> {
-    let target = Target::parse(target)?;
+/// Sets the version table to `target` without running any revision. Unless `force`,
+/// the live schema must first equal the schema at the stamped revision(s) — what `drift`
+/// would compare afterwards — or nothing is recorded: "align by hand, then stamp" is
+/// where databases end up recorded at a revision whose schema they do not have.
+pub fn stamp(ws: &Workspace, target_text: &str, purge: bool, force: bool) -> Result<RunReport, Error> {
+    let target = Target::parse(target_text)?;
     ws.guard_write("stamp")?;
     let graph = ws.graph()?;
     let mut conn = ws.connect()?;
-    Migrator::new(&graph, ws.project.tables()).stamp(conn.as_mut(), &target, purge, &ws.run_options())
+    let migrator = Migrator::new(&graph, ws.project.tables());
+    let how = if force {
+        "forced, the live schema was not compared"
+    } else {
+        let rows = migrator.current_rows(conn.as_mut())?;
+        let (_, heads) = migrator.stamp_ops(&rows, &target, purge)?;
+        if heads.is_empty() {
+            "base"
+        } else {
+            let at: Vec<String> = heads.iter().map(|h| h.to_string()).collect();
+            let version = conn.server_version()?;
+            let expected = crate::ops::live::schema_at(ws, &graph, &at, &version)?;
+            let live = ws.project.table_filter().apply(&conn.introspect()?);
+            let changes = crate::diff::diff(&expected, &live, &crate::diff::Renames::default());
+            if !changes.is_empty() {
+                return Err(Error::StampMismatch { target: target_text.to_string(), at, differences: changes.iter().map(|c| c.describe()).collect() });
+            }
+            "verified, the live schema matched"
+        }
+    };
+    migrator.stamp(conn.as_mut(), &target, purge, &ws.run_options(), how)
 }
 
 /// Offline stamp: the script that records `target` on a database at base.

@@ -115,7 +115,7 @@ pub fn baseline(ws: &Workspace, message: &str, rev_id: Option<&str>) -> Result<B
     new.downgrade = generated.downgrade_section();
     let (id, path) = dir.write(&new)?;
     let graph = dir.load_graph()?;
-    Migrator::new(&graph, ws.project.tables()).stamp(conn.as_mut(), &Target::parse(id.as_str())?, true, &ws.run_options())?;
+    Migrator::new(&graph, ws.project.tables()).stamp(conn.as_mut(), &Target::parse(id.as_str())?, true, &ws.run_options(), "baseline written from the live schema")?;
     Ok(Baseline { id, path, tables: live.tables.len(), beside_others: graph.heads().len() > 1 })
 }
 
