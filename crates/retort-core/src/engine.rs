@@ -271,6 +271,16 @@ pub trait Dialect: Send + Sync {
         None
     }
 
+    /// Locks the version table for the rest of the transaction, before a revision's step
+    /// re-reads it: two runs that both passed the migration lock (it failed, or a pooler
+    /// defeated it) then serialise, and the second sees the first's committed row and
+    /// re-plans instead of applying the revision again. `None` where `begin` already
+    /// serialises writers (SQLite's `BEGIN IMMEDIATE`).
+    fn lock_version_table(&self, tables: &VersionTables) -> Option<String> {
+        let _ = tables;
+        None
+    }
+
     /// An expression for "now, UTC, ISO 8601" used by offline scripts.
     fn now_expr(&self) -> &'static str;
 
@@ -369,6 +379,10 @@ pub trait Connection {
     /// Runs a query and returns every value as text (NULL as `None`).
     fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError>;
 
+    /// Runs one data statement and returns the rows it changed: the version table's
+    /// bookkeeping checks each statement matched exactly its row.
+    fn execute_counted(&mut self, sql: &str) -> Result<u64, DbError>;
+
     fn table_exists(&mut self, name: &str) -> Result<bool, DbError>;
 
     /// After a lock timeout: the other sessions that probably hold the lock (open
@@ -383,6 +397,20 @@ pub trait Connection {
     fn try_lock(&mut self, timeout: Duration) -> Result<bool, DbError>;
 
     fn unlock(&mut self) -> Result<(), DbError>;
+
+    /// Inside a revision's transaction: proves the migration lock is still this run's (a
+    /// lease not taken over, a session lock held by this very server session), so a run
+    /// that lost it stops before applying or committing anything more. Engines whose lock
+    /// cannot be lost keep the default.
+    fn confirm_lock(&mut self) -> Result<(), DbError> {
+        Ok(())
+    }
+
+    /// Something the user should know about how the migration lock is held (it fell
+    /// back from the session lock to the lease behind a pooler), said once after it is taken.
+    fn lock_note(&mut self) -> Option<String> {
+        None
+    }
 
     /// Where the connection points, password redacted (for messages).
     fn describe(&self) -> String;

@@ -173,6 +173,11 @@ pub enum DbError {
     LockTimeout { message: String, sql: String },
     #[error("timed out after {seconds}s waiting for the migration lock on {url}; another retort run holds it")]
     Locked { url: String, seconds: u64 },
+    /// The run no longer holds the migration lock it took (a lease taken over by another
+    /// run after it expired; a session lock that stayed on another pooled connection):
+    /// it stopped before applying or committing anything more.
+    #[error("the migration lock on {url} is no longer this run's: {reason}; stopped before going on")]
+    LockLost { url: String, reason: String },
     #[error("{0}")]
     Unsupported(String),
     /// A scratch session refused a statement before it ran: it would reach a database
@@ -274,7 +279,7 @@ impl Error {
             Error::State(_) => exit::DATABASE_STATE,
             Error::Exec(_) => exit::SQL_FAILED,
             Error::Db(DbError::Connect { .. } | DbError::Missing { .. }) => exit::CONNECTION,
-            Error::Db(DbError::Locked { .. }) => exit::LOCKED,
+            Error::Db(DbError::Locked { .. } | DbError::LockLost { .. }) => exit::LOCKED,
             Error::Db(DbError::Unsupported(_)) => exit::UNSUPPORTED,
             Error::Db(DbError::OutsideScratch { .. }) => exit::MODELS,
             Error::Db(DbError::Query { .. }) => exit::SQL_FAILED,
@@ -395,6 +400,9 @@ impl Error {
             ),
             Error::Db(DbError::Locked { .. }) => {
                 "wait for the other run to finish, or raise --lock-timeout".into()
+            }
+            Error::Db(DbError::LockLost { .. }) => {
+                "the revisions committed before stay applied; `retort status` shows where the database is (the run that took the lock goes on from there); make the lease longer (`lease=SECONDS` in the URL, `lock_lease` in retort.toml) if runs pause that long".into()
             }
             Error::Db(DbError::NotABackup { .. }) => {
                 "pass a file written by `retort backup` for this engine (by default in backups/, newest last: `ls backups/`)".into()

@@ -50,6 +50,13 @@ impl Dialect for MysqlDialect {
         retort_core::engine::default_model_statement(sql)
     }
 
+    /// The version table's rows locked for the step's transaction (InnoDB row and gap
+    /// locks: another run's bookkeeping waits). DDL commits implicitly and releases it,
+    /// so on MySQL the migration lock stays the main guard.
+    fn lock_version_table(&self, tables: &retort_core::engine::VersionTables) -> Option<String> {
+        Some(format!("SELECT version_num FROM {} FOR UPDATE", self.quote_ident(&tables.version)))
+    }
+
     fn capabilities(&self) -> Capabilities {
         Capabilities { transactional_ddl: false, scratch_needs_server: true, ..Default::default() }
     }

@@ -116,6 +116,20 @@ impl Connection for MysqlConnection {
         outcome
     }
 
+    /// The count read from the statement's own result (its OK packet), not from the
+    /// connection afterwards.
+    fn execute_counted(&mut self, sql: &str) -> Result<u64, DbError> {
+        if let Some(area) = &self.scratch {
+            area.check(sql)?;
+        }
+        let result = self.conn.query_iter(sql).map_err(|e| query_error(&e, sql));
+        let counted = result.map(|r| r.affected_rows());
+        if let Some(area) = &self.scratch {
+            area.confirm(&mut self.conn, sql)?;
+        }
+        counted
+    }
+
     fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
         let rows: Vec<mysql::Row> = self.conn.query(sql).map_err(|e| query_error(&e, sql))?;
         Ok(rows.into_iter().map(|r| r.unwrap().into_iter().map(to_text).collect()).collect())

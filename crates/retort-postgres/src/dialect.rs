@@ -101,6 +101,12 @@ impl Dialect for PgDialect {
         crate::render::render_online(from, to, changes)
     }
 
+    /// EXCLUSIVE: other runs' step transactions wait here until this one commits (reads
+    /// by `status` and `current` still go on: they take ACCESS SHARE).
+    fn lock_version_table(&self, tables: &retort_core::engine::VersionTables) -> Option<String> {
+        Some(format!("LOCK TABLE {} IN EXCLUSIVE MODE", self.quote_ident(&tables.version)))
+    }
+
     fn log_id_column(&self) -> &'static str {
         "id BIGSERIAL PRIMARY KEY"
     }

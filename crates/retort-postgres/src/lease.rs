@@ -22,6 +22,23 @@ pub struct Held {
     renewer: Option<std::thread::JoinHandle<()>>,
 }
 
+impl Held {
+    /// The owner token: unique to this taking of the lease (host, pid and a random id),
+    /// so it fences — a run whose lease was taken over never finds it again.
+    pub fn owner(&self) -> &str {
+        &self.owner
+    }
+}
+
+/// Inside a revision's transaction: whether the lease is still `owner`'s. The row is then
+/// held `FOR KEY SHARE` until the transaction ends: renewals (an UPDATE of `expires_at`)
+/// go on, while a takeover (which DELETEs the row) waits for this revision to commit and
+/// is seen by the next revision's check.
+pub fn confirm(client: &mut Client, owner: &str) -> Result<bool, postgres::Error> {
+    let rows = client.simple_query(&format!("SELECT 1 FROM {TABLE} WHERE name = '{NAME}' AND owner = '{owner}' FOR KEY SHARE"))?;
+    Ok(rows.iter().any(|m| matches!(m, postgres::SimpleQueryMessage::Row(_))))
+}
+
 fn expiry(lease: Duration) -> String {
     format!("now() + interval '{} milliseconds'", lease.as_millis())
 }
@@ -38,11 +55,19 @@ pub fn try_take(client: &mut Client, config: &Config, schema: Option<&str>, leas
     // Concurrent `CREATE TABLE IF NOT EXISTS` can still collide in the catalog (23505 on
     // pg_type, 42P07 duplicate table, 42710 duplicate type): if the table exists now,
     // another run created it, which is all that is needed.
-    if let Err(e) = client.batch_execute(&format!("CREATE TABLE IF NOT EXISTS {TABLE} (name text PRIMARY KEY, owner text NOT NULL, expires_at timestamptz NOT NULL)")) {
-        let exists = client.query_one(&format!("SELECT to_regclass('{TABLE}') IS NOT NULL"), &[]).map(|r| r.get::<_, bool>(0)).unwrap_or(false);
-        if !exists {
+    // Tried a few times: the collision is reported while the other creator may still be
+    // finishing its commit, and then the next try finds the table.
+    let mut attempt = 0;
+    while let Err(e) = client.batch_execute(&format!("CREATE TABLE IF NOT EXISTS {TABLE} (name text PRIMARY KEY, owner text NOT NULL, expires_at timestamptz NOT NULL)")) {
+        let exists = client.simple_query(&format!("SELECT 1 WHERE to_regclass('{TABLE}') IS NOT NULL")).map(|m| m.iter().any(|m| matches!(m, postgres::SimpleQueryMessage::Row(_)))).unwrap_or(false);
+        attempt += 1;
+        if exists {
+            break;
+        }
+        if attempt >= 5 {
             return Err(e);
         }
+        std::thread::sleep(Duration::from_millis(20 * attempt));
     }
     // A crashed owner's lease: whoever deletes it first may take the lock.
     if let Err(e) = client.batch_execute(&format!("DELETE FROM {TABLE} WHERE name = '{NAME}' AND expires_at < now()")) {

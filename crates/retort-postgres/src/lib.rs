@@ -8,6 +8,7 @@ mod dialect;
 mod engine;
 mod introspect;
 mod lease;
+mod pooler;
 mod lint;
 mod render;
 mod scratch;
@@ -32,6 +33,11 @@ pub struct PgUrl {
     pub schema: Option<String>,
     /// `Some(lease)` for `?lock=lease` (`lease.rs`); `None`: the advisory lock.
     pub lease: Option<Duration>,
+    /// The lease's length (`lease=`), also when the lease is chosen because a pooler
+    /// was detected.
+    pub lease_length: Duration,
+    /// `lock=` was given: the lock it names is used without looking for a pooler.
+    pub lock_given: bool,
     /// For messages: the URL with its password hidden.
     pub display: String,
 }
@@ -51,6 +57,8 @@ pub fn parse_url(url: &str, display: &str) -> Result<PgUrl, DbError> {
             _ => kept.push(kv),
         }
     }
+    let lock_given = lock.is_some();
+    let lease_length = lease;
     let lease = match lock.as_deref() {
         None | Some("advisory") | Some("session") => None,
         Some("lease") => Some(lease),
@@ -66,7 +74,7 @@ pub fn parse_url(url: &str, display: &str) -> Result<PgUrl, DbError> {
         config.connect_timeout(Duration::from_secs(10));
     }
     config.application_name("retort");
-    Ok(PgUrl { config, schema, lease, display: display.to_string() })
+    Ok(PgUrl { config, schema, lease, lease_length, lock_given, display: display.to_string() })
 }
 
 pub struct PgConnection {
@@ -83,6 +91,14 @@ pub struct PgConnection {
     held: Option<lease::Held>,
     /// Set when this connection is a scratch area (`scratch.rs`).
     scratch: Option<scratch::Area>,
+    /// Where the session lock was taken (`pg_backend_pid()`), to prove in every
+    /// revision's transaction that it runs in that same server session.
+    lock_pid: Option<String>,
+    /// The URL's lease length and whether its `lock=` was given (then no pooler check).
+    lease_length: Duration,
+    pooler_checked: bool,
+    /// Said once after the lock is taken (`Connection::lock_note`).
+    note: Option<String>,
 }
 
 /// The libpq environment that points a client tool at `config`. The password goes in
@@ -169,7 +185,21 @@ impl PgConnection {
                 });
             }
         }
-        Ok(PgConnection { client, dialect: PgDialect, display: url.display.clone(), locked: false, config: url.config.clone(), schema: url.schema.clone(), lease: url.lease, held: None, scratch: None })
+        Ok(PgConnection {
+            client,
+            dialect: PgDialect,
+            display: url.display.clone(),
+            locked: false,
+            config: url.config.clone(),
+            schema: url.schema.clone(),
+            lease: url.lease,
+            held: None,
+            scratch: None,
+            lock_pid: None,
+            lease_length: url.lease_length,
+            pooler_checked: url.lock_given,
+            note: None,
+        })
     }
 
     fn err(&self, e: postgres::Error, sql: &str) -> DbError {
@@ -263,6 +293,10 @@ impl Connection for PgConnection {
         self.execute("RELEASE SAVEPOINT retort_script").map_err(|e| (statements.len() - 1, e))
     }
 
+    fn execute_counted(&mut self, sql: &str) -> Result<u64, DbError> {
+        self.client.execute(sql, &[]).map_err(|e| self.err(e, sql))
+    }
+
     fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
         let msgs = self.client.simple_query(sql).map_err(|e| self.err(e, sql))?;
         Ok(msgs
@@ -306,24 +340,39 @@ impl Connection for PgConnection {
     /// A session-level advisory lock: held across the run's many transactions and
     /// released by the server if the process dies.
     /// With `?lock=lease`, or where the server has no advisory locks, a lease row.
-    fn try_lock(&mut self, _timeout: Duration) -> Result<bool, DbError> {
+    fn try_lock(&mut self, timeout: Duration) -> Result<bool, DbError> {
         if let Some(lease) = self.lease {
             let held = lease::try_take(&mut self.client, &self.config, self.schema.as_deref(), lease).map_err(|e| self.err(e, "taking the lease lock"))?;
             let got = held.is_some();
             self.held = held.or(self.held.take());
             return Ok(got);
         }
-        let rows = match self.query(&format!("SELECT pg_try_advisory_lock({LOCK_KEY})")) {
+        if !self.pooler_checked {
+            self.pooler_checked = true;
+            if let Some(reason) = pooler::detect(self, &self.config.clone())? {
+                self.lease = Some(self.lease_length);
+                self.note = Some(format!(
+                    "{reason}: a transaction pooler (PgBouncer) seems to be in between, where a session lock does not hold; the migration lock is a lease row ({}) instead (`?lock=lease` says so in the URL; `?lock=advisory` if there is no pooler)",
+                    lease::TABLE
+                ));
+                return self.try_lock(timeout);
+            }
+        }
+        let rows = match self.query(&format!("SELECT pg_try_advisory_lock({LOCK_KEY}), pg_backend_pid()")) {
             Ok(rows) => rows,
             // feature_not_supported / undefined_function: a server without advisory locks.
             Err(DbError::Query { message, .. }) if message.contains("SQLSTATE 0A000") || message.contains("SQLSTATE 42883") => {
-                self.lease = Some(Duration::from_secs(30));
-                return self.try_lock(_timeout);
+                self.lease = Some(self.lease_length);
+                return self.try_lock(timeout);
             }
             Err(e) => return Err(e),
         };
-        let got = rows.first().and_then(|r| r.first().cloned().flatten()).as_deref() == Some("t");
-        self.locked |= got;
+        let cell = |i: usize| rows.first().and_then(|r| r.get(i).cloned().flatten());
+        let got = cell(0).as_deref() == Some("t");
+        if got {
+            self.locked = true;
+            self.lock_pid = cell(1);
+        }
         Ok(got)
     }
 
@@ -332,10 +381,48 @@ impl Connection for PgConnection {
             lease::release(&mut self.client, held).map_err(|e| self.err(e, "releasing the lease lock"))?;
         }
         if self.locked {
-            self.query(&format!("SELECT pg_advisory_unlock({LOCK_KEY})"))?;
             self.locked = false;
+            let pid = self.lock_pid.take();
+            // Behind a pooler nobody detected, the lock sits in another server session:
+            // each try runs on whichever the pool hands out, and only that one frees it.
+            for _ in 0..20 {
+                let rows = self.query(&format!("SELECT pg_advisory_unlock({LOCK_KEY}), pg_backend_pid()::text = {}", dialect::literal(pid.as_deref().unwrap_or(""))))?;
+                let freed = rows.first().and_then(|r| r.first().cloned().flatten()).as_deref() == Some("t");
+                let same_session = rows.first().and_then(|r| r.get(1).cloned().flatten()).as_deref() == Some("t");
+                if freed || same_session {
+                    break;
+                }
+            }
         }
         Ok(())
+    }
+
+    fn confirm_lock(&mut self) -> Result<(), DbError> {
+        if let Some(held) = &self.held {
+            let owner = held.owner().to_string();
+            return match lease::confirm(&mut self.client, &owner) {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(DbError::LockLost {
+                    url: self.display.clone(),
+                    reason: format!("its lease ({}) was taken over by another run after it expired (this run was paused, or could not renew it, for longer than the lease)", lease::TABLE),
+                }),
+                Err(e) => Err(self.err(e, "checking the lease lock")),
+            };
+        }
+        let Some(pid) = self.lock_pid.clone() else { return Ok(()) };
+        let rows = self.query("SELECT pg_backend_pid()")?;
+        let now = rows.first().and_then(|r| r.first().cloned().flatten()).unwrap_or_default();
+        if now == pid {
+            return Ok(());
+        }
+        Err(DbError::LockLost {
+            url: self.display.clone(),
+            reason: format!("the session lock was taken in server session {pid} but this transaction runs in {now}: a transaction pooler (PgBouncer) is in between; use `?lock=lease` in the URL"),
+        })
+    }
+
+    fn lock_note(&mut self) -> Option<String> {
+        self.note.take()
     }
 
     fn describe(&self) -> String {

@@ -71,7 +71,7 @@ fn create_database(admin_url: &PgUrl) -> Result<PgUrl, DbError> {
     }));
     let mut config = admin_url.config.clone();
     config.dbname(&name);
-    Ok(PgUrl { config, schema: None, lease: None, display: format!("{} (scratch database {name})", admin_url.display) })
+    Ok(PgUrl { config, schema: None, lease: None, lease_length: std::time::Duration::from_secs(30), lock_given: true, display: format!("{} (scratch database {name})", admin_url.display) })
 }
 
 /// Whether a used scratch database holds so many objects that emptying it costs more

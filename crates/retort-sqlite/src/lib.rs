@@ -144,6 +144,10 @@ impl Connection for SqliteConnection {
         self.conn.execute_batch(sql).map_err(|e| self.map_err(e, sql))
     }
 
+    fn execute_counted(&mut self, sql: &str) -> Result<u64, DbError> {
+        self.conn.execute(sql, []).map(|n| n as u64).map_err(|e| self.map_err(e, sql))
+    }
+
     fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
         let mut stmt = self.conn.prepare(sql).map_err(|e| DbError::Query { message: e.to_string(), sql: sql.into() })?;
         let n = stmt.column_count();

@@ -120,6 +120,9 @@ impl<'p> Progress<'p> {
             Event::WaitingForLock { timeout } => {
                 self.println(format!("another retort run holds the migration lock; waiting up to {}s (--lock-timeout)", timeout.as_secs()));
             }
+            Event::LockNote { message } => {
+                self.println(format!("retort: {message}"));
+            }
             Event::BackedUp { path } => {
                 self.println(format!("retort: backed up to {}", path.display()));
             }

@@ -262,3 +262,127 @@ fn stamp_refuses_a_database_whose_schema_is_not_the_targets() {
         p.retort(&["drift"]).fails_with(1, "");
     }
 }
+
+/// PgBouncer in transaction pooling mode in front of the test server, started by the
+/// test (as the `postgres` user: PgBouncer refuses to run as root) and stopped on drop.
+struct PgBouncer {
+    child: std::process::Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl PgBouncer {
+    fn start() -> PgBouncer {
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let ini = format!(
+            "[databases]\n* = host=127.0.0.1 port=5432\n[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\nauth_type = trust\nauth_file = {0}/users.txt\npool_mode = transaction\nmax_client_conn = 200\ndefault_pool_size = 4\nlogfile = {0}/pgbouncer.log\nignore_startup_parameters = extra_float_digits,options\n",
+            dir.path().display()
+        );
+        std::fs::write(dir.path().join("pgbouncer.ini"), ini).unwrap();
+        std::fs::write(dir.path().join("users.txt"), "\"postgres\" \"\"\n").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+        let bin = if std::path::Path::new("/usr/sbin/pgbouncer").exists() { "/usr/sbin/pgbouncer" } else { "pgbouncer" };
+        let child = std::process::Command::new("runuser")
+            .args(["-u", "postgres", "--", bin, &dir.path().join("pgbouncer.ini").to_string_lossy()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("pgbouncer starts (.ci/run installs it)");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return PgBouncer { child, port, _dir: dir };
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("pgbouncer did not listen on {port}: {}", std::fs::read_to_string(dir.path().join("pgbouncer.log")).unwrap_or_default());
+    }
+}
+
+impl Drop for PgBouncer {
+    fn drop(&mut self) {
+        // runuser forwards the signal; kill the pooler itself too.
+        let _ = std::process::Command::new("pkill").args(["-f", &format!("{}/pgbouncer.ini", self._dir.path().display())]).status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Behind PgBouncer in transaction pooling mode, concurrent deploys apply each revision
+/// exactly once and none waits on a lock left behind in the pool — with the default lock
+/// (the session lock cannot hold there: retort must notice and use the lease) and with
+/// `?lock=lease`.
+#[test]
+fn concurrent_deploys_through_a_transaction_pooler_apply_each_revision_once() {
+    if !engine_names().contains(&"postgres") {
+        return;
+    }
+    let bouncer = PgBouncer::start();
+    for lock in ["", "?lock=lease"] {
+        let p = Project::on("postgres");
+        let db = p.db.url.rsplit('/').next().unwrap().to_string();
+        let url = format!("postgres://postgres@127.0.0.1:{}/{db}{lock}", bouncer.port);
+        let mut prev: Vec<String> = Vec::new();
+        for i in 0..10 {
+            let id = format!("{i:0>4}bbbb{i:0>4}");
+            let create = if i == 0 { "CREATE TABLE hits (rev TEXT);\n" } else { "" };
+            let down: Vec<&str> = prev.iter().map(String::as_str).collect();
+            p.write_rev(&id, &down, &format!("hit {i}"), &format!("{create}INSERT INTO hits VALUES ('{id}');"), "SELECT 1;");
+            prev = vec![id];
+        }
+        let runs: Vec<_> = (0..8)
+            .map(|_| {
+                let (bin, dir, url) = (assert_cmd::cargo::cargo_bin("retort"), p.path().to_path_buf(), url.clone());
+                std::thread::spawn(move || {
+                    let started = std::time::Instant::now();
+                    let out = std::process::Command::new(bin).current_dir(dir).env("DATABASE_URL", url).args(["--lock-timeout", "40", "upgrade"]).output().unwrap();
+                    (out, started.elapsed())
+                })
+            })
+            .collect();
+        for r in runs {
+            let (out, took) = r.join().unwrap();
+            assert!(out.status.success(), "[lock={lock}] {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+            assert!(took < std::time::Duration::from_secs(30), "[lock={lock}] a run waited {took:?}: a lock left in the pool?");
+        }
+        assert_eq!(p.query("SELECT count(*) FROM hits"), vec!["10"], "[lock={lock}] every INSERT ran once");
+        assert_eq!(p.query("SELECT count(DISTINCT rev) FROM hits"), vec!["10"]);
+        assert_eq!(p.query("SELECT count(*) FROM retort_log WHERE status = 'ok' AND direction = 'up'"), vec!["10"], "[lock={lock}]");
+        // No session lock of retort's is left on any server connection of the pool.
+        assert_eq!(p.query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"), vec!["0"], "[lock={lock}]");
+    }
+    // Insisting on the session lock (`?lock=advisory`) through the pooler: the lock cannot
+    // hold, yet no revision runs twice — each step's transaction locks the version table
+    // and re-reads it — and a run that finds its lock in another server session stops.
+    drop(bouncer);
+    let bouncer = PgBouncer::start();
+    let p = Project::on("postgres");
+    let db = p.db.url.rsplit('/').next().unwrap().to_string();
+    let url = format!("postgres://postgres@127.0.0.1:{}/{db}?lock=advisory", bouncer.port);
+    let mut prev: Vec<String> = Vec::new();
+    for i in 0..10 {
+        let id = format!("{i:0>4}cccc{i:0>4}");
+        let create = if i == 0 { "CREATE TABLE hits (rev TEXT);\n" } else { "" };
+        let down: Vec<&str> = prev.iter().map(String::as_str).collect();
+        p.write_rev(&id, &down, &format!("hit {i}"), &format!("{create}INSERT INTO hits VALUES ('{id}');"), "SELECT 1;");
+        prev = vec![id];
+    }
+    let runs: Vec<_> = (0..8)
+        .map(|_| {
+            let (bin, dir, url) = (assert_cmd::cargo::cargo_bin("retort"), p.path().to_path_buf(), url.clone());
+            std::thread::spawn(move || std::process::Command::new(bin).current_dir(dir).env("DATABASE_URL", url).args(["--lock-timeout", "5", "upgrade"]).output().unwrap())
+        })
+        .collect();
+    for r in runs {
+        let out = r.join().unwrap();
+        let code = out.status.code();
+        assert!(matches!(code, Some(0) | Some(9)), "a run failed otherwise: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    // Session locks a run could not free stay with the pool's server connections until
+    // the pooler closes them.
+    drop(bouncer);
+    p.retort_env(&["upgrade"], &[("DATABASE_URL", &p.db.url)]).ok();
+    assert_eq!(p.query("SELECT count(*) FROM hits"), vec!["10"], "[lock=advisory] every INSERT ran once");
+    assert_eq!(p.query("SELECT count(*) FROM retort_log WHERE status = 'ok' AND direction = 'up'"), vec!["10"]);
+}

@@ -12,6 +12,9 @@ pub fn acquire_lock(conn: &mut dyn Connection, timeout: Duration, on_event: &mut
     let mut announced = false;
     loop {
         if conn.try_lock(timeout)? {
+            if let Some(note) = conn.lock_note() {
+                on_event(Event::LockNote { message: note });
+            }
             return Ok(());
         }
         if !announced {

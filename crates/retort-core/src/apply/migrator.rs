@@ -24,6 +24,8 @@ pub enum Event<'a> {
     NonTransactional { file: &'a RevisionFile },
     /// Another run holds the migration lock; waiting up to the lock timeout.
     WaitingForLock { timeout: Duration },
+    /// How the migration lock is held, when the user should know (a pooler detected).
+    LockNote { message: String },
     /// A backup was taken before the run (the environment asks for one).
     BackedUp { path: &'a std::path::Path },
     /// The server is a cluster node; how the revisions' schema changes replicate.
@@ -150,8 +152,16 @@ impl Migrator<'_> {
     }
 
     pub(crate) fn ensure_tables(&self, conn: &mut dyn Connection) -> Result<(), Error> {
-        for ddl in conn.dialect().create_version_tables(&self.tables) {
-            conn.execute(&ddl)?;
+        let names = [self.tables.version.clone(), self.tables.log.clone()];
+        for (ddl, name) in conn.dialect().create_version_tables(&self.tables).into_iter().zip(names) {
+            // Two runs whose migration lock did not hold (a pooler) can both create a
+            // table `IF NOT EXISTS` and collide in the catalog: it exists, which is all
+            // that is needed.
+            if let Err(e) = conn.execute(&ddl) {
+                if !conn.table_exists(&name).unwrap_or(false) {
+                    return Err(e.into());
+                }
+            }
         }
         Ok(())
     }
@@ -335,6 +345,10 @@ impl Migrator<'_> {
             on_event(Event::NonTransactional { file });
         }
         run_tx(conn, begin)?;
+        if let Err(e) = self.hold_version_table(conn) {
+            let _ = run_tx(conn, rollback);
+            return Err(e.into());
+        }
         let rows = self.rows_of_existing_table(conn)?;
         let expected: Vec<String> = step.heads_before.iter().map(|h| h.to_string()).collect();
         if rows != expected {
@@ -429,8 +443,26 @@ impl Migrator<'_> {
         if !atomic {
             run_tx(conn, begin)?;
         }
+        // Before the bookkeeping commits: the lock must still be this run's (a lease taken
+        // over during a long revision means another run may be applying the next one).
+        if let Err(e) = self.hold_version_table(conn) {
+            let _ = run_tx(conn, rollback);
+            set_marker(conn, LogStatus::Failed, &e.to_string());
+            return Err(e.into());
+        }
         for op in &step.version_ops {
-            conn.execute(&conn.dialect().version_op_sql(&self.tables, op))?;
+            let changed = conn.execute_counted(&conn.dialect().version_op_sql(&self.tables, op))?;
+            if changed != 1 {
+                let found = self.rows_of_existing_table(conn).unwrap_or_default();
+                let _ = run_tx(conn, rollback);
+                return Err(StateError::VersionTableMismatch {
+                    rev: file.id.clone(),
+                    expected: step.heads_after.iter().map(|h| h.to_string()).collect(),
+                    found,
+                    dirty: !atomic,
+                }
+                .into());
+            }
         }
         // Defence in depth: an UPDATE or DELETE that matched no row would leave the table
         // disagreeing with the schema; check before committing (issue #9 item 1).
@@ -459,6 +491,15 @@ impl Migrator<'_> {
         }
         run_tx(conn, commit)?;
         Ok(StepOutcome::Done)
+    }
+
+    /// In a step's transaction: the version table locked (where `begin` does not already
+    /// serialise writers) and the migration lock proven still ours.
+    fn hold_version_table(&self, conn: &mut dyn Connection) -> Result<(), DbError> {
+        if let Some(sql) = conn.dialect().lock_version_table(&self.tables) {
+            conn.execute(&sql)?;
+        }
+        conn.confirm_lock()
     }
 
     pub(crate) fn log_record<'a>(
