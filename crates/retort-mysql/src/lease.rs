@@ -35,6 +35,22 @@ pub struct Held {
     renewer: Option<std::thread::JoinHandle<()>>,
 }
 
+impl Held {
+    /// The owner token, unique to this taking of the lease: a run whose lease was taken
+    /// over never finds it again (it fences).
+    pub fn owner(&self) -> &str {
+        &self.owner
+    }
+}
+
+/// Whether the lease `name` is still `owner`'s: checked before each revision and before
+/// its bookkeeping commits. A plain read: a shared row lock would hold up the renewals
+/// (and DDL commits it away on MySQL anyway).
+pub fn confirm(conn: &mut Conn, name: &str, owner: &str) -> Result<bool, mysql::Error> {
+    let row: Option<u8> = conn.query_first(format!("SELECT 1 FROM `{TABLE}` WHERE name = {} AND owner = {}", lit(name), lit(owner)))?;
+    Ok(row.is_some())
+}
+
 fn lit(s: &str) -> String {
     format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''"))
 }

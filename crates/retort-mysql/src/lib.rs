@@ -170,6 +170,19 @@ impl Connection for MysqlConnection {
         Ok(got)
     }
 
+    fn confirm_lock(&mut self) -> Result<(), DbError> {
+        let Some(held) = &self.held else { return Ok(()) };
+        let owner = held.owner().to_string();
+        match lease::confirm(&mut self.conn, &self.lock_name, &owner) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(DbError::LockLost {
+                url: self.display.clone(),
+                reason: format!("its lease ({}) was taken over by another run after it expired (this run was paused, or could not renew it, for longer than the lease)", lease::TABLE),
+            }),
+            Err(e) => Err(query_error(&e, "checking the lease lock")),
+        }
+    }
+
     fn unlock(&mut self) -> Result<(), DbError> {
         if let Some(held) = self.held.take() {
             lease::release(&mut self.conn, &self.lock_name, held).map_err(|e| query_error(&e, "releasing the lease lock"))?;

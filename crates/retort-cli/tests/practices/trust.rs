@@ -386,3 +386,39 @@ fn concurrent_deploys_through_a_transaction_pooler_apply_each_revision_once() {
     assert_eq!(p.query("SELECT count(*) FROM hits"), vec!["10"], "[lock=advisory] every INSERT ran once");
     assert_eq!(p.query("SELECT count(*) FROM retort_log WHERE status = 'ok' AND direction = 'up'"), vec!["10"]);
 }
+
+/// A run whose lease is taken over while it is inside a long revision stops (exit 9)
+/// instead of going on: on PostgreSQL that revision is rolled back with it; on
+/// MariaDB, where its DDL already committed, it is recorded and the next one is not run.
+#[test]
+fn a_run_that_lost_its_lease_stops() {
+    for engine in engine_names().into_iter().filter(|e| *e != "sqlite") {
+        let p = Project::on(engine);
+        let url = format!("{}?lock=lease&lease=2", p.db.url);
+        let sleep = if engine == "postgres" { "SELECT pg_sleep(3);" } else { "SELECT SLEEP(3);" };
+        p.write_rev("aaaaaaaaaaa1", &[], "slow", &format!("CREATE TABLE t1 (id INTEGER);\n{sleep}"), "DROP TABLE t1;");
+        p.write_rev("aaaaaaaaaaa2", &["aaaaaaaaaaa1"], "next", "CREATE TABLE t2 (id INTEGER);", "DROP TABLE t2;");
+        let (bin, dir, u) = (assert_cmd::cargo::cargo_bin("retort"), p.path().to_path_buf(), url.clone());
+        let run = std::thread::spawn(move || std::process::Command::new(bin).current_dir(dir).env("DATABASE_URL", u).args(["upgrade"]).output().unwrap());
+        std::thread::sleep(std::time::Duration::from_millis(1200));
+        // What a second run does once the first one's lease expired (it was paused): the
+        // lease row becomes another owner's.
+        let later = if engine == "postgres" { "now() + interval '1 hour'" } else { "NOW(3) + INTERVAL 1 HOUR" };
+        p.exec(&format!("UPDATE _retort_lock SET owner = 'otherhost:1:other', expires_at = {later}"));
+        let out = run.join().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(9), "[{engine}] {stderr}");
+        assert!(stderr.contains("no longer this run's"), "[{engine}] {stderr}");
+        let tables = p.tables();
+        assert!(!tables.contains(&"t2".to_string()), "[{engine}] the next revision ran: {tables:?}");
+        if engine == "postgres" {
+            assert!(!tables.contains(&"t1".to_string()), "[{engine}] {tables:?}");
+            assert!(p.version_rows().is_empty());
+        } else {
+            assert_eq!(p.version_rows(), vec!["aaaaaaaaaaa1"], "[{engine}] the committed revision is recorded");
+        }
+        p.exec("DELETE FROM _retort_lock");
+        p.retort_env(&["upgrade"], &[("DATABASE_URL", &url)]).ok();
+        assert_eq!(p.version_rows(), vec!["aaaaaaaaaaa2"], "[{engine}]");
+    }
+}

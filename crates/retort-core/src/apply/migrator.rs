@@ -345,7 +345,7 @@ impl Migrator<'_> {
             on_event(Event::NonTransactional { file });
         }
         run_tx(conn, begin)?;
-        if let Err(e) = self.hold_version_table(conn) {
+        if let Err(e) = self.hold_version_table(conn, true) {
             let _ = run_tx(conn, rollback);
             return Err(e.into());
         }
@@ -443,11 +443,13 @@ impl Migrator<'_> {
         if !atomic {
             run_tx(conn, begin)?;
         }
-        // Before the bookkeeping commits: the lock must still be this run's (a lease taken
-        // over during a long revision means another run may be applying the next one).
-        if let Err(e) = self.hold_version_table(conn) {
+        // Before the bookkeeping commits: where the revision's statements commit with it,
+        // the lock must still be this run's (a lease taken over during a long revision
+        // means another run may be applying it too), or it is all rolled back. Where they
+        // already committed, the bookkeeping records what was done; the next revision's
+        // check stops the run.
+        if let Err(e) = self.hold_version_table(conn, atomic) {
             let _ = run_tx(conn, rollback);
-            set_marker(conn, LogStatus::Failed, &e.to_string());
             return Err(e.into());
         }
         for op in &step.version_ops {
@@ -494,12 +496,15 @@ impl Migrator<'_> {
     }
 
     /// In a step's transaction: the version table locked (where `begin` does not already
-    /// serialise writers) and the migration lock proven still ours.
-    fn hold_version_table(&self, conn: &mut dyn Connection) -> Result<(), DbError> {
+    /// serialise writers) and, if `confirm`, the migration lock proven still ours.
+    fn hold_version_table(&self, conn: &mut dyn Connection, confirm: bool) -> Result<(), DbError> {
         if let Some(sql) = conn.dialect().lock_version_table(&self.tables) {
             conn.execute(&sql)?;
         }
-        conn.confirm_lock()
+        if confirm {
+            conn.confirm_lock()?;
+        }
+        Ok(())
     }
 
     pub(crate) fn log_record<'a>(
