@@ -8,8 +8,9 @@ mod settings;
 use clap::Parser;
 
 fn main() {
-    // The first Ctrl-C asks the command to stop at its next safe point (see
-    // core::interrupt); a second one drops scratch databases and exits at once.
+    // The first Ctrl-C — or SIGTERM or SIGHUP (ctrlc's `termination` feature): a service
+    // manager stopping a deploy, a closed terminal — asks the command to stop at its next
+    // safe point (see core::interrupt); a second one drops scratch databases and exits.
     let _ = ctrlc::set_handler(|| {
         if retort::core::interrupt::request() {
             retort::core::cleanup::run_all();

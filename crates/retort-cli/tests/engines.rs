@@ -287,6 +287,12 @@ fn nasty_passwords_never_appear_in_any_output_or_command_line() {
 /// Runs the built binary in `p`, sends it SIGINT after `delay`, and returns its exit code
 /// (None: killed by the signal) and stderr.
 fn interrupted_run(p: &Project, args: &[&str], delay: std::time::Duration) -> (Option<i32>, String, u32) {
+    signalled_run(p, args, delay, "INT")
+}
+
+/// As [`interrupted_run`], with another signal (`TERM`, `HUP`: a service manager stopping
+/// the deploy, a closed terminal).
+fn signalled_run(p: &Project, args: &[&str], delay: std::time::Duration, signal: &str) -> (Option<i32>, String, u32) {
     let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("retort"))
         .current_dir(p.path())
         .env_remove("DATABASE_URL")
@@ -297,7 +303,7 @@ fn interrupted_run(p: &Project, args: &[&str], delay: std::time::Duration) -> (O
         .unwrap();
     let pid = child.id();
     std::thread::sleep(delay);
-    let _ = std::process::Command::new("kill").args(["-INT", &pid.to_string()]).status();
+    let _ = std::process::Command::new("kill").args([&format!("-{signal}"), &pid.to_string()]).status();
     let out = child.wait_with_output().unwrap();
     (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned(), pid)
 }
@@ -321,9 +327,10 @@ fn scratch_left_by(pid: u32) -> Vec<String> {
     left
 }
 
-/// Issue #9 item 10: Ctrl-C during `migrate` (and `check`) on a server cancels cleanly:
-/// exit 130, "interrupted" (not an error blaming the models or the URL), no revision
-/// written, and no scratch database left on the server.
+/// Ctrl-C — and SIGTERM and SIGHUP, as a service manager or a closed terminal sends them
+/// — during `migrate` (and `check`) on a server cancels cleanly: exit 130, "interrupted"
+/// (not an error blaming the models or the URL), no revision written, and no scratch
+/// database left on the server.
 #[test]
 fn ctrl_c_during_autogenerate_cancels_cleanly() {
     for engine in engine_names().into_iter().filter(|e| *e != "sqlite") {
@@ -332,29 +339,31 @@ fn ctrl_c_during_autogenerate_cancels_cleanly() {
             .map(|i| if i == 0 { "CREATE TABLE t0 (id INTEGER PRIMARY KEY);".to_string() } else { format!("CREATE TABLE t{i} (id INTEGER PRIMARY KEY, a TEXT, b INTEGER REFERENCES t{} (id));", i - 1) })
             .collect();
         std::fs::write(p.path().join("models.sql"), tables.join("\n")).unwrap();
-        let mut interrupted = 0;
-        for (n, ms) in [150u64, 300, 500, 800, 1200].into_iter().enumerate() {
-            let cmd: &[&str] = if n % 2 == 0 { &["migrate", "-m", "big"] } else { &["check"] };
-            let (code, stderr, pid) = interrupted_run(&p, cmd, std::time::Duration::from_millis(ms));
-            let files: Vec<_> = std::fs::read_dir(p.path().join("migrations/versions")).unwrap().map(|e| e.unwrap().path()).filter(|f| f.extension().is_some_and(|x| x == "sql")).collect();
-            match code {
-                Some(130) => {
-                    interrupted += 1;
-                    assert!(stderr.contains("interrupted"), "[{engine}] {cmd:?} after {ms} ms: {stderr}");
-                    assert!(!stderr.contains("models.sql:") && !stderr.contains("cannot connect"), "[{engine}] blames the wrong thing: {stderr}");
-                    assert!(files.is_empty(), "[{engine}] interrupted migrate wrote {files:?}");
-                }
-                // Finished before the signal arrived: a normal result.
-                Some(0) | Some(1) => {
-                    for f in files {
-                        std::fs::remove_file(f).unwrap();
+        for signal in ["INT", "TERM", "HUP"] {
+            let mut interrupted = 0;
+            for (n, ms) in [150u64, 300, 600, 1200].into_iter().enumerate() {
+                let cmd: &[&str] = if n % 2 == 0 { &["migrate", "-m", "big"] } else { &["check"] };
+                let (code, stderr, pid) = signalled_run(&p, cmd, std::time::Duration::from_millis(ms), signal);
+                let files: Vec<_> = std::fs::read_dir(p.path().join("migrations/versions")).unwrap().map(|e| e.unwrap().path()).filter(|f| f.extension().is_some_and(|x| x == "sql")).collect();
+                match code {
+                    Some(130) => {
+                        interrupted += 1;
+                        assert!(stderr.contains("interrupted"), "[{engine}] SIG{signal} {cmd:?} after {ms} ms: {stderr}");
+                        assert!(!stderr.contains("models.sql:") && !stderr.contains("cannot connect"), "[{engine}] blames the wrong thing: {stderr}");
+                        assert!(files.is_empty(), "[{engine}] interrupted migrate wrote {files:?}");
                     }
+                    // Finished before the signal arrived: a normal result.
+                    Some(0) | Some(1) => {
+                        for f in files {
+                            std::fs::remove_file(f).unwrap();
+                        }
+                    }
+                    other => panic!("[{engine}] SIG{signal} {cmd:?} after {ms} ms ended with {other:?}: {stderr}"),
                 }
-                other => panic!("[{engine}] {cmd:?} after {ms} ms ended with {other:?}: {stderr}"),
+                assert_eq!(scratch_left_by(pid), Vec::<String>::new(), "[{engine}] SIG{signal}: scratch left after {ms} ms");
             }
-            assert_eq!(scratch_left_by(pid), Vec::<String>::new(), "[{engine}] scratch left after {ms} ms");
+            assert!(interrupted > 0, "[{engine}] SIG{signal}: no run was interrupted; the workload is too small to test");
         }
-        assert!(interrupted > 0, "[{engine}] no run was interrupted; the workload is too small to test");
     }
 }
 
