@@ -28,3 +28,69 @@ pub fn run_all() {
         a();
     }
 }
+
+/// Scratch databases on a server are named `retort_scratch_<pid>_<host>_<id>`: the
+/// process that made it, a short tag of the machine it runs on, a random id. A database
+/// whose process is gone — killed by `kill -9`, or by a power cut, before its clean-up
+/// ran — can then be told from one in use, on the same machine; one of another machine
+/// (or of an older retort, without the tag) is never judged.
+pub fn scratch_name() -> String {
+    format!("{}{}_{}", scratch_prefix(std::process::id()), host_tag(), crate::RevisionId::generate())
+}
+
+/// `retort_scratch_<pid>_`: what tests and clean-up look for.
+pub fn scratch_prefix(pid: u32) -> String {
+    format!("retort_scratch_{pid}_")
+}
+
+/// Eight hex digits of the machine's name (`/etc/hostname`, else `HOSTNAME`).
+pub fn host_tag() -> String {
+    use sha2::Digest;
+    let host = std::fs::read_to_string("/etc/hostname").ok().or_else(|| std::env::var("HOSTNAME").ok()).unwrap_or_default();
+    let digest = sha2::Sha256::digest(host.trim().as_bytes());
+    digest.iter().take(4).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Of the scratch database names given, those made on this machine by a process that no
+/// longer runs (Linux: no `/proc/<pid>`; elsewhere nothing is judged orphaned).
+pub fn orphaned_scratch(names: &[String]) -> Vec<String> {
+    if !std::path::Path::new("/proc/self").exists() {
+        return Vec::new();
+    }
+    let tag = host_tag();
+    names
+        .iter()
+        .filter(|n| {
+            let mut parts = n.strip_prefix("retort_scratch_").unwrap_or("").splitn(3, '_');
+            let (pid, host) = (parts.next().and_then(|p| p.parse::<u32>().ok()), parts.next());
+            match (pid, host) {
+                (Some(pid), Some(h)) if h == tag => pid != std::process::id() && !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+                _ => false,
+            }
+        })
+        .cloned()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_this_machines_scratch_of_dead_processes_is_orphaned() {
+        let tag = host_tag();
+        let mine = scratch_name();
+        let dead = {
+            let mut c = std::process::Command::new("true").spawn().unwrap();
+            let pid = c.id();
+            c.wait().unwrap();
+            pid
+        };
+        let orphan = format!("retort_scratch_{dead}_{tag}_0123456789ab");
+        let other_host = format!("retort_scratch_{dead}_ffffffff_0123456789ab");
+        let old_style = format!("retort_scratch_{dead}_0123456789ab");
+        let names = vec![mine.clone(), orphan.clone(), other_host, old_style];
+        assert_eq!(orphaned_scratch(&names), vec![orphan]);
+        assert!(mine.starts_with(&scratch_prefix(std::process::id())));
+    }
+}

@@ -415,6 +415,17 @@ pub trait Connection {
     /// Where the connection points, password redacted (for messages).
     fn describe(&self) -> String;
 
+    /// The scratch databases on this connection's server (`retort_scratch_*`), for
+    /// `doctor`; empty where scratch work never leaves the process (SQLite).
+    fn scratch_databases(&mut self) -> Result<Vec<String>, DbError> {
+        Ok(Vec::new())
+    }
+
+    /// The statement that drops scratch database `name`, for the user to run.
+    fn drop_scratch_sql(&self, name: &str) -> String {
+        format!("DROP DATABASE {}", self.dialect().quote_ident(name))
+    }
+
     /// The cluster this connection's server belongs to, said for the user (node, size and
     /// how schema changes replicate), or `None` for a single server (issue #16).
     fn cluster(&mut self) -> Option<String> {

@@ -170,6 +170,11 @@ impl Connection for MysqlConnection {
         Ok(got)
     }
 
+    fn scratch_databases(&mut self) -> Result<Vec<String>, DbError> {
+        let rows = self.query(scratch::LIST_SQL)?;
+        Ok(rows.into_iter().filter_map(|r| r.into_iter().next().flatten()).collect())
+    }
+
     fn confirm_lock(&mut self) -> Result<(), DbError> {
         let Some(held) = &self.held else { return Ok(()) };
         let owner = held.owner().to_string();

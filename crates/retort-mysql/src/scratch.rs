@@ -79,6 +79,9 @@ impl Area {
     }
 }
 
+/// The server's scratch databases, any process's.
+pub(crate) const LIST_SQL: &str = "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE 'retort\\_scratch\\_%'";
+
 fn drop_database(admin: &Opts, name: &str) {
     if let Ok(mut c) = Conn::new(admin.clone()) {
         let _ = c.query_drop(format!("DROP DATABASE IF EXISTS `{name}`"));
@@ -92,8 +95,14 @@ impl MysqlConnection {
             return Err(DbError::Unsupported("interrupted".into()));
         }
         // The pid tells whose it is (tests check their own runs left nothing behind).
-        let name = format!("retort_scratch_{}_{}", std::process::id(), retort_core::RevisionId::generate());
+        let name = retort_core::cleanup::scratch_name();
         let mut c = Conn::new(admin.clone()).map_err(|e| DbError::Connect { url: display.into(), message: message(&e) })?;
+        // What processes of this machine left when killed before their clean-up ran.
+        if let Ok(names) = c.query::<String, _>(LIST_SQL) {
+            for orphan in retort_core::cleanup::orphaned_scratch(&names) {
+                let _ = c.query_drop(format!("DROP DATABASE IF EXISTS `{orphan}`"));
+            }
+        }
         let (charset, collation): (String, String) = c
             .query_first("SELECT @@character_set_database, @@collation_database")
             .map_err(|e| DbError::Connect { url: display.into(), message: message(&e) })?

@@ -421,6 +421,15 @@ impl Connection for PgConnection {
         })
     }
 
+    fn scratch_databases(&mut self) -> Result<Vec<String>, DbError> {
+        let rows = self.query(scratch::LIST_SQL)?;
+        Ok(rows.into_iter().filter_map(|r| r.into_iter().next().flatten()).collect())
+    }
+
+    fn drop_scratch_sql(&self, name: &str) -> String {
+        format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", dialect::quote(name))
+    }
+
     fn lock_note(&mut self) -> Option<String> {
         self.note.take()
     }

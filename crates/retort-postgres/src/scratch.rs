@@ -42,6 +42,19 @@ fn drop_database(admin: &Config, name: &str) {
     }
 }
 
+/// The server's scratch databases, any process's.
+pub(crate) const LIST_SQL: &str = "SELECT datname FROM pg_database WHERE datname LIKE 'retort\\_scratch\\_%'";
+
+/// Drops the scratch databases that processes of this machine left when they were
+/// killed before their clean-up ran (`retort_core::cleanup::orphaned_scratch`).
+fn drop_orphans(admin: &Config, client: &mut postgres::Client) {
+    let Ok(rows) = client.query(LIST_SQL, &[]) else { return };
+    let names: Vec<String> = rows.iter().map(|r| r.get::<_, String>(0)).collect();
+    for name in retort_core::cleanup::orphaned_scratch(&names) {
+        drop_database(admin, &name);
+    }
+}
+
 /// Which server a URL points at (the pool never hands a database of one server to another).
 fn server_key(config: &Config) -> String {
     format!("{:?}|{:?}|{:?}", config.get_hosts(), config.get_ports(), config.get_user())
@@ -53,8 +66,9 @@ fn create_database(admin_url: &PgUrl) -> Result<PgUrl, DbError> {
         return Err(DbError::Unsupported("interrupted".into()));
     }
     // The pid tells whose it is (tests check their own runs left nothing behind).
-    let name = format!("retort_scratch_{}_{}", std::process::id(), retort_core::RevisionId::generate());
+    let name = retort_core::cleanup::scratch_name();
     let mut admin_client = admin_url.config.connect(NoTls).map_err(|e| DbError::Connect { url: admin_url.display.clone(), message: message(&e) })?;
+    drop_orphans(&admin_url.config, &mut admin_client);
     if let Err(e) = admin_client.batch_execute(&format!("CREATE DATABASE {}", dialect::quote(&name))) {
         return Err(DbError::Connect {
             url: admin_url.display.clone(),

@@ -422,3 +422,37 @@ fn a_run_that_lost_its_lease_stops() {
         assert_eq!(p.version_rows(), vec!["aaaaaaaaaaa2"], "[{engine}]");
     }
 }
+
+/// A scratch database left by a retort process of this machine that was killed (before
+/// any clean-up could run) is named by `doctor` and dropped by the next autogenerate.
+#[test]
+fn scratch_databases_of_killed_processes_are_named_and_dropped() {
+    for engine in engine_names().into_iter().filter(|e| *e != "sqlite") {
+        let p = Project::on(engine);
+        let dead = {
+            let mut c = std::process::Command::new("true").spawn().unwrap();
+            let pid = c.id();
+            c.wait().unwrap();
+            pid
+        };
+        let orphan = format!("{}{}_0123456789ab", retort::core::cleanup::scratch_prefix(dead), retort::core::cleanup::host_tag());
+        let admin = if engine == "postgres" { crate::common::servers::pg_admin_url() } else { crate::common::servers::mysql_admin_url() };
+        let mut c = retort::connect(&retort::RedactedUrl::new(admin.clone()), p.path()).unwrap();
+        c.execute(&format!("CREATE DATABASE {orphan}")).unwrap();
+        let exists = |c: &mut Box<dyn retort::Connection>| c.scratch_databases().unwrap().contains(&orphan);
+        let r = p.retort(&["doctor"]);
+        let drop_it = |c: &mut Box<dyn retort::Connection>| {
+            let force = if engine == "postgres" { " WITH (FORCE)" } else { "" };
+            let _ = c.execute(&format!("DROP DATABASE IF EXISTS {orphan}{force}"));
+        };
+        if !r.stdout.contains(&orphan) {
+            drop_it(&mut c);
+            panic!("[{engine}] doctor does not name {orphan}:\n{}", r.stdout);
+        }
+        std::fs::write(p.path().join("models.sql"), "CREATE TABLE a (id INTEGER PRIMARY KEY);\n").unwrap();
+        let r = p.retort(&["check", "--no-db"]);
+        let still = exists(&mut c);
+        drop_it(&mut c);
+        assert!(!still, "[{engine}] the orphan survived autogenerate: {}{}", r.stdout, r.stderr);
+    }
+}

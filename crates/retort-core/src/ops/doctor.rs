@@ -85,6 +85,14 @@ pub fn diagnose(loaded: Result<Workspace, Error>) -> Result<Vec<Finding>, Error>
             return Ok(f);
         }
     };
+    if let Ok(names) = conn.scratch_databases() {
+        for name in crate::cleanup::orphaned_scratch(&names) {
+            f.push(problem(
+                format!("scratch database {name} was left on the server by a retort process of this machine that is gone (killed before it could drop it)"),
+                format!("the next `retort migrate` or `retort check` from this machine drops it; or now, as a user who may: {}", conn.drop_scratch_sql(&name)),
+            ));
+        }
+    }
     let Some(graph) = graph else { return Ok(f) };
     let migrator = Migrator::new(&graph, ws.project.tables());
     if let Some(d) = migrator.dirty_entry(conn.as_mut())? {
