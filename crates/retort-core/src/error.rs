@@ -80,7 +80,7 @@ pub enum TargetError {
 
 #[derive(Debug, Error)]
 pub enum StateError {
-    #[error("the database is dirty: revision {rev} ({direction}) did not finish ({status}){}; its statements before the failure were committed, because this engine cannot roll back DDL", error.as_ref().map(|e| format!(": {e}")).unwrap_or_default())]
+    #[error("the database is dirty: revision {rev} ({direction}) did not finish ({status}){}; its statements before the failure were committed (DDL that commits on its own, or statements outside a transaction)", error.as_ref().map(|e| format!(": {e}")).unwrap_or_default())]
     Dirty { rev: String, direction: String, status: String, error: Option<String> },
     #[error("the database is not dirty: there is nothing to resolve")]
     NotDirty,

@@ -22,6 +22,7 @@ pub fn run(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
             "changed": changed,
             "error": state_error,
             "cluster": st.cluster,
+            "in_progress": st.in_progress,
             "squashes": graph.shortcuts().iter().map(|s| json!({"revision": s.file.id, "replaces": graph.ids(&s.chain), "path": s.file.path})).collect::<Vec<_>>(),
         }));
     } else {
@@ -40,6 +41,9 @@ pub fn run(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
                 "squash:      {} stands in for {} revisions ({} .. {}) for new databases; once every database is past {}: `retort squash --finish {}`",
                 s.file.path.display(), ids.len(), ids[0], s.file.id, s.file.id, s.file.id
             ));
+        }
+        if let Some(p) = &st.in_progress {
+            printer.line(format!("running:     {p}"));
         }
         for c in changed {
             printer.line(format!("problem:     applied revision {} ({}) was edited since it was applied — `retort verify` shows the change", c.rev, c.path.display()));

@@ -456,3 +456,49 @@ fn scratch_databases_of_killed_processes_are_named_and_dropped() {
         assert!(!still, "[{engine}] the orphan survived autogenerate: {}{}", r.stdout, r.stderr);
     }
 }
+
+/// `status` while another run is inside a revision says so (exit 0), instead of calling
+/// the database dirty and advising a manual repair.
+#[test]
+fn status_during_another_runs_revision_says_in_progress() {
+    for engine in engine_names().into_iter().filter(|e| *e != "sqlite") {
+        let p = Project::on(engine);
+        // MySQL: DDL commits, so the log says "in progress" first; PostgreSQL: the same
+        // for a revision outside a transaction.
+        let (header, sleep) = if engine == "postgres" { ("-- transactional: false\n", "SELECT pg_sleep(3);") } else { ("", "SELECT SLEEP(3);") };
+        let text = format!("-- revision: aaaaaaaaaaa1\n-- down_revision:\n-- message: slow\n{header}\n-- +upgrade\nCREATE TABLE t1 (id INTEGER);\n{sleep}\n\n-- +downgrade\nDROP TABLE t1;\n");
+        std::fs::write(p.path().join("migrations/versions/aaaaaaaaaaa1_slow.sql"), text).unwrap();
+        let (bin, dir) = (assert_cmd::cargo::cargo_bin("retort"), p.path().to_path_buf());
+        let run = std::thread::spawn(move || std::process::Command::new(bin).current_dir(dir).args(["upgrade"]).output().unwrap());
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let r = p.retort(&["status"]);
+        let out = run.join().unwrap();
+        assert!(out.status.success(), "[{engine}] {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(r.code, 0, "[{engine}] {}{}", r.stdout, r.stderr);
+        assert!(r.stdout.contains("in progress by another run"), "[{engine}] {}", r.stdout);
+        assert!(!r.stdout.contains("dirty") && !r.stderr.contains("dirty"), "[{engine}] {}{}", r.stdout, r.stderr);
+    }
+}
+
+/// A revision whose first statement fails changed nothing — also on MariaDB, and for a
+/// PostgreSQL revision outside a transaction: it is not called dirty, and the next
+/// command needs no `resolve`.
+#[test]
+fn a_revision_failing_at_its_first_statement_is_not_dirty() {
+    for engine in engine_names().into_iter().filter(|e| *e != "sqlite") {
+        let p = Project::on(engine);
+        let header = if engine == "postgres" { "-- transactional: false\n" } else { "" };
+        let write = |up: &str| {
+            let text = format!("-- revision: aaaaaaaaaaa1\n-- down_revision:\n-- message: first fails\n{header}\n-- +upgrade\n{up}\n\n-- +downgrade\nSELECT 1;\n");
+            std::fs::write(p.path().join("migrations/versions/aaaaaaaaaaa1_first_fails.sql"), text).unwrap();
+        };
+        write("ALTER TABLE nosuch DROP CONSTRAINT c;\nCREATE TABLE t1 (id INTEGER);");
+        let r = p.retort(&["upgrade"]).fails_with(7, "nosuch");
+        assert!(!r.stderr.contains("DIRTY") && !r.stderr.contains("dirty"), "[{engine}] {}", r.stderr);
+        p.retort(&["status"]).ok();
+        write("CREATE TABLE t1 (id INTEGER);");
+        p.retort(&["verify"]).ok();
+        p.retort(&["upgrade"]).ok();
+        assert_eq!(p.version_rows(), vec!["aaaaaaaaaaa1"]);
+    }
+}

@@ -428,7 +428,9 @@ impl Migrator<'_> {
                         }
                     }
                     let stmt = sql_step.statements[index].clone();
-                    let dirty = !(k == 0 && step_untouched && in_tx);
+                    // The first step's first statement failing (or its transaction rolled
+                    // back) left nothing behind, on any engine: not dirty.
+                    let dirty = !(k == 0 && step_untouched);
                     let mut err = exec_error(file, section, &stmt, e, applied(), dirty);
                     if steps.len() > 1 {
                         err.message = format!("step {} of {}: {}", k + 1, steps.len(), err.message);
