@@ -242,7 +242,7 @@ fn errors_have_distinct_codes_and_next_steps() {
     let irr = p.path().join("migrations/versions/ffff00000001_irr.sql");
     std::fs::write(&irr, "-- revision: ffff00000001\n-- down_revision: cccc00000001\n-- message: irr\n\n-- +upgrade\nCREATE TABLE irr (id INTEGER);\n").unwrap();
     p.retort(&["upgrade"]).ok();
-    p.retort(&["downgrade", "base"]).fails_with(6, "has no `-- +downgrade` section");
+    p.retort(&["downgrade", "base"]).fails_with(6, "cannot be reverted");
     assert_eq!(p.version_rows(), vec!["ffff00000001"], "nothing was reverted");
     p.retort(&["downgrade", "cccc00000001:base"]).fails_with(2, "only for --sql");
 }

@@ -90,7 +90,7 @@ pub enum StateError {
     UnknownRevision { rev: String, heads: Vec<RevisionId> },
     #[error("the version table is inconsistent: {rev} is an ancestor of {other}, yet both are recorded as heads")]
     Inconsistent { rev: RevisionId, other: RevisionId },
-    #[error("revision {rev} has no `-- +downgrade` section ({}), so it cannot be reverted", path.display())]
+    #[error("revision {rev} cannot be reverted: its `-- +downgrade` section is missing or has no statements while its upgrade has some ({}); nothing was reverted", path.display())]
     Irreversible { rev: RevisionId, path: PathBuf },
     #[error("the version table did not move as planned for revision {rev}: expected rows {}, found {}{}", join_or_none(expected), join_or_none(found), if *dirty { "; the revision's statements were committed (no transactional DDL here)" } else { "; the revision was rolled back" })]
     VersionTableMismatch { rev: RevisionId, expected: Vec<String>, found: Vec<String>, dirty: bool },
@@ -380,7 +380,7 @@ impl Error {
                 "realign the version table with `retort stamp --purge REVISION`".into()
             }
             Error::State(StateError::Irreversible { path, .. }) => format!(
-                "add a `-- +downgrade` section to {}, or move the version table with `retort stamp`",
+                "write the `-- +downgrade` section of {} (if there is nothing to undo on purpose, put a line `-- nothing to undo` in it), or move the version table with `retort stamp`",
                 path.display()
             ),
             Error::Exec(ExecError { cause: Some(cause), rev, dirty, .. }) => format!(

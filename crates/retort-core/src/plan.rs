@@ -275,7 +275,7 @@ fn revert(graph: &RevisionGraph, current: &[usize], mut applied: Vec<bool>, remo
             continue;
         }
         let file = graph.rev(r);
-        if file.downgrade.is_none() {
+        if !file.reversible() {
             return Err(StateError::Irreversible { rev: file.id.clone(), path: file.path.clone() });
         }
         let heads_before = sorted_ids(graph, &heads);

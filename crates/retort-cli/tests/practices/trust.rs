@@ -502,3 +502,26 @@ fn a_revision_failing_at_its_first_statement_is_not_dirty() {
         assert_eq!(p.version_rows(), vec!["aaaaaaaaaaa1"]);
     }
 }
+
+/// An empty `-- +downgrade` under an upgrade that did something is irreversible (exit 6,
+/// nothing reverted), unless the section says there is nothing to undo.
+#[test]
+fn an_empty_downgrade_of_a_real_upgrade_is_irreversible() {
+    let p = Project::new();
+    p.write_rev("aaaaaaaaaaa1", &[], "base table", "CREATE TABLE keep (id INTEGER);", "DROP TABLE keep;");
+    let path = p.write_rev("aaaaaaaaaaa2", &["aaaaaaaaaaa1"], "add t", "CREATE TABLE t (id INTEGER);", "");
+    p.retort(&["upgrade"]).ok();
+    let r = p.retort(&["downgrade", "-1"]).fails_with(6, "cannot be reverted");
+    assert!(r.stderr.contains("aaaaaaaaaaa2") && r.stderr.contains("-- nothing to undo"), "{}", r.stderr);
+    assert!(!r.stdout.contains("Reverted"));
+    assert_eq!(p.version_rows(), vec!["aaaaaaaaaaa2"]);
+    assert!(p.tables().contains(&"t".to_string()));
+    let lint = p.retort(&["lint", "aaaaaaaaaaa2"]);
+    assert!(lint.stdout.contains("missing-downgrade") || lint.stderr.contains("missing-downgrade"), "{}{}", lint.stdout, lint.stderr);
+    // Said on purpose: reverting records it and runs nothing.
+    let text = std::fs::read_to_string(&path).unwrap().replace("-- +downgrade\n", "-- +downgrade\n-- nothing to undo: t is kept on purpose\n");
+    std::fs::write(&path, text).unwrap();
+    p.retort(&["verify", "--accept", "aaaaaaaaaaa2"]).ok();
+    p.retort(&["downgrade", "-1"]).ok();
+    assert_eq!(p.version_rows(), vec!["aaaaaaaaaaa1"]);
+}

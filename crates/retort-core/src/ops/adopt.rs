@@ -226,7 +226,11 @@ pub fn adopt_alembic(ws: &Workspace, opts: &AdoptOptions) -> Result<Adopted, Err
                 transactional: up.is_none_or(|s| s.transactional) && down.is_none_or(|s| s.transactional),
                 notes,
                 upgrade: up.map(section_text).unwrap_or_default(),
-                downgrade: down.map(section_text).unwrap_or_default(),
+                downgrade: down.map(|d| {
+                    let text = section_text(d);
+                    // Alembic's `def downgrade(): pass` runs no SQL, on purpose.
+                    if crate::sql_split::split(&text).is_empty() { format!("{}: Alembic's downgrade() runs no SQL\n{text}", crate::revision::file::NOTHING_TO_UNDO) } else { text }
+                }).unwrap_or_default(),
             };
             let (_, written) = dir.write(&new)?;
             converted.push((id, written));

@@ -182,7 +182,24 @@ fn split_list(value: &str) -> Vec<String> {
         .collect()
 }
 
+/// What a `-- +downgrade` section says when it is empty on purpose.
+pub const NOTHING_TO_UNDO: &str = "-- nothing to undo";
+
 impl RevisionFile {
+    /// Whether the revision can be reverted: its downgrade has statements, or its upgrade
+    /// has none, or the downgrade section says on purpose that there is nothing to undo
+    /// (a line `-- nothing to undo`; or `-- lint:ignore missing-downgrade` in the file).
+    /// An empty downgrade of an upgrade that did something would report "reverted" while
+    /// everything it made stays.
+    pub fn reversible(&self) -> bool {
+        let Some(down) = &self.downgrade else { return false };
+        if !crate::sql_split::split(&down.sql).is_empty() || crate::sql_split::split(&self.upgrade.sql).is_empty() {
+            return true;
+        }
+        let on_purpose = down.sql.lines().any(|l| l.trim().to_ascii_lowercase().starts_with(NOTHING_TO_UNDO));
+        on_purpose || self.text.lines().any(|l| l.trim().starts_with("-- lint:ignore") && l.contains("missing-downgrade"))
+    }
+
     /// Parses a revision file's text; `path` is only used in errors and kept for reports.
     pub fn parse(path: &Path, text: &str) -> Result<Self, FileError> {
         Self::parse_owned(path, text.to_string())
