@@ -281,6 +281,13 @@ pub trait Dialect: Send + Sync {
         None
     }
 
+    /// The first line of an offline script: what makes the engine's own client stop at
+    /// the first failing statement (the sqlite3 shell and psql go on by default, and a
+    /// revision whose statement failed would then be recorded as applied).
+    fn offline_preamble(&self) -> Option<&'static str> {
+        None
+    }
+
     /// An expression for "now, UTC, ISO 8601" used by offline scripts.
     fn now_expr(&self) -> &'static str;
 

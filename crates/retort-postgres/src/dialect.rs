@@ -89,6 +89,11 @@ impl Dialect for PgDialect {
         Box::new(sqlparser::dialect::PostgreSqlDialect {})
     }
 
+    /// psql goes on after an error unless told (https://www.postgresql.org/docs/current/app-psql.html).
+    fn offline_preamble(&self) -> Option<&'static str> {
+        Some("\\set ON_ERROR_STOP on")
+    }
+
     fn now_expr(&self) -> &'static str {
         "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
     }

@@ -44,6 +44,12 @@ impl Dialect for SqliteDialect {
         Box::new(sqlparser::dialect::SQLiteDialect {})
     }
 
+    /// The sqlite3 shell's dot-command: stop at the first error
+    /// (https://sqlite.org/cli.html#dot_commands); inside BEGIN … COMMIT it would go on.
+    fn offline_preamble(&self) -> Option<&'static str> {
+        Some(".bail on")
+    }
+
     /// `BEGIN IMMEDIATE` takes the write lock at once, so two runs cannot both read the
     /// version table and then apply the same revision (https://sqlite.org/lang_transaction.html).
     fn begin(&self) -> &'static str {

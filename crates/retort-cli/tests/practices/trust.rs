@@ -525,3 +525,30 @@ fn an_empty_downgrade_of_a_real_upgrade_is_irreversible() {
     p.retort(&["downgrade", "-1"]).ok();
     assert_eq!(p.version_rows(), vec!["aaaaaaaaaaa1"]);
 }
+
+/// An offline script piped into the engine's own client stops at the first failing
+/// statement: the failing revision is never recorded as applied (the sqlite3 shell and
+/// psql go on by default).
+#[test]
+fn offline_sql_stops_at_the_first_error_in_each_client() {
+    for engine in engine_names() {
+        let p = Project::on(engine);
+        p.write_rev("aaaaaaaaaaa1", &[], "one", "CREATE TABLE t1 (id INTEGER);", "DROP TABLE t1;");
+        p.write_rev("aaaaaaaaaaa2", &["aaaaaaaaaaa1"], "two", "CREATE TABLE t2 (id INTEGER);\nINSERT INTO nosuch VALUES (1);\nCREATE TABLE t3 (id INTEGER);", "DROP TABLE t3;\nDROP TABLE t2;");
+        let sql = p.retort(&["upgrade", "--sql", "base:head"]).ok().stdout;
+        let file = p.path().join("offline.sql");
+        std::fs::write(&file, &sql).unwrap();
+        let status = match engine {
+            "sqlite" => std::process::Command::new("sqlite3").arg(p.db_path()).stdin(std::fs::File::open(&file).unwrap()).status(),
+            "postgres" => std::process::Command::new("psql").args(["-q", &p.db.url, "-f"]).arg(&file).status(),
+            _ => {
+                let name = p.db.url.rsplit('/').next().unwrap().to_string();
+                std::process::Command::new("mariadb").args(["-h", "127.0.0.1", "-u", "root", &name]).stdin(std::fs::File::open(&file).unwrap()).status()
+            }
+        }
+        .expect("the engine's client is installed");
+        assert!(!status.success(), "[{engine}] the client reported success");
+        assert_eq!(p.version_rows(), vec!["aaaaaaaaaaa1"], "[{engine}] the failed revision was recorded:\n{sql}");
+        assert_eq!(p.query("SELECT count(*) FROM retort_log WHERE revision = 'aaaaaaaaaaa2'"), vec!["0"], "[{engine}]");
+    }
+}

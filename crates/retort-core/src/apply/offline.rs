@@ -30,6 +30,10 @@ impl Migrator<'_> {
     pub fn offline_stamp_sql(&self, dialect: &dyn Dialect, target: &Target, purge: bool) -> Result<String, Error> {
         let (ops, heads) = self.stamp_ops(&[], target, purge)?;
         let mut out = String::new();
+        if let Some(preamble) = dialect.offline_preamble() {
+            out.push_str(preamble);
+            out.push('\n');
+        }
         for ddl in dialect.create_version_tables(&self.tables) {
             out.push_str(&format!("{ddl};\n"));
         }
@@ -54,6 +58,10 @@ impl Migrator<'_> {
         let resolved = self.resolve_target(target, &current)?;
         let plan = self.plan_for(mode, &current, &resolved, &target.text)?;
         let mut out = String::new();
+        if let Some(preamble) = dialect.offline_preamble() {
+            out.push_str(preamble);
+            out.push('\n');
+        }
         out.push_str(&format!("-- {} ({}): offline {} to {}\n\n", crate::TOOL_VERSION, dialect.name(),
             if mode == Direction::Up { "upgrade" } else { "downgrade" }, target.text));
         for ddl in dialect.create_version_tables(&self.tables) {
