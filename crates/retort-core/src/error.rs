@@ -180,6 +180,10 @@ pub enum DbError {
     LockLost { url: String, reason: String },
     #[error("{0}")]
     Unsupported(String),
+    /// The URL itself cannot be read (a bad port, an unknown `lock=`): a configuration
+    /// error, not a failed connection.
+    #[error("invalid database URL {url}: {message}")]
+    InvalidUrl { url: String, message: String },
     /// A scratch session refused a statement before it ran: it would reach a database
     /// other than the scratch one (`USE appdb`, `` `appdb`.customers ``).
     #[error("{message}")]
@@ -286,7 +290,7 @@ impl Error {
             Error::Db(DbError::LockTimeout { .. }) | Error::LockTimeout { .. } => exit::LOCK_TIMEOUT,
             Error::Db(DbError::NotABackup { .. }) => exit::USAGE,
             Error::Db(DbError::Storage { .. }) => exit::IO,
-            Error::Config(_) => exit::CONFIG,
+            Error::Config(_) | Error::Db(DbError::InvalidUrl { .. }) => exit::CONFIG,
             Error::Usage { .. } => exit::USAGE,
             Error::Checksum { .. } => exit::CHECKSUM,
             Error::StampMismatch { .. } => exit::FOUND,
@@ -324,7 +328,7 @@ impl Error {
     pub fn hint(&self) -> Option<String> {
         Some(match self {
             Error::File(FileError::Malformed { path, .. }) => format!(
-                "fix the header of {} (see the file format in the README), then run the command again",
+                "fix {} at the line named (see the file format in the README), then run the command again",
                 path.display()
             ),
             Error::Graph(GraphError::Duplicate { second, .. }) => format!(
@@ -400,6 +404,9 @@ impl Error {
             ),
             Error::Db(DbError::Locked { .. }) => {
                 "wait for the other run to finish, or raise --lock-timeout".into()
+            }
+            Error::Db(DbError::InvalidUrl { .. }) => {
+                "fix the URL (in retort.toml's environment, or DATABASE_URL): postgres://USER@HOST:5432/DB, mysql://USER@HOST:3306/DB or sqlite://FILE.db; a password goes in ${VAR}, never in the file".into()
             }
             Error::Db(DbError::LockLost { .. }) => {
                 "the revisions committed before stay applied; `retort status` shows where the database is (the run that took the lock goes on from there); make the lease longer (`lease=SECONDS` in the URL, `lock_lease` in retort.toml) if runs pause that long".into()

@@ -26,9 +26,9 @@ pub use lease::LockStrategy;
 /// Parses `mysql://` / `mariadb://` URLs; `display` is the redacted form for messages.
 /// retort's own `lock=`/`lease=` parameters are taken out (see `lease.rs`).
 pub fn parse_url(url: &str, display: &str) -> Result<(Opts, Option<LockStrategy>), DbError> {
-    let (url, strategy) = lease::from_url(url).map_err(|m| DbError::Connect { url: display.into(), message: format!("invalid URL: {m}") })?;
+    let (url, strategy) = lease::from_url(url).map_err(|m| DbError::InvalidUrl { url: display.into(), message: m.to_string() })?;
     let normalised = url.replacen("mariadb://", "mysql://", 1);
-    let opts = Opts::from_url(&normalised).map_err(|e| DbError::Connect { url: display.into(), message: format!("invalid URL: {e}") })?;
+    let opts = Opts::from_url(&normalised).map_err(|e| DbError::InvalidUrl { url: display.into(), message: e.to_string() })?;
     Ok((OptsBuilder::from_opts(opts).tcp_connect_timeout(Some(Duration::from_secs(10))).into(), strategy))
 }
 

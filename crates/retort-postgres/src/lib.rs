@@ -44,7 +44,7 @@ pub struct PgUrl {
 
 /// Parses a URL; `display` is the redacted form used in every message.
 pub fn parse_url(url: &str, display: &str) -> Result<PgUrl, DbError> {
-    let bad = |m: String| DbError::Connect { url: display.to_string(), message: m };
+    let bad = |m: String| DbError::InvalidUrl { url: display.to_string(), message: m.trim_start_matches("invalid URL: ").to_string() };
     let (base, query) = url.split_once('?').unwrap_or((url, ""));
     let mut schema = None;
     let (mut lock, mut lease) = (None, Duration::from_secs(30));

@@ -552,3 +552,35 @@ fn offline_sql_stops_at_the_first_error_in_each_client() {
         assert_eq!(p.query("SELECT count(*) FROM retort_log WHERE revision = 'aaaaaaaaaaa2'"), vec!["0"], "[{engine}]");
     }
 }
+
+/// A URL that cannot be read is a configuration error (exit 3), as the README says, on
+/// every server engine; its password is not printed.
+#[test]
+fn a_malformed_url_is_a_configuration_error() {
+    for engine in engine_names().into_iter().filter(|e| *e != "sqlite") {
+        let p = Project::on(engine);
+        let urls: &[&str] = if engine == "postgres" {
+            &["postgres://u:s3cret@127.0.0.1:notaport/db", "postgres://u:s3cret@127.0.0.1:5432/db?lock=bogus"]
+        } else {
+            &["mysql://u:s3cret@127.0.0.1:3306/db?lock=bogus", "mysql://u:s3cret@127.0.0.1:notaport/db"]
+        };
+        for url in urls {
+            let r = p.retort_env(&["current"], &[("DATABASE_URL", url)]).fails_with(3, "invalid database URL");
+            assert!(!r.stderr.contains("s3cret"), "{}", r.stderr);
+        }
+    }
+}
+
+/// A revision file that is not UTF-8 is a malformed migration file (exit 4), named with
+/// its line, as the README's exit codes say.
+#[test]
+fn a_non_utf8_revision_file_is_a_migration_file_error() {
+    let p = Project::new();
+    let path = p.write_rev("aaaaaaaaaaa1", &[], "latin1", "CREATE TABLE t (note TEXT DEFAULT 'x');", "DROP TABLE t;");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let at = bytes.windows(3).position(|w| w == b"'x'").unwrap() + 1;
+    bytes[at] = 0xe9;
+    std::fs::write(&path, bytes).unwrap();
+    let r = p.retort(&["upgrade"]).fails_with(4, "not UTF-8");
+    assert!(r.stderr.contains("aaaaaaaaaaa1_latin1.sql:7:"), "{}", r.stderr);
+}

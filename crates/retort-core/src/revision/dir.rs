@@ -132,7 +132,12 @@ fn read_revision(path: &Path) -> Result<RevisionFile, Error> {
     let io = |source| FileError::Io { path: path.to_path_buf(), source };
     let mut bytes = Vec::with_capacity(1024);
     std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut bytes)).map_err(io)?;
-    let text = String::from_utf8(bytes).map_err(|_| io(std::io::Error::new(std::io::ErrorKind::InvalidData, "stream did not contain valid UTF-8")))?;
+    // Not UTF-8 is a malformed revision file (exit 4, like a bad header), named by line.
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+        FileError::Malformed { path: path.to_path_buf(), line, message: format!("not UTF-8 text (an invalid byte at offset {at}); save the file as UTF-8") }
+    })?;
     Ok(RevisionFile::parse_owned(path, text)?)
 }
 
