@@ -390,6 +390,11 @@ impl RedactedUrl {
     pub fn scheme(&self) -> Option<&str> {
         self.0.split_once(':').map(|(s, _)| s)
     }
+
+    /// Whether the URL carries a password (one `Display` hides).
+    pub fn has_password(&self) -> bool {
+        redact(&self.0) != self.0
+    }
 }
 
 impl fmt::Display for RedactedUrl {

@@ -16,6 +16,13 @@ pub fn run(args: &InitArgs, settings: &Settings, printer: &Printer) -> Result<i3
     if config.exists() {
         return Err(ConfigError::AlreadyExists(config).into());
     }
+    // retort.toml is committed: a password given with --url must not end up in it.
+    if args.url.as_ref().is_some_and(|u| retort::RedactedUrl::new(u.clone()).has_password()) {
+        return Err(Error::usage(
+            "--url holds a password, which would be written into retort.toml in clear (and committed with it)",
+            Some("give the URL through the environment instead: `DATABASE_URL='…' retort init` writes url = \"${DATABASE_URL}\"; or write `url = \"postgres://user:${DB_PASSWORD}@host/db\"` in retort.toml by hand".into()),
+        ));
+    }
     let versions = dir.join("migrations").join("versions");
     std::fs::create_dir_all(&versions).map_err(|e| Error::io(format!("creating {}", versions.display()), e))?;
     // The engine follows --url, else DATABASE_URL (issue #9 item 19), else SQLite. A URL

@@ -584,3 +584,27 @@ fn a_non_utf8_revision_file_is_a_migration_file_error() {
     let r = p.retort(&["upgrade"]).fails_with(4, "not UTF-8");
     assert!(r.stderr.contains("aaaaaaaaaaa1_latin1.sql:7:"), "{}", r.stderr);
 }
+
+/// `init --url` with a password refuses to write it into retort.toml; a fleet target
+/// listed twice is refused before anything runs.
+#[test]
+fn init_keeps_passwords_out_of_retort_toml_and_fleets_name_each_target_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("retort"))
+        .current_dir(dir.path())
+        .env_remove("DATABASE_URL")
+        .args(["init", "--url", "postgres://app:hunter2@db.example/app"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("DATABASE_URL") && !stderr.contains("hunter2"), "{stderr}");
+    assert!(!dir.path().join("retort.toml").exists());
+
+    let p = Project::new();
+    add_envs(&p, "[env.fleet]\nurl = \"sqlite://tenants/{target}.db\"\ntargets = [\"a\", \"b\", \"a\"]\n");
+    std::fs::create_dir_all(p.path().join("tenants")).unwrap();
+    p.write_rev("aaaaaaaaaaa1", &[], "t", "CREATE TABLE t (id INTEGER);", "DROP TABLE t;");
+    p.retort(&["--env", "fleet", "upgrade", "--all"]).fails_with(2, "listed twice");
+    assert!(!p.path().join("tenants/a.db").exists());
+}

@@ -128,8 +128,21 @@ impl FleetReport {
     }
 }
 
-/// The fleet's targets, in the order they are named (a command or query runs now).
+/// The fleet's targets, in the order they are named (a command or query runs now). A name
+/// listed twice is refused: the target would be migrated twice at once.
 pub fn targets(ws: &Workspace) -> Result<Vec<FleetTarget>, Error> {
+    let targets = named_targets(ws)?;
+    let mut seen = std::collections::HashSet::new();
+    if let Some(twice) = targets.iter().find(|t| !seen.insert(t.name.as_str())) {
+        return Err(Error::usage(
+            format!("fleet target `{}` is listed twice in environment `{}`", twice.name, ws.env.name),
+            Some("name each target once (its URLs, or the list, command or query that names them)".into()),
+        ));
+    }
+    Ok(targets)
+}
+
+fn named_targets(ws: &Workspace) -> Result<Vec<FleetTarget>, Error> {
     let Some(fleet) = &ws.env.fleet else {
         return Err(Error::usage(format!("environment `{}` is not a fleet", ws.env.name), Some("give it `urls = [...]`, or a `url` with {target} and `targets`, `targets_command` or `targets_query` (see the README)".into())));
     };
@@ -175,7 +188,8 @@ fn name_of(url: &RedactedUrl) -> String {
 }
 
 fn report_path(ws: &Workspace) -> PathBuf {
-    crate::head_cache::cache_dir(&ws.project.dir).join("fleet").join(format!("{}.json", ws.env.name))
+    // Not under the cache (safe to delete): `--resume` reads it.
+    ws.project.dir.join(".retort").join("fleet").join(format!("{}.json", ws.env.name))
 }
 
 /// The last run's report of this environment, if any.
