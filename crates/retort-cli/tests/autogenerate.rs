@@ -294,3 +294,33 @@ fn the_head_cache_follows_every_change_of_the_revision_files() {
         assert!(r.stdout.contains("stray"), "[{engine}] {} {}", r.stdout, r.stderr);
     }
 }
+
+/// `models_command`: any generator's standard output as the models (an ORM's metadata
+/// rendered as DDL), run from the project directory; its failure is a clear error with
+/// its stderr (exit 14) and nothing is written.
+#[test]
+fn models_from_a_command() {
+    let p = Project::new();
+    std::fs::create_dir_all(p.path().join("schema")).unwrap();
+    std::fs::write(p.path().join("schema/a.sql"), "CREATE TABLE a (id INTEGER PRIMARY KEY);\n").unwrap();
+    std::fs::write(p.path().join("schema/b.sql"), "CREATE TABLE b (id INTEGER PRIMARY KEY, a_id INTEGER REFERENCES a (id));\n").unwrap();
+    let config = p.path().join("retort.toml");
+    let text = std::fs::read_to_string(&config).unwrap().replace("[project]\n", "[project]\nmodels_command = [\"sh\", \"-c\", \"cat schema/*.sql\"]\n");
+    std::fs::write(&config, text).unwrap();
+    // models.sql is not what is read.
+    models(&p, "CREATE TABLE not_this (id INTEGER);");
+    p.retort(&["migrate", "-m", "from a command"]).ok();
+    p.retort(&["upgrade"]).ok();
+    let tables = p.tables();
+    assert!(tables.contains(&"a".to_string()) && tables.contains(&"b".to_string()) && !tables.contains(&"not_this".to_string()), "{tables:?}");
+    p.retort(&["check"]).ok();
+    std::fs::write(p.path().join("schema/c.sql"), "CREATE TABLE c (id INTEGER PRIMARY KEY);\n").unwrap();
+    p.retort(&["check"]).fails_with(1, "");
+    // A failing command: its stderr, exit 14, no revision written.
+    let text = std::fs::read_to_string(&config).unwrap().replace("cat schema/*.sql", "echo boom: no app >&2; exit 3");
+    std::fs::write(&config, text).unwrap();
+    let before = std::fs::read_dir(p.path().join("migrations/versions")).unwrap().count();
+    let r = p.retort(&["migrate", "-m", "x"]).fails_with(14, "boom: no app");
+    assert!(r.stderr.contains("models_command"), "{}", r.stderr);
+    assert_eq!(std::fs::read_dir(p.path().join("migrations/versions")).unwrap().count(), before);
+}

@@ -35,6 +35,9 @@ pub struct AutogenerateSection {
 pub struct ProjectSection {
     pub dialect: String,
     pub models: String,
+    /// A command whose standard output is the models SQL (an ORM's metadata rendered as
+    /// DDL: `["flask", "db", "models"]`), run from the project directory; instead of `models`.
+    pub models_command: Option<Vec<String>>,
     pub migrations: String,
     pub version_table: String,
     pub log_table: String,
@@ -51,6 +54,7 @@ impl Default for ProjectSection {
         ProjectSection {
             dialect: "sqlite".into(),
             models: "models.sql".into(),
+            models_command: None,
             migrations: "migrations".into(),
             version_table: "alembic_version".into(),
             log_table: "retort_log".into(),
@@ -232,6 +236,32 @@ impl Project {
 
     pub fn models_path(&self) -> PathBuf {
         self.dir.join(&self.file.project.models)
+    }
+
+    /// The models SQL and where it came from (for messages: the file, or the command's
+    /// output): `models_command`'s standard output when it is set, else the `models` file.
+    pub fn models(&self) -> Result<(String, PathBuf), crate::error::Error> {
+        use crate::error::Error;
+        let Some(command) = &self.file.project.models_command else {
+            let path = self.models_path();
+            let sql = std::fs::read_to_string(&path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+            return Ok((sql, path));
+        };
+        let shown = command.join(" ");
+        let (program, args) = command.split_first().ok_or_else(|| Error::usage("models_command in retort.toml is empty", Some("give the command as a list, e.g. models_command = [\"flask\", \"db\", \"models\"]".into())))?;
+        let out = std::process::Command::new(program)
+            .args(args)
+            .current_dir(&self.dir)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .map_err(|e| Error::ModelsCommand { command: shown.clone(), message: format!("it could not be started: {e}") })?;
+        if !out.status.success() {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let tail: Vec<&str> = stderr.lines().rev().take(20).collect::<Vec<_>>().into_iter().rev().collect();
+            return Err(Error::ModelsCommand { command: shown, message: format!("it failed ({}):\n{}", out.status, tail.join("\n")) });
+        }
+        let sql = String::from_utf8(out.stdout).map_err(|_| Error::ModelsCommand { command: shown.clone(), message: "its output is not UTF-8 text".into() })?;
+        Ok((sql, PathBuf::from(format!("`{shown}` (models_command) output"))))
     }
 
     /// The tables autogenerate may touch: the configured patterns, never the bookkeeping tables.
@@ -450,6 +480,7 @@ pub fn template(dialect: &str, url: &str) -> String {
 [project]
 dialect = "{dialect}"            # sqlite | postgres | mysql
 models = "models.sql"           # the schema you want (plain SQL DDL)
+# models_command = ["flask", "db", "models"]  # or: a command printing the models SQL (an ORM's metadata)
 migrations = "migrations"       # revisions live in migrations/versions/
 version_table = "alembic_version"
 log_table = "retort_log"

@@ -247,6 +247,9 @@ pub enum Error {
     /// A statement of the models file failed on the scratch database.
     #[error("{}:{line}: {message}", path.display())]
     Models { path: PathBuf, line: usize, message: String },
+    /// `models_command` could not run or failed; its stderr is in the message.
+    #[error("models_command `{command}`: {message}")]
+    ModelsCommand { command: String, message: String },
     /// The models declare nothing while head has tables: the revision would drop them all.
     #[error("{} declares no tables or views, so the revision would drop all {tables} table(s) of head", path.display())]
     EmptyModels { path: PathBuf, tables: usize },
@@ -295,7 +298,7 @@ impl Error {
             Error::Checksum { .. } => exit::CHECKSUM,
             Error::StampMismatch { .. } => exit::FOUND,
             Error::Protected { .. } => exit::PROTECTED,
-            Error::Models { .. } | Error::EmptyModels { .. } => exit::MODELS,
+            Error::Models { .. } | Error::EmptyModels { .. } | Error::ModelsCommand { .. } => exit::MODELS,
             Error::Io { .. } => exit::IO,
             Error::Interrupted { .. } => exit::INTERRUPTED,
             Error::TooLarge { .. } => exit::UNSUPPORTED,
@@ -375,6 +378,9 @@ impl Error {
             Error::State(StateError::AlreadyManaged { rows }) => format!(
                 "`retort drift` shows how the live schema differs from {}; capture changes with `retort migrate`; to really start a new history, `retort stamp base` first",
                 rows[0]
+            ),
+            Error::ModelsCommand { command, .. } => format!(
+                "run `{command}` from the project directory by hand and fix what it reports (its standard output must be the models SQL), or set `models` in retort.toml to a file instead"
             ),
             Error::EmptyModels { path, .. } => format!(
                 "write the schema in {} (a saved file? the right --config?); if you really mean to drop every table, pass --allow-empty-models",

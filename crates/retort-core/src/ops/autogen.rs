@@ -45,8 +45,7 @@ pub fn inputs(ws: &Workspace) -> Result<Inputs, Error> {
         return Err(TargetError::MultipleHeads { heads: graph.ids(&heads), context: "autogenerate compares against one head".into() }.into());
     }
     let filter = ws.project.table_filter();
-    let models_path = ws.project.models_path();
-    let models_sql = std::fs::read_to_string(&models_path).map_err(|e| Error::io(format!("reading {}", models_path.display()), e))?;
+    let (models_sql, models_path) = ws.project.models()?;
     let mut scratch = ws.scratch()?;
     let models = filter.apply(&autogen::schema_of_models(scratch.as_mut(), &models_sql, &models_path)?);
     let mut not_compared = scratch.uncompared()?;

@@ -160,8 +160,7 @@ pub fn test(ws: &Workspace) -> Result<TestReport, Error> {
     drop(scratch);
     if !broken {
         // The models against the schema every revision gave (with several heads: all of them).
-        let path = ws.project.models_path();
-        let sql = std::fs::read_to_string(&path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+        let (sql, path) = ws.project.models()?;
         let mut scratch = ws.scratch()?;
         let models = filter.apply(&crate::autogen::schema_of_models(scratch.as_mut(), &sql, &path)?);
         let changes = diff(&before, &models, &Renames::default());
