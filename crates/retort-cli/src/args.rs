@@ -19,6 +19,10 @@ pub struct Global {
     /// Environment from retort.toml (default: RETORT_ENV, else the project's default_env).
     #[arg(long, global = true, value_name = "NAME")]
     pub env: Option<String>,
+    /// Read the models from this SQL file for this run, instead of retort.toml's `models`
+    /// or `models_command` (flask-retort renders the app's metadata into one).
+    #[arg(long, global = true, value_name = "FILE", env = "RETORT_MODELS")]
+    pub models: Option<PathBuf>,
     /// Machine-readable output (read commands); the shapes are documented in the README.
     #[arg(long, global = true)]
     pub json: bool,

@@ -20,6 +20,7 @@ impl Settings {
             config: self.global.config.clone(),
             cwd: self.cwd.clone(),
             env: self.global.env.clone(),
+            models: self.global.models.clone(),
             lock_timeout: Duration::from_secs(self.global.lock_timeout),
             confirm_env: self.global.confirm_env.clone(),
             db_lock_timeout: self.global.ddl_lock_timeout,

@@ -4,6 +4,9 @@ mod common;
 /// `retort adopt alembic` on a real Flask-Migrate application (issue #13).
 #[path = "practices/adopt.rs"]
 mod adopt;
+/// flask-retort: `flask db …` on retort (python/flask-retort).
+#[path = "practices/flask.rs"]
+mod flask;
 /// Trust: the user's data and files are never lost, whatever the input or the fault.
 #[path = "practices/trust.rs"]
 mod trust;

@@ -6,14 +6,14 @@ use super::common::{engine_names, Project};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
 }
 
 /// The venv's bin directory, installed once per test run (the tests of this binary run
 /// in parallel and must not build it at the same time); `None` (with a loud note) when
 /// Python or PyPI is unavailable outside CI. In CI (RETORT_REQUIRE_SERVERS) that is a failure.
-fn venv() -> Option<PathBuf> {
+pub(crate) fn venv() -> Option<PathBuf> {
     static VENV: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
     let bin = VENV.get_or_init(install_venv).clone();
     if bin.is_none() && std::env::var_os("RETORT_REQUIRE_SERVERS").is_some() {
@@ -39,7 +39,7 @@ fn install_venv() -> Option<PathBuf> {
 }
 
 /// The SQLAlchemy URL of the project's database, as the Flask application needs it.
-fn flask_url(p: &Project) -> String {
+pub(crate) fn flask_url(p: &Project) -> String {
     match p.engine() {
         "sqlite" => format!("sqlite:///{}", p.db_path().display()),
         "postgres" => p.db.url.replacen("postgres://", "postgresql+psycopg2://", 1),

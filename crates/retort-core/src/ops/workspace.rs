@@ -16,6 +16,8 @@ pub struct WorkspaceOptions {
     pub cwd: PathBuf,
     /// Environment name; by default RETORT_ENV, else the project's `default_env`.
     pub env: Option<String>,
+    /// A models file for this run, in place of the project's `models`/`models_command`.
+    pub models: Option<PathBuf>,
     pub lock_timeout: Duration,
     /// Names the protected environment a write is confirmed for.
     pub confirm_env: Option<String>,
@@ -56,6 +58,11 @@ impl Workspace {
             }
             None => Project::find(&opts.cwd)?,
         };
+        let mut project = project;
+        if let Some(models) = &opts.models {
+            project.file.project.models = opts.cwd.join(models).to_string_lossy().into_owned();
+            project.file.project.models_command = None;
+        }
         let mut env = project.environment(opts.env.as_deref(), &process_var)?;
         let t = &mut env.timeouts;
         t.lock = opts.db_lock_timeout.or(t.lock);

@@ -1,0 +1,120 @@
+//! flask-retort (python/flask-retort) driven as a Flask developer drives Flask-Migrate:
+//! `flask db init`, `migrate -m`, `upgrade`, a model change, `check`, `downgrade`, on every
+//! engine, with the application of tests/flask/app.py. The package's Python module comes
+//! from the source tree (PYTHONPATH) and its binary from this build; Flask and
+//! Flask-SQLAlchemy from PyPI, pinned (the adopt test's venv). Building the wheel itself
+//! (maturin) is not tested here yet.
+use super::adopt::{flask_url, root, venv};
+use super::common::{engine_names, Project};
+use std::path::Path;
+use std::process::Command;
+
+struct Flask<'a> {
+    bin: &'a Path,
+    p: &'a Project,
+    env: Vec<(&'static str, String)>,
+}
+
+impl Flask<'_> {
+    /// `flask <args>` in the project; (exit code, stdout + stderr).
+    fn run(&self, args: &[&str]) -> (i32, String) {
+        let retort_dir = assert_cmd::cargo::cargo_bin("retort").parent().unwrap().to_path_buf();
+        let path = format!("{}:{}:{}", self.bin.display(), retort_dir.display(), std::env::var("PATH").unwrap_or_default());
+        let mut cmd = Command::new(self.bin.join("flask"));
+        cmd.args(args)
+            .current_dir(self.p.path())
+            .env("FLASK_APP", "app.py")
+            .env("APP_DB", flask_url(self.p))
+            .env("PATH", path)
+            .env("PYTHONPATH", root().join("python/flask-retort"))
+            .env_remove("DATABASE_URL");
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        (out.status.code().unwrap_or(-1), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let (code, out) = self.run(args);
+        assert_eq!(code, 0, "[{}] flask {args:?}:\n{out}", self.p.engine());
+        out
+    }
+}
+
+fn project_with_app(engine: &'static str) -> Project {
+    let p = Project::on(engine);
+    // `flask db init` writes the project's own retort.toml.
+    std::fs::remove_file(p.path().join("retort.toml")).unwrap();
+    std::fs::copy(root().join("tests/flask/app.py"), p.path().join("app.py")).unwrap();
+    p
+}
+
+#[test]
+fn flask_db_drives_retort_from_the_applications_models_on_every_engine() {
+    let Some(bin) = venv() else { return };
+    for engine in engine_names() {
+        let p = project_with_app(engine);
+        let v1 = Flask { bin: &bin, p: &p, env: vec![] };
+        let out = v1.ok(&["db", "init"]);
+        assert!(p.path().join("retort.toml").is_file() && p.path().join("migrations/versions").is_dir(), "[{engine}] {out}");
+        let out = v1.ok(&["db", "migrate", "-m", "initial"]);
+        assert!(out.contains("compare_type") && out.contains("does not apply"), "[{engine}] the Alembic-only option is noted: {out}");
+        v1.ok(&["db", "upgrade"]);
+        p.exec("INSERT INTO account (id, name) VALUES (1, 'ann')");
+        assert_eq!(v1.run(&["db", "check"]).0, 0, "[{engine}]");
+
+        let v2 = Flask { bin: &bin, p: &p, env: vec![("APP_VERSION", "2".into())] };
+        let (code, out) = v2.run(&["db", "check"]);
+        assert_eq!(code, 1, "[{engine}] the models moved: {out}");
+        v2.ok(&["db", "migrate", "-m", "posts and email"]);
+        let file = std::fs::read_dir(p.path().join("migrations/versions")).unwrap().map(|e| e.unwrap().path()).find(|f| f.to_string_lossy().contains("posts_and_email")).unwrap();
+        let text = std::fs::read_to_string(&file).unwrap();
+        for needle in ["post", "email", "ix_account_email", "REFERENCES", "ON DELETE CASCADE", "untitled"] {
+            assert!(text.contains(needle), "[{engine}] the generated file lacks {needle}:\n{text}");
+        }
+        v2.ok(&["db", "upgrade"]);
+        assert_eq!(p.query("SELECT name FROM account"), vec!["ann"], "[{engine}] rows stay");
+        p.exec("INSERT INTO post (account_id, title) VALUES (1, 'hello')");
+        assert_eq!(v2.run(&["db", "check"]).0, 0, "[{engine}]");
+        let out = v2.ok(&["db", "current"]);
+        assert!(out.contains("(head)"), "[{engine}] {out}");
+        v2.ok(&["db", "history"]);
+        v2.ok(&["db", "status"]);
+        v2.ok(&["db", "downgrade"]);
+        assert!(!p.tables().contains(&"post".to_string()), "[{engine}]");
+        assert_eq!(v2.run(&["db", "check"]).0, 1, "[{engine}] the database is behind");
+        // Plain retort (DATABASE_URL set, as in CI) reads the same models through models_command.
+        let url = if engine == "sqlite" { format!("sqlite://{}", p.db_path().display()) } else { p.db.url.clone() };
+        let direct = Command::new(assert_cmd::cargo::cargo_bin("retort"))
+            .args(["check", "--no-db"])
+            .env("DATABASE_URL", url)
+            .current_dir(p.path())
+            .env("PATH", format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default()))
+            .env("PYTHONPATH", root().join("python/flask-retort"))
+            .env("FLASK_APP", "app.py")
+            .env("APP_DB", flask_url(&p))
+            .env("APP_VERSION", "2")
+            .output()
+            .unwrap();
+        assert!(direct.status.success(), "[{engine}] retort check --no-db with models_command: {}", String::from_utf8_lossy(&direct.stderr));
+    }
+}
+
+/// Migrate(directory=Path(...), command='database'): `flask database …`, revisions in the
+/// named directory.
+#[test]
+fn flask_retort_takes_migrates_directory_and_command() {
+    let Some(bin) = venv() else { return };
+    let p = project_with_app("sqlite");
+    let f = Flask { bin: &bin, p: &p, env: vec![("MIGRATE_DIR", "db_migrations".into()), ("MIGRATE_CMD", "database".into())] };
+    f.ok(&["database", "init"]);
+    let (code, out) = f.run(&["database", "migrate"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("a message (-m)"), "a reminder that a message helps: {out}");
+    assert_eq!(std::fs::read_dir(p.path().join("db_migrations/versions")).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "sql")).count(), 1);
+    f.ok(&["database", "upgrade"]);
+    assert!(p.tables().contains(&"account".to_string()));
+    let (code, _) = f.run(&["db", "upgrade"]);
+    assert_ne!(code, 0, "no `db` group when command='database'");
+}
