@@ -118,3 +118,84 @@ fn flask_retort_takes_migrates_directory_and_command() {
     let (code, _) = f.run(&["db", "upgrade"]);
     assert_ne!(code, 0, "no `db` group when command='database'");
 }
+
+/// The wheel, as a Flask developer installs it: built by maturin from this repository
+/// (python/flask-retort; a debug build in its own target directory, so the binaries the
+/// other tests run are never replaced under them), installed into a fresh virtualenv with
+/// Flask and Flask-SQLAlchemy from PyPI (pinned, tests/flask/requirements.txt). `retort`
+/// is then on the venv's PATH, `from flask_retort import Migrate` works, and `flask db`
+/// takes an application from init to upgrade and check.
+#[test]
+fn the_wheel_installs_retort_and_flask_db_into_a_fresh_virtualenv() {
+    let root = root();
+    let fail_or_skip = |what: String| {
+        if std::env::var_os("RETORT_REQUIRE_SERVERS").is_some() {
+            panic!("{what}");
+        }
+        eprintln!("SKIPPED: {what}");
+    };
+    let build = root.join("target/wheel-build-venv");
+    let python = |venv: &Path| venv.join("bin/python");
+    let ok = |c: &mut Command| c.status().is_ok_and(|s| s.success());
+    if !ok(Command::new(python(&build)).args(["-c", "import maturin"])) {
+        let made = ok(Command::new("python3").args(["-m", "venv"]).arg(&build))
+            && ok(Command::new(python(&build)).args(["-m", "pip", "install", "-q", "-r"]).arg(root.join("tests/flask/build-requirements.txt")));
+        if !made {
+            return fail_or_skip("could not install maturin (tests/flask/build-requirements.txt) into target/wheel-build-venv".into());
+        }
+    }
+    let wheels = root.join("target/wheels");
+    let _ = std::fs::remove_dir_all(&wheels);
+    let built = Command::new(build.join("bin/maturin"))
+        .args(["build", "--profile", "dev", "-o"])
+        .arg(&wheels)
+        .current_dir(root.join("python/flask-retort"))
+        .env("CARGO_TARGET_DIR", root.join("target/wheel-build"))
+        .output()
+        .unwrap();
+    assert!(built.status.success(), "maturin build failed:\n{}", String::from_utf8_lossy(&built.stderr));
+    let wheel = std::fs::read_dir(&wheels).unwrap().map(|e| e.unwrap().path()).find(|p| p.extension().is_some_and(|x| x == "whl")).expect("a wheel");
+    let version = wheel.file_name().unwrap().to_string_lossy().split('-').nth(1).unwrap().to_string();
+    assert_eq!(version, env!("CARGO_PKG_VERSION"), "the wheel's version follows the crate's");
+
+    let venv = root.join("target/flask-venv");
+    let _ = std::fs::remove_dir_all(&venv);
+    let installed = ok(Command::new("python3").args(["-m", "venv"]).arg(&venv))
+        && ok(Command::new(python(&venv)).args(["-m", "pip", "install", "-q", "-r"]).arg(root.join("tests/flask/requirements.txt")).arg(&wheel));
+    if !installed {
+        return fail_or_skip("could not install tests/flask/requirements.txt and the wheel into target/flask-venv".into());
+    }
+    let bin = venv.join("bin");
+    assert!(bin.join("retort").is_file(), "the wheel puts retort on the venv's PATH");
+
+    let p = project_with_app("sqlite");
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut cmd = Command::new(bin.join("flask"));
+        cmd.args(args)
+            .current_dir(p.path())
+            .env("FLASK_APP", "app.py")
+            .env("APP_DB", flask_url(&p))
+            // Only the venv: no retort of this build, no source tree on the path.
+            .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+            .env_remove("PYTHONPATH")
+            .env_remove("DATABASE_URL");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        (out.status.code().unwrap_or(-1), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    };
+    for args in [&["db", "init"][..], &["db", "migrate", "-m", "initial"], &["db", "upgrade"]] {
+        let (code, out) = run(args, &[]);
+        assert_eq!(code, 0, "flask {args:?}: {out}");
+    }
+    assert!(p.tables().contains(&"account".to_string()));
+    assert_eq!(run(&["db", "check"], &[("APP_VERSION", "2")]).0, 1);
+    let (code, out) = run(&["db", "migrate", "-m", "v2"], &[("APP_VERSION", "2")]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = run(&["db", "upgrade"], &[("APP_VERSION", "2")]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(run(&["db", "check"], &[("APP_VERSION", "2")]).0, 0);
+    let (code, out) = run(&["db", "--help"], &[]);
+    assert!(code == 0 && out.contains("status") && out.contains("drift"), "{out}");
+}
