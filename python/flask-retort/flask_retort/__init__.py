@@ -42,6 +42,9 @@ class Migrate:
         self.command = command
         self.alembic_only = sorted(k for k in kwargs)
         self.configure_callbacks = []
+        # What Flask-Migrate's env.py reads, so `flask db adopt` can run Alembic's offline
+        # mode on the project's own env.py.
+        self.configure_args = dict(kwargs)
         if app is not None and db is not None:
             self.init_app(app, db, directory, command, **kwargs)
 
@@ -54,9 +57,18 @@ class Migrate:
         app.cli.add_command(_group(self.command), self.command)
 
     def configure(self, f):
-        """Flask-Migrate's Alembic-configuration hook: kept so applications load; unused."""
+        """Flask-Migrate's Alembic-configuration hook: kept so applications load."""
         self.configure_callbacks.append(f)
         return f
+
+    def call_configure_callbacks(self, config):
+        for f in self.configure_callbacks:
+            config = f(config)
+        return config
+
+    @property
+    def metadata(self):
+        return self.db.metadata
 
 
 def _migrate() -> Migrate:
@@ -100,10 +112,20 @@ def _notes() -> None:
         click.echo(f"note: Migrate({', '.join(f'{k}=' for k in m.alembic_only)}) configures Alembic and does not apply to retort", err=True)
 
 
+def _alembic_revisions(directory: str) -> list[Path]:
+    return sorted((Path(directory) / "versions").glob("*.py"))
+
+
 def _run(args: list[str], models: bool = False) -> None:
     """Runs retort with the application's URL (and rendered models) in its environment;
     exits with retort's exit code."""
     _notes()
+    left = _alembic_revisions(_migrate().directory)
+    if left:
+        raise click.ClickException(
+            f"{_migrate().directory}/versions still holds {len(left)} Flask-Migrate (Alembic) revision(s), which retort does not run: "
+            f"take them over once with `flask {_migrate().command} adopt` (their history and the database are kept)"
+        )
     env = dict(os.environ)
     env["DATABASE_URL"] = _retort_url(_engine().url)
     tmp = None
@@ -118,6 +140,12 @@ def _run(args: list[str], models: bool = False) -> None:
         if tmp is not None:
             os.unlink(tmp.name)
     raise SystemExit(code)
+
+
+def _run_adopt(args: list[str]) -> None:
+    """`retort adopt alembic`: the one command that runs while Alembic revisions are there."""
+    env = dict(os.environ, DATABASE_URL=_retort_url(_engine().url))
+    raise SystemExit(subprocess.call([_binary(), *args], env=env))
 
 
 CONFIG = """# retort project of a Flask application (flask-retort). Paths are relative to this file.
@@ -301,9 +329,32 @@ def _group(name: str) -> click.Group:
         click.edit(filename=json.loads(out.stdout)["path"])
 
     @db.command()
-    @click.option("-d", "--directory", default=None, hidden=True)
+    @click.option("-d", "--directory", default=None, help="The Flask-Migrate directory (default: Migrate's).")
     def adopt(directory):
-        """Takes over this project's Flask-Migrate (Alembic) history."""
-        _run(["adopt", "alembic", directory or _migrate().directory])
+        """Takes over this project's Flask-Migrate (Alembic) history, database kept.
+
+        Alembic's own offline mode, run here on the project's env.py, gives each
+        revision's SQL; `retort adopt alembic` converts, proves and records them."""
+        directory = directory or _migrate().directory
+        try:
+            from alembic import command as alembic_command
+            from alembic.config import Config
+        except ImportError:
+            raise click.ClickException("adopting needs Alembic, which Flask-Migrate brought: pip install alembic")
+        if not Path("retort.toml").exists():
+            Path("retort.toml").write_text(CONFIG.format(dialect=_dialect(), command=name, directory=Path(directory).as_posix()))
+        files = []
+        try:
+            for verb, rng in (("upgrade", "base:heads"), ("downgrade", "heads:base")):
+                buffer = tempfile.NamedTemporaryFile("w", suffix=f"-{verb}.sql", prefix="flask-retort-alembic-", delete=False)
+                files.append(buffer.name)
+                config = Config(os.path.join(directory, "alembic.ini"), output_buffer=buffer)
+                config.set_main_option("script_location", directory)
+                getattr(alembic_command, verb)(config, rng, sql=True)
+                buffer.close()
+            _run_adopt(["adopt", "alembic", directory, *[a for f in files for a in ("--sql-from", f)]])
+        finally:
+            for f in files:
+                os.unlink(f)
 
     return db

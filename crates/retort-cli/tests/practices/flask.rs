@@ -199,3 +199,38 @@ fn the_wheel_installs_retort_and_flask_db_into_a_fresh_virtualenv() {
     let (code, out) = run(&["db", "--help"], &[]);
     assert!(code == 0 && out.contains("status") && out.contains("drift"), "{out}");
 }
+
+/// An existing Flask-Migrate project switches by changing its import: the first `flask db`
+/// command says the Alembic revisions must be adopted, `flask db adopt` takes them over
+/// (history and database kept), and `flask db migrate` then diffs the models against the
+/// adopted head.
+#[test]
+fn a_flask_migrate_project_switches_by_changing_its_import_then_adopts() {
+    let Some(bin) = venv() else { return };
+    for engine in engine_names() {
+        let p = Project::on(engine);
+        std::fs::remove_dir_all(p.path().join("migrations")).unwrap();
+        std::fs::remove_file(p.path().join("retort.toml")).unwrap();
+        let built = Command::new(bin.join("python")).arg(root().join("tests/adopt/flask_app.py")).arg(p.path()).arg(flask_url(&p)).output().unwrap();
+        assert!(built.status.success(), "[{engine}] {}", String::from_utf8_lossy(&built.stderr));
+        let head = String::from_utf8_lossy(&built.stdout).split_whitespace().next().unwrap().to_string();
+        let app = p.path().join("app.py");
+        let text = std::fs::read_to_string(&app).unwrap().replace("from flask_migrate import Migrate", "from flask_retort import Migrate");
+        std::fs::write(&app, &text).unwrap();
+        let f = Flask { bin: &bin, p: &p, env: vec![("DATABASE_URL", flask_url(&p))] };
+        let (code, out) = f.run(&["db", "current"]);
+        assert_ne!(code, 0, "[{engine}] {out}");
+        assert!(out.contains("flask db adopt"), "[{engine}] {out}");
+        let out = f.ok(&["db", "adopt"]);
+        assert!(out.contains("Converted 5 Alembic revision(s)"), "[{engine}] {out}");
+        assert!(f.ok(&["db", "current"]).contains(&head), "[{engine}]");
+        // A model change on top of the adopted history.
+        std::fs::write(&app, format!("{text}\n\nclass Tag(db.Model):\n    __tablename__ = \"tags\"\n    id = db.Column(db.Integer, primary_key=True)\n    name = db.Column(db.String(50), nullable=False)\n")).unwrap();
+        f.ok(&["db", "migrate", "-m", "add tags"]);
+        let new = std::fs::read_dir(p.path().join("migrations/versions")).unwrap().map(|e| e.unwrap().path()).find(|x| x.to_string_lossy().contains("add_tags")).unwrap();
+        let new_text = std::fs::read_to_string(&new).unwrap();
+        assert!(new_text.contains(&format!("-- down_revision: {head}")) && new_text.contains("tags"), "[{engine}] {new_text}");
+        f.ok(&["db", "upgrade"]);
+        assert!(p.tables().contains(&"tags".to_string()), "[{engine}]");
+    }
+}
