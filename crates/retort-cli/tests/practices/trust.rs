@@ -309,6 +309,34 @@ impl Drop for PgBouncer {
     }
 }
 
+/// Ten revisions, the first creating `hits`, each inserting its own id into it: a
+/// revision applied twice shows as a second row.
+fn hit_revisions(p: &Project) {
+    let mut prev: Vec<String> = Vec::new();
+    for i in 0..10 {
+        let id = format!("{i:0>4}bbbb{i:0>4}");
+        let create = if i == 0 { "CREATE TABLE hits (rev TEXT);\n" } else { "" };
+        let down: Vec<&str> = prev.iter().map(String::as_str).collect();
+        p.write_rev(&id, &down, &format!("hit {i}"), &format!("{create}INSERT INTO hits VALUES ('{id}');"), "SELECT 1;");
+        prev = vec![id];
+    }
+}
+
+/// `n` concurrent `retort upgrade` runs of `p` against `url`; each run's output and time.
+fn concurrent_upgrades(p: &Project, url: &str, n: usize, lock_timeout: &str) -> Vec<(std::process::Output, std::time::Duration)> {
+    let runs: Vec<_> = (0..n)
+        .map(|_| {
+            let (bin, dir, url, timeout) = (assert_cmd::cargo::cargo_bin("retort"), p.path().to_path_buf(), url.to_string(), lock_timeout.to_string());
+            std::thread::spawn(move || {
+                let started = std::time::Instant::now();
+                let out = std::process::Command::new(bin).current_dir(dir).env("DATABASE_URL", url).args(["--lock-timeout", &timeout, "upgrade"]).output().unwrap();
+                (out, started.elapsed())
+            })
+        })
+        .collect();
+    runs.into_iter().map(|r| r.join().unwrap()).collect()
+}
+
 /// Behind PgBouncer in transaction pooling mode, concurrent deploys apply each revision
 /// exactly once and none waits on a lock left behind in the pool — with the default lock
 /// (the session lock cannot hold there: retort must notice and use the lease) and with
@@ -323,26 +351,8 @@ fn concurrent_deploys_through_a_transaction_pooler_apply_each_revision_once() {
         let p = Project::on("postgres");
         let db = p.db.url.rsplit('/').next().unwrap().to_string();
         let url = format!("postgres://postgres@127.0.0.1:{}/{db}{lock}", bouncer.port);
-        let mut prev: Vec<String> = Vec::new();
-        for i in 0..10 {
-            let id = format!("{i:0>4}bbbb{i:0>4}");
-            let create = if i == 0 { "CREATE TABLE hits (rev TEXT);\n" } else { "" };
-            let down: Vec<&str> = prev.iter().map(String::as_str).collect();
-            p.write_rev(&id, &down, &format!("hit {i}"), &format!("{create}INSERT INTO hits VALUES ('{id}');"), "SELECT 1;");
-            prev = vec![id];
-        }
-        let runs: Vec<_> = (0..8)
-            .map(|_| {
-                let (bin, dir, url) = (assert_cmd::cargo::cargo_bin("retort"), p.path().to_path_buf(), url.clone());
-                std::thread::spawn(move || {
-                    let started = std::time::Instant::now();
-                    let out = std::process::Command::new(bin).current_dir(dir).env("DATABASE_URL", url).args(["--lock-timeout", "40", "upgrade"]).output().unwrap();
-                    (out, started.elapsed())
-                })
-            })
-            .collect();
-        for r in runs {
-            let (out, took) = r.join().unwrap();
+        hit_revisions(&p);
+        for (out, took) in concurrent_upgrades(&p, &url, 8, "40") {
             assert!(out.status.success(), "[lock={lock}] {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
             assert!(took < std::time::Duration::from_secs(30), "[lock={lock}] a run waited {took:?}: a lock left in the pool?");
         }
@@ -360,22 +370,8 @@ fn concurrent_deploys_through_a_transaction_pooler_apply_each_revision_once() {
     let p = Project::on("postgres");
     let db = p.db.url.rsplit('/').next().unwrap().to_string();
     let url = format!("postgres://postgres@127.0.0.1:{}/{db}?lock=advisory", bouncer.port);
-    let mut prev: Vec<String> = Vec::new();
-    for i in 0..10 {
-        let id = format!("{i:0>4}cccc{i:0>4}");
-        let create = if i == 0 { "CREATE TABLE hits (rev TEXT);\n" } else { "" };
-        let down: Vec<&str> = prev.iter().map(String::as_str).collect();
-        p.write_rev(&id, &down, &format!("hit {i}"), &format!("{create}INSERT INTO hits VALUES ('{id}');"), "SELECT 1;");
-        prev = vec![id];
-    }
-    let runs: Vec<_> = (0..8)
-        .map(|_| {
-            let (bin, dir, url) = (assert_cmd::cargo::cargo_bin("retort"), p.path().to_path_buf(), url.clone());
-            std::thread::spawn(move || std::process::Command::new(bin).current_dir(dir).env("DATABASE_URL", url).args(["--lock-timeout", "5", "upgrade"]).output().unwrap())
-        })
-        .collect();
-    for r in runs {
-        let out = r.join().unwrap();
+    hit_revisions(&p);
+    for (out, _) in concurrent_upgrades(&p, &url, 8, "5") {
         let code = out.status.code();
         assert!(matches!(code, Some(0) | Some(9)), "a run failed otherwise: {}", String::from_utf8_lossy(&out.stderr));
     }
