@@ -84,6 +84,38 @@ def _binary() -> str:
     return found
 
 
+class _Bind:
+    """One database of the application: the default one (key None) or an SQLALCHEMY_BINDS
+    entry, with its engine, its models and its own retort project file and history."""
+
+    def __init__(self, key):
+        db = _migrate().db
+        self.key = key
+        self.engine = db.engines[key] if key is not None else db.engine
+        metadatas = getattr(db, "metadatas", None)
+        self.metadata = metadatas[key] if metadatas is not None and key in metadatas else (db.metadata if key is None else None)
+        if self.metadata is None:
+            import sqlalchemy as sa
+
+            self.metadata = sa.MetaData()
+        self.config = Path("retort.toml" if key is None else f"retort-{key}.toml")
+
+    def directory(self, base: str) -> str:
+        return Path(base).as_posix() if self.key is None else (Path(base) / self.key).as_posix()
+
+
+def _bind_keys() -> list:
+    return [None, *sorted(k for k in (current_app.config.get("SQLALCHEMY_BINDS") or {}) if k is not None)]
+
+
+def _binds() -> list:
+    """The databases a command acts on: every bind with its own project file after `init
+    --multidb`, else the default one."""
+    binds = [_Bind(k) for k in _bind_keys()]
+    multi = [b for b in binds if b.key is None or b.config.exists()]
+    return multi if len(multi) > 1 else binds[:1]
+
+
 def _engine():
     return _migrate().db.engine
 
@@ -102,8 +134,9 @@ def _retort_url(url) -> str:
     return url.set(drivername=scheme, query={}).render_as_string(hide_password=False)
 
 
-def _dialect() -> str:
-    return {"postgresql": "postgres", "mariadb": "mysql"}.get(_engine().url.get_backend_name(), _engine().url.get_backend_name())
+def _dialect(engine=None) -> str:
+    backend = (engine or _engine()).url.get_backend_name()
+    return {"postgresql": "postgres", "mariadb": "mysql"}.get(backend, backend)
 
 
 def _notes() -> None:
@@ -126,20 +159,31 @@ def _run(args: list[str], models: bool = False) -> None:
             f"{_migrate().directory}/versions still holds {len(left)} Flask-Migrate (Alembic) revision(s), which retort does not run: "
             f"take them over once with `flask {_migrate().command} adopt` (their history and the database are kept)"
         )
+    binds = _binds()
+    codes = []
+    for bind in binds:
+        if len(binds) > 1:
+            click.echo(f"[{bind.key or 'default'}]", err=True)
+        codes.append(_run_bind(bind, args, models))
+    raise SystemExit(next((c for c in codes if c != 0), 0))
+
+
+def _run_bind(bind: _Bind, args: list[str], models: bool) -> int:
+    """One retort run on one bind: its project file, URL and models."""
     env = dict(os.environ)
-    env["DATABASE_URL"] = _retort_url(_engine().url)
+    env["DATABASE_URL"] = _retort_url(bind.engine.url)
     tmp = None
     try:
         if models:
             tmp = tempfile.NamedTemporaryFile("w", suffix=".sql", prefix="flask-retort-models-", delete=False)
-            tmp.write(render(_migrate().db.metadata, _engine().url.get_backend_name()))
+            tmp.write(render(bind.metadata, bind.engine.url.get_backend_name()))
             tmp.close()
             env["RETORT_MODELS"] = tmp.name
-        code = subprocess.call([_binary(), *args], env=env)
+        config = ["--config", str(bind.config)] if bind.config.exists() else []
+        return subprocess.call([_binary(), *config, *args], env=env)
     finally:
         if tmp is not None:
             os.unlink(tmp.name)
-    raise SystemExit(code)
 
 
 def _run_adopt(args: list[str]) -> None:
@@ -152,7 +196,7 @@ CONFIG = """# retort project of a Flask application (flask-retort). Paths are re
 [project]
 dialect = "{dialect}"
 # The application's SQLAlchemy models rendered as DDL (`flask db` renders them itself).
-models_command = ["flask", "{command}", "models"]
+models_command = ["flask", "{command}", "models"{bind}]
 migrations = "{directory}"
 version_table = "alembic_version"
 log_table = "retort_log"
@@ -171,22 +215,23 @@ def _group(name: str) -> click.Group:
 
     @db.command()
     @click.option("-d", "--directory", default=None, help="Migration script directory (default: Migrate's directory).")
-    @click.option("--multidb", is_flag=True, help="One history per SQLALCHEMY_BINDS entry (not yet supported).")
+    @click.option("--multidb", is_flag=True, help="One history (and retort-<bind>.toml) per SQLALCHEMY_BINDS entry.")
     @click.option("-t", "--template", default=None, help="Alembic template: does not apply to retort.")
     @click.option("--package", is_flag=True, help="Alembic option: does not apply to retort.")
     def init(directory, multidb, template, package):
         """Creates retort.toml and the migrations directory."""
-        if multidb:
-            raise click.ClickException("--multidb is not supported by flask-retort yet: one database per project for now")
         directory = directory or _migrate().directory
-        config = Path("retort.toml")
-        if config.exists():
-            raise click.ClickException(f"{config.resolve()} already exists; refusing to overwrite an existing project")
+        binds = [_Bind(k) for k in _bind_keys()] if multidb else [_Bind(None)]
+        for bind in binds:
+            if bind.config.exists():
+                raise click.ClickException(f"{bind.config.resolve()} already exists; refusing to overwrite an existing project")
         versions = Path(directory) / "versions"
         if versions.exists() and any(versions.glob("*.py")):
             raise click.ClickException(f"{directory} holds Flask-Migrate (Alembic) revisions: run `flask {name} adopt` to take them over")
-        versions.mkdir(parents=True, exist_ok=True)
-        config.write_text(CONFIG.format(dialect=_dialect(), command=name, directory=Path(directory).as_posix()))
+        for bind in binds:
+            (Path(bind.directory(directory)) / "versions").mkdir(parents=True, exist_ok=True)
+            extra = "" if bind.key is None else f', "--bind", "{bind.key}"'
+            bind.config.write_text(CONFIG.format(dialect=_dialect(bind.engine), command=name, directory=bind.directory(directory), bind=extra))
         ignore = Path(".gitignore")
         lines = ignore.read_text().splitlines() if ignore.exists() else []
         wanted = ["/backups/", "/.retort/"]
@@ -194,12 +239,15 @@ def _group(name: str) -> click.Group:
         if missing:
             with ignore.open("a") as f:
                 f.write(("\n" if lines and lines[-1] else "") + "# retort: backups hold data; the cache is local\n" + "\n".join(missing) + "\n")
-        click.echo(f"Created retort.toml and {versions}/; next: `flask {name} migrate -m \"initial\"`")
+        made = ", ".join(str(b.config) for b in binds)
+        click.echo(f"Created {made} and {versions}/; next: `flask {name} migrate -m \"initial\"`")
 
     @db.command()
-    def models():
+    @click.option("--bind", default=None, help="An SQLALCHEMY_BINDS key (default: the default database).")
+    def models(bind):
         """Prints the application's models as DDL (retort's models_command)."""
-        click.echo(render(_migrate().db.metadata, _engine().url.get_backend_name()), nl=False)
+        b = _Bind(bind)
+        click.echo(render(b.metadata, b.engine.url.get_backend_name()), nl=False)
 
     @db.command()
     @click.option("-m", "--message", default=None, help="Revision message.")
@@ -342,7 +390,7 @@ def _group(name: str) -> click.Group:
         except ImportError:
             raise click.ClickException("adopting needs Alembic, which Flask-Migrate brought: pip install alembic")
         if not Path("retort.toml").exists():
-            Path("retort.toml").write_text(CONFIG.format(dialect=_dialect(), command=name, directory=Path(directory).as_posix()))
+            Path("retort.toml").write_text(CONFIG.format(dialect=_dialect(), command=name, directory=Path(directory).as_posix(), bind=""))
         files = []
         try:
             for verb, rng in (("upgrade", "base:heads"), ("downgrade", "heads:base")):

@@ -234,3 +234,40 @@ fn a_flask_migrate_project_switches_by_changing_its_import_then_adopts() {
         assert!(p.tables().contains(&"tags".to_string()), "[{engine}]");
     }
 }
+
+/// A two-bind application (SQLALCHEMY_BINDS): `flask db init --multidb` gives each bind its
+/// own history and project file; migrate, upgrade and check act on every bind, each with
+/// its own models (its `__bind_key__` tables) and its own database. The default bind is
+/// each engine's, the second a SQLite file.
+#[test]
+fn flask_db_init_multidb_keeps_a_history_per_bind() {
+    let Some(bin) = venv() else { return };
+    for engine in engine_names() {
+        let p = Project::on(engine);
+        std::fs::remove_file(p.path().join("retort.toml")).unwrap();
+        let audit = p.path().join("audit.db");
+        let app = format!(
+            "import os\nfrom flask import Flask\nfrom flask_sqlalchemy import SQLAlchemy\nfrom flask_retort import Migrate\n\napp = Flask(__name__)\napp.config['SQLALCHEMY_DATABASE_URI'] = os.environ['APP_DB']\napp.config['SQLALCHEMY_BINDS'] = {{'audit': 'sqlite:///{}'}}\ndb = SQLAlchemy(app)\nmigrate = Migrate(app, db)\n\nclass Account(db.Model):\n    id = db.Column(db.Integer, primary_key=True)\n\nclass Event(db.Model):\n    __bind_key__ = 'audit'\n    id = db.Column(db.Integer, primary_key=True)\n    what = db.Column(db.String(50))\n\nif os.environ.get('APP_VERSION') == '2':\n    class Trail(db.Model):\n        __bind_key__ = 'audit'\n        id = db.Column(db.Integer, primary_key=True)\n",
+            audit.display()
+        );
+        std::fs::write(p.path().join("app.py"), app).unwrap();
+        let v1 = Flask { bin: &bin, p: &p, env: vec![] };
+        v1.ok(&["db", "init", "--multidb"]);
+        assert!(p.path().join("retort-audit.toml").is_file() && p.path().join("migrations/audit/versions").is_dir(), "[{engine}]");
+        v1.ok(&["db", "migrate", "-m", "initial"]);
+        v1.ok(&["db", "upgrade"]);
+        let tables = p.tables();
+        assert!(tables.contains(&"account".to_string()) && !tables.contains(&"event".to_string()), "[{engine}] {tables:?}");
+        let audit_tables = |p: &Project| p.query_on("audit.db", "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
+        assert!(audit_tables(&p).contains(&"event".to_string()) && !audit_tables(&p).contains(&"account".to_string()), "[{engine}]");
+        let v2 = Flask { bin: &bin, p: &p, env: vec![("APP_VERSION", "2".into())] };
+        let (code, out) = v2.run(&["db", "check"]);
+        assert_eq!(code, 1, "[{engine}] the audit bind's models moved: {out}");
+        v2.ok(&["db", "migrate", "-m", "trail"]);
+        let sql_files = std::fs::read_dir(p.path().join("migrations/versions")).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "sql")).count();
+        assert_eq!(sql_files, 1, "[{engine}] nothing new for the default bind");
+        v2.ok(&["db", "upgrade"]);
+        assert!(audit_tables(&p).contains(&"trail".to_string()), "[{engine}]");
+        assert_eq!(v2.run(&["db", "check"]).0, 0, "[{engine}]");
+    }
+}
