@@ -147,6 +147,21 @@ fn comment_on(what: &str, target: &str, comment: &Option<String>) -> String {
     format!("COMMENT ON {what} {target} IS {}", comment.as_deref().map(literal).unwrap_or_else(|| "NULL".into()))
 }
 
+/// When `to` only adds values to `from` (the old ones kept, in their order): each new value
+/// with the value it follows (`None`: it comes first). PostgreSQL adds those in place
+/// (`ALTER TYPE … ADD VALUE`, https://www.postgresql.org/docs/current/sql-altertype.html):
+/// no table rewrite, no dependent view or column touched. Anything else swaps the type.
+fn added_values<'a>(from: &EnumType, to: &'a EnumType) -> Option<Vec<(&'a String, Option<&'a String>)>> {
+    if to.values.len() <= from.values.len() || from.values.is_empty() {
+        return None;
+    }
+    let kept: Vec<&String> = to.values.iter().filter(|v| from.values.contains(v)).collect();
+    if kept.len() != from.values.len() || kept.iter().zip(&from.values).any(|(a, b)| *a != b) {
+        return None;
+    }
+    Some(to.values.iter().enumerate().filter(|(_, v)| !from.values.contains(v)).map(|(i, v)| (v, i.checked_sub(1).map(|j| &to.values[j]))).collect())
+}
+
 fn create_enum(e: &EnumType) -> String {
     format!("CREATE TYPE {} AS ENUM ({})", qi(&e.name), e.values.iter().map(|v| literal(v)).collect::<Vec<_>>().join(", "))
 }
@@ -360,6 +375,8 @@ impl ChangeRenderer for Postgres<'_> {
                 Change::DropColumn { table, .. } => {
                     out.insert(table.clone());
                 }
+                // Values only added: ALTER TYPE … ADD VALUE, no column is touched.
+                Change::AlterEnum { from, to: e } if added_values(from, e).is_some() => {}
                 Change::AlterEnum { to: e, .. } => {
                     for t in self.to.tables.values() {
                         if t.columns.iter().any(|c| c.ty == e.name || c.ty == qi(&e.name)) {
@@ -451,6 +468,17 @@ impl ChangeRenderer for Postgres<'_> {
             Change::DropView { view } => out.push(s(format!("DROP VIEW {}", qi(&view.name)))),
             Change::CreateEnum { enum_type } => out.push(s(create_enum(enum_type))),
             Change::DropEnum { enum_type } => out.push(s(format!("DROP TYPE {}", qi(&enum_type.name)))),
+            Change::AlterEnum { from, to: new } if added_values(from, new).is_some() => {
+                for (value, after) in added_values(from, new).unwrap_or_default() {
+                    let place = match after {
+                        Some(prev) => format!(" AFTER {}", literal(prev)),
+                        // The first value: before what was first (added in order, the
+                        // next new ones then follow it).
+                        None => format!(" BEFORE {}", literal(&from.values[0])),
+                    };
+                    out.push(s(format!("ALTER TYPE {} ADD VALUE {}{place}", qi(&new.name), literal(value))));
+                }
+            }
             Change::AlterEnum { from, to: new } => {
                 // Values cannot be removed or reordered in place: swap in a new type.
                 let old = format!("{}__retort_old", from.name);
