@@ -73,8 +73,14 @@ fn flask_db_drives_retort_from_the_applications_models_on_every_engine() {
         for needle in ["post", "email", "ix_account_email", "REFERENCES", "ON DELETE CASCADE", "untitled"] {
             assert!(text.contains(needle), "[{engine}] the generated file lacks {needle}:\n{text}");
         }
+        if engine == "postgres" {
+            assert!(text.contains("ALTER TYPE \"account_status\" ADD VALUE 'archived'"), "[{engine}] the enum gains its value in place:\n{text}");
+        }
         v2.ok(&["db", "upgrade"]);
         assert_eq!(p.query("SELECT name FROM account"), vec!["ann"], "[{engine}] rows stay");
+        // The new value is usable; a row holding it would stop the downgrade (rolled back).
+        p.exec("UPDATE account SET status = 'archived'");
+        p.exec("UPDATE account SET status = 'live'");
         p.exec("INSERT INTO post (account_id, title) VALUES (1, 'hello')");
         assert_eq!(v2.run(&["db", "check"]).0, 0, "[{engine}]");
         let out = v2.ok(&["db", "current"]);
