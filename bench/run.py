@@ -261,6 +261,7 @@ def main():
     ap.add_argument("--engines", default="sqlite,postgres")
     ap.add_argument("--out", default=os.path.join(ROOT, "BENCHMARKS.md"))
     ap.add_argument("--retort", help="the retort binary (default: build target/release/retort)")
+    ap.add_argument("--only-flask", action="store_true", help="only the flask db rows (Flask-Migrate beside flask-retort)")
     a = ap.parse_args()
     engines = a.engines.split(",")
     n_chain, n_hist, n_tables = (30, 100, 20) if a.smoke else (1000, 10000, 1000)
@@ -278,6 +279,13 @@ def main():
     runs = a.runs
     print(f"workloads: chain {n_chain}, history {n_hist}, autogenerate {n_tables} tables; {runs} runs each; in {work}", flush=True)
     try:
+        # -------- flask db: Flask-Migrate beside flask-retort on the same application
+        if not a.no_alembic:
+            for engine in [e for e in engines if e in ("sqlite", "postgres")]:
+                for n in ((5,) if a.smoke else (30, 300)):
+                    flask_workload(work, engine, retort, env, res, runs, n)
+        if a.only_flask:
+            return write_report(a.out, res, retort, alembic_ver, runs, (n_chain, n_hist, n_tables), a.smoke)
         # -------- start-up and graph reads
         d = os.path.join(work, "startup")
         write_retort_project(d, n_chain, "sqlite://bench.db")
@@ -486,6 +494,68 @@ def real_schema_history(n):
                 down.insert(0, f"DROP VIEW v{i}")
         revs.append((up, down))
     return revs
+
+
+def flask_env():
+    """A venv with Flask, Flask-SQLAlchemy and Flask-Migrate, pinned (tests/adopt/requirements.txt)."""
+    venv = os.path.join(ROOT, "target", "bench-flask-venv")
+    py = os.path.join(venv, "bin", "python")
+    if not os.path.exists(os.path.join(venv, "bin", "flask")):
+        subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+        subprocess.run([py, "-m", "pip", "install", "-q", "-r", os.path.join(ROOT, "tests", "adopt", "requirements.txt")], check=True)
+    return os.path.join(venv, "bin")
+
+
+def flask_app(n, tool):
+    """A Flask application of n models (a chain of foreign keys, an index each), as
+    Flask-Migrate's or flask-retort's; EXTRA=1 adds one model."""
+    lines = ["import os", "from flask import Flask", "from flask_sqlalchemy import SQLAlchemy",
+             f"from {tool} import Migrate", "app = Flask(__name__)",
+             "app.config['SQLALCHEMY_DATABASE_URI'] = os.environ['APP_DB']", "db = SQLAlchemy(app)", "migrate = Migrate(app, db)"]
+    for i in range(n):
+        fk = f", db.ForeignKey('m{i - 1}.id')" if i else ""
+        lines += [f"class M{i}(db.Model):", f"    __tablename__ = 'm{i}'", "    id = db.Column(db.Integer, primary_key=True)",
+                  f"    parent_id = db.Column(db.Integer{fk})", "    name = db.Column(db.String(100), nullable=False, index=True)",
+                  "    email = db.Column(db.String(255))", "    score = db.Column(db.Numeric(10, 2), server_default='0')", "    note = db.Column(db.Text)"]
+    lines += ["if os.environ.get('EXTRA'):", "    class Extra(db.Model):", "        id = db.Column(db.Integer, primary_key=True)",
+              "        m0_id = db.Column(db.Integer, db.ForeignKey('m0.id'))"]
+    return "\n".join(lines) + "\n"
+
+
+def flask_workload(work, engine, retort, env, res, runs, n):
+    """`flask db migrate` (nothing to change; one new model) and `flask db upgrade` from
+    base, with Flask-Migrate ("alembic" column) and with flask-retort ("retort")."""
+    bin_dir = flask_env()
+    flask = os.path.join(bin_dir, "flask")
+    for tool, column in (("flask_migrate", "alembic"), ("flask_retort", "retort")):
+        d = os.path.join(work, f"flask-{tool}-{engine}-{n}")
+        os.makedirs(d)
+        open(os.path.join(d, "app.py"), "w").write(flask_app(n, tool))
+        target = fresh_db(engine, d)
+        e = dict(env, FLASK_APP="app.py", APP_DB=alembic_url(engine, target),
+                 PATH=f"{bin_dir}:{os.path.dirname(retort)}:{env.get('PATH', '')}",
+                 PYTHONPATH=os.path.join(ROOT, "python", "flask-retort"))
+        run([flask, "db", "init"], cwd=d, env=e)
+        run([flask, "db", "migrate", "-m", "initial"], cwd=d, env=e)
+        run([flask, "db", "upgrade"], cwd=d, env=e)
+        versions = os.path.join(d, "migrations", "versions")
+        baseline = set(os.listdir(versions))
+
+        def forget_new():
+            for f in set(os.listdir(versions)) - baseline:
+                os.remove(os.path.join(versions, f))
+        t, m = repeat(runs, forget_new, lambda _: ([flask, "db", "migrate", "-m", "none"], dict(cwd=d, env=e)))
+        res.add(f"flask db migrate, {n} models, nothing to change", engine, column, t, m)
+        t, m = repeat(runs, forget_new, lambda _: ([flask, "db", "migrate", "-m", "extra"], dict(cwd=d, env=dict(e, EXTRA="1"))))
+        res.add(f"flask db migrate, {n} models, one new model", engine, column, t, m)
+        forget_new()
+
+        def fresh():
+            tgt = fresh_db(engine, d)
+            e["APP_DB"] = alembic_url(engine, tgt)
+            return tgt
+        t, m = repeat(runs, fresh, lambda _: ([flask, "db", "upgrade"], dict(cwd=d, env=e)))
+        res.add(f"flask db upgrade, {n} models, from base", engine, column, t, m)
 
 
 def real_schema_workload(work, engine, retort, env, res, runs, n):
