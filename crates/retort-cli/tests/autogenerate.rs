@@ -266,7 +266,7 @@ fn objects_outside_the_model_are_listed_as_not_compared() {
 fn the_head_cache_follows_every_change_of_the_revision_files() {
     for engine in engine_names() {
         let p = Project::on(engine);
-        let entries = || std::fs::read_dir(p.path().join(".retort/cache")).map(|d| d.count()).unwrap_or(0);
+        let entries = || std::fs::read_dir(p.path().join(".retort/cache")).map(|d| d.flatten().filter(|e| e.path().extension().is_some_and(|x| x == "json")).count()).unwrap_or(0);
         models(&p, "CREATE TABLE t (id INTEGER PRIMARY KEY);\n");
         let a = p.write_rev("aaaa00000001", &[], "create t", "CREATE TABLE t (id INTEGER PRIMARY KEY);", "DROP TABLE t;");
         p.retort(&["check", "--no-db"]).ok();
@@ -292,6 +292,42 @@ fn the_head_cache_follows_every_change_of_the_revision_files() {
         p.retort(&["upgrade"]).ok();
         let r = p.retort(&["drift"]);
         assert!(r.stdout.contains("stray"), "[{engine}] {} {}", r.stdout, r.stderr);
+    }
+}
+
+/// Unchanged models and revision files answer from the cache with no scratch database;
+/// an edit of the models, or of any revision file, falls back to a scratch database —
+/// and the answer follows the edit.
+#[test]
+fn unchanged_inputs_need_no_scratch_database_and_every_edit_falls_back() {
+    for engine in engine_names() {
+        let p = Project::on(engine);
+        let sources = |args: &[&str]| {
+            let r = p.retort(args);
+            let v = r.json();
+            (r.code, v["sources"]["models"].as_str().unwrap_or("?").to_string(), v["sources"]["head"].as_str().unwrap_or("?").to_string())
+        };
+        let at = |code: i32, m: &str, h: &str| (code, m.to_string(), h.to_string());
+        models(&p, "CREATE TABLE t (id INTEGER PRIMARY KEY);\n");
+        let a = p.write_rev("aaaa00000001", &[], "create t", "CREATE TABLE t (id INTEGER PRIMARY KEY);", "DROP TABLE t;");
+        // The database must exist for the server's version to be read without a scratch one.
+        p.retort(&["upgrade"]).ok();
+        assert_eq!(sources(&["check", "--json"]), at(0, "scratch", "scratch"), "[{engine}] first run");
+        assert_eq!(sources(&["check", "--json"]), at(0, "cache", "cache"), "[{engine}] nothing changed");
+        // The models edited (one byte): read again, and the change is seen.
+        models(&p, "CREATE TABLE t (id INTEGER PRIMARY KEY, x INTEGER);\n");
+        assert_eq!(sources(&["check", "--json"]), at(1, "scratch", "cache"), "[{engine}] models edited");
+        assert_eq!(sources(&["check", "--json"]), at(1, "cache", "cache"), "[{engine}] the edit cached");
+        // A revision file edited: the history is replayed again, and now matches.
+        std::fs::write(&a, std::fs::read_to_string(&a).unwrap().replace("(id INTEGER PRIMARY KEY);", "(id INTEGER PRIMARY KEY, x INTEGER);")).unwrap();
+        let r = p.retort(&["check", "--json", "--no-db"]);
+        assert_eq!((r.code, r.json()["sources"]["head"].as_str().unwrap().to_string()), (0, "scratch".to_string()), "[{engine}] revision edited: {}", r.stdout);
+        // `migrate` says where they came from with -v; a written revision is cached as the new head.
+        models(&p, "CREATE TABLE t (id INTEGER PRIMARY KEY, x INTEGER);\nCREATE TABLE u (id INTEGER PRIMARY KEY);\n");
+        let r = p.retort(&["-v", "migrate", "-m", "add u", "--ignore-db"]).ok();
+        assert!(r.stderr.contains("models: created on a scratch database; head: from the cache"), "[{engine}] {}", r.stderr);
+        let r = p.retort(&["-v", "check", "--no-db"]).ok();
+        assert!(r.stderr.contains("models: from the cache (unchanged since an earlier run); head: from the cache"), "[{engine}] {}", r.stderr);
     }
 }
 

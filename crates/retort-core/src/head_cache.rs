@@ -1,9 +1,17 @@
-//! The schema at a set of revisions, cached under the project (issue #12): replaying a
-//! long history into a scratch database is most of what `migrate`, `check` and `drift`
-//! cost on a server. An entry is keyed by everything that decides the introspected
-//! result — the engine and its version, the table filter, and every revision file of
-//! the ancestry (id and checksum) — so an edited, added or removed file is a different
-//! key and the history is replayed again. Entries live in `.retort/cache/` beside
+//! The two schemas autogenerate compares, cached under the project: replaying a long
+//! history, or creating a large model, on a scratch database is most of what `migrate`,
+//! `check` and `drift` cost on a server, and paying it when nothing changed is waste.
+//!
+//! - The schema at a set of revisions: keyed by everything that decides the introspected
+//!   result — the engine and its version, the table filter, and every revision file of
+//!   the ancestry (id and checksum) — so an edited, added or removed file is a different
+//!   key and the history is replayed again.
+//! - The schema the models declare: keyed by the engine and its version, the table filter
+//!   and the models' text, byte for byte — any edit is a different key and the models are
+//!   applied to a scratch database again.
+//!
+//! Both keys also hold retort's own version (a build that introspects differently must
+//! not read another build's entries). Entries live in `.retort/cache/` beside
 //! `retort.toml`, a directory that ignores itself in git. The cache is an optimisation:
 //! a file that cannot be read or written is a miss, never an error.
 use crate::diff::filter::TableFilter;
@@ -29,6 +37,18 @@ pub fn ensure_cache_dir(dir: &Path) -> bool {
     true
 }
 
+/// How many models entries are kept: each edit of the models makes one, and only the
+/// latest few can match again (an edit undone, a branch switched back).
+const MODELS_ENTRIES_KEPT: usize = 16;
+
+/// The schema the models declare, as the scratch database read it.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct CachedModels {
+    pub schema: Schema,
+    /// Objects of kinds the schema model does not cover (`1 policy`).
+    pub not_compared: Vec<String>,
+}
+
 pub struct HeadCache {
     dir: PathBuf,
     /// The engine's name and the project's table filter: part of every key.
@@ -46,17 +66,7 @@ impl HeadCache {
     /// The key of the schema reached by applying `revisions` (indexes into `graph`, an
     /// ancestry: all of it is hashed in topological order) on `server_version`.
     pub fn key(&self, server_version: &str, graph: &RevisionGraph, revisions: &[bool]) -> String {
-        let filter = &self.filter;
-        let mut h = Sha256::new();
-        h.update(b"retort head cache v1\n");
-        for part in [self.engine.as_str(), server_version] {
-            h.update(part.as_bytes());
-            h.update(b"\n");
-        }
-        for pattern in filter.include.iter().chain([&"--".to_string()]).chain(&filter.exclude) {
-            h.update(pattern.as_bytes());
-            h.update(b"\n");
-        }
+        let mut h = self.hasher("retort head cache v2", server_version);
         for &i in graph.topo_order() {
             if revisions.get(i).copied().unwrap_or(false) {
                 let rev = graph.rev(i);
@@ -64,6 +74,63 @@ impl HeadCache {
             }
         }
         h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// What every key starts from: the kind of entry, retort's version, the engine and
+    /// its version, the table filter.
+    fn hasher(&self, kind: &str, server_version: &str) -> Sha256 {
+        let mut h = Sha256::new();
+        for part in [kind, env!("CARGO_PKG_VERSION"), self.engine.as_str(), server_version] {
+            h.update(part.as_bytes());
+            h.update(b"\n");
+        }
+        let filter = &self.filter;
+        for pattern in filter.include.iter().chain([&"--".to_string()]).chain(&filter.exclude) {
+            h.update(pattern.as_bytes());
+            h.update(b"\n");
+        }
+        h
+    }
+
+    /// The key of the schema `models_sql` declares on `server_version`.
+    pub fn models_key(&self, server_version: &str, models_sql: &str) -> String {
+        let mut h = self.hasher("retort models cache v1", server_version);
+        h.update(models_sql.as_bytes());
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    fn models_dir(&self) -> PathBuf {
+        self.dir.join("models")
+    }
+
+    pub fn get_models(&self, key: &str) -> Option<CachedModels> {
+        let path = self.models_dir().join(format!("{key}.json"));
+        let text = std::fs::read_to_string(&path).ok()?;
+        let found = serde_json::from_str(&text).ok()?;
+        // Used: the newest again, so pruning keeps it.
+        if let Ok(f) = std::fs::File::options().append(true).open(&path) {
+            let _ = f.set_modified(std::time::SystemTime::now());
+        }
+        Some(found)
+    }
+
+    /// Stores the models' schema, keeping only the [`MODELS_ENTRIES_KEPT`] newest entries.
+    pub fn put_models(&self, key: &str, models: &CachedModels) {
+        let dir = self.models_dir();
+        let Ok(text) = serde_json::to_string(models) else { return };
+        if !ensure_cache_dir(&self.dir) || std::fs::create_dir_all(&dir).is_err() {
+            return;
+        }
+        let _ = crate::fsio::write_new_atomic(&dir.join(format!("{key}.json")), text.as_bytes());
+        let Ok(entries) = std::fs::read_dir(&dir) else { return };
+        let mut entries: Vec<(std::time::SystemTime, PathBuf)> =
+            entries.flatten().filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path()))).collect();
+        if entries.len() > MODELS_ENTRIES_KEPT {
+            entries.sort();
+            for (_, old) in &entries[..entries.len() - MODELS_ENTRIES_KEPT] {
+                let _ = std::fs::remove_file(old);
+            }
+        }
     }
 
     fn path(&self, key: &str) -> PathBuf {
@@ -83,5 +150,27 @@ impl HeadCache {
         }
         // An entry already there under the same key is the same schema.
         let _ = crate::fsio::write_new_atomic(&self.path(key), text.as_bytes());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every input that decides the introspected models is part of the key: another
+    /// engine version (a server upgraded or reconfigured), another engine, another table
+    /// filter or any byte of the models is a miss.
+    #[test]
+    fn the_models_key_follows_engine_version_filter_and_text() {
+        let cache = |engine: &str, exclude: &[&str]| {
+            let filter = TableFilter { include: vec![], exclude: exclude.iter().map(|s| s.to_string()).collect() };
+            HeadCache::new(Path::new("/nowhere"), engine, filter)
+        };
+        let base = cache("postgres", &[]).models_key("160004", "CREATE TABLE t (id int);");
+        assert_eq!(base, cache("postgres", &[]).models_key("160004", "CREATE TABLE t (id int);"));
+        assert_ne!(base, cache("postgres", &[]).models_key("160005", "CREATE TABLE t (id int);"));
+        assert_ne!(base, cache("mysql", &[]).models_key("160004", "CREATE TABLE t (id int);"));
+        assert_ne!(base, cache("postgres", &["t"]).models_key("160004", "CREATE TABLE t (id int);"));
+        assert_ne!(base, cache("postgres", &[]).models_key("160004", "CREATE TABLE t (id int) ;"));
     }
 }

@@ -234,8 +234,13 @@ impl Connection for MysqlConnection {
         introspect::introspect(self)
     }
 
+    /// The version and the server-wide settings that decide how a model is normalised
+    /// (a column's default character set and collation, the SQL mode, the case of table
+    /// names): the autogenerate caches' keys hold it, so a reconfigured server is a miss.
+    /// Global values, never the session's (a scratch session sets its own).
     fn server_version(&mut self) -> Result<String, DbError> {
-        Ok(self.query("SELECT VERSION()")?.into_iter().next().and_then(|r| r.into_iter().next().flatten()).unwrap_or_default())
+        let row = self.query("SELECT CONCAT_WS(' ', VERSION(), @@GLOBAL.character_set_server, @@GLOBAL.collation_server, @@GLOBAL.sql_mode, @@GLOBAL.lower_case_table_names, @@GLOBAL.default_storage_engine)")?;
+        Ok(row.into_iter().next().and_then(|r| r.into_iter().next().flatten()).unwrap_or_default())
     }
 
     /// Stored routines and events: outside the model.

@@ -4,7 +4,7 @@ use crate::args::{CheckArgs, MigrateArgs};
 use crate::output::Printer;
 use crate::settings::Settings;
 use retort::core::diff::rename::parse_rename;
-use retort::ops::autogen::{MigrateOutcome, MigrateRequest};
+use retort::ops::autogen::{MigrateOutcome, MigrateRequest, Source, Sources};
 use retort::Error;
 use serde_json::json;
 use std::io::{BufRead, IsTerminal, Write};
@@ -45,12 +45,14 @@ pub fn migrate(args: &MigrateArgs, settings: &Settings, printer: &Printer) -> Re
         }
     };
     match outcome {
-        MigrateOutcome::NoChanges { rename_candidates, not_compared } => {
+        MigrateOutcome::NoChanges { rename_candidates, not_compared, sources } => {
+            sources_note(printer, &sources);
             not_compared_note(&not_compared);
             rename_candidates.iter().for_each(rename_warning);
             printer.note("No changes in schema detected; no revision written (use --allow-empty to write one anyway).");
         }
-        MigrateOutcome::Written { id, path, generated, unverified, lint, not_compared, .. } => {
+        MigrateOutcome::Written { id, path, generated, unverified, lint, not_compared, sources, .. } => {
+            sources_note(printer, &sources);
             not_compared_note(&not_compared);
             generated.rename_candidates.iter().for_each(rename_warning);
             for p in &unverified {
@@ -74,6 +76,17 @@ pub fn migrate(args: &MigrateArgs, settings: &Settings, printer: &Printer) -> Re
     Ok(0)
 }
 
+/// With `-v`: where the two schemas came from (the cache, or a scratch database).
+fn sources_note(printer: &Printer, sources: &Sources) {
+    if printer.verbose {
+        let say = |s: Source| match s {
+            Source::Cache => "from the cache (unchanged since an earlier run)",
+            Source::Scratch => "created on a scratch database",
+        };
+        printer.note(format!("models: {}; head: {}", say(sources.models), say(sources.head)));
+    }
+}
+
 pub fn check(args: &CheckArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
     let ws = settings.workspace()?;
     let report = retort::ops::autogen::check(&ws, args.no_db)?;
@@ -86,9 +99,11 @@ pub fn check(args: &CheckArgs, settings: &Settings, printer: &Printer) -> Result
             "pending": report.pending,
             "drift": report.drift,
             "not_compared": report.not_compared,
+            "sources": report.sources,
         }));
         return Ok(if clean { 0 } else { retort::exit::FOUND });
     }
+    sources_note(printer, &report.sources);
     if report.changes.is_empty() {
         printer.line("models: match the schema at head");
     } else {

@@ -14,8 +14,27 @@ use crate::ops::Workspace;
 use crate::revision::file::RevisionFile;
 use crate::revision::graph::RevisionGraph;
 use crate::revision::id::RevisionId;
+use crate::head_cache::CachedModels;
 use crate::schema::Schema;
 use std::path::PathBuf;
+
+/// Where one side of the comparison came from (`check --json` and `-v` say it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// The project's cache ([`crate::head_cache`]): the same inputs were read before on
+    /// the same engine version, so no scratch database was needed.
+    Cache,
+    /// Created on a scratch database in this run.
+    Scratch,
+}
+
+/// Where the two sides came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Sources {
+    pub models: Source,
+    pub head: Source,
+}
 
 /// The two sides autogenerate compares, both normalised by the engine.
 pub struct Inputs {
@@ -26,18 +45,21 @@ pub struct Inputs {
     pub models: Schema,
     pub models_path: PathBuf,
     /// The scratch area still holding the replayed head: `migrate` verifies its file
-    /// there, so the history is replayed once per run (issue #12). `None` when the head
-    /// came from the cache ([`crate::head_cache`]): verification then builds it.
+    /// there, so the history is replayed once per run. `None` when the head came from
+    /// the cache ([`crate::head_cache`]): verification then builds it.
     pub head_db: Option<Box<dyn Connection>>,
     /// Objects in the models of kinds the schema model does not cover (`1 policy`).
     pub not_compared: Vec<String>,
-    /// The scratch server's version, part of the head cache's keys.
+    /// The scratch server's version, part of the caches' keys.
     pub server_version: String,
+    pub sources: Sources,
 }
 
-/// Applies the models to a scratch area and reads it, then replays the migrations into
-/// another (kept open in [`Inputs::head_db`]). One area at a time, so one scratch
-/// database serves both where the engine reuses them.
+/// Reads the models' schema (from the cache when the same text was read before on the
+/// same server version, else applied to a scratch area), then the schema at head (from
+/// the cache, else replayed into another area, kept open in [`Inputs::head_db`]). One
+/// area at a time, so one scratch database serves both where the engine reuses them.
+/// Unchanged models and revision files touch no scratch database at all.
 pub fn inputs(ws: &Workspace) -> Result<Inputs, Error> {
     let graph = ws.graph()?;
     let heads = graph.heads();
@@ -46,22 +68,34 @@ pub fn inputs(ws: &Workspace) -> Result<Inputs, Error> {
     }
     let filter = ws.project.table_filter();
     let (models_sql, models_path) = ws.project.models()?;
-    let mut scratch = ws.scratch()?;
-    let models = filter.apply(&autogen::schema_of_models(scratch.as_mut(), &models_sql, &models_path)?);
-    let mut not_compared = scratch.uncompared()?;
-    not_compared.extend(autogen::skipped_model_statements(scratch.dialect(), &models_sql));
-    let server_version = scratch.server_version()?;
-    drop(scratch);
-    crate::interrupt::check()?;
     let cache = ws.head_cache()?;
+    let known_version = ws.scratch_server_version();
+    let cached = known_version.as_deref().and_then(|v| cache.get_models(&cache.models_key(v, &models_sql)));
+    let (models, not_compared, server_version, models_source) = match (cached, known_version) {
+        (Some(hit), Some(version)) => (hit.schema, hit.not_compared, version, Source::Cache),
+        _ => {
+            let mut scratch = ws.scratch()?;
+            let models = filter.apply(&autogen::schema_of_models(scratch.as_mut(), &models_sql, &models_path)?);
+            let mut not_compared = scratch.uncompared()?;
+            not_compared.extend(autogen::skipped_model_statements(scratch.dialect(), &models_sql));
+            let version = scratch.server_version()?;
+            drop(scratch);
+            let entry = CachedModels { schema: models, not_compared };
+            cache.put_models(&cache.models_key(&version, &models_sql), &entry);
+            (entry.schema, entry.not_compared, version, Source::Scratch)
+        }
+    };
+    crate::interrupt::check()?;
     let key = cache.key(&server_version, &graph, &vec![true; graph.len()]);
     if let Some(head) = cache.get(&key) {
-        return Ok(Inputs { graph, head, models, models_path, head_db: None, not_compared, server_version });
+        let sources = Sources { models: models_source, head: Source::Cache };
+        return Ok(Inputs { graph, head, models, models_path, head_db: None, not_compared, server_version, sources });
     }
     let mut head_db = ws.scratch()?;
     let head = filter.apply(&autogen::schema_at_head(head_db.as_mut(), &graph, &ws.project.tables())?);
     cache.put(&key, &head);
-    Ok(Inputs { graph, head, models, models_path, head_db: Some(head_db), not_compared, server_version })
+    let sources = Sources { models: models_source, head: Source::Scratch };
+    Ok(Inputs { graph, head, models, models_path, head_db: Some(head_db), not_compared, server_version, sources })
 }
 
 /// A scratch database holding the schema at head, to verify a generated file on: the
@@ -127,7 +161,7 @@ pub struct MigrateRequest {
 #[derive(Debug)]
 pub enum MigrateOutcome {
     /// Nothing changed and `allow_empty` was not given: no file.
-    NoChanges { rename_candidates: Vec<RenameCandidate>, not_compared: Vec<String> },
+    NoChanges { rename_candidates: Vec<RenameCandidate>, not_compared: Vec<String>, sources: Sources },
     Written {
         id: RevisionId,
         path: PathBuf,
@@ -141,6 +175,7 @@ pub enum MigrateOutcome {
         lint: Vec<Diagnostic>,
         /// Objects in the models the schema model does not cover (`1 policy`).
         not_compared: Vec<String>,
+        sources: Sources,
     },
 }
 
@@ -173,7 +208,7 @@ pub fn migrate(ws: &Workspace, req: &MigrateRequest, confirm_rename: &mut dyn Fn
         generated = autogen::generate(dialect.as_ref(), &inputs.head, &inputs.models, &renames, options)?;
     }
     if generated.is_empty() && !req.allow_empty {
-        return Ok(MigrateOutcome::NoChanges { rename_candidates: generated.rename_candidates, not_compared: inputs.not_compared });
+        return Ok(MigrateOutcome::NoChanges { rename_candidates: generated.rename_candidates, not_compared: inputs.not_compared, sources: inputs.sources });
     }
     // Prove the file before writing it: run it both ways on the replayed head.
     let mut notes = generated.notes.clone();
@@ -208,7 +243,8 @@ pub fn migrate(ws: &Workspace, req: &MigrateRequest, confirm_rename: &mut dyn Fn
             cache.put(&cache.key(&inputs.server_version, &graph, &vec![true; graph.len()]), &inputs.models);
         }
     }
-    Ok(MigrateOutcome::Written { id, path, head: inputs.head, models: inputs.models, generated, unverified, lint, not_compared: inputs.not_compared })
+    let sources = inputs.sources;
+    Ok(MigrateOutcome::Written { id, path, head: inputs.head, models: inputs.models, generated, unverified, lint, not_compared: inputs.not_compared, sources })
 }
 
 /// What `check` found.
@@ -224,6 +260,8 @@ pub struct CheckReport {
     pub drift: Vec<String>,
     /// Objects in the models the schema model does not cover (`1 policy`).
     pub not_compared: Vec<String>,
+    /// Where the models' schema and the schema at head came from.
+    pub sources: Sources,
 }
 
 impl CheckReport {
@@ -236,7 +274,7 @@ impl CheckReport {
 pub fn check(ws: &Workspace, no_db: bool) -> Result<CheckReport, Error> {
     let mut inputs = inputs(ws)?;
     let changes = diff(&inputs.head, &inputs.models, &Renames::default()).iter().map(|c| c.describe()).collect();
-    let mut report = CheckReport { changes, database_checked: false, pending: Vec::new(), drift: Vec::new(), not_compared: std::mem::take(&mut inputs.not_compared) };
+    let mut report = CheckReport { changes, database_checked: false, pending: Vec::new(), drift: Vec::new(), not_compared: std::mem::take(&mut inputs.not_compared), sources: inputs.sources };
     if no_db || ws.env.url.is_none() {
         return Ok(report);
     }

@@ -199,13 +199,31 @@ impl Workspace {
         Ok(())
     }
 
+    /// `scratch_url` with its variables expanded, when the project sets one.
+    fn scratch_url(&self) -> Result<Option<RedactedUrl>, Error> {
+        match &self.project.file.project.scratch_url {
+            Some(raw) => Ok(Some(RedactedUrl::new(crate::config::expand_vars(raw, &self.env.name, &process_var)?))),
+            None => Ok(None),
+        }
+    }
+
+    /// The version of the server scratch work would run on, read without creating
+    /// anything there (the caches' keys hold it); `None` when it cannot be read — the
+    /// caller then takes the path that does not need it.
+    pub fn scratch_server_version(&self) -> Option<String> {
+        let engine = self.engine().ok()?;
+        if !engine.dialect().capabilities().scratch_needs_server {
+            // An in-memory scratch database costs nothing to open.
+            return engine.scratch(None).ok()?.server_version().ok();
+        }
+        let url = self.scratch_url().ok()?.or_else(|| self.env.url.clone())?;
+        engine.open_existing(&url, &self.project.dir).ok()?.server_version().ok()
+    }
+
     /// A scratch database for autogenerate, on `scratch_url` or the environment's server.
     /// Never on a protected environment's server without `scratch_url`.
     pub fn scratch(&self) -> Result<Box<dyn Connection>, Error> {
-        let scratch_url = match &self.project.file.project.scratch_url {
-            Some(raw) => Some(RedactedUrl::new(crate::config::expand_vars(raw, &self.env.name, &process_var)?)),
-            None => None,
-        };
+        let scratch_url = self.scratch_url()?;
         let engine = self.engine()?;
         if scratch_url.is_none() && engine.dialect().capabilities().scratch_needs_server {
             self.guard_write("create scratch databases on its server (set scratch_url to use another server)")?;
