@@ -246,6 +246,20 @@ pub fn verify(head_db: &mut dyn Connection, generated: &Generated, head: &Schema
     Ok(problems)
 }
 
+/// The same proof walked from the other end, on the scratch database holding the models
+/// (used when the head came from the cache, so no database holds it): the downgrade must
+/// turn it into `head`, then the upgrade back into `models` — the upgrade then runs on a
+/// schema that introspects as head, which is what [`verify`] proves. Saves creating the
+/// head's schema on another scratch database; a caller that gets problems here asks
+/// [`verify`] for the authoritative answer.
+pub fn verify_from_models(models_db: &mut dyn Connection, generated: &Generated, head: &Schema, models: &Schema, filter: &TableFilter) -> Result<Vec<String>, Error> {
+    let mut problems = apply_and_compare(models_db, &generated.down_sql, head, filter, "downgrade")?;
+    if problems.is_empty() {
+        problems = apply_and_compare(models_db, &generated.up_sql, models, filter, "upgrade")?;
+    }
+    Ok(problems)
+}
+
 fn apply_and_compare(conn: &mut dyn Connection, stmts: &[RenderedStatement], expect: &Schema, filter: &TableFilter, what: &str) -> Result<Vec<String>, Error> {
     // Step by step, as the revision will run: a concurrent index build outside any
     // transaction, each other step in its own.

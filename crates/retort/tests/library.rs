@@ -130,3 +130,45 @@ fn an_application_with_embedded_migrations_migrates_at_start_up_exactly_once() {
         assert_eq!(visits[0][0].as_deref(), Some("8"), "[{engine}] every instance served");
     }
 }
+
+/// Verification walked from the models' end (used when the head came from the cache)
+/// proves what verification from head proves: a correct revision passes, and a revision
+/// whose upgrade misses a change, or whose downgrade does not undo it, is caught.
+#[test]
+fn verification_from_the_models_end_catches_what_verification_from_head_catches() {
+    use retort::core::autogen::{generate, verify, verify_from_models};
+    use retort::core::diff::filter::TableFilter;
+    let dir = tempfile::tempdir().unwrap();
+    let open = |name: &str, sql: &str| {
+        let mut c = retort::connect(&retort::RedactedUrl::new(format!("sqlite://{name}")), dir.path()).unwrap();
+        for s in retort::core::sql_split::split(sql) {
+            c.execute(&s.sql).unwrap();
+        }
+        c
+    };
+    let head_sql = "CREATE TABLE a (id INTEGER PRIMARY KEY);";
+    let models_sql = "CREATE TABLE a (id INTEGER PRIMARY KEY, note TEXT); CREATE TABLE b (id INTEGER PRIMARY KEY, a_id INTEGER REFERENCES a (id)); CREATE INDEX b_a ON b (a_id);";
+    let filter = TableFilter::default();
+    let head = open("h.db", head_sql).introspect().unwrap();
+    let models = open("m.db", models_sql).introspect().unwrap();
+    let c = open("g.db", "");
+    let generated = generate(c.dialect(), &head, &models, &Default::default(), Default::default()).unwrap();
+    let mut n = 0;
+    let mut fresh_models = || {
+        n += 1;
+        open(&format!("m{n}.db"), models_sql)
+    };
+    assert_eq!(verify_from_models(fresh_models().as_mut(), &generated, &head, &models, &filter).unwrap(), Vec::<String>::new());
+    assert_eq!(verify(open("h2.db", head_sql).as_mut(), &generated, &head, &models, &filter).unwrap(), Vec::<String>::new());
+    // An upgrade that forgets the last statement (the index).
+    let mut short_up = generated.clone();
+    short_up.up_sql.pop();
+    let found = verify_from_models(fresh_models().as_mut(), &short_up, &head, &models, &filter).unwrap();
+    assert!(found.iter().any(|p| p.contains("after the generated upgrade")), "{found:?}");
+    // A downgrade that leaves the new table behind.
+    let mut short_down = generated.clone();
+    short_down.down_sql.retain(|s| !s.sql.contains("DROP TABLE b") && !s.sql.contains("DROP TABLE \"b\""));
+    assert_ne!(short_down.down_sql.len(), generated.down_sql.len(), "{:?}", generated.down_sql);
+    let found = verify_from_models(fresh_models().as_mut(), &short_down, &head, &models, &filter).unwrap();
+    assert!(!found.is_empty(), "a downgrade that leaves b must be caught");
+}

@@ -48,6 +48,10 @@ pub struct Inputs {
     /// there, so the history is replayed once per run. `None` when the head came from
     /// the cache ([`crate::head_cache`]): verification then builds it.
     pub head_db: Option<Box<dyn Connection>>,
+    /// The scratch area still holding the models, when they were created in this run and
+    /// the head came from the cache: `migrate` verifies its file there, walking it from
+    /// the models' end ([`autogen::verify_from_models`]), instead of creating the head.
+    pub models_db: Option<Box<dyn Connection>>,
     /// Objects in the models of kinds the schema model does not cover (`1 policy`).
     pub not_compared: Vec<String>,
     /// The scratch server's version, part of the caches' keys.
@@ -71,31 +75,33 @@ pub fn inputs(ws: &Workspace) -> Result<Inputs, Error> {
     let cache = ws.head_cache()?;
     let known_version = ws.scratch_server_version();
     let cached = known_version.as_deref().and_then(|v| cache.get_models(&cache.models_key(v, &models_sql)));
-    let (models, not_compared, server_version, models_source) = match (cached, known_version) {
-        (Some(hit), Some(version)) => (hit.schema, hit.not_compared, version, Source::Cache),
+    let (models, not_compared, server_version, models_db) = match (cached, known_version) {
+        (Some(hit), Some(version)) => (hit.schema, hit.not_compared, version, None),
         _ => {
             let mut scratch = ws.scratch()?;
             let models = filter.apply(&autogen::schema_of_models(scratch.as_mut(), &models_sql, &models_path)?);
             let mut not_compared = scratch.uncompared()?;
             not_compared.extend(autogen::skipped_model_statements(scratch.dialect(), &models_sql));
             let version = scratch.server_version()?;
-            drop(scratch);
             let entry = CachedModels { schema: models, not_compared };
             cache.put_models(&cache.models_key(&version, &models_sql), &entry);
-            (entry.schema, entry.not_compared, version, Source::Scratch)
+            (entry.schema, entry.not_compared, version, Some(scratch))
         }
     };
+    let models_source = if models_db.is_some() { Source::Scratch } else { Source::Cache };
     crate::interrupt::check()?;
     let key = cache.key(&server_version, &graph, &vec![true; graph.len()]);
     if let Some(head) = cache.get(&key) {
         let sources = Sources { models: models_source, head: Source::Cache };
-        return Ok(Inputs { graph, head, models, models_path, head_db: None, not_compared, server_version, sources });
+        return Ok(Inputs { graph, head, models, models_path, head_db: None, models_db, not_compared, server_version, sources });
     }
+    // The models' area goes back to the pool first: the history may be replayed into it.
+    drop(models_db);
     let mut head_db = ws.scratch()?;
     let head = filter.apply(&autogen::schema_at_head(head_db.as_mut(), &graph, &ws.project.tables())?);
     cache.put(&key, &head);
     let sources = Sources { models: models_source, head: Source::Scratch };
-    Ok(Inputs { graph, head, models, models_path, head_db: Some(head_db), not_compared, server_version, sources })
+    Ok(Inputs { graph, head, models, models_path, head_db: Some(head_db), models_db: None, not_compared, server_version, sources })
 }
 
 /// A scratch database holding the schema at head, to verify a generated file on: the
@@ -120,6 +126,22 @@ fn head_db(ws: &Workspace, inputs: &mut Inputs) -> Result<Box<dyn Connection>, E
     let mut db = ws.scratch()?;
     autogen::schema_at_head(db.as_mut(), &inputs.graph, &ws.project.tables())?;
     Ok(db)
+}
+
+/// Proves the generated file before it is written: on the models' scratch area when it
+/// is still open and the head has no area ([`autogen::verify_from_models`]), else — or
+/// when that finds a problem, for the authoritative message — on the head's.
+fn verify_generated(ws: &Workspace, inputs: &mut Inputs, generated: &Generated) -> Result<Vec<String>, Error> {
+    let filter = ws.project.table_filter();
+    if inputs.head_db.is_none() {
+        if let Some(mut db) = inputs.models_db.take() {
+            if autogen::verify_from_models(db.as_mut(), generated, &inputs.head, &inputs.models, &filter)?.is_empty() {
+                return Ok(Vec::new());
+            }
+        }
+    }
+    let mut db = head_db(ws, inputs)?;
+    autogen::verify(db.as_mut(), generated, &inputs.head, &inputs.models, &filter)
 }
 
 /// Alembic refuses to autogenerate against a database that is behind; so do we. A database
@@ -216,8 +238,7 @@ pub fn migrate(ws: &Workspace, req: &MigrateRequest, confirm_rename: &mut dyn Fn
         notes.push("NOT VERIFIED: generated with --no-verify; run it on a copy first".into());
         Vec::new()
     } else {
-        let mut db = head_db(ws, &mut inputs)?;
-        autogen::verify(db.as_mut(), &generated, &inputs.head, &inputs.models, &ws.project.table_filter())?
+        verify_generated(ws, &mut inputs, &generated)?
     };
     for p in &unverified {
         notes.push(format!("UNVERIFIED: {p}; edit this revision by hand"));
