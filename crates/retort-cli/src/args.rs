@@ -106,6 +106,9 @@ pub enum Command {
     Lint(LintArgs),
     /// Diagnose the usual breakages and say what to run.
     Doctor,
+    /// What autogenerate keeps between runs (`cache clear`).
+    #[command(subcommand)]
+    Cache(CacheCommand),
     /// Check every revision on a scratch database: one head, each upgrade → downgrade →
     /// upgrade restoring the schema, and the models equal to head (exit 1 on a failure).
     Test,
@@ -376,6 +379,13 @@ pub struct BaselineArgs {
     pub message: String,
     #[arg(long, value_name = "ID")]
     pub rev_id: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// Remove the project's cache (.retort/cache) and drop its kept scratch database;
+    /// the next migrate or check creates what it needs again.
+    Clear,
 }
 
 #[derive(Debug, Subcommand)]

@@ -315,8 +315,10 @@ fn unchanged_inputs_need_no_scratch_database_and_every_edit_falls_back() {
         assert_eq!(sources(&["check", "--json"]), at(0, "scratch", "scratch"), "[{engine}] first run");
         assert_eq!(sources(&["check", "--json"]), at(0, "cache", "cache"), "[{engine}] nothing changed");
         // The models edited (one byte): read again, and the change is seen.
+        // On a server only the changed statements run, on the project's kept area.
+        let edited = if engine == "sqlite" { "scratch" } else { "incremental" };
         models(&p, "CREATE TABLE t (id INTEGER PRIMARY KEY, x INTEGER);\n");
-        assert_eq!(sources(&["check", "--json"]), at(1, "scratch", "cache"), "[{engine}] models edited");
+        assert_eq!(sources(&["check", "--json"]), at(1, edited, "cache"), "[{engine}] models edited");
         assert_eq!(sources(&["check", "--json"]), at(1, "cache", "cache"), "[{engine}] the edit cached");
         // A revision file edited: the history is replayed again, and now matches.
         std::fs::write(&a, std::fs::read_to_string(&a).unwrap().replace("(id INTEGER PRIMARY KEY);", "(id INTEGER PRIMARY KEY, x INTEGER);")).unwrap();
@@ -324,10 +326,71 @@ fn unchanged_inputs_need_no_scratch_database_and_every_edit_falls_back() {
         assert_eq!((r.code, r.json()["sources"]["head"].as_str().unwrap().to_string()), (0, "scratch".to_string()), "[{engine}] revision edited: {}", r.stdout);
         // `migrate` says where they came from with -v; a written revision is cached as the new head.
         models(&p, "CREATE TABLE t (id INTEGER PRIMARY KEY, x INTEGER);\nCREATE TABLE u (id INTEGER PRIMARY KEY);\n");
-        let r = p.retort(&["-v", "migrate", "-m", "add u", "--ignore-db"]).ok();
+        let r = p.retort_env(&["-v", "migrate", "-m", "add u", "--ignore-db"], &[("RETORT_KEEP_SCRATCH", "0")]).ok();
         assert!(r.stderr.contains("models: created on a scratch database; head: from the cache"), "[{engine}] {}", r.stderr);
         let r = p.retort(&["-v", "check", "--no-db"]).ok();
         assert!(r.stderr.contains("models: from the cache (unchanged since an earlier run); head: from the cache"), "[{engine}] {}", r.stderr);
+    }
+}
+
+/// The kept models area: the same sequence of model edits through the incremental path
+/// (the default) and through a full load on a new scratch database every time
+/// (`RETORT_KEEP_SCRATCH=0`) generates the same revisions; an area changed behind
+/// retort's back is noticed and reloaded in full; `cache clear` drops it (the server's
+/// catalog judges).
+#[test]
+fn the_kept_area_generates_what_a_full_load_generates() {
+    for engine in engine_names().into_iter().filter(|e| *e != "sqlite") {
+        let kept = Project::on(engine);
+        let full = Project::on(engine);
+        let kept_name = retort::core::cleanup::kept_scratch_name(kept.path());
+        let databases = |p: &Project| {
+            let sql = if engine == "postgres" { "SELECT datname FROM pg_database" } else { "SELECT schema_name FROM information_schema.schemata" };
+            p.query(sql)
+        };
+        let view = "CREATE VIEW active AS SELECT u.id, u.name FROM users u WHERE u.id > 0;\n";
+        let steps: Vec<(String, &str)> = vec![
+            (format!("CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(50) NOT NULL);\nCREATE INDEX users_name ON users (name);\nCREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users (id), title VARCHAR(80));\nCREATE TABLE tags (id INTEGER PRIMARY KEY);\n{view}"), "scratch"),
+            // A column on the referenced table: users, posts (references it) and the view reload.
+            (format!("CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(50) NOT NULL, email VARCHAR(100));\nCREATE INDEX users_name ON users (name);\nCREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users (id), title VARCHAR(80));\nCREATE TABLE tags (id INTEGER PRIMARY KEY);\n{view}"), "incremental"),
+            // A new table referencing an old one, and an index on another.
+            (format!("CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(50) NOT NULL, email VARCHAR(100));\nCREATE INDEX users_name ON users (name);\nCREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users (id), title VARCHAR(80));\nCREATE INDEX posts_title ON posts (title);\nCREATE TABLE tags (id INTEGER PRIMARY KEY);\nCREATE TABLE post_tags (post_id INTEGER NOT NULL REFERENCES posts (id), tag_id INTEGER NOT NULL REFERENCES tags (id), PRIMARY KEY (post_id, tag_id));\n{view}"), "incremental"),
+            // A table dropped (tags, with what references it changed too), the view changed.
+            ("CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(50) NOT NULL, email VARCHAR(100));\nCREATE INDEX users_name ON users (name);\nCREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users (id), title VARCHAR(80));\nCREATE INDEX posts_title ON posts (title);\nCREATE VIEW active AS SELECT u.id, u.name, u.email FROM users u WHERE u.id > 0;\n".to_string(), "incremental"),
+        ];
+        for (k, (sql, source)) in steps.iter().enumerate() {
+            let message = format!("step {k}");
+            let rev = format!("aaaa0000000{k}");
+            let mut sections = Vec::new();
+            for (p, env) in [(&kept, "1"), (&full, "0")] {
+                models(p, sql);
+                let r = p.retort_env(&["-v", "migrate", "-m", &message, "--rev-id", &rev, "--ignore-db"], &[("RETORT_KEEP_SCRATCH", env)]).ok();
+                let want = if env == "0" { "scratch" } else { source };
+                let said = if want == "incremental" { "models: brought up to date on the project's kept scratch database" } else { "models: created on a scratch database" };
+                assert!(r.stderr.contains(said), "[{engine}] step {k}, keep={env}: {}", r.stderr);
+                let file = std::fs::read_dir(p.path().join("migrations/versions")).unwrap().flatten().find(|e| e.file_name().to_string_lossy().starts_with(&rev)).unwrap().path();
+                let text = std::fs::read_to_string(file).unwrap();
+                sections.push(text[text.find("-- +upgrade").unwrap()..].to_string());
+            }
+            assert_eq!(sections[0], sections[1], "[{engine}] step {k}: the kept area and a full load generate the same revision");
+            if k == 0 {
+                assert!(databases(&kept).contains(&kept_name), "[{engine}] the area is kept after the run");
+            }
+        }
+        // Changed behind retort's back (a table of the area dropped by hand): noticed, and
+        // reloaded in full — the answer is still right.
+        let area = kept.db.url.rsplit_once('/').unwrap().0.to_string() + "/" + &kept_name;
+        let mut conn = retort::connect(&retort::RedactedUrl::new(area), kept.path()).unwrap();
+        conn.execute("DROP TABLE posts").unwrap_or_else(|_| conn.execute("DROP TABLE posts CASCADE").unwrap());
+        drop(conn);
+        std::fs::write(kept.path().join("models.sql"), format!("{}CREATE TABLE extra (id INTEGER PRIMARY KEY);\n", steps[3].0)).unwrap();
+        let r = kept.retort(&["-v", "check", "--no-db"]).fails_with(1, "models: created on a scratch database");
+        assert!(r.stdout.contains("extra") && !r.stdout.contains("posts"), "[{engine}] {}", r.stdout);
+        // `cache clear` drops it.
+        let r = kept.retort(&["cache", "clear"]).ok();
+        assert!(r.stdout.contains(&kept_name), "{}", r.stdout);
+        assert!(!databases(&kept).contains(&kept_name), "[{engine}] dropped");
+        assert!(!kept.path().join(".retort/cache").exists());
     }
 }
 

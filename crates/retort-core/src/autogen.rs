@@ -28,10 +28,17 @@ use std::path::Path;
 /// the error, with its line and the engine's reason (what it is missing).
 pub fn schema_of_models(conn: &mut dyn Connection, sql: &str, path: &Path) -> Result<Schema, Error> {
     crate::interrupt::check()?;
-    let dialect = conn.dialect();
+    let stmts = model_statements(conn.dialect(), sql, path)?;
+    load_statements(conn, &stmts, path)?;
+    crate::interrupt::check()?;
+    Ok(conn.introspect()?)
+}
+
+/// The statements of the models that run on a scratch database, in order: every
+/// statement is classified before any runs, so a refused one stops the load with nothing
+/// run at all; skipped ones are left out ([`skipped_model_statements`] counts them).
+pub fn model_statements(dialect: &dyn Dialect, sql: &str, path: &Path) -> Result<Vec<sql_split::Statement>, Error> {
     let mut stmts: Vec<sql_split::Statement> = Vec::new();
-    // Every statement is classified before any runs: a refused one stops the load with
-    // nothing run at all.
     for s in sql_split::split(sql) {
         match dialect.model_statement(&s.sql) {
             ModelStatement::Run(text) => stmts.push(sql_split::Statement { sql: text.into_owned(), ..s.clone() }),
@@ -39,6 +46,12 @@ pub fn schema_of_models(conn: &mut dyn Connection, sql: &str, path: &Path) -> Re
             ModelStatement::Refuse(reason) => return Err(Error::Models { path: path.to_path_buf(), line: s.line, message: reason }),
         }
     }
+    Ok(stmts)
+}
+
+/// Runs model statements as a declaration (in any order they succeed in; see
+/// [`schema_of_models`]); an error names the first statement that never succeeded.
+pub fn load_statements(conn: &mut dyn Connection, stmts: &[sql_split::Statement], path: &Path) -> Result<(), Error> {
     let texts: Vec<String> = stmts.iter().map(|s| s.sql.clone()).collect();
     let relax = conn.dialect().deferred_references();
     if let Some((off, _)) = relax {
@@ -63,8 +76,7 @@ pub fn schema_of_models(conn: &mut dyn Connection, sql: &str, path: &Path) -> Re
     if let Some((_, on)) = relax {
         conn.execute(on)?;
     }
-    crate::interrupt::check()?;
-    Ok(conn.introspect()?)
+    Ok(())
 }
 
 /// The statements of the models [`schema_of_models`] leaves out, counted by kind

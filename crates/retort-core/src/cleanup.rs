@@ -43,6 +43,18 @@ pub fn scratch_prefix(pid: u32) -> String {
     format!("retort_scratch_{pid}_")
 }
 
+/// The scratch database a project keeps between runs for its models
+/// (`retort_scratch_keep_<host>_<project>`): one per project directory and machine, so
+/// two checkouts never share one, and never judged orphaned (it has no process). The
+/// project's `retort cache clear` drops it.
+pub fn kept_scratch_name(project_dir: &std::path::Path) -> String {
+    use sha2::Digest;
+    let dir = std::fs::canonicalize(project_dir).unwrap_or_else(|_| project_dir.to_path_buf());
+    let digest = sha2::Sha256::digest(dir.to_string_lossy().as_bytes());
+    let hash: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+    format!("retort_scratch_keep_{}_{hash}", host_tag())
+}
+
 /// Eight hex digits of the machine's name (`/etc/hostname`, else `HOSTNAME`).
 pub fn host_tag() -> String {
     use sha2::Digest;
@@ -89,7 +101,8 @@ mod tests {
         let orphan = format!("retort_scratch_{dead}_{tag}_0123456789ab");
         let other_host = format!("retort_scratch_{dead}_ffffffff_0123456789ab");
         let old_style = format!("retort_scratch_{dead}_0123456789ab");
-        let names = vec![mine.clone(), orphan.clone(), other_host, old_style];
+        let kept = kept_scratch_name(std::path::Path::new("/tmp"));
+        let names = vec![mine.clone(), orphan.clone(), other_host, old_style, kept];
         assert_eq!(orphaned_scratch(&names), vec![orphan]);
         assert!(mine.starts_with(&scratch_prefix(std::process::id())));
     }

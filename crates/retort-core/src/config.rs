@@ -45,6 +45,10 @@ pub struct ProjectSection {
     /// A server where autogenerate may create and drop scratch databases (PostgreSQL,
     /// MySQL); defaults to the environment's URL.
     pub scratch_url: Option<String>,
+    /// Keep the models' scratch database between runs and bring it to new models by
+    /// the statements that changed (PostgreSQL, MySQL); `RETORT_KEEP_SCRATCH=0|1`
+    /// overrides. `retort cache clear` drops it.
+    pub keep_scratch: bool,
     /// Where backups go (relative to retort.toml); ignored by git through .gitignore.
     pub backup_dir: String,
 }
@@ -60,6 +64,7 @@ impl Default for ProjectSection {
             log_table: "retort_log".into(),
             default_env: "dev".into(),
             scratch_url: None,
+            keep_scratch: true,
             backup_dir: "backups".into(),
         }
     }

@@ -57,6 +57,21 @@ pub trait Engine: Send + Sync {
     /// `scratch_url`) when `capabilities().scratch_needs_server`, else wherever the engine
     /// can make one. Dropped with the connection, on error and on Ctrl-C.
     fn scratch(&self, server: Option<&crate::config::RedactedUrl>) -> crate::Result<Box<dyn Connection>>;
+
+    /// The scratch database kept between runs under `name` (a project's models area,
+    /// [`crate::models_area`]): opened, created when missing, and held by this session
+    /// alone; `Ok(None)` when another session holds it (the caller takes an ordinary
+    /// scratch database) or when the engine keeps none — its scratch work costs nothing
+    /// worth keeping (SQLite in memory).
+    fn kept_scratch(&self, _server: Option<&crate::config::RedactedUrl>, _name: &str) -> crate::Result<Option<Box<dyn Connection>>> {
+        Ok(None)
+    }
+
+    /// Drops the kept scratch database `name` if it exists (`retort cache clear`);
+    /// whether there was one.
+    fn drop_kept_scratch(&self, _server: Option<&crate::config::RedactedUrl>, _name: &str) -> crate::Result<bool> {
+        Ok(false)
+    }
 }
 
 /// Names of the two bookkeeping tables.
@@ -281,6 +296,14 @@ pub trait Dialect: Send + Sync {
         None
     }
 
+    /// Drops a table or view of a kept models area before its statements run again
+    /// ([`crate::models_area`]); where the engine can, what depends on it goes along
+    /// (`CASCADE`): the caller re-creates every dependent it knows of, and falls back to
+    /// a full reload when the rest of the area is not as it was.
+    fn drop_for_reload(&self, view: bool, name: &str) -> String {
+        format!("DROP {} IF EXISTS {}", if view { "VIEW" } else { "TABLE" }, self.quote_ident(name))
+    }
+
     /// The first line of an offline script: what makes the engine's own client stop at
     /// the first failing statement (the sqlite3 shell and psql go on by default, and a
     /// revision whose statement failed would then be recorded as applied).
@@ -465,6 +488,12 @@ pub trait Connection {
 
     /// Reads the live schema into the core's model.
     fn introspect(&mut self) -> Result<Schema, DbError>;
+
+    /// Empties a kept scratch area (every object dropped, the environment's schema
+    /// recreated), for a full reload of the models.
+    fn empty_scratch(&mut self) -> Result<(), DbError> {
+        Err(DbError::Unsupported("this connection is not a kept scratch area".into()))
+    }
 
     /// The server's (or library's) version: what normalises introspected schemas, so
     /// cached schemas are only reused on the same one.

@@ -17,6 +17,7 @@ pub mod lint;
 pub mod error;
 pub mod fsio;
 pub mod head_cache;
+pub mod models_area;
 pub mod interrupt;
 pub mod apply;
 pub mod history;

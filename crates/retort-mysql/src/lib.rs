@@ -244,6 +244,10 @@ impl Connection for MysqlConnection {
     }
 
     /// Stored routines and events: outside the model.
+    fn empty_scratch(&mut self) -> Result<(), DbError> {
+        self.empty_kept()
+    }
+
     fn uncompared(&mut self) -> Result<Vec<String>, DbError> {
         let rows = self.query(
             "SELECT (SELECT count(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()), \

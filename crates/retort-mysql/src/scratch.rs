@@ -15,6 +15,10 @@ pub(crate) struct Area {
     cleanup_id: u64,
     /// The server's other databases (lower-cased), which no statement run here may name.
     others: std::collections::HashSet<String>,
+    /// A project's kept area (`retort_core::models_area`): `CHARACTER SET … COLLATE …`
+    /// to create it again with when emptied; never dropped with the process. Its
+    /// session's `GET_LOCK` keeps other runs out.
+    kept: Option<String>,
 }
 
 impl Area {
@@ -91,11 +95,35 @@ fn drop_database(admin: &Opts, name: &str) {
 impl MysqlConnection {
     /// A new, empty scratch database on `admin`'s server.
     pub fn scratch(admin: &Opts, display: &str) -> Result<Self, DbError> {
+        Self::area(admin, display, None)
+    }
+
+    /// The kept scratch database `name` on `admin`'s server, created when missing;
+    /// `None` when another session holds it.
+    pub fn kept_scratch(admin: &Opts, display: &str, name: &str) -> Result<Option<Self>, DbError> {
+        let mut conn = Self::area(admin, display, Some(name))?;
+        let got: Option<Option<i64>> = conn.conn.query_first(format!("SELECT GET_LOCK('{name}', 0)")).map_err(|e| DbError::Connect { url: display.into(), message: message(&e) })?;
+        Ok((got.flatten() == Some(1)).then_some(conn))
+    }
+
+    /// Empties a kept area: its database dropped and created again, from its own session.
+    pub(crate) fn empty_kept(&mut self) -> Result<(), DbError> {
+        let Some((name, options)) = self.scratch.as_ref().and_then(|a| Some((a.name.clone(), a.kept.clone()?))) else {
+            return Err(DbError::Unsupported("not a kept scratch area".into()));
+        };
+        for sql in [format!("DROP DATABASE IF EXISTS `{name}`"), format!("CREATE DATABASE `{name}` {options}"), format!("USE `{name}`")] {
+            self.conn.query_drop(&sql).map_err(|e| DbError::Query { sql, message: message(&e) })?;
+        }
+        Ok(())
+    }
+
+    /// A scratch database: a new one, or the kept one named `kept`.
+    fn area(admin: &Opts, display: &str, kept: Option<&str>) -> Result<Self, DbError> {
         if retort_core::interrupt::requested() {
             return Err(DbError::Unsupported("interrupted".into()));
         }
         // The pid tells whose it is (tests check their own runs left nothing behind).
-        let name = retort_core::cleanup::scratch_name();
+        let name = kept.map(str::to_string).unwrap_or_else(retort_core::cleanup::scratch_name);
         let mut c = Conn::new(admin.clone()).map_err(|e| DbError::Connect { url: display.into(), message: message(&e) })?;
         // What processes of this machine left when killed before their clean-up ran.
         if let Ok(names) = c.query::<String, _>(LIST_SQL) {
@@ -107,7 +135,9 @@ impl MysqlConnection {
             .query_first("SELECT @@character_set_database, @@collation_database")
             .map_err(|e| DbError::Connect { url: display.into(), message: message(&e) })?
             .unwrap_or_else(|| ("utf8mb4".into(), "utf8mb4_general_ci".into()));
-        if let Err(e) = c.query_drop(format!("CREATE DATABASE `{name}` CHARACTER SET {charset} COLLATE {collation}")) {
+        let options = format!("CHARACTER SET {charset} COLLATE {collation}");
+        let if_not_exists = if kept.is_some() { "IF NOT EXISTS " } else { "" };
+        if let Err(e) = c.query_drop(format!("CREATE DATABASE {if_not_exists}`{name}` {options}")) {
             return Err(DbError::Connect {
                 url: display.into(),
                 message: format!(
@@ -123,19 +153,34 @@ impl MysqlConnection {
             .filter(|db| db != &name && !db.eq_ignore_ascii_case("information_schema"))
             .map(|db| db.to_lowercase())
             .collect();
-        let (a, n) = (admin.clone(), name.clone());
-        let cleanup_id = retort_core::cleanup::register(Box::new(move || drop_database(&a, &n)));
+        // A kept area outlives the process; a new one goes with it, also on error and Ctrl-C.
+        let cleanup_id = match kept {
+            Some(_) => 0,
+            None => {
+                let (a, n) = (admin.clone(), name.clone());
+                retort_core::cleanup::register(Box::new(move || drop_database(&a, &n)))
+            }
+        };
         let opts: Opts = OptsBuilder::from_opts(admin.clone()).db_name(Some(name.clone())).into();
-        let mut conn = MysqlConnection::open(&opts, &format!("{display} (scratch database {name})"), Some(crate::LockStrategy::Session))?;
-        conn.scratch = Some(Area { admin: admin.clone(), name, cleanup_id, others });
+        let what = if kept.is_some() { "kept scratch database" } else { "scratch database" };
+        let mut conn = MysqlConnection::open(&opts, &format!("{display} ({what} {name})"), Some(crate::LockStrategy::Session))?;
+        conn.scratch = Some(Area { admin: admin.clone(), name, cleanup_id, others, kept: kept.map(|_| options) });
         Ok(conn)
     }
+}
+
+/// Drops a kept scratch database from `admin`'s server; whether it existed.
+pub(crate) fn drop_kept(admin: &Opts, display: &str, name: &str) -> Result<bool, DbError> {
+    let mut c = Conn::new(admin.clone()).map_err(|e| DbError::Connect { url: display.into(), message: message(&e) })?;
+    let existed: Option<String> = c.query_first(format!("SELECT schema_name FROM information_schema.schemata WHERE schema_name = '{name}'")).map_err(|e| DbError::Connect { url: display.into(), message: message(&e) })?;
+    let _ = c.query_drop(format!("DROP DATABASE IF EXISTS `{name}`"));
+    Ok(existed.is_some())
 }
 
 impl Drop for MysqlConnection {
     fn drop(&mut self) {
         let _ = retort_core::engine::Connection::unlock(self);
-        if let Some(a) = self.scratch.take() {
+        if let Some(a) = self.scratch.take().filter(|a| a.kept.is_none()) {
             // From this very session first (no other connection holds it open), else as admin.
             if self.conn.query_drop(format!("DROP DATABASE IF EXISTS `{}`", a.name)).is_err() {
                 drop_database(&a.admin, &a.name);

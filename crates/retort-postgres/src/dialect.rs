@@ -89,6 +89,12 @@ impl Dialect for PgDialect {
         Box::new(sqlparser::dialect::PostgreSqlDialect {})
     }
 
+    /// Views, foreign keys of other tables and defaults on the object go with it; the
+    /// models area re-creates the ones it knows of and checks the rest is untouched.
+    fn drop_for_reload(&self, view: bool, name: &str) -> String {
+        format!("DROP {} IF EXISTS {} CASCADE", if view { "VIEW" } else { "TABLE" }, self.quote_ident(name))
+    }
+
     /// psql goes on after an error unless told (https://www.postgresql.org/docs/current/app-psql.html).
     fn offline_preamble(&self) -> Option<&'static str> {
         Some("\\set ON_ERROR_STOP on")

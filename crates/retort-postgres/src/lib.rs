@@ -447,6 +447,10 @@ impl Connection for PgConnection {
         introspect::uncompared(self)
     }
 
+    fn empty_scratch(&mut self) -> Result<(), DbError> {
+        self.empty_kept()
+    }
+
     fn server_version(&mut self) -> Result<String, DbError> {
         Ok(self.query("SHOW server_version_num")?.into_iter().next().and_then(|r| r.into_iter().next().flatten()).unwrap_or_default())
     }

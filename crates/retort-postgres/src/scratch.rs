@@ -19,7 +19,13 @@ pub(crate) struct Area {
     /// The database, returned to the pool when the area is dropped.
     database: PgUrl,
     server: String,
+    /// A project's kept area (`retort_core::models_area`): never pooled or dropped with
+    /// the process; its session's advisory lock keeps other runs out.
+    kept: bool,
 }
+
+/// The advisory lock a session holds on its kept area (keys are per database).
+const KEPT_LOCK: &str = "SELECT pg_try_advisory_lock(hashtext('retort kept scratch'))";
 
 /// Scratch databases this process created and is not using, by server.
 static FREE: std::sync::Mutex<Vec<(String, PgUrl)>> = std::sync::Mutex::new(Vec::new());
@@ -27,7 +33,7 @@ static FREE: std::sync::Mutex<Vec<(String, PgUrl)>> = std::sync::Mutex::new(Vec:
 /// Drops a scratch database from the server's maintenance database: the database the
 /// admin URL names may be gone by the time the clean-up runs (a test's own database, or a
 /// tenant dropped meanwhile), which once left scratch databases behind.
-fn drop_database(admin: &Config, name: &str) {
+pub(crate) fn drop_database(admin: &Config, name: &str) {
     let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", dialect::quote(name));
     for db in ["postgres", "template1"].into_iter().map(Some).chain([admin.get_dbname()]) {
         let mut config = admin.clone();
@@ -124,7 +130,7 @@ impl PgConnection {
         };
         let user_schema = user_schema.unwrap_or("public").to_string();
         let mut conn = PgConnection::open(&database)?;
-        let area = Area { user_schema: user_schema.clone(), database, server };
+        let area = Area { user_schema: user_schema.clone(), database, server, kept: false };
         // From here on, dropping `conn` gives the database back to the pool.
         conn.scratch = Some(area);
         let mut reset = String::new();
@@ -141,6 +147,62 @@ impl PgConnection {
         reset.push_str(&format!("SET client_min_messages TO warning; SET search_path TO {}; SET synchronous_commit TO off", dialect::quote(&user_schema)));
         conn.execute(&reset)?;
         Ok(conn)
+    }
+
+    /// The kept scratch database `name` on `admin_url`'s server, created when missing;
+    /// `None` when another session holds it.
+    pub fn kept_scratch(admin_url: &PgUrl, user_schema: Option<&str>, name: &str) -> Result<Option<Self>, DbError> {
+        if retort_core::interrupt::requested() {
+            return Err(DbError::Unsupported("interrupted".into()));
+        }
+        let mut config = admin_url.config.clone();
+        config.dbname(name);
+        let url = PgUrl { config, schema: None, lease: None, lease_length: std::time::Duration::from_secs(30), lock_given: true, display: format!("{} (kept scratch database {name})", admin_url.display) };
+        let mut conn = match PgConnection::open(&url) {
+            Ok(c) => c,
+            Err(_) => {
+                let mut admin = admin_url.config.connect(NoTls).map_err(|e| DbError::Connect { url: admin_url.display.clone(), message: message(&e) })?;
+                // Another run may have created it meanwhile: then it is there to open.
+                let _ = admin.batch_execute(&format!("CREATE DATABASE {}", dialect::quote(name)));
+                PgConnection::open(&url)?
+            }
+        };
+        if conn.query(KEPT_LOCK)?.first().and_then(|r| r.first().cloned().flatten()).as_deref() != Some("t") {
+            return Ok(None);
+        }
+        let user_schema = user_schema.unwrap_or("public").to_string();
+        conn.scratch = Some(Area { user_schema: user_schema.clone(), database: url, server: server_key(&admin_url.config), kept: true });
+        conn.execute(&format!(
+            "CREATE SCHEMA IF NOT EXISTS {0}; SET client_min_messages TO warning; SET search_path TO {0}; SET synchronous_commit TO off",
+            dialect::quote(&user_schema)
+        ))?;
+        Ok(Some(conn))
+    }
+
+    /// Empties a kept area: its tables a hundred at a time (one statement over thousands
+    /// would run out of lock slots, `max_locks_per_transaction`), then every schema.
+    pub(crate) fn empty_kept(&mut self) -> Result<(), DbError> {
+        let Some(user_schema) = self.scratch.as_ref().map(|a| a.user_schema.clone()) else {
+            return Err(DbError::Unsupported("not a scratch area".into()));
+        };
+        let user = "n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'";
+        loop {
+            let rows = self.query(&format!(
+                "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND {user} LIMIT 100"
+            ))?;
+            let names: Vec<String> = rows.into_iter().filter_map(|r| r.into_iter().next().flatten()).collect();
+            if names.is_empty() {
+                break;
+            }
+            self.execute(&format!("DROP TABLE IF EXISTS {} CASCADE", names.join(", ")))?;
+        }
+        let schemas = self.query(&format!("SELECT quote_ident(n.nspname) FROM pg_namespace n WHERE {user}"))?;
+        let mut reset = String::new();
+        for s in schemas.into_iter().filter_map(|r| r.into_iter().next().flatten()) {
+            reset.push_str(&format!("DROP SCHEMA {s} CASCADE; "));
+        }
+        reset.push_str(&format!("CREATE SCHEMA {0}; SET search_path TO {0}", dialect::quote(&user_schema)));
+        self.execute(&reset)
     }
 
     /// Before reading a scratch area: the models may have changed the session's
@@ -179,7 +241,7 @@ impl PgConnection {
 impl Drop for PgConnection {
     fn drop(&mut self) {
         let _ = retort_core::engine::Connection::unlock(self);
-        if let Some(a) = self.scratch.take() {
+        if let Some(a) = self.scratch.take().filter(|a| !a.kept) {
             // A session that failed mid-transaction is closed with the connection; the
             // next user empties the database first.
             FREE.lock().unwrap_or_else(|e| e.into_inner()).push((a.server, a.database));

@@ -82,6 +82,7 @@ fn sources_note(printer: &Printer, sources: &Sources) {
         let say = |s: Source| match s {
             Source::Cache => "from the cache (unchanged since an earlier run)",
             Source::Scratch => "created on a scratch database",
+            Source::Incremental => "brought up to date on the project's kept scratch database (only what changed)",
         };
         printer.note(format!("models: {}; head: {}", say(sources.models), say(sources.head)));
     }

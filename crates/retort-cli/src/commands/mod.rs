@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 mod adopt;
 mod apply;
 mod autogen;
+mod cache;
 mod current;
 mod graph_views;
 mod init;
@@ -55,6 +56,7 @@ pub fn run(command: Command, settings: &Settings, printer: &Printer) -> Result<i
         Command::Backup => live::backup(settings, printer),
         Command::Lint(a) => lint::run(&a, settings, printer),
         Command::Doctor => doctor::run(settings, printer),
+        Command::Cache(crate::args::CacheCommand::Clear) => cache::clear(settings, printer),
         Command::Test => test::run(settings, printer),
         Command::Squash(args) => squash::run(&args, settings, printer),
         Command::Completions { shell } => shell::completions(shell, printer),

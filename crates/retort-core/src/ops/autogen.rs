@@ -15,6 +15,7 @@ use crate::revision::file::RevisionFile;
 use crate::revision::graph::RevisionGraph;
 use crate::revision::id::RevisionId;
 use crate::head_cache::CachedModels;
+use crate::models_area;
 use crate::schema::Schema;
 use std::path::PathBuf;
 
@@ -27,6 +28,72 @@ pub enum Source {
     Cache,
     /// Created on a scratch database in this run.
     Scratch,
+    /// Brought up to date on the project's kept scratch database by the statements that
+    /// changed since the last run ([`crate::models_area`]).
+    Incremental,
+}
+
+/// A scratch area holding the models, as this run read them.
+pub struct ModelsArea {
+    pub conn: Box<dyn Connection>,
+    /// The kept area's token, when it is the project's kept area.
+    token: Option<String>,
+    pub source: Source,
+}
+
+/// The models read on a scratch area: its unfiltered schema, what was not compared, the
+/// server's version, and the area (still holding them).
+struct ModelsRead {
+    schema: Schema,
+    not_compared: Vec<String>,
+    server_version: String,
+    area: ModelsArea,
+}
+
+/// Applies the models to the project's kept area — only the statements that changed
+/// since its last run, where that can be done soundly — or to a new scratch database.
+fn models_on_scratch(ws: &Workspace, sql: &str, path: &std::path::Path) -> Result<ModelsRead, Error> {
+    let Some(mut conn) = ws.kept_scratch()? else {
+        let mut conn = ws.scratch()?;
+        let schema = autogen::schema_of_models(conn.as_mut(), sql, path)?;
+        let mut not_compared = conn.uncompared()?;
+        not_compared.extend(autogen::skipped_model_statements(conn.dialect(), sql));
+        let server_version = conn.server_version()?;
+        return Ok(ModelsRead { schema, not_compared, server_version, area: ModelsArea { conn, token: None, source: Source::Scratch } });
+    };
+    crate::interrupt::check()?;
+    let stmts = autogen::model_statements(conn.dialect(), sql, path)?;
+    let server_version = conn.server_version()?;
+    let cache_dir = crate::head_cache::cache_dir(&ws.project.dir);
+    let old_token = models_area::read_token(conn.as_mut());
+    let record = old_token
+        .as_deref()
+        .and_then(|t| models_area::read_record(&models_area::record_path(&cache_dir, t)))
+        .filter(|r| r.server_version == server_version && r.incremental_runs < models_area::FULL_RELOAD_EVERY);
+    models_area::forget_token(conn.as_mut())?;
+    if let Some(t) = &old_token {
+        models_area::forget_record(&models_area::record_path(&cache_dir, t));
+    }
+    let brought = match &record {
+        Some(r) => models_area::bring_up_to_date(conn.as_mut(), r, &stmts, path)?.map(|s| (s, r.incremental_runs + 1)),
+        None => None,
+    };
+    let (schema, incremental_runs, source) = match brought {
+        Some((schema, runs)) => (schema, runs, Source::Incremental),
+        None => {
+            conn.empty_scratch()?;
+            autogen::load_statements(conn.as_mut(), &stmts, path)?;
+            crate::interrupt::check()?;
+            (conn.introspect()?, 0, Source::Scratch)
+        }
+    };
+    let token = crate::RevisionId::generate().to_string();
+    let statements = stmts.iter().map(|s| s.sql.clone()).collect();
+    models_area::write_record(&models_area::record_path(&cache_dir, &token), &models_area::Record { server_version: server_version.clone(), statements, schema: schema.clone(), incremental_runs });
+    models_area::set_token(conn.as_mut(), &token)?;
+    let mut not_compared = conn.uncompared()?;
+    not_compared.extend(autogen::skipped_model_statements(conn.dialect(), sql));
+    Ok(ModelsRead { schema, not_compared, server_version, area: ModelsArea { conn, token: Some(token), source } })
 }
 
 /// Where the two sides came from.
@@ -51,7 +118,7 @@ pub struct Inputs {
     /// The scratch area still holding the models, when they were created in this run and
     /// the head came from the cache: `migrate` verifies its file there, walking it from
     /// the models' end ([`autogen::verify_from_models`]), instead of creating the head.
-    pub models_db: Option<Box<dyn Connection>>,
+    pub models_db: Option<ModelsArea>,
     /// Objects in the models of kinds the schema model does not cover (`1 policy`).
     pub not_compared: Vec<String>,
     /// The scratch server's version, part of the caches' keys.
@@ -78,17 +145,13 @@ pub fn inputs(ws: &Workspace) -> Result<Inputs, Error> {
     let (models, not_compared, server_version, models_db) = match (cached, known_version) {
         (Some(hit), Some(version)) => (hit.schema, hit.not_compared, version, None),
         _ => {
-            let mut scratch = ws.scratch()?;
-            let models = filter.apply(&autogen::schema_of_models(scratch.as_mut(), &models_sql, &models_path)?);
-            let mut not_compared = scratch.uncompared()?;
-            not_compared.extend(autogen::skipped_model_statements(scratch.dialect(), &models_sql));
-            let version = scratch.server_version()?;
-            let entry = CachedModels { schema: models, not_compared };
-            cache.put_models(&cache.models_key(&version, &models_sql), &entry);
-            (entry.schema, entry.not_compared, version, Some(scratch))
+            let read = models_on_scratch(ws, &models_sql, &models_path)?;
+            let entry = CachedModels { schema: filter.apply(&read.schema), not_compared: read.not_compared };
+            cache.put_models(&cache.models_key(&read.server_version, &models_sql), &entry);
+            (entry.schema, entry.not_compared, read.server_version, Some(read.area))
         }
     };
-    let models_source = if models_db.is_some() { Source::Scratch } else { Source::Cache };
+    let models_source = models_db.as_ref().map_or(Source::Cache, |a| a.source);
     crate::interrupt::check()?;
     let key = cache.key(&server_version, &graph, &vec![true; graph.len()]);
     if let Some(head) = cache.get(&key) {
@@ -134,8 +197,17 @@ fn head_db(ws: &Workspace, inputs: &mut Inputs) -> Result<Box<dyn Connection>, E
 fn verify_generated(ws: &Workspace, inputs: &mut Inputs, generated: &Generated) -> Result<Vec<String>, Error> {
     let filter = ws.project.table_filter();
     if inputs.head_db.is_none() {
-        if let Some(mut db) = inputs.models_db.take() {
-            if autogen::verify_from_models(db.as_mut(), generated, &inputs.head, &inputs.models, &filter)?.is_empty() {
+        if let Some(mut area) = inputs.models_db.take() {
+            // A kept area holds no token while the file runs on it: a run killed now
+            // leaves an area the next run reloads in full.
+            if area.token.is_some() {
+                models_area::forget_token(area.conn.as_mut())?;
+            }
+            if autogen::verify_from_models(area.conn.as_mut(), generated, &inputs.head, &inputs.models, &filter)?.is_empty() {
+                // Back where it was: the models, as its record says.
+                if let Some(token) = &area.token {
+                    models_area::set_token(area.conn.as_mut(), token)?;
+                }
                 return Ok(Vec::new());
             }
         }

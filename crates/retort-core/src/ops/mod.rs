@@ -6,6 +6,7 @@ pub mod adopt;
 pub mod apply;
 pub mod autogen;
 pub mod backup;
+pub mod cache;
 pub mod doctor;
 pub mod fleet;
 pub mod live;

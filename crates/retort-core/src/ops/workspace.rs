@@ -231,6 +231,38 @@ impl Workspace {
         engine.scratch(scratch_url.as_ref().or(self.env.url.as_ref()))
     }
 
+    /// The project's kept models area ([`crate::models_area`]) when the project keeps one
+    /// (`keep_scratch`, `RETORT_KEEP_SCRATCH`) and the engine does; `None` also when
+    /// another run holds it or it cannot be made (the caller takes [`Workspace::scratch`],
+    /// whose error is the one to report).
+    pub fn kept_scratch(&self) -> Result<Option<Box<dyn Connection>>, Error> {
+        let keep = match process_var("RETORT_KEEP_SCRATCH").as_deref() {
+            Some("0" | "false" | "no" | "off") => false,
+            Some("1" | "true" | "yes" | "on") => true,
+            _ => self.project.file.project.keep_scratch,
+        };
+        let engine = self.engine()?;
+        if !keep || !engine.dialect().capabilities().scratch_needs_server {
+            return Ok(None);
+        }
+        let scratch_url = self.scratch_url()?;
+        if scratch_url.is_none() {
+            self.guard_write("create scratch databases on its server (set scratch_url to use another server)")?;
+        }
+        let name = crate::cleanup::kept_scratch_name(&self.project.dir);
+        Ok(engine.kept_scratch(scratch_url.as_ref().or(self.env.url.as_ref()), &name).ok().flatten())
+    }
+
+    /// Drops the project's kept models area on the scratch server; whether there was one.
+    pub fn drop_kept_scratch(&self) -> Result<bool, Error> {
+        let engine = self.engine()?;
+        if !engine.dialect().capabilities().scratch_needs_server {
+            return Ok(false);
+        }
+        let scratch_url = self.scratch_url()?;
+        engine.drop_kept_scratch(scratch_url.as_ref().or(self.env.url.as_ref()), &crate::cleanup::kept_scratch_name(&self.project.dir))
+    }
+
     /// The dialect for offline work.
     pub fn dialect(&self) -> Result<Box<dyn Dialect>, Error> {
         Ok(self.engine()?.dialect())

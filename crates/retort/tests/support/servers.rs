@@ -46,19 +46,22 @@ pub struct TestDb {
     pub engine: &'static str,
     pub url: String,
     admin: Option<(String, String)>,
+    /// The kept scratch database a project in the test's directory gets from
+    /// autogenerate: dropped with the test database.
+    kept: String,
 }
 
 impl TestDb {
     pub fn new(engine: &'static str, dir: &Path) -> TestDb {
         let name = format!("retort_test_{}", retort::core::RevisionId::generate());
         match engine {
-            "sqlite" => TestDb { engine, url: format!("sqlite://{}", dir.join("test.db").display()), admin: None },
+            "sqlite" => TestDb { engine, url: format!("sqlite://{}", dir.join("test.db").display()), admin: None, kept: String::new() },
             "postgres" | "mysql" => {
                 let admin = if engine == "postgres" { pg_admin_url() } else { mysql_admin_url() };
                 let mut c = retort::connect(&RedactedUrl::new(admin.clone()), dir).expect("server answers");
                 c.execute(&format!("CREATE DATABASE {name}")).expect("create test database");
                 let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap();
-                TestDb { engine, url: format!("{base}/{name}"), admin: Some((admin, name)) }
+                TestDb { engine, url: format!("{base}/{name}"), admin: Some((admin, name)), kept: retort::core::cleanup::kept_scratch_name(dir) }
             }
             other => panic!("unknown engine {other}"),
         }
@@ -75,6 +78,7 @@ impl Drop for TestDb {
             if let Ok(mut c) = retort::connect(&RedactedUrl::new(admin.clone()), Path::new(".")) {
                 let force = if self.engine == "postgres" { " WITH (FORCE)" } else { "" };
                 let _ = c.execute(&format!("DROP DATABASE IF EXISTS {name}{force}"));
+                let _ = c.execute(&format!("DROP DATABASE IF EXISTS {}{force}", self.kept));
             }
         }
     }
