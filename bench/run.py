@@ -74,9 +74,22 @@ def chain_for(engine):
     return mysql
 
 
+# Projects on a server, whose kept scratch databases `retort cache clear` drops at the end.
+SERVER_PROJECTS = []
+
+
+def forget_kept_scratch(retort, env):
+    for d, engine in SERVER_PROJECTS:
+        admin = PG_ADMIN if engine == "postgres" else MY_ADMIN
+        subprocess.run([retort, "cache", "clear", "-q"], cwd=d, env=dict(env, DATABASE_URL=admin),
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def write_retort_project(d, n, url, stmts=chain_statements):
     os.makedirs(os.path.join(d, "migrations", "versions"), exist_ok=True)
     dialect = "postgres" if url.startswith("postgres") else "mysql" if url.startswith("mysql") else "sqlite"
+    if dialect != "sqlite":
+        SERVER_PROJECTS.append((d, dialect))
     with open(os.path.join(d, "retort.toml"), "w") as f:
         f.write(f'[project]\ndialect = "{dialect}"\n\n[env.dev]\nurl = "{url}"\n')
     open(os.path.join(d, "models.sql"), "w").close()
@@ -262,6 +275,7 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "BENCHMARKS.md"))
     ap.add_argument("--retort", help="the retort binary (default: build target/release/retort)")
     ap.add_argument("--only-flask", action="store_true", help="only the flask db rows (Flask-Migrate beside flask-retort)")
+    ap.add_argument("--only-autogen", action="store_true", help="only the autogenerate rows (no flask, start-up, upgrade or fleet rows)")
     a = ap.parse_args()
     engines = a.engines.split(",")
     n_chain, n_hist, n_tables = (30, 100, 20) if a.smoke else (1000, 10000, 1000)
@@ -280,44 +294,45 @@ def main():
     print(f"workloads: chain {n_chain}, history {n_hist}, autogenerate {n_tables} tables; {runs} runs each; in {work}", flush=True)
     try:
         # -------- flask db: Flask-Migrate beside flask-retort on the same application
-        if not a.no_alembic:
+        if not a.no_alembic and not a.only_autogen:
             for engine in [e for e in engines if e in ("sqlite", "postgres")]:
                 for n in ((5,) if a.smoke else (30, 300)):
                     flask_workload(work, engine, retort, env, res, runs, n)
         if a.only_flask:
             return write_report(a.out, res, retort, alembic_ver, runs, (n_chain, n_hist, n_tables), a.smoke)
-        # -------- start-up and graph reads
-        d = os.path.join(work, "startup")
-        write_retort_project(d, n_chain, "sqlite://bench.db")
-        run([retort, "upgrade", "-q"], cwd=d, env=env)
-        # Graph commands keep an index of the revision files; files written seconds ago are
-        # re-read until they have settled (racy edits), as in a project checked out a while ago.
-        time.sleep(3.5)
-        run([retort, "current"], cwd=d, env=env)
-        t, m = repeat(runs, lambda: None, lambda _: ([retort, "--version"], dict(cwd=d, env=env)))
-        res.add("start-up: --version", "-", "retort", t, m)
-        t, m = repeat(runs, lambda: None, lambda _: ([retort, "current"], dict(cwd=d, env=env)))
-        res.add(f"start-up: current at head ({n_chain} revs)", "sqlite", "retort", t, m)
-        hist = os.path.join(work, "history")
-        write_retort_project(hist, n_hist, "sqlite://bench.db", stmts=lambda i: (["SELECT 1"], ["SELECT 1"]))
-        t, m = repeat(1, lambda: shutil.rmtree(os.path.join(hist, ".retort"), ignore_errors=True), lambda _: ([retort, "history"], dict(cwd=hist, env=env)))
-        res.add(f"history ({n_hist} revs), files just written", "-", "retort", t, m)
-        time.sleep(3.5)
-        run([retort, "heads"], cwd=hist, env=env)
-        for cmd in ("history", "heads"):
-            t, m = repeat(runs, lambda: None, lambda _: ([retort, cmd], dict(cwd=hist, env=env)))
-            res.add(f"{cmd} ({n_hist} revs)", "-", "retort", t, m)
-        if alembic:
-            ad = os.path.join(work, "alembic-startup")
-            write_alembic_project(ad, n_chain, f"sqlite:///{ad}/bench.db")
-            run([alembic, "upgrade", "head"], cwd=ad, env=env)
-            t, m = repeat(runs, lambda: None, lambda _: ([alembic, "current"], dict(cwd=ad, env=env)))
-            res.add(f"start-up: current at head ({n_chain} revs)", "sqlite", "alembic", t, m)
-            ah = os.path.join(work, "alembic-history")
-            write_alembic_project(ah, n_hist, f"sqlite:///{ah}/bench.db", stmts=lambda i: (["SELECT 1"], ["SELECT 1"]))
+        if not a.only_autogen:
+            # -------- start-up and graph reads
+            d = os.path.join(work, "startup")
+            write_retort_project(d, n_chain, "sqlite://bench.db")
+            run([retort, "upgrade", "-q"], cwd=d, env=env)
+            # Graph commands keep an index of the revision files; files written seconds ago are
+            # re-read until they have settled (racy edits), as in a project checked out a while ago.
+            time.sleep(3.5)
+            run([retort, "current"], cwd=d, env=env)
+            t, m = repeat(runs, lambda: None, lambda _: ([retort, "--version"], dict(cwd=d, env=env)))
+            res.add("start-up: --version", "-", "retort", t, m)
+            t, m = repeat(runs, lambda: None, lambda _: ([retort, "current"], dict(cwd=d, env=env)))
+            res.add(f"start-up: current at head ({n_chain} revs)", "sqlite", "retort", t, m)
+            hist = os.path.join(work, "history")
+            write_retort_project(hist, n_hist, "sqlite://bench.db", stmts=lambda i: (["SELECT 1"], ["SELECT 1"]))
+            t, m = repeat(1, lambda: shutil.rmtree(os.path.join(hist, ".retort"), ignore_errors=True), lambda _: ([retort, "history"], dict(cwd=hist, env=env)))
+            res.add(f"history ({n_hist} revs), files just written", "-", "retort", t, m)
+            time.sleep(3.5)
+            run([retort, "heads"], cwd=hist, env=env)
             for cmd in ("history", "heads"):
-                t, m = repeat(max(1, runs // 2), lambda: None, lambda _: ([alembic, cmd], dict(cwd=ah, env=env)))
-                res.add(f"{cmd} ({n_hist} revs)", "-", "alembic", t, m)
+                t, m = repeat(runs, lambda: None, lambda _: ([retort, cmd], dict(cwd=hist, env=env)))
+                res.add(f"{cmd} ({n_hist} revs)", "-", "retort", t, m)
+            if alembic:
+                ad = os.path.join(work, "alembic-startup")
+                write_alembic_project(ad, n_chain, f"sqlite:///{ad}/bench.db")
+                run([alembic, "upgrade", "head"], cwd=ad, env=env)
+                t, m = repeat(runs, lambda: None, lambda _: ([alembic, "current"], dict(cwd=ad, env=env)))
+                res.add(f"start-up: current at head ({n_chain} revs)", "sqlite", "alembic", t, m)
+                ah = os.path.join(work, "alembic-history")
+                write_alembic_project(ah, n_hist, f"sqlite:///{ah}/bench.db", stmts=lambda i: (["SELECT 1"], ["SELECT 1"]))
+                for cmd in ("history", "heads"):
+                    t, m = repeat(max(1, runs // 2), lambda: None, lambda _: ([alembic, cmd], dict(cwd=ah, env=env)))
+                    res.add(f"{cmd} ({n_hist} revs)", "-", "alembic", t, m)
 
         # -------- upgrade / downgrade over the chain
         for engine in engines:
@@ -338,49 +353,50 @@ def main():
                 e["DATABASE_URL"] = db_url(engine, target)
                 return e
 
-            label = f"upgrade head ({n_chain} revs)"
-            t, m = repeat(runs, fresh, lambda tgt: ([retort, "upgrade", "-q"], dict(cwd=d, env=retort_env(tgt))))
-            res.add(label + ", tx per revision", engine, "retort", t, m)
-            t, m = repeat(runs, fresh, lambda tgt: (client_cmd(engine, tgt), dict(stdin_path=per_rev)))
-            res.add(label + ", tx per revision", engine, "limit (client)", t, m)
-            # MySQL commits each DDL statement: no run is one transaction there.
-            if engine != "mysql":
-                t, m = repeat(runs, fresh, lambda tgt: ([retort, "upgrade", "-q", "--single-transaction"], dict(cwd=d, env=retort_env(tgt))))
-                res.add(label + ", one tx", engine, "retort", t, m)
-                t, m = repeat(runs, fresh, lambda tgt: (client_cmd(engine, tgt), dict(stdin_path=one_tx)))
-                res.add(label + ", one tx", engine, "limit (client)", t, m)
+            if not a.only_autogen:
+                label = f"upgrade head ({n_chain} revs)"
+                t, m = repeat(runs, fresh, lambda tgt: ([retort, "upgrade", "-q"], dict(cwd=d, env=retort_env(tgt))))
+                res.add(label + ", tx per revision", engine, "retort", t, m)
+                t, m = repeat(runs, fresh, lambda tgt: (client_cmd(engine, tgt), dict(stdin_path=per_rev)))
+                res.add(label + ", tx per revision", engine, "limit (client)", t, m)
+                # MySQL commits each DDL statement: no run is one transaction there.
+                if engine != "mysql":
+                    t, m = repeat(runs, fresh, lambda tgt: ([retort, "upgrade", "-q", "--single-transaction"], dict(cwd=d, env=retort_env(tgt))))
+                    res.add(label + ", one tx", engine, "retort", t, m)
+                    t, m = repeat(runs, fresh, lambda tgt: (client_cmd(engine, tgt), dict(stdin_path=one_tx)))
+                    res.add(label + ", one tx", engine, "limit (client)", t, m)
 
-            def upgraded():
-                tgt = fresh()
-                run([retort, "upgrade", "-q"], cwd=d, env=retort_env(tgt))
-                return tgt
-            t, m = repeat(runs, upgraded, lambda tgt: ([retort, "downgrade", "-q", "base"], dict(cwd=d, env=retort_env(tgt))))
-            res.add(f"downgrade base ({n_chain} revs), tx per revision", engine, "retort", t, m)
-            if alembic:
-                ad = os.path.join(work, f"alembic-chain-{engine}")
-
-                def alembic_fresh():
+                def upgraded():
                     tgt = fresh()
-                    url = alembic_url(engine, tgt)
-                    write_alembic_project(ad, n_chain, url, stmts=chain_for(engine)) if not os.path.exists(os.path.join(ad, "alembic.ini")) else None
-                    ini = os.path.join(ad, "alembic.ini")
-                    text = open(ini).read().split("\n")
-                    text = [f"sqlalchemy.url = {url}" if l.startswith("sqlalchemy.url") else l for l in text]
-                    open(ini, "w").write("\n".join(text))
+                    run([retort, "upgrade", "-q"], cwd=d, env=retort_env(tgt))
                     return tgt
-                t, m = repeat(runs, alembic_fresh, lambda _: ([alembic, "upgrade", "head"], dict(cwd=ad, env=env)))
-                res.add(label + ", tx per revision", engine, "alembic", t, m)
+                t, m = repeat(runs, upgraded, lambda tgt: ([retort, "downgrade", "-q", "base"], dict(cwd=d, env=retort_env(tgt))))
+                res.add(f"downgrade base ({n_chain} revs), tx per revision", engine, "retort", t, m)
+                if alembic:
+                    ad = os.path.join(work, f"alembic-chain-{engine}")
 
-                def alembic_up():
-                    tgt = alembic_fresh()
-                    run([alembic, "upgrade", "head"], cwd=ad, env=env)
-                    return tgt
-                t, m = repeat(runs, alembic_up, lambda _: ([alembic, "downgrade", "base"], dict(cwd=ad, env=env)))
-                res.add(f"downgrade base ({n_chain} revs), tx per revision", engine, "alembic", t, m)
+                    def alembic_fresh():
+                        tgt = fresh()
+                        url = alembic_url(engine, tgt)
+                        write_alembic_project(ad, n_chain, url, stmts=chain_for(engine)) if not os.path.exists(os.path.join(ad, "alembic.ini")) else None
+                        ini = os.path.join(ad, "alembic.ini")
+                        text = open(ini).read().split("\n")
+                        text = [f"sqlalchemy.url = {url}" if l.startswith("sqlalchemy.url") else l for l in text]
+                        open(ini, "w").write("\n".join(text))
+                        return tgt
+                    t, m = repeat(runs, alembic_fresh, lambda _: ([alembic, "upgrade", "head"], dict(cwd=ad, env=env)))
+                    res.add(label + ", tx per revision", engine, "alembic", t, m)
 
-            # -------- a fleet already at head (issue #16): one precheck per target
-            if engine in ("sqlite", "postgres"):
-                fleet_workload(work, engine, retort, env, res, runs, (20 if engine == "sqlite" else 5) if a.smoke else (1000 if engine == "sqlite" else 100))
+                    def alembic_up():
+                        tgt = alembic_fresh()
+                        run([alembic, "upgrade", "head"], cwd=ad, env=env)
+                        return tgt
+                    t, m = repeat(runs, alembic_up, lambda _: ([alembic, "downgrade", "base"], dict(cwd=ad, env=env)))
+                    res.add(f"downgrade base ({n_chain} revs), tx per revision", engine, "alembic", t, m)
+
+                # -------- a fleet already at head (issue #16): one precheck per target
+                if engine in ("sqlite", "postgres"):
+                    fleet_workload(work, engine, retort, env, res, runs, (20 if engine == "sqlite" else 5) if a.smoke else (1000 if engine == "sqlite" else 100))
 
             # -------- autogenerate
             g = os.path.join(work, f"autogen-{engine}")
@@ -392,8 +408,10 @@ def main():
             def autogen_fresh():
                 shutil.rmtree(os.path.join(g, "migrations", "versions"))
                 os.makedirs(os.path.join(g, "migrations", "versions"))
-                shutil.rmtree(os.path.join(g, ".retort"), ignore_errors=True)
-                return fresh()
+                tgt = fresh()
+                # A first run: no cache, no kept scratch database.
+                run([retort, "cache", "clear", "-q"], cwd=g, env=retort_env(tgt))
+                return tgt
             label = f"autogenerate {n_tables} tables"
             t, m = repeat(runs, autogen_fresh, lambda tgt: ([retort, "migrate", "-q", "-m", "all", "--ignore-db"], dict(cwd=g, env=retort_env(tgt))))
             res.add(label + ", empty head", engine, "retort", t, m)
@@ -404,7 +422,28 @@ def main():
             run([retort, "upgrade", "-q"], cwd=g, env=retort_env(tgt))
             t, m = repeat(runs, lambda: tgt, lambda tgt: ([retort, "migrate", "-q", "-m", "none"], dict(cwd=g, env=retort_env(tgt))))
             res.add(label + ", nothing to change", engine, "retort", t, m)
+            t, m = repeat(runs, lambda: tgt, lambda tgt: ([retort, "check", "-q", "--no-db"], dict(cwd=g, env=retort_env(tgt))))
+            res.add(label + ", check, nothing to change", engine, "retort", t, m)
             models_file = os.path.join(g, "models.sql")
+            versions = os.path.join(g, "migrations", "versions")
+            edits = [0]
+            middle = f"CREATE TABLE m{n_tables // 2} (id INTEGER PRIMARY KEY,"
+
+            def add_column():
+                # A new column each run, on a table another references: what a developer's
+                # edit costs (the previous run's file removed, the database still at head).
+                for f in os.listdir(versions):
+                    if "one_column" in f:
+                        os.remove(os.path.join(versions, f))
+                edits[0] += 1
+                open(models_file, "w").write(models.replace(middle, f"{middle} extra_{edits[0]} INTEGER,"))
+                return tgt
+            t, m = repeat(runs, add_column, lambda tgt: ([retort, "migrate", "-q", "-m", "one column"], dict(cwd=g, env=retort_env(tgt))))
+            res.add(label + ", one column added (verified)", engine, "retort", t, m)
+            for f in os.listdir(versions):
+                if "one_column" in f:
+                    os.remove(os.path.join(versions, f))
+            open(models_file, "w").write(models)
             if engine == "sqlite":
                 t, m = repeat(runs, lambda: None, lambda _: (["sqlite3", ":memory:"], dict(stdin_path=models_file)))
             else:
@@ -427,6 +466,7 @@ def main():
             if engine != "sqlite" or a.smoke:
                 real_schema_workload(work, engine, retort, env, res, runs, n_real)
     finally:
+        forget_kept_scratch(retort, env)
         subprocess.run(["bash", "-c", f"for d in $(psql -tA '{PG_ADMIN}' -c \"select datname from pg_database where datname like 'retort_bench_{os.getpid()}_%'\" 2>/dev/null); do psql -q '{PG_ADMIN}' -c \"DROP DATABASE IF EXISTS $d WITH (FORCE)\"; done"],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         leftovers = subprocess.run(["mariadb", "-h", "127.0.0.1", "-u", "root", "-N", "-e",
@@ -530,6 +570,8 @@ def flask_workload(work, engine, retort, env, res, runs, n):
     for tool, column in (("flask_migrate", "alembic"), ("flask_retort", "retort")):
         d = os.path.join(work, f"flask-{tool}-{engine}-{n}")
         os.makedirs(d)
+        if engine != "sqlite" and tool == "flask_retort":
+            SERVER_PROJECTS.append((d, engine))
         open(os.path.join(d, "app.py"), "w").write(flask_app(n, tool))
         target = fresh_db(engine, d)
         e = dict(env, FLASK_APP="app.py", APP_DB=alembic_url(engine, target),
@@ -577,11 +619,15 @@ def real_schema_workload(work, engine, retort, env, res, runs, n):
     res.add(label + ", nothing to change", engine, "retort", t, m)
     versions = os.path.join(d, "migrations", "versions")
 
+    edits = [0]
+
     def one_change():
+        # Another new table each run (a developer's next edit), the previous file removed.
         for f in os.listdir(versions):
             if "one_change" in f:
                 os.remove(os.path.join(versions, f))
-        open(models_file, "w").write(models + "CREATE TABLE extra (id INTEGER PRIMARY KEY, r0_id INTEGER REFERENCES r0 (id));\n")
+        edits[0] += 1
+        open(models_file, "w").write(models + f"CREATE TABLE extra_{edits[0]} (id INTEGER PRIMARY KEY, r0_id INTEGER REFERENCES r0 (id));\n")
     t, m = repeat(runs, one_change, lambda _: ([retort, "migrate", "-q", "-m", "one change"], dict(cwd=d, env=e)))
     res.add(label + ", one new table (verified)", engine, "retort", t, m)
     open(models_file, "w").write(models)

@@ -44,13 +44,15 @@ fn main() {
 fn report_error(err: &retort::Error, printer: &output::Printer) {
     let red = if printer.tty { "\x1b[31m" } else { "" };
     let reset = if printer.tty { "\x1b[0m" } else { "" };
-    eprintln!("{red}error{reset}: {err}");
-    if let Some(hint) = err.hint() {
+    let message = output::as_invoked(&err.to_string()).into_owned();
+    let hint = err.hint().map(|h| output::as_invoked(&h).into_owned());
+    eprintln!("{red}error{reset}: {message}");
+    if let Some(hint) = &hint {
         eprintln!("  next: {hint}");
     }
     if printer.json {
         printer.json_value(&serde_json::json!({
-            "error": { "class": err.class(), "exit_code": err.exit_code(), "message": err.to_string(), "next": err.hint() }
+            "error": { "class": err.class(), "exit_code": err.exit_code(), "message": message, "next": hint }
         }));
     }
 }

@@ -20,7 +20,7 @@ impl Printer {
         if self.quiet && !self.json {
             return;
         }
-        write_stdout(&format!("{}\n", text.as_ref()));
+        write_stdout(&format!("{}\n", as_invoked(text.as_ref())));
     }
 
     /// Raw text on stdout (offline SQL), never suppressed.
@@ -31,12 +31,22 @@ impl Printer {
     /// A note about what is happening, on stderr.
     pub fn note(&self, text: impl AsRef<str>) {
         if !self.quiet {
-            eprintln!("{}", text.as_ref());
+            eprintln!("{}", as_invoked(text.as_ref()));
         }
     }
 
     pub fn json_value(&self, value: &serde_json::Value) {
         write_stdout(&format!("{}\n", serde_json::to_string_pretty(value).expect("JSON values serialise")));
+    }
+}
+
+/// The commands a message names (`run \`retort upgrade\``), as the user types them: a
+/// wrapper that runs retort under its own command (flask-retort's `flask db`) sets
+/// `RETORT_INVOKED_AS`, and the next step then reads `run \`flask db upgrade\``.
+pub fn as_invoked(text: &str) -> std::borrow::Cow<'_, str> {
+    match std::env::var("RETORT_INVOKED_AS") {
+        Ok(name) if !name.trim().is_empty() && text.contains("`retort ") => text.replace("`retort ", &format!("`{} ", name.trim())).into(),
+        _ => text.into(),
     }
 }
 

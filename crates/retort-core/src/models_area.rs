@@ -238,12 +238,16 @@ pub fn bring_up_to_date(conn: &mut dyn Connection, record: &Record, new: &[State
     if affected.is_empty() {
         return Ok(Some(record.schema.clone()));
     }
-    // Whatever references a reloaded object is reloaded too (its foreign keys and views
-    // go with the object's drop), under the old statements' references and the new.
+    // A view over a reloaded object is reloaded too (it goes with the object's drop),
+    // under the old statements' references and the new. A table whose foreign key points
+    // at one keeps its place: the key is added back afterwards, from the record.
+    let views: BTreeSet<String> = record.schema.views.keys().map(|v| v.to_lowercase()).chain(
+        new_texts.iter().filter(|sql| leading_view(sql)).filter_map(|sql| classify(dialect, sql).object),
+    ).collect();
     loop {
         let more: Vec<String> = names
             .iter()
-            .filter(|n| !affected.contains(**n))
+            .filter(|n| !affected.contains(**n) && views.contains(**n))
             .filter(|n| old_refs.get(**n).into_iter().chain(new_refs.get(**n)).flatten().any(|r| affected.contains(r)))
             .map(|n| n.to_string())
             .collect();
@@ -282,18 +286,40 @@ pub fn bring_up_to_date(conn: &mut dyn Connection, record: &Record, new: &[State
         crate::interrupt::check()?;
         return Ok(None);
     }
-    let schema = conn.introspect()?;
-    // The rest of the area as it was: then the area is what a full load would give.
+    // The rest of the area as it was: then the area is what a full load would give. The
+    // one difference allowed is a foreign key the drop took from a table that stays
+    // (PostgreSQL's CASCADE): added back as the record has it.
     let untouched = |s: &Schema| {
         let mut s = s.clone();
         s.tables.retain(|n, _| !affected.contains(&n.to_lowercase()));
         s.views.retain(|n, _| !affected.contains(&n.to_lowercase()));
         s
     };
-    if untouched(&schema) != untouched(&record.schema) {
-        return Ok(None);
+    let mut schema = conn.introspect()?;
+    let (now, was) = (untouched(&schema), untouched(&record.schema));
+    if now != was {
+        let missing = crate::diff::diff(&now, &was, &Default::default());
+        if !missing.iter().all(|c| matches!(c, crate::diff::change::Change::AddForeignKey { .. })) {
+            return Ok(None);
+        }
+        let Ok(stmts) = conn.dialect().render(&now, &was, &missing) else { return Ok(None) };
+        let texts: Vec<String> = stmts.into_iter().map(|s| s.sql).collect();
+        if texts.iter().any(|s| conn.execute(s).is_err()) {
+            return Ok(None);
+        }
+        schema = conn.introspect()?;
+        if untouched(&schema) != was {
+            return Ok(None);
+        }
     }
     Ok(Some(schema))
+}
+
+/// Whether a statement creates a view (its object is then a view, whose references are
+/// followed when what it reads is reloaded).
+fn leading_view(sql: &str) -> bool {
+    let words: Vec<String> = sql.split_whitespace().take(6).map(|w| w.to_uppercase()).collect();
+    words.first().is_some_and(|w| w == "CREATE") && words.iter().any(|w| w == "VIEW") && !words.iter().any(|w| w == "MATERIALIZED")
 }
 
 #[cfg(test)]

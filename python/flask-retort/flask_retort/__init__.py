@@ -172,6 +172,8 @@ def _run_bind(bind: _Bind, args: list[str], models: bool) -> int:
     """One retort run on one bind: its project file, URL and models."""
     env = dict(os.environ)
     env["DATABASE_URL"] = _retort_url(bind.engine.url)
+    # retort's messages then name the commands as typed here (`flask db upgrade`).
+    env["RETORT_INVOKED_AS"] = f"flask {_migrate().command}"
     tmp = None
     try:
         if models:
@@ -336,6 +338,8 @@ def _group(name: str) -> click.Group:
         ("graph", "The revision graph as a picture."),
         ("squash", "Replaces a range of revisions by one."),
         ("resolve", "Records how a dirty revision was repaired."),
+        ("recover-file", "Writes a lost revision file back from the database's log."),
+        ("cache", "What autogenerate keeps between runs (`cache clear`)."),
     ):
         _passthrough(cmd, doc)
     _passthrough("check", "Exit 1 when the models differ from head or the database drifted.", models=True)

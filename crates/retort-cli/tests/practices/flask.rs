@@ -89,7 +89,10 @@ fn flask_db_drives_retort_from_the_applications_models_on_every_engine() {
         v2.ok(&["db", "status"]);
         v2.ok(&["db", "downgrade"]);
         assert!(!p.tables().contains(&"post".to_string()), "[{engine}]");
-        assert_eq!(v2.run(&["db", "check"]).0, 1, "[{engine}] the database is behind");
+        let (code, out) = v2.run(&["db", "check"]);
+        assert_eq!(code, 1, "[{engine}] the database is behind: {out}");
+        // The next step named as this developer types it.
+        assert!(out.contains("`flask db upgrade`") && !out.contains("`retort "), "[{engine}] {out}");
         // Plain retort (DATABASE_URL set, as in CI) reads the same models through models_command.
         let url = if engine == "sqlite" { format!("sqlite://{}", p.db_path().display()) } else { p.db.url.clone() };
         let direct = Command::new(assert_cmd::cargo::cargo_bin("retort"))

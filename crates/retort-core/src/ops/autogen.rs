@@ -111,6 +111,8 @@ pub struct Inputs {
     /// The schema the models declare (applied to a scratch database).
     pub models: Schema,
     pub models_path: PathBuf,
+    /// The models' text, for an area to verify on when none is open.
+    models_sql: String,
     /// The scratch area still holding the replayed head: `migrate` verifies its file
     /// there, so the history is replayed once per run. `None` when the head came from
     /// the cache ([`crate::head_cache`]): verification then builds it.
@@ -156,7 +158,7 @@ pub fn inputs(ws: &Workspace) -> Result<Inputs, Error> {
     let key = cache.key(&server_version, &graph, &vec![true; graph.len()]);
     if let Some(head) = cache.get(&key) {
         let sources = Sources { models: models_source, head: Source::Cache };
-        return Ok(Inputs { graph, head, models, models_path, head_db: None, models_db, not_compared, server_version, sources });
+        return Ok(Inputs { graph, head, models, models_path, models_sql, head_db: None, models_db, not_compared, server_version, sources });
     }
     // The models' area goes back to the pool first: the history may be replayed into it.
     drop(models_db);
@@ -164,7 +166,7 @@ pub fn inputs(ws: &Workspace) -> Result<Inputs, Error> {
     let head = filter.apply(&autogen::schema_at_head(head_db.as_mut(), &graph, &ws.project.tables())?);
     cache.put(&key, &head);
     let sources = Sources { models: models_source, head: Source::Scratch };
-    Ok(Inputs { graph, head, models, models_path, head_db: Some(head_db), models_db: None, not_compared, server_version, sources })
+    Ok(Inputs { graph, head, models, models_path, models_sql, head_db: Some(head_db), models_db: None, not_compared, server_version, sources })
 }
 
 /// A scratch database holding the schema at head, to verify a generated file on: the
@@ -197,6 +199,11 @@ fn head_db(ws: &Workspace, inputs: &mut Inputs) -> Result<Box<dyn Connection>, E
 fn verify_generated(ws: &Workspace, inputs: &mut Inputs, generated: &Generated) -> Result<Vec<String>, Error> {
     let filter = ws.project.table_filter();
     if inputs.head_db.is_none() {
+        // Both sides came from the cache: the kept area (brought to these models, which
+        // costs nothing when it holds them already) rather than the head built anew.
+        if inputs.models_db.is_none() && ws.kept_scratch_enabled() {
+            inputs.models_db = Some(models_on_scratch(ws, &inputs.models_sql, &inputs.models_path)?.area);
+        }
         if let Some(mut area) = inputs.models_db.take() {
             // A kept area holds no token while the file runs on it: a run killed now
             // leaves an area the next run reloads in full.

@@ -92,6 +92,20 @@ pub fn diagnose(loaded: Result<Workspace, Error>) -> Result<Vec<Finding>, Error>
                 format!("the next `retort migrate` or `retort check` from this machine drops it; or now, as a user who may: {}", conn.drop_scratch_sql(&name)),
             ));
         }
+        // Kept models areas: this project's is as it should be; those of other projects
+        // of this machine are named so a deleted checkout's can be dropped.
+        let own = crate::cleanup::kept_scratch_name(&ws.project.dir);
+        let machine = format!("retort_scratch_keep_{}_", crate::cleanup::host_tag());
+        for name in names.iter().filter(|n| n.starts_with(&machine)) {
+            if *name == own {
+                f.push(ok(format!("kept scratch database {name}: this project's models, kept between runs (`retort cache clear` drops it)")));
+            } else {
+                f.push(ok(format!(
+                    "kept scratch database {name}: another project of this machine keeps its models there; if that checkout is gone, drop it: {}",
+                    conn.drop_scratch_sql(name)
+                )));
+            }
+        }
     }
     let Some(graph) = graph else { return Ok(f) };
     let migrator = Migrator::new(&graph, ws.project.tables());

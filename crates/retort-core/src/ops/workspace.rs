@@ -236,21 +236,27 @@ impl Workspace {
     /// another run holds it or it cannot be made (the caller takes [`Workspace::scratch`],
     /// whose error is the one to report).
     pub fn kept_scratch(&self) -> Result<Option<Box<dyn Connection>>, Error> {
-        let keep = match process_var("RETORT_KEEP_SCRATCH").as_deref() {
-            Some("0" | "false" | "no" | "off") => false,
-            Some("1" | "true" | "yes" | "on") => true,
-            _ => self.project.file.project.keep_scratch,
-        };
-        let engine = self.engine()?;
-        if !keep || !engine.dialect().capabilities().scratch_needs_server {
+        if !self.kept_scratch_enabled() {
             return Ok(None);
         }
+        let engine = self.engine()?;
         let scratch_url = self.scratch_url()?;
         if scratch_url.is_none() {
             self.guard_write("create scratch databases on its server (set scratch_url to use another server)")?;
         }
         let name = crate::cleanup::kept_scratch_name(&self.project.dir);
         Ok(engine.kept_scratch(scratch_url.as_ref().or(self.env.url.as_ref()), &name).ok().flatten())
+    }
+
+    /// Whether this project keeps a models area: its setting (`keep_scratch`, overridden
+    /// by `RETORT_KEEP_SCRATCH`) and an engine whose scratch work is on a server.
+    pub fn kept_scratch_enabled(&self) -> bool {
+        let keep = match process_var("RETORT_KEEP_SCRATCH").as_deref() {
+            Some("0" | "false" | "no" | "off") => false,
+            Some("1" | "true" | "yes" | "on") => true,
+            _ => self.project.file.project.keep_scratch,
+        };
+        keep && self.engine().is_ok_and(|e| e.dialect().capabilities().scratch_needs_server)
     }
 
     /// Drops the project's kept models area on the scratch server; whether there was one.
