@@ -333,6 +333,26 @@ fn unchanged_inputs_need_no_scratch_database_and_every_edit_falls_back() {
     }
 }
 
+/// A table or view the new revision would create that the live database already has
+/// (made by hand on a legacy database) stops `migrate` (exit 6, both named, nothing
+/// written); one the revision drops first is not in the way; `--ignore-db` generates.
+#[test]
+fn migrate_refuses_to_create_what_the_live_database_already_has() {
+    for engine in engine_names() {
+        let p = Project::on(engine);
+        p.exec("CREATE TABLE legacy (id INTEGER PRIMARY KEY)");
+        p.exec("CREATE VIEW legacy_v AS SELECT id FROM legacy");
+        p.retort(&["upgrade"]).ok();
+        models(&p, "CREATE TABLE legacy (id INTEGER PRIMARY KEY);\nCREATE VIEW legacy_v AS SELECT id FROM legacy;\nCREATE TABLE fresh (id INTEGER PRIMARY KEY);\n");
+        let r = p.retort(&["migrate", "-m", "adopt"]).fails_with(6, "already has");
+        assert!(r.stderr.contains("legacy") && r.stderr.contains("legacy_v") && !r.stderr.contains("fresh"), "[{engine}] {}", r.stderr);
+        let files = || std::fs::read_dir(p.path().join("migrations/versions")).unwrap().flatten().filter(|e| e.path().extension().is_some_and(|x| x == "sql")).count();
+        assert_eq!(files(), 0, "[{engine}] nothing written");
+        p.retort(&["migrate", "-m", "adopt", "--ignore-db"]).ok();
+        assert_eq!(files(), 1, "[{engine}]");
+    }
+}
+
 /// The kept models area: the same sequence of model edits through the incremental path
 /// (the default) and through a full load on a new scratch database every time
 /// (`RETORT_KEEP_SCRATCH=0`) generates the same revisions; an area changed behind
@@ -381,6 +401,14 @@ fn the_kept_area_generates_what_a_full_load_generates() {
         // reloaded in full — the answer is still right.
         let area = kept.db.url.rsplit_once('/').unwrap().0.to_string() + "/" + &kept_name;
         let mut conn = retort::connect(&retort::RedactedUrl::new(area), kept.path()).unwrap();
+        // Held by another session (a concurrent run): this run takes a scratch database of
+        // its own and leaves the kept one alone.
+        let hold = if engine == "postgres" { "SELECT pg_advisory_lock(hashtext('retort kept scratch'))".to_string() } else { format!("SELECT GET_LOCK('{kept_name}', 0)") };
+        conn.query(&hold).unwrap();
+        std::fs::write(kept.path().join("models.sql"), format!("{}CREATE TABLE busy (id INTEGER PRIMARY KEY);\n", steps[3].0)).unwrap();
+        let r = kept.retort(&["check", "--no-db", "--json"]);
+        assert_eq!((r.code, r.json()["sources"]["models"].as_str()), (1, Some("scratch")), "[{engine}] {}", r.stdout);
+        assert!(r.stdout.contains("busy"), "[{engine}] {}", r.stdout);
         conn.execute("DROP TABLE posts").unwrap_or_else(|_| conn.execute("DROP TABLE posts CASCADE").unwrap());
         drop(conn);
         std::fs::write(kept.path().join("models.sql"), format!("{}CREATE TABLE extra (id INTEGER PRIMARY KEY);\n", steps[3].0)).unwrap();

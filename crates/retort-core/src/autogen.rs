@@ -168,9 +168,10 @@ pub fn refuse_empty_models(models: &Schema, head: &Schema, path: &Path, allow: b
 }
 
 /// Tables and views the generated revision would create that the live database already
-/// has: made outside the migrations (a legacy database), so the revision would fail on it
-/// (issue #9 item 20).
-pub fn created_but_present(generated: &Generated, live: &Schema) -> Vec<String> {
+/// has: made outside the migrations (a legacy database), so the revision would fail on it.
+/// `exists` asks the live database about one name (a lookup, not an introspection of the
+/// whole database: this runs on every `migrate`).
+pub fn created_but_present(generated: &Generated, exists: &mut dyn FnMut(&str) -> Result<bool, DbError>) -> Result<Vec<String>, Error> {
     // What the revision itself drops or renames away first (a changed view is dropped and
     // recreated) is not in the way.
     let freed: Vec<&str> = generated
@@ -183,16 +184,18 @@ pub fn created_but_present(generated: &Generated, live: &Schema) -> Vec<String> 
             _ => None,
         })
         .collect();
-    let present = |name: &str| (live.tables.contains_key(name) || live.views.contains_key(name)) && !freed.contains(&name);
-    generated
-        .up
-        .iter()
-        .filter_map(|c| match c {
-            Change::CreateTable { table } if present(&table.name) => Some(table.name.clone()),
-            Change::CreateView { view } if present(&view.name) => Some(view.name.clone()),
-            _ => None,
-        })
-        .collect()
+    let mut present = Vec::new();
+    for c in &generated.up {
+        let name = match c {
+            Change::CreateTable { table } => &table.name,
+            Change::CreateView { view } => &view.name,
+            _ => continue,
+        };
+        if !freed.contains(&name.as_str()) && exists(name)? {
+            present.push(name.clone());
+        }
+    }
+    Ok(present)
 }
 
 /// Replays every revision up to the graph's heads into an empty scratch database.

@@ -415,6 +415,11 @@ pub trait Connection {
 
     fn table_exists(&mut self, name: &str) -> Result<bool, DbError>;
 
+    /// Whether a table or a view of this name exists in the managed schema.
+    fn relation_exists(&mut self, name: &str) -> Result<bool, DbError> {
+        self.table_exists(name)
+    }
+
     /// After a lock timeout: the other sessions that probably hold the lock (open
     /// transactions older than a second), one line each, for the message.
     fn lock_blockers(&mut self) -> Vec<String> {

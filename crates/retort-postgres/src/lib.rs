@@ -308,6 +308,15 @@ impl Connection for PgConnection {
             .collect())
     }
 
+    fn relation_exists(&mut self, name: &str) -> Result<bool, DbError> {
+        let rows = self.query(&format!(
+            "SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = current_schema() AND c.relname = {} AND c.relkind IN ('r', 'p', 'v', 'm', 'f')",
+            dialect::literal(name)
+        ))?;
+        Ok(!rows.is_empty())
+    }
+
     fn table_exists(&mut self, name: &str) -> Result<bool, DbError> {
         let rows = self.query(&format!(
             "SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = {}",

@@ -169,6 +169,13 @@ impl Connection for SqliteConnection {
         rows.map_err(|e| self.map_err(e, sql))
     }
 
+    fn relation_exists(&mut self, name: &str) -> Result<bool, DbError> {
+        self.conn
+            .query_row("SELECT count(*) FROM sqlite_schema WHERE type IN ('table', 'view') AND name = ?1", [name], |r| r.get::<_, i64>(0))
+            .map(|n| n > 0)
+            .map_err(|e| self.map_err(e, "sqlite_schema lookup"))
+    }
+
     fn table_exists(&mut self, name: &str) -> Result<bool, DbError> {
         self.conn
             .query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1", [name], |r| r.get::<_, i64>(0))

@@ -292,8 +292,7 @@ pub fn migrate(ws: &Workspace, req: &MigrateRequest, confirm_rename: &mut dyn Fn
     let options = RenderOptions { online: req.online.unwrap_or(ws.env.online) };
     let mut generated = autogen::generate(dialect.as_ref(), &inputs.head, &inputs.models, &renames, options)?;
     if let Some(mut conn) = target {
-        let live = ws.project.table_filter().apply(&conn.introspect()?);
-        let present = autogen::created_but_present(&generated, &live);
+        let present = autogen::created_but_present(&generated, &mut |name| conn.relation_exists(name))?;
         if !present.is_empty() {
             return Err(StateError::TablesExist { tables: present }.into());
         }
