@@ -314,12 +314,18 @@ fn unchanged_inputs_need_no_scratch_database_and_every_edit_falls_back() {
         p.retort(&["upgrade"]).ok();
         assert_eq!(sources(&["check", "--json"]), at(0, "scratch", "scratch"), "[{engine}] first run");
         assert_eq!(sources(&["check", "--json"]), at(0, "cache", "cache"), "[{engine}] nothing changed");
+        // Without the database: answered from the two sides' digests alone.
+        assert_eq!(sources(&["check", "--json", "--no-db"]), at(0, "cache", "cache"), "[{engine}] nothing changed, --no-db");
         // The models edited (one byte): read again, and the change is seen.
         // On a server only the changed statements run, on the project's kept area.
         let edited = if engine == "sqlite" { "scratch" } else { "incremental" };
         models(&p, "CREATE TABLE t (id INTEGER PRIMARY KEY, x INTEGER);\n");
         assert_eq!(sources(&["check", "--json"]), at(1, edited, "cache"), "[{engine}] models edited");
         assert_eq!(sources(&["check", "--json"]), at(1, "cache", "cache"), "[{engine}] the edit cached");
+        assert_eq!(sources(&["check", "--json", "--no-db"]), at(1, "cache", "cache"), "[{engine}] both cached, different digests");
+        let r = p.retort(&["migrate", "-m", "x", "--ignore-db", "--no-verify"]);
+        assert!(r.code == 0 && r.stdout.contains("Generated"), "[{engine}] cached but different: a revision is generated: {}{}", r.stdout, r.stderr);
+        std::fs::remove_file(std::fs::read_dir(p.path().join("migrations/versions")).unwrap().flatten().find(|e| e.file_name().to_string_lossy().ends_with("_x.sql")).unwrap().path()).unwrap();
         // A revision file edited: the history is replayed again, and now matches.
         std::fs::write(&a, std::fs::read_to_string(&a).unwrap().replace("(id INTEGER PRIMARY KEY);", "(id INTEGER PRIMARY KEY, x INTEGER);")).unwrap();
         let r = p.retort(&["check", "--json", "--no-db"]);

@@ -49,6 +49,19 @@ pub struct CachedModels {
     pub not_compared: Vec<String>,
 }
 
+/// The digest of a models entry's schema, with what was not compared.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct ModelsDigest {
+    pub digest: String,
+    pub not_compared: Vec<String>,
+}
+
+/// A schema's digest: equal digests are equal schemas (the serialisation is ordered).
+pub fn schema_digest(schema: &Schema) -> String {
+    let text = serde_json::to_string(schema).unwrap_or_default();
+    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 pub struct HeadCache {
     dir: PathBuf,
     /// The engine's name and the project's table filter: part of every key.
@@ -103,10 +116,28 @@ impl HeadCache {
         self.dir.join("models")
     }
 
+    /// The digest of the models' schema stored under `key`, and what was not compared:
+    /// a small file beside the entry, so "are both sides equal?" needs neither schema.
+    pub fn models_digest(&self, key: &str) -> Option<ModelsDigest> {
+        serde_json::from_str(&std::fs::read_to_string(self.models_dir().join(format!("{key}.digest"))).ok()?).ok()
+    }
+
+    /// The digest of the schema at head stored under `key`.
+    pub fn digest(&self, key: &str) -> Option<String> {
+        std::fs::read_to_string(self.dir.join(format!("{key}.digest"))).ok()
+    }
+
     pub fn get_models(&self, key: &str) -> Option<CachedModels> {
         let path = self.models_dir().join(format!("{key}.json"));
         let text = std::fs::read_to_string(&path).ok()?;
-        let found = serde_json::from_str(&text).ok()?;
+        let found: CachedModels = serde_json::from_str(&text).ok()?;
+        // An entry of a build that kept no digests gets its digest now.
+        let digest_path = self.models_dir().join(format!("{key}.digest"));
+        if !digest_path.exists() {
+            if let Ok(text) = serde_json::to_string(&ModelsDigest { digest: schema_digest(&found.schema), not_compared: found.not_compared.clone() }) {
+                let _ = crate::fsio::write_new_atomic(&digest_path, text.as_bytes());
+            }
+        }
         // Used: the newest again, so pruning keeps it.
         if let Ok(f) = std::fs::File::options().append(true).open(&path) {
             let _ = f.set_modified(std::time::SystemTime::now());
@@ -122,13 +153,21 @@ impl HeadCache {
             return;
         }
         let _ = crate::fsio::write_new_atomic(&dir.join(format!("{key}.json")), text.as_bytes());
+        let digest = ModelsDigest { digest: schema_digest(&models.schema), not_compared: models.not_compared.clone() };
+        if let Ok(text) = serde_json::to_string(&digest) {
+            let _ = crate::fsio::write_new_atomic(&dir.join(format!("{key}.digest")), text.as_bytes());
+        }
         let Ok(entries) = std::fs::read_dir(&dir) else { return };
-        let mut entries: Vec<(std::time::SystemTime, PathBuf)> =
-            entries.flatten().filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path()))).collect();
+        let mut entries: Vec<(std::time::SystemTime, PathBuf)> = entries
+            .flatten()
+            .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+            .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+            .collect();
         if entries.len() > MODELS_ENTRIES_KEPT {
             entries.sort();
             for (_, old) in &entries[..entries.len() - MODELS_ENTRIES_KEPT] {
                 let _ = std::fs::remove_file(old);
+                let _ = std::fs::remove_file(old.with_extension("digest"));
             }
         }
     }
@@ -139,7 +178,12 @@ impl HeadCache {
 
     pub fn get(&self, key: &str) -> Option<Schema> {
         let text = std::fs::read_to_string(self.path(key)).ok()?;
-        serde_json::from_str(&text).ok()
+        let schema = serde_json::from_str(&text).ok()?;
+        let digest_path = self.dir.join(format!("{key}.digest"));
+        if !digest_path.exists() {
+            let _ = crate::fsio::write_new_atomic(&digest_path, schema_digest(&schema).as_bytes());
+        }
+        Some(schema)
     }
 
     /// Stores `schema` (atomically; a failure is ignored: the next run replays again).
@@ -150,6 +194,7 @@ impl HeadCache {
         }
         // An entry already there under the same key is the same schema.
         let _ = crate::fsio::write_new_atomic(&self.path(key), text.as_bytes());
+        let _ = crate::fsio::write_new_atomic(&self.dir.join(format!("{key}.digest")), schema_digest(schema).as_bytes());
     }
 }
 

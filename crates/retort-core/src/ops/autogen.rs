@@ -134,15 +134,45 @@ pub struct Inputs {
 /// area at a time, so one scratch database serves both where the engine reuses them.
 /// Unchanged models and revision files touch no scratch database at all.
 pub fn inputs(ws: &Workspace) -> Result<Inputs, Error> {
-    let graph = ws.graph()?;
-    let heads = graph.heads();
-    if heads.len() > 1 {
-        return Err(TargetError::MultipleHeads { heads: graph.ids(&heads), context: "autogenerate compares against one head".into() }.into());
+    inputs_from(ws, Prepared::read(ws)?)
+}
+
+/// What autogenerate reads before any schema: the graph (one head), the models' text and
+/// the scratch server's version.
+pub struct Prepared {
+    graph: RevisionGraph,
+    models_sql: String,
+    models_path: PathBuf,
+    known_version: Option<String>,
+}
+
+impl Prepared {
+    pub fn read(ws: &Workspace) -> Result<Self, Error> {
+        let graph = ws.graph()?;
+        let heads = graph.heads();
+        if heads.len() > 1 {
+            return Err(TargetError::MultipleHeads { heads: graph.ids(&heads), context: "autogenerate compares against one head".into() }.into());
+        }
+        let (models_sql, models_path) = ws.project.models()?;
+        Ok(Prepared { graph, models_sql, models_path, known_version: ws.scratch_server_version() })
     }
+
+    /// Both sides are in the cache and equal (their digests, two small files: a
+    /// 1,000-table schema is 2 MB of JSON): nothing to generate, and what was not
+    /// compared. `None`: read them.
+    pub fn unchanged(&self, ws: &Workspace) -> Result<Option<Vec<String>>, Error> {
+        let Some(version) = &self.known_version else { return Ok(None) };
+        let cache = ws.head_cache()?;
+        let Some(models) = cache.models_digest(&cache.models_key(version, &self.models_sql)) else { return Ok(None) };
+        let head = cache.digest(&cache.key(version, &self.graph, &vec![true; self.graph.len()]));
+        Ok((head.as_deref() == Some(models.digest.as_str())).then_some(models.not_compared))
+    }
+}
+
+fn inputs_from(ws: &Workspace, prepared: Prepared) -> Result<Inputs, Error> {
+    let Prepared { graph, models_sql, models_path, known_version } = prepared;
     let filter = ws.project.table_filter();
-    let (models_sql, models_path) = ws.project.models()?;
     let cache = ws.head_cache()?;
-    let known_version = ws.scratch_server_version();
     let cached = known_version.as_deref().and_then(|v| cache.get_models(&cache.models_key(v, &models_sql)));
     let (models, not_compared, server_version, models_db) = match (cached, known_version) {
         (Some(hit), Some(version)) => (hit.schema, hit.not_compared, version, None),
@@ -284,7 +314,17 @@ pub enum MigrateOutcome {
 /// like a rename (the CLI asks on a terminal; return false to keep drop + add).
 pub fn migrate(ws: &Workspace, req: &MigrateRequest, confirm_rename: &mut dyn FnMut(&RenameCandidate) -> bool) -> Result<MigrateOutcome, Error> {
     crate::revision::new::require_message(&req.message)?;
-    let mut inputs = inputs(ws)?;
+    let prepared = Prepared::read(ws)?;
+    if !req.allow_empty {
+        if let Some(not_compared) = prepared.unchanged(ws)? {
+            // As below: a database that is behind is refused even when nothing changed.
+            if !req.ignore_db {
+                target_at_head(ws, &prepared.graph)?;
+            }
+            return Ok(MigrateOutcome::NoChanges { rename_candidates: Vec::new(), not_compared, sources: Sources { models: Source::Cache, head: Source::Cache } });
+        }
+    }
+    let mut inputs = inputs_from(ws, prepared)?;
     autogen::refuse_empty_models(&inputs.models, &inputs.head, &inputs.models_path, req.allow_empty_models)?;
     let target = if req.ignore_db { None } else { target_at_head(ws, &inputs.graph)? };
     let dialect = ws.dialect()?;
@@ -371,7 +411,14 @@ impl CheckReport {
 
 /// `check`: the models against head, and (unless `no_db`) the database against both.
 pub fn check(ws: &Workspace, no_db: bool) -> Result<CheckReport, Error> {
-    let mut inputs = inputs(ws)?;
+    let prepared = Prepared::read(ws)?;
+    if no_db || ws.env.url.is_none() {
+        if let Some(not_compared) = prepared.unchanged(ws)? {
+            let sources = Sources { models: Source::Cache, head: Source::Cache };
+            return Ok(CheckReport { changes: Vec::new(), database_checked: false, pending: Vec::new(), drift: Vec::new(), not_compared, sources });
+        }
+    }
+    let mut inputs = inputs_from(ws, prepared)?;
     let changes = diff(&inputs.head, &inputs.models, &Renames::default()).iter().map(|c| c.describe()).collect();
     let mut report = CheckReport { changes, database_checked: false, pending: Vec::new(), drift: Vec::new(), not_compared: std::mem::take(&mut inputs.not_compared), sources: inputs.sources };
     if no_db || ws.env.url.is_none() {
