@@ -341,7 +341,7 @@ fn unchanged_inputs_need_no_scratch_database_and_every_edit_falls_back() {
 
 /// A table or view the new revision would create that the live database already has
 /// (made by hand on a legacy database) stops `migrate` (exit 6, both named, nothing
-/// written); one the revision drops first is not in the way; `--ignore-db` generates.
+/// written); `--ignore-db` generates.
 #[test]
 fn migrate_refuses_to_create_what_the_live_database_already_has() {
     for engine in engine_names() {
