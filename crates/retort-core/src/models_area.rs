@@ -94,6 +94,8 @@ pub fn write_record(path: &Path, record: &Record) {
 struct Classified {
     /// The table or view it defines or alters (lower-cased, unqualified); `None`: other.
     object: Option<String>,
+    /// It creates a view (whose references are followed when what it reads is reloaded).
+    view: bool,
     /// Names it references (lower-cased): for a table its `REFERENCES`, for a view or an
     /// "other" statement every word (a reference or not: more is only slower).
     refs: BTreeSet<String>,
@@ -104,7 +106,7 @@ struct Classified {
 /// way not listed here is "other", which only makes its changes cost a full reload.
 fn classify(dialect: &dyn Dialect, sql: &str) -> Classified {
     use sqlparser::tokenizer::{Token, Tokenizer};
-    let other = |refs: BTreeSet<String>| Classified { object: None, refs };
+    let other = |refs: BTreeSet<String>| Classified { object: None, view: false, refs };
     let parser = dialect.parser_dialect();
     let Ok(tokens) = Tokenizer::new(parser.as_ref(), sql).tokenize() else {
         // Untokenizable: other, naming every word it might.
@@ -148,7 +150,7 @@ fn classify(dialect: &dyn Dialect, sql: &str) -> Classified {
         }
         refs
     };
-    let object = |parts: Vec<String>, refs: BTreeSet<String>| Classified { object: parts.last().cloned(), refs };
+    let object = |parts: Vec<String>, refs: BTreeSet<String>| Classified { object: parts.last().cloned(), view: false, refs };
     match (kw(0).as_str(), kw(1).as_str()) {
         ("CREATE", _) => {
             let i = skip(1, &["OR", "REPLACE", "GLOBAL", "LOCAL", "TEMPORARY", "TEMP", "UNLOGGED", "RECURSIVE", "UNIQUE"]);
@@ -172,7 +174,7 @@ fn classify(dialect: &dyn Dialect, sql: &str) -> Classified {
                 "VIEW" => {
                     let i = if kw(i + 1) == "IF" { i + 4 } else { i + 1 };
                     match name_at(i) {
-                        Some((parts, _)) => object(parts, words.clone()),
+                        Some((parts, _)) => Classified { view: true, ..object(parts, words.clone()) },
                         None => other(words),
                     }
                 }
@@ -242,7 +244,7 @@ pub fn bring_up_to_date(conn: &mut dyn Connection, record: &Record, new: &[State
     // under the old statements' references and the new. A table whose foreign key points
     // at one keeps its place: the key is added back afterwards, from the record.
     let views: BTreeSet<String> = record.schema.views.keys().map(|v| v.to_lowercase()).chain(
-        new_texts.iter().filter(|sql| leading_view(sql)).filter_map(|sql| classify(dialect, sql).object),
+        new_texts.iter().map(|sql| classify(dialect, sql)).filter(|c| c.view).filter_map(|c| c.object),
     ).collect();
     loop {
         let more: Vec<String> = names
@@ -313,13 +315,6 @@ pub fn bring_up_to_date(conn: &mut dyn Connection, record: &Record, new: &[State
         }
     }
     Ok(Some(schema))
-}
-
-/// Whether a statement creates a view (its object is then a view, whose references are
-/// followed when what it reads is reloaded).
-fn leading_view(sql: &str) -> bool {
-    let words: Vec<String> = sql.split_whitespace().take(6).map(|w| w.to_uppercase()).collect();
-    words.first().is_some_and(|w| w == "CREATE") && words.iter().any(|w| w == "VIEW") && !words.iter().any(|w| w == "MATERIALIZED")
 }
 
 #[cfg(test)]

@@ -53,11 +53,15 @@ struct ModelsRead {
 /// Applies the models to the project's kept area — only the statements that changed
 /// since its last run, where that can be done soundly — or to a new scratch database.
 fn models_on_scratch(ws: &Workspace, sql: &str, path: &std::path::Path) -> Result<ModelsRead, Error> {
+    let not_compared = |conn: &mut dyn Connection| -> Result<Vec<String>, Error> {
+        let mut kinds = conn.uncompared()?;
+        kinds.extend(autogen::skipped_model_statements(conn.dialect(), sql));
+        Ok(kinds)
+    };
     let Some(mut conn) = ws.kept_scratch()? else {
         let mut conn = ws.scratch()?;
         let schema = autogen::schema_of_models(conn.as_mut(), sql, path)?;
-        let mut not_compared = conn.uncompared()?;
-        not_compared.extend(autogen::skipped_model_statements(conn.dialect(), sql));
+        let not_compared = not_compared(conn.as_mut())?;
         let server_version = conn.server_version()?;
         return Ok(ModelsRead { schema, not_compared, server_version, area: ModelsArea { conn, token: None, source: Source::Scratch } });
     };
@@ -91,8 +95,7 @@ fn models_on_scratch(ws: &Workspace, sql: &str, path: &std::path::Path) -> Resul
     let statements = stmts.iter().map(|s| s.sql.clone()).collect();
     models_area::write_record(&models_area::record_path(&cache_dir, &token), &models_area::Record { server_version: server_version.clone(), statements, schema: schema.clone(), incremental_runs });
     models_area::set_token(conn.as_mut(), &token)?;
-    let mut not_compared = conn.uncompared()?;
-    not_compared.extend(autogen::skipped_model_statements(conn.dialect(), sql));
+    let not_compared = not_compared(conn.as_mut())?;
     Ok(ModelsRead { schema, not_compared, server_version, area: ModelsArea { conn, token: Some(token), source } })
 }
 
