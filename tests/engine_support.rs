@@ -15,7 +15,10 @@ pub fn server(engine: &dyn Engine, var: &str, default: &str) -> Option<RedactedU
         return Some(url);
     }
     let name = engine.name();
-    assert!(std::env::var("RETORT_REQUIRE_SERVERS").map_or(true, |v| v != "1"), "RETORT_REQUIRE_SERVERS=1 but no {name} server at {url}");
+    assert!(
+        std::env::var("RETORT_REQUIRE_SERVERS").map_or(true, |v| v != "1"),
+        "RETORT_REQUIRE_SERVERS=1 but no {name} server at {url}"
+    );
     eprintln!("\n!!!!! SKIPPING {name} engine tests: no server at {url} !!!!!\n");
     None
 }
@@ -49,10 +52,19 @@ pub fn run(conn: &mut dyn Connection, sql: &str) {
 
 /// Renders the diff from `from` (the schema `conn` holds) to `target` with the engine's
 /// dialect, runs it on `conn`, and checks the database then introspects equal to `target`.
-pub fn render_and_reach(engine: &dyn Engine, conn: &mut dyn Connection, from: &Schema, target: &Schema) {
+pub fn render_and_reach(
+    engine: &dyn Engine,
+    conn: &mut dyn Connection,
+    from: &Schema,
+    target: &Schema,
+) {
     let changes = diff(from, target, &Renames::default());
     let statements = engine.dialect().render(from, target, &changes).unwrap();
     run(conn, &statements.iter().map(|s| format!("{};\n", s.sql)).collect::<String>());
     let left = diff(&conn.introspect().unwrap(), target, &Renames::default());
-    assert!(left.is_empty(), "still different after the rendered SQL: {:?}", left.iter().map(|c| c.describe()).collect::<Vec<_>>());
+    assert!(
+        left.is_empty(),
+        "still different after the rendered SQL: {:?}",
+        left.iter().map(|c| c.describe()).collect::<Vec<_>>()
+    );
 }

@@ -3,7 +3,11 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "retort", version, about = "Schema migrations: declare the schema, generate the migration, review it, apply it.")]
+#[command(
+    name = "retort",
+    version,
+    about = "Schema migrations: declare the schema, generate the migration, review it, apply it."
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -54,7 +58,9 @@ pub struct Global {
 }
 
 fn duration(text: &str) -> Result<std::time::Duration, String> {
-    retort::core::config::parse_duration(text).ok_or_else(|| format!("`{text}` is not a duration (\"2s\", \"500ms\", \"1m\"; at most a day)"))
+    retort::core::config::parse_duration(text).ok_or_else(|| {
+        format!("`{text}` is not a duration (\"2s\", \"500ms\", \"1m\"; at most a day)")
+    })
 }
 
 #[derive(Debug, Subcommand)]
@@ -116,9 +122,7 @@ pub enum Command {
     /// migrations/squashed/ until --finish), proven on scratch databases.
     Squash(SquashArgs),
     /// Print a shell completion script (e.g. `retort completions bash > /etc/bash_completion.d/retort`).
-    Completions {
-        shell: clap_complete::Shell,
-    },
+    Completions { shell: clap_complete::Shell },
     /// Print the manual page (roff; `retort man | man -l -`).
     Man,
     /// Back up the database into the backup directory (owner-only permissions).

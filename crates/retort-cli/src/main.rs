@@ -14,18 +14,24 @@ fn main() {
     let _ = ctrlc::set_handler(|| {
         if retort::core::interrupt::request() {
             retort::core::cleanup::run_all();
-            eprintln!("error: interrupted (aborted at once; `retort status` shows where the database is)");
+            eprintln!(
+                "error: interrupted (aborted at once; `retort status` shows where the database is)"
+            );
             std::process::exit(retort::exit::INTERRUPTED);
         }
         eprintln!("retort: interrupt received; stopping at the next safe point (Ctrl-C again aborts at once)");
     });
     let cli = args::Cli::parse();
     let printer = output::Printer::new(cli.global.json, cli.global.quiet, cli.global.verbose);
-    let code = match settings::Settings::new(cli.global.clone()).and_then(|s| commands::run(cli.command, &s, &printer)) {
+    let code = match settings::Settings::new(cli.global.clone())
+        .and_then(|s| commands::run(cli.command, &s, &printer))
+    {
         Ok(code) => code,
         Err(err) => {
             // Whatever failed after an interrupt failed because of it: say so, not what broke.
-            let err = if retort::core::interrupt::requested() && !matches!(err, retort::Error::Interrupted { .. }) {
+            let err = if retort::core::interrupt::requested()
+                && !matches!(err, retort::Error::Interrupted { .. })
+            {
                 retort::Error::Interrupted { applied: Vec::new() }
             } else {
                 err

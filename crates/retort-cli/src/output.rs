@@ -36,7 +36,10 @@ impl Printer {
     }
 
     pub fn json_value(&self, value: &serde_json::Value) {
-        write_stdout(&format!("{}\n", serde_json::to_string_pretty(value).expect("JSON values serialise")));
+        write_stdout(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(value).expect("JSON values serialise")
+        ));
     }
 }
 
@@ -45,7 +48,9 @@ impl Printer {
 /// `RETORT_INVOKED_AS`, and the next step then reads `run \`flask db upgrade\``.
 pub fn as_invoked(text: &str) -> std::borrow::Cow<'_, str> {
     match std::env::var("RETORT_INVOKED_AS") {
-        Ok(name) if !name.trim().is_empty() && text.contains("`retort ") => text.replace("`retort ", &format!("`{} ", name.trim())).into(),
+        Ok(name) if !name.trim().is_empty() && text.contains("`retort ") => {
+            text.replace("`retort ", &format!("`{} ", name.trim())).into()
+        }
         _ => text.into(),
     }
 }

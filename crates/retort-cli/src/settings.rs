@@ -11,7 +11,8 @@ pub struct Settings {
 
 impl Settings {
     pub fn new(global: Global) -> Result<Self, Error> {
-        let cwd = std::env::current_dir().map_err(|e| Error::io("reading the current directory", e))?;
+        let cwd =
+            std::env::current_dir().map_err(|e| Error::io("reading the current directory", e))?;
         Ok(Settings { global, cwd })
     }
 

@@ -8,7 +8,16 @@ fn benchmark_harness_smoke_run() {
     let report = out.path().join("BENCHMARKS.md");
     let status = std::process::Command::new("python3")
         .current_dir(&root)
-        .args(["bench/run.py", "--smoke", "--runs", "1", "--no-alembic", "--engines", "sqlite", "--out"])
+        .args([
+            "bench/run.py",
+            "--smoke",
+            "--runs",
+            "1",
+            "--no-alembic",
+            "--engines",
+            "sqlite",
+            "--out",
+        ])
         .arg(&report)
         .arg("--retort")
         .arg(assert_cmd::cargo::cargo_bin("retort"))
@@ -34,5 +43,9 @@ fn benchmark_harness_smoke_run() {
         assert!(text.contains(workload), "report lacks `{workload}`:\n{text}");
     }
     // Ratios against the engine's own client are computed.
-    assert!(text.lines().any(|l| l.contains("upgrade head (30 revs), tx per revision") && l.contains('x')), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.contains("upgrade head (30 revs), tx per revision") && l.contains('x')),
+        "{text}"
+    );
 }

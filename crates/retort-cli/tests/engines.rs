@@ -29,7 +29,9 @@ fn a_revision_failing_halfway() {
             // Nothing of the failed revision remains.
             assert!(!p.tables().contains(&"three".to_string()), "[{engine}] {:?}", p.tables());
         }
-        let fixed = std::fs::read_to_string(&bad).unwrap().replace("INSERT INTO no_such_table VALUES (1);", "");
+        let fixed = std::fs::read_to_string(&bad)
+            .unwrap()
+            .replace("INSERT INTO no_such_table VALUES (1);", "");
         std::fs::write(&bad, fixed).unwrap();
         p.retort(&["upgrade"]).ok();
         assert_eq!(p.version_rows(), vec!["000000000004"], "[{engine}]");
@@ -61,10 +63,16 @@ fn run_client(p: &Project, db: &common::servers::TestDb, sql: &str) {
             .arg(db.url.trim_start_matches("sqlite://"))
             .stdin(std::fs::File::open(&file).unwrap())
             .status(),
-        "postgres" => std::process::Command::new("psql").args(["-q", "-v", "ON_ERROR_STOP=1", &db.url, "-f"]).arg(&file).status(),
+        "postgres" => std::process::Command::new("psql")
+            .args(["-q", "-v", "ON_ERROR_STOP=1", &db.url, "-f"])
+            .arg(&file)
+            .status(),
         _ => {
             let name = db.url.rsplit('/').next().unwrap().to_string();
-            std::process::Command::new("mariadb").args(["-h", "127.0.0.1", "-u", "root", &name]).stdin(std::fs::File::open(&file).unwrap()).status()
+            std::process::Command::new("mariadb")
+                .args(["-h", "127.0.0.1", "-u", "root", &name])
+                .stdin(std::fs::File::open(&file).unwrap())
+                .status()
         }
     }
     .expect("the engine's client is installed");
@@ -75,9 +83,27 @@ fn run_client(p: &Project, db: &common::servers::TestDb, sql: &str) {
 fn offline_sql_through_each_engines_client_matches_online() {
     for engine in engine_names() {
         let p = Project::on(engine);
-        p.write_rev("aaaa00000001", &[], "root", "CREATE TABLE a (id INTEGER PRIMARY KEY, note VARCHAR(40) DEFAULT 'it''s; fine');", "DROP TABLE a;");
-        p.write_rev("bbbb00000001", &["aaaa00000001"], "b", "CREATE TABLE b (id INTEGER);\nCREATE INDEX ix_b ON b (id);", "DROP TABLE b;");
-        p.write_rev("cccc00000001", &["aaaa00000001"], "c", "CREATE TABLE c (id INTEGER);", "DROP TABLE c;");
+        p.write_rev(
+            "aaaa00000001",
+            &[],
+            "root",
+            "CREATE TABLE a (id INTEGER PRIMARY KEY, note VARCHAR(40) DEFAULT 'it''s; fine');",
+            "DROP TABLE a;",
+        );
+        p.write_rev(
+            "bbbb00000001",
+            &["aaaa00000001"],
+            "b",
+            "CREATE TABLE b (id INTEGER);\nCREATE INDEX ix_b ON b (id);",
+            "DROP TABLE b;",
+        );
+        p.write_rev(
+            "cccc00000001",
+            &["aaaa00000001"],
+            "c",
+            "CREATE TABLE c (id INTEGER);",
+            "DROP TABLE c;",
+        );
         p.write_rev("dddd00000001", &["bbbb00000001", "cccc00000001"], "merge", "", "");
         let sql = p.retort(&["upgrade", "--sql"]).ok().stdout;
         let tmp = tempfile::tempdir().unwrap();
@@ -100,12 +126,17 @@ fn offline_sql_through_each_engines_client_matches_online() {
             }
         }
         assert_eq!(online, off, "[{engine}] offline and online schemas differ");
-        let rows = |c: &mut Box<dyn retort::Connection>| c.query("SELECT version_num FROM alembic_version").unwrap();
+        let rows = |c: &mut Box<dyn retort::Connection>| {
+            c.query("SELECT version_num FROM alembic_version").unwrap()
+        };
         assert_eq!(rows(&mut online_conn), rows(&mut offline_conn), "[{engine}]");
         // And back down, offline.
         let down = p.retort(&["downgrade", "--sql", "dddd00000001:base"]).ok().stdout;
         run_client(&p, &offline, &down);
-        assert!(offline_conn.query("SELECT version_num FROM alembic_version").unwrap().is_empty(), "[{engine}]");
+        assert!(
+            offline_conn.query("SELECT version_num FROM alembic_version").unwrap().is_empty(),
+            "[{engine}]"
+        );
         assert!(!offline_conn.introspect().unwrap().tables.contains_key("a"), "[{engine}]");
     }
 }
@@ -131,7 +162,11 @@ fn concurrent_upgrades_apply_each_revision_once() {
             .collect();
         for c in children {
             let out = c.wait_with_output().unwrap();
-            assert!(out.status.success(), "[{engine}] a concurrent run failed:\n{}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "[{engine}] a concurrent run failed:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
         assert_eq!(p.version_rows(), vec![ids[11].clone()], "[{engine}]");
         let log = p.query("SELECT revision FROM retort_log WHERE direction = 'up' ORDER BY id");
@@ -177,14 +212,19 @@ fn urls_schema_option_mismatch_and_redaction() {
     let p = Project::new();
     chain(&p, 1);
     // A URL of another engine than retort.toml's dialect is refused.
-    p.retort_env(&["upgrade"], &[("DATABASE_URL", "postgres://u@127.0.0.1:5432/x")]).fails_with(3, "dialect = \"sqlite\"");
+    p.retort_env(&["upgrade"], &[("DATABASE_URL", "postgres://u@127.0.0.1:5432/x")])
+        .fails_with(3, "dialect = \"sqlite\"");
     // Passwords never appear, in errors either.
-    let r = p.retort_env(&["current"], &[("DATABASE_URL", "postgres://bob:secretpw@127.0.0.1:1/db")]);
+    let r =
+        p.retort_env(&["current"], &[("DATABASE_URL", "postgres://bob:secretpw@127.0.0.1:1/db")]);
     assert!(!r.stderr.contains("secretpw") && r.stderr.contains("bob:****@"), "{}", r.stderr);
     assert_eq!(r.code, 3, "{}", r.stderr); // the dialect mismatch is found first
-    let cfg = std::fs::read_to_string(p.path().join("retort.toml")).unwrap().replace("dialect = \"sqlite\"", "dialect = \"postgres\"");
+    let cfg = std::fs::read_to_string(p.path().join("retort.toml"))
+        .unwrap()
+        .replace("dialect = \"sqlite\"", "dialect = \"postgres\"");
     std::fs::write(p.path().join("retort.toml"), cfg).unwrap();
-    let r = p.retort_env(&["current"], &[("DATABASE_URL", "postgres://bob:secretpw@127.0.0.1:1/db")]);
+    let r =
+        p.retort_env(&["current"], &[("DATABASE_URL", "postgres://bob:secretpw@127.0.0.1:1/db")]);
     assert_eq!(r.code, 8, "{}", r.stderr);
     assert!(!r.stderr.contains("secretpw") && r.stderr.contains("bob:****@"), "{}", r.stderr);
 
@@ -195,8 +235,13 @@ fn urls_schema_option_mismatch_and_redaction() {
         let url = format!("{}?schema=app", p.db.url);
         p.retort_env(&["upgrade"], &[("DATABASE_URL", &url)]).ok();
         assert_eq!(p.query("SELECT count(*) FROM pg_tables WHERE schemaname = 'app'"), vec!["4"]);
-        assert_eq!(p.query("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), vec!["0"]);
-        let r = p.retort_env(&["current"], &[("DATABASE_URL", &format!("{}?schema=nope", p.db.url))]).fails_with(8, "schema \"nope\" does not exist");
+        assert_eq!(
+            p.query("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"),
+            vec!["0"]
+        );
+        let r = p
+            .retort_env(&["current"], &[("DATABASE_URL", &format!("{}?schema=nope", p.db.url))])
+            .fails_with(8, "schema \"nope\" does not exist");
         assert!(r.stderr.contains("retort_test_"));
     }
 }
@@ -222,10 +267,14 @@ fn single_transaction_is_all_or_nothing() {
 /// environment, never on their command line.
 #[test]
 fn nasty_passwords_never_appear_in_any_output_or_command_line() {
-    const PASSWORDS: [&str; 5] = ["Alpha7/Bravo8", "Charlie9#Delta0", "Echo1@Foxtrot2", "Golf3?Hotel4", "India5%2FJuliet6"];
+    const PASSWORDS: [&str; 5] =
+        ["Alpha7/Bravo8", "Charlie9#Delta0", "Echo1@Foxtrot2", "Golf3?Hotel4", "India5%2FJuliet6"];
     // Every run of 4+ letters/digits of the password is a secret on its own.
     fn leaks(text: &str, pw: &str) -> Option<String> {
-        pw.split(|c: char| !c.is_ascii_alphanumeric()).filter(|s| s.len() >= 4).find(|s| text.contains(s)).map(String::from)
+        pw.split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|s| s.len() >= 4)
+            .find(|s| text.contains(s))
+            .map(String::from)
     }
     let mut cases: Vec<(&str, String, &str)> = Vec::new();
     for pw in PASSWORDS {
@@ -243,8 +292,18 @@ fn nasty_passwords_never_appear_in_any_output_or_command_line() {
         }
     }
     let commands: [&[&str]; 12] = [
-        &["status"], &["status", "--json"], &["-v", "current"], &["current", "--json"], &["upgrade"], &["downgrade", "-1"],
-        &["doctor"], &["check"], &["drift"], &["verify", "--json"], &["backup"], &["stamp", "head"],
+        &["status"],
+        &["status", "--json"],
+        &["-v", "current"],
+        &["current", "--json"],
+        &["upgrade"],
+        &["downgrade", "-1"],
+        &["doctor"],
+        &["check"],
+        &["drift"],
+        &["verify", "--json"],
+        &["backup"],
+        &["stamp", "head"],
     ];
     let fake_bin = tempfile::tempdir().unwrap();
     let record = fake_bin.path().join("calls.txt");
@@ -261,7 +320,9 @@ fn nasty_passwords_never_appear_in_any_output_or_command_line() {
             _ => &Project::new(),
         };
         if p.engine() == "sqlite" {
-            let cfg = std::fs::read_to_string(p.path().join("retort.toml")).unwrap().replace("dialect = \"sqlite\"", &format!("dialect = \"{engine}\""));
+            let cfg = std::fs::read_to_string(p.path().join("retort.toml"))
+                .unwrap()
+                .replace("dialect = \"sqlite\"", &format!("dialect = \"{engine}\""));
             std::fs::write(p.path().join("retort.toml"), cfg).unwrap();
         }
         for cmd in commands {
@@ -276,23 +337,38 @@ fn nasty_passwords_never_appear_in_any_output_or_command_line() {
     let calls = std::fs::read_to_string(&record).unwrap_or_default();
     for line in calls.lines().filter(|l| l.starts_with("argv:")) {
         for pw in PASSWORDS {
-            assert!(leaks(line, pw).is_none(), "a client tool got the password on its command line: {line}");
+            assert!(
+                leaks(line, pw).is_none(),
+                "a client tool got the password on its command line: {line}"
+            );
         }
     }
     if pg.is_some() {
-        assert!(calls.contains("PGPASSWORD=Alpha7/Bravo8"), "pg_dump gets the password in its environment:\n{calls}");
+        assert!(
+            calls.contains("PGPASSWORD=Alpha7/Bravo8"),
+            "pg_dump gets the password in its environment:\n{calls}"
+        );
     }
 }
 
 /// Runs the built binary in `p`, sends it SIGINT after `delay`, and returns its exit code
 /// (None: killed by the signal) and stderr.
-fn interrupted_run(p: &Project, args: &[&str], delay: std::time::Duration) -> (Option<i32>, String, u32) {
+fn interrupted_run(
+    p: &Project,
+    args: &[&str],
+    delay: std::time::Duration,
+) -> (Option<i32>, String, u32) {
     signalled_run(p, args, delay, "INT")
 }
 
 /// As [`interrupted_run`], with another signal (`TERM`, `HUP`: a service manager stopping
 /// the deploy, a closed terminal).
-fn signalled_run(p: &Project, args: &[&str], delay: std::time::Duration, signal: &str) -> (Option<i32>, String, u32) {
+fn signalled_run(
+    p: &Project,
+    args: &[&str],
+    delay: std::time::Duration,
+    signal: &str,
+) -> (Option<i32>, String, u32) {
     let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("retort"))
         .current_dir(p.path())
         .env_remove("DATABASE_URL")
@@ -303,7 +379,8 @@ fn signalled_run(p: &Project, args: &[&str], delay: std::time::Duration, signal:
         .unwrap();
     let pid = child.id();
     std::thread::sleep(delay);
-    let _ = std::process::Command::new("kill").args([&format!("-{signal}"), &pid.to_string()]).status();
+    let _ =
+        std::process::Command::new("kill").args([&format!("-{signal}"), &pid.to_string()]).status();
     let out = child.wait_with_output().unwrap();
     (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned(), pid)
 }
@@ -312,17 +389,23 @@ fn signalled_run(p: &Project, args: &[&str], delay: std::time::Duration, signal:
 fn scratch_left_by(pid: u32) -> Vec<String> {
     let mut left = Vec::new();
     let like = format!("retort_scratch_{pid}_%");
-    for (engine, url) in [("postgres", common::servers::pg_admin_url()), ("mysql", common::servers::mysql_admin_url())] {
+    for (engine, url) in [
+        ("postgres", common::servers::pg_admin_url()),
+        ("mysql", common::servers::mysql_admin_url()),
+    ] {
         if !engine_names().contains(&engine) {
             continue;
         }
-        let mut c = retort::connect(&retort::RedactedUrl::new(url), std::path::Path::new(".")).unwrap();
+        let mut c =
+            retort::connect(&retort::RedactedUrl::new(url), std::path::Path::new(".")).unwrap();
         let sql = if engine == "postgres" {
             format!("SELECT datname FROM pg_database WHERE datname LIKE '{like}'")
         } else {
             format!("SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE '{like}'")
         };
-        left.extend(c.query(&sql).unwrap().into_iter().filter_map(|r| r.into_iter().next().flatten()));
+        left.extend(
+            c.query(&sql).unwrap().into_iter().filter_map(|r| r.into_iter().next().flatten()),
+        );
     }
     left
 }
@@ -343,8 +426,13 @@ fn ctrl_c_during_autogenerate_cancels_cleanly() {
             let mut interrupted = 0;
             for (n, ms) in [150u64, 300, 600, 1200].into_iter().enumerate() {
                 let cmd: &[&str] = if n % 2 == 0 { &["migrate", "-m", "big"] } else { &["check"] };
-                let (code, stderr, pid) = signalled_run(&p, cmd, std::time::Duration::from_millis(ms), signal);
-                let files: Vec<_> = std::fs::read_dir(p.path().join("migrations/versions")).unwrap().map(|e| e.unwrap().path()).filter(|f| f.extension().is_some_and(|x| x == "sql")).collect();
+                let (code, stderr, pid) =
+                    signalled_run(&p, cmd, std::time::Duration::from_millis(ms), signal);
+                let files: Vec<_> = std::fs::read_dir(p.path().join("migrations/versions"))
+                    .unwrap()
+                    .map(|e| e.unwrap().path())
+                    .filter(|f| f.extension().is_some_and(|x| x == "sql"))
+                    .collect();
                 match code {
                     Some(130) => {
                         interrupted += 1;
@@ -360,9 +448,16 @@ fn ctrl_c_during_autogenerate_cancels_cleanly() {
                     }
                     other => panic!("[{engine}] SIG{signal} {cmd:?} after {ms} ms ended with {other:?}: {stderr}"),
                 }
-                assert_eq!(scratch_left_by(pid), Vec::<String>::new(), "[{engine}] SIG{signal}: scratch left after {ms} ms");
+                assert_eq!(
+                    scratch_left_by(pid),
+                    Vec::<String>::new(),
+                    "[{engine}] SIG{signal}: scratch left after {ms} ms"
+                );
             }
-            assert!(interrupted > 0, "[{engine}] SIG{signal}: no run was interrupted; the workload is too small to test");
+            assert!(
+                interrupted > 0,
+                "[{engine}] SIG{signal}: no run was interrupted; the workload is too small to test"
+            );
         }
     }
 }
@@ -382,10 +477,19 @@ fn ctrl_c_during_upgrade_stops_between_revisions() {
         for i in 1..=20 {
             let id = format!("{i:0>4}bbbb{i:0>4}");
             let down: Vec<&str> = prev.iter().map(|s| s.as_str()).collect();
-            p.write_rev(&id, &down, &format!("r{i}"), &format!("CREATE TABLE t{i} (id INTEGER);\n{sleep}\nCREATE TABLE u{i} (id INTEGER);"), &format!("DROP TABLE u{i};\nDROP TABLE t{i};"));
+            p.write_rev(
+                &id,
+                &down,
+                &format!("r{i}"),
+                &format!(
+                    "CREATE TABLE t{i} (id INTEGER);\n{sleep}\nCREATE TABLE u{i} (id INTEGER);"
+                ),
+                &format!("DROP TABLE u{i};\nDROP TABLE t{i};"),
+            );
             prev = vec![id];
         }
-        let (code, stderr, _) = interrupted_run(&p, &["upgrade"], std::time::Duration::from_millis(700));
+        let (code, stderr, _) =
+            interrupted_run(&p, &["upgrade"], std::time::Duration::from_millis(700));
         assert_eq!(code, Some(130), "[{engine}] {stderr}");
         assert!(stderr.contains("interrupted after applying"), "[{engine}] {stderr}");
         let rows = p.version_rows();
@@ -393,7 +497,11 @@ fn ctrl_c_during_upgrade_stops_between_revisions() {
         // Every revision is whole: its two tables both exist or neither does.
         let tables = p.tables();
         for i in 1..=20 {
-            assert_eq!(tables.contains(&format!("t{i}")), tables.contains(&format!("u{i}")), "[{engine}] revision r{i} cut in half: {tables:?}");
+            assert_eq!(
+                tables.contains(&format!("t{i}")),
+                tables.contains(&format!("u{i}")),
+                "[{engine}] revision r{i} cut in half: {tables:?}"
+            );
         }
         let status = p.retort(&["status"]).ok();
         assert!(!status.stdout.to_lowercase().contains("dirty"), "[{engine}] {}", status.stdout);
@@ -411,7 +519,11 @@ fn full_disk_and_read_only_database_name_the_cause() {
     let p = Project::new();
     let mnt = p.path().join("mnt");
     std::fs::create_dir(&mnt).unwrap();
-    let mounted = std::process::Command::new("mount").args(["-t", "tmpfs", "-o", "size=384k", "tmpfs"]).arg(&mnt).status().is_ok_and(|s| s.success());
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=384k", "tmpfs"])
+        .arg(&mnt)
+        .status()
+        .is_ok_and(|s| s.success());
     if mounted {
         struct Unmount(std::path::PathBuf);
         impl Drop for Unmount {
@@ -425,24 +537,50 @@ fn full_disk_and_read_only_database_name_the_cause() {
         p.write_rev("bbbb00000001", &["aaaa00000001"], "big", "CREATE TABLE big (v TEXT);\nINSERT INTO big WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 20000) SELECT printf('%0100d', x) FROM c;", "DROP TABLE big;");
         p.retort_env(&["upgrade", "aaaa00000001"], &[("DATABASE_URL", &url)]).ok();
         let r = p.retort_env(&["upgrade"], &[("DATABASE_URL", &url)]).fails_with(7, "bbbb00000001");
-        assert!(r.stderr.contains("disk") && r.stderr.contains("free space") && !r.stderr.contains("fix the statement"), "{}", r.stderr);
-        assert_eq!(p.retort_env(&["current", "--json"], &[("DATABASE_URL", &url)]).ok().json()["current"][0], "aaaa00000001");
+        assert!(
+            r.stderr.contains("disk")
+                && r.stderr.contains("free space")
+                && !r.stderr.contains("fix the statement"),
+            "{}",
+            r.stderr
+        );
+        assert_eq!(
+            p.retort_env(&["current", "--json"], &[("DATABASE_URL", &url)]).ok().json()["current"]
+                [0],
+            "aaaa00000001"
+        );
         // Item 17: a backup that fills the disk says so (it said "not an error").
         let backups = p.path().join("backups-mnt");
         std::fs::create_dir(&backups).unwrap();
-        assert!(std::process::Command::new("mount").args(["-t", "tmpfs", "-o", "size=16k", "tmpfs"]).arg(&backups).status().unwrap().success());
+        assert!(std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=16k", "tmpfs"])
+            .arg(&backups)
+            .status()
+            .unwrap()
+            .success());
         let _guard2 = Unmount(backups.clone());
-        let cfg = std::fs::read_to_string(p.path().join("retort.toml")).unwrap().replace("[project]\n", "[project]\nbackup_dir = \"backups-mnt\"\n");
+        let cfg = std::fs::read_to_string(p.path().join("retort.toml"))
+            .unwrap()
+            .replace("[project]\n", "[project]\nbackup_dir = \"backups-mnt\"\n");
         std::fs::write(p.path().join("retort.toml"), cfg).unwrap();
         let r = p.retort_env(&["backup"], &[("DATABASE_URL", &url)]);
         assert_eq!(r.code, 12, "{}", r.stderr);
         assert!(r.stderr.contains("full") && !r.stderr.contains("not an error"), "{}", r.stderr);
         assert_eq!(std::fs::read_dir(&backups).unwrap().count(), 0, "no partial backup left");
         // Read-only: the same revision, now on a read-only mount.
-        assert!(std::process::Command::new("mount").args(["-o", "remount,ro"]).arg(&mnt).status().unwrap().success());
+        assert!(std::process::Command::new("mount")
+            .args(["-o", "remount,ro"])
+            .arg(&mnt)
+            .status()
+            .unwrap()
+            .success());
         let r = p.retort_env(&["upgrade"], &[("DATABASE_URL", &url)]);
         assert!(r.code == 7 || r.code == 12, "{}", r.stderr);
-        assert!(r.stderr.contains("read-only") && !r.stderr.contains("fix the statement"), "{}", r.stderr);
+        assert!(
+            r.stderr.contains("read-only") && !r.stderr.contains("fix the statement"),
+            "{}",
+            r.stderr
+        );
     } else {
         eprintln!("\n!!!!! SKIPPING the SQLite full-disk test: cannot mount a tmpfs here (needs root) !!!!!\n");
     }
@@ -454,9 +592,21 @@ fn full_disk_and_read_only_database_name_the_cause() {
         p.exec(&format!("ALTER DATABASE {db} SET default_transaction_read_only = on"));
         let r = p.retort(&["upgrade"]);
         assert!(r.code == 7 || r.code == 12, "{}", r.stderr);
-        assert!(r.stderr.contains("read-only") && r.stderr.contains("replica") && !r.stderr.contains("fix the statement"), "{}", r.stderr);
-        let mut admin = retort::connect(&retort::RedactedUrl::new(common::servers::pg_admin_url()), std::path::Path::new(".")).unwrap();
-        admin.execute(&format!("ALTER DATABASE {db} SET default_transaction_read_only = off")).unwrap();
+        assert!(
+            r.stderr.contains("read-only")
+                && r.stderr.contains("replica")
+                && !r.stderr.contains("fix the statement"),
+            "{}",
+            r.stderr
+        );
+        let mut admin = retort::connect(
+            &retort::RedactedUrl::new(common::servers::pg_admin_url()),
+            std::path::Path::new("."),
+        )
+        .unwrap();
+        admin
+            .execute(&format!("ALTER DATABASE {db} SET default_transaction_read_only = off"))
+            .unwrap();
         p.retort(&["upgrade"]).ok();
     }
 }
@@ -476,7 +626,13 @@ fn a_revision_too_large_for_the_server_is_refused_cleanly() {
     let big = format!("CREATE TABLE big (id INTEGER);\n{}", filler.repeat(200_000));
     p.write_rev("bbbb00000001", &[&ids[0]], "big", &big, "DROP TABLE big;");
     let r = p.retort(&["upgrade"]).fails_with(13, "max_allowed_packet");
-    assert!(r.stderr.contains("bbbb00000001") && r.stderr.contains("SET GLOBAL max_allowed_packet") && !r.stderr.contains("CodecError"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("bbbb00000001")
+            && r.stderr.contains("SET GLOBAL max_allowed_packet")
+            && !r.stderr.contains("CodecError"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(p.version_rows(), vec![ids[0].clone()]);
     assert!(!p.tables().contains(&"big".to_string()), "nothing of it ran");
     p.retort(&["status"]).ok();
@@ -502,7 +658,8 @@ impl Seeded {
 /// `upgrade head` finishes the job. Seed: RETORT_FAULT_SEED (printed on failure).
 #[test]
 fn kill_9_during_upgrade_leaves_a_consistent_database() {
-    let seed: u64 = std::env::var("RETORT_FAULT_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5eed_2026);
+    let seed: u64 =
+        std::env::var("RETORT_FAULT_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5eed_2026);
     let mut rng = Seeded(seed);
     const N: usize = 100;
     let write_chain = |p: &Project| -> Vec<String> {
@@ -510,7 +667,13 @@ fn kill_9_during_upgrade_leaves_a_consistent_database() {
         for i in 1..=N {
             let id = format!("{i:0>4}cccc{i:0>4}");
             let down: Vec<&str> = ids.last().map(|s| vec![s.as_str()]).unwrap_or_default();
-            p.write_rev(&id, &down, &format!("k{i}"), &format!("CREATE TABLE k{i} (id INTEGER);"), &format!("DROP TABLE k{i};"));
+            p.write_rev(
+                &id,
+                &down,
+                &format!("k{i}"),
+                &format!("CREATE TABLE k{i} (id INTEGER);"),
+                &format!("DROP TABLE k{i};"),
+            );
             ids.push(id);
         }
         ids
@@ -538,12 +701,17 @@ fn kill_9_during_upgrade_leaves_a_consistent_database() {
             std::thread::sleep(std::time::Duration::from_millis(delay));
             let _ = child.kill(); // SIGKILL
             let _ = child.wait();
-            let ctx = format!("[{engine}] seed {seed} round {round}, killed after {delay} of ~{full} ms");
+            let ctx =
+                format!("[{engine}] seed {seed} round {round}, killed after {delay} of ~{full} ms");
             let status = p.retort(&["status", "--json"]);
             if status.code == 6 {
                 // Only a non-transactional engine may be left mid-revision, and it says so.
                 assert_eq!(engine, "mysql", "{ctx}: {}", status.stderr);
-                assert!(status.json()["error"].as_str().unwrap_or_default().contains("dirty"), "{ctx}: {}", status.stdout);
+                assert!(
+                    status.json()["error"].as_str().unwrap_or_default().contains("dirty"),
+                    "{ctx}: {}",
+                    status.stdout
+                );
                 let dirty = p.query("SELECT revision FROM retort_log WHERE status = 'in_progress'");
                 let i: usize = dirty[0][..4].parse().unwrap();
                 let made = p.tables().contains(&format!("k{i}"));
@@ -553,10 +721,15 @@ fn kill_9_during_upgrade_leaves_a_consistent_database() {
             }
             let rows = p.version_rows();
             assert!(rows.len() <= 1, "{ctx}: {rows:?}");
-            let at = rows.first().map(|r| ids.iter().position(|i| i == r).unwrap() + 1).unwrap_or(0);
+            let at =
+                rows.first().map(|r| ids.iter().position(|i| i == r).unwrap() + 1).unwrap_or(0);
             let tables = p.tables();
             for i in 1..=N {
-                assert_eq!(tables.contains(&format!("k{i}")), i <= at, "{ctx}: at revision {at}, table k{i}");
+                assert_eq!(
+                    tables.contains(&format!("k{i}")),
+                    i <= at,
+                    "{ctx}: at revision {at}, table k{i}"
+                );
             }
             p.retort(&["upgrade", "head"]).ok();
             assert_eq!(p.version_rows(), vec![ids[N - 1].clone()], "{ctx}");
@@ -574,11 +747,23 @@ fn kill_9_during_upgrade_leaves_a_consistent_database() {
 /// `retort upgrade` with short lock timeouts and a generous retry budget, started while
 /// `blocker` holds a transaction open that it commits 1.5 s later: the run must retry and
 /// then succeed.
-fn upgrade_while_the_blocker_commits(p: &Project, blocker: &mut dyn retort::Connection, engine: &str) {
+fn upgrade_while_the_blocker_commits(
+    p: &Project,
+    blocker: &mut dyn retort::Connection,
+    engine: &str,
+) {
     let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("retort"))
         .current_dir(p.path())
         .env_remove("DATABASE_URL")
-        .args(["upgrade", "--ddl-lock-timeout", "300ms", "--lock-retries", "8", "--lock-retry-budget", "20s"])
+        .args([
+            "upgrade",
+            "--ddl-lock-timeout",
+            "300ms",
+            "--lock-retries",
+            "8",
+            "--lock-retry-budget",
+            "20s",
+        ])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -586,7 +771,8 @@ fn upgrade_while_the_blocker_commits(p: &Project, blocker: &mut dyn retort::Conn
     std::thread::sleep(std::time::Duration::from_millis(1500));
     blocker.execute("COMMIT").unwrap();
     let out = child.wait_with_output().unwrap();
-    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let said =
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "[{engine}] {said}");
     assert!(said.contains("retry 1 of 8"), "[{engine}] it had to retry: {said}");
 }
@@ -595,20 +781,53 @@ fn upgrade_while_the_blocker_commits(p: &Project, blocker: &mut dyn retort::Conn
 fn a_statement_blocked_by_a_long_transaction_times_out_and_is_retried() {
     for engine in engine_names().into_iter().filter(|e| *e != "sqlite") {
         let p = Project::on(engine);
-        p.write_rev("aaaa00000001", &[], "create", "CREATE TABLE t (id INTEGER PRIMARY KEY);", "DROP TABLE t;");
+        p.write_rev(
+            "aaaa00000001",
+            &[],
+            "create",
+            "CREATE TABLE t (id INTEGER PRIMARY KEY);",
+            "DROP TABLE t;",
+        );
         p.retort(&["upgrade"]).ok();
-        p.write_rev("bbbb00000001", &["aaaa00000001"], "add column", "ALTER TABLE t ADD COLUMN c INTEGER;", "ALTER TABLE t DROP COLUMN c;");
+        p.write_rev(
+            "bbbb00000001",
+            &["aaaa00000001"],
+            "add column",
+            "ALTER TABLE t ADD COLUMN c INTEGER;",
+            "ALTER TABLE t DROP COLUMN c;",
+        );
         // Another session reads the table in a transaction it keeps open.
         let mut blocker = p.db.connect();
         blocker.execute("BEGIN").unwrap();
         blocker.query("SELECT * FROM t").unwrap();
-        let flags = ["upgrade", "--ddl-lock-timeout", "300ms", "--lock-retries", "2", "--lock-retry-budget", "2s"];
+        let flags = [
+            "upgrade",
+            "--ddl-lock-timeout",
+            "300ms",
+            "--lock-retries",
+            "2",
+            "--lock-retry-budget",
+            "2s",
+        ];
         let r = p.retort(&flags);
         assert_eq!(r.code, 15, "[{engine}] {}\n{}", r.stdout, r.stderr);
-        assert!(r.stderr.contains("bbbb00000001") && r.stderr.contains("3 attempt(s)") && r.stderr.contains("nothing of it stayed"), "[{engine}] {}", r.stderr);
-        assert!(r.stderr.contains("probably blocked by:"), "[{engine}] names the blocker: {}", r.stderr);
+        assert!(
+            r.stderr.contains("bbbb00000001")
+                && r.stderr.contains("3 attempt(s)")
+                && r.stderr.contains("nothing of it stayed"),
+            "[{engine}] {}",
+            r.stderr
+        );
+        assert!(
+            r.stderr.contains("probably blocked by:"),
+            "[{engine}] names the blocker: {}",
+            r.stderr
+        );
         let said = format!("{}{}", r.stdout, r.stderr);
-        assert!(said.contains("retry 1 of 2") && said.contains("retry 2 of 2"), "[{engine}] {said}");
+        assert!(
+            said.contains("retry 1 of 2") && said.contains("retry 2 of 2"),
+            "[{engine}] {said}"
+        );
         assert_eq!(p.version_rows(), ["aaaa00000001"], "[{engine}]");
         let status = p.retort(&["status"]);
         assert_eq!(status.code, 0, "[{engine}] not dirty: {}", status.stderr);
@@ -628,7 +847,13 @@ fn a_statement_blocked_by_a_long_transaction_times_out_and_is_retried() {
 #[test]
 fn a_revision_in_steps_commits_each_step_and_says_where_it_stopped() {
     let p = Project::on("postgres");
-    p.write_rev("aaaa00000001", &[], "create", "CREATE TABLE t (id INTEGER PRIMARY KEY, c INTEGER);\nINSERT INTO t VALUES (1, 1), (2, 1);", "DROP TABLE t;");
+    p.write_rev(
+        "aaaa00000001",
+        &[],
+        "create",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, c INTEGER);\nINSERT INTO t VALUES (1, 1), (2, 1);",
+        "DROP TABLE t;",
+    );
     p.write_rev(
         "bbbb00000001",
         &["aaaa00000001"],
@@ -639,12 +864,26 @@ fn a_revision_in_steps_commits_each_step_and_says_where_it_stopped() {
     let offline = p.retort(&["upgrade", "--sql"]).ok().stdout;
     let body = &offline[offline.find("unique c").unwrap()..];
     let concurrent = body.find("CREATE UNIQUE INDEX CONCURRENTLY").unwrap();
-    assert!(body[..concurrent].contains("ALTER TABLE t ADD COLUMN d INTEGER;\nCOMMIT;\n-- transactional: false"), "{body}");
+    assert!(
+        body[..concurrent]
+            .contains("ALTER TABLE t ADD COLUMN d INTEGER;\nCOMMIT;\n-- transactional: false"),
+        "{body}"
+    );
     assert!(body[concurrent..].contains(";\nBEGIN;\nALTER TABLE t ADD CONSTRAINT"), "{body}");
 
     let r = p.retort(&["upgrade"]).fails_with(7, "step 2 of 3");
-    assert!(r.stderr.contains("t_c_key") && r.stderr.contains("was dropped") && r.stderr.contains("DIRTY"), "{}", r.stderr);
-    assert_eq!(p.query("SELECT count(*) FROM pg_index WHERE NOT indisvalid"), ["0"], "no invalid index is left");
+    assert!(
+        r.stderr.contains("t_c_key")
+            && r.stderr.contains("was dropped")
+            && r.stderr.contains("DIRTY"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        p.query("SELECT count(*) FROM pg_index WHERE NOT indisvalid"),
+        ["0"],
+        "no invalid index is left"
+    );
     assert_eq!(p.query("SELECT count(*) FROM information_schema.columns WHERE table_name = 't' AND column_name = 'd'"), ["1"], "step 1 committed");
     p.retort(&["status"]).fails_with(6, "bbbb00000001");
     // The documented repair: undo the committed step, record it, fix the data, go on.
@@ -675,16 +914,34 @@ fn a_revision_in_steps_commits_each_step_and_says_where_it_stopped() {
 #[test]
 fn a_later_step_blocked_by_a_long_transaction_is_retried_in_place() {
     let p = Project::on("postgres");
-    p.write_rev("aaaa00000001", &[], "create", "CREATE TABLE t (id INTEGER PRIMARY KEY);\nCREATE TABLE u (id INTEGER PRIMARY KEY);", "DROP TABLE u;\nDROP TABLE t;");
+    p.write_rev(
+        "aaaa00000001",
+        &[],
+        "create",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY);\nCREATE TABLE u (id INTEGER PRIMARY KEY);",
+        "DROP TABLE u;\nDROP TABLE t;",
+    );
     p.retort(&["upgrade"]).ok();
-    p.write_rev("bbbb00000001", &["aaaa00000001"], "two steps", "ALTER TABLE u ADD COLUMN x INTEGER;\n-- +step\nALTER TABLE t ADD COLUMN y INTEGER;", "ALTER TABLE t DROP COLUMN y;\nALTER TABLE u DROP COLUMN x;");
+    p.write_rev(
+        "bbbb00000001",
+        &["aaaa00000001"],
+        "two steps",
+        "ALTER TABLE u ADD COLUMN x INTEGER;\n-- +step\nALTER TABLE t ADD COLUMN y INTEGER;",
+        "ALTER TABLE t DROP COLUMN y;\nALTER TABLE u DROP COLUMN x;",
+    );
     let mut blocker = p.db.connect();
     blocker.execute("BEGIN").unwrap();
     blocker.query("SELECT * FROM t").unwrap();
     upgrade_while_the_blocker_commits(&p, blocker.as_mut(), "postgres");
     assert_eq!(p.version_rows(), ["bbbb00000001"]);
-    assert_eq!(p.query("SELECT count(*) FROM information_schema.columns WHERE column_name IN ('x', 'y')"), ["2"]);
-    assert_eq!(p.query("SELECT status FROM retort_log WHERE revision = 'bbbb00000001' ORDER BY id"), ["ok"]);
+    assert_eq!(
+        p.query("SELECT count(*) FROM information_schema.columns WHERE column_name IN ('x', 'y')"),
+        ["2"]
+    );
+    assert_eq!(
+        p.query("SELECT status FROM retort_log WHERE revision = 'bbbb00000001' ORDER BY id"),
+        ["ok"]
+    );
 }
 
 /// Issue #14: `migrate --online` on PostgreSQL keeps a busy table writable. A function
@@ -709,7 +966,12 @@ fn online_forms_keep_a_busy_table_writable_where_plain_forms_block_it() {
         p.retort(&["migrate", "-m", "v2", if online { "--online" } else { "--no-online" }]).ok();
         let lint = p.retort(&["lint"]);
         let lint = format!("{}{}", lint.stdout, lint.stderr);
-        for rule in ["constraint-missing-not-valid", "require-concurrent-index-creation", "adding-not-nullable-field", "disallowed-unique-constraint"] {
+        for rule in [
+            "constraint-missing-not-valid",
+            "require-concurrent-index-creation",
+            "adding-not-nullable-field",
+            "disallowed-unique-constraint",
+        ] {
             assert_eq!(lint.contains(rule), !online, "online={online}: {rule} in\n{lint}");
         }
 
@@ -717,7 +979,11 @@ fn online_forms_keep_a_busy_table_writable_where_plain_forms_block_it() {
         let writer = {
             let (stop, url) = (stop.clone(), p.db.url.clone());
             std::thread::spawn(move || {
-                let mut conn = retort::connect(&retort::core::config::RedactedUrl::new(url), std::path::Path::new(".")).unwrap();
+                let mut conn = retort::connect(
+                    &retort::core::config::RedactedUrl::new(url),
+                    std::path::Path::new("."),
+                )
+                .unwrap();
                 let mut worst = std::time::Duration::ZERO;
                 let mut writes = 0u32;
                 while !stop.load(std::sync::atomic::Ordering::Relaxed) {
@@ -740,13 +1006,21 @@ fn online_forms_keep_a_busy_table_writable_where_plain_forms_block_it() {
         println!("online={online}: upgrade {took:?}, {writes} writes, slowest {worst:?}");
         assert!(took > std::time::Duration::from_millis(1500), "the scans take seconds: {took:?}");
         if online {
-            assert!(worst < std::time::Duration::from_millis(1000), "online: a write waited {worst:?} (upgrade {took:?})");
+            assert!(
+                worst < std::time::Duration::from_millis(1000),
+                "online: a write waited {worst:?} (upgrade {took:?})"
+            );
         } else {
-            assert!(worst > std::time::Duration::from_millis(1000), "plain: the scan blocks writes, slowest {worst:?}");
+            assert!(
+                worst > std::time::Duration::from_millis(1000),
+                "plain: the scan blocks writes, slowest {worst:?}"
+            );
         }
         assert_eq!(p.query("SELECT count(*) FROM pg_index WHERE NOT indisvalid"), ["0"]);
         schemas.push(p.query("SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'busy'::regclass ORDER BY conname"));
-        schemas.last_mut().unwrap().extend(p.query("SELECT indexdef FROM pg_indexes WHERE tablename = 'busy' ORDER BY indexname"));
+        schemas.last_mut().unwrap().extend(
+            p.query("SELECT indexdef FROM pg_indexes WHERE tablename = 'busy' ORDER BY indexname"),
+        );
         schemas.last_mut().unwrap().extend(p.query("SELECT is_nullable FROM information_schema.columns WHERE table_name = 'busy' AND column_name = 'amount'"));
     }
     assert_eq!(schemas[0], schemas[1], "the online and plain forms reach the same schema");
@@ -759,13 +1033,27 @@ fn a_statement_running_past_the_statement_timeout_is_cancelled() {
     for engine in engine_names().into_iter().filter(|e| *e != "sqlite") {
         let p = Project::on(engine);
         // MariaDB's SLEEP() returns quietly when interrupted; a long INSERT fails.
-        let sleep = if engine == "postgres" { "SELECT pg_sleep(5);" } else { "INSERT INTO t SELECT seq FROM seq_1_to_1000000000;" };
-        p.write_rev("aaaa00000001", &[], "slow", &format!("CREATE TABLE t (id INTEGER PRIMARY KEY);\n{sleep}"), "DROP TABLE t;");
+        let sleep = if engine == "postgres" {
+            "SELECT pg_sleep(5);"
+        } else {
+            "INSERT INTO t SELECT seq FROM seq_1_to_1000000000;"
+        };
+        p.write_rev(
+            "aaaa00000001",
+            &[],
+            "slow",
+            &format!("CREATE TABLE t (id INTEGER PRIMARY KEY);\n{sleep}"),
+            "DROP TABLE t;",
+        );
         let started = std::time::Instant::now();
         let r = p.retort(&["upgrade", "--statement-timeout", "1s"]);
         assert_eq!(r.code, 7, "[{engine}] {}\n{}", r.stdout, r.stderr);
-        assert!(started.elapsed() < std::time::Duration::from_secs(4), "[{engine}] cancelled after about a second");
-        let expected = if engine == "postgres" { "statement timeout" } else { "max_statement_time" };
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(4),
+            "[{engine}] cancelled after about a second"
+        );
+        let expected =
+            if engine == "postgres" { "statement timeout" } else { "max_statement_time" };
         assert!(r.stderr.contains(expected), "[{engine}] {}", r.stderr);
     }
 }
@@ -786,7 +1074,11 @@ fn a_fleet_is_rolled_out_in_parallel_stopped_continued_and_resumed() {
                 let names: Vec<String> = (0..50).map(|i| format!("t{i:02}")).collect();
                 std::fs::create_dir_all(p.path().join("tenants")).unwrap();
                 let list = names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ");
-                (names, format!("url = \"sqlite://tenants/{{target}}.db\"\ntargets = [{list}]\n"), "t07".to_string())
+                (
+                    names,
+                    format!("url = \"sqlite://tenants/{{target}}.db\"\ntargets = [{list}]\n"),
+                    "t07".to_string(),
+                )
             }
             "postgres" => {
                 let names: Vec<String> = (0..20).map(|i| format!("s{i:02}")).collect();
@@ -801,8 +1093,10 @@ fn a_fleet_is_rolled_out_in_parallel_stopped_continued_and_resumed() {
                 for _ in 0..10 {
                     extra.push(common::servers::TestDb::new("mysql", p.path()));
                 }
-                let names: Vec<String> = extra.iter().map(|d| d.url.rsplit('/').next().unwrap().to_string()).collect();
-                let list = extra.iter().map(|d| format!("\"{}\"", d.url)).collect::<Vec<_>>().join(", ");
+                let names: Vec<String> =
+                    extra.iter().map(|d| d.url.rsplit('/').next().unwrap().to_string()).collect();
+                let list =
+                    extra.iter().map(|d| format!("\"{}\"", d.url)).collect::<Vec<_>>().join(", ");
                 let bad = names[3].clone();
                 (names, format!("urls = [{list}]\n"), bad)
             }
@@ -818,7 +1112,10 @@ fn a_fleet_is_rolled_out_in_parallel_stopped_continued_and_resumed() {
                 "postgres" => format!("{}?schema={bad}", p.db.url),
                 _ => extra[3].url.clone(),
             };
-            retort::connect(&retort::RedactedUrl::new(url), p.path()).unwrap().execute(sql).unwrap();
+            retort::connect(&retort::RedactedUrl::new(url), p.path())
+                .unwrap()
+                .execute(sql)
+                .unwrap();
         };
         on_bad("CREATE TABLE t2 (id INTEGER)");
         let fleet = |args: &[&str]| {
@@ -826,29 +1123,45 @@ fn a_fleet_is_rolled_out_in_parallel_stopped_continued_and_resumed() {
             all.extend_from_slice(args);
             p.retort(&all)
         };
-        let count = |report: &serde_json::Value, status: &str| report["results"].as_array().unwrap().iter().filter(|r| r["status"] == status).count();
+        let count = |report: &serde_json::Value, status: &str| {
+            report["results"].as_array().unwrap().iter().filter(|r| r["status"] == status).count()
+        };
 
         let r = fleet(&["upgrade", "--all", "--parallel", "4"]);
         assert_eq!(r.code, 16, "[{engine}] {}\n{}", r.stdout, r.stderr);
         let report = r.json();
         assert_eq!(report["results"].as_array().unwrap().len(), names.len(), "[{engine}]");
         assert_eq!(count(&report, "failed"), 1, "[{engine}] {report}");
-        let failed = report["results"].as_array().unwrap().iter().find(|r| r["status"] == "failed").unwrap();
+        let failed =
+            report["results"].as_array().unwrap().iter().find(|r| r["status"] == "failed").unwrap();
         assert_eq!(failed["target"], bad.as_str());
         assert!(failed["error"].as_str().unwrap().contains("t2"), "[{engine}] {failed}");
         // Revision 2 fails at its first statement: nothing of it stayed, on MySQL too (not
         // dirty), and the first revision stayed.
         assert!(!failed["error"].as_str().unwrap().contains("DIRTY"), "[{engine}] {failed}");
-        assert_eq!((failed["before"].clone(), failed["after"].clone()), (serde_json::json!([]), serde_json::json!([ids[0]])), "[{engine}] the first revision stayed: {failed}");
+        assert_eq!(
+            (failed["before"].clone(), failed["after"].clone()),
+            (serde_json::json!([]), serde_json::json!([ids[0]])),
+            "[{engine}] the first revision stayed: {failed}"
+        );
         if engine == "sqlite" {
-            assert!(count(&report, "not_run") > 0, "[{engine}] stops starting new targets: {report}");
+            assert!(
+                count(&report, "not_run") > 0,
+                "[{engine}] stops starting new targets: {report}"
+            );
         }
 
         let r = fleet(&["upgrade", "--all", "--parallel", "4", "--continue-on-error", "--resume"]);
         assert_eq!(r.code, 16, "[{engine}] {}", r.stderr);
         let report = r.json();
-        assert_eq!((count(&report, "failed"), count(&report, "not_run")), (1, 0), "[{engine}] {report}");
-        for t in report["results"].as_array().unwrap().iter().filter(|t| t["target"] != bad.as_str()) {
+        assert_eq!(
+            (count(&report, "failed"), count(&report, "not_run")),
+            (1, 0),
+            "[{engine}] {report}"
+        );
+        for t in
+            report["results"].as_array().unwrap().iter().filter(|t| t["target"] != bad.as_str())
+        {
             assert_eq!(t["after"], serde_json::json!([ids[2]]), "[{engine}] {t}");
         }
 
@@ -869,7 +1182,10 @@ fn a_fleet_is_rolled_out_in_parallel_stopped_continued_and_resumed() {
         }
         // Status, checksums, check and drift over the fleet: one target drifted fails, by name.
         let st = fleet(&["status", "--all"]).ok().json();
-        assert!(st["results"].as_array().unwrap().iter().all(|t| t["pending"] == 0), "[{engine}] {st}");
+        assert!(
+            st["results"].as_array().unwrap().iter().all(|t| t["pending"] == 0),
+            "[{engine}] {st}"
+        );
         fleet(&["verify", "--all"]).ok();
         fleet(&["check", "--targets", "*"]).ok();
         on_bad("CREATE TABLE drifted (id INTEGER)");
@@ -877,11 +1193,23 @@ fn a_fleet_is_rolled_out_in_parallel_stopped_continued_and_resumed() {
         assert_eq!(r.code, 16, "[{engine}] {}", r.stderr);
         let report = r.json();
         assert_eq!(count(&report, "ok"), 1, "[{engine}] {report}");
-        let drifted = report["results"].as_array().unwrap().iter().find(|t| t["status"] == "failed").unwrap();
-        assert!(drifted["target"] == bad.as_str() && drifted["error"].as_str().unwrap().contains("drifted"), "[{engine}] {drifted}");
+        let drifted =
+            report["results"].as_array().unwrap().iter().find(|t| t["status"] == "failed").unwrap();
+        assert!(
+            drifted["target"] == bad.as_str()
+                && drifted["error"].as_str().unwrap().contains("drifted"),
+            "[{engine}] {drifted}"
+        );
         // A subset by glob, and a fleet environment without a selection is refused.
-        let some = fleet(&["current", "--targets", &format!("{}*", &names[0][..names[0].len() - 1])]).ok().json();
-        assert!(!some["results"].as_array().unwrap().is_empty() && some["results"].as_array().unwrap().len() < names.len(), "[{engine}] {some}");
+        let some =
+            fleet(&["current", "--targets", &format!("{}*", &names[0][..names[0].len() - 1])])
+                .ok()
+                .json();
+        assert!(
+            !some["results"].as_array().unwrap().is_empty()
+                && some["results"].as_array().unwrap().len() < names.len(),
+            "[{engine}] {some}"
+        );
         let r = p.retort(&["--env", "fleet", "upgrade"]);
         assert_eq!(r.code, 2, "[{engine}] {}", r.stderr);
         assert!(r.stderr.contains("--all"), "[{engine}] {}", r.stderr);
@@ -899,8 +1227,17 @@ impl Galera {
     }
 
     fn start() -> Galera {
-        let out = std::process::Command::new("bash").arg(Self::script()).arg("start").output().expect("bash runs");
-        assert!(out.status.success(), "the Galera cluster did not start:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let out = std::process::Command::new("bash")
+            .arg(Self::script())
+            .arg("start")
+            .output()
+            .expect("bash runs");
+        assert!(
+            out.status.success(),
+            "the Galera cluster did not start:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
         Galera
     }
 
@@ -908,10 +1245,18 @@ impl Galera {
         Self::try_sql(port, db, sql).unwrap()
     }
 
-    fn try_sql(port: u16, db: &str, sql: &str) -> Result<Vec<String>, retort::core::error::DbError> {
+    fn try_sql(
+        port: u16,
+        db: &str,
+        sql: &str,
+    ) -> Result<Vec<String>, retort::core::error::DbError> {
         let url = format!("mysql://root@127.0.0.1:{port}/{db}");
-        let mut c = retort::connect(&retort::RedactedUrl::new(url), std::path::Path::new(".")).unwrap();
-        Ok(c.query(sql)?.into_iter().map(|r| r.into_iter().map(|v| v.unwrap_or_default()).collect::<Vec<_>>().join("|")).collect())
+        let mut c =
+            retort::connect(&retort::RedactedUrl::new(url), std::path::Path::new(".")).unwrap();
+        Ok(c.query(sql)?
+            .into_iter()
+            .map(|r| r.into_iter().map(|v| v.unwrap_or_default()).collect::<Vec<_>>().join("|"))
+            .collect())
     }
 }
 
@@ -936,18 +1281,36 @@ fn a_galera_cluster_applies_each_revision_once_and_survives_a_killed_lock_owner(
         // Other nodes apply it in order, possibly after what node 1 wrote before.
         for port in [3312, 3313] {
             let since = std::time::Instant::now();
-            while Galera::sql(port, "mysql", &format!("SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '{db}'")).is_empty() {
-                assert!(since.elapsed() < std::time::Duration::from_secs(60), "node {port} never got {db}");
+            while Galera::sql(
+                port,
+                "mysql",
+                &format!("SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '{db}'"),
+            )
+            .is_empty()
+            {
+                assert!(
+                    since.elapsed() < std::time::Duration::from_secs(60),
+                    "node {port} never got {db}"
+                );
                 std::thread::sleep(std::time::Duration::from_millis(100));
             }
         }
-        let ok = std::process::Command::new(&retort).current_dir(dir.path()).env_remove("DATABASE_URL").args(["init", "--url", &format!("mysql://root@127.0.0.1:3311/{db}")]).status().unwrap();
+        let ok = std::process::Command::new(&retort)
+            .current_dir(dir.path())
+            .env_remove("DATABASE_URL")
+            .args(["init", "--url", &format!("mysql://root@127.0.0.1:3311/{db}")])
+            .status()
+            .unwrap();
         assert!(ok.success());
         let mut prev: Option<String> = None;
         for (i, (up, down)) in revisions.iter().enumerate() {
             let id = format!("{:012x}", i + 1);
             let text = format!("-- revision: {id}\n-- down_revision: {}\n-- message: r{}\n-- created: 2026-01-01T00:00:00Z\n\n-- +upgrade\n{up}\n\n-- +downgrade\n{down}\n", prev.as_deref().unwrap_or(""), i + 1);
-            std::fs::write(dir.path().join("migrations/versions").join(format!("{id}_r{}.sql", i + 1)), text).unwrap();
+            std::fs::write(
+                dir.path().join("migrations/versions").join(format!("{id}_r{}.sql", i + 1)),
+                text,
+            )
+            .unwrap();
             prev = Some(id);
         }
         dir
@@ -964,14 +1327,29 @@ fn a_galera_cluster_applies_each_revision_once_and_survives_a_killed_lock_owner(
     // status names the node and the cluster; upgrade says how DDL replicates.
     {
         let dir = project("retort_galera_status", &revisions[..1]);
-        let run = |args: &[&str]| std::process::Command::new(&retort).current_dir(dir.path()).env_remove("DATABASE_URL").args(args).output().unwrap();
+        let run = |args: &[&str]| {
+            std::process::Command::new(&retort)
+                .current_dir(dir.path())
+                .env_remove("DATABASE_URL")
+                .args(args)
+                .output()
+                .unwrap()
+        };
         let up = run(&["upgrade"]);
-        assert!(String::from_utf8_lossy(&up.stderr).contains("Total Order Isolation"), "{}", String::from_utf8_lossy(&up.stderr));
+        assert!(
+            String::from_utf8_lossy(&up.stderr).contains("Total Order Isolation"),
+            "{}",
+            String::from_utf8_lossy(&up.stderr)
+        );
         let st = String::from_utf8_lossy(&run(&["status"]).stdout).to_string();
         assert!(st.contains("cluster:     Galera node node1 of a cluster of 3"), "{st}");
         // A large table's ALTER is named before it runs, with its size.
         Galera::sql(3311, "retort_galera_status", "CREATE TABLE big (id INT PRIMARY KEY, v INT)");
-        Galera::sql(3311, "retort_galera_status", "INSERT INTO big SELECT seq, seq FROM seq_1_to_150000");
+        Galera::sql(
+            3311,
+            "retort_galera_status",
+            "INSERT INTO big SELECT seq, seq FROM seq_1_to_150000",
+        );
         Galera::sql(3311, "retort_galera_status", "ANALYZE TABLE big");
         std::fs::write(dir.path().join("migrations/versions/00000000000b_alter_big.sql"), "-- revision: 00000000000b\n-- down_revision: 000000000001\n-- message: alter big\n\n-- +upgrade\nALTER TABLE big ADD COLUMN w INT;\n\n-- +downgrade\nALTER TABLE big DROP COLUMN w;\n").unwrap();
         let up = String::from_utf8_lossy(&run(&["upgrade"]).stderr).to_string();
@@ -984,7 +1362,10 @@ fn a_galera_cluster_applies_each_revision_once_and_survives_a_killed_lock_owner(
             .map(|i| {
                 std::process::Command::new(&retort)
                     .current_dir(dir.path())
-                    .env("DATABASE_URL", format!("mysql://root@127.0.0.1:{}/{db}{mode}", 3311 + i % 3))
+                    .env(
+                        "DATABASE_URL",
+                        format!("mysql://root@127.0.0.1:{}/{db}{mode}", 3311 + i % 3),
+                    )
                     .args(["upgrade", "--lock-timeout", "120"])
                     .stdout(std::process::Stdio::piped())
                     .stderr(std::process::Stdio::piped())
@@ -993,7 +1374,8 @@ fn a_galera_cluster_applies_each_revision_once_and_survives_a_killed_lock_owner(
             })
             .collect();
         let outs: Vec<_> = children.into_iter().map(|c| c.wait_with_output().unwrap()).collect();
-        let per_rev = Galera::sql(3312, &db, "SELECT rev, COUNT(*) FROM applied GROUP BY rev ORDER BY rev");
+        let per_rev =
+            Galera::sql(3312, &db, "SELECT rev, COUNT(*) FROM applied GROUP BY rev ORDER BY rev");
         let twice: Vec<&String> = per_rev.iter().filter(|r| !r.ends_with("|1")).collect();
         if once {
             for o in &outs {
@@ -1004,13 +1386,27 @@ fn a_galera_cluster_applies_each_revision_once_and_survives_a_killed_lock_owner(
             let logged = Galera::sql(3313, &db, "SELECT revision, COUNT(*) FROM retort_log WHERE direction = 'up' AND status = 'ok' GROUP BY revision");
             assert_eq!(logged.len(), 10);
             assert!(logged.iter().all(|r| r.ends_with("|1")), "{logged:?}");
-            assert_eq!(Galera::sql(3311, &db, "SELECT COUNT(*) FROM _retort_lock"), ["0"], "the lease is given back");
+            assert_eq!(
+                Galera::sql(3311, &db, "SELECT COUNT(*) FROM _retort_lock"),
+                ["0"],
+                "the lease is given back"
+            );
         } else {
             // Runs on different nodes ran at once: a revision ran twice (rows or in-progress
             // log rows), or a run met another's revision in progress — which it can only
             // see as a dirty database — and stopped. Under the lease none of this happens.
             let started = Galera::sql(3313, &db, "SELECT revision, COUNT(*) FROM retort_log WHERE direction = 'up' GROUP BY revision HAVING COUNT(*) > 1");
-            let collided: Vec<String> = outs.iter().filter(|o| !o.status.success()).map(|o| String::from_utf8_lossy(&o.stderr).lines().find(|l| l.starts_with("error")).unwrap_or_default().to_string()).collect();
+            let collided: Vec<String> = outs
+                .iter()
+                .filter(|o| !o.status.success())
+                .map(|o| {
+                    String::from_utf8_lossy(&o.stderr)
+                        .lines()
+                        .find(|l| l.starts_with("error"))
+                        .unwrap_or_default()
+                        .to_string()
+                })
+                .collect();
             assert!(!twice.is_empty() || !started.is_empty() || !collided.is_empty(), "GET_LOCK is node-local on Galera: runs should have collided (rows {per_rev:?}, log {started:?})");
             println!("GET_LOCK forced: rows applied twice {twice:?}, revisions started twice {started:?}, {} run(s) stopped: {collided:?}", collided.len());
         }
@@ -1019,9 +1415,22 @@ fn a_galera_cluster_applies_each_revision_once_and_survives_a_killed_lock_owner(
     // kill -9 of the lease owner in the middle of a revision: the next run waits for the
     // lease to expire (3 s here), takes the lock and reports the cut-off revision.
     let db = "retort_galera_kill";
-    let dir = project(db, &[("CREATE TABLE k1 (id INT);".into(), "DROP TABLE k1;".into()), ("DO SLEEP(30);".into(), "SELECT 1;".into())]);
+    let dir = project(
+        db,
+        &[
+            ("CREATE TABLE k1 (id INT);".into(), "DROP TABLE k1;".into()),
+            ("DO SLEEP(30);".into(), "SELECT 1;".into()),
+        ],
+    );
     let url = |port: u16| format!("mysql://root@127.0.0.1:{port}/{db}?lock=lease&lease=3");
-    let mut owner = std::process::Command::new(&retort).current_dir(dir.path()).env("DATABASE_URL", url(3311)).args(["upgrade"]).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let mut owner = std::process::Command::new(&retort)
+        .current_dir(dir.path())
+        .env("DATABASE_URL", url(3311))
+        .args(["upgrade"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
     let started = std::time::Instant::now();
     while Galera::try_sql(3312, db, "SELECT COUNT(*) FROM retort_log WHERE revision = '000000000002' AND status = 'in_progress'").unwrap_or_default().first().map(String::as_str) != Some("1") {
         assert!(started.elapsed() < std::time::Duration::from_secs(30), "the owner never started revision 2");
@@ -1030,12 +1439,20 @@ fn a_galera_cluster_applies_each_revision_once_and_survives_a_killed_lock_owner(
     owner.kill().unwrap(); // SIGKILL
     owner.wait().unwrap();
     let killed = std::time::Instant::now();
-    let next = std::process::Command::new(&retort).current_dir(dir.path()).env("DATABASE_URL", url(3312)).args(["upgrade", "--lock-timeout", "30"]).output().unwrap();
+    let next = std::process::Command::new(&retort)
+        .current_dir(dir.path())
+        .env("DATABASE_URL", url(3312))
+        .args(["upgrade", "--lock-timeout", "30"])
+        .output()
+        .unwrap();
     let waited = killed.elapsed();
     let said = String::from_utf8_lossy(&next.stderr);
     assert_eq!(next.status.code(), Some(6), "took over and found the cut-off revision: {said}");
     assert!(said.contains("000000000002"), "{said}");
-    assert!(waited >= std::time::Duration::from_secs(2) && waited < std::time::Duration::from_secs(20), "waited for the lease ({waited:?})");
+    assert!(
+        waited >= std::time::Duration::from_secs(2) && waited < std::time::Duration::from_secs(20),
+        "waited for the lease ({waited:?})"
+    );
 }
 
 /// Issue #16: on PostgreSQL `?lock=lease` replaces the session advisory lock (which does
@@ -1049,19 +1466,40 @@ fn the_lease_lock_serialises_postgres_runs_and_survives_a_killed_owner() {
     let bin = assert_cmd::cargo::cargo_bin("retort");
     let url = format!("{}?lock=lease&lease=2", p.db.url);
     let spawn = |args: &[&str]| {
-        std::process::Command::new(&bin).current_dir(p.path()).env("DATABASE_URL", &url).args(args).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap()
+        std::process::Command::new(&bin)
+            .current_dir(p.path())
+            .env("DATABASE_URL", &url)
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
     };
     let children: Vec<_> = (0..20).map(|_| spawn(&["upgrade", "head"])).collect();
     for c in children {
         let out = c.wait_with_output().unwrap();
-        assert!(out.status.success(), "a concurrent run failed:\n{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "a concurrent run failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
-    assert_eq!(p.query("SELECT revision FROM retort_log WHERE direction = 'up' ORDER BY id"), ids, "every revision once, in order");
+    assert_eq!(
+        p.query("SELECT revision FROM retort_log WHERE direction = 'up' ORDER BY id"),
+        ids,
+        "every revision once, in order"
+    );
     assert_eq!(p.query("SELECT count(*) FROM _retort_lock"), ["0"], "the lease is given back");
     // pg_locks is the whole server's: only this test's database counts.
     assert_eq!(p.query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"), ["0"], "no advisory lock was used");
 
-    p.write_rev("bbbb00000001", &[&ids[7]], "slow", "CREATE TABLE slow_t (id INTEGER);\nSELECT pg_sleep(3);", "DROP TABLE slow_t;");
+    p.write_rev(
+        "bbbb00000001",
+        &[&ids[7]],
+        "slow",
+        "CREATE TABLE slow_t (id INTEGER);\nSELECT pg_sleep(3);",
+        "DROP TABLE slow_t;",
+    );
     let mut owner = spawn(&["upgrade"]);
     let started = std::time::Instant::now();
     while p.query("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(3)%' AND pid <> pg_backend_pid()") != ["1"] {
@@ -1073,7 +1511,16 @@ fn the_lease_lock_serialises_postgres_runs_and_survives_a_killed_owner() {
     let killed = std::time::Instant::now();
     let next = spawn(&["upgrade", "--lock-timeout", "30"]).wait_with_output().unwrap();
     assert!(next.status.success(), "{}", String::from_utf8_lossy(&next.stderr));
-    assert!(killed.elapsed() >= std::time::Duration::from_secs(1), "waited for the lease: {:?}", killed.elapsed());
+    assert!(
+        killed.elapsed() >= std::time::Duration::from_secs(1),
+        "waited for the lease: {:?}",
+        killed.elapsed()
+    );
     assert_eq!(p.version_rows(), ["bbbb00000001"]);
-    assert_eq!(p.query("SELECT count(*) FROM retort_log WHERE revision = 'bbbb00000001' AND status = 'ok'"), ["1"]);
+    assert_eq!(
+        p.query(
+            "SELECT count(*) FROM retort_log WHERE revision = 'bbbb00000001' AND status = 'ok'"
+        ),
+        ["1"]
+    );
 }

@@ -1,16 +1,16 @@
 //! Autogenerate: the schema at head (replayed migrations) against the models (applied
 //! to a scratch database), both introspected by the same engine; the diff rendered
 //! by the engine; the result verified by applying it to the replayed schema.
+use crate::apply::{Migrator, RunOptions};
 use crate::diff::change::Change;
-use crate::render::{to_section, RenderOptions, RenderedStatement};
 use crate::diff::filter::TableFilter;
 use crate::diff::notes::review_notes;
 use crate::diff::rename::{candidates, RenameCandidate};
 use crate::diff::{diff, Renames};
 use crate::engine::{Connection, Dialect, ModelStatement, SkippedStatement, VersionTables};
 use crate::error::{DbError, Error};
-use crate::apply::{Migrator, RunOptions};
 use crate::plan::Direction;
+use crate::render::{to_section, RenderOptions, RenderedStatement};
 use crate::revision::graph::RevisionGraph;
 use crate::revision::target::Target;
 use crate::schema::Schema;
@@ -26,7 +26,11 @@ use std::path::Path;
 /// have not succeeded yet, each in a savepoint where DDL is transactional — until all
 /// succeed, or a pass makes no progress: then the first statement that never succeeded is
 /// the error, with its line and the engine's reason (what it is missing).
-pub fn schema_of_models(conn: &mut dyn Connection, sql: &str, path: &Path) -> Result<Schema, Error> {
+pub fn schema_of_models(
+    conn: &mut dyn Connection,
+    sql: &str,
+    path: &Path,
+) -> Result<Schema, Error> {
     crate::interrupt::check()?;
     let stmts = model_statements(conn.dialect(), sql, path)?;
     load_statements(conn, &stmts, path)?;
@@ -37,13 +41,25 @@ pub fn schema_of_models(conn: &mut dyn Connection, sql: &str, path: &Path) -> Re
 /// The statements of the models that run on a scratch database, in order: every
 /// statement is classified before any runs, so a refused one stops the load with nothing
 /// run at all; skipped ones are left out ([`skipped_model_statements`] counts them).
-pub fn model_statements(dialect: &dyn Dialect, sql: &str, path: &Path) -> Result<Vec<sql_split::Statement>, Error> {
+pub fn model_statements(
+    dialect: &dyn Dialect,
+    sql: &str,
+    path: &Path,
+) -> Result<Vec<sql_split::Statement>, Error> {
     let mut stmts: Vec<sql_split::Statement> = Vec::new();
     for s in sql_split::split(sql) {
         match dialect.model_statement(&s.sql) {
-            ModelStatement::Run(text) => stmts.push(sql_split::Statement { sql: text.into_owned(), ..s.clone() }),
+            ModelStatement::Run(text) => {
+                stmts.push(sql_split::Statement { sql: text.into_owned(), ..s.clone() })
+            }
             ModelStatement::Skip(_) => {}
-            ModelStatement::Refuse(reason) => return Err(Error::Models { path: path.to_path_buf(), line: s.line, message: reason }),
+            ModelStatement::Refuse(reason) => {
+                return Err(Error::Models {
+                    path: path.to_path_buf(),
+                    line: s.line,
+                    message: reason,
+                })
+            }
         }
     }
     Ok(stmts)
@@ -51,7 +67,11 @@ pub fn model_statements(dialect: &dyn Dialect, sql: &str, path: &Path) -> Result
 
 /// Runs model statements as a declaration (in any order they succeed in; see
 /// [`schema_of_models`]); an error names the first statement that never succeeded.
-pub fn load_statements(conn: &mut dyn Connection, stmts: &[sql_split::Statement], path: &Path) -> Result<(), Error> {
+pub fn load_statements(
+    conn: &mut dyn Connection,
+    stmts: &[sql_split::Statement],
+    path: &Path,
+) -> Result<(), Error> {
     let texts: Vec<String> = stmts.iter().map(|s| s.sql.clone()).collect();
     let relax = conn.dialect().deferred_references();
     if let Some((off, _)) = relax {
@@ -70,7 +90,11 @@ pub fn load_statements(conn: &mut dyn Connection, stmts: &[sql_split::Statement]
             // A statement that failed because Ctrl-C tore down the scratch work is no fault
             // of the models.
             crate::interrupt::check()?;
-            return Err(Error::Models { path: path.to_path_buf(), line: stmts[index].line, message });
+            return Err(Error::Models {
+                path: path.to_path_buf(),
+                line: stmts[index].line,
+                message,
+            });
         }
     }
     if let Some((_, on)) = relax {
@@ -92,7 +116,11 @@ pub fn skipped_model_statements(dialect: &dyn Dialect, sql: &str) -> Vec<String>
         .into_iter()
         .map(|(kind, n)| {
             let (one, many) = kind.describe();
-            if n == 1 { format!("1 {one}") } else { format!("{n} {many}") }
+            if n == 1 {
+                format!("1 {one}")
+            } else {
+                format!("{n} {many}")
+            }
         })
         .collect()
 }
@@ -100,7 +128,11 @@ pub fn skipped_model_statements(dialect: &dyn Dialect, sql: &str) -> Vec<String>
 /// Runs `texts` in passes until every statement succeeded (`Ok(Ok)`) or a pass made no
 /// progress (`Ok(Err)` with the first statement still failing, everything rolled back
 /// where DDL is transactional).
-fn load_in_passes(conn: &mut dyn Connection, texts: &[String], tx: bool) -> Result<Result<(), (usize, DbError)>, Error> {
+fn load_in_passes(
+    conn: &mut dyn Connection,
+    texts: &[String],
+    tx: bool,
+) -> Result<Result<(), (usize, DbError)>, Error> {
     if tx {
         conn.execute(conn.dialect().begin())?;
     }
@@ -112,7 +144,11 @@ fn load_in_passes(conn: &mut dyn Connection, texts: &[String], tx: bool) -> Resu
             let outcome = if tx {
                 conn.execute("SAVEPOINT retort_model")?;
                 let r = conn.execute(&texts[i]);
-                conn.execute(if r.is_ok() { "RELEASE SAVEPOINT retort_model" } else { "ROLLBACK TO SAVEPOINT retort_model" })?;
+                conn.execute(if r.is_ok() {
+                    "RELEASE SAVEPOINT retort_model"
+                } else {
+                    "ROLLBACK TO SAVEPOINT retort_model"
+                })?;
                 r
             } else {
                 conn.execute(&texts[i])
@@ -140,10 +176,16 @@ fn load_in_passes(conn: &mut dyn Connection, texts: &[String], tx: bool) -> Resu
 /// Runs statements on a scratch database: in one transaction where DDL is transactional
 /// (one commit, and one round trip on engines that batch), rolled back when one fails.
 /// The inner error is the failing statement's index and message.
-fn run_script(conn: &mut dyn Connection, texts: &[String]) -> Result<Result<(), (usize, DbError)>, Error> {
+fn run_script(
+    conn: &mut dyn Connection,
+    texts: &[String],
+) -> Result<Result<(), (usize, DbError)>, Error> {
     let tx = conn.dialect().capabilities().transactional_ddl;
     if !tx {
-        return Ok(texts.iter().enumerate().try_for_each(|(i, s)| conn.execute(s).map_err(|e| (i, e))));
+        return Ok(texts
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, s)| conn.execute(s).map_err(|e| (i, e))));
     }
     conn.execute(conn.dialect().begin())?;
     match conn.execute_script(texts) {
@@ -160,7 +202,12 @@ fn run_script(conn: &mut dyn Connection, texts: &[String]) -> Result<Result<(), 
 
 /// Refuses models that declare nothing when head has tables: an empty or unsaved
 /// models file must not turn into a revision that drops every table (issue #9 item 5).
-pub fn refuse_empty_models(models: &Schema, head: &Schema, path: &Path, allow: bool) -> Result<(), Error> {
+pub fn refuse_empty_models(
+    models: &Schema,
+    head: &Schema,
+    path: &Path,
+    allow: bool,
+) -> Result<(), Error> {
     if allow || !models.tables.is_empty() || !models.views.is_empty() || head.tables.is_empty() {
         return Ok(());
     }
@@ -171,7 +218,10 @@ pub fn refuse_empty_models(models: &Schema, head: &Schema, path: &Path, allow: b
 /// has: made outside the migrations (a legacy database), so the revision would fail on it.
 /// `exists` asks the live database about one name (a lookup, not an introspection of the
 /// whole database: this runs on every `migrate`).
-pub fn created_but_present(generated: &Generated, exists: &mut dyn FnMut(&str) -> Result<bool, DbError>) -> Result<Vec<String>, Error> {
+pub fn created_but_present(
+    generated: &Generated,
+    exists: &mut dyn FnMut(&str) -> Result<bool, DbError>,
+) -> Result<Vec<String>, Error> {
     // What the revision itself drops or renames away first (a changed view is dropped and
     // recreated) is not in the way.
     let freed: Vec<&str> = generated
@@ -199,10 +249,20 @@ pub fn created_but_present(generated: &Generated, exists: &mut dyn FnMut(&str) -
 }
 
 /// Replays every revision up to the graph's heads into an empty scratch database.
-pub fn schema_at_head(conn: &mut dyn Connection, graph: &RevisionGraph, tables: &VersionTables) -> Result<Schema, Error> {
+pub fn schema_at_head(
+    conn: &mut dyn Connection,
+    graph: &RevisionGraph,
+    tables: &VersionTables,
+) -> Result<Schema, Error> {
     if !graph.is_empty() {
         let migrator = Migrator::new(graph, tables.clone());
-        migrator.run(conn, Direction::Up, &Target::parse("heads")?, &RunOptions::default(), &mut |_| {})?;
+        migrator.run(
+            conn,
+            Direction::Up,
+            &Target::parse("heads")?,
+            &RunOptions::default(),
+            &mut |_| {},
+        )?;
     }
     Ok(conn.introspect()?)
 }
@@ -239,10 +299,22 @@ pub fn owned(schema: &Schema, filter: &TableFilter) -> Schema {
 }
 
 /// Diffs `head` → `models`, renders both directions and collects review notes.
-pub fn generate(dialect: &dyn Dialect, head: &Schema, models: &Schema, renames: &Renames, options: RenderOptions) -> Result<Generated, Error> {
+pub fn generate(
+    dialect: &dyn Dialect,
+    head: &Schema,
+    models: &Schema,
+    renames: &Renames,
+    options: RenderOptions,
+) -> Result<Generated, Error> {
     let up = diff(head, models, renames);
     let down = diff(models, head, &renames.reversed());
-    let render = |from: &Schema, to: &Schema, changes: &[Change]| if options.online { dialect.render_online(from, to, changes) } else { dialect.render(from, to, changes) };
+    let render = |from: &Schema, to: &Schema, changes: &[Change]| {
+        if options.online {
+            dialect.render_online(from, to, changes)
+        } else {
+            dialect.render(from, to, changes)
+        }
+    };
     let up_sql = render(head, models, &up)?;
     let down_sql = render(models, head, &down)?;
     let rename_candidates = candidates(&up);
@@ -253,7 +325,13 @@ pub fn generate(dialect: &dyn Dialect, head: &Schema, models: &Schema, renames: 
 /// Proves a generated revision on the scratch database holding the replayed head (the
 /// one `schema_at_head` read, so the history is replayed once per run): the upgrade must
 /// turn it into `models`, then the downgrade back into `head`. Returns what differs.
-pub fn verify(head_db: &mut dyn Connection, generated: &Generated, head: &Schema, models: &Schema, filter: &TableFilter) -> Result<Vec<String>, Error> {
+pub fn verify(
+    head_db: &mut dyn Connection,
+    generated: &Generated,
+    head: &Schema,
+    models: &Schema,
+    filter: &TableFilter,
+) -> Result<Vec<String>, Error> {
     let mut problems = apply_and_compare(head_db, &generated.up_sql, models, filter, "upgrade")?;
     if problems.is_empty() {
         problems = apply_and_compare(head_db, &generated.down_sql, head, filter, "downgrade")?;
@@ -267,25 +345,52 @@ pub fn verify(head_db: &mut dyn Connection, generated: &Generated, head: &Schema
 /// schema that introspects as head, which is what [`verify`] proves. Saves creating the
 /// head's schema on another scratch database; a caller that gets problems here asks
 /// [`verify`] for the authoritative answer.
-pub fn verify_from_models(models_db: &mut dyn Connection, generated: &Generated, head: &Schema, models: &Schema, filter: &TableFilter) -> Result<Vec<String>, Error> {
-    let mut problems = apply_and_compare(models_db, &generated.down_sql, head, filter, "downgrade")?;
+pub fn verify_from_models(
+    models_db: &mut dyn Connection,
+    generated: &Generated,
+    head: &Schema,
+    models: &Schema,
+    filter: &TableFilter,
+) -> Result<Vec<String>, Error> {
+    let mut problems =
+        apply_and_compare(models_db, &generated.down_sql, head, filter, "downgrade")?;
     if problems.is_empty() {
         problems = apply_and_compare(models_db, &generated.up_sql, models, filter, "upgrade")?;
     }
     Ok(problems)
 }
 
-fn apply_and_compare(conn: &mut dyn Connection, stmts: &[RenderedStatement], expect: &Schema, filter: &TableFilter, what: &str) -> Result<Vec<String>, Error> {
+fn apply_and_compare(
+    conn: &mut dyn Connection,
+    stmts: &[RenderedStatement],
+    expect: &Schema,
+    filter: &TableFilter,
+    what: &str,
+) -> Result<Vec<String>, Error> {
     // Step by step, as the revision will run: a concurrent index build outside any
     // transaction, each other step in its own.
     for (transactional, step) in crate::render::steps(stmts) {
         let texts: Vec<String> = step.iter().map(|s| s.sql.clone()).collect();
-        let outcome = if transactional { run_script(conn, &texts)? } else { texts.iter().enumerate().try_for_each(|(i, s)| conn.execute(s).map_err(|e| (i, e))) };
+        let outcome = if transactional {
+            run_script(conn, &texts)?
+        } else {
+            texts.iter().enumerate().try_for_each(|(i, s)| conn.execute(s).map_err(|e| (i, e)))
+        };
         if let Err((i, e)) = outcome {
-            let cause = step[i].source.as_deref().map(|c| format!(", which expresses: {}", c.describe())).unwrap_or_default();
-            return Ok(vec![format!("the generated {what} fails on a copy of the schema: {e} (in `{}`{cause})", texts[i])]);
+            let cause = step[i]
+                .source
+                .as_deref()
+                .map(|c| format!(", which expresses: {}", c.describe()))
+                .unwrap_or_default();
+            return Ok(vec![format!(
+                "the generated {what} fails on a copy of the schema: {e} (in `{}`{cause})",
+                texts[i]
+            )]);
         }
     }
     let got = filter.apply(&conn.introspect()?);
-    Ok(diff(&got, expect, &Renames::default()).iter().map(|c| format!("after the generated {what}, still to do: {}", c.describe())).collect())
+    Ok(diff(&got, expect, &Renames::default())
+        .iter()
+        .map(|c| format!("after the generated {what}, still to do: {}", c.describe()))
+        .collect())
 }

@@ -12,7 +12,8 @@ pub fn backup_path(dir: &Path, env: &str, rev: &str, ext: &str) -> PathBuf {
 
 /// Backs up the database into `dir` with owner-only permissions; returns the file.
 pub fn take(conn: &mut dyn Connection, dir: &Path, env: &str, rev: &str) -> Result<PathBuf, Error> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
     let mut path = backup_path(dir, env, rev, conn.backup_extension());
     let mut n = 1;
     while path.exists() {
@@ -39,7 +40,10 @@ pub fn confirm(path: &Path) -> Result<(), Error> {
     let read = std::fs::File::open(path).and_then(|mut f| f.read(&mut first));
     match read {
         Ok(1) => Ok(()),
-        Ok(_) => Err(Error::io(format!("checking the backup {}", path.display()), std::io::Error::other("the file is empty"))),
+        Ok(_) => Err(Error::io(
+            format!("checking the backup {}", path.display()),
+            std::io::Error::other("the file is empty"),
+        )),
         Err(e) => Err(Error::io(format!("checking the backup {}", path.display()), e)),
     }
 }
@@ -65,13 +69,21 @@ fn backup_of(name: &str, env: &str) -> Option<(String, u32)> {
         Some((rev, n)) => (rev, n.parse::<u32>().ok()?),
         None => (stem, 1),
     };
-    let rev_ok = !rev.is_empty() && rev.split('+').all(|r| !r.is_empty() && r.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+    let rev_ok = !rev.is_empty()
+        && rev
+            .split('+')
+            .all(|r| !r.is_empty() && r.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
     rev_ok.then(|| (time.to_string(), copy))
 }
 
 /// Deletes the oldest backups retort wrote for `env` beyond `keep`; `just_written` is
 /// never deleted (with `backup_keep = 0` it is the one kept).
-pub fn prune(dir: &Path, env: &str, keep: usize, just_written: &Path) -> Result<Vec<PathBuf>, Error> {
+pub fn prune(
+    dir: &Path,
+    env: &str,
+    keep: usize,
+    just_written: &Path,
+) -> Result<Vec<PathBuf>, Error> {
     let mut files: Vec<((String, u32), PathBuf)> = match std::fs::read_dir(dir) {
         Ok(rd) => rd
             .filter_map(|e| e.ok())
@@ -123,9 +135,22 @@ mod tests {
 
     #[test]
     fn only_names_retort_writes_belong_to_an_environment() {
-        assert_eq!(backup_of("dev-20261203T094618Z-base.sqlite", "dev"), Some(("20261203T094618Z".into(), 1)));
-        assert_eq!(backup_of("dev-20261203T094618Z-0123456789ab-3.sqlite", "dev"), Some(("20261203T094618Z".into(), 3)));
-        for other in ["dev-eu-20261203T094618Z-base.sqlite", "dev-0-handmade.sqlite", "dev-20261203T094618Z-base", "dev-20261203T094618Z-.sqlite", "devx-20261203T094618Z-base.sqlite", "dev-20261203T094618Z-base.sqlite.tmp~"] {
+        assert_eq!(
+            backup_of("dev-20261203T094618Z-base.sqlite", "dev"),
+            Some(("20261203T094618Z".into(), 1))
+        );
+        assert_eq!(
+            backup_of("dev-20261203T094618Z-0123456789ab-3.sqlite", "dev"),
+            Some(("20261203T094618Z".into(), 3))
+        );
+        for other in [
+            "dev-eu-20261203T094618Z-base.sqlite",
+            "dev-0-handmade.sqlite",
+            "dev-20261203T094618Z-base",
+            "dev-20261203T094618Z-.sqlite",
+            "devx-20261203T094618Z-base.sqlite",
+            "dev-20261203T094618Z-base.sqlite.tmp~",
+        ] {
             assert_eq!(backup_of(other, "dev"), None, "{other}");
         }
     }

@@ -23,7 +23,8 @@ pub fn unregister(id: u64) {
 
 /// Runs and forgets every registered action.
 pub fn run_all() {
-    let actions: Vec<(u64, Action)> = std::mem::take(&mut *ACTIONS.lock().unwrap_or_else(|e| e.into_inner()));
+    let actions: Vec<(u64, Action)> =
+        std::mem::take(&mut *ACTIONS.lock().unwrap_or_else(|e| e.into_inner()));
     for (_, a) in actions {
         a();
     }
@@ -35,7 +36,12 @@ pub fn run_all() {
 /// ran — can then be told from one in use, on the same machine; one of another machine
 /// (or of an older retort, without the tag) is never judged.
 pub fn scratch_name() -> String {
-    format!("{}{}_{}", scratch_prefix(std::process::id()), host_tag(), crate::RevisionId::generate())
+    format!(
+        "{}{}_{}",
+        scratch_prefix(std::process::id()),
+        host_tag(),
+        crate::RevisionId::generate()
+    )
 }
 
 /// `retort_scratch_<pid>_`: what tests and clean-up look for.
@@ -58,7 +64,10 @@ pub fn kept_scratch_name(project_dir: &std::path::Path) -> String {
 /// Eight hex digits of the machine's name (`/etc/hostname`, else `HOSTNAME`).
 pub fn host_tag() -> String {
     use sha2::Digest;
-    let host = std::fs::read_to_string("/etc/hostname").ok().or_else(|| std::env::var("HOSTNAME").ok()).unwrap_or_default();
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_default();
     let digest = sha2::Sha256::digest(host.trim().as_bytes());
     digest.iter().take(4).map(|b| format!("{b:02x}")).collect()
 }
@@ -76,7 +85,10 @@ pub fn orphaned_scratch(names: &[String]) -> Vec<String> {
             let mut parts = n.strip_prefix("retort_scratch_").unwrap_or("").splitn(3, '_');
             let (pid, host) = (parts.next().and_then(|p| p.parse::<u32>().ok()), parts.next());
             match (pid, host) {
-                (Some(pid), Some(h)) if h == tag => pid != std::process::id() && !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+                (Some(pid), Some(h)) if h == tag => {
+                    pid != std::process::id()
+                        && !std::path::Path::new(&format!("/proc/{pid}")).exists()
+                }
                 _ => false,
             }
         })

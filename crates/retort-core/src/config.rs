@@ -116,7 +116,9 @@ pub struct EnvSection {
 fn with_lock_params(url: &str, lock: Option<&str>, lease: Option<f64>) -> String {
     let mut out = url.to_string();
     let mut add = |key: &str, value: String| {
-        let has = out.split_once('?').is_some_and(|(_, q)| q.split('&').any(|kv| kv.split('=').next() == Some(key)));
+        let has = out
+            .split_once('?')
+            .is_some_and(|(_, q)| q.split('&').any(|kv| kv.split('=').next() == Some(key)));
         if !has {
             out.push(if out.contains('?') { '&' } else { '?' });
             out.push_str(&format!("{key}={value}"));
@@ -177,7 +179,8 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
         (t, 1.0)
     };
     let value: f64 = number.trim().parse().ok()?;
-    (value.is_finite() && value >= 0.0 && value * scale <= 86_400.0).then(|| Duration::from_secs_f64(value * scale))
+    (value.is_finite() && value >= 0.0 && value * scale <= 86_400.0)
+        .then(|| Duration::from_secs_f64(value * scale))
 }
 
 /// A loaded project: the parsed file and the directory it lives in (relative paths
@@ -249,7 +252,8 @@ impl Project {
         use crate::error::Error;
         let Some(command) = &self.file.project.models_command else {
             let path = self.models_path();
-            let sql = std::fs::read_to_string(&path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+            let sql = std::fs::read_to_string(&path)
+                .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
             return Ok((sql, path));
         };
         let shown = command.join(" ");
@@ -259,13 +263,23 @@ impl Project {
             .current_dir(&self.dir)
             .stdin(std::process::Stdio::null())
             .output()
-            .map_err(|e| Error::ModelsCommand { command: shown.clone(), message: format!("it could not be started: {e}") })?;
+            .map_err(|e| Error::ModelsCommand {
+                command: shown.clone(),
+                message: format!("it could not be started: {e}"),
+            })?;
         if !out.status.success() {
             let stderr = String::from_utf8_lossy(&out.stderr);
-            let tail: Vec<&str> = stderr.lines().rev().take(20).collect::<Vec<_>>().into_iter().rev().collect();
-            return Err(Error::ModelsCommand { command: shown, message: format!("it failed ({}):\n{}", out.status, tail.join("\n")) });
+            let tail: Vec<&str> =
+                stderr.lines().rev().take(20).collect::<Vec<_>>().into_iter().rev().collect();
+            return Err(Error::ModelsCommand {
+                command: shown,
+                message: format!("it failed ({}):\n{}", out.status, tail.join("\n")),
+            });
         }
-        let sql = String::from_utf8(out.stdout).map_err(|_| Error::ModelsCommand { command: shown.clone(), message: "its output is not UTF-8 text".into() })?;
+        let sql = String::from_utf8(out.stdout).map_err(|_| Error::ModelsCommand {
+            command: shown.clone(),
+            message: "its output is not UTF-8 text".into(),
+        })?;
         Ok((sql, PathBuf::from(format!("`{shown}` (models_command) output"))))
     }
 
@@ -275,7 +289,10 @@ impl Project {
         exclude.push(self.file.project.version_table.clone());
         exclude.push(self.file.project.log_table.clone());
         exclude.push("_retort_*".into());
-        crate::diff::filter::TableFilter { include: self.file.autogenerate.include.clone(), exclude }
+        crate::diff::filter::TableFilter {
+            include: self.file.autogenerate.include.clone(),
+            exclude,
+        }
     }
 
     pub fn tables(&self) -> VersionTables {
@@ -295,13 +312,17 @@ impl Project {
         let chosen = explicit.map(str::to_string).or_else(|| vars("RETORT_ENV"));
         let name = chosen.clone().unwrap_or_else(|| self.file.project.default_env.clone());
         for defined in self.file.env.keys().chain([&name]) {
-            safe_name("environment", defined).map_err(|message| ConfigError::Invalid { path: self.path.clone(), message })?;
+            safe_name("environment", defined)
+                .map_err(|message| ConfigError::Invalid { path: self.path.clone(), message })?;
         }
         let section = match self.file.env.get(&name) {
             Some(s) => s.clone(),
             None if chosen.is_none() => EnvSection::default(),
             None => {
-                return Err(ConfigError::UnknownEnv { name, defined: self.file.env.keys().cloned().collect() })
+                return Err(ConfigError::UnknownEnv {
+                    name,
+                    defined: self.file.env.keys().cloned().collect(),
+                })
             }
         };
         let (url, source) = match vars("DATABASE_URL").filter(|u| !u.is_empty()) {
@@ -311,13 +332,18 @@ impl Project {
                 None => (None, "none"),
             },
         };
-        let duration = |key: &str, value: &Option<String>| -> Result<Option<Duration>, ConfigError> {
+        let duration = |key: &str,
+                        value: &Option<String>|
+         -> Result<Option<Duration>, ConfigError> {
             value
                 .as_deref()
                 .map(|v| parse_duration(v).ok_or_else(|| ConfigError::Invalid { path: self.path.clone(), message: format!("[env.{name}] {key} = \"{v}\" is not a duration (\"2s\", \"500ms\", \"1m\"; at most a day)") }))
                 .transpose()
         };
-        let invalid = |message: String| ConfigError::Invalid { path: self.path.clone(), message: format!("[env.{name}] {message}") };
+        let invalid = |message: String| ConfigError::Invalid {
+            path: self.path.clone(),
+            message: format!("[env.{name}] {message}"),
+        };
         if let Some(l) = section.lock.as_deref().filter(|l| !matches!(*l, "lease" | "session")) {
             return Err(invalid(format!("lock = \"{l}\": use \"lease\" or \"session\"")));
         }
@@ -331,7 +357,14 @@ impl Project {
         let fleet = if source == "DATABASE_URL" {
             None
         } else {
-            let sources = [section.targets.is_some(), section.targets_command.is_some(), section.targets_query.is_some()].iter().filter(|b| **b).count();
+            let sources = [
+                section.targets.is_some(),
+                section.targets_command.is_some(),
+                section.targets_query.is_some(),
+            ]
+            .iter()
+            .filter(|b| **b)
+            .count();
             match (&section.urls, &url) {
                 (Some(_), Some(_)) => return Err(invalid("has both `url` and `urls`: a fleet lists its URLs in `urls`, or templates one `url` with {target}".into())),
                 (Some(urls), None) => Some(Fleet::Urls(urls.iter().map(|u| expand_vars(u, &name, vars).map(|u| RedactedUrl::new(without_driver(&with_lock_params(&u, lock, lease))))).collect::<Result<_, _>>()?)),
@@ -361,7 +394,8 @@ impl Project {
             lock: duration("lock_timeout", &section.lock_timeout)?,
             statement: duration("statement_timeout", &section.statement_timeout)?,
             retries: section.lock_retries.unwrap_or(defaults.retries),
-            budget: duration("lock_retry_budget", &section.lock_retry_budget)?.unwrap_or(defaults.budget),
+            budget: duration("lock_retry_budget", &section.lock_retry_budget)?
+                .unwrap_or(defaults.budget),
         };
         Ok(Environment {
             name,
@@ -390,17 +424,27 @@ pub fn without_driver(url: &str) -> String {
 }
 
 /// `${VAR}` expansion so secrets stay out of the repository.
-pub fn expand_vars(raw: &str, env: &str, vars: &dyn Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
+pub fn expand_vars(
+    raw: &str,
+    env: &str,
+    vars: &dyn Fn(&str) -> Option<String>,
+) -> Result<String, ConfigError> {
     let mut out = String::new();
     let mut rest = raw;
     while let Some(start) = rest.find("${") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
         let Some(end) = after.find('}') else {
-            return Err(ConfigError::BadUrl { url: RedactedUrl::new(raw.to_string()).to_string(), reason: "unclosed `${`".into() });
+            return Err(ConfigError::BadUrl {
+                url: RedactedUrl::new(raw.to_string()).to_string(),
+                reason: "unclosed `${`".into(),
+            });
         };
         let var = &after[..end];
-        let value = vars(var).ok_or_else(|| ConfigError::MissingVar { var: var.to_string(), env: env.to_string() })?;
+        let value = vars(var).ok_or_else(|| ConfigError::MissingVar {
+            var: var.to_string(),
+            env: env.to_string(),
+        })?;
         out.push_str(&value);
         rest = &after[end + 1..];
     }
@@ -517,7 +561,10 @@ url = "{url}"
 /// reports) and URLs: only letters, digits, `_`, `-` and `.`, not starting with `.`, so
 /// that no name can point outside `backup_dir` (`../../x`) or need escaping.
 pub fn safe_name(kind: &str, name: &str) -> Result<(), String> {
-    if name.is_empty() || name.starts_with('.') || !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')) {
+    if name.is_empty()
+        || name.starts_with('.')
+        || !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    {
         return Err(format!("{kind} name `{name}` may only hold letters, digits, `_`, `-` and `.` (and not start with `.`): it is used in file names"));
     }
     Ok(())
@@ -536,8 +583,13 @@ mod tests {
         std::fs::write(&path, "[env.a]\nurl = \"postgres://h/db?schema=s\"\nlock = \"lease\"\nlock_lease = 5.0\n[env.f]\nurls = [\"mysql://h/a\", \"mysql://h/b?lock=session\"]\nlock = \"lease\"\n[env.bad]\nurl = \"mysql://h/a\"\nlock = \"maybe\"\n[env.lite]\nurl = \"sqlite://x.db\"\nlock = \"lease\"\n").unwrap();
         let p = Project::load(&path).unwrap();
         let none = |_: &str| None;
-        assert_eq!(p.environment(Some("a"), &none).unwrap().url.unwrap().expose(), "postgres://h/db?schema=s&lock=lease&lease=5");
-        let Some(Fleet::Urls(urls)) = p.environment(Some("f"), &none).unwrap().fleet else { panic!("a fleet") };
+        assert_eq!(
+            p.environment(Some("a"), &none).unwrap().url.unwrap().expose(),
+            "postgres://h/db?schema=s&lock=lease&lease=5"
+        );
+        let Some(Fleet::Urls(urls)) = p.environment(Some("f"), &none).unwrap().fleet else {
+            panic!("a fleet")
+        };
         let urls: Vec<&str> = urls.iter().map(|u| u.expose()).collect();
         assert_eq!(urls, ["mysql://h/a?lock=lease", "mysql://h/b?lock=session"]);
         assert!(p.environment(Some("bad"), &none).unwrap_err().to_string().contains("maybe"));
@@ -548,10 +600,16 @@ mod tests {
     fn redacts_passwords() {
         assert_eq!(redact("postgres://bob:s3cret@db:5432/app"), "postgres://bob:****@db:5432/app");
         assert_eq!(redact("mysql://root@localhost/x"), "mysql://root@localhost/x");
-        assert_eq!(redact("postgres://db/app?user=a&password=zz"), "postgres://db/app?user=a&password=****");
+        assert_eq!(
+            redact("postgres://db/app?user=a&password=zz"),
+            "postgres://db/app?user=a&password=****"
+        );
         assert_eq!(redact("sqlite://dev.db"), "sqlite://dev.db");
         // Unencoded characters that end an authority for some parsers (issue #9 item 12).
-        assert_eq!(redact("postgres://postgres:Sek/r1tPW@127.0.0.1/db"), "postgres://postgres:****@127.0.0.1/db");
+        assert_eq!(
+            redact("postgres://postgres:Sek/r1tPW@127.0.0.1/db"),
+            "postgres://postgres:****@127.0.0.1/db"
+        );
         assert_eq!(redact("mysql://u:a#b?c@d@h:3306/x"), "mysql://u:****@h:3306/x");
         assert!(!format!("{:?}", RedactedUrl::new("postgres://u:pw@h/d".into())).contains("pw@"));
     }
@@ -566,18 +624,30 @@ mod tests {
         let e = p.environment(None, &none).unwrap();
         assert_eq!(e.name, "dev");
         assert_eq!(e.url.unwrap().expose(), "sqlite://dev.db");
-        let vars = |k: &str| match k { "PW" => Some("hunter2".to_string()), "RETORT_ENV" => Some("prod".to_string()), _ => None };
+        let vars = |k: &str| match k {
+            "PW" => Some("hunter2".to_string()),
+            "RETORT_ENV" => Some("prod".to_string()),
+            _ => None,
+        };
         let e = p.environment(None, &vars).unwrap();
         assert!(e.protected);
         assert_eq!(e.url.as_ref().unwrap().expose(), "postgres://u:hunter2@h/db");
         assert!(!e.url.unwrap().to_string().contains("hunter2"));
         assert!(matches!(p.environment(Some("prod"), &none), Err(ConfigError::MissingVar { .. })));
-        assert!(matches!(p.environment(Some("staging"), &none), Err(ConfigError::UnknownEnv { .. })));
+        assert!(matches!(
+            p.environment(Some("staging"), &none),
+            Err(ConfigError::UnknownEnv { .. })
+        ));
         let db = |k: &str| (k == "DATABASE_URL").then(|| "sqlite://other.db".to_string());
         assert_eq!(p.environment(None, &db).unwrap().url.unwrap().expose(), "sqlite://other.db");
         // A Flask application's SQLAlchemy URL: the Python driver is not retort's concern.
-        let flask = |k: &str| (k == "DATABASE_URL").then(|| "postgresql+psycopg2://u@h:5432/app".to_string());
-        assert_eq!(p.environment(None, &flask).unwrap().url.unwrap().expose(), "postgresql://u@h:5432/app");
+        let flask = |k: &str| {
+            (k == "DATABASE_URL").then(|| "postgresql+psycopg2://u@h:5432/app".to_string())
+        };
+        assert_eq!(
+            p.environment(None, &flask).unwrap().url.unwrap().expose(),
+            "postgresql://u@h:5432/app"
+        );
         assert_eq!(without_driver("mysql+pymysql://root@h/db"), "mysql://root@h/db");
         assert_eq!(without_driver("sqlite:///a.db"), "sqlite:///a.db");
     }
@@ -590,9 +660,18 @@ mod tests {
         let p = Project::load(&path).unwrap();
         let none = |_: &str| None;
         let t = p.environment(None, &none).unwrap().timeouts;
-        assert_eq!(t, SessionTimeouts { lock: Some(Duration::from_millis(500)), retries: 5, ..Default::default() });
+        assert_eq!(
+            t,
+            SessionTimeouts {
+                lock: Some(Duration::from_millis(500)),
+                retries: 5,
+                ..Default::default()
+            }
+        );
         match p.environment(Some("bad"), &none) {
-            Err(ConfigError::Invalid { message, .. }) => assert!(message.contains("lock_timeout = \"soon\""), "{message}"),
+            Err(ConfigError::Invalid { message, .. }) => {
+                assert!(message.contains("lock_timeout = \"soon\""), "{message}")
+            }
             other => panic!("{other:?}"),
         }
         assert_eq!(parse_duration("2s"), Some(Duration::from_secs(2)));

@@ -4,9 +4,9 @@
 //! [`Connection`] runs it. The core asks these narrow questions instead of matching on
 //! an engine name: everything dialect-specific lives in the engine crates.
 use crate::diff::Change;
-use crate::render::RenderedStatement;
 use crate::error::DbError;
 use crate::plan::VersionOp;
+use crate::render::RenderedStatement;
 use crate::schema::Schema;
 use std::time::Duration;
 
@@ -46,30 +46,49 @@ pub trait Engine: Send + Sync {
 
     /// Opens a connection, creating the database where the engine does so (SQLite files).
     /// Relative paths are resolved against `base` (the project directory).
-    fn open(&self, url: &crate::config::RedactedUrl, base: &std::path::Path) -> crate::Result<Box<dyn Connection>>;
+    fn open(
+        &self,
+        url: &crate::config::RedactedUrl,
+        base: &std::path::Path,
+    ) -> crate::Result<Box<dyn Connection>>;
 
     /// Opens a connection only to a database that exists (read commands must not create one).
-    fn open_existing(&self, url: &crate::config::RedactedUrl, base: &std::path::Path) -> crate::Result<Box<dyn Connection>> {
+    fn open_existing(
+        &self,
+        url: &crate::config::RedactedUrl,
+        base: &std::path::Path,
+    ) -> crate::Result<Box<dyn Connection>> {
         self.open(url, base)
     }
 
     /// An empty throwaway database for autogenerate: on `server` (the environment's URL or
     /// `scratch_url`) when `capabilities().scratch_needs_server`, else wherever the engine
     /// can make one. Dropped with the connection, on error and on Ctrl-C.
-    fn scratch(&self, server: Option<&crate::config::RedactedUrl>) -> crate::Result<Box<dyn Connection>>;
+    fn scratch(
+        &self,
+        server: Option<&crate::config::RedactedUrl>,
+    ) -> crate::Result<Box<dyn Connection>>;
 
     /// The scratch database kept between runs under `name` (a project's models area,
     /// [`crate::models_area`]): opened, created when missing, and held by this session
     /// alone; `Ok(None)` when another session holds it (the caller takes an ordinary
     /// scratch database) or when the engine keeps none — its scratch work costs nothing
     /// worth keeping (SQLite in memory).
-    fn kept_scratch(&self, _server: Option<&crate::config::RedactedUrl>, _name: &str) -> crate::Result<Option<Box<dyn Connection>>> {
+    fn kept_scratch(
+        &self,
+        _server: Option<&crate::config::RedactedUrl>,
+        _name: &str,
+    ) -> crate::Result<Option<Box<dyn Connection>>> {
         Ok(None)
     }
 
     /// Drops the kept scratch database `name` if it exists (`retort cache clear`);
     /// whether there was one.
-    fn drop_kept_scratch(&self, _server: Option<&crate::config::RedactedUrl>, _name: &str) -> crate::Result<bool> {
+    fn drop_kept_scratch(
+        &self,
+        _server: Option<&crate::config::RedactedUrl>,
+        _name: &str,
+    ) -> crate::Result<bool> {
         Ok(false)
     }
 }
@@ -112,7 +131,9 @@ impl LogDirection {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [LogDirection::Up, LogDirection::Down, LogDirection::Stamp, LogDirection::Accept].into_iter().find(|d| d.as_str() == s)
+        [LogDirection::Up, LogDirection::Down, LogDirection::Stamp, LogDirection::Accept]
+            .into_iter()
+            .find(|d| d.as_str() == s)
     }
 }
 
@@ -156,7 +177,15 @@ impl LogStatus {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [LogStatus::Ok, LogStatus::InProgress, LogStatus::Failed, LogStatus::ResolvedOk, LogStatus::ResolvedUndo].into_iter().find(|d| d.as_str() == s)
+        [
+            LogStatus::Ok,
+            LogStatus::InProgress,
+            LogStatus::Failed,
+            LogStatus::ResolvedOk,
+            LogStatus::ResolvedUndo,
+        ]
+        .into_iter()
+        .find(|d| d.as_str() == s)
     }
 }
 
@@ -215,7 +244,10 @@ pub trait Dialect: Send + Sync {
 
     /// Findings of the engine's own migration linter over a revision (PostgreSQL:
     /// squawk), reported beside retort's rules with the same ignores and output.
-    fn engine_lint(&self, file: &crate::revision::file::RevisionFile) -> Vec<crate::lint::EngineFinding> {
+    fn engine_lint(
+        &self,
+        file: &crate::revision::file::RevisionFile,
+    ) -> Vec<crate::lint::EngineFinding> {
         let _ = file;
         Vec::new()
     }
@@ -228,7 +260,11 @@ pub trait Dialect: Send + Sync {
     }
 
     /// The statements that set a migration session's lock and statement timeouts.
-    fn session_timeouts_sql(&self, lock: Option<std::time::Duration>, statement: Option<std::time::Duration>) -> Vec<String> {
+    fn session_timeouts_sql(
+        &self,
+        lock: Option<std::time::Duration>,
+        statement: Option<std::time::Duration>,
+    ) -> Vec<String> {
         let _ = (lock, statement);
         Vec::new()
     }
@@ -343,7 +379,10 @@ pub trait Dialect: Send + Sync {
         let t = self.quote_ident(&tables.version);
         match op {
             VersionOp::Insert { rev } => {
-                format!("INSERT INTO {t} (version_num) VALUES ({})", self.quote_literal(rev.as_str()))
+                format!(
+                    "INSERT INTO {t} (version_num) VALUES ({})",
+                    self.quote_literal(rev.as_str())
+                )
             }
             VersionOp::Update { from, to } => format!(
                 "UPDATE {t} SET version_num = {} WHERE version_num = {}",
@@ -358,7 +397,12 @@ pub trait Dialect: Send + Sync {
 
     /// Renders changes that turn `from` into `to`. Engines that cannot express a change
     /// directly (SQLite) use the full `from`/`to` tables to rebuild.
-    fn render(&self, from: &Schema, to: &Schema, changes: &[Change]) -> Result<Vec<RenderedStatement>, DbError> {
+    fn render(
+        &self,
+        from: &Schema,
+        to: &Schema,
+        changes: &[Change],
+    ) -> Result<Vec<RenderedStatement>, DbError> {
         let _ = (from, to, changes);
         Err(DbError::Unsupported(format!("autogenerate is not available for {} yet", self.name())))
     }
@@ -366,12 +410,18 @@ pub trait Dialect: Send + Sync {
     /// As [`Dialect::render`], with the locking changes of existing tables in their
     /// online forms where the engine has them (issue #14); engines without online
     /// forms render as usual.
-    fn render_online(&self, from: &Schema, to: &Schema, changes: &[Change]) -> Result<Vec<RenderedStatement>, DbError> {
+    fn render_online(
+        &self,
+        from: &Schema,
+        to: &Schema,
+        changes: &[Change],
+    ) -> Result<Vec<RenderedStatement>, DbError> {
         self.render(from, to, changes)
     }
 
     fn log_insert_sql(&self, tables: &VersionTables, rec: &LogRecord<'_>) -> String {
-        let lit = |v: Option<&str>| v.map(|s| self.quote_literal(s)).unwrap_or_else(|| "NULL".into());
+        let lit =
+            |v: Option<&str>| v.map(|s| self.quote_literal(s)).unwrap_or_else(|| "NULL".into());
         format!(
             "INSERT INTO {} (revision, direction, status, checksum, message, script, applied_at, duration_ms, applied_by, tool_version) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
             self.quote_ident(&tables.log),
@@ -477,7 +527,10 @@ pub trait Connection {
     /// owner-only permissions). SQLite: the online backup API; servers: their dump tool.
     fn backup(&mut self, path: &std::path::Path) -> Result<(), DbError> {
         let _ = path;
-        Err(DbError::Unsupported(format!("backups are not available for {}", self.dialect().name())))
+        Err(DbError::Unsupported(format!(
+            "backups are not available for {}",
+            self.dialect().name()
+        )))
     }
 
     /// Replaces the database's contents with a backup made by [`Connection::backup`].
@@ -562,7 +615,11 @@ impl SkippedStatement {
 /// The first `n` words of a statement, upper-cased, comments (but not MySQL's `/*!`
 /// executable ones) left out: what statement classifiers look at.
 pub fn leading_words(sql: &str, n: usize) -> Vec<String> {
-    let text = if sql.trim_start().starts_with("--") || sql.trim_start().starts_with("/*") { crate::sql_split::strip_comments(sql) } else { sql.to_string() };
+    let text = if sql.trim_start().starts_with("--") || sql.trim_start().starts_with("/*") {
+        crate::sql_split::strip_comments(sql)
+    } else {
+        sql.to_string()
+    };
     text.split(|c: char| c.is_whitespace() || c == ';' || c == '(')
         .filter(|w| !w.is_empty())
         .take(n)
@@ -573,7 +630,8 @@ pub fn leading_words(sql: &str, n: usize) -> Vec<String> {
 /// [`Dialect::model_statement`]'s default: ownership, privileges and whole-database
 /// statements left out.
 pub fn default_model_statement(sql: &str) -> ModelStatement<'_> {
-    let upper: String = sql.split_whitespace().take(64).collect::<Vec<_>>().join(" ").to_ascii_uppercase();
+    let upper: String =
+        sql.split_whitespace().take(64).collect::<Vec<_>>().join(" ").to_ascii_uppercase();
     let privileges = upper.starts_with("GRANT ")
         || upper.starts_with("REVOKE ")
         || upper.starts_with("ALTER DEFAULT PRIVILEGES")
@@ -582,7 +640,9 @@ pub fn default_model_statement(sql: &str) -> ModelStatement<'_> {
         return ModelStatement::Skip(SkippedStatement::Privileges);
     }
     let words = leading_words(sql, 2);
-    let database_level = matches!(words.first().map(String::as_str), Some("CREATE" | "ALTER" | "DROP")) && words.get(1).is_some_and(|w| w == "DATABASE");
+    let database_level =
+        matches!(words.first().map(String::as_str), Some("CREATE" | "ALTER" | "DROP"))
+            && words.get(1).is_some_and(|w| w == "DATABASE");
     if database_level {
         return ModelStatement::Skip(SkippedStatement::DatabaseLevel);
     }
@@ -591,7 +651,11 @@ pub fn default_model_statement(sql: &str) -> ModelStatement<'_> {
 
 /// `(count, singular, plural)` → `["1 policy", "2 rules"]`, the zero counts left out.
 pub fn counted(kinds: &[(i64, &str, &str)]) -> Vec<String> {
-    kinds.iter().filter(|(n, _, _)| *n > 0).map(|(n, one, many)| format!("{n} {}", if *n == 1 { one } else { many })).collect()
+    kinds
+        .iter()
+        .filter(|(n, _, _)| *n > 0)
+        .map(|(n, one, many)| format!("{n} {}", if *n == 1 { one } else { many }))
+        .collect()
 }
 
 pub fn cannot_render(engine: &str, change: &Change) -> DbError {
@@ -602,7 +666,9 @@ pub fn cannot_render(engine: &str, change: &Change) -> DbError {
 pub fn redact_db_error(e: DbError, url: &crate::config::RedactedUrl) -> DbError {
     let hide = |s: String| s.replace(url.expose(), &url.to_string());
     match e {
-        DbError::Connect { message, .. } => DbError::Connect { url: url.to_string(), message: hide(message) },
+        DbError::Connect { message, .. } => {
+            DbError::Connect { url: url.to_string(), message: hide(message) }
+        }
         DbError::Locked { seconds, .. } => DbError::Locked { url: url.to_string(), seconds },
         DbError::Missing { path, .. } => DbError::Missing { url: url.to_string(), path },
         other => other,
@@ -610,7 +676,10 @@ pub fn redact_db_error(e: DbError, url: &crate::config::RedactedUrl) -> DbError 
 }
 
 /// The server a scratch database goes on, or the error saying how to configure one.
-pub fn scratch_server<'a>(engine: &str, server: Option<&'a crate::config::RedactedUrl>) -> crate::Result<&'a crate::config::RedactedUrl> {
+pub fn scratch_server<'a>(
+    engine: &str,
+    server: Option<&'a crate::config::RedactedUrl>,
+) -> crate::Result<&'a crate::config::RedactedUrl> {
     server.ok_or_else(|| {
         crate::error::ConfigError::NoUrl {
             env: format!("(autogenerate on {engine} needs a server for scratch databases: set the environment's url or scratch_url)"),
@@ -620,19 +689,40 @@ pub fn scratch_server<'a>(engine: &str, server: Option<&'a crate::config::Redact
 }
 
 /// The engine of `engines` whose URL schemes include `url`'s.
-pub fn for_url(engines: &[&'static dyn Engine], url: &crate::config::RedactedUrl) -> crate::Result<&'static dyn Engine> {
+pub fn for_url(
+    engines: &[&'static dyn Engine],
+    url: &crate::config::RedactedUrl,
+) -> crate::Result<&'static dyn Engine> {
     let scheme = url.scheme().unwrap_or_default();
     engines.iter().copied().find(|e| e.url_schemes().contains(&scheme)).ok_or_else(|| {
-        let schemes: Vec<String> = engines.iter().flat_map(|e| e.url_schemes().iter().map(|s| format!("{s}:"))).collect();
+        let schemes: Vec<String> =
+            engines.iter().flat_map(|e| e.url_schemes().iter().map(|s| format!("{s}:"))).collect();
         let names: Vec<&str> = engines.iter().map(|e| e.name()).collect();
-        crate::error::ConfigError::BadUrl { url: url.to_string(), reason: format!("expected one of {} (this build supports: {})", schemes.join(", "), names.join(", ")) }.into()
+        crate::error::ConfigError::BadUrl {
+            url: url.to_string(),
+            reason: format!(
+                "expected one of {} (this build supports: {})",
+                schemes.join(", "),
+                names.join(", ")
+            ),
+        }
+        .into()
     })
 }
 
 /// The engine of `engines` called `name` (its name or an alias, as in retort.toml).
 pub fn named(engines: &[&'static dyn Engine], name: &str) -> crate::Result<&'static dyn Engine> {
-    engines.iter().copied().find(|e| e.name() == name || e.aliases().contains(&name)).ok_or_else(|| {
-        let names: Vec<&str> = engines.iter().map(|e| e.name()).collect();
-        crate::error::ConfigError::BadUrl { url: format!("dialect \"{name}\""), reason: format!("unknown or disabled engine (this build supports: {})", names.join(", ")) }.into()
-    })
+    engines.iter().copied().find(|e| e.name() == name || e.aliases().contains(&name)).ok_or_else(
+        || {
+            let names: Vec<&str> = engines.iter().map(|e| e.name()).collect();
+            crate::error::ConfigError::BadUrl {
+                url: format!("dialect \"{name}\""),
+                reason: format!(
+                    "unknown or disabled engine (this build supports: {})",
+                    names.join(", ")
+                ),
+            }
+            .into()
+        },
+    )
 }

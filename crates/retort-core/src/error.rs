@@ -84,7 +84,11 @@ pub enum StateError {
     Dirty { rev: String, direction: String, status: String, error: Option<String> },
     #[error("the database is not dirty: there is nothing to resolve")]
     NotDirty,
-    #[error("the database is not up to date: it is at {}, the head is {}", join_or_none(current), join_or_none(heads))]
+    #[error(
+        "the database is not up to date: it is at {}, the head is {}",
+        join_or_none(current),
+        join_or_none(heads)
+    )]
     NotUpToDate { current: Vec<String>, heads: Vec<RevisionId> },
     #[error("the database is at revision {rev}, which is not in the migrations directory; the known heads are: {}", join_or_none(heads))]
     UnknownRevision { rev: String, heads: Vec<RevisionId> },
@@ -94,7 +98,10 @@ pub enum StateError {
     Irreversible { rev: RevisionId, path: PathBuf },
     #[error("the version table did not move as planned for revision {rev}: expected rows {}, found {}{}", join_or_none(expected), join_or_none(found), if *dirty { "; the revision's statements were committed (no transactional DDL here)" } else { "; the revision was rolled back" })]
     VersionTableMismatch { rev: RevisionId, expected: Vec<String>, found: Vec<String>, dirty: bool },
-    #[error("the run stopped after {replans} re-plans without progress; the version table now holds {}", join_or_none(rows))]
+    #[error(
+        "the run stopped after {replans} re-plans without progress; the version table now holds {}",
+        join_or_none(rows)
+    )]
     NoProgress { replans: usize, rows: Vec<String> },
     #[error("the database is already managed by retort: its version table is at {}; a baseline would start a second history beside it", join(rows))]
     AlreadyManaged { rows: Vec<String> },
@@ -145,10 +152,7 @@ fn applied_note(applied: &[RevisionId]) -> String {
     if applied.is_empty() {
         "\n  the revision was rolled back; nothing was applied by this run".into()
     } else {
-        format!(
-            "\n  the revision was rolled back; applied before it and kept: {}",
-            join(applied)
-        )
+        format!("\n  the revision was rolled back; applied before it and kept: {}", join(applied))
     }
 }
 
@@ -176,7 +180,9 @@ pub enum DbError {
     /// The run no longer holds the migration lock it took (a lease taken over by another
     /// run after it expired; a session lock that stayed on another pooled connection):
     /// it stopped before applying or committing anything more.
-    #[error("the migration lock on {url} is no longer this run's: {reason}; stopped before going on")]
+    #[error(
+        "the migration lock on {url} is no longer this run's: {reason}; stopped before going on"
+    )]
     LockLost { url: String, reason: String },
     #[error("{0}")]
     Unsupported(String),
@@ -262,7 +268,15 @@ pub enum Error {
     TooLarge { rev: RevisionId, path: PathBuf, bytes: usize, limit: usize, setting: &'static str },
     /// A revision hit the database's lock timeout on every attempt (issue #14).
     #[error("revision {rev} ({}) could not take its locks: {message} ({attempts} attempt(s) over {waited_ms} ms){}{}; nothing of it stayed", path.display(), if blockers.is_empty() { String::new() } else { format!("; probably blocked by: {}", blockers.join("; ")) }, if applied.is_empty() { String::new() } else { format!("; applied before it: {}", join(applied)) })]
-    LockTimeout { rev: RevisionId, path: PathBuf, attempts: u32, waited_ms: u64, message: String, blockers: Vec<String>, applied: Vec<RevisionId> },
+    LockTimeout {
+        rev: RevisionId,
+        path: PathBuf,
+        attempts: u32,
+        waited_ms: u64,
+        message: String,
+        blockers: Vec<String>,
+        applied: Vec<RevisionId>,
+    },
     /// Ctrl-C: the run stopped at a safe point.
     #[error("interrupted{}", if applied.is_empty() { String::new() } else { format!(" after applying {} (kept; the next revision was not started)", join(applied)) })]
     Interrupted { applied: Vec<RevisionId> },
@@ -290,7 +304,9 @@ impl Error {
             Error::Db(DbError::Unsupported(_)) => exit::UNSUPPORTED,
             Error::Db(DbError::OutsideScratch { .. }) => exit::MODELS,
             Error::Db(DbError::Query { .. }) => exit::SQL_FAILED,
-            Error::Db(DbError::LockTimeout { .. }) | Error::LockTimeout { .. } => exit::LOCK_TIMEOUT,
+            Error::Db(DbError::LockTimeout { .. }) | Error::LockTimeout { .. } => {
+                exit::LOCK_TIMEOUT
+            }
             Error::Db(DbError::NotABackup { .. }) => exit::USAGE,
             Error::Db(DbError::Storage { .. }) => exit::IO,
             Error::Config(_) | Error::Db(DbError::InvalidUrl { .. }) => exit::CONFIG,
@@ -298,7 +314,9 @@ impl Error {
             Error::Checksum { .. } => exit::CHECKSUM,
             Error::StampMismatch { .. } => exit::FOUND,
             Error::Protected { .. } => exit::PROTECTED,
-            Error::Models { .. } | Error::EmptyModels { .. } | Error::ModelsCommand { .. } => exit::MODELS,
+            Error::Models { .. } | Error::EmptyModels { .. } | Error::ModelsCommand { .. } => {
+                exit::MODELS
+            }
             Error::Io { .. } => exit::IO,
             Error::Interrupted { .. } => exit::INTERRUPTED,
             Error::TooLarge { .. } => exit::UNSUPPORTED,

@@ -119,7 +119,10 @@ impl HeadCache {
     /// The digest of the models' schema stored under `key`, and what was not compared:
     /// a small file beside the entry, so "are both sides equal?" needs neither schema.
     pub fn models_digest(&self, key: &str) -> Option<ModelsDigest> {
-        serde_json::from_str(&std::fs::read_to_string(self.models_dir().join(format!("{key}.digest"))).ok()?).ok()
+        serde_json::from_str(
+            &std::fs::read_to_string(self.models_dir().join(format!("{key}.digest"))).ok()?,
+        )
+        .ok()
     }
 
     /// The digest of the schema at head stored under `key`.
@@ -134,7 +137,10 @@ impl HeadCache {
         // An entry of a build that kept no digests gets its digest now.
         let digest_path = self.models_dir().join(format!("{key}.digest"));
         if !digest_path.exists() {
-            if let Ok(text) = serde_json::to_string(&ModelsDigest { digest: schema_digest(&found.schema), not_compared: found.not_compared.clone() }) {
+            if let Ok(text) = serde_json::to_string(&ModelsDigest {
+                digest: schema_digest(&found.schema),
+                not_compared: found.not_compared.clone(),
+            }) {
                 let _ = crate::fsio::write_new_atomic(&digest_path, text.as_bytes());
             }
         }
@@ -153,9 +159,13 @@ impl HeadCache {
             return;
         }
         let _ = crate::fsio::write_new_atomic(&dir.join(format!("{key}.json")), text.as_bytes());
-        let digest = ModelsDigest { digest: schema_digest(&models.schema), not_compared: models.not_compared.clone() };
+        let digest = ModelsDigest {
+            digest: schema_digest(&models.schema),
+            not_compared: models.not_compared.clone(),
+        };
         if let Ok(text) = serde_json::to_string(&digest) {
-            let _ = crate::fsio::write_new_atomic(&dir.join(format!("{key}.digest")), text.as_bytes());
+            let _ =
+                crate::fsio::write_new_atomic(&dir.join(format!("{key}.digest")), text.as_bytes());
         }
         let Ok(entries) = std::fs::read_dir(&dir) else { return };
         let mut entries: Vec<(std::time::SystemTime, PathBuf)> = entries
@@ -194,7 +204,10 @@ impl HeadCache {
         }
         // An entry already there under the same key is the same schema.
         let _ = crate::fsio::write_new_atomic(&self.path(key), text.as_bytes());
-        let _ = crate::fsio::write_new_atomic(&self.dir.join(format!("{key}.digest")), schema_digest(schema).as_bytes());
+        let _ = crate::fsio::write_new_atomic(
+            &self.dir.join(format!("{key}.digest")),
+            schema_digest(schema).as_bytes(),
+        );
     }
 }
 
@@ -208,14 +221,20 @@ mod tests {
     #[test]
     fn the_models_key_follows_engine_version_filter_and_text() {
         let cache = |engine: &str, exclude: &[&str]| {
-            let filter = TableFilter { include: vec![], exclude: exclude.iter().map(|s| s.to_string()).collect() };
+            let filter = TableFilter {
+                include: vec![],
+                exclude: exclude.iter().map(|s| s.to_string()).collect(),
+            };
             HeadCache::new(Path::new("/nowhere"), engine, filter)
         };
         let base = cache("postgres", &[]).models_key("160004", "CREATE TABLE t (id int);");
         assert_eq!(base, cache("postgres", &[]).models_key("160004", "CREATE TABLE t (id int);"));
         assert_ne!(base, cache("postgres", &[]).models_key("160005", "CREATE TABLE t (id int);"));
         assert_ne!(base, cache("mysql", &[]).models_key("160004", "CREATE TABLE t (id int);"));
-        assert_ne!(base, cache("postgres", &["t"]).models_key("160004", "CREATE TABLE t (id int);"));
+        assert_ne!(
+            base,
+            cache("postgres", &["t"]).models_key("160004", "CREATE TABLE t (id int);")
+        );
         assert_ne!(base, cache("postgres", &[]).models_key("160004", "CREATE TABLE t (id int) ;"));
     }
 }

@@ -7,20 +7,20 @@
 //! [`engine::Dialect`], so a stray driver import here does not compile.
 
 pub mod adopt;
+pub mod apply;
 pub mod autogen;
 pub mod backup;
 pub mod cleanup;
 pub mod config;
 pub mod diff;
 pub mod engine;
-pub mod lint;
 pub mod error;
 pub mod fsio;
 pub mod head_cache;
-pub mod models_area;
-pub mod interrupt;
-pub mod apply;
 pub mod history;
+pub mod interrupt;
+pub mod lint;
+pub mod models_area;
 pub mod ops;
 pub mod plan;
 pub mod render;
@@ -41,6 +41,7 @@ pub const TOOL_VERSION: &str = concat!("retort ", env!("CARGO_PKG_VERSION"));
 
 /// Now, UTC, ISO 8601 to the second: `created:` headers and log timestamps.
 pub fn now_utc_iso() -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
     time::OffsetDateTime::now_utc().format(&format).unwrap_or_default()
 }

@@ -49,7 +49,12 @@ pub const TOKEN_TABLE: &str = "retort_kept_scratch_token";
 
 /// The token the area holds, if any.
 pub fn read_token(conn: &mut dyn Connection) -> Option<String> {
-    conn.query(&format!("SELECT token FROM {TOKEN_TABLE}")).ok()?.into_iter().next()?.into_iter().next()?
+    conn.query(&format!("SELECT token FROM {TOKEN_TABLE}"))
+        .ok()?
+        .into_iter()
+        .next()?
+        .into_iter()
+        .next()?
 }
 
 /// Drops the area's token: from here on its content is unknown to any record.
@@ -80,7 +85,9 @@ pub fn forget_record(path: &Path) {
 
 pub fn write_record(path: &Path, record: &Record) {
     let Some(dir) = path.parent() else { return };
-    if !crate::head_cache::ensure_cache_dir(dir.parent().unwrap_or(dir)) || std::fs::create_dir_all(dir).is_err() {
+    if !crate::head_cache::ensure_cache_dir(dir.parent().unwrap_or(dir))
+        || std::fs::create_dir_all(dir).is_err()
+    {
         return;
     }
     if let Ok(text) = serde_json::to_string(record) {
@@ -110,10 +117,16 @@ fn classify(dialect: &dyn Dialect, sql: &str) -> Classified {
     let parser = dialect.parser_dialect();
     let Ok(tokens) = Tokenizer::new(parser.as_ref(), sql).tokenize() else {
         // Untokenizable: other, naming every word it might.
-        return other(sql.split(|c: char| !c.is_alphanumeric() && c != '_').map(str::to_lowercase).collect());
+        return other(
+            sql.split(|c: char| !c.is_alphanumeric() && c != '_').map(str::to_lowercase).collect(),
+        );
     };
-    let tokens: Vec<Token> = tokens.into_iter().filter(|t| !matches!(t, Token::Whitespace(_))).collect();
-    let words: BTreeSet<String> = tokens.iter().filter_map(|t| if let Token::Word(w) = t { Some(w.value.to_lowercase()) } else { None }).collect();
+    let tokens: Vec<Token> =
+        tokens.into_iter().filter(|t| !matches!(t, Token::Whitespace(_))).collect();
+    let words: BTreeSet<String> = tokens
+        .iter()
+        .filter_map(|t| if let Token::Word(w) = t { Some(w.value.to_lowercase()) } else { None })
+        .collect();
     // Unquoted words as upper-case keywords, quoted ones never match a keyword.
     let kw = |i: usize| match tokens.get(i) {
         Some(Token::Word(w)) if w.quote_style.is_none() => w.value.to_uppercase(),
@@ -150,17 +163,36 @@ fn classify(dialect: &dyn Dialect, sql: &str) -> Classified {
         }
         refs
     };
-    let object = |parts: Vec<String>, refs: BTreeSet<String>| Classified { object: parts.last().cloned(), view: false, refs };
+    let object = |parts: Vec<String>, refs: BTreeSet<String>| Classified {
+        object: parts.last().cloned(),
+        view: false,
+        refs,
+    };
     match (kw(0).as_str(), kw(1).as_str()) {
         ("CREATE", _) => {
-            let i = skip(1, &["OR", "REPLACE", "GLOBAL", "LOCAL", "TEMPORARY", "TEMP", "UNLOGGED", "RECURSIVE", "UNIQUE"]);
+            let i = skip(
+                1,
+                &[
+                    "OR",
+                    "REPLACE",
+                    "GLOBAL",
+                    "LOCAL",
+                    "TEMPORARY",
+                    "TEMP",
+                    "UNLOGGED",
+                    "RECURSIVE",
+                    "UNIQUE",
+                ],
+            );
             match kw(i).as_str() {
                 // `CREATE TABLE t (…)` only: AS SELECT, PARTITION OF, OF type, LIKE and
                 // INHERITS tie a table to another in ways not followed here.
                 "TABLE" if !has("LIKE") && !has("INHERITS") && !has("PARTITION") => {
                     let i = if kw(i + 1) == "IF" { i + 4 } else { i + 1 };
                     match name_at(i) {
-                        Some((parts, next)) if tokens.get(next) == Some(&Token::LParen) => object(parts, references()),
+                        Some((parts, next)) if tokens.get(next) == Some(&Token::LParen) => {
+                            object(parts, references())
+                        }
                         _ => other(words),
                     }
                 }
@@ -174,7 +206,9 @@ fn classify(dialect: &dyn Dialect, sql: &str) -> Classified {
                 "VIEW" => {
                     let i = if kw(i + 1) == "IF" { i + 4 } else { i + 1 };
                     match name_at(i) {
-                        Some((parts, _)) => Classified { view: true, ..object(parts, words.clone()) },
+                        Some((parts, _)) => {
+                            Classified { view: true, ..object(parts, words.clone()) }
+                        }
                         None => other(words),
                     }
                 }
@@ -210,7 +244,12 @@ fn classify(dialect: &dyn Dialect, sql: &str) -> Classified {
 /// whose statements changed and what references them. `Ok(Some(schema))`: done, the area
 /// introspected (unfiltered); `Ok(None)`: it cannot be done soundly — reload in full.
 /// An error of a statement is `Ok(None)` too (the full load reports it properly).
-pub fn bring_up_to_date(conn: &mut dyn Connection, record: &Record, new: &[Statement], path: &Path) -> Result<Option<Schema>, Error> {
+pub fn bring_up_to_date(
+    conn: &mut dyn Connection,
+    record: &Record,
+    new: &[Statement],
+    path: &Path,
+) -> Result<Option<Schema>, Error> {
     let dialect = conn.dialect();
     let group = |stmts: &[&str]| {
         let mut objects: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -236,21 +275,42 @@ pub fn bring_up_to_date(conn: &mut dyn Connection, record: &Record, new: &[State
         return Ok(None);
     }
     let names: BTreeSet<&String> = old_objects.keys().chain(new_objects.keys()).collect();
-    let mut affected: BTreeSet<String> = names.iter().filter(|n| old_objects.get(**n) != new_objects.get(**n)).map(|n| n.to_string()).collect();
+    let mut affected: BTreeSet<String> = names
+        .iter()
+        .filter(|n| old_objects.get(**n) != new_objects.get(**n))
+        .map(|n| n.to_string())
+        .collect();
     if affected.is_empty() {
         return Ok(Some(record.schema.clone()));
     }
     // A view over a reloaded object is reloaded too (it goes with the object's drop),
     // under the old statements' references and the new. A table whose foreign key points
     // at one keeps its place: the key is added back afterwards, from the record.
-    let views: BTreeSet<String> = record.schema.views.keys().map(|v| v.to_lowercase()).chain(
-        new_texts.iter().map(|sql| classify(dialect, sql)).filter(|c| c.view).filter_map(|c| c.object),
-    ).collect();
+    let views: BTreeSet<String> = record
+        .schema
+        .views
+        .keys()
+        .map(|v| v.to_lowercase())
+        .chain(
+            new_texts
+                .iter()
+                .map(|sql| classify(dialect, sql))
+                .filter(|c| c.view)
+                .filter_map(|c| c.object),
+        )
+        .collect();
     loop {
         let more: Vec<String> = names
             .iter()
             .filter(|n| !affected.contains(**n) && views.contains(**n))
-            .filter(|n| old_refs.get(**n).into_iter().chain(new_refs.get(**n)).flatten().any(|r| affected.contains(r)))
+            .filter(|n| {
+                old_refs
+                    .get(**n)
+                    .into_iter()
+                    .chain(new_refs.get(**n))
+                    .flatten()
+                    .any(|r| affected.contains(r))
+            })
             .map(|n| n.to_string())
             .collect();
         if more.is_empty() {
@@ -265,13 +325,21 @@ pub fn bring_up_to_date(conn: &mut dyn Connection, record: &Record, new: &[State
     }
     // Drop what exists of them, under the names the area has them by.
     let mut drops = Vec::new();
-    for (name, _) in record.schema.views.iter().filter(|(n, _)| affected.contains(&n.to_lowercase())) {
+    for (name, _) in
+        record.schema.views.iter().filter(|(n, _)| affected.contains(&n.to_lowercase()))
+    {
         drops.push(dialect.drop_for_reload(true, name));
     }
-    for (name, _) in record.schema.tables.iter().filter(|(n, _)| affected.contains(&n.to_lowercase())) {
+    for (name, _) in
+        record.schema.tables.iter().filter(|(n, _)| affected.contains(&n.to_lowercase()))
+    {
         drops.push(dialect.drop_for_reload(false, name));
     }
-    let rerun: Vec<Statement> = new.iter().filter(|s| classify(dialect, &s.sql).object.is_some_and(|o| affected.contains(&o))).cloned().collect();
+    let rerun: Vec<Statement> = new
+        .iter()
+        .filter(|s| classify(dialect, &s.sql).object.is_some_and(|o| affected.contains(&o)))
+        .cloned()
+        .collect();
     let relax = dialect.deferred_references();
     if let Some((off, _)) = relax {
         conn.execute(off)?;
@@ -342,22 +410,34 @@ mod tests {
 
     fn object(sql: &str) -> (Option<String>, Vec<String>) {
         let c = classify(&Pg, sql);
-        let refs = if c.object.is_some() && !sql.contains("VIEW") { c.refs.into_iter().collect() } else { vec![] };
+        let refs = if c.object.is_some() && !sql.contains("VIEW") {
+            c.refs.into_iter().collect()
+        } else {
+            vec![]
+        };
         (c.object, refs)
     }
 
     #[test]
     fn statements_belong_to_the_table_or_view_they_define_or_alter() {
         let o = |s: &str| Some(s.to_string());
-        assert_eq!(object("CREATE TABLE public.\"Orders\" (id int, c int REFERENCES customers (id))"), (o("orders"), vec!["customers".into()]));
+        assert_eq!(
+            object("CREATE TABLE public.\"Orders\" (id int, c int REFERENCES customers (id))"),
+            (o("orders"), vec!["customers".into()])
+        );
         assert_eq!(object("CREATE TABLE IF NOT EXISTS t (id int)"), (o("t"), vec![]));
         assert_eq!(object("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ix ON ONLY s.t USING btree (lower(name))"), (o("t"), vec![]));
         assert_eq!(object("CREATE INDEX ON t (a)"), (o("t"), vec![]));
-        assert_eq!(object("ALTER TABLE ONLY t ADD CONSTRAINT fk FOREIGN KEY (p) REFERENCES p (id)"), (o("t"), vec!["p".into()]));
+        assert_eq!(
+            object("ALTER TABLE ONLY t ADD CONSTRAINT fk FOREIGN KEY (p) REFERENCES p (id)"),
+            (o("t"), vec!["p".into()])
+        );
         assert_eq!(object("COMMENT ON COLUMN public.t.c IS 'x'"), (o("t"), vec![]));
         assert_eq!(object("COMMENT ON TABLE t IS 'x'"), (o("t"), vec![]));
         assert_eq!(object("CREATE OR REPLACE VIEW v AS SELECT * FROM t").0, o("v"));
-        assert!(classify(&Pg, "CREATE VIEW v AS SELECT a FROM t JOIN u USING (id)").refs.contains("u"));
+        assert!(classify(&Pg, "CREATE VIEW v AS SELECT a FROM t JOIN u USING (id)")
+            .refs
+            .contains("u"));
         // Everything else is other.
         for sql in [
             "CREATE TABLE t AS SELECT 1",
@@ -372,6 +452,11 @@ mod tests {
         ] {
             assert_eq!(classify(&Pg, sql).object, None, "{sql}");
         }
-        assert!(classify(&Pg, "CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f()").refs.contains("t"));
+        assert!(classify(
+            &Pg,
+            "CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f()"
+        )
+        .refs
+        .contains("t"));
     }
 }

@@ -66,7 +66,9 @@ impl Step {
         let file = self.file(graph);
         match self.direction {
             Direction::Up => &file.upgrade,
-            Direction::Down => file.downgrade.as_ref().expect("the planner only plans reversible downgrades"),
+            Direction::Down => {
+                file.downgrade.as_ref().expect("the planner only plans reversible downgrades")
+            }
         }
     }
 }
@@ -113,7 +115,10 @@ pub fn validate_heads(graph: &RevisionGraph, rows: &[String]) -> Result<Vec<usiz
                 .into_iter()
                 .find(|&o| graph.walk_strict_ancestors(&[o])[h])
                 .expect("some other head descends from h");
-            return Err(StateError::Inconsistent { rev: graph.id(h).clone(), other: graph.id(other).clone() });
+            return Err(StateError::Inconsistent {
+                rev: graph.id(h).clone(),
+                other: graph.id(other).clone(),
+            });
         }
     }
     Ok(heads)
@@ -121,7 +126,8 @@ pub fn validate_heads(graph: &RevisionGraph, rows: &[String]) -> Result<Vec<usiz
 
 /// The version-table operations for applying `r` when the heads are `heads`.
 pub fn up_ops(graph: &RevisionGraph, heads: &[usize], r: usize) -> (Vec<VersionOp>, Vec<usize>) {
-    let replaced: Vec<usize> = heads.iter().copied().filter(|h| graph.parents(r).contains(h)).collect();
+    let replaced: Vec<usize> =
+        heads.iter().copied().filter(|h| graph.parents(r).contains(h)).collect();
     let mut ops = Vec::new();
     match replaced.split_first() {
         None => ops.push(VersionOp::Insert { rev: graph.id(r).clone() }),
@@ -132,14 +138,20 @@ pub fn up_ops(graph: &RevisionGraph, heads: &[usize], r: usize) -> (Vec<VersionO
             }
         }
     }
-    let mut new_heads: Vec<usize> = heads.iter().copied().filter(|h| !replaced.contains(h)).collect();
+    let mut new_heads: Vec<usize> =
+        heads.iter().copied().filter(|h| !replaced.contains(h)).collect();
     new_heads.push(r);
     (ops, new_heads)
 }
 
 /// The version-table operations for reverting head `r`; `applied` must no longer
 /// contain `r`.
-pub fn down_ops(graph: &RevisionGraph, heads: &[usize], applied: &[bool], r: usize) -> (Vec<VersionOp>, Vec<usize>) {
+pub fn down_ops(
+    graph: &RevisionGraph,
+    heads: &[usize],
+    applied: &[bool],
+    r: usize,
+) -> (Vec<VersionOp>, Vec<usize>) {
     let uncovered: Vec<usize> = graph
         .parents(r)
         .iter()
@@ -164,16 +176,30 @@ pub fn down_ops(graph: &RevisionGraph, heads: &[usize], applied: &[bool], r: usi
 /// Refuses an upgrade target below where the database is (`upgrade -1`, `upgrade
 /// OLDREV`, `upgrade base`): Alembic refuses it too, and succeeding silently would hide a
 /// typo. Base (an empty target) lies below every revision (`below` is then empty).
-pub fn check_upgrade_target(graph: &RevisionGraph, current: &[usize], target: &[usize], target_text: &str) -> Result<(), TargetError> {
+pub fn check_upgrade_target(
+    graph: &RevisionGraph,
+    current: &[usize],
+    target: &[usize],
+    target_text: &str,
+) -> Result<(), TargetError> {
     if target.is_empty() && !current.is_empty() {
-        return Err(TargetError::BelowCurrent { target: target_text.to_string(), below: Vec::new(), current: graph.ids(current) });
+        return Err(TargetError::BelowCurrent {
+            target: target_text.to_string(),
+            below: Vec::new(),
+            current: graph.ids(current),
+        });
     }
     let below_current = graph.walk_strict_ancestors(current);
-    let below: Vec<usize> = target.iter().copied().filter(|&t| below_current[t] && !current.contains(&t)).collect();
+    let below: Vec<usize> =
+        target.iter().copied().filter(|&t| below_current[t] && !current.contains(&t)).collect();
     if below.is_empty() {
         return Ok(());
     }
-    Err(TargetError::BelowCurrent { target: target_text.to_string(), below: graph.ids(&below), current: graph.ids(current) })
+    Err(TargetError::BelowCurrent {
+        target: target_text.to_string(),
+        below: graph.ids(&below),
+        current: graph.ids(current),
+    })
 }
 
 /// Every revision needed to reach `target` that is not applied yet, parents first.
@@ -191,7 +217,9 @@ pub fn plan_upgrade(graph: &RevisionGraph, current: &[usize], target: &[usize]) 
         let heads_before = sorted_ids(graph, &heads);
         // A squash stands in for its range when the plan runs the whole range: the
         // database is at none of it. One inside it goes on with the originals.
-        let shortcut = graph.shortcut_starting_at(r).filter(|&k| graph.shortcut(k).chain.iter().all(|&c| wanted[c] && !applied[c]));
+        let shortcut = graph
+            .shortcut_starting_at(r)
+            .filter(|&k| graph.shortcut(k).chain.iter().all(|&c| wanted[c] && !applied[c]));
         let (ops, new_heads, rev) = match shortcut {
             Some(k) => {
                 let chain = &graph.shortcut(k).chain;
@@ -201,12 +229,20 @@ pub fn plan_upgrade(graph: &RevisionGraph, current: &[usize], target: &[usize]) 
                 }
                 // The version table moves from the range's parents straight to its end.
                 let (ops, heads) = up_ops(graph, &heads, r);
-                let to_last = |id: &RevisionId| if id == graph.id(r) { graph.id(last).clone() } else { id.clone() };
+                let to_last = |id: &RevisionId| {
+                    if id == graph.id(r) {
+                        graph.id(last).clone()
+                    } else {
+                        id.clone()
+                    }
+                };
                 let ops = ops
                     .into_iter()
                     .map(|op| match op {
                         VersionOp::Insert { rev } => VersionOp::Insert { rev: to_last(&rev) },
-                        VersionOp::Update { from, to } => VersionOp::Update { from, to: to_last(&to) },
+                        VersionOp::Update { from, to } => {
+                            VersionOp::Update { from, to: to_last(&to) }
+                        }
                         delete => delete,
                     })
                     .collect();
@@ -219,7 +255,14 @@ pub fn plan_upgrade(graph: &RevisionGraph, current: &[usize], target: &[usize]) 
         };
         heads = new_heads;
         let heads_after = sorted_ids(graph, &heads);
-        steps.push(Step { rev, direction: Direction::Up, version_ops: ops, heads_before, heads_after, shortcut });
+        steps.push(Step {
+            rev,
+            direction: Direction::Up,
+            version_ops: ops,
+            heads_before,
+            heads_after,
+            shortcut,
+        });
     }
     Plan { steps, heads_after: sorted_ids(graph, &heads) }
 }
@@ -250,7 +293,8 @@ pub fn plan_downgrade(
     } else {
         let desc = graph.branch_descendants_inclusive(&target);
         let kept = graph.ancestors_inclusive(&target);
-        let going: Vec<usize> = (0..graph.len()).filter(|&i| applied[i] && desc[i] && !kept[i]).collect();
+        let going: Vec<usize> =
+            (0..graph.len()).filter(|&i| applied[i] && desc[i] && !kept[i]).collect();
         let dependents = graph.descendants_inclusive(&going);
         (0..graph.len()).map(|i| applied[i] && dependents[i]).collect()
     };
@@ -259,7 +303,11 @@ pub fn plan_downgrade(
 
 /// Reverts `roots` and every applied revision above them (through any edge), children
 /// first: `downgrade -N` that walked off the bottom of a branch.
-pub fn plan_downgrade_branch(graph: &RevisionGraph, current: &[usize], roots: &[usize]) -> Result<Plan, StateError> {
+pub fn plan_downgrade_branch(
+    graph: &RevisionGraph,
+    current: &[usize],
+    roots: &[usize],
+) -> Result<Plan, StateError> {
     let applied = graph.ancestors_inclusive(current);
     let above = graph.descendants_inclusive(roots);
     let remove: Vec<bool> = (0..graph.len()).map(|i| applied[i] && above[i]).collect();
@@ -267,7 +315,12 @@ pub fn plan_downgrade_branch(graph: &RevisionGraph, current: &[usize], roots: &[
 }
 
 /// The steps that revert the `remove` revisions, children first.
-fn revert(graph: &RevisionGraph, current: &[usize], mut applied: Vec<bool>, remove: &[bool]) -> Result<Plan, StateError> {
+fn revert(
+    graph: &RevisionGraph,
+    current: &[usize],
+    mut applied: Vec<bool>,
+    remove: &[bool],
+) -> Result<Plan, StateError> {
     let mut heads: Vec<usize> = current.to_vec();
     let mut steps = Vec::new();
     for &r in graph.topo_order().iter().rev() {
@@ -283,7 +336,14 @@ fn revert(graph: &RevisionGraph, current: &[usize], mut applied: Vec<bool>, remo
         let (ops, new_heads) = down_ops(graph, &heads, &applied, r);
         heads = new_heads;
         let heads_after = sorted_ids(graph, &heads);
-        steps.push(Step { rev: r, direction: Direction::Down, version_ops: ops, heads_before, heads_after, shortcut: None });
+        steps.push(Step {
+            rev: r,
+            direction: Direction::Down,
+            version_ops: ops,
+            heads_before,
+            heads_after,
+            shortcut: None,
+        });
     }
     Ok(Plan { steps, heads_after: sorted_ids(graph, &heads) })
 }
@@ -347,13 +407,30 @@ mod tests {
             let text = format!("-- revision: {id}\n-- down_revision: {down}\n-- replaces: {replaces}\n-- message: squash\n\n-- +upgrade\n-- +downgrade\n");
             RevisionFile::parse(Path::new("s.sql"), &text).unwrap()
         };
-        let graph = || RevisionGraph::build(vec![rev("aa", &[]), rev("bb", &["aa"]), rev("cc", &["bb"]), rev("dd", &["cc"]), rev("ee", &["dd"]), rev("ff", &[])]).unwrap();
+        let graph = || {
+            RevisionGraph::build(vec![
+                rev("aa", &[]),
+                rev("bb", &["aa"]),
+                rev("cc", &["bb"]),
+                rev("dd", &["cc"]),
+                rev("ee", &["dd"]),
+                rev("ff", &[]),
+            ])
+            .unwrap()
+        };
         let mut g = graph();
         g.add_shortcuts(vec![squash("aa", "bb, cc", "dd")]).unwrap();
         let plan = plan_upgrade(&g, &[], &g.heads());
-        let shape: Vec<(&str, bool)> = plan.steps.iter().map(|s| (g.id(s.rev).as_str(), s.shortcut.is_some())).collect();
+        let shape: Vec<(&str, bool)> =
+            plan.steps.iter().map(|s| (g.id(s.rev).as_str(), s.shortcut.is_some())).collect();
         assert_eq!(shape, vec![("aa", false), ("dd", true), ("ee", false), ("ff", false)]);
-        assert_eq!(plan.steps[1].version_ops, vec![VersionOp::Update { from: RevisionId::parse("aa").unwrap(), to: RevisionId::parse("dd").unwrap() }]);
+        assert_eq!(
+            plan.steps[1].version_ops,
+            vec![VersionOp::Update {
+                from: RevisionId::parse("aa").unwrap(),
+                to: RevisionId::parse("dd").unwrap()
+            }]
+        );
         assert_eq!(plan.steps[1].file(&g).message, "squash");
         assert_eq!(names(&plan.heads_after), ["ee", "ff"]);
         // Inside the range, or only part of it wanted: the originals.
@@ -366,7 +443,12 @@ mod tests {
         assert!(graph().add_shortcuts(vec![squash("aa", "bb", "dd")]).is_err());
         assert!(graph().add_shortcuts(vec![squash("aa", "bb, zz", "dd")]).is_err());
         // A finished squash may not share versions/ with a revision it replaces.
-        assert!(RevisionGraph::build(vec![rev("aa", &[]), rev("bb", &["aa"]), squash("aa", "bb", "cc")]).is_err());
+        assert!(RevisionGraph::build(vec![
+            rev("aa", &[]),
+            rev("bb", &["aa"]),
+            squash("aa", "bb", "cc")
+        ])
+        .is_err());
     }
 
     fn idx(g: &RevisionGraph, id: &str) -> usize {
@@ -383,7 +465,8 @@ mod tests {
             match op {
                 VersionOp::Insert { rev } => rows.push(rev.to_string()),
                 VersionOp::Update { from, to } => {
-                    let pos = rows.iter().position(|r| r == from.as_str()).expect("row to update exists");
+                    let pos =
+                        rows.iter().position(|r| r == from.as_str()).expect("row to update exists");
                     rows[pos] = to.to_string();
                 }
                 VersionOp::Delete { rev } => {
@@ -408,7 +491,13 @@ mod tests {
         };
         let mut lib = rev("bbb", &[]);
         lib.branch_labels = vec!["lib".into()];
-        let g = RevisionGraph::build(vec![rev("aaa", &[]), lib, dep("ccc", "aaa", "lib"), rev("ddd", &["bbb"])]).unwrap();
+        let g = RevisionGraph::build(vec![
+            rev("aaa", &[]),
+            lib,
+            dep("ccc", "aaa", "lib"),
+            rev("ddd", &["bbb"]),
+        ])
+        .unwrap();
         assert_eq!(g.dependencies(idx(&g, "ccc")), [idx(&g, "bbb")]);
 
         let up = plan_upgrade(&g, &[], &[idx(&g, "ccc")]);
@@ -423,7 +512,8 @@ mod tests {
 
         let heads = plan_upgrade(&g, &[idx(&g, "ccc")], &g.heads());
         assert_eq!(names(&heads.heads_after), ["ccc", "ddd"]);
-        let down = plan_downgrade(&g, &[idx(&g, "ccc"), idx(&g, "ddd")], &[idx(&g, "bbb")], "bbb").unwrap();
+        let down = plan_downgrade(&g, &[idx(&g, "ccc"), idx(&g, "ddd")], &[idx(&g, "bbb")], "bbb")
+            .unwrap();
         assert_eq!(down.steps.len(), 1);
         assert_eq!(names(&down.heads_after), ["ccc"]);
         // Reverting the dependency itself reverts what depends on it first.
@@ -442,13 +532,21 @@ mod tests {
         let text = "-- revision: ccc\n-- down_revision:\n-- depends_on: nowhere\n\n-- +upgrade\n-- +downgrade\n";
         let f = RevisionFile::parse(Path::new("ccc.sql"), text).unwrap();
         match RevisionGraph::build(vec![f]) {
-            Err(crate::error::GraphError::MissingParent { missing, .. }) => assert_eq!(missing.as_str(), "nowhere"),
+            Err(crate::error::GraphError::MissingParent { missing, .. }) => {
+                assert_eq!(missing.as_str(), "nowhere")
+            }
             other => panic!("{other:?}"),
         }
     }
 
     fn diamond() -> RevisionGraph {
-        RevisionGraph::build(vec![rev("a", &[]), rev("b", &["a"]), rev("c", &["a"]), rev("m", &["b", "c"])]).unwrap()
+        RevisionGraph::build(vec![
+            rev("a", &[]),
+            rev("b", &["a"]),
+            rev("c", &["a"]),
+            rev("m", &["b", "c"]),
+        ])
+        .unwrap()
     }
 
     #[test]
@@ -457,7 +555,10 @@ mod tests {
         let plan = plan_upgrade(&g, &[], &[idx(&g, "m")]);
         let mut rows = Vec::new();
         for s in &plan.steps {
-            assert_eq!(names(&s.heads_before), rows.iter().map(|r: &String| r.as_str()).collect::<Vec<_>>());
+            assert_eq!(
+                names(&s.heads_before),
+                rows.iter().map(|r: &String| r.as_str()).collect::<Vec<_>>()
+            );
             apply(&mut rows, &s.version_ops);
         }
         assert_eq!(rows, vec!["m"]);
@@ -472,7 +573,10 @@ mod tests {
         assert_eq!(names(&p1.heads_after), vec!["b"]);
         let p2 = plan_upgrade(&g, &[idx(&g, "b")], &[idx(&g, "c")]);
         assert_eq!(p2.steps.len(), 1);
-        assert_eq!(p2.steps[0].version_ops, vec![VersionOp::Insert { rev: RevisionId::parse("c").unwrap() }]);
+        assert_eq!(
+            p2.steps[0].version_ops,
+            vec![VersionOp::Insert { rev: RevisionId::parse("c").unwrap() }]
+        );
         assert_eq!(names(&p2.heads_after), vec!["b", "c"]);
     }
 
@@ -507,8 +611,15 @@ mod tests {
 
     #[test]
     fn downgrade_only_touches_the_named_branch() {
-        let g = RevisionGraph::build(vec![rev("a", &[]), rev("b1", &["a"]), rev("b2", &["b1"]), rev("c1", &["a"])]).unwrap();
-        let p = plan_downgrade(&g, &[idx(&g, "b2"), idx(&g, "c1")], &[idx(&g, "b1")], "b1").unwrap();
+        let g = RevisionGraph::build(vec![
+            rev("a", &[]),
+            rev("b1", &["a"]),
+            rev("b2", &["b1"]),
+            rev("c1", &["a"]),
+        ])
+        .unwrap();
+        let p =
+            plan_downgrade(&g, &[idx(&g, "b2"), idx(&g, "c1")], &[idx(&g, "b1")], "b1").unwrap();
         assert_eq!(p.steps.len(), 1);
         assert_eq!(names(&p.heads_after), vec!["b1", "c1"]);
     }
@@ -516,8 +627,14 @@ mod tests {
     #[test]
     fn validate_heads_rejects_unknown_and_inconsistent_rows() {
         let g = diamond();
-        assert!(matches!(validate_heads(&g, &["zzz".into()]), Err(StateError::UnknownRevision { .. })));
-        assert!(matches!(validate_heads(&g, &["a".into(), "m".into()]), Err(StateError::Inconsistent { .. })));
+        assert!(matches!(
+            validate_heads(&g, &["zzz".into()]),
+            Err(StateError::UnknownRevision { .. })
+        ));
+        assert!(matches!(
+            validate_heads(&g, &["a".into(), "m".into()]),
+            Err(StateError::Inconsistent { .. })
+        ));
         assert_eq!(validate_heads(&g, &["b".into(), "c".into()]).unwrap().len(), 2);
     }
 

@@ -49,7 +49,11 @@ pub fn split(sql: &str) -> Vec<Statement> {
                 i = line_end;
                 continue;
             }
-            if let Some(d) = line.get(..10).filter(|w| w.eq_ignore_ascii_case("DELIMITER ")).and_then(|_| line[10..].split_whitespace().next()) {
+            if let Some(d) = line
+                .get(..10)
+                .filter(|w| w.eq_ignore_ascii_case("DELIMITER "))
+                .and_then(|_| line[10..].split_whitespace().next())
+            {
                 delimiter = d.to_string();
                 i = line_end;
                 continue;
@@ -57,7 +61,11 @@ pub fn split(sql: &str) -> Vec<Statement> {
         }
         if delimiter != ";" && sql[i..].starts_with(delimiter.as_str()) {
             if let Some(s) = start.take() {
-                out.push(Statement { sql: sql[s..i].trim().to_string(), line: line_of(s), comments: std::mem::take(&mut comments) });
+                out.push(Statement {
+                    sql: sql[s..i].trim().to_string(),
+                    line: line_of(s),
+                    comments: std::mem::take(&mut comments),
+                });
             } else {
                 comments.clear();
             }
@@ -200,12 +208,15 @@ fn skip_dollar_quote(sql: &str, open: usize) -> Option<usize> {
     let rest = &sql[open + 1..];
     let close = rest.find('$')?;
     let tag = &rest[..close];
-    if !tag.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') || tag.bytes().next().is_some_and(|b| b.is_ascii_digit()) {
+    if !tag.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        || tag.bytes().next().is_some_and(|b| b.is_ascii_digit())
+    {
         return None;
     }
     let delim = format!("${tag}$");
     let body_start = open + delim.len();
-    let end = sql[body_start..].find(&delim).map(|e| body_start + e + delim.len()).unwrap_or(sql.len());
+    let end =
+        sql[body_start..].find(&delim).map(|e| body_start + e + delim.len()).unwrap_or(sql.len());
     Some(end)
 }
 
@@ -229,8 +240,15 @@ mod tests {
 
     #[test]
     fn semicolons_inside_quotes_comments_and_bodies_do_not_split() {
-        assert_eq!(sqls("INSERT INTO t VALUES ('a;b', \"c;d\", `e;f`); /* x; */ SELECT 1;").len(), 2);
-        assert_eq!(sqls("CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql; SELECT 2;").len(), 2);
+        assert_eq!(
+            sqls("INSERT INTO t VALUES ('a;b', \"c;d\", `e;f`); /* x; */ SELECT 1;").len(),
+            2
+        );
+        assert_eq!(
+            sqls("CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql; SELECT 2;")
+                .len(),
+            2
+        );
         assert_eq!(sqls("CREATE FUNCTION f() AS $body$ a; b; $body$; SELECT $1;").len(), 2);
         let trig = "CREATE TRIGGER t AFTER INSERT ON a BEGIN UPDATE a SET x = CASE WHEN 1 THEN 2 END; DELETE FROM b; END;\nSELECT 1;";
         let s = sqls(trig);
@@ -254,13 +272,20 @@ mod tests {
         let s = split(dump);
         assert_eq!(s.len(), 3, "{s:?}");
         assert_eq!(s[0].sql, "/*!40101 SET NAMES utf8 */");
-        assert!(s[1].sql.starts_with("/*!50003 CREATE*/") && s[1].sql.ends_with("END */"), "{}", s[1].sql);
+        assert!(
+            s[1].sql.starts_with("/*!50003 CREATE*/") && s[1].sql.ends_with("END */"),
+            "{}",
+            s[1].sql
+        );
         assert_eq!((s[2].sql.as_str(), s[2].line), ("CREATE TABLE b (x INT)", 5));
     }
 
     #[test]
     fn comments_are_stripped_outside_quotes_only() {
-        assert_eq!(strip_comments("CREATE VIEW v AS SELECT a FROM t\n/* v(a) */"), "CREATE VIEW v AS SELECT a FROM t");
+        assert_eq!(
+            strip_comments("CREATE VIEW v AS SELECT a FROM t\n/* v(a) */"),
+            "CREATE VIEW v AS SELECT a FROM t"
+        );
         assert_eq!(strip_comments("SELECT '/* kept */', 1 -- gone\n"), "SELECT '/* kept */', 1");
     }
 

@@ -1,8 +1,8 @@
 //! MySQL/MariaDB SQL forms.
 use retort_core::diff::Change;
-use retort_core::render::RenderedStatement;
 use retort_core::engine::{Capabilities, Dialect, ModelStatement, SkippedStatement};
 use retort_core::error::DbError;
+use retort_core::render::RenderedStatement;
 use retort_core::schema::Schema;
 
 pub fn quote(ident: &str) -> String {
@@ -39,9 +39,15 @@ impl Dialect for MysqlDialect {
         let server_level = match word(0) {
             "USE" | "FLUSH" | "INSTALL" | "UNINSTALL" => true,
             "CREATE" | "ALTER" | "DROP" | "RENAME" => {
-                matches!(word(1), "DATABASE" | "SCHEMA" | "USER" | "ROLE" | "SERVER") || (word(1) == "OR" && matches!(word(3), "USER" | "ROLE" | "SERVER"))
+                matches!(word(1), "DATABASE" | "SCHEMA" | "USER" | "ROLE" | "SERVER")
+                    || (word(1) == "OR" && matches!(word(3), "USER" | "ROLE" | "SERVER"))
             }
-            "SET" => matches!(word(1), "GLOBAL" | "PERSIST" | "PERSIST_ONLY" | "PASSWORD" | "ROLE" | "DEFAULT") || word(1).starts_with("@@GLOBAL."),
+            "SET" => {
+                matches!(
+                    word(1),
+                    "GLOBAL" | "PERSIST" | "PERSIST_ONLY" | "PASSWORD" | "ROLE" | "DEFAULT"
+                ) || word(1).starts_with("@@GLOBAL.")
+            }
             _ => false,
         };
         if server_level {
@@ -69,11 +75,18 @@ impl Dialect for MysqlDialect {
     /// day) and `innodb_lock_wait_timeout` (row locks: data statements), both in whole
     /// seconds, at least one. No statement timeout: MySQL's `max_execution_time` covers
     /// only SELECT.
-    fn session_timeouts_sql(&self, lock: Option<std::time::Duration>, statement: Option<std::time::Duration>) -> Vec<String> {
+    fn session_timeouts_sql(
+        &self,
+        lock: Option<std::time::Duration>,
+        statement: Option<std::time::Duration>,
+    ) -> Vec<String> {
         let mut out = match lock {
             Some(d) if !d.is_zero() => {
                 let secs = d.as_secs_f64().ceil().max(1.0) as u64;
-                vec![format!("SET SESSION lock_wait_timeout = {secs}"), format!("SET SESSION innodb_lock_wait_timeout = {secs}")]
+                vec![
+                    format!("SET SESSION lock_wait_timeout = {secs}"),
+                    format!("SET SESSION innodb_lock_wait_timeout = {secs}"),
+                ]
             }
             _ => Vec::new(),
         };
@@ -104,11 +117,21 @@ impl Dialect for MysqlDialect {
         "DATE_FORMAT(UTC_TIMESTAMP(), '%Y-%m-%dT%H:%i:%sZ')"
     }
 
-    fn render(&self, from: &Schema, to: &Schema, changes: &[Change]) -> Result<Vec<RenderedStatement>, DbError> {
+    fn render(
+        &self,
+        from: &Schema,
+        to: &Schema,
+        changes: &[Change],
+    ) -> Result<Vec<RenderedStatement>, DbError> {
         crate::render::render(from, to, changes)
     }
 
-    fn render_online(&self, from: &Schema, to: &Schema, changes: &[Change]) -> Result<Vec<RenderedStatement>, DbError> {
+    fn render_online(
+        &self,
+        from: &Schema,
+        to: &Schema,
+        changes: &[Change],
+    ) -> Result<Vec<RenderedStatement>, DbError> {
         crate::render::render_online(from, to, changes)
     }
 

@@ -35,13 +35,22 @@ impl Engine for MysqlEngine {
         Ok(Box::new(MysqlConnection::scratch(&opts, &url.to_string())?))
     }
 
-    fn kept_scratch(&self, server: Option<&RedactedUrl>, name: &str) -> retort_core::Result<Option<Box<dyn Connection>>> {
+    fn kept_scratch(
+        &self,
+        server: Option<&RedactedUrl>,
+        name: &str,
+    ) -> retort_core::Result<Option<Box<dyn Connection>>> {
         let url = scratch_server(self.name(), server)?;
         let (opts, _) = parse_url(url.expose(), &url.to_string())?;
-        Ok(MysqlConnection::kept_scratch(&opts, &url.to_string(), name)?.map(|c| Box::new(c) as Box<dyn Connection>))
+        Ok(MysqlConnection::kept_scratch(&opts, &url.to_string(), name)?
+            .map(|c| Box::new(c) as Box<dyn Connection>))
     }
 
-    fn drop_kept_scratch(&self, server: Option<&RedactedUrl>, name: &str) -> retort_core::Result<bool> {
+    fn drop_kept_scratch(
+        &self,
+        server: Option<&RedactedUrl>,
+        name: &str,
+    ) -> retort_core::Result<bool> {
         let url = scratch_server(self.name(), server)?;
         let (opts, _) = parse_url(url.expose(), &url.to_string())?;
         Ok(crate::scratch::drop_kept(&opts, &url.to_string(), name)?)

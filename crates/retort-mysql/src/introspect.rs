@@ -6,7 +6,10 @@ use crate::dialect::quote;
 use crate::MysqlConnection;
 use retort_core::engine::Connection;
 use retort_core::error::DbError;
-use retort_core::schema::{Check, Column, ForeignKey, Generated, Index, IndexPart, PrimaryKey, Schema, Table, Trigger, Unique, View};
+use retort_core::schema::{
+    Check, Column, ForeignKey, Generated, Index, IndexPart, PrimaryKey, Schema, Table, Trigger,
+    Unique, View,
+};
 use std::collections::BTreeMap;
 
 const TABLES: &str = "SELECT TABLE_NAME, TABLE_COMMENT, TABLE_COLLATION FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY 1";
@@ -45,12 +48,22 @@ pub fn introspect(conn: &mut MysqlConnection) -> Result<Schema, DbError> {
         let Some(t) = schema.tables.get_mut(&table) else { continue };
         let extra = s(&r, 5).to_ascii_lowercase();
         let gen_expr = s(&r, 6);
-        let generated = (extra.contains("generated") && !extra.contains("default_generated") && !gen_expr.is_empty())
-            .then(|| Generated { expr: gen_expr, stored: extra.contains("stored") });
+        let generated = (extra.contains("generated")
+            && !extra.contains("default_generated")
+            && !gen_expr.is_empty())
+        .then(|| Generated { expr: gen_expr, stored: extra.contains("stored") });
         let collation = r[8].clone().filter(|c| Some(c) != table_collation.get(&table));
         let default = r[4].clone().filter(|d| d != "NULL" && generated.is_none()).map(|d| {
             // MySQL 8 reports string defaults unquoted; MariaDB quotes them.
-            if extra.contains("default_generated") || d.starts_with('\'') || d.parse::<f64>().is_ok() || d.ends_with(')') { d } else { crate::dialect::literal(&d) }
+            if extra.contains("default_generated")
+                || d.starts_with('\'')
+                || d.parse::<f64>().is_ok()
+                || d.ends_with(')')
+            {
+                d
+            } else {
+                crate::dialect::literal(&d)
+            }
         });
         t.columns.push(Column {
             name: s(&r, 1),
@@ -65,7 +78,9 @@ pub fn introspect(conn: &mut MysqlConnection) -> Result<Schema, DbError> {
             comment: Some(s(&r, 9)).filter(|c| !c.is_empty()),
             // EXTRA reads `on update current_timestamp(3)` (MariaDB) or
             // `DEFAULT_GENERATED on update CURRENT_TIMESTAMP` (MySQL 8).
-            on_update: extra.find("on update ").map(|i| s(&r, 5)[i + "on update ".len()..].trim().to_string()),
+            on_update: extra
+                .find("on update ")
+                .map(|i| s(&r, 5)[i + "on update ".len()..].trim().to_string()),
         });
     }
     let mut fk_cols: BTreeMap<(String, String), ForeignKey> = BTreeMap::new();
@@ -74,7 +89,11 @@ pub fn introspect(conn: &mut MysqlConnection) -> Result<Schema, DbError> {
         let (table, name, kind, col) = (s(&r, 0), s(&r, 1), s(&r, 2), s(&r, 3));
         let Some(t) = schema.tables.get_mut(&table) else { continue };
         match kind.as_str() {
-            "PRIMARY KEY" => t.primary_key.get_or_insert_with(|| PrimaryKey { name: None, columns: vec![] }).columns.push(col),
+            "PRIMARY KEY" => t
+                .primary_key
+                .get_or_insert_with(|| PrimaryKey { name: None, columns: vec![] })
+                .columns
+                .push(col),
             "UNIQUE" => uniques.entry((table, name)).or_default().push(col),
             _ => {
                 let fk = fk_cols.entry((table, name.clone())).or_insert_with(|| ForeignKey {
@@ -130,8 +149,15 @@ pub fn introspect(conn: &mut MysqlConnection) -> Result<Schema, DbError> {
         });
         let col = s(&r, 3);
         let part = match r[5].clone() {
-            Some(len) => IndexPart { expr: format!("{}({len})", quote(&col)), is_expr: true, desc: s(&r, 4) == "D", ..Default::default() },
-            None => IndexPart { expr: col, is_expr: false, desc: s(&r, 4) == "D", ..Default::default() },
+            Some(len) => IndexPart {
+                expr: format!("{}({len})", quote(&col)),
+                is_expr: true,
+                desc: s(&r, 4) == "D",
+                ..Default::default()
+            },
+            None => {
+                IndexPart { expr: col, is_expr: false, desc: s(&r, 4) == "D", ..Default::default() }
+            }
         };
         idx.parts.push(part);
     }
@@ -141,8 +167,13 @@ pub fn introspect(conn: &mut MysqlConnection) -> Result<Schema, DbError> {
             // the key or its first column; it is the engine's, not the user's.
             let backed = t.foreign_keys.iter_mut().find(|fk| {
                 !idx.unique
-                    && idx.parts.iter().map(|p| p.expr.as_str()).eq(fk.columns.iter().map(String::as_str))
-                    && (fk.name.as_deref() == Some(idx.name.as_str()) || fk.columns.first() == Some(&idx.name))
+                    && idx
+                        .parts
+                        .iter()
+                        .map(|p| p.expr.as_str())
+                        .eq(fk.columns.iter().map(String::as_str))
+                    && (fk.name.as_deref() == Some(idx.name.as_str())
+                        || fk.columns.first() == Some(&idx.name))
             });
             match backed {
                 Some(fk) => fk.backing_index = Some(idx.name.clone()),
@@ -155,12 +186,23 @@ pub fn introspect(conn: &mut MysqlConnection) -> Result<Schema, DbError> {
         let name = s(&r, 0);
         let body = s(&r, 1).replace(&qualifier, "");
         // DEFINER is the server's default; INVOKER is a choice the view keeps.
-        let security = if s(&r, 2).eq_ignore_ascii_case("INVOKER") { "SQL SECURITY INVOKER " } else { "" };
-        schema.views.insert(name.clone(), View { sql: format!("CREATE {security}VIEW {} AS {body}", quote(&name)), name });
+        let security =
+            if s(&r, 2).eq_ignore_ascii_case("INVOKER") { "SQL SECURITY INVOKER " } else { "" };
+        schema.views.insert(
+            name.clone(),
+            View { sql: format!("CREATE {security}VIEW {} AS {body}", quote(&name)), name },
+        );
     }
     for r in conn.query(TRIGGERS)? {
         let table = s(&r, 0);
-        let sql = format!("CREATE TRIGGER {} {} {} ON {} FOR EACH ROW {}", quote(&s(&r, 1)), s(&r, 2), s(&r, 3), quote(&table), s(&r, 4));
+        let sql = format!(
+            "CREATE TRIGGER {} {} {} ON {} FOR EACH ROW {}",
+            quote(&s(&r, 1)),
+            s(&r, 2),
+            s(&r, 3),
+            quote(&table),
+            s(&r, 4)
+        );
         if let Some(t) = schema.tables.get_mut(&table) {
             t.triggers.push(Trigger { name: s(&r, 1), sql });
         }
@@ -177,8 +219,15 @@ fn fold_mariadb_json(t: &mut Table) {
     let implicit: Vec<String> = t
         .columns
         .iter()
-        .filter(|c| c.ty.eq_ignore_ascii_case("longtext") && c.collation.as_deref() == Some("utf8mb4_bin"))
-        .filter(|c| t.checks.iter().any(|k| k.name.as_deref() == Some(c.name.as_str()) && k.expr == format!("json_valid({})", quote(&c.name))))
+        .filter(|c| {
+            c.ty.eq_ignore_ascii_case("longtext") && c.collation.as_deref() == Some("utf8mb4_bin")
+        })
+        .filter(|c| {
+            t.checks.iter().any(|k| {
+                k.name.as_deref() == Some(c.name.as_str())
+                    && k.expr == format!("json_valid({})", quote(&c.name))
+            })
+        })
         .map(|c| c.name.clone())
         .collect();
     for name in &implicit {

@@ -47,7 +47,11 @@ impl Held {
 /// its bookkeeping commits. A plain read: a shared row lock would hold up the renewals
 /// (and DDL commits it away on MySQL anyway).
 pub fn confirm(conn: &mut Conn, name: &str, owner: &str) -> Result<bool, mysql::Error> {
-    let row: Option<u8> = conn.query_first(format!("SELECT 1 FROM `{TABLE}` WHERE name = {} AND owner = {}", lit(name), lit(owner)))?;
+    let row: Option<u8> = conn.query_first(format!(
+        "SELECT 1 FROM `{TABLE}` WHERE name = {} AND owner = {}",
+        lit(name),
+        lit(owner)
+    ))?;
     Ok(row.is_some())
 }
 
@@ -60,29 +64,45 @@ fn expiry(lease: Duration) -> String {
 }
 
 /// Tries once to take the lease `name`; `Ok(None)` when another owner holds it.
-pub fn try_take(conn: &mut Conn, opts: &Opts, name: &str, lease: Duration) -> Result<Option<Held>, mysql::Error> {
+pub fn try_take(
+    conn: &mut Conn,
+    opts: &Opts,
+    name: &str,
+    lease: Duration,
+) -> Result<Option<Held>, mysql::Error> {
     // Created once: DDL on Galera is a cluster-wide operation (TOI), not for every poll.
     let exists: Option<u8> = conn.query_first(format!("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '{TABLE}'"))?;
     if exists.is_none() {
         conn.query_drop(format!("CREATE TABLE IF NOT EXISTS `{TABLE}` (name VARCHAR(191) NOT NULL PRIMARY KEY, owner VARCHAR(191) NOT NULL, expires_at DATETIME(3) NOT NULL) ENGINE=InnoDB"))?;
     }
     // A crashed owner's lease: whoever deletes it first may take the lock.
-    match conn.query_drop(format!("DELETE FROM `{TABLE}` WHERE name = {} AND expires_at < NOW(3)", lit(name))) {
+    match conn.query_drop(format!(
+        "DELETE FROM `{TABLE}` WHERE name = {} AND expires_at < NOW(3)",
+        lit(name)
+    )) {
         Ok(()) => {}
         Err(mysql::Error::MySqlError(e)) if e.code == 1213 || e.code == 1205 => return Ok(None),
         Err(e) => return Err(e),
     }
     let owner = retort_core::apply::lock::lease_owner();
-    let insert = format!("INSERT INTO `{TABLE}` (name, owner, expires_at) VALUES ({}, {}, {})", lit(name), lit(&owner), expiry(lease));
+    let insert = format!(
+        "INSERT INTO `{TABLE}` (name, owner, expires_at) VALUES ({}, {}, {})",
+        lit(name),
+        lit(&owner),
+        expiry(lease)
+    );
     match conn.query_drop(insert) {
         Ok(()) => {}
         // Held (1062), or lost the race at certification (1213) / a lock wait (1205).
-        Err(mysql::Error::MySqlError(e)) if matches!(e.code, 1062 | 1213 | 1205) => return Ok(None),
+        Err(mysql::Error::MySqlError(e)) if matches!(e.code, 1062 | 1213 | 1205) => {
+            return Ok(None)
+        }
         Err(e) => return Err(e),
     }
     let stop = Arc::new(AtomicBool::new(false));
     let renewer = {
-        let (stop, opts, name, owner) = (stop.clone(), opts.clone(), name.to_string(), owner.clone());
+        let (stop, opts, name, owner) =
+            (stop.clone(), opts.clone(), name.to_string(), owner.clone());
         std::thread::Builder::new()
             .name("retort-lease".into())
             .spawn(move || renew(opts, &name, &owner, lease, &stop))
@@ -94,10 +114,19 @@ pub fn try_take(conn: &mut Conn, opts: &Opts, name: &str, lease: Duration) -> Re
 /// Extends the lease every third of its length until told to stop.
 fn renew(opts: Opts, name: &str, owner: &str, lease: Duration, stop: &AtomicBool) {
     let Ok(mut conn) = Conn::new(opts) else { return };
-    let sql = format!("UPDATE `{TABLE}` SET expires_at = {} WHERE name = {} AND owner = {}", expiry(lease), lit(name), lit(owner));
-    retort_core::apply::lock::renew_until_stopped((lease / 3).max(Duration::from_millis(100)), stop, || {
-        let _ = conn.query_drop(&sql);
-    });
+    let sql = format!(
+        "UPDATE `{TABLE}` SET expires_at = {} WHERE name = {} AND owner = {}",
+        expiry(lease),
+        lit(name),
+        lit(owner)
+    );
+    retort_core::apply::lock::renew_until_stopped(
+        (lease / 3).max(Duration::from_millis(100)),
+        stop,
+        || {
+            let _ = conn.query_drop(&sql);
+        },
+    );
 }
 
 /// Stops renewing and gives the lease up.
@@ -106,7 +135,11 @@ pub fn release(conn: &mut Conn, name: &str, mut held: Held) -> Result<(), mysql:
     if let Some(t) = held.renewer.take() {
         let _ = t.join();
     }
-    conn.query_drop(format!("DELETE FROM `{TABLE}` WHERE name = {} AND owner = {}", lit(name), lit(&held.owner)))
+    conn.query_drop(format!(
+        "DELETE FROM `{TABLE}` WHERE name = {} AND owner = {}",
+        lit(name),
+        lit(&held.owner)
+    ))
 }
 
 /// The strategy a URL asks for (`?lock=lease|session`, `&lease=SECONDS`), and the URL
@@ -119,7 +152,8 @@ pub fn from_url(url: &str) -> Result<(String, Option<LockStrategy>), String> {
         match kv.split_once('=') {
             Some(("lock", v)) => lock = Some(v.to_string()),
             Some(("lease", v)) => {
-                let secs: f64 = v.parse().map_err(|_| format!("lease={v} is not a number of seconds"))?;
+                let secs: f64 =
+                    v.parse().map_err(|_| format!("lease={v} is not a number of seconds"))?;
                 if !(0.5..=3600.0).contains(&secs) {
                     return Err(format!("lease={v}: give between 0.5 and 3600 seconds"));
                 }
@@ -135,10 +169,13 @@ pub fn from_url(url: &str) -> Result<(String, Option<LockStrategy>), String> {
         Some(other) => return Err(format!("lock={other}: use lock=lease or lock=session")),
     };
     let url = if kept.is_empty() { base.to_string() } else { format!("{base}?{}", kept.join("&")) };
-    Ok((url, strategy.map(|s| match s {
-        LockStrategy::Lease { .. } => LockStrategy::Lease { lease },
-        s => s,
-    })))
+    Ok((
+        url,
+        strategy.map(|s| match s {
+            LockStrategy::Lease { .. } => LockStrategy::Lease { lease },
+            s => s,
+        }),
+    ))
 }
 
 #[cfg(test)]
@@ -148,8 +185,14 @@ mod tests {
     #[test]
     fn lock_parameters_are_read_and_removed() {
         assert_eq!(from_url("mysql://r@h/db").unwrap(), ("mysql://r@h/db".into(), None));
-        assert_eq!(from_url("mysql://r@h/db?lock=lease&lease=3").unwrap(), ("mysql://r@h/db".into(), Some(LockStrategy::Lease { lease: Duration::from_secs(3) })));
-        assert_eq!(from_url("mysql://r@h/db?ssl-mode=disabled&lock=session").unwrap(), ("mysql://r@h/db?ssl-mode=disabled".into(), Some(LockStrategy::Session)));
+        assert_eq!(
+            from_url("mysql://r@h/db?lock=lease&lease=3").unwrap(),
+            ("mysql://r@h/db".into(), Some(LockStrategy::Lease { lease: Duration::from_secs(3) }))
+        );
+        assert_eq!(
+            from_url("mysql://r@h/db?ssl-mode=disabled&lock=session").unwrap(),
+            ("mysql://r@h/db?ssl-mode=disabled".into(), Some(LockStrategy::Session))
+        );
         assert!(from_url("mysql://r@h/db?lock=maybe").is_err());
         assert!(from_url("mysql://r@h/db?lock=lease&lease=0").is_err());
     }

@@ -26,10 +26,15 @@ pub use lease::LockStrategy;
 /// Parses `mysql://` / `mariadb://` URLs; `display` is the redacted form for messages.
 /// retort's own `lock=`/`lease=` parameters are taken out (see `lease.rs`).
 pub fn parse_url(url: &str, display: &str) -> Result<(Opts, Option<LockStrategy>), DbError> {
-    let (url, strategy) = lease::from_url(url).map_err(|m| DbError::InvalidUrl { url: display.into(), message: m.to_string() })?;
+    let (url, strategy) = lease::from_url(url)
+        .map_err(|m| DbError::InvalidUrl { url: display.into(), message: m.to_string() })?;
     let normalised = url.replacen("mariadb://", "mysql://", 1);
-    let opts = Opts::from_url(&normalised).map_err(|e| DbError::InvalidUrl { url: display.into(), message: e.to_string() })?;
-    Ok((OptsBuilder::from_opts(opts).tcp_connect_timeout(Some(Duration::from_secs(10))).into(), strategy))
+    let opts = Opts::from_url(&normalised)
+        .map_err(|e| DbError::InvalidUrl { url: display.into(), message: e.to_string() })?;
+    Ok((
+        OptsBuilder::from_opts(opts).tcp_connect_timeout(Some(Duration::from_secs(10))).into(),
+        strategy,
+    ))
 }
 
 pub struct MysqlConnection {
@@ -56,8 +61,12 @@ fn to_text(v: Value) -> Option<String> {
         Value::UInt(u) => Some(u.to_string()),
         Value::Float(f) => Some(f.to_string()),
         Value::Double(d) => Some(d.to_string()),
-        Value::Date(y, mo, d, h, mi, s, _) => Some(format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}")),
-        Value::Time(neg, d, h, m, s, _) => Some(format!("{}{:02}:{m:02}:{s:02}", if neg { "-" } else { "" }, d * 24 + h as u32)),
+        Value::Date(y, mo, d, h, mi, s, _) => {
+            Some(format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}"))
+        }
+        Value::Time(neg, d, h, m, s, _) => {
+            Some(format!("{}{:02}:{m:02}:{s:02}", if neg { "-" } else { "" }, d * 24 + h as u32))
+        }
     }
 }
 
@@ -76,28 +85,56 @@ fn message(e: &mysql::Error) -> String {
 /// did nothing and may be retried; everything else is a query error.
 fn query_error(e: &mysql::Error, sql: &str) -> DbError {
     match e {
-        mysql::Error::MySqlError(m) if m.code == 1205 || m.code == 1213 => DbError::LockTimeout { message: message(e), sql: sql.into() },
+        mysql::Error::MySqlError(m) if m.code == 1205 || m.code == 1213 => {
+            DbError::LockTimeout { message: message(e), sql: sql.into() }
+        }
         _ => DbError::Query { message: message(e), sql: sql.into() },
     }
 }
 
 impl MysqlConnection {
-    pub fn open(opts: &Opts, display: &str, strategy: Option<LockStrategy>) -> Result<Self, DbError> {
-        let connect_error = |e: mysql::Error| DbError::Connect { url: display.into(), message: message(&e) };
+    pub fn open(
+        opts: &Opts,
+        display: &str,
+        strategy: Option<LockStrategy>,
+    ) -> Result<Self, DbError> {
+        let connect_error =
+            |e: mysql::Error| DbError::Connect { url: display.into(), message: message(&e) };
         let mut conn = Conn::new(opts.clone()).map_err(connect_error)?;
         let db = opts.get_db_name().unwrap_or("").to_string();
         if db.is_empty() {
-            return Err(DbError::Connect { url: display.into(), message: "the URL names no database (mysql://user@host/DATABASE)".into() });
+            return Err(DbError::Connect {
+                url: display.into(),
+                message: "the URL names no database (mysql://user@host/DATABASE)".into(),
+            });
         }
         // A Galera node: session locks are node-local, so the lease lock; and reads wait
         // for what other nodes committed (causal reads), so the version table read after
         // taking the lock sees the previous owner's last revision.
-        let galera = conn.query_first::<(String, String), _>("SHOW VARIABLES LIKE 'wsrep_on'").map_err(connect_error)?.is_some_and(|(_, v)| v == "ON");
+        let galera = conn
+            .query_first::<(String, String), _>("SHOW VARIABLES LIKE 'wsrep_on'")
+            .map_err(connect_error)?
+            .is_some_and(|(_, v)| v == "ON");
         if galera {
             conn.query_drop("SET SESSION wsrep_sync_wait = 1").map_err(connect_error)?;
         }
-        let strategy = strategy.unwrap_or(if galera { LockStrategy::Lease { lease: Duration::from_secs(30) } } else { LockStrategy::Session });
-        Ok(MysqlConnection { opts: opts.clone(), conn, dialect: MysqlDialect, display: display.into(), lock_name: format!("retort:{db}"), locked: false, strategy, galera, held: None, scratch: None })
+        let strategy = strategy.unwrap_or(if galera {
+            LockStrategy::Lease { lease: Duration::from_secs(30) }
+        } else {
+            LockStrategy::Session
+        });
+        Ok(MysqlConnection {
+            opts: opts.clone(),
+            conn,
+            dialect: MysqlDialect,
+            display: display.into(),
+            lock_name: format!("retort:{db}"),
+            locked: false,
+            strategy,
+            galera,
+            held: None,
+            scratch: None,
+        })
     }
 }
 
@@ -151,7 +188,14 @@ impl Connection for MysqlConnection {
         self.query(sql)
             .unwrap_or_default()
             .into_iter()
-            .map(|r| format!("thread {} (in a transaction for {}s): {}", r[0].clone().unwrap_or_default(), r[1].clone().unwrap_or_default(), r[2].clone().unwrap_or_default()))
+            .map(|r| {
+                format!(
+                    "thread {} (in a transaction for {}s): {}",
+                    r[0].clone().unwrap_or_default(),
+                    r[1].clone().unwrap_or_default(),
+                    r[2].clone().unwrap_or_default()
+                )
+            })
             .collect()
     }
 
@@ -159,13 +203,15 @@ impl Connection for MysqlConnection {
     /// Galera cluster (or with `?lock=lease`) a lease row instead (`lease.rs`).
     fn try_lock(&mut self, _timeout: Duration) -> Result<bool, DbError> {
         if let LockStrategy::Lease { lease } = self.strategy {
-            let held = lease::try_take(&mut self.conn, &self.opts, &self.lock_name, lease).map_err(|e| query_error(&e, "taking the lease lock"))?;
+            let held = lease::try_take(&mut self.conn, &self.opts, &self.lock_name, lease)
+                .map_err(|e| query_error(&e, "taking the lease lock"))?;
             let got = held.is_some();
             self.held = held.or(self.held.take());
             return Ok(got);
         }
         let sql = format!("SELECT GET_LOCK({}, 0)", self.dialect.quote_literal(&self.lock_name));
-        let got = self.query(&sql)?.first().and_then(|r| r.first().cloned().flatten()).as_deref() == Some("1");
+        let got = self.query(&sql)?.first().and_then(|r| r.first().cloned().flatten()).as_deref()
+            == Some("1");
         self.locked |= got;
         Ok(got)
     }
@@ -190,10 +236,12 @@ impl Connection for MysqlConnection {
 
     fn unlock(&mut self) -> Result<(), DbError> {
         if let Some(held) = self.held.take() {
-            lease::release(&mut self.conn, &self.lock_name, held).map_err(|e| query_error(&e, "releasing the lease lock"))?;
+            lease::release(&mut self.conn, &self.lock_name, held)
+                .map_err(|e| query_error(&e, "releasing the lease lock"))?;
         }
         if self.locked {
-            let sql = format!("SELECT RELEASE_LOCK({})", self.dialect.quote_literal(&self.lock_name));
+            let sql =
+                format!("SELECT RELEASE_LOCK({})", self.dialect.quote_literal(&self.lock_name));
             self.query(&sql)?;
             self.locked = false;
         }
@@ -253,15 +301,33 @@ impl Connection for MysqlConnection {
             "SELECT (SELECT count(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()), \
              (SELECT count(*) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE())",
         )?;
-        let n = |i: usize| rows.first().and_then(|r| r.get(i).cloned().flatten()).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
-        Ok(retort_core::engine::counted(&[(n(0), "routine", "routines"), (n(1), "event", "events")]))
+        let n = |i: usize| {
+            rows.first()
+                .and_then(|r| r.get(i).cloned().flatten())
+                .and_then(|v| v.parse::<i64>().ok())
+                .unwrap_or(0)
+        };
+        Ok(retort_core::engine::counted(&[
+            (n(0), "routine", "routines"),
+            (n(1), "event", "events"),
+        ]))
     }
 
     /// `mariadb-dump` (or `mysqldump`) with `--single-transaction`; the password goes in
     /// the environment (MYSQL_PWD), never on the command line or in a message.
     fn backup(&mut self, path: &std::path::Path) -> Result<(), DbError> {
-        let out = std::fs::OpenOptions::new().write(true).truncate(true).open(path).map_err(|e| DbError::Query { message: e.to_string(), sql: String::new() })?;
-        let status = self.tool(&["mariadb-dump", "mysqldump"], &["--single-transaction", "--routines", "--triggers"])?.stdout(out).status();
+        let out = std::fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(path)
+            .map_err(|e| DbError::Query { message: e.to_string(), sql: String::new() })?;
+        let status = self
+            .tool(
+                &["mariadb-dump", "mysqldump"],
+                &["--single-transaction", "--routines", "--triggers"],
+            )?
+            .stdout(out)
+            .status();
         check_tool(status, "dump")
     }
 
@@ -272,8 +338,20 @@ impl Connection for MysqlConnection {
     /// dump is loaded.
     fn restore(&mut self, path: &std::path::Path) -> Result<(), DbError> {
         let mut head = String::new();
-        let _ = std::io::Read::read_to_string(&mut std::io::Read::take(std::fs::File::open(path).map_err(|e| DbError::Query { message: format!("cannot read {}: {e}", path.display()), sql: String::new() })?, 200), &mut head);
-        if !(head.starts_with("-- MariaDB dump") || head.starts_with("-- MySQL dump") || head.starts_with("/*M!999999")) {
+        let _ = std::io::Read::read_to_string(
+            &mut std::io::Read::take(
+                std::fs::File::open(path).map_err(|e| DbError::Query {
+                    message: format!("cannot read {}: {e}", path.display()),
+                    sql: String::new(),
+                })?,
+                200,
+            ),
+            &mut head,
+        );
+        if !(head.starts_with("-- MariaDB dump")
+            || head.starts_with("-- MySQL dump")
+            || head.starts_with("/*M!999999"))
+        {
             return Err(DbError::NotABackup { path: path.to_path_buf(), expected: "a MySQL/MariaDB dump (mariadb-dump/mysqldump output, as `retort backup` writes)".into() });
         }
         {
@@ -290,15 +368,22 @@ impl Connection for MysqlConnection {
 
     fn max_statement_bytes(&mut self) -> Result<Option<(usize, &'static str)>, DbError> {
         let rows = self.query("SELECT @@max_allowed_packet")?;
-        let limit = rows.first().and_then(|r| r.first().cloned().flatten()).and_then(|v| v.parse().ok());
+        let limit =
+            rows.first().and_then(|r| r.first().cloned().flatten()).and_then(|v| v.parse().ok());
         Ok(limit.map(|l| (l, "max_allowed_packet")))
     }
 }
 
-fn check_tool(status: std::io::Result<std::process::ExitStatus>, what: &str) -> Result<(), DbError> {
+fn check_tool(
+    status: std::io::Result<std::process::ExitStatus>,
+    what: &str,
+) -> Result<(), DbError> {
     match status {
         Ok(s) if s.success() => Ok(()),
-        Ok(s) => Err(DbError::Query { message: format!("the MySQL {what} tool failed ({s})"), sql: String::new() }),
+        Ok(s) => Err(DbError::Query {
+            message: format!("the MySQL {what} tool failed ({s})"),
+            sql: String::new(),
+        }),
         Err(e) => Err(DbError::Unsupported(format!("the MySQL {what} tool could not be run: {e}"))),
     }
 }
@@ -306,7 +391,10 @@ fn check_tool(status: std::io::Result<std::process::ExitStatus>, what: &str) -> 
 impl MysqlConnection {
     /// Feeds a dump to the client tool, stopping at the first error.
     fn load_dump(&self, path: &std::path::Path) -> Result<(), DbError> {
-        let input = std::fs::File::open(path).map_err(|e| DbError::Query { message: format!("cannot read {}: {e}", path.display()), sql: String::new() })?;
+        let input = std::fs::File::open(path).map_err(|e| DbError::Query {
+            message: format!("cannot read {}: {e}", path.display()),
+            sql: String::new(),
+        })?;
         let status = self.tool(&["mariadb", "mysql"], &[])?.stdin(input).status();
         check_tool(status, "restore")
     }
@@ -330,7 +418,9 @@ impl MysqlConnection {
                 stmts.push(format!("DROP {kind} IF EXISTS {}", q(name)));
             }
         }
-        for row in self.query("SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()")? {
+        for row in self.query(
+            "SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()",
+        )? {
             if let Some(name) = row.into_iter().next().flatten() {
                 stmts.push(format!("DROP EVENT IF EXISTS {}", q(&name)));
             }
@@ -344,11 +434,20 @@ impl MysqlConnection {
 
     /// The first of `names` found on PATH, set up to reach this database.
     fn tool(&self, names: &[&str], extra: &[&str]) -> Result<std::process::Command, DbError> {
-        let found = names.iter().find(|n| std::process::Command::new(n).arg("--version").output().is_ok()).ok_or_else(|| {
-            DbError::Unsupported(format!("none of {} is on PATH; install the MariaDB/MySQL client tools for backups", names.join(", ")))
-        })?;
+        let found = names
+            .iter()
+            .find(|n| std::process::Command::new(n).arg("--version").output().is_ok())
+            .ok_or_else(|| {
+                DbError::Unsupported(format!(
+                    "none of {} is on PATH; install the MariaDB/MySQL client tools for backups",
+                    names.join(", ")
+                ))
+            })?;
         let mut cmd = std::process::Command::new(found);
-        cmd.arg("-h").arg(self.opts.get_ip_or_hostname().to_string()).arg("-P").arg(self.opts.get_tcp_port().to_string());
+        cmd.arg("-h")
+            .arg(self.opts.get_ip_or_hostname().to_string())
+            .arg("-P")
+            .arg(self.opts.get_tcp_port().to_string());
         if let Some(u) = self.opts.get_user() {
             cmd.arg("-u").arg(u);
         }
@@ -360,4 +459,3 @@ impl MysqlConnection {
         Ok(cmd)
     }
 }
-

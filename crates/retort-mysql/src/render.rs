@@ -2,9 +2,9 @@
 //! COLUMN` restates the whole column (so its other attributes are kept), constraints are
 //! added and dropped by name. Ordering and data-loss notes are the core's; MySQL keeps a
 //! view over a changed table, so no view is dropped around the changes.
-use retort_core::error::DbError;
 use crate::dialect::{literal, quote as qi};
 use retort_core::diff::Change;
+use retort_core::error::DbError;
 use retort_core::render::{ChangeRenderer, RenderedStatement, TableStatements};
 use retort_core::schema::{Column, ForeignKey, Index, Schema, Table};
 
@@ -21,7 +21,11 @@ fn column_def(c: &Column) -> String {
         s.push_str(&format!(" COLLATE {coll}"));
     }
     if let Some(g) = &c.generated {
-        s.push_str(&format!(" GENERATED ALWAYS AS ({}) {}", g.expr, if g.stored { "STORED" } else { "VIRTUAL" }));
+        s.push_str(&format!(
+            " GENERATED ALWAYS AS ({}) {}",
+            g.expr,
+            if g.stored { "STORED" } else { "VIRTUAL" }
+        ));
     } else {
         s.push_str(if c.nullable { " NULL" } else { " NOT NULL" });
         if let Some(d) = &c.default {
@@ -56,12 +60,17 @@ fn fk_clause(fk: &ForeignKey) -> String {
 fn backing_index<'a>(table: &Table, fk: &'a ForeignKey) -> Option<&'a str> {
     let ix = fk.backing_index.as_deref()?;
     let name = name_or(&fk.name, &table.name, "fk", &fk.columns);
-    let taken = table.indexes.iter().any(|i| i.name == ix) || table.uniques.iter().any(|u| u.name.as_deref() == Some(ix));
+    let taken = table.indexes.iter().any(|i| i.name == ix)
+        || table.uniques.iter().any(|u| u.name.as_deref() == Some(ix));
     (ix != name && !taken).then_some(ix)
 }
 
 fn fk_def(table: &Table, fk: &ForeignKey) -> String {
-    format!("CONSTRAINT {} {}", qi(&name_or(&fk.name, &table.name, "fk", &fk.columns)), fk_clause(fk))
+    format!(
+        "CONSTRAINT {} {}",
+        qi(&name_or(&fk.name, &table.name, "fk", &fk.columns)),
+        fk_clause(fk)
+    )
 }
 
 /// Adds a foreign key to an existing table (its backing index first, see [`backing_index`]).
@@ -85,7 +94,11 @@ fn create_table(t: &Table, made_by_keys: &[&str]) -> String {
         items.push(format!("PRIMARY KEY ({})", cols(&pk.columns)));
     }
     for u in &t.uniques {
-        items.push(format!("CONSTRAINT {} UNIQUE ({})", qi(&name_or(&u.name, &t.name, "key", &u.columns)), cols(&u.columns)));
+        items.push(format!(
+            "CONSTRAINT {} UNIQUE ({})",
+            qi(&name_or(&u.name, &t.name, "key", &u.columns)),
+            cols(&u.columns)
+        ));
     }
     for i in t.indexes.iter().filter(|i| !made_by_keys.contains(&i.name.as_str())) {
         items.push(format!("{}INDEX {} ({})", index_kind(i), qi(&i.name), index_parts(i)));
@@ -113,7 +126,13 @@ fn index_parts(i: &Index) -> String {
     let parts: Vec<String> = i
         .parts
         .iter()
-        .map(|p| format!("{}{}", if p.is_expr { p.expr.clone() } else { qi(&p.expr) }, if p.desc { " DESC" } else { "" }))
+        .map(|p| {
+            format!(
+                "{}{}",
+                if p.is_expr { p.expr.clone() } else { qi(&p.expr) },
+                if p.desc { " DESC" } else { "" }
+            )
+        })
         .collect();
     parts.join(", ")
 }
@@ -140,7 +159,11 @@ struct Mysql<'a> {
     online: bool,
 }
 
-pub fn render(from: &Schema, to: &Schema, changes: &[Change]) -> Result<Vec<RenderedStatement>, DbError> {
+pub fn render(
+    from: &Schema,
+    to: &Schema,
+    changes: &[Change],
+) -> Result<Vec<RenderedStatement>, DbError> {
     retort_core::render::render(&mut Mysql { to, changes, online: false }, from, to, changes)
 }
 
@@ -153,25 +176,41 @@ pub fn render(from: &Schema, to: &Schema, changes: &[Change]) -> Result<Vec<Rend
 /// copy. On MariaDB `INPLACE` also admits the instant forms. Foreign keys (a copy unless
 /// `foreign_key_checks` is off), checks and type changes have no online form and stay
 /// as they are; lint warns about them.
-pub fn render_online(from: &Schema, to: &Schema, changes: &[Change]) -> Result<Vec<RenderedStatement>, DbError> {
+pub fn render_online(
+    from: &Schema,
+    to: &Schema,
+    changes: &[Change],
+) -> Result<Vec<RenderedStatement>, DbError> {
     retort_core::render::render(&mut Mysql { to, changes, online: true }, from, to, changes)
 }
 
 impl Mysql<'_> {
     fn existing(&self, table: &str) -> bool {
-        !self.changes.iter().any(|c| matches!(c, Change::CreateTable { table: t } if t.name == table))
+        !self
+            .changes
+            .iter()
+            .any(|c| matches!(c, Change::CreateTable { table: t } if t.name == table))
     }
 
     /// Whether InnoDB makes `c` in place without blocking writes, given the form this
     /// renderer writes for it.
     fn online_capable(c: &Change) -> bool {
         match c {
-            Change::CreateIndex { index, .. } => !matches!(index.method.as_deref(), Some("FULLTEXT" | "SPATIAL")),
-            Change::DropIndex { .. } | Change::AddUnique { .. } | Change::DropUnique { .. } | Change::AddColumn { .. } | Change::DropColumn { .. } | Change::RenameColumn { .. } => true,
+            Change::CreateIndex { index, .. } => {
+                !matches!(index.method.as_deref(), Some("FULLTEXT" | "SPATIAL"))
+            }
+            Change::DropIndex { .. }
+            | Change::AddUnique { .. }
+            | Change::DropUnique { .. }
+            | Change::AddColumn { .. }
+            | Change::DropColumn { .. }
+            | Change::RenameColumn { .. } => true,
             // ADD PRIMARY KEY rebuilds in place; DROP PRIMARY KEY alone needs a copy.
             Change::SetPrimaryKey { to, .. } => to.is_some(),
             // Nullability and default changes of the same type; a new type copies.
-            Change::AlterColumn { from, to, .. } => from.ty == to.ty && from.collation == to.collation && from.generated == to.generated,
+            Change::AlterColumn { from, to, .. } => {
+                from.ty == to.ty && from.collation == to.collation && from.generated == to.generated
+            }
             _ => false,
         }
     }
@@ -205,14 +244,30 @@ impl ChangeRenderer for Mysql<'_> {
                 return Ok(t.now.into_iter().chain(t.after_all_tables).collect());
             }
             Change::DropTable { table } => out.push(s(format!("DROP TABLE {}", qi(&table.name)))),
-            Change::RenameTable { from, to } => out.push(s(format!("RENAME TABLE {} TO {}", qi(from), qi(to)))),
-            Change::RenameColumn { table, from, to } => out.push(s(format!("ALTER TABLE {} RENAME COLUMN {} TO {}", qi(table), qi(from), qi(to)))),
-            Change::AddColumn { table, column } => out.push(s(format!("ALTER TABLE {} ADD COLUMN {}", qi(table), column_def(column)))),
-            Change::DropColumn { table, column } => out.push(s(format!("ALTER TABLE {} DROP COLUMN {}", qi(table), qi(&column.name)))),
+            Change::RenameTable { from, to } => {
+                out.push(s(format!("RENAME TABLE {} TO {}", qi(from), qi(to))))
+            }
+            Change::RenameColumn { table, from, to } => out.push(s(format!(
+                "ALTER TABLE {} RENAME COLUMN {} TO {}",
+                qi(table),
+                qi(from),
+                qi(to)
+            ))),
+            Change::AddColumn { table, column } => {
+                out.push(s(format!("ALTER TABLE {} ADD COLUMN {}", qi(table), column_def(column))))
+            }
+            Change::DropColumn { table, column } => {
+                out.push(s(format!("ALTER TABLE {} DROP COLUMN {}", qi(table), qi(&column.name))))
+            }
             Change::AlterColumn { table, from, to } => {
                 if let (true, Some(d)) = (from.nullable && !to.nullable, &to.default) {
                     out.push(RenderedStatement::with_comment(
-                        format!("UPDATE {} SET {} = {d} WHERE {} IS NULL", qi(table), qi(&to.name), qi(&to.name)),
+                        format!(
+                            "UPDATE {} SET {} = {d} WHERE {} IS NULL",
+                            qi(table),
+                            qi(&to.name),
+                            qi(&to.name)
+                        ),
                         format!("NULLs in {table}.{} become the column default", to.name),
                     ));
                 }
@@ -231,19 +286,45 @@ impl ChangeRenderer for Mysql<'_> {
                 }
                 out.push(s(format!("ALTER TABLE {} {}", qi(table), parts.join(", "))));
             }
-            Change::AddUnique { table, unique } => out.push(s(format!("ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({})", qi(table), qi(&name_or(&unique.name, table, "key", &unique.columns)), cols(&unique.columns)))),
-            Change::DropUnique { table, unique } => out.push(s(format!("ALTER TABLE {} DROP INDEX {}", qi(table), qi(&name_or(&unique.name, table, "key", &unique.columns))))),
+            Change::AddUnique { table, unique } => out.push(s(format!(
+                "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({})",
+                qi(table),
+                qi(&name_or(&unique.name, table, "key", &unique.columns)),
+                cols(&unique.columns)
+            ))),
+            Change::DropUnique { table, unique } => out.push(s(format!(
+                "ALTER TABLE {} DROP INDEX {}",
+                qi(table),
+                qi(&name_or(&unique.name, table, "key", &unique.columns))
+            ))),
             Change::AddCheck { table, check } => out.push(s(match &check.name {
-                Some(n) => format!("ALTER TABLE {} ADD CONSTRAINT {} CHECK ({})", qi(table), qi(n), check.expr),
+                Some(n) => format!(
+                    "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({})",
+                    qi(table),
+                    qi(n),
+                    check.expr
+                ),
                 None => format!("ALTER TABLE {} ADD CHECK ({})", qi(table), check.expr),
             })),
-            Change::DropCheck { table, check } => out.push(s(format!("ALTER TABLE {} DROP CONSTRAINT {}", qi(table), qi(check.name.as_deref().unwrap_or("unnamed_check"))))),
+            Change::DropCheck { table, check } => out.push(s(format!(
+                "ALTER TABLE {} DROP CONSTRAINT {}",
+                qi(table),
+                qi(check.name.as_deref().unwrap_or("unnamed_check"))
+            ))),
             Change::AddForeignKey { table, fk } => {
-                let t = to.tables.get(table).cloned().unwrap_or_else(|| Table { name: table.clone(), ..Default::default() });
+                let t = to
+                    .tables
+                    .get(table)
+                    .cloned()
+                    .unwrap_or_else(|| Table { name: table.clone(), ..Default::default() });
                 out.extend(add_fk(&t, fk).into_iter().map(s));
             }
             Change::DropForeignKey { table, fk } => {
-                out.push(s(format!("ALTER TABLE {} DROP FOREIGN KEY {}", qi(table), qi(&name_or(&fk.name, table, "fk", &fk.columns)))));
+                out.push(s(format!(
+                    "ALTER TABLE {} DROP FOREIGN KEY {}",
+                    qi(table),
+                    qi(&name_or(&fk.name, table, "fk", &fk.columns))
+                )));
                 // The index InnoDB made for the key outlives it; drop it unless wanted, or
                 // unless its table is going too (a key dropped to break a cycle of dropped
                 // tables, render/mod.rs).
@@ -255,10 +336,18 @@ impl ChangeRenderer for Mysql<'_> {
                 }
             }
             Change::CreateIndex { table, index } => out.push(s(create_index(table, index))),
-            Change::DropIndex { table, index } => out.push(s(format!("DROP INDEX {} ON {}", qi(&index.name), qi(table)))),
+            Change::DropIndex { table, index } => {
+                out.push(s(format!("DROP INDEX {} ON {}", qi(&index.name), qi(table))))
+            }
             Change::CreateTrigger { trigger, .. } => out.push(s(trigger.sql.clone())),
-            Change::DropTrigger { trigger, .. } => out.push(s(format!("DROP TRIGGER {}", qi(&trigger.name)))),
-            Change::SetTableComment { table, to, .. } => out.push(s(format!("ALTER TABLE {} COMMENT = {}", qi(table), literal(to.as_deref().unwrap_or(""))))),
+            Change::DropTrigger { trigger, .. } => {
+                out.push(s(format!("DROP TRIGGER {}", qi(&trigger.name))))
+            }
+            Change::SetTableComment { table, to, .. } => out.push(s(format!(
+                "ALTER TABLE {} COMMENT = {}",
+                qi(table),
+                literal(to.as_deref().unwrap_or(""))
+            ))),
             Change::CreateView { view } => out.push(s(view.sql.clone())),
             Change::DropView { view } => out.push(s(format!("DROP VIEW {}", qi(&view.name)))),
             // MySQL introspection reports none of these; should a diff carry one, say so.
@@ -276,7 +365,9 @@ impl ChangeRenderer for Mysql<'_> {
             | Change::DropExtension { .. }
             | Change::CreateFunction { .. }
             | Change::ReplaceFunction { .. }
-            | Change::DropFunction { .. } => return Err(retort_core::engine::cannot_render("mysql", c)),
+            | Change::DropFunction { .. } => {
+                return Err(retort_core::engine::cannot_render("mysql", c))
+            }
         }
         if self.online && Self::online_capable(c) && c.table().is_some_and(|t| self.existing(t)) {
             // `DROP INDEX ... ON t` takes no ALGORITHM clause on MariaDB 10.11; its ALTER

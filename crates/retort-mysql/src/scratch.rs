@@ -30,12 +30,14 @@ impl Area {
     /// sqlparser's MySQL tokenizer; a statement it cannot tokenize is checked by text.
     pub(crate) fn check(&self, sql: &str) -> Result<(), DbError> {
         use sqlparser::tokenizer::{Token, Tokenizer};
-        let refuse = |what: String| DbError::OutsideScratch {
+        let refuse = |what: String| {
+            DbError::OutsideScratch {
             message: format!(
                 "{what}: the scratch database autogenerate loads the models into (`{}`) must not reach another database; models declare this database's objects, unqualified (if `{what}` is a table alias, rename it)",
                 self.name
             ),
             sql: sql.to_string(),
+        }
         };
         if retort_core::engine::leading_words(sql, 1).first().is_some_and(|w| w == "USE") {
             return Err(refuse("USE".into()));
@@ -43,7 +45,8 @@ impl Area {
         let dialect = sqlparser::dialect::MySqlDialect {};
         match Tokenizer::new(&dialect, sql).tokenize() {
             Ok(tokens) => {
-                let tokens: Vec<&Token> = tokens.iter().filter(|t| !matches!(t, Token::Whitespace(_))).collect();
+                let tokens: Vec<&Token> =
+                    tokens.iter().filter(|t| !matches!(t, Token::Whitespace(_))).collect();
                 for pair in tokens.windows(2) {
                     if let (Token::Word(w), Token::Period) = (pair[0], pair[1]) {
                         if self.others.contains(&w.value.to_lowercase()) {
@@ -55,7 +58,9 @@ impl Area {
             }
             Err(_) => {
                 let lower = sql.to_lowercase();
-                match self.others.iter().find(|db| lower.contains(&format!("`{db}`.")) || lower.contains(&format!("{db}."))) {
+                match self.others.iter().find(|db| {
+                    lower.contains(&format!("`{db}`.")) || lower.contains(&format!("{db}."))
+                }) {
                     Some(db) => Err(refuse(format!("it names database `{db}`"))),
                     None => Ok(()),
                 }
@@ -66,7 +71,11 @@ impl Area {
     /// After each statement: the session must still be in the scratch database (a
     /// statement that changed it is undone at once, and refused).
     pub(crate) fn confirm(&self, conn: &mut Conn, sql: &str) -> Result<(), DbError> {
-        let current: Option<Option<String>> = conn.query_first("SELECT DATABASE()").map_err(|e| DbError::Query { message: message(&e), sql: "SELECT DATABASE()".into() })?;
+        let current: Option<Option<String>> =
+            conn.query_first("SELECT DATABASE()").map_err(|e| DbError::Query {
+                message: message(&e),
+                sql: "SELECT DATABASE()".into(),
+            })?;
         let current = current.flatten();
         if current.as_deref() == Some(self.name.as_str()) {
             return Ok(());
@@ -102,16 +111,25 @@ impl MysqlConnection {
     /// `None` when another session holds it.
     pub fn kept_scratch(admin: &Opts, display: &str, name: &str) -> Result<Option<Self>, DbError> {
         let mut conn = Self::area(admin, display, Some(name))?;
-        let got: Option<Option<i64>> = conn.conn.query_first(format!("SELECT GET_LOCK('{name}', 0)")).map_err(|e| DbError::Connect { url: display.into(), message: message(&e) })?;
+        let got: Option<Option<i64>> = conn
+            .conn
+            .query_first(format!("SELECT GET_LOCK('{name}', 0)"))
+            .map_err(|e| DbError::Connect { url: display.into(), message: message(&e) })?;
         Ok((got.flatten() == Some(1)).then_some(conn))
     }
 
     /// Empties a kept area: its database dropped and created again, from its own session.
     pub(crate) fn empty_kept(&mut self) -> Result<(), DbError> {
-        let Some((name, options)) = self.scratch.as_ref().and_then(|a| Some((a.name.clone(), a.kept.clone()?))) else {
+        let Some((name, options)) =
+            self.scratch.as_ref().and_then(|a| Some((a.name.clone(), a.kept.clone()?)))
+        else {
             return Err(DbError::Unsupported("not a kept scratch area".into()));
         };
-        for sql in [format!("DROP DATABASE IF EXISTS `{name}`"), format!("CREATE DATABASE `{name}` {options}"), format!("USE `{name}`")] {
+        for sql in [
+            format!("DROP DATABASE IF EXISTS `{name}`"),
+            format!("CREATE DATABASE `{name}` {options}"),
+            format!("USE `{name}`"),
+        ] {
             self.conn.query_drop(&sql).map_err(|e| DbError::Query { sql, message: message(&e) })?;
         }
         Ok(())
@@ -124,7 +142,8 @@ impl MysqlConnection {
         }
         // The pid tells whose it is (tests check their own runs left nothing behind).
         let name = kept.map(str::to_string).unwrap_or_else(retort_core::cleanup::scratch_name);
-        let mut c = Conn::new(admin.clone()).map_err(|e| DbError::Connect { url: display.into(), message: message(&e) })?;
+        let mut c = Conn::new(admin.clone())
+            .map_err(|e| DbError::Connect { url: display.into(), message: message(&e) })?;
         // What processes of this machine left when killed before their clean-up ran.
         if let Ok(names) = c.query::<String, _>(LIST_SQL) {
             for orphan in retort_core::cleanup::orphaned_scratch(&names) {
@@ -163,16 +182,31 @@ impl MysqlConnection {
         };
         let opts: Opts = OptsBuilder::from_opts(admin.clone()).db_name(Some(name.clone())).into();
         let what = if kept.is_some() { "kept scratch database" } else { "scratch database" };
-        let mut conn = MysqlConnection::open(&opts, &format!("{display} ({what} {name})"), Some(crate::LockStrategy::Session))?;
-        conn.scratch = Some(Area { admin: admin.clone(), name, cleanup_id, others, kept: kept.map(|_| options) });
+        let mut conn = MysqlConnection::open(
+            &opts,
+            &format!("{display} ({what} {name})"),
+            Some(crate::LockStrategy::Session),
+        )?;
+        conn.scratch = Some(Area {
+            admin: admin.clone(),
+            name,
+            cleanup_id,
+            others,
+            kept: kept.map(|_| options),
+        });
         Ok(conn)
     }
 }
 
 /// Drops a kept scratch database from `admin`'s server; whether it existed.
 pub(crate) fn drop_kept(admin: &Opts, display: &str, name: &str) -> Result<bool, DbError> {
-    let mut c = Conn::new(admin.clone()).map_err(|e| DbError::Connect { url: display.into(), message: message(&e) })?;
-    let existed: Option<String> = c.query_first(format!("SELECT schema_name FROM information_schema.schemata WHERE schema_name = '{name}'")).map_err(|e| DbError::Connect { url: display.into(), message: message(&e) })?;
+    let mut c = Conn::new(admin.clone())
+        .map_err(|e| DbError::Connect { url: display.into(), message: message(&e) })?;
+    let existed: Option<String> = c
+        .query_first(format!(
+            "SELECT schema_name FROM information_schema.schemata WHERE schema_name = '{name}'"
+        ))
+        .map_err(|e| DbError::Connect { url: display.into(), message: message(&e) })?;
     let _ = c.query_drop(format!("DROP DATABASE IF EXISTS `{name}`"));
     Ok(existed.is_some())
 }

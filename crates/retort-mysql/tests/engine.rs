@@ -4,12 +4,16 @@
 #[path = "../../../tests/engine_support.rs"]
 mod support;
 use retort_core::engine::Engine;
-use support::*;
 use retort_mysql::MysqlEngine;
+use support::*;
 
 #[test]
 fn introspects_renders_and_reaches_the_target() {
-    let Some(url) = server(&MysqlEngine, "RETORT_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/mysql") else { return };
+    let Some(url) =
+        server(&MysqlEngine, "RETORT_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/mysql")
+    else {
+        return;
+    };
     let _cleanup = DropScratchAtEnd::new();
     let mut from = MysqlEngine.scratch(Some(&url)).unwrap();
     run(from.as_mut(), "CREATE TABLE users (id INT PRIMARY KEY AUTO_INCREMENT, name VARCHAR(100) NOT NULL, email VARCHAR(255) UNIQUE);
@@ -37,7 +41,12 @@ fn introspects_renders_and_reaches_the_target() {
 fn a_change_it_cannot_render_is_an_error() {
     use retort_core::diff::Change;
     use retort_core::schema::{EnumType, Schema};
-    let change = Change::CreateEnum { enum_type: EnumType { name: "mood".into(), values: vec!["ok".into()] } };
-    let err = MysqlEngine.dialect().render(&Schema::default(), &Schema::default(), &[change]).unwrap_err();
+    let change = Change::CreateEnum {
+        enum_type: EnumType { name: "mood".into(), values: vec!["ok".into()] },
+    };
+    let err = MysqlEngine
+        .dialect()
+        .render(&Schema::default(), &Schema::default(), &[change])
+        .unwrap_err();
     assert!(err.to_string().contains("mood") && err.to_string().contains("mysql"), "{err}");
 }

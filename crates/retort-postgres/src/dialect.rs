@@ -1,8 +1,8 @@
 //! PostgreSQL's SQL forms.
 use retort_core::diff::Change;
-use retort_core::render::RenderedStatement;
 use retort_core::engine::{Capabilities, Dialect, ModelStatement, SkippedStatement};
 use retort_core::error::DbError;
+use retort_core::render::RenderedStatement;
 use retort_core::schema::Schema;
 
 pub fn quote(ident: &str) -> String {
@@ -23,7 +23,12 @@ impl Dialect for PgDialect {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities { transactional_ddl: true, concurrent_index: true, volatile_default_rewrites: true, scratch_needs_server: true }
+        Capabilities {
+            transactional_ddl: true,
+            concurrent_index: true,
+            volatile_default_rewrites: true,
+            scratch_needs_server: true,
+        }
     }
 
     fn default_lock_timeout(&self) -> Option<std::time::Duration> {
@@ -32,7 +37,11 @@ impl Dialect for PgDialect {
 
     /// `lock_timeout` and `statement_timeout` for the session, in milliseconds; zero
     /// turns a timeout off (PostgreSQL's own meaning of 0).
-    fn session_timeouts_sql(&self, lock: Option<std::time::Duration>, statement: Option<std::time::Duration>) -> Vec<String> {
+    fn session_timeouts_sql(
+        &self,
+        lock: Option<std::time::Duration>,
+        statement: Option<std::time::Duration>,
+    ) -> Vec<String> {
         let mut out = Vec::new();
         if let Some(d) = lock {
             out.push(format!("SET lock_timeout = '{}ms'", d.as_millis()));
@@ -43,7 +52,10 @@ impl Dialect for PgDialect {
         out
     }
 
-    fn engine_lint(&self, file: &retort_core::revision::file::RevisionFile) -> Vec<retort_core::lint::EngineFinding> {
+    fn engine_lint(
+        &self,
+        file: &retort_core::revision::file::RevisionFile,
+    ) -> Vec<retort_core::lint::EngineFinding> {
         crate::lint::squawk(file)
     }
 
@@ -61,11 +73,20 @@ impl Dialect for PgDialect {
     fn model_statement<'a>(&self, sql: &'a str) -> ModelStatement<'a> {
         let upper = retort_core::engine::leading_words(sql, 6);
         let word = |i: usize| upper.get(i).map(String::as_str).unwrap_or("");
-        let cluster_object = |w: &str| matches!(w, "DATABASE" | "ROLE" | "USER" | "GROUP" | "TABLESPACE" | "SUBSCRIPTION" | "SERVER");
+        let cluster_object = |w: &str| {
+            matches!(
+                w,
+                "DATABASE" | "ROLE" | "USER" | "GROUP" | "TABLESPACE" | "SUBSCRIPTION" | "SERVER"
+            )
+        };
         let cluster_level = match word(0) {
-            "CREATE" | "ALTER" | "DROP" => cluster_object(word(1)) || word(1) == "SYSTEM" || word(1) == "OWNED",
+            "CREATE" | "ALTER" | "DROP" => {
+                cluster_object(word(1)) || word(1) == "SYSTEM" || word(1) == "OWNED"
+            }
             // COMMENT ON DATABASE x, SECURITY LABEL [FOR p] ON ROLE x
-            "COMMENT" | "SECURITY" => (2..6).any(|i| word(i - 1) == "ON" && matches!(word(i), "DATABASE" | "ROLE" | "TABLESPACE")),
+            "COMMENT" | "SECURITY" => (2..6).any(|i| {
+                word(i - 1) == "ON" && matches!(word(i), "DATABASE" | "ROLE" | "TABLESPACE")
+            }),
             "REASSIGN" => true,
             _ => false,
         };
@@ -74,7 +95,11 @@ impl Dialect for PgDialect {
         }
         let concurrently = match upper.as_slice() {
             [c, i, k, ..] if c == "CREATE" && i == "INDEX" && k == "CONCURRENTLY" => true,
-            [c, u, i, k, ..] if c == "CREATE" && u == "UNIQUE" && i == "INDEX" && k == "CONCURRENTLY" => true,
+            [c, u, i, k, ..]
+                if c == "CREATE" && u == "UNIQUE" && i == "INDEX" && k == "CONCURRENTLY" =>
+            {
+                true
+            }
             _ => false,
         };
         let default = retort_core::engine::default_model_statement(sql);
@@ -82,7 +107,11 @@ impl Dialect for PgDialect {
             return default;
         }
         let at = sql.to_ascii_uppercase().find("CONCURRENTLY").expect("seen above");
-        ModelStatement::Run(std::borrow::Cow::Owned(format!("{}{}", &sql[..at], &sql[at + "CONCURRENTLY".len()..])))
+        ModelStatement::Run(std::borrow::Cow::Owned(format!(
+            "{}{}",
+            &sql[..at],
+            &sql[at + "CONCURRENTLY".len()..]
+        )))
     }
 
     fn parser_dialect(&self) -> Box<dyn sqlparser::dialect::Dialect> {
@@ -92,7 +121,11 @@ impl Dialect for PgDialect {
     /// Views, foreign keys of other tables and defaults on the object go with it; the
     /// models area re-creates the ones it knows of and checks the rest is untouched.
     fn drop_for_reload(&self, view: bool, name: &str) -> String {
-        format!("DROP {} IF EXISTS {} CASCADE", if view { "VIEW" } else { "TABLE" }, self.quote_ident(name))
+        format!(
+            "DROP {} IF EXISTS {} CASCADE",
+            if view { "VIEW" } else { "TABLE" },
+            self.quote_ident(name)
+        )
     }
 
     /// psql goes on after an error unless told (https://www.postgresql.org/docs/current/app-psql.html).
@@ -104,11 +137,21 @@ impl Dialect for PgDialect {
         "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
     }
 
-    fn render(&self, from: &Schema, to: &Schema, changes: &[Change]) -> Result<Vec<RenderedStatement>, DbError> {
+    fn render(
+        &self,
+        from: &Schema,
+        to: &Schema,
+        changes: &[Change],
+    ) -> Result<Vec<RenderedStatement>, DbError> {
         crate::render::render(from, to, changes)
     }
 
-    fn render_online(&self, from: &Schema, to: &Schema, changes: &[Change]) -> Result<Vec<RenderedStatement>, DbError> {
+    fn render_online(
+        &self,
+        from: &Schema,
+        to: &Schema,
+        changes: &[Change],
+    ) -> Result<Vec<RenderedStatement>, DbError> {
         crate::render::render_online(from, to, changes)
     }
 

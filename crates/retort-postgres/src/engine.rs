@@ -33,21 +33,39 @@ impl Engine for PostgresEngine {
         let url = scratch_server(self.name(), server)?;
         let parsed = parse_url(url.expose(), &url.to_string())?;
         let schema = parsed.schema.clone();
-        Ok(Box::new(PgConnection::scratch(&parsed, schema.as_deref()).map_err(|e| redact_db_error(e, url))?))
+        Ok(Box::new(
+            PgConnection::scratch(&parsed, schema.as_deref())
+                .map_err(|e| redact_db_error(e, url))?,
+        ))
     }
 
-    fn kept_scratch(&self, server: Option<&RedactedUrl>, name: &str) -> retort_core::Result<Option<Box<dyn Connection>>> {
+    fn kept_scratch(
+        &self,
+        server: Option<&RedactedUrl>,
+        name: &str,
+    ) -> retort_core::Result<Option<Box<dyn Connection>>> {
         let url = scratch_server(self.name(), server)?;
         let parsed = parse_url(url.expose(), &url.to_string())?;
-        let kept = PgConnection::kept_scratch(&parsed, parsed.schema.as_deref(), name).map_err(|e| redact_db_error(e, url))?;
+        let kept = PgConnection::kept_scratch(&parsed, parsed.schema.as_deref(), name)
+            .map_err(|e| redact_db_error(e, url))?;
         Ok(kept.map(|c| Box::new(c) as Box<dyn Connection>))
     }
 
-    fn drop_kept_scratch(&self, server: Option<&RedactedUrl>, name: &str) -> retort_core::Result<bool> {
+    fn drop_kept_scratch(
+        &self,
+        server: Option<&RedactedUrl>,
+        name: &str,
+    ) -> retort_core::Result<bool> {
         let url = scratch_server(self.name(), server)?;
         let parsed = parse_url(url.expose(), &url.to_string())?;
         let mut conn = PgConnection::open(&parsed).map_err(|e| redact_db_error(e, url))?;
-        let existed = !conn.query(&format!("SELECT 1 FROM pg_database WHERE datname = {}", crate::dialect::literal(name))).map_err(|e| redact_db_error(e, url))?.is_empty();
+        let existed = !conn
+            .query(&format!(
+                "SELECT 1 FROM pg_database WHERE datname = {}",
+                crate::dialect::literal(name)
+            ))
+            .map_err(|e| redact_db_error(e, url))?
+            .is_empty();
         drop(conn);
         crate::scratch::drop_database(&parsed.config, name);
         Ok(existed)

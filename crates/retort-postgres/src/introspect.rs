@@ -6,13 +6,19 @@
 use crate::PgConnection;
 use retort_core::engine::Connection;
 use retort_core::error::DbError;
-use retort_core::schema::{Check, Column, Domain, EnumType, Extension, ForeignKey, Function, Generated, Index, IndexPart, PrimaryKey, Schema, Sequence, Table, Trigger, Unique, View};
+use retort_core::schema::{
+    Check, Column, Domain, EnumType, Extension, ForeignKey, Function, Generated, Index, IndexPart,
+    PrimaryKey, Schema, Sequence, Table, Trigger, Unique, View,
+};
 
 /// Separates list items inside one text cell (ASCII unit separator).
 const SEP: &str = "\u{1f}";
 
 fn list(cell: &Option<String>) -> Vec<String> {
-    cell.as_deref().filter(|s| !s.is_empty()).map(|s| s.split(SEP).map(str::to_string).collect()).unwrap_or_default()
+    cell.as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|s| s.split(SEP).map(str::to_string).collect())
+        .unwrap_or_default()
 }
 
 fn action(code: &str) -> String {
@@ -104,9 +110,17 @@ fn parse_index_def(def: &str) -> (Vec<IndexPart>, Vec<String>, bool) {
             }
             let desc = core.ends_with(" DESC");
             let core = core.trim_end_matches(" DESC").trim().to_string();
-            let plain = core.starts_with('"') && core.ends_with('"') && core.matches('"').count() == 2
+            let plain = core.starts_with('"')
+                && core.ends_with('"')
+                && core.matches('"').count() == 2
                 || core.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-            IndexPart { expr: if plain { core.trim_matches('"').to_string() } else { core }, is_expr: !plain, desc, collation: None, nulls }
+            IndexPart {
+                expr: if plain { core.trim_matches('"').to_string() } else { core },
+                is_expr: !plain,
+                desc,
+                collation: None,
+                nulls,
+            }
         })
         .collect();
     let tail = &body[(end + 1).min(body.len())..];
@@ -114,7 +128,10 @@ fn parse_index_def(def: &str) -> (Vec<IndexPart>, Vec<String>, bool) {
     let include = match tail.find("INCLUDE (") {
         Some(i) => {
             let inner = &tail[i + "INCLUDE (".len()..];
-            split_top_level(&inner[..closing_paren(inner)]).into_iter().map(|c| c.trim_matches('"').to_string()).collect()
+            split_top_level(&inner[..closing_paren(inner)])
+                .into_iter()
+                .map(|c| c.trim_matches('"').to_string())
+                .collect()
         }
         None => Vec::new(),
     };
@@ -179,7 +196,12 @@ const UNCOMPARED: &str = "WITH s AS (SELECT oid FROM pg_namespace WHERE nspname 
 
 pub fn uncompared(conn: &mut PgConnection) -> Result<Vec<String>, DbError> {
     let rows = conn.query(UNCOMPARED)?;
-    let n = |i: usize| rows.first().and_then(|r| r.get(i).cloned().flatten()).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+    let n = |i: usize| {
+        rows.first()
+            .and_then(|r| r.get(i).cloned().flatten())
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
     Ok(retort_core::engine::counted(&[
         (n(0), "materialized view", "materialized views"),
         (n(1), "policy", "policies"),
@@ -197,7 +219,9 @@ pub fn introspect(conn: &mut PgConnection) -> Result<Schema, DbError> {
     let mut schema = Schema::default();
     for r in conn.query(TABLES)? {
         let name = r[0].clone().unwrap_or_default();
-        schema.tables.insert(name.clone(), Table { name, comment: r[1].clone(), ..Default::default() });
+        schema
+            .tables
+            .insert(name.clone(), Table { name, comment: r[1].clone(), ..Default::default() });
     }
     for r in conn.query(COLUMNS)? {
         let Some(t) = schema.tables.get_mut(r[0].as_deref().unwrap_or("")) else { continue };
@@ -212,7 +236,11 @@ pub fn introspect(conn: &mut PgConnection) -> Result<Schema, DbError> {
             ty: r[2].clone().unwrap_or_default(),
             nullable: r[3].as_deref() != Some("t"),
             default: if generated { None } else { r[4].clone() },
-            generated: if generated { r[4].clone().map(|e| Generated { expr: e, stored: true }) } else { None },
+            generated: if generated {
+                r[4].clone().map(|e| Generated { expr: e, stored: true })
+            } else {
+                None
+            },
             collation: r[7].clone(),
             auto_increment: identity.is_some(),
             identity,
@@ -234,7 +262,12 @@ pub fn introspect(conn: &mut PgConnection) -> Result<Schema, DbError> {
                 } else {
                     def.ends_with("DEFERRABLE").then(|| "DEFERRABLE".to_string())
                 };
-                t.uniques.push(Unique { name, columns, nulls_not_distinct: def.starts_with("UNIQUE NULLS NOT DISTINCT"), deferrable })
+                t.uniques.push(Unique {
+                    name,
+                    columns,
+                    nulls_not_distinct: def.starts_with("UNIQUE NULLS NOT DISTINCT"),
+                    deferrable,
+                })
             }
             Some("c") => {
                 let def = r[3].clone().unwrap_or_default();
@@ -266,17 +299,32 @@ pub fn introspect(conn: &mut PgConnection) -> Result<Schema, DbError> {
         let def = r[3].clone().unwrap_or_default();
         let method = r[5].clone().filter(|m| m != "btree");
         let (parts, include, nulls_not_distinct) = parse_index_def(&def);
-        t.indexes.push(Index { name: r[1].clone().unwrap_or_default(), unique: r[2].as_deref() == Some("t"), parts, predicate: r[4].clone(), method, include, nulls_not_distinct });
+        t.indexes.push(Index {
+            name: r[1].clone().unwrap_or_default(),
+            unique: r[2].as_deref() == Some("t"),
+            parts,
+            predicate: r[4].clone(),
+            method,
+            include,
+            nulls_not_distinct,
+        });
     }
     for r in conn.query(VIEWS)? {
         let name = r[0].clone().unwrap_or_default();
         let def = r[1].clone().unwrap_or_default();
-        let sql = format!("CREATE VIEW {} AS\n{}", crate::dialect::quote(&name), def.trim().trim_end_matches(';'));
+        let sql = format!(
+            "CREATE VIEW {} AS\n{}",
+            crate::dialect::quote(&name),
+            def.trim().trim_end_matches(';')
+        );
         schema.views.insert(name.clone(), View { name, sql });
     }
     for r in conn.query(TRIGGERS)? {
         let Some(t) = schema.tables.get_mut(r[0].as_deref().unwrap_or("")) else { continue };
-        t.triggers.push(Trigger { name: r[1].clone().unwrap_or_default(), sql: r[2].clone().unwrap_or_default() });
+        t.triggers.push(Trigger {
+            name: r[1].clone().unwrap_or_default(),
+            sql: r[2].clone().unwrap_or_default(),
+        });
     }
     for r in conn.query(ENUMS)? {
         let name = r[0].clone().unwrap_or_default();
@@ -291,9 +339,21 @@ pub fn introspect(conn: &mut PgConnection) -> Result<Schema, DbError> {
         let name = r[0].clone().unwrap_or_default();
         let checks = list(&r[4])
             .into_iter()
-            .filter_map(|c| c.split_once('\u{1e}').map(|(n, def)| Check { name: Some(n.to_string()), expr: def.strip_prefix("CHECK ").unwrap_or(def).to_string(), no_inherit: false }))
+            .filter_map(|c| {
+                c.split_once('\u{1e}').map(|(n, def)| Check {
+                    name: Some(n.to_string()),
+                    expr: def.strip_prefix("CHECK ").unwrap_or(def).to_string(),
+                    no_inherit: false,
+                })
+            })
             .collect();
-        let domain = Domain { name: name.clone(), base_type: r[1].clone().unwrap_or_default(), not_null: r[2].as_deref() == Some("t"), default: r[3].clone(), checks };
+        let domain = Domain {
+            name: name.clone(),
+            base_type: r[1].clone().unwrap_or_default(),
+            not_null: r[2].as_deref() == Some("t"),
+            default: r[3].clone(),
+            checks,
+        };
         schema.domains.insert(name, domain);
     }
     for r in conn.query(EXTENSIONS)? {
@@ -303,7 +363,12 @@ pub fn introspect(conn: &mut PgConnection) -> Result<Schema, DbError> {
     for r in conn.query(FUNCTIONS)? {
         let signature = r[0].clone().unwrap_or_default();
         let sql = r[1].clone().unwrap_or_default().trim_end().to_string();
-        let f = Function { signature: signature.clone(), sql, kind: r[2].clone().unwrap_or_default(), language: r[3].clone().unwrap_or_default() };
+        let f = Function {
+            signature: signature.clone(),
+            sql,
+            kind: r[2].clone().unwrap_or_default(),
+            language: r[3].clone().unwrap_or_default(),
+        };
         schema.functions.insert(signature, f);
     }
     Ok(schema)
@@ -322,7 +387,10 @@ mod tests {
         assert!(p[1].is_expr && p[1].desc && p[1].expr == "lower((b)::text)");
         assert!(!p[2].is_expr && p[2].expr == "Weird Col");
         let (p, include, nnd) = parse_index_def("CREATE UNIQUE INDEX ix ON public.t USING btree (a DESC NULLS LAST, c NULLS FIRST) INCLUDE (b, \"X y\") NULLS NOT DISTINCT WHERE (a > 0)");
-        assert_eq!((p[0].desc, p[0].nulls.as_deref(), p[1].desc, p[1].nulls.as_deref()), (true, Some("LAST"), false, Some("FIRST")));
+        assert_eq!(
+            (p[0].desc, p[0].nulls.as_deref(), p[1].desc, p[1].nulls.as_deref()),
+            (true, Some("LAST"), false, Some("FIRST"))
+        );
         assert_eq!((include, nnd), (vec!["b".to_string(), "X y".to_string()], true));
     }
 }

@@ -35,7 +35,9 @@ impl Held {
 /// go on, while a takeover (which DELETEs the row) waits for this revision to commit and
 /// is seen by the next revision's check.
 pub fn confirm(client: &mut Client, owner: &str) -> Result<bool, postgres::Error> {
-    let rows = client.simple_query(&format!("SELECT 1 FROM {TABLE} WHERE name = '{NAME}' AND owner = '{owner}' FOR KEY SHARE"))?;
+    let rows = client.simple_query(&format!(
+        "SELECT 1 FROM {TABLE} WHERE name = '{NAME}' AND owner = '{owner}' FOR KEY SHARE"
+    ))?;
     Ok(rows.iter().any(|m| matches!(m, postgres::SimpleQueryMessage::Row(_))))
 }
 
@@ -51,7 +53,12 @@ fn lost(e: &postgres::Error) -> bool {
 
 /// Tries once to take the lease; `Ok(None)` when another owner holds it. `schema` is the
 /// connection's search path (the lease lives beside the version table).
-pub fn try_take(client: &mut Client, config: &Config, schema: Option<&str>, lease: Duration) -> Result<Option<Held>, postgres::Error> {
+pub fn try_take(
+    client: &mut Client,
+    config: &Config,
+    schema: Option<&str>,
+    lease: Duration,
+) -> Result<Option<Held>, postgres::Error> {
     // Concurrent `CREATE TABLE IF NOT EXISTS` can still collide in the catalog (23505 on
     // pg_type, 42P07 duplicate table, 42710 duplicate type): if the table exists now,
     // another run created it, which is all that is needed.
@@ -70,19 +77,28 @@ pub fn try_take(client: &mut Client, config: &Config, schema: Option<&str>, leas
         std::thread::sleep(Duration::from_millis(20 * attempt));
     }
     // A crashed owner's lease: whoever deletes it first may take the lock.
-    if let Err(e) = client.batch_execute(&format!("DELETE FROM {TABLE} WHERE name = '{NAME}' AND expires_at < now()")) {
+    if let Err(e) = client
+        .batch_execute(&format!("DELETE FROM {TABLE} WHERE name = '{NAME}' AND expires_at < now()"))
+    {
         return if lost(&e) { Ok(None) } else { Err(e) };
     }
     let owner = retort_core::apply::lock::lease_owner();
-    match client.batch_execute(&format!("INSERT INTO {TABLE} (name, owner, expires_at) VALUES ('{NAME}', '{owner}', {})", expiry(lease))) {
+    match client.batch_execute(&format!(
+        "INSERT INTO {TABLE} (name, owner, expires_at) VALUES ('{NAME}', '{owner}', {})",
+        expiry(lease)
+    )) {
         Ok(()) => {}
         Err(e) if lost(&e) => return Ok(None),
         Err(e) => return Err(e),
     }
     let stop = Arc::new(AtomicBool::new(false));
     let renewer = {
-        let (stop, config, owner, schema) = (stop.clone(), config.clone(), owner.clone(), schema.map(str::to_string));
-        std::thread::Builder::new().name("retort-lease".into()).spawn(move || renew(config, schema, &owner, lease, &stop)).ok()
+        let (stop, config, owner, schema) =
+            (stop.clone(), config.clone(), owner.clone(), schema.map(str::to_string));
+        std::thread::Builder::new()
+            .name("retort-lease".into())
+            .spawn(move || renew(config, schema, &owner, lease, &stop))
+            .ok()
     };
     Ok(Some(Held { owner, stop, renewer }))
 }
@@ -93,10 +109,17 @@ fn renew(config: Config, schema: Option<String>, owner: &str, lease: Duration, s
     if let Some(s) = schema {
         let _ = client.batch_execute(&format!("SET search_path TO {}", crate::dialect::quote(&s)));
     }
-    let sql = format!("UPDATE {TABLE} SET expires_at = {} WHERE name = '{NAME}' AND owner = '{owner}'", expiry(lease));
-    retort_core::apply::lock::renew_until_stopped((lease / 3).max(Duration::from_millis(100)), stop, || {
-        let _ = client.batch_execute(&sql);
-    });
+    let sql = format!(
+        "UPDATE {TABLE} SET expires_at = {} WHERE name = '{NAME}' AND owner = '{owner}'",
+        expiry(lease)
+    );
+    retort_core::apply::lock::renew_until_stopped(
+        (lease / 3).max(Duration::from_millis(100)),
+        stop,
+        || {
+            let _ = client.batch_execute(&sql);
+        },
+    );
 }
 
 /// Stops renewing and gives the lease up.
@@ -105,7 +128,10 @@ pub fn release(client: &mut Client, mut held: Held) -> Result<(), postgres::Erro
     if let Some(t) = held.renewer.take() {
         let _ = t.join();
     }
-    client.batch_execute(&format!("DELETE FROM {TABLE} WHERE name = '{NAME}' AND owner = '{}'", held.owner))
+    client.batch_execute(&format!(
+        "DELETE FROM {TABLE} WHERE name = '{NAME}' AND owner = '{}'",
+        held.owner
+    ))
 }
 
 /// `lease=SECONDS` from a URL's query.

@@ -8,8 +8,8 @@ mod dialect;
 mod engine;
 mod introspect;
 mod lease;
-mod pooler;
 mod lint;
+mod pooler;
 mod render;
 mod scratch;
 
@@ -44,7 +44,10 @@ pub struct PgUrl {
 
 /// Parses a URL; `display` is the redacted form used in every message.
 pub fn parse_url(url: &str, display: &str) -> Result<PgUrl, DbError> {
-    let bad = |m: String| DbError::InvalidUrl { url: display.to_string(), message: m.trim_start_matches("invalid URL: ").to_string() };
+    let bad = |m: String| DbError::InvalidUrl {
+        url: display.to_string(),
+        message: m.trim_start_matches("invalid URL: ").to_string(),
+    };
     let (base, query) = url.split_once('?').unwrap_or((url, ""));
     let mut schema = None;
     let (mut lock, mut lease) = (None, Duration::from_secs(30));
@@ -53,7 +56,9 @@ pub fn parse_url(url: &str, display: &str) -> Result<PgUrl, DbError> {
         match kv.split_once('=') {
             Some(("schema", v)) | Some(("search_path", v)) => schema = Some(v.to_string()),
             Some(("lock", v)) => lock = Some(v.to_string()),
-            Some(("lease", v)) => lease = lease::parse_lease(v).map_err(|m| bad(format!("invalid URL: {m}")))?,
+            Some(("lease", v)) => {
+                lease = lease::parse_lease(v).map_err(|m| bad(format!("invalid URL: {m}")))?
+            }
             _ => kept.push(kv),
         }
     }
@@ -62,9 +67,12 @@ pub fn parse_url(url: &str, display: &str) -> Result<PgUrl, DbError> {
     let lease = match lock.as_deref() {
         None | Some("advisory") | Some("session") => None,
         Some("lease") => Some(lease),
-        Some(other) => return Err(bad(format!("invalid URL: lock={other}: use lock=lease or lock=advisory"))),
+        Some(other) => {
+            return Err(bad(format!("invalid URL: lock={other}: use lock=lease or lock=advisory")))
+        }
     };
-    let cleaned = if kept.is_empty() { base.to_string() } else { format!("{base}?{}", kept.join("&")) };
+    let cleaned =
+        if kept.is_empty() { base.to_string() } else { format!("{base}?{}", kept.join("&")) };
     let cleaned = cleaned.replacen("postgresql://", "postgres://", 1);
     let mut config = Config::from_str(&cleaned).map_err(|e| bad(format!("invalid URL: {e}")))?;
     if config.get_user().is_none() {
@@ -110,7 +118,9 @@ fn client_env(config: &Config) -> Vec<(&'static str, String)> {
         match host {
             postgres::config::Host::Tcp(h) => env.push(("PGHOST", h.clone())),
             #[cfg(unix)]
-            postgres::config::Host::Unix(p) => env.push(("PGHOST", p.to_string_lossy().into_owned())),
+            postgres::config::Host::Unix(p) => {
+                env.push(("PGHOST", p.to_string_lossy().into_owned()))
+            }
         }
     }
     if let Some(port) = config.get_ports().first() {
@@ -132,11 +142,24 @@ fn client_env(config: &Config) -> Vec<(&'static str, String)> {
 }
 
 /// Runs a PostgreSQL client tool; connection settings come from `env` only.
-fn run_tool(tool: &str, args: &[&std::ffi::OsStr], env: &[(&'static str, String)]) -> Result<std::process::Output, DbError> {
+fn run_tool(
+    tool: &str,
+    args: &[&std::ffi::OsStr],
+    env: &[(&'static str, String)],
+) -> Result<std::process::Output, DbError> {
     let mut cmd = std::process::Command::new(tool);
     cmd.args(args);
     // Nothing inherited may point the tool elsewhere.
-    for var in ["PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "PGSERVICE", "PGPASSFILE", "PGOPTIONS"] {
+    for var in [
+        "PGHOST",
+        "PGPORT",
+        "PGUSER",
+        "PGPASSWORD",
+        "PGDATABASE",
+        "PGSERVICE",
+        "PGPASSFILE",
+        "PGOPTIONS",
+    ] {
         cmd.env_remove(var);
     }
     cmd.envs(env.iter().map(|(k, v)| (k, v)));
@@ -145,7 +168,10 @@ fn run_tool(tool: &str, args: &[&std::ffi::OsStr], env: &[(&'static str, String)
         .map_err(|e| DbError::Unsupported(format!("{tool} is needed for PostgreSQL backups and could not be run ({e}); install the PostgreSQL client tools (Debian: postgresql-client)")))?;
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
-        return Err(DbError::Query { message: format!("{tool} failed: {}", err.trim()), sql: String::new() });
+        return Err(DbError::Query {
+            message: format!("{tool} failed: {}", err.trim()),
+            sql: String::new(),
+        });
     }
     Ok(out)
 }
@@ -169,12 +195,20 @@ fn message(e: &postgres::Error) -> String {
 
 impl PgConnection {
     pub fn open(url: &PgUrl) -> Result<Self, DbError> {
-        let mut client = url.config.connect(NoTls).map_err(|e| DbError::Connect { url: url.display.clone(), message: message(&e) })?;
+        let mut client = url
+            .config
+            .connect(NoTls)
+            .map_err(|e| DbError::Connect { url: url.display.clone(), message: message(&e) })?;
         if let Some(schema) = &url.schema {
             let q = format!("SET search_path TO {}", dialect::quote(schema));
-            client.batch_execute(&q).map_err(|e| DbError::Connect { url: url.display.clone(), message: message(&e) })?;
+            client
+                .batch_execute(&q)
+                .map_err(|e| DbError::Connect { url: url.display.clone(), message: message(&e) })?;
             let exists = client
-                .simple_query(&format!("SELECT 1 FROM pg_namespace WHERE nspname = {}", dialect::literal(schema)))
+                .simple_query(&format!(
+                    "SELECT 1 FROM pg_namespace WHERE nspname = {}",
+                    dialect::literal(schema)
+                ))
                 .map_err(|e| DbError::Connect { url: url.display.clone(), message: message(&e) })?
                 .iter()
                 .any(|m| matches!(m, SimpleQueryMessage::Row(_)));
@@ -223,9 +257,13 @@ impl PgConnection {
 
 /// The index a `CREATE [UNIQUE] INDEX CONCURRENTLY` statement builds, if `sql` is one.
 fn concurrent_index_name(sql: &str) -> Option<String> {
-    let parsed = sqlparser::parser::Parser::parse_sql(&sqlparser::dialect::PostgreSqlDialect {}, sql).ok()?;
+    let parsed =
+        sqlparser::parser::Parser::parse_sql(&sqlparser::dialect::PostgreSqlDialect {}, sql)
+            .ok()?;
     match parsed.as_slice() {
-        [sqlparser::ast::Statement::CreateIndex(ci)] if ci.concurrently => ci.name.as_ref().map(|n| n.to_string()),
+        [sqlparser::ast::Statement::CreateIndex(ci)] if ci.concurrently => {
+            ci.name.as_ref().map(|n| n.to_string())
+        }
         _ => None,
     }
 }
@@ -238,8 +276,15 @@ impl PgConnection {
     /// run again (https://www.postgresql.org/docs/current/sql-createindex.html#SQL-CREATEINDEX-CONCURRENTLY).
     fn drop_invalid_index(&mut self, sql: &str, err: DbError) -> DbError {
         let Some(name) = concurrent_index_name(sql) else { return err };
-        let probe = format!("SELECT 1 FROM pg_index WHERE indexrelid = to_regclass({}) AND NOT indisvalid", crate::dialect::literal(&name));
-        let invalid = self.client.simple_query(&probe).map(|m| m.iter().any(|m| matches!(m, SimpleQueryMessage::Row(_)))).unwrap_or(false);
+        let probe = format!(
+            "SELECT 1 FROM pg_index WHERE indexrelid = to_regclass({}) AND NOT indisvalid",
+            crate::dialect::literal(&name)
+        );
+        let invalid = self
+            .client
+            .simple_query(&probe)
+            .map(|m| m.iter().any(|m| matches!(m, SimpleQueryMessage::Row(_))))
+            .unwrap_or(false);
         if !invalid {
             return err;
         }
@@ -249,7 +294,9 @@ impl PgConnection {
         };
         match err {
             DbError::Query { message, sql } => DbError::Query { message: message + &note, sql },
-            DbError::LockTimeout { message, sql } => DbError::LockTimeout { message: message + &note, sql },
+            DbError::LockTimeout { message, sql } => {
+                DbError::LockTimeout { message: message + &note, sql }
+            }
             other => other,
         }
     }
@@ -280,7 +327,9 @@ impl Connection for PgConnection {
         self.execute("SAVEPOINT retort_script").map_err(|e| (0, e))?;
         let joined = statements.join(";\n");
         if self.client.batch_execute(&joined).is_ok() {
-            return self.execute("RELEASE SAVEPOINT retort_script").map_err(|e| (statements.len() - 1, e));
+            return self
+                .execute("RELEASE SAVEPOINT retort_script")
+                .map_err(|e| (statements.len() - 1, e));
         }
         let _ = self.execute("ROLLBACK TO SAVEPOINT retort_script");
         for (i, s) in statements.iter().enumerate() {
@@ -302,7 +351,9 @@ impl Connection for PgConnection {
         Ok(msgs
             .into_iter()
             .filter_map(|m| match m {
-                SimpleQueryMessage::Row(r) => Some((0..r.len()).map(|i| r.get(i).map(str::to_string)).collect()),
+                SimpleQueryMessage::Row(r) => {
+                    Some((0..r.len()).map(|i| r.get(i).map(str::to_string)).collect())
+                }
                 _ => None,
             })
             .collect())
@@ -349,9 +400,12 @@ impl Connection for PgConnection {
     /// A session-level advisory lock: held across the run's many transactions and
     /// released by the server if the process dies.
     /// With `?lock=lease`, or where the server has no advisory locks, a lease row.
-    fn try_lock(&mut self, timeout: Duration) -> Result<bool, DbError> {
+    // Never blocks (the caller polls until its own timeout), so the timeout is not read here.
+    fn try_lock(&mut self, _timeout: Duration) -> Result<bool, DbError> {
         if let Some(lease) = self.lease {
-            let held = lease::try_take(&mut self.client, &self.config, self.schema.as_deref(), lease).map_err(|e| self.err(e, "taking the lease lock"))?;
+            let held =
+                lease::try_take(&mut self.client, &self.config, self.schema.as_deref(), lease)
+                    .map_err(|e| self.err(e, "taking the lease lock"))?;
             let got = held.is_some();
             self.held = held.or(self.held.take());
             return Ok(got);
@@ -364,15 +418,19 @@ impl Connection for PgConnection {
                     "{reason}: a transaction pooler (PgBouncer) seems to be in between, where a session lock does not hold; the migration lock is a lease row ({}) instead (`?lock=lease` says so in the URL; `?lock=advisory` if there is no pooler)",
                     lease::TABLE
                 ));
-                return self.try_lock(timeout);
+                return self.try_lock(_timeout);
             }
         }
-        let rows = match self.query(&format!("SELECT pg_try_advisory_lock({LOCK_KEY}), pg_backend_pid()")) {
+        let rows = match self
+            .query(&format!("SELECT pg_try_advisory_lock({LOCK_KEY}), pg_backend_pid()"))
+        {
             Ok(rows) => rows,
             // feature_not_supported / undefined_function: a server without advisory locks.
-            Err(DbError::Query { message, .. }) if message.contains("SQLSTATE 0A000") || message.contains("SQLSTATE 42883") => {
+            Err(DbError::Query { message, .. })
+                if message.contains("SQLSTATE 0A000") || message.contains("SQLSTATE 42883") =>
+            {
                 self.lease = Some(self.lease_length);
-                return self.try_lock(timeout);
+                return self.try_lock(_timeout);
             }
             Err(e) => return Err(e),
         };
@@ -387,7 +445,8 @@ impl Connection for PgConnection {
 
     fn unlock(&mut self) -> Result<(), DbError> {
         if let Some(held) = self.held.take() {
-            lease::release(&mut self.client, held).map_err(|e| self.err(e, "releasing the lease lock"))?;
+            lease::release(&mut self.client, held)
+                .map_err(|e| self.err(e, "releasing the lease lock"))?;
         }
         if self.locked {
             self.locked = false;
@@ -395,9 +454,14 @@ impl Connection for PgConnection {
             // Behind a pooler nobody detected, the lock sits in another server session:
             // each try runs on whichever the pool hands out, and only that one frees it.
             for _ in 0..20 {
-                let rows = self.query(&format!("SELECT pg_advisory_unlock({LOCK_KEY}), pg_backend_pid()::text = {}", dialect::literal(pid.as_deref().unwrap_or(""))))?;
-                let freed = rows.first().and_then(|r| r.first().cloned().flatten()).as_deref() == Some("t");
-                let same_session = rows.first().and_then(|r| r.get(1).cloned().flatten()).as_deref() == Some("t");
+                let rows = self.query(&format!(
+                    "SELECT pg_advisory_unlock({LOCK_KEY}), pg_backend_pid()::text = {}",
+                    dialect::literal(pid.as_deref().unwrap_or(""))
+                ))?;
+                let freed =
+                    rows.first().and_then(|r| r.first().cloned().flatten()).as_deref() == Some("t");
+                let same_session =
+                    rows.first().and_then(|r| r.get(1).cloned().flatten()).as_deref() == Some("t");
                 if freed || same_session {
                     break;
                 }
@@ -461,11 +525,20 @@ impl Connection for PgConnection {
     }
 
     fn server_version(&mut self) -> Result<String, DbError> {
-        Ok(self.query("SHOW server_version_num")?.into_iter().next().and_then(|r| r.into_iter().next().flatten()).unwrap_or_default())
+        Ok(self
+            .query("SHOW server_version_num")?
+            .into_iter()
+            .next()
+            .and_then(|r| r.into_iter().next().flatten())
+            .unwrap_or_default())
     }
 
     fn backup(&mut self, path: &std::path::Path) -> Result<(), DbError> {
-        run_tool("pg_dump", &["--format=custom".as_ref(), "--file".as_ref(), path.as_os_str()], &client_env(&self.config))?;
+        run_tool(
+            "pg_dump",
+            &["--format=custom".as_ref(), "--file".as_ref(), path.as_os_str()],
+            &client_env(&self.config),
+        )?;
         Ok(())
     }
 
@@ -477,9 +550,16 @@ impl Connection for PgConnection {
         // `--list` reads the archive without touching the database: a file that is not
         // a pg_dump archive is refused before anything changes.
         if run_tool("pg_restore", &["--list".as_ref(), path.as_os_str()], &[]).is_err() {
-            return Err(DbError::NotABackup { path: path.to_path_buf(), expected: "a PostgreSQL backup (pg_dump custom format, as `retort backup` writes)".into() });
+            return Err(DbError::NotABackup {
+                path: path.to_path_buf(),
+                expected: "a PostgreSQL backup (pg_dump custom format, as `retort backup` writes)"
+                    .into(),
+            });
         }
-        let dir = tempfile::tempdir().map_err(|e| DbError::Query { message: format!("cannot create a temporary directory: {e}"), sql: String::new() })?;
+        let dir = tempfile::tempdir().map_err(|e| DbError::Query {
+            message: format!("cannot create a temporary directory: {e}"),
+            sql: String::new(),
+        })?;
         let script = dir.path().join("restore.sql");
         let mut head = String::from("SET client_min_messages = warning;\n");
         for row in self.query("SELECT quote_ident(nspname) FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' ORDER BY 1")? {
@@ -500,13 +580,28 @@ impl Connection for PgConnection {
         } else {
             head.push_str("CREATE SCHEMA public;\n");
         }
-        std::fs::write(dir.path().join("head.sql"), head).map_err(|e| DbError::Query { message: e.to_string(), sql: String::new() })?;
-        run_tool("pg_restore", &["--no-owner".as_ref(), "--file".as_ref(), script.as_os_str(), path.as_os_str()], &[])?;
+        std::fs::write(dir.path().join("head.sql"), head)
+            .map_err(|e| DbError::Query { message: e.to_string(), sql: String::new() })?;
+        run_tool(
+            "pg_restore",
+            &["--no-owner".as_ref(), "--file".as_ref(), script.as_os_str(), path.as_os_str()],
+            &[],
+        )?;
         let env = client_env(&self.config);
         let head_path = dir.path().join("head.sql");
         run_tool(
             "psql",
-            &["--no-psqlrc".as_ref(), "--quiet".as_ref(), "--single-transaction".as_ref(), "--set".as_ref(), "ON_ERROR_STOP=1".as_ref(), "--file".as_ref(), head_path.as_os_str(), "--file".as_ref(), script.as_os_str()],
+            &[
+                "--no-psqlrc".as_ref(),
+                "--quiet".as_ref(),
+                "--single-transaction".as_ref(),
+                "--set".as_ref(),
+                "ON_ERROR_STOP=1".as_ref(),
+                "--file".as_ref(),
+                head_path.as_os_str(),
+                "--file".as_ref(),
+                script.as_os_str(),
+            ],
             &env,
         )?;
         Ok(())
@@ -516,4 +611,3 @@ impl Connection for PgConnection {
         "pgdump"
     }
 }
-

@@ -86,7 +86,10 @@ pub fn squawk(file: &RevisionFile) -> Vec<EngineFinding> {
                 severity: severity(v.code),
                 offset: step.offset + usize::from(v.text_range.start()),
                 explanation: format!("squawk's {name} rule, https://squawkhq.com/docs/{name}"),
-                fix: v.help.clone().unwrap_or_else(|| format!("see https://squawkhq.com/docs/{name}")),
+                fix: v
+                    .help
+                    .clone()
+                    .unwrap_or_else(|| format!("see https://squawkhq.com/docs/{name}")),
                 message: v.message,
                 rule: name,
             }
@@ -101,7 +104,10 @@ mod tests {
     use std::path::Path;
 
     fn file(up: &str, transactional: bool) -> RevisionFile {
-        let text = format!("-- revision: abc\n-- message: m\n{}\n-- +upgrade\n{up}\n-- +downgrade\n", if transactional { "" } else { "-- transactional: false\n" });
+        let text = format!(
+            "-- revision: abc\n-- message: m\n{}\n-- +upgrade\n{up}\n-- +downgrade\n",
+            if transactional { "" } else { "-- transactional: false\n" }
+        );
         RevisionFile::parse(Path::new("x.sql"), &text).unwrap()
     }
 
@@ -111,12 +117,25 @@ mod tests {
 
     #[test]
     fn squawks_rules_are_graded_as_retort_grades_its_own() {
-        assert!(rules("CREATE INDEX ix ON t (a);", true).contains(&("require-concurrent-index-creation".into(), Severity::Warning)));
-        assert!(rules("ALTER TABLE t ADD COLUMN c integer NOT NULL;", true).contains(&("adding-required-field".into(), Severity::Error)));
-        assert!(!rules("CREATE INDEX CONCURRENTLY ix ON t (a);\nSELECT 1;", true).iter().any(|(r, _)| r == "ban-concurrent-index-creation-in-transaction"));
-        assert!(rules("ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (a) REFERENCES u (id);", true).iter().any(|(r, _)| r == "adding-foreign-key-constraint"));
-        let quiet = rules("CREATE TABLE IF NOT EXISTS t (id bigint);\nALTER TABLE t ADD COLUMN c text;", true);
-        assert!(!quiet.iter().any(|(r, _)| r == "prefer-robust-stmts" || r.starts_with("require-") && r.ends_with("-timeout")), "{quiet:?}");
+        assert!(rules("CREATE INDEX ix ON t (a);", true)
+            .contains(&("require-concurrent-index-creation".into(), Severity::Warning)));
+        assert!(rules("ALTER TABLE t ADD COLUMN c integer NOT NULL;", true)
+            .contains(&("adding-required-field".into(), Severity::Error)));
+        assert!(!rules("CREATE INDEX CONCURRENTLY ix ON t (a);\nSELECT 1;", true)
+            .iter()
+            .any(|(r, _)| r == "ban-concurrent-index-creation-in-transaction"));
+        assert!(rules("ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (a) REFERENCES u (id);", true)
+            .iter()
+            .any(|(r, _)| r == "adding-foreign-key-constraint"));
+        let quiet = rules(
+            "CREATE TABLE IF NOT EXISTS t (id bigint);\nALTER TABLE t ADD COLUMN c text;",
+            true,
+        );
+        assert!(
+            !quiet.iter().any(|(r, _)| r == "prefer-robust-stmts"
+                || r.starts_with("require-") && r.ends_with("-timeout")),
+            "{quiet:?}"
+        );
     }
 
     /// Issue #14: the online forms retort generates pass squawk when their steps are
@@ -126,12 +145,19 @@ mod tests {
         let online = "ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (a) REFERENCES u (id) NOT VALID;\n-- +step\nALTER TABLE t VALIDATE CONSTRAINT fk;\n-- +step transactional: false\nCREATE INDEX CONCURRENTLY ix ON t (a);";
         let found = rules(online, true);
         assert!(found.is_empty(), "{found:?}");
-        let together = rules(&online.replace("-- +step transactional: false\n", "").replace("-- +step\n", ""), true);
+        let together = rules(
+            &online.replace("-- +step transactional: false\n", "").replace("-- +step\n", ""),
+            true,
+        );
         assert!(!together.is_empty());
         // Offsets still point into the whole section.
         let f = squawk(&file("SELECT 1;\n-- +step\nALTER TABLE t DROP COLUMN c;", true));
         let at = f.iter().find(|f| f.rule == "ban-drop-column").unwrap().offset;
-        assert_eq!(&file("SELECT 1;\n-- +step\nALTER TABLE t DROP COLUMN c;", true).upgrade.sql[at..at + 5], "DROP ");
+        assert_eq!(
+            &file("SELECT 1;\n-- +step\nALTER TABLE t DROP COLUMN c;", true).upgrade.sql
+                [at..at + 5],
+            "DROP "
+        );
     }
 
     /// Issue #14: per rule family, the dangerous statement is reported under squawk's
@@ -165,11 +191,23 @@ mod tests {
         for (rule, dangerous, safe) in families {
             let lint = |sql: &str| {
                 let f = file(sql, true);
-                let found: Vec<String> = retort_core::lint::lint_revision(&f, &crate::dialect::PgDialect).into_iter().map(|d| d.rule).collect();
+                let found: Vec<String> =
+                    retort_core::lint::lint_revision(&f, &crate::dialect::PgDialect)
+                        .into_iter()
+                        .map(|d| d.rule)
+                        .collect();
                 found
             };
-            assert!(lint(dangerous).iter().any(|r| r == rule), "{rule} on {dangerous}: {:?}", lint(dangerous));
-            assert!(!lint(safe).iter().any(|r| r == rule), "{rule} on the safe form {safe}: {:?}", lint(safe));
+            assert!(
+                lint(dangerous).iter().any(|r| r == rule),
+                "{rule} on {dangerous}: {:?}",
+                lint(dangerous)
+            );
+            assert!(
+                !lint(safe).iter().any(|r| r == rule),
+                "{rule} on the safe form {safe}: {:?}",
+                lint(safe)
+            );
         }
     }
 

@@ -24,12 +24,18 @@ const PROBES: usize = 4;
 /// `Some(what was seen)` when a transaction pooler seems to be in between.
 pub(crate) fn detect(conn: &mut PgConnection, config: &Config) -> Result<Option<String>, DbError> {
     let first = conn.query("SELECT pg_backend_pid()::text, inet_server_port()::text")?;
-    let cell = |rows: &Vec<Vec<Option<String>>>, i: usize| rows.first().and_then(|r| r.get(i).cloned().flatten());
+    let cell = |rows: &Vec<Vec<Option<String>>>, i: usize| {
+        rows.first().and_then(|r| r.get(i).cloned().flatten())
+    };
     let pid = cell(&first, 0).unwrap_or_default();
     if let (Some(server_port), Some(url_port)) = (cell(&first, 1), config.get_ports().first()) {
         // Unix sockets report no port; a TCP server's port differs only through something in between.
-        if server_port != url_port.to_string() && matches!(config.get_hosts().first(), Some(postgres::config::Host::Tcp(_))) {
-            return Ok(Some(format!("the server reports port {server_port} while the URL names port {url_port}")));
+        if server_port != url_port.to_string()
+            && matches!(config.get_hosts().first(), Some(postgres::config::Host::Tcp(_)))
+        {
+            return Ok(Some(format!(
+                "the server reports port {server_port} while the URL names port {url_port}"
+            )));
         }
     }
     for _ in 1..PROBES {

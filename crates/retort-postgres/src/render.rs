@@ -1,12 +1,14 @@
 //! PostgreSQL's answers to the shared renderer ([`retort_core::render`]): everything
 //! is expressible with `ALTER`; type changes use `USING col::type`, constraints are added
 //! and dropped by name. Ordering, dependent views and data-loss notes are the core's.
-use retort_core::error::DbError;
 use crate::dialect::{literal, quote as qi};
 use retort_core::diff::Change;
+use retort_core::error::DbError;
 use retort_core::render::{ChangeRenderer, Phase, RenderedStatement, TableStatements};
+use retort_core::schema::{
+    Check, Column, Domain, EnumType, ForeignKey, Index, Schema, Sequence, Table, Unique,
+};
 use std::collections::BTreeSet;
-use retort_core::schema::{Check, Column, Domain, EnumType, ForeignKey, Index, Schema, Sequence, Table, Unique};
 
 fn cols(list: &[String]) -> String {
     list.iter().map(|c| qi(c)).collect::<Vec<_>>().join(", ")
@@ -18,7 +20,9 @@ fn cols(list: &[String]) -> String {
 fn serial_type(table: &str, c: &Column) -> Option<&'static str> {
     let d = c.default.as_deref()?;
     let own = format!("{table}_{}_seq", c.name);
-    if d != format!("nextval({}::regclass)", literal(&own)) && d != format!("nextval({}::regclass)", literal(&qi(&own))) {
+    if d != format!("nextval({}::regclass)", literal(&own))
+        && d != format!("nextval({}::regclass)", literal(&qi(&own)))
+    {
         return None;
     }
     match c.ty.as_str() {
@@ -69,7 +73,11 @@ fn fk_clause(fk: &ForeignKey) -> String {
 }
 
 fn fk_def(table: &str, fk: &ForeignKey) -> String {
-    format!("CONSTRAINT {} {}", qi(&constraint_name(&fk.name, table, "fkey", &fk.columns)), fk_clause(fk))
+    format!(
+        "CONSTRAINT {} {}",
+        qi(&constraint_name(&fk.name, table, "fkey", &fk.columns)),
+        fk_clause(fk)
+    )
 }
 
 fn add_fk(table: &str, fk: &ForeignKey) -> String {
@@ -79,10 +87,18 @@ fn add_fk(table: &str, fk: &ForeignKey) -> String {
 fn create_table(t: &Table) -> String {
     let mut items: Vec<String> = t.columns.iter().map(|c| column_def(&t.name, c)).collect();
     if let Some(pk) = &t.primary_key {
-        items.push(format!("CONSTRAINT {} PRIMARY KEY ({})", qi(&pk.name.clone().unwrap_or_else(|| format!("{}_pkey", t.name))), cols(&pk.columns)));
+        items.push(format!(
+            "CONSTRAINT {} PRIMARY KEY ({})",
+            qi(&pk.name.clone().unwrap_or_else(|| format!("{}_pkey", t.name))),
+            cols(&pk.columns)
+        ));
     }
     for u in &t.uniques {
-        items.push(format!("CONSTRAINT {} {}", qi(&constraint_name(&u.name, &t.name, "key", &u.columns)), unique_clause(u)));
+        items.push(format!(
+            "CONSTRAINT {} {}",
+            qi(&constraint_name(&u.name, &t.name, "key", &u.columns)),
+            unique_clause(u)
+        ));
     }
     for c in &t.checks {
         match &c.name {
@@ -95,7 +111,11 @@ fn create_table(t: &Table) -> String {
 }
 
 fn unique_clause(u: &Unique) -> String {
-    let mut s = format!("UNIQUE{} ({})", if u.nulls_not_distinct { " NULLS NOT DISTINCT" } else { "" }, cols(&u.columns));
+    let mut s = format!(
+        "UNIQUE{} ({})",
+        if u.nulls_not_distinct { " NULLS NOT DISTINCT" } else { "" },
+        cols(&u.columns)
+    );
     if let Some(d) = &u.deferrable {
         s.push(' ');
         s.push_str(d);
@@ -108,7 +128,11 @@ fn check_clause(c: &Check) -> String {
 }
 
 fn paren(expr: &str) -> String {
-    if expr.starts_with('(') && expr.ends_with(')') { expr.to_string() } else { format!("({expr})") }
+    if expr.starts_with('(') && expr.ends_with(')') {
+        expr.to_string()
+    } else {
+        format!("({expr})")
+    }
 }
 
 fn create_index(table: &str, i: &Index) -> String {
@@ -126,7 +150,12 @@ fn create_index(table: &str, i: &Index) -> String {
             s
         })
         .collect();
-    let mut s = format!("CREATE {}INDEX {} ON {}", if i.unique { "UNIQUE " } else { "" }, qi(&i.name), qi(table));
+    let mut s = format!(
+        "CREATE {}INDEX {} ON {}",
+        if i.unique { "UNIQUE " } else { "" },
+        qi(&i.name),
+        qi(table)
+    );
     if let Some(m) = &i.method {
         s.push_str(&format!(" USING {m}"));
     }
@@ -144,14 +173,20 @@ fn create_index(table: &str, i: &Index) -> String {
 }
 
 fn comment_on(what: &str, target: &str, comment: &Option<String>) -> String {
-    format!("COMMENT ON {what} {target} IS {}", comment.as_deref().map(literal).unwrap_or_else(|| "NULL".into()))
+    format!(
+        "COMMENT ON {what} {target} IS {}",
+        comment.as_deref().map(literal).unwrap_or_else(|| "NULL".into())
+    )
 }
 
 /// When `to` only adds values to `from` (the old ones kept, in their order): each new value
 /// with the value it follows (`None`: it comes first). PostgreSQL adds those in place
 /// (`ALTER TYPE … ADD VALUE`, https://www.postgresql.org/docs/current/sql-altertype.html):
 /// no table rewrite, no dependent view or column touched. Anything else swaps the type.
-fn added_values<'a>(from: &EnumType, to: &'a EnumType) -> Option<Vec<(&'a String, Option<&'a String>)>> {
+fn added_values<'a>(
+    from: &EnumType,
+    to: &'a EnumType,
+) -> Option<Vec<(&'a String, Option<&'a String>)>> {
     if to.values.len() <= from.values.len() || from.values.is_empty() {
         return None;
     }
@@ -159,11 +194,22 @@ fn added_values<'a>(from: &EnumType, to: &'a EnumType) -> Option<Vec<(&'a String
     if kept.len() != from.values.len() || kept.iter().zip(&from.values).any(|(a, b)| *a != b) {
         return None;
     }
-    Some(to.values.iter().enumerate().filter(|(_, v)| !from.values.contains(v)).map(|(i, v)| (v, i.checked_sub(1).map(|j| &to.values[j]))).collect())
+    Some(
+        to.values
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| !from.values.contains(v))
+            .map(|(i, v)| (v, i.checked_sub(1).map(|j| &to.values[j])))
+            .collect(),
+    )
 }
 
 fn create_enum(e: &EnumType) -> String {
-    format!("CREATE TYPE {} AS ENUM ({})", qi(&e.name), e.values.iter().map(|v| literal(v)).collect::<Vec<_>>().join(", "))
+    format!(
+        "CREATE TYPE {} AS ENUM ({})",
+        qi(&e.name),
+        e.values.iter().map(|v| literal(v)).collect::<Vec<_>>().join(", ")
+    )
 }
 
 fn create_sequence(s: &Sequence) -> String {
@@ -176,8 +222,14 @@ fn alter_column(table: &str, from: &Column, to: &Column, out: &mut Vec<RenderedS
     if from.generated != to.generated {
         // A generation expression cannot be altered in place: drop and re-add (the
         // values are derived, nothing is lost).
-        out.push(RenderedStatement::with_comment(format!("ALTER TABLE {t} DROP COLUMN {c}"), format!("generated column {table}.{} is recreated", to.name)));
-        out.push(RenderedStatement::new(format!("ALTER TABLE {t} ADD COLUMN {}", column_def(table, to))));
+        out.push(RenderedStatement::with_comment(
+            format!("ALTER TABLE {t} DROP COLUMN {c}"),
+            format!("generated column {table}.{} is recreated", to.name),
+        ));
+        out.push(RenderedStatement::new(format!(
+            "ALTER TABLE {t} ADD COLUMN {}",
+            column_def(table, to)
+        )));
         return;
     }
     if from.identity.is_some() && to.identity.is_none() {
@@ -193,30 +245,52 @@ fn alter_column(table: &str, from: &Column, to: &Column, out: &mut Vec<RenderedS
         } else {
             format!("type change of {table}.{} rewrites the table and locks it", to.name)
         };
-        out.push(RenderedStatement::with_comment(format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE {}{using}", type_with_collation(to)), note));
+        out.push(RenderedStatement::with_comment(
+            format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE {}{using}", type_with_collation(to)),
+            note,
+        ));
         // A serial's sequence keeps its own type (identity sequences follow the column).
-        if from.ty != to.ty && serial_type(table, from).is_some() && serial_type(table, to).is_some() {
-            out.push(RenderedStatement::new(format!("ALTER SEQUENCE {} AS {}", qi(&format!("{table}_{}_seq", to.name)), to.ty)));
+        if from.ty != to.ty
+            && serial_type(table, from).is_some()
+            && serial_type(table, to).is_some()
+        {
+            out.push(RenderedStatement::new(format!(
+                "ALTER SEQUENCE {} AS {}",
+                qi(&format!("{table}_{}_seq", to.name)),
+                to.ty
+            )));
         }
     }
     if from.nullable && !to.nullable {
         if let Some(d) = &to.default {
-            out.push(RenderedStatement::with_comment(format!("UPDATE {t} SET {c} = {d} WHERE {c} IS NULL"), format!("NULLs in {table}.{} become the column default", to.name)));
+            out.push(RenderedStatement::with_comment(
+                format!("UPDATE {t} SET {c} = {d} WHERE {c} IS NULL"),
+                format!("NULLs in {table}.{} become the column default", to.name),
+            ));
         }
     }
     if from.nullable != to.nullable {
-        out.push(RenderedStatement::new(format!("ALTER TABLE {t} ALTER COLUMN {c} {} NOT NULL", if to.nullable { "DROP" } else { "SET" })));
+        out.push(RenderedStatement::new(format!(
+            "ALTER TABLE {t} ALTER COLUMN {c} {} NOT NULL",
+            if to.nullable { "DROP" } else { "SET" }
+        )));
     }
     if from.default != to.default {
         if let Some(d) = &to.default {
-            out.push(RenderedStatement::new(format!("ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {d}")));
+            out.push(RenderedStatement::new(format!(
+                "ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {d}"
+            )));
         }
     }
     if let (Some(kind), true) = (&to.identity, from.identity != to.identity) {
         if from.identity.is_some() {
-            out.push(RenderedStatement::new(format!("ALTER TABLE {t} ALTER COLUMN {c} SET GENERATED {kind}")));
+            out.push(RenderedStatement::new(format!(
+                "ALTER TABLE {t} ALTER COLUMN {c} SET GENERATED {kind}"
+            )));
         } else {
-            out.push(RenderedStatement::new(format!("ALTER TABLE {t} ALTER COLUMN {c} ADD GENERATED {kind} AS IDENTITY")));
+            out.push(RenderedStatement::new(format!(
+                "ALTER TABLE {t} ALTER COLUMN {c} ADD GENERATED {kind} AS IDENTITY"
+            )));
         }
     }
     if from.comment != to.comment {
@@ -234,20 +308,41 @@ struct Postgres<'a> {
     online: bool,
 }
 
-pub fn render(from: &Schema, to: &Schema, changes: &[Change]) -> Result<Vec<RenderedStatement>, DbError> {
-    retort_core::render::render(&mut Postgres { from, to, changes, online: false }, from, to, changes)
+pub fn render(
+    from: &Schema,
+    to: &Schema,
+    changes: &[Change],
+) -> Result<Vec<RenderedStatement>, DbError> {
+    retort_core::render::render(
+        &mut Postgres { from, to, changes, online: false },
+        from,
+        to,
+        changes,
+    )
 }
 
 /// As [`render`], with the online forms of [`Postgres::online_form`].
-pub fn render_online(from: &Schema, to: &Schema, changes: &[Change]) -> Result<Vec<RenderedStatement>, DbError> {
-    retort_core::render::render(&mut Postgres { from, to, changes, online: true }, from, to, changes)
+pub fn render_online(
+    from: &Schema,
+    to: &Schema,
+    changes: &[Change],
+) -> Result<Vec<RenderedStatement>, DbError> {
+    retort_core::render::render(
+        &mut Postgres { from, to, changes, online: true },
+        from,
+        to,
+        changes,
+    )
 }
 
 impl Postgres<'_> {
     /// A table the revision does not create: only there does a lock or a scan cost
     /// anything (a new table is empty and nobody uses it yet).
     fn existing(&self, table: &str) -> bool {
-        !self.changes.iter().any(|c| matches!(c, Change::CreateTable { table: t } if t.name == table))
+        !self
+            .changes
+            .iter()
+            .any(|c| matches!(c, Change::CreateTable { table: t } if t.name == table))
     }
 
     fn dropped(&self, table: &str) -> bool {
@@ -277,7 +372,9 @@ impl Postgres<'_> {
     /// - `SET NOT NULL` is proven first by a validated `CHECK (col IS NOT NULL)`, which
     ///   PostgreSQL 12+ uses to skip its scan; the helper check is dropped after.
     fn online_form(&self, c: &Change) -> Option<Vec<RenderedStatement>> {
-        let note = |sql: String, text: String, phase| RenderedStatement::with_comment(sql, text).in_phase(phase);
+        let note = |sql: String, text: String, phase| {
+            RenderedStatement::with_comment(sql, text).in_phase(phase)
+        };
         let plain = |sql: String, phase| RenderedStatement::new(sql).in_phase(phase);
         match c {
             Change::CreateIndex { table, index } if self.existing(table) => Some(vec![note(
@@ -286,13 +383,17 @@ impl Postgres<'_> {
                 Phase::Concurrent,
             )]),
             // IF EXISTS: a column the main transaction dropped took the index with it.
-            Change::DropIndex { table, index } if !self.dropped(table) => {
-                Some(vec![plain(format!("DROP INDEX CONCURRENTLY IF EXISTS {}", qi(&index.name)), Phase::Concurrent)])
-            }
-            Change::AddUnique { table, unique } if self.existing(table) && !self.needed_by_a_new_key(table, &unique.columns) => {
+            Change::DropIndex { table, index } if !self.dropped(table) => Some(vec![plain(
+                format!("DROP INDEX CONCURRENTLY IF EXISTS {}", qi(&index.name)),
+                Phase::Concurrent,
+            )]),
+            Change::AddUnique { table, unique }
+                if self.existing(table) && !self.needed_by_a_new_key(table, &unique.columns) =>
+            {
                 let name = constraint_name(&unique.name, table, "key", &unique.columns);
                 let nulls = if unique.nulls_not_distinct { " NULLS NOT DISTINCT" } else { "" };
-                let deferrable = unique.deferrable.as_deref().map(|d| format!(" {d}")).unwrap_or_default();
+                let deferrable =
+                    unique.deferrable.as_deref().map(|d| format!(" {d}")).unwrap_or_default();
                 Some(vec![
                     note(
                         format!("CREATE UNIQUE INDEX CONCURRENTLY {} ON {} ({}){nulls}", qi(&name), qi(table), cols(&unique.columns)),
@@ -302,7 +403,11 @@ impl Postgres<'_> {
                     plain(format!("ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {}{deferrable}", qi(table), qi(&name), qi(&name)), Phase::Attach),
                 ])
             }
-            Change::SetPrimaryKey { table, from: None, to: Some(pk) } if self.existing(table) && self.not_null_before(table, &pk.columns) && !self.needed_by_a_new_key(table, &pk.columns) => {
+            Change::SetPrimaryKey { table, from: None, to: Some(pk) }
+                if self.existing(table)
+                    && self.not_null_before(table, &pk.columns)
+                    && !self.needed_by_a_new_key(table, &pk.columns) =>
+            {
                 let name = pk.name.clone().unwrap_or_else(|| format!("{table}_pkey"));
                 Some(vec![
                     note(
@@ -331,7 +436,9 @@ impl Postgres<'_> {
                     plain(format!("ALTER TABLE {} VALIDATE CONSTRAINT {}", qi(table), qi(&name)), Phase::Validate),
                 ])
             }
-            Change::AlterColumn { table, from, to } if self.existing(table) && from.nullable && !to.nullable => {
+            Change::AlterColumn { table, from, to }
+                if self.existing(table) && from.nullable && !to.nullable =>
+            {
                 let mut out = Vec::new();
                 alter_column(table, from, to, &mut out);
                 let (t, col) = (qi(table), qi(&to.name));
@@ -359,7 +466,9 @@ impl Postgres<'_> {
     /// Whether every one of `columns` of `table` was already NOT NULL (a primary key
     /// attached over nullable columns would set NOT NULL with a scan under its lock).
     fn not_null_before(&self, table: &str, columns: &[String]) -> bool {
-        self.from.tables.get(table).is_some_and(|t| columns.iter().all(|c| t.columns.iter().any(|col| &col.name == c && !col.nullable)))
+        self.from.tables.get(table).is_some_and(|t| {
+            columns.iter().all(|c| t.columns.iter().any(|col| &col.name == c && !col.nullable))
+        })
     }
 }
 
@@ -369,7 +478,11 @@ impl ChangeRenderer for Postgres<'_> {
         let mut out = BTreeSet::new();
         for c in self.changes {
             match c {
-                Change::AlterColumn { table, from, to: new } if from.ty != new.ty || from.collation != new.collation || from.generated != new.generated => {
+                Change::AlterColumn { table, from, to: new }
+                    if from.ty != new.ty
+                        || from.collation != new.collation
+                        || from.generated != new.generated =>
+                {
                     out.insert(table.clone());
                 }
                 Change::DropColumn { table, .. } => {
@@ -408,7 +521,11 @@ impl ChangeRenderer for Postgres<'_> {
             out.after_all_tables.push(s(comment_on("TABLE", &qi(&table.name), &table.comment)));
         }
         for col in table.columns.iter().filter(|c| c.comment.is_some()) {
-            out.after_all_tables.push(s(comment_on("COLUMN", &format!("{}.{}", qi(&table.name), qi(&col.name)), &col.comment)));
+            out.after_all_tables.push(s(comment_on(
+                "COLUMN",
+                &format!("{}.{}", qi(&table.name), qi(&col.name)),
+                &col.comment,
+            )));
         }
         Ok(out)
     }
@@ -428,46 +545,102 @@ impl ChangeRenderer for Postgres<'_> {
                 return Ok(t.now.into_iter().chain(t.after_all_tables).collect());
             }
             Change::DropTable { table } => out.push(s(format!("DROP TABLE {}", qi(&table.name)))),
-            Change::RenameTable { from, to } => out.push(s(format!("ALTER TABLE {} RENAME TO {}", qi(from), qi(to)))),
-            Change::RenameColumn { table, from, to } => out.push(s(format!("ALTER TABLE {} RENAME COLUMN {} TO {}", qi(table), qi(from), qi(to)))),
+            Change::RenameTable { from, to } => {
+                out.push(s(format!("ALTER TABLE {} RENAME TO {}", qi(from), qi(to))))
+            }
+            Change::RenameColumn { table, from, to } => out.push(s(format!(
+                "ALTER TABLE {} RENAME COLUMN {} TO {}",
+                qi(table),
+                qi(from),
+                qi(to)
+            ))),
             Change::AddColumn { table, column } => {
-                out.push(s(format!("ALTER TABLE {} ADD COLUMN {}", qi(table), column_def(table, column))));
+                out.push(s(format!(
+                    "ALTER TABLE {} ADD COLUMN {}",
+                    qi(table),
+                    column_def(table, column)
+                )));
                 if column.comment.is_some() {
-                    out.push(s(comment_on("COLUMN", &format!("{}.{}", qi(table), qi(&column.name)), &column.comment)));
+                    out.push(s(comment_on(
+                        "COLUMN",
+                        &format!("{}.{}", qi(table), qi(&column.name)),
+                        &column.comment,
+                    )));
                 }
             }
-            Change::DropColumn { table, column } => out.push(s(format!("ALTER TABLE {} DROP COLUMN {}", qi(table), qi(&column.name)))),
+            Change::DropColumn { table, column } => {
+                out.push(s(format!("ALTER TABLE {} DROP COLUMN {}", qi(table), qi(&column.name))))
+            }
             Change::AlterColumn { table, from, to } => alter_column(table, from, to, &mut out),
             Change::SetPrimaryKey { table, from, to } => {
                 if let Some(pk) = from {
-                    out.push(s(format!("ALTER TABLE {} DROP CONSTRAINT {}", qi(table), qi(&pk.name.clone().unwrap_or_else(|| format!("{table}_pkey"))))));
+                    out.push(s(format!(
+                        "ALTER TABLE {} DROP CONSTRAINT {}",
+                        qi(table),
+                        qi(&pk.name.clone().unwrap_or_else(|| format!("{table}_pkey")))
+                    )));
                 }
                 if let Some(pk) = to {
-                    out.push(s(format!("ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY ({})", qi(table), qi(&pk.name.clone().unwrap_or_else(|| format!("{table}_pkey"))), cols(&pk.columns))));
+                    out.push(s(format!(
+                        "ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY ({})",
+                        qi(table),
+                        qi(&pk.name.clone().unwrap_or_else(|| format!("{table}_pkey"))),
+                        cols(&pk.columns)
+                    )));
                 }
             }
-            Change::AddUnique { table, unique } => {
-                out.push(s(format!("ALTER TABLE {} ADD CONSTRAINT {} {}", qi(table), qi(&constraint_name(&unique.name, table, "key", &unique.columns)), unique_clause(unique))))
-            }
-            Change::DropUnique { table, unique } => out.push(s(format!("ALTER TABLE {} DROP CONSTRAINT {}", qi(table), qi(&constraint_name(&unique.name, table, "key", &unique.columns))))),
+            Change::AddUnique { table, unique } => out.push(s(format!(
+                "ALTER TABLE {} ADD CONSTRAINT {} {}",
+                qi(table),
+                qi(&constraint_name(&unique.name, table, "key", &unique.columns)),
+                unique_clause(unique)
+            ))),
+            Change::DropUnique { table, unique } => out.push(s(format!(
+                "ALTER TABLE {} DROP CONSTRAINT {}",
+                qi(table),
+                qi(&constraint_name(&unique.name, table, "key", &unique.columns))
+            ))),
             Change::AddCheck { table, check } => out.push(s(match &check.name {
-                Some(n) => format!("ALTER TABLE {} ADD CONSTRAINT {} {}", qi(table), qi(n), check_clause(check)),
+                Some(n) => format!(
+                    "ALTER TABLE {} ADD CONSTRAINT {} {}",
+                    qi(table),
+                    qi(n),
+                    check_clause(check)
+                ),
                 None => format!("ALTER TABLE {} ADD {}", qi(table), check_clause(check)),
             })),
-            Change::DropCheck { table, check } => out.push(s(format!("ALTER TABLE {} DROP CONSTRAINT {}", qi(table), qi(check.name.as_deref().unwrap_or("unnamed_check"))))),
+            Change::DropCheck { table, check } => out.push(s(format!(
+                "ALTER TABLE {} DROP CONSTRAINT {}",
+                qi(table),
+                qi(check.name.as_deref().unwrap_or("unnamed_check"))
+            ))),
             Change::AddForeignKey { table, fk } => out.push(s(add_fk(table, fk))),
-            Change::DropForeignKey { table, fk } => out.push(s(format!("ALTER TABLE {} DROP CONSTRAINT {}", qi(table), qi(&constraint_name(&fk.name, table, "fkey", &fk.columns))))),
+            Change::DropForeignKey { table, fk } => out.push(s(format!(
+                "ALTER TABLE {} DROP CONSTRAINT {}",
+                qi(table),
+                qi(&constraint_name(&fk.name, table, "fkey", &fk.columns))
+            ))),
             Change::CreateIndex { table, index } => out.push(s(create_index(table, index))),
-            Change::DropIndex { index, .. } => out.push(s(format!("DROP INDEX {}", qi(&index.name)))),
+            Change::DropIndex { index, .. } => {
+                out.push(s(format!("DROP INDEX {}", qi(&index.name))))
+            }
             Change::CreateTrigger { trigger, .. } => out.push(s(trigger.sql.clone())),
-            Change::DropTrigger { table, trigger } => out.push(s(format!("DROP TRIGGER {} ON {}", qi(&trigger.name), qi(table)))),
+            Change::DropTrigger { table, trigger } => {
+                out.push(s(format!("DROP TRIGGER {} ON {}", qi(&trigger.name), qi(table))))
+            }
             // PostgreSQL introspection reports no table options; should a diff carry some, say so.
-            Change::SetTableOptions { .. } => return Err(retort_core::engine::cannot_render("postgres", c)),
-            Change::SetTableComment { table, to, .. } => out.push(s(comment_on("TABLE", &qi(table), to))),
+            Change::SetTableOptions { .. } => {
+                return Err(retort_core::engine::cannot_render("postgres", c))
+            }
+            Change::SetTableComment { table, to, .. } => {
+                out.push(s(comment_on("TABLE", &qi(table), to)))
+            }
             Change::CreateView { view } => out.push(s(view.sql.clone())),
             Change::DropView { view } => out.push(s(format!("DROP VIEW {}", qi(&view.name)))),
             Change::CreateEnum { enum_type } => out.push(s(create_enum(enum_type))),
-            Change::DropEnum { enum_type } => out.push(s(format!("DROP TYPE {}", qi(&enum_type.name)))),
+            Change::DropEnum { enum_type } => {
+                out.push(s(format!("DROP TYPE {}", qi(&enum_type.name))))
+            }
             Change::AlterEnum { from, to: new } if added_values(from, new).is_some() => {
                 for (value, after) in added_values(from, new).unwrap_or_default() {
                     let place = match after {
@@ -476,38 +649,84 @@ impl ChangeRenderer for Postgres<'_> {
                         // next new ones then follow it).
                         None => format!(" BEFORE {}", literal(&from.values[0])),
                     };
-                    out.push(s(format!("ALTER TYPE {} ADD VALUE {}{place}", qi(&new.name), literal(value))));
+                    out.push(s(format!(
+                        "ALTER TYPE {} ADD VALUE {}{place}",
+                        qi(&new.name),
+                        literal(value)
+                    )));
                 }
             }
             Change::AlterEnum { from, to: new } => {
                 // Values cannot be removed or reordered in place: swap in a new type.
                 let old = format!("{}__retort_old", from.name);
-                out.push(RenderedStatement::with_comment(format!("ALTER TYPE {} RENAME TO {}", qi(&from.name), qi(&old)), format!("enum {} is replaced by a new type; columns are cast through text", new.name)));
+                out.push(RenderedStatement::with_comment(
+                    format!("ALTER TYPE {} RENAME TO {}", qi(&from.name), qi(&old)),
+                    format!(
+                        "enum {} is replaced by a new type; columns are cast through text",
+                        new.name
+                    ),
+                ));
                 out.push(s(create_enum(new)));
                 for t in to.tables.values() {
-                    for col in t.columns.iter().filter(|c| c.ty == new.name || c.ty == qi(&new.name)) {
+                    for col in
+                        t.columns.iter().filter(|c| c.ty == new.name || c.ty == qi(&new.name))
+                    {
                         if col.default.is_some() {
-                            out.push(s(format!("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT", qi(&t.name), qi(&col.name))));
+                            out.push(s(format!(
+                                "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT",
+                                qi(&t.name),
+                                qi(&col.name)
+                            )));
                         }
-                        out.push(s(format!("ALTER TABLE {} ALTER COLUMN {} TYPE {} USING {}::text::{}", qi(&t.name), qi(&col.name), qi(&new.name), qi(&col.name), qi(&new.name))));
+                        out.push(s(format!(
+                            "ALTER TABLE {} ALTER COLUMN {} TYPE {} USING {}::text::{}",
+                            qi(&t.name),
+                            qi(&col.name),
+                            qi(&new.name),
+                            qi(&col.name),
+                            qi(&new.name)
+                        )));
                         if let Some(d) = &col.default {
-                            out.push(s(format!("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {d}", qi(&t.name), qi(&col.name))));
+                            out.push(s(format!(
+                                "ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {d}",
+                                qi(&t.name),
+                                qi(&col.name)
+                            )));
                         }
                     }
                 }
                 out.push(s(format!("DROP TYPE {}", qi(&old))));
             }
             Change::CreateSequence { sequence } => out.push(s(create_sequence(sequence))),
-            Change::DropSequence { sequence } => out.push(s(format!("DROP SEQUENCE {}", qi(&sequence.name)))),
+            Change::DropSequence { sequence } => {
+                out.push(s(format!("DROP SEQUENCE {}", qi(&sequence.name))))
+            }
             Change::CreateDomain { domain } => out.push(s(create_domain(domain))),
-            Change::DropDomain { domain } => out.push(s(format!("DROP DOMAIN {}", qi(&domain.name)))),
+            Change::DropDomain { domain } => {
+                out.push(s(format!("DROP DOMAIN {}", qi(&domain.name))))
+            }
             Change::AlterDomain { from, to: new } => alter_domain(c, from, new, &mut out)?,
-            Change::CreateExtension { extension } => out.push(s(format!("CREATE EXTENSION IF NOT EXISTS {}", qi(&extension.name)))),
-            Change::DropExtension { extension } => out.push(s(format!("DROP EXTENSION IF EXISTS {}", qi(&extension.name)))),
+            Change::CreateExtension { extension } => {
+                out.push(s(format!("CREATE EXTENSION IF NOT EXISTS {}", qi(&extension.name))))
+            }
+            Change::DropExtension { extension } => {
+                out.push(s(format!("DROP EXTENSION IF EXISTS {}", qi(&extension.name))))
+            }
             // pg_get_functiondef writes CREATE OR REPLACE: the same text creates and replaces.
-            Change::CreateFunction { function } | Change::ReplaceFunction { to: function, .. } => out.push(s(function.sql.clone())),
-            Change::DropFunction { function } => out.push(s(format!("DROP {} {}", function.kind, function_signature(&function.signature)))),
-            Change::AlterSequence { to, .. } => out.push(s(format!("ALTER SEQUENCE {} START WITH {} INCREMENT BY {}", qi(&to.name), to.start, to.increment))),
+            Change::CreateFunction { function } | Change::ReplaceFunction { to: function, .. } => {
+                out.push(s(function.sql.clone()))
+            }
+            Change::DropFunction { function } => out.push(s(format!(
+                "DROP {} {}",
+                function.kind,
+                function_signature(&function.signature)
+            ))),
+            Change::AlterSequence { to, .. } => out.push(s(format!(
+                "ALTER SEQUENCE {} START WITH {} INCREMENT BY {}",
+                qi(&to.name),
+                to.start,
+                to.increment
+            ))),
         }
         Ok(out)
     }
@@ -522,13 +741,22 @@ fn create_domain(d: &Domain) -> String {
         s.push_str(" NOT NULL");
     }
     for c in &d.checks {
-        s.push_str(&format!(" CONSTRAINT {} CHECK {}", qi(c.name.as_deref().unwrap_or("check")), paren(&c.expr)));
+        s.push_str(&format!(
+            " CONSTRAINT {} CHECK {}",
+            qi(c.name.as_deref().unwrap_or("check")),
+            paren(&c.expr)
+        ));
     }
     s
 }
 
 /// `ALTER DOMAIN` for each difference; a new base type cannot be altered in place.
-fn alter_domain(change: &Change, from: &Domain, to: &Domain, out: &mut Vec<RenderedStatement>) -> Result<(), DbError> {
+fn alter_domain(
+    change: &Change,
+    from: &Domain,
+    to: &Domain,
+    out: &mut Vec<RenderedStatement>,
+) -> Result<(), DbError> {
     if from.base_type != to.base_type {
         return Err(retort_core::engine::cannot_render("postgres", change));
     }
@@ -540,13 +768,23 @@ fn alter_domain(change: &Change, from: &Domain, to: &Domain, out: &mut Vec<Rende
         }));
     }
     if from.not_null != to.not_null {
-        out.push(RenderedStatement::new(format!("ALTER DOMAIN {d} {} NOT NULL", if to.not_null { "SET" } else { "DROP" })));
+        out.push(RenderedStatement::new(format!(
+            "ALTER DOMAIN {d} {} NOT NULL",
+            if to.not_null { "SET" } else { "DROP" }
+        )));
     }
     for c in from.checks.iter().filter(|c| !to.checks.contains(c)) {
-        out.push(RenderedStatement::new(format!("ALTER DOMAIN {d} DROP CONSTRAINT {}", qi(c.name.as_deref().unwrap_or("check")))));
+        out.push(RenderedStatement::new(format!(
+            "ALTER DOMAIN {d} DROP CONSTRAINT {}",
+            qi(c.name.as_deref().unwrap_or("check"))
+        )));
     }
     for c in to.checks.iter().filter(|c| !from.checks.contains(c)) {
-        out.push(RenderedStatement::new(format!("ALTER DOMAIN {d} ADD CONSTRAINT {} CHECK {}", qi(c.name.as_deref().unwrap_or("check")), paren(&c.expr))));
+        out.push(RenderedStatement::new(format!(
+            "ALTER DOMAIN {d} ADD CONSTRAINT {} CHECK {}",
+            qi(c.name.as_deref().unwrap_or("check")),
+            paren(&c.expr)
+        )));
     }
     Ok(())
 }
@@ -565,7 +803,13 @@ fn function_signature(signature: &str) -> String {
 fn widens_without_rewrite(from: &str, to: &str) -> bool {
     fn split(ty: &str) -> (&str, Vec<u32>) {
         match ty.split_once('(') {
-            Some((base, rest)) => (base.trim(), rest.trim_end_matches(')').split(',').filter_map(|n| n.trim().parse().ok()).collect()),
+            Some((base, rest)) => (
+                base.trim(),
+                rest.trim_end_matches(')')
+                    .split(',')
+                    .filter_map(|n| n.trim().parse().ok())
+                    .collect(),
+            ),
             None => (ty.trim(), Vec::new()),
         }
     }
@@ -575,7 +819,9 @@ fn widens_without_rewrite(from: &str, to: &str) -> bool {
         (f, "text") if varchar(f) => true,
         (f, t) if varchar(f) && varchar(t) => tp.is_empty() || (fp.len() == 1 && tp[0] >= fp[0]),
         ("bit varying", "bit varying") => tp.is_empty() || (fp.len() == 1 && tp[0] >= fp[0]),
-        ("numeric", "numeric") => tp.is_empty() || (fp.len() == 2 && tp.len() == 2 && tp[1] == fp[1] && tp[0] >= fp[0]),
+        ("numeric", "numeric") => {
+            tp.is_empty() || (fp.len() == 2 && tp.len() == 2 && tp[1] == fp[1] && tp[0] >= fp[0])
+        }
         _ => false,
     }
 }

@@ -49,7 +49,8 @@ pub(crate) fn drop_database(admin: &Config, name: &str) {
 }
 
 /// The server's scratch databases, any process's.
-pub(crate) const LIST_SQL: &str = "SELECT datname FROM pg_database WHERE datname LIKE 'retort\\_scratch\\_%'";
+pub(crate) const LIST_SQL: &str =
+    "SELECT datname FROM pg_database WHERE datname LIKE 'retort\\_scratch\\_%'";
 
 /// Drops the scratch databases that processes of this machine left when they were
 /// killed before their clean-up ran (`retort_core::cleanup::orphaned_scratch`).
@@ -73,9 +74,14 @@ fn create_database(admin_url: &PgUrl) -> Result<PgUrl, DbError> {
     }
     // The pid tells whose it is (tests check their own runs left nothing behind).
     let name = retort_core::cleanup::scratch_name();
-    let mut admin_client = admin_url.config.connect(NoTls).map_err(|e| DbError::Connect { url: admin_url.display.clone(), message: message(&e) })?;
+    let mut admin_client = admin_url
+        .config
+        .connect(NoTls)
+        .map_err(|e| DbError::Connect { url: admin_url.display.clone(), message: message(&e) })?;
     drop_orphans(&admin_url.config, &mut admin_client);
-    if let Err(e) = admin_client.batch_execute(&format!("CREATE DATABASE {}", dialect::quote(&name))) {
+    if let Err(e) =
+        admin_client.batch_execute(&format!("CREATE DATABASE {}", dialect::quote(&name)))
+    {
         return Err(DbError::Connect {
             url: admin_url.display.clone(),
             message: format!(
@@ -87,11 +93,20 @@ fn create_database(admin_url: &PgUrl) -> Result<PgUrl, DbError> {
     let (admin, n) = (admin_url.config.clone(), name.clone());
     retort_core::cleanup::register(Box::new(move || {
         drop_database(&admin, &n);
-        FREE.lock().unwrap_or_else(|e| e.into_inner()).retain(|(_, url)| url.config.get_dbname() != Some(n.as_str()));
+        FREE.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|(_, url)| url.config.get_dbname() != Some(n.as_str()));
     }));
     let mut config = admin_url.config.clone();
     config.dbname(&name);
-    Ok(PgUrl { config, schema: None, lease: None, lease_length: std::time::Duration::from_secs(30), lock_given: true, display: format!("{} (scratch database {name})", admin_url.display) })
+    Ok(PgUrl {
+        config,
+        schema: None,
+        lease: None,
+        lease_length: std::time::Duration::from_secs(30),
+        lock_given: true,
+        display: format!("{} (scratch database {name})", admin_url.display),
+    })
 }
 
 /// Whether a used scratch database holds so many objects that emptying it costs more
@@ -141,7 +156,10 @@ impl PgConnection {
             }
         }
         if !fresh || user_schema != "public" {
-            reset.push_str(&format!("CREATE SCHEMA IF NOT EXISTS {}; ", dialect::quote(&user_schema)));
+            reset.push_str(&format!(
+                "CREATE SCHEMA IF NOT EXISTS {}; ",
+                dialect::quote(&user_schema)
+            ));
         }
         // Scratch work is thrown away: never wait for the WAL flush at commit.
         reset.push_str(&format!("SET client_min_messages TO warning; SET search_path TO {}; SET synchronous_commit TO off", dialect::quote(&user_schema)));
@@ -151,27 +169,48 @@ impl PgConnection {
 
     /// The kept scratch database `name` on `admin_url`'s server, created when missing;
     /// `None` when another session holds it.
-    pub fn kept_scratch(admin_url: &PgUrl, user_schema: Option<&str>, name: &str) -> Result<Option<Self>, DbError> {
+    pub fn kept_scratch(
+        admin_url: &PgUrl,
+        user_schema: Option<&str>,
+        name: &str,
+    ) -> Result<Option<Self>, DbError> {
         if retort_core::interrupt::requested() {
             return Err(DbError::Unsupported("interrupted".into()));
         }
         let mut config = admin_url.config.clone();
         config.dbname(name);
-        let url = PgUrl { config, schema: None, lease: None, lease_length: std::time::Duration::from_secs(30), lock_given: true, display: format!("{} (kept scratch database {name})", admin_url.display) };
+        let url = PgUrl {
+            config,
+            schema: None,
+            lease: None,
+            lease_length: std::time::Duration::from_secs(30),
+            lock_given: true,
+            display: format!("{} (kept scratch database {name})", admin_url.display),
+        };
         let mut conn = match PgConnection::open(&url) {
             Ok(c) => c,
             Err(_) => {
-                let mut admin = admin_url.config.connect(NoTls).map_err(|e| DbError::Connect { url: admin_url.display.clone(), message: message(&e) })?;
+                let mut admin = admin_url.config.connect(NoTls).map_err(|e| DbError::Connect {
+                    url: admin_url.display.clone(),
+                    message: message(&e),
+                })?;
                 // Another run may have created it meanwhile: then it is there to open.
                 let _ = admin.batch_execute(&format!("CREATE DATABASE {}", dialect::quote(name)));
                 PgConnection::open(&url)?
             }
         };
-        if conn.query(KEPT_LOCK)?.first().and_then(|r| r.first().cloned().flatten()).as_deref() != Some("t") {
+        if conn.query(KEPT_LOCK)?.first().and_then(|r| r.first().cloned().flatten()).as_deref()
+            != Some("t")
+        {
             return Ok(None);
         }
         let user_schema = user_schema.unwrap_or("public").to_string();
-        conn.scratch = Some(Area { user_schema: user_schema.clone(), database: url, server: server_key(&admin_url.config), kept: true });
+        conn.scratch = Some(Area {
+            user_schema: user_schema.clone(),
+            database: url,
+            server: server_key(&admin_url.config),
+            kept: true,
+        });
         conn.execute(&format!(
             "CREATE SCHEMA IF NOT EXISTS {0}; SET client_min_messages TO warning; SET search_path TO {0}; SET synchronous_commit TO off",
             dialect::quote(&user_schema)
@@ -190,18 +229,23 @@ impl PgConnection {
             let rows = self.query(&format!(
                 "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND {user} LIMIT 100"
             ))?;
-            let names: Vec<String> = rows.into_iter().filter_map(|r| r.into_iter().next().flatten()).collect();
+            let names: Vec<String> =
+                rows.into_iter().filter_map(|r| r.into_iter().next().flatten()).collect();
             if names.is_empty() {
                 break;
             }
             self.execute(&format!("DROP TABLE IF EXISTS {} CASCADE", names.join(", ")))?;
         }
-        let schemas = self.query(&format!("SELECT quote_ident(n.nspname) FROM pg_namespace n WHERE {user}"))?;
+        let schemas =
+            self.query(&format!("SELECT quote_ident(n.nspname) FROM pg_namespace n WHERE {user}"))?;
         let mut reset = String::new();
         for s in schemas.into_iter().filter_map(|r| r.into_iter().next().flatten()) {
             reset.push_str(&format!("DROP SCHEMA {s} CASCADE; "));
         }
-        reset.push_str(&format!("CREATE SCHEMA {0}; SET search_path TO {0}", dialect::quote(&user_schema)));
+        reset.push_str(&format!(
+            "CREATE SCHEMA {0}; SET search_path TO {0}",
+            dialect::quote(&user_schema)
+        ));
         self.execute(&reset)
     }
 
@@ -211,11 +255,16 @@ impl PgConnection {
     /// beats silently leaving the object out of the diff.
     pub(crate) fn prepare_scratch_introspection(&mut self) -> Result<(), DbError> {
         // Only a scratch area: a real database may well have other schemas.
-        let Some(user_schema) = self.scratch.as_ref().map(|a| a.user_schema.clone()) else { return Ok(()) };
+        let Some(user_schema) = self.scratch.as_ref().map(|a| a.user_schema.clone()) else {
+            return Ok(());
+        };
         self.execute(&format!("SET search_path TO {}", dialect::quote(&user_schema)))?;
         // Tables, views, functions and types (enums, domains, composite types) in any
         // other schema, except what an extension brought there.
-        let other = format!("NOT IN ('pg_catalog', 'information_schema', {}) AND n.nspname NOT LIKE 'pg\\_%'", dialect::literal(&user_schema));
+        let other = format!(
+            "NOT IN ('pg_catalog', 'information_schema', {}) AND n.nspname NOT LIKE 'pg\\_%'",
+            dialect::literal(&user_schema)
+        );
         let rows = self.query(&format!(
             "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
              WHERE c.relkind IN ('r', 'p', 'v', 'm', 'c') AND n.nspname {other} \
@@ -225,7 +274,8 @@ impl PgConnection {
              WHERE t.typtype IN ('e', 'd') AND n.nspname {other} AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e') \
              ORDER BY 1 LIMIT 5"
         ))?;
-        let names: Vec<String> = rows.into_iter().filter_map(|r| r.into_iter().next().flatten()).collect();
+        let names: Vec<String> =
+            rows.into_iter().filter_map(|r| r.into_iter().next().flatten()).collect();
         if names.is_empty() {
             return Ok(());
         }

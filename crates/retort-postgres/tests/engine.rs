@@ -4,12 +4,18 @@
 #[path = "../../../tests/engine_support.rs"]
 mod support;
 use retort_core::engine::Engine;
-use support::*;
 use retort_postgres::PostgresEngine;
+use support::*;
 
 #[test]
 fn introspects_renders_and_reaches_the_target() {
-    let Some(url) = server(&PostgresEngine, "RETORT_TEST_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres") else { return };
+    let Some(url) = server(
+        &PostgresEngine,
+        "RETORT_TEST_PG_URL",
+        "postgres://postgres@127.0.0.1:5432/postgres",
+    ) else {
+        return;
+    };
     let _cleanup = DropScratchAtEnd::new();
     let mut from = PostgresEngine.scratch(Some(&url)).unwrap();
     run(from.as_mut(), "CREATE TABLE users (id integer PRIMARY KEY, name varchar(100) NOT NULL, email text UNIQUE);
@@ -45,16 +51,32 @@ fn introspects_renders_and_reaches_the_target() {
 fn a_change_it_cannot_render_is_an_error() {
     use retort_core::diff::Change;
     use retort_core::schema::Schema;
-    let change = Change::SetTableOptions { table: "t".into(), from: vec![], to: vec!["WITHOUT ROWID".into()] };
-    let err = PostgresEngine.dialect().render(&Schema::default(), &Schema::default(), &[change]).unwrap_err();
-    assert!(err.to_string().contains("set options of t") && err.to_string().contains("by hand"), "{err}");
+    let change = Change::SetTableOptions {
+        table: "t".into(),
+        from: vec![],
+        to: vec!["WITHOUT ROWID".into()],
+    };
+    let err = PostgresEngine
+        .dialect()
+        .render(&Schema::default(), &Schema::default(), &[change])
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("set options of t") && err.to_string().contains("by hand"),
+        "{err}"
+    );
 }
 
 /// Issue #11 item 4: `serial` → `bigserial` widens the column and its sequence; a sequence
 /// left `AS integer` fails at 2^31 even though the column is bigint.
 #[test]
 fn widening_a_serial_column_widens_its_sequence() {
-    let Some(url) = server(&PostgresEngine, "RETORT_TEST_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres") else { return };
+    let Some(url) = server(
+        &PostgresEngine,
+        "RETORT_TEST_PG_URL",
+        "postgres://postgres@127.0.0.1:5432/postgres",
+    ) else {
+        return;
+    };
     let _cleanup = DropScratchAtEnd::new();
     let mut db = PostgresEngine.scratch(Some(&url)).unwrap();
     run(db.as_mut(), "CREATE TABLE events (id serial PRIMARY KEY, name text)");

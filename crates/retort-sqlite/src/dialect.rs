@@ -1,8 +1,8 @@
 //! SQLite's SQL forms: identifiers, transactions, bookkeeping tables.
 use retort_core::diff::Change;
-use retort_core::render::RenderedStatement;
 use retort_core::engine::{Capabilities, Dialect, ModelStatement, SkippedStatement};
 use retort_core::error::DbError;
+use retort_core::render::RenderedStatement;
 use retort_core::schema::Schema;
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -24,7 +24,9 @@ impl Dialect for SqliteDialect {
     /// database — so they are refused before anything runs.
     fn model_statement<'a>(&self, sql: &'a str) -> ModelStatement<'a> {
         let upper = sql.trim_start().to_ascii_uppercase();
-        let internal = upper.starts_with("CREATE TABLE SQLITE_") || upper.starts_with("CREATE TABLE \"SQLITE_") || upper.starts_with("CREATE TABLE IF NOT EXISTS SQLITE_");
+        let internal = upper.starts_with("CREATE TABLE SQLITE_")
+            || upper.starts_with("CREATE TABLE \"SQLITE_")
+            || upper.starts_with("CREATE TABLE IF NOT EXISTS SQLITE_");
         if internal {
             return ModelStatement::Skip(SkippedStatement::EngineInternal);
         }
@@ -56,7 +58,12 @@ impl Dialect for SqliteDialect {
         "BEGIN IMMEDIATE"
     }
 
-    fn render(&self, from: &Schema, to: &Schema, changes: &[Change]) -> Result<Vec<RenderedStatement>, DbError> {
+    fn render(
+        &self,
+        from: &Schema,
+        to: &Schema,
+        changes: &[Change],
+    ) -> Result<Vec<RenderedStatement>, DbError> {
         crate::render::render(from, to, changes)
     }
 

@@ -21,11 +21,20 @@ impl Engine for SqliteEngine {
     }
 
     fn open(&self, url: &RedactedUrl, base: &Path) -> retort_core::Result<Box<dyn Connection>> {
-        Ok(Box::new(SqliteConnection::open(url.expose(), base).map_err(|e| redact_db_error(e, url))?))
+        Ok(Box::new(
+            SqliteConnection::open(url.expose(), base).map_err(|e| redact_db_error(e, url))?,
+        ))
     }
 
-    fn open_existing(&self, url: &RedactedUrl, base: &Path) -> retort_core::Result<Box<dyn Connection>> {
-        Ok(Box::new(SqliteConnection::open_existing(url.expose(), base).map_err(|e| redact_db_error(e, url))?))
+    fn open_existing(
+        &self,
+        url: &RedactedUrl,
+        base: &Path,
+    ) -> retort_core::Result<Box<dyn Connection>> {
+        Ok(Box::new(
+            SqliteConnection::open_existing(url.expose(), base)
+                .map_err(|e| redact_db_error(e, url))?,
+        ))
     }
 
     fn scratch(&self, _server: Option<&RedactedUrl>) -> retort_core::Result<Box<dyn Connection>> {

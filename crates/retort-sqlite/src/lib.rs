@@ -54,7 +54,8 @@ pub struct SqliteConnection {
 impl SqliteConnection {
     /// Opens (creating if needed) the database a URL names.
     pub fn open(url: &str, base: &Path) -> Result<Self, DbError> {
-        let target = parse_url(url, base).map_err(|message| DbError::Connect { url: url.into(), message })?;
+        let target = parse_url(url, base)
+            .map_err(|message| DbError::Connect { url: url.into(), message })?;
         let conn = match &target {
             SqliteTarget::Memory => rusqlite::Connection::open_in_memory(),
             SqliteTarget::File(p) => {
@@ -79,7 +80,12 @@ impl SqliteConnection {
         // turns them on by default, and the pragma is a no-op inside a transaction.)
         conn.execute_batch("PRAGMA foreign_keys = OFF")
             .map_err(|e| DbError::Connect { url: url.into(), message: e.to_string() })?;
-        Ok(SqliteConnection { conn, dialect: SqliteDialect, display: url.to_string(), busy_timeout: Duration::from_secs(60) })
+        Ok(SqliteConnection {
+            conn,
+            dialect: SqliteDialect,
+            display: url.to_string(),
+            busy_timeout: Duration::from_secs(60),
+        })
     }
 
     /// Opens a database only if it already exists (read paths must not create files).
@@ -111,10 +117,20 @@ impl SqliteConnection {
         if let rusqlite::Error::SqliteFailure(f, _) = &e {
             match f.code {
                 rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked => {
-                    return DbError::Locked { url: self.display.clone(), seconds: self.busy_timeout.as_secs() };
+                    return DbError::Locked {
+                        url: self.display.clone(),
+                        seconds: self.busy_timeout.as_secs(),
+                    };
                 }
-                rusqlite::ErrorCode::ReadOnly => return DbError::Storage { cause: StorageCause::ReadOnly, message: e.to_string() },
-                rusqlite::ErrorCode::DiskFull => return DbError::Storage { cause: StorageCause::Full, message: e.to_string() },
+                rusqlite::ErrorCode::ReadOnly => {
+                    return DbError::Storage {
+                        cause: StorageCause::ReadOnly,
+                        message: e.to_string(),
+                    }
+                }
+                rusqlite::ErrorCode::DiskFull => {
+                    return DbError::Storage { cause: StorageCause::Full, message: e.to_string() }
+                }
                 _ => {}
             }
         }
@@ -130,7 +146,11 @@ impl Connection for SqliteConnection {
     fn execute(&mut self, sql: &str) -> Result<(), DbError> {
         // `PRAGMA foreign_key_check` reports violations as rows instead of failing; a
         // rebuild that broke a reference must fail and roll back, so turn rows into an error.
-        if sql.trim_start().get(..24).is_some_and(|p| p.eq_ignore_ascii_case("PRAGMA foreign_key_check")) {
+        if sql
+            .trim_start()
+            .get(..24)
+            .is_some_and(|p| p.eq_ignore_ascii_case("PRAGMA foreign_key_check"))
+        {
             let rows = self.query(sql)?;
             if let Some(r) = rows.first() {
                 let cell = |i: usize| r.get(i).cloned().flatten().unwrap_or_default();
@@ -149,7 +169,10 @@ impl Connection for SqliteConnection {
     }
 
     fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
-        let mut stmt = self.conn.prepare(sql).map_err(|e| DbError::Query { message: e.to_string(), sql: sql.into() })?;
+        let mut stmt = self
+            .conn
+            .prepare(sql)
+            .map_err(|e| DbError::Query { message: e.to_string(), sql: sql.into() })?;
         let n = stmt.column_count();
         let rows = stmt
             .query_map([], |row| {
@@ -171,14 +194,22 @@ impl Connection for SqliteConnection {
 
     fn relation_exists(&mut self, name: &str) -> Result<bool, DbError> {
         self.conn
-            .query_row("SELECT count(*) FROM sqlite_schema WHERE type IN ('table', 'view') AND name = ?1", [name], |r| r.get::<_, i64>(0))
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE type IN ('table', 'view') AND name = ?1",
+                [name],
+                |r| r.get::<_, i64>(0),
+            )
             .map(|n| n > 0)
             .map_err(|e| self.map_err(e, "sqlite_schema lookup"))
     }
 
     fn table_exists(&mut self, name: &str) -> Result<bool, DbError> {
         self.conn
-            .query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1", [name], |r| r.get::<_, i64>(0))
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+                [name],
+                |r| r.get::<_, i64>(0),
+            )
             .map(|n| n > 0)
             .map_err(|e| self.map_err(e, "sqlite_schema lookup"))
     }
@@ -200,7 +231,14 @@ impl Connection for SqliteConnection {
                 self.conn.execute_batch("ROLLBACK").map_err(|e| self.map_err(e, "ROLLBACK"))?;
                 true
             }
-            Err(rusqlite::Error::SqliteFailure(f, _)) if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => false,
+            Err(rusqlite::Error::SqliteFailure(f, _))
+                if matches!(
+                    f.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) =>
+            {
+                false
+            }
             Err(e) => return Err(self.map_err(e, "BEGIN IMMEDIATE")),
         };
         self.conn.busy_timeout(timeout).map_err(|e| self.map_err(e, "busy_timeout"))?;
@@ -233,7 +271,9 @@ impl Connection for SqliteConnection {
             // The backup API reports the destination's failure by code; its message then
             // reads "not an error" (issue #9 item 17), so describe the code instead.
             let (cause, what) = match &e {
-                rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DiskFull => (Some(StorageCause::Full), "the disk is full".to_string()),
+                rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DiskFull => {
+                    (Some(StorageCause::Full), "the disk is full".to_string())
+                }
                 rusqlite::Error::SqliteFailure(f, _) => (None, f.to_string()),
                 other => (None, other.to_string()),
             };
@@ -249,26 +289,45 @@ impl Connection for SqliteConnection {
     /// a SQLite database is refused before anything changes.
     fn restore(&mut self, path: &Path) -> Result<(), DbError> {
         let mut header = [0u8; 16];
-        let is_sqlite = std::fs::File::open(path).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut header)).is_ok() && &header == b"SQLite format 3\0";
+        let is_sqlite = std::fs::File::open(path)
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut header))
+            .is_ok()
+            && &header == b"SQLite format 3\0";
         if !is_sqlite {
-            return Err(DbError::NotABackup { path: path.to_path_buf(), expected: "a SQLite database (as `retort backup` writes)".into() });
+            return Err(DbError::NotABackup {
+                path: path.to_path_buf(),
+                expected: "a SQLite database (as `retort backup` writes)".into(),
+            });
         }
         // A damaged file (overwritten pages, truncated) must never replace the database:
         // SQLite's own check on the file first, read-only
         // (https://sqlite.org/pragma.html#pragma_integrity_check).
-        let damage = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX)
-            .and_then(|c| {
-                let mut stmt = c.prepare("PRAGMA integrity_check(5)")?;
-                let rows = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<Vec<String>, _>>()?;
-                Ok(rows)
-            })
-            .map_or_else(|e| Some(e.to_string()), |rows| (rows != ["ok"]).then(|| rows.join("; ")));
+        let damage = rusqlite::Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .and_then(|c| {
+            let mut stmt = c.prepare("PRAGMA integrity_check(5)")?;
+            let rows = stmt
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<String>, _>>()?;
+            Ok(rows)
+        })
+        .map_or_else(|e| Some(e.to_string()), |rows| (rows != ["ok"]).then(|| rows.join("; ")));
         if let Some(damage) = damage {
-            return Err(DbError::NotABackup { path: path.to_path_buf(), expected: format!("an intact SQLite database (SQLite's integrity check says: {damage})") });
+            return Err(DbError::NotABackup {
+                path: path.to_path_buf(),
+                expected: format!(
+                    "an intact SQLite database (SQLite's integrity check says: {damage})"
+                ),
+            });
         }
         self.conn
             .restore(rusqlite::DatabaseName::Main, path, None::<fn(rusqlite::backup::Progress)>)
-            .map_err(|e| DbError::Query { message: format!("restore from {} failed: {e}", path.display()), sql: String::new() })
+            .map_err(|e| DbError::Query {
+                message: format!("restore from {} failed: {e}", path.display()),
+                sql: String::new(),
+            })
     }
 
     fn backup_extension(&self) -> &'static str {

@@ -5,10 +5,10 @@
 //! recreate indexes and triggers, then check foreign keys. A rebuilt table blocks the
 //! views that read it (SQLite's RENAME refuses while a view points at a missing
 //! table), so the core drops them first and recreates them after.
-use retort_core::error::DbError;
 use retort_core::diff::Change;
-use retort_core::render::{ChangeRenderer, RenderedStatement, TableStatements};
+use retort_core::error::DbError;
 use retort_core::render::views::mentions;
+use retort_core::render::{ChangeRenderer, RenderedStatement, TableStatements};
 use retort_core::schema::{Column, ForeignKey, Index, Schema, Table};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -35,7 +35,11 @@ fn column_def(c: &Column, inline_pk: bool) -> String {
         s.push_str(&format!(" COLLATE {coll}"));
     }
     if let Some(g) = &c.generated {
-        s.push_str(&format!(" GENERATED ALWAYS AS ({}) {}", g.expr, if g.stored { "STORED" } else { "VIRTUAL" }));
+        s.push_str(&format!(
+            " GENERATED ALWAYS AS ({}) {}",
+            g.expr,
+            if g.stored { "STORED" } else { "VIRTUAL" }
+        ));
     }
     s
 }
@@ -46,9 +50,17 @@ fn default_sql(d: &str) -> String {
     let literal = d.starts_with('\'') && d.ends_with('\'') && d.len() >= 2
         || d.parse::<f64>().is_ok()
         || d.starts_with('(')
-        || d.starts_with("X'") || d.starts_with("x'")
-        || matches!(u.as_str(), "NULL" | "TRUE" | "FALSE" | "CURRENT_TIME" | "CURRENT_DATE" | "CURRENT_TIMESTAMP");
-    if literal { d.to_string() } else { format!("({d})") }
+        || d.starts_with("X'")
+        || d.starts_with("x'")
+        || matches!(
+            u.as_str(),
+            "NULL" | "TRUE" | "FALSE" | "CURRENT_TIME" | "CURRENT_DATE" | "CURRENT_TIMESTAMP"
+        );
+    if literal {
+        d.to_string()
+    } else {
+        format!("({d})")
+    }
 }
 
 fn constraint(name: &Option<String>) -> String {
@@ -72,7 +84,11 @@ pub fn create_table(t: &Table, name: &str) -> String {
         .and_then(|pk| t.column(&pk.columns[0]))
         .filter(|c| c.auto_increment)
         .map(|c| c.name.clone());
-    let mut items: Vec<String> = t.columns.iter().map(|c| column_def(c, auto_pk.as_deref() == Some(c.name.as_str()))).collect();
+    let mut items: Vec<String> = t
+        .columns
+        .iter()
+        .map(|c| column_def(c, auto_pk.as_deref() == Some(c.name.as_str())))
+        .collect();
     if let Some(pk) = &t.primary_key {
         if auto_pk.is_none() {
             items.push(format!("{}PRIMARY KEY ({})", constraint(&pk.name), cols(&pk.columns)));
@@ -110,7 +126,13 @@ pub fn create_index(table: &str, i: &Index) -> String {
             s
         })
         .collect();
-    let mut s = format!("CREATE {}INDEX {} ON {} ({})", if i.unique { "UNIQUE " } else { "" }, qi(&i.name), qi(table), parts.join(", "));
+    let mut s = format!(
+        "CREATE {}INDEX {} ON {} ({})",
+        if i.unique { "UNIQUE " } else { "" },
+        qi(&i.name),
+        qi(table),
+        parts.join(", ")
+    );
     if let Some(p) = &i.predicate {
         s.push_str(&format!(" WHERE {p}"));
     }
@@ -133,9 +155,18 @@ fn simple_add(c: &Column) -> bool {
 fn simple_drop(t: &Table, col: &str, views: &[&str]) -> bool {
     let in_pk = t.primary_key.as_ref().is_some_and(|pk| pk.columns.iter().any(|c| c == col));
     let in_unique = t.uniques.iter().any(|u| u.columns.iter().any(|c| c == col));
-    let in_index = t.indexes.iter().any(|i| i.parts.iter().any(|p| p.is_expr || p.expr == col) || i.predicate.is_some());
+    let in_index = t
+        .indexes
+        .iter()
+        .any(|i| i.parts.iter().any(|p| p.is_expr || p.expr == col) || i.predicate.is_some());
     let in_fk = t.foreign_keys.iter().any(|f| f.columns.iter().any(|c| c == col));
-    !(in_pk || in_unique || in_index || in_fk || !t.checks.is_empty() || !t.triggers.is_empty() || !views.is_empty()
+    !(in_pk
+        || in_unique
+        || in_index
+        || in_fk
+        || !t.checks.is_empty()
+        || !t.triggers.is_empty()
+        || !views.is_empty()
         || t.columns.iter().any(|c| c.generated.is_some()))
 }
 
@@ -150,20 +181,34 @@ struct Sqlite<'a> {
     rebuilt: BTreeSet<String>,
 }
 
-pub fn render(from: &Schema, to: &Schema, changes: &[Change]) -> Result<Vec<RenderedStatement>, DbError> {
+pub fn render(
+    from: &Schema,
+    to: &Schema,
+    changes: &[Change],
+) -> Result<Vec<RenderedStatement>, DbError> {
     retort_core::render::render(&mut Sqlite::plan(from, to, changes), from, to, changes)
 }
 
 impl<'a> Sqlite<'a> {
     fn plan(from: &'a Schema, to: &'a Schema, changes: &[Change]) -> Self {
-        let mut plan = Sqlite { from, to, old_name: BTreeMap::new(), col_renames: BTreeMap::new(), rebuild: BTreeMap::new(), rebuilt: BTreeSet::new() };
+        let mut plan = Sqlite {
+            from,
+            to,
+            old_name: BTreeMap::new(),
+            col_renames: BTreeMap::new(),
+            rebuild: BTreeMap::new(),
+            rebuilt: BTreeSet::new(),
+        };
         for c in changes {
             match c {
                 Change::RenameTable { from, to } => {
                     plan.old_name.insert(to.clone(), from.clone());
                 }
                 Change::RenameColumn { table, from, to } => {
-                    plan.col_renames.entry(table.clone()).or_default().insert(from.clone(), to.clone());
+                    plan.col_renames
+                        .entry(table.clone())
+                        .or_default()
+                        .insert(from.clone(), to.clone());
                 }
                 _ => {}
             }
@@ -172,14 +217,25 @@ impl<'a> Sqlite<'a> {
             let reason = match c {
                 Change::AlterColumn { to, .. } => Some(format!("alter column {}", to.name)),
                 Change::SetPrimaryKey { .. } => Some("change the primary key".into()),
-                Change::AddUnique { .. } | Change::DropUnique { .. } => Some("change a unique constraint".into()),
-                Change::AddForeignKey { .. } | Change::DropForeignKey { .. } => Some("change a foreign key".into()),
-                Change::AddCheck { .. } | Change::DropCheck { .. } => Some("change a check constraint".into()),
+                Change::AddUnique { .. } | Change::DropUnique { .. } => {
+                    Some("change a unique constraint".into())
+                }
+                Change::AddForeignKey { .. } | Change::DropForeignKey { .. } => {
+                    Some("change a foreign key".into())
+                }
+                Change::AddCheck { .. } | Change::DropCheck { .. } => {
+                    Some("change a check constraint".into())
+                }
                 Change::SetTableOptions { .. } => Some("change table options".into()),
-                Change::AddColumn { column, .. } if !simple_add(column) => Some(format!("add column {} (not addable by ALTER TABLE)", column.name)),
-                Change::DropColumn { table, column } => match plan.from_table(table) {
+                Change::AddColumn { column, .. } if !simple_add(column) => {
+                    Some(format!("add column {} (not addable by ALTER TABLE)", column.name))
+                }
+                Change::DropColumn { table, column } => match plan.table_before(table) {
                     Some(t) if simple_drop(t, &column.name, &plan.views_on(table)) => None,
-                    _ => Some(format!("drop column {} (used by a constraint, index, trigger or view)", column.name)),
+                    _ => Some(format!(
+                        "drop column {} (used by a constraint, index, trigger or view)",
+                        column.name
+                    )),
                 },
                 _ => None,
             };
@@ -196,13 +252,18 @@ impl<'a> Sqlite<'a> {
         self.old_name.get(t).map(String::as_str).unwrap_or(t)
     }
 
-    fn from_table(&self, t: &str) -> Option<&'a Table> {
+    fn table_before(&self, t: &str) -> Option<&'a Table> {
         self.from.tables.get(self.old_name(t))
     }
 
     fn views_on(&self, t: &str) -> Vec<&'a str> {
         let old = self.old_name(t);
-        self.from.views.values().filter(|v| mentions(&v.sql, t) || mentions(&v.sql, old)).map(|v| v.name.as_str()).collect()
+        self.from
+            .views
+            .values()
+            .filter(|v| mentions(&v.sql, t) || mentions(&v.sql, old))
+            .map(|v| v.name.as_str())
+            .collect()
     }
 }
 
@@ -222,11 +283,17 @@ impl Sqlite<'_> {
         // Columns as they are live when the rebuild runs: after the renames.
         let renamed = self.col_renames.get(table);
         let live: Vec<Column> = self
-            .from_table(table)
+            .table_before(table)
             .map(|t| {
                 t.columns
                     .iter()
-                    .map(|c| Column { name: renamed.and_then(|r| r.get(&c.name)).cloned().unwrap_or_else(|| c.name.clone()), ..c.clone() })
+                    .map(|c| Column {
+                        name: renamed
+                            .and_then(|r| r.get(&c.name))
+                            .cloned()
+                            .unwrap_or_else(|| c.name.clone()),
+                        ..c.clone()
+                    })
                     .collect()
             })
             .unwrap_or_default();
@@ -252,7 +319,9 @@ impl ChangeRenderer for Sqlite<'_> {
     /// Foreign keys are part of SQLite's `CREATE TABLE`: nothing waits.
     fn create_table(&mut self, table: &Table) -> Result<TableStatements, DbError> {
         let mut now = vec![RenderedStatement::new(create_table(table, &table.name))];
-        now.extend(table.indexes.iter().map(|i| RenderedStatement::new(create_index(&table.name, i))));
+        now.extend(
+            table.indexes.iter().map(|i| RenderedStatement::new(create_index(&table.name, i))),
+        );
         now.extend(table.triggers.iter().map(|t| RenderedStatement::new(t.sql.clone())));
         Ok(TableStatements { now, after_all_tables: Vec::new() })
     }
@@ -264,17 +333,31 @@ impl ChangeRenderer for Sqlite<'_> {
         match c {
             Change::DropView { view } => one(format!("DROP VIEW {}", qi(&view.name))),
             Change::CreateView { view } => one(view.sql.clone()),
-            Change::DropTrigger { trigger, .. } if !in_rebuild => one(format!("DROP TRIGGER {}", qi(&trigger.name))),
-            Change::DropIndex { index, .. } if !in_rebuild => one(format!("DROP INDEX {}", qi(&index.name))),
+            Change::DropTrigger { trigger, .. } if !in_rebuild => {
+                one(format!("DROP TRIGGER {}", qi(&trigger.name)))
+            }
+            Change::DropIndex { index, .. } if !in_rebuild => {
+                one(format!("DROP INDEX {}", qi(&index.name)))
+            }
             Change::DropTable { table } => one(format!("DROP TABLE {}", qi(&table.name))),
-            Change::RenameTable { from, to } => one(format!("ALTER TABLE {} RENAME TO {}", qi(from), qi(to))),
-            Change::RenameColumn { table, from, to } => one(format!("ALTER TABLE {} RENAME COLUMN {} TO {}", qi(table), qi(from), qi(to))),
+            Change::RenameTable { from, to } => {
+                one(format!("ALTER TABLE {} RENAME TO {}", qi(from), qi(to)))
+            }
+            Change::RenameColumn { table, from, to } => {
+                one(format!("ALTER TABLE {} RENAME COLUMN {} TO {}", qi(table), qi(from), qi(to)))
+            }
             Change::CreateTable { table } => Ok(self.create_table(table)?.now),
-            Change::AddColumn { table, column } if !in_rebuild => one(format!("ALTER TABLE {} ADD COLUMN {}", qi(table), column_def(column, false))),
-            Change::DropColumn { table, column } if !in_rebuild => one(format!("ALTER TABLE {} DROP COLUMN {}", qi(table), qi(&column.name))),
+            Change::AddColumn { table, column } if !in_rebuild => {
+                one(format!("ALTER TABLE {} ADD COLUMN {}", qi(table), column_def(column, false)))
+            }
+            Change::DropColumn { table, column } if !in_rebuild => {
+                one(format!("ALTER TABLE {} DROP COLUMN {}", qi(table), qi(&column.name)))
+            }
             Change::CreateIndex { index, .. } if !in_rebuild => one(create_index(&table, index)),
             Change::CreateTrigger { trigger, .. } if !in_rebuild => one(trigger.sql.clone()),
-            _ if in_rebuild && !self.rebuilt.contains(&table) => Ok(self.rebuild_with_referenced(&table)),
+            _ if in_rebuild && !self.rebuilt.contains(&table) => {
+                Ok(self.rebuild_with_referenced(&table))
+            }
             // Already expressed by the table's rebuild.
             _ if in_rebuild => Ok(Vec::new()),
             // Nothing SQLite can express (comments, enums, sequences): never skipped silently.
@@ -283,14 +366,20 @@ impl ChangeRenderer for Sqlite<'_> {
     }
 }
 
-fn rebuild_table(target: &Table, live_columns: &[Column], reasons: &[String]) -> Vec<RenderedStatement> {
+fn rebuild_table(
+    target: &Table,
+    live_columns: &[Column],
+    reasons: &[String],
+) -> Vec<RenderedStatement> {
     let name = &target.name;
     let tmp = format!("_retort_new_{name}");
     let copy: Vec<(&Column, &Column)> = target
         .columns
         .iter()
         .filter(|c| c.generated.is_none())
-        .filter_map(|c| live_columns.iter().find(|l| l.name == c.name && l.generated.is_none()).map(|l| (c, l)))
+        .filter_map(|c| {
+            live_columns.iter().find(|l| l.name == c.name && l.generated.is_none()).map(|l| (c, l))
+        })
         .collect();
     let copy_list = copy.iter().map(|(c, _)| qi(&c.name)).collect::<Vec<_>>().join(", ");
     // A column that becomes NOT NULL with a default gets the default where it held NULL.
@@ -304,15 +393,29 @@ fn rebuild_table(target: &Table, live_columns: &[Column], reasons: &[String]) ->
         .join(", ");
     let mut out = vec![RenderedStatement::with_comment(
         create_table(target, &tmp),
-        format!("TABLE REBUILD of {name} (SQLite cannot {} in place): copies every row", reasons.join(", ")),
+        format!(
+            "TABLE REBUILD of {name} (SQLite cannot {} in place): copies every row",
+            reasons.join(", ")
+        ),
     )];
     if !copy.is_empty() {
-        let sql = format!("INSERT INTO {} ({copy_list}) SELECT {select_list} FROM {}", qi(&tmp), qi(name));
-        let filled: Vec<&str> = copy.iter().filter(|(c, old)| c.default.is_some() && old.nullable && !c.nullable).map(|(c, _)| c.name.as_str()).collect();
+        let sql = format!(
+            "INSERT INTO {} ({copy_list}) SELECT {select_list} FROM {}",
+            qi(&tmp),
+            qi(name)
+        );
+        let filled: Vec<&str> = copy
+            .iter()
+            .filter(|(c, old)| c.default.is_some() && old.nullable && !c.nullable)
+            .map(|(c, _)| c.name.as_str())
+            .collect();
         out.push(if filled.is_empty() {
             RenderedStatement::new(sql)
         } else {
-            RenderedStatement::with_comment(sql, format!("NULLs in {} become the column default", filled.join(", ")))
+            RenderedStatement::with_comment(
+                sql,
+                format!("NULLs in {} become the column default", filled.join(", ")),
+            )
         });
     }
     out.push(RenderedStatement::new(format!("DROP TABLE {}", qi(name))));

@@ -4,8 +4,8 @@
 #[path = "../../../tests/engine_support.rs"]
 mod support;
 use retort_core::engine::Engine;
-use support::*;
 use retort_sqlite::SqliteEngine;
+use support::*;
 
 #[test]
 fn introspects_renders_and_reaches_the_target() {
@@ -39,7 +39,11 @@ fn introspects_renders_and_reaches_the_target() {
 fn a_change_it_cannot_render_is_an_error() {
     use retort_core::diff::Change;
     use retort_core::schema::Schema;
-    let change = Change::SetTableComment { table: "t".into(), from: None, to: Some("a comment".into()) };
-    let err = SqliteEngine.dialect().render(&Schema::default(), &Schema::default(), &[change]).unwrap_err();
+    let change =
+        Change::SetTableComment { table: "t".into(), from: None, to: Some("a comment".into()) };
+    let err = SqliteEngine
+        .dialect()
+        .render(&Schema::default(), &Schema::default(), &[change])
+        .unwrap_err();
     assert!(err.to_string().contains("sqlite") && err.to_string().contains("by hand"), "{err}");
 }

@@ -30,10 +30,10 @@
 //! (Cargo does not notice new files in an embedded folder by itself: a `build.rs` with
 //! `println!("cargo:rerun-if-changed=migrations");` rebuilds when they change.)
 pub use retort_core as core;
+pub use retort_core::apply::{Direction, Event, Migrator, RunOptions, RunReport};
 pub use retort_core::config::{Project, RedactedUrl};
 pub use retort_core::engine::{Connection, Dialect, Engine};
 pub use retort_core::error::{exit, Error, Result};
-pub use retort_core::apply::{Direction, Event, Migrator, RunOptions, RunReport};
 pub use retort_core::ops::{self, Workspace, WorkspaceOptions};
 pub use retort_core::{MigrationDir, RevisionGraph, Target};
 
@@ -42,6 +42,8 @@ use std::sync::OnceLock;
 
 /// The engines of this build: the one place that lists them (each is a cargo feature).
 /// Adding an engine is its crate plus one line here.
+// One push per cargo feature: `vec![]` cannot leave out a disabled engine.
+#[allow(clippy::vec_init_then_push)]
 pub fn engines() -> &'static [&'static dyn Engine] {
     static ENGINES: OnceLock<Vec<&'static dyn Engine>> = OnceLock::new();
     ENGINES.get_or_init(|| {
@@ -119,7 +121,8 @@ pub struct EmbeddedMigrations {
 macro_rules! embed_migrations {
     ($path:tt) => {
         $crate::EmbeddedMigrations::new({
-            static DIR: $crate::include_dir::Dir<'static> = $crate::include_dir::include_dir!($path);
+            static DIR: $crate::include_dir::Dir<'static> =
+                $crate::include_dir::include_dir!($path);
             &DIR
         })
     };
@@ -140,7 +143,12 @@ impl EmbeddedMigrations {
         let mut files: Vec<(String, String)> = dir
             .files()
             .filter(|f| f.path().extension().is_some_and(|e| e == "sql"))
-            .map(|f| (f.path().file_name().unwrap_or_default().to_string_lossy().into_owned(), f.contents_utf8().unwrap_or_default().to_string()))
+            .map(|f| {
+                (
+                    f.path().file_name().unwrap_or_default().to_string_lossy().into_owned(),
+                    f.contents_utf8().unwrap_or_default().to_string(),
+                )
+            })
             .collect();
         files.sort();
         files

@@ -34,7 +34,9 @@ fn load_case(name: &str) -> Case {
         from: read("from.sql").unwrap_or_default(),
         to: read("to.sql").unwrap_or_default(),
         data: read("data.sql"),
-        renames: read("renames.txt").map(|r| r.lines().map(str::to_string).filter(|l| !l.trim().is_empty()).collect()).unwrap_or_default(),
+        renames: read("renames.txt")
+            .map(|r| r.lines().map(str::to_string).filter(|l| !l.trim().is_empty()).collect())
+            .unwrap_or_default(),
         online: dir.join("online").exists(),
     }
 }
@@ -63,13 +65,20 @@ fn history_passes(engine: &Engine) -> Result<(), Failed> {
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let steps = support::history::steps(&text);
     if steps.len() < 30 {
-        return Err(format!("{} has {} steps; the corpus wants at least 30", path.display(), steps.len()).into());
+        return Err(format!(
+            "{} has {} steps; the corpus wants at least 30",
+            path.display(),
+            steps.len()
+        )
+        .into());
     }
     let results = support::history::run(engine, &steps)?;
     let passed = results.iter().filter(|(_, e)| e.is_none()).count();
     println!("history {}: {passed}/{} steps", engine.name, steps.len());
     match results.iter().find(|(_, e)| e.is_some()) {
-        Some((name, Some(why))) => Err(format!("step `{name}` ({passed}/{} passed before it): {why}", steps.len()).into()),
+        Some((name, Some(why))) => {
+            Err(format!("step `{name}` ({passed}/{} passed before it): {why}", steps.len()).into())
+        }
         _ => Ok(()),
     }
 }
@@ -90,12 +99,20 @@ fn main() {
                 continue;
             }
             let e = engine.clone();
-            trials.push(Trial::test(format!("{name}::{}", engine.name), move || run_and_snapshot(&name, &e)));
+            trials.push(Trial::test(format!("{name}::{}", engine.name), move || {
+                run_and_snapshot(&name, &e)
+            }));
         }
         let e = engine.clone();
-        trials.push(Trial::test(format!("random_schema_pairs_round_trip::{}", engine.name), move || random::round_trips(&e)));
+        trials.push(Trial::test(
+            format!("random_schema_pairs_round_trip::{}", engine.name),
+            move || random::round_trips(&e),
+        ));
         let e = engine.clone();
-        trials.push(Trial::test(format!("history_with_dumps_as_models::{}", engine.name), move || history_passes(&e)));
+        trials.push(Trial::test(
+            format!("history_with_dumps_as_models::{}", engine.name),
+            move || history_passes(&e),
+        ));
     }
     let conclusion = libtest_mimic::run(&args, trials);
     // Scratch databases this process made on the servers go before it exits, and the
@@ -130,7 +147,19 @@ mod random {
     }
 
     fn col_strategy(i: usize) -> impl Strategy<Value = Col> {
-        (prop::sample::select(vec!["INTEGER", "TEXT", "VARCHAR(20)", "VARCHAR(40)", "NUMERIC(8,2)", "REAL"]), any::<bool>(), any::<bool>(), any::<bool>())
+        (
+            prop::sample::select(vec![
+                "INTEGER",
+                "TEXT",
+                "VARCHAR(20)",
+                "VARCHAR(40)",
+                "NUMERIC(8,2)",
+                "REAL",
+            ]),
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+        )
             .prop_map(move |(ty, not_null, has_default, one)| {
                 // A default every engine accepts for the type (text defaults look numeric, so
                 // a type change between random schemas can still convert the rows).
@@ -148,7 +177,11 @@ mod random {
     fn table_strategy(t: usize) -> impl Strategy<Value = Tbl> {
         (1usize..4).prop_flat_map(move |n| {
             let cols: Vec<_> = (0..n).map(col_strategy).collect();
-            (cols, prop::option::of(0..n)).prop_map(move |(cols, index_on)| Tbl { name: format!("t{t}"), cols, index_on })
+            (cols, prop::option::of(0..n)).prop_map(move |(cols, index_on)| Tbl {
+                name: format!("t{t}"),
+                cols,
+                index_on,
+            })
         })
     }
 
@@ -164,7 +197,11 @@ mod random {
                 let mut s = format!("{} {}", c.name, c.ty);
                 // NOT NULL without a default cannot be added to a table with rows.
                 if c.not_null {
-                    let fallback = if matches!(c.ty, "INTEGER" | "NUMERIC(8,2)" | "REAL") { "0" } else { "'0'" };
+                    let fallback = if matches!(c.ty, "INTEGER" | "NUMERIC(8,2)" | "REAL") {
+                        "0"
+                    } else {
+                        "'0'"
+                    };
                     s.push_str(&format!(" NOT NULL DEFAULT {}", c.default.unwrap_or(fallback)));
                 } else if let Some(d) = c.default {
                     s.push_str(&format!(" DEFAULT {d}"));
@@ -174,7 +211,10 @@ mod random {
             sql.push_str(&format!("CREATE TABLE {} ({});\n", t.name, items.join(", ")));
             if let Some(i) = t.index_on {
                 if let Some(c) = t.cols.get(i) {
-                    sql.push_str(&format!("CREATE INDEX ix_{}_{} ON {} ({});\n", t.name, c.name, t.name, c.name));
+                    sql.push_str(&format!(
+                        "CREATE INDEX ix_{}_{} ON {} ({});\n",
+                        t.name, c.name, t.name, c.name
+                    ));
                 }
             }
         }
@@ -187,13 +227,24 @@ mod random {
 
     /// Random (from, to) pairs round-trip like the corpus cases (identical pairs skipped).
     pub fn round_trips(engine: &Engine) -> Result<(), Failed> {
-        let mut runner = TestRunner::new(Config { cases: 24, failure_persistence: None, ..Config::default() });
+        let mut runner =
+            TestRunner::new(Config { cases: 24, failure_persistence: None, ..Config::default() });
         runner
             .run(&(schema_strategy(), schema_strategy()), |(from, to)| {
-                let case = Case { name: "random".into(), from: render(&from), to: render(&to), data: Some(data(&from)), renames: vec![], online: from.len() % 2 == 0 };
+                let case = Case {
+                    name: "random".into(),
+                    from: render(&from),
+                    to: render(&to),
+                    data: Some(data(&from)),
+                    renames: vec![],
+                    online: from.len() % 2 == 0,
+                };
                 match run_case(engine, &case) {
                     Ok(_) | Err(CaseError::NoChange) => Ok(()),
-                    Err(e) => Err(TestCaseError::fail(format!("[{}] from:\n{}\nto:\n{}\n{e}", engine.name, case.from, case.to))),
+                    Err(e) => Err(TestCaseError::fail(format!(
+                        "[{}] from:\n{}\nto:\n{}\n{e}",
+                        engine.name, case.from, case.to
+                    ))),
                 }
             })
             .map_err(|e| e.to_string().into())

@@ -13,20 +13,50 @@ fn write_rev(dir: &Path, id: &str, down: &str, up: &str, down_sql: &str) -> std:
 fn project(extra_env: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("migrations/versions")).unwrap();
-    std::fs::write(dir.path().join("retort.toml"), format!("[project]\ndialect = \"sqlite\"\n\n[env.dev]\nurl = \"sqlite://app.db\"\n{extra_env}")).unwrap();
-    write_rev(dir.path(), "aaaa00000001", "", "CREATE TABLE a (id INTEGER);\nINSERT INTO a VALUES (1);", "DROP TABLE a;");
-    write_rev(dir.path(), "bbbb00000001", "aaaa00000001", "CREATE TABLE b (id INTEGER);", "DROP TABLE b;");
+    std::fs::write(
+        dir.path().join("retort.toml"),
+        format!(
+            "[project]\ndialect = \"sqlite\"\n\n[env.dev]\nurl = \"sqlite://app.db\"\n{extra_env}"
+        ),
+    )
+    .unwrap();
+    write_rev(
+        dir.path(),
+        "aaaa00000001",
+        "",
+        "CREATE TABLE a (id INTEGER);\nINSERT INTO a VALUES (1);",
+        "DROP TABLE a;",
+    );
+    write_rev(
+        dir.path(),
+        "bbbb00000001",
+        "aaaa00000001",
+        "CREATE TABLE b (id INTEGER);",
+        "DROP TABLE b;",
+    );
     dir
 }
 
 fn opts(dir: &Path) -> WorkspaceOptions {
-    WorkspaceOptions { cwd: dir.to_path_buf(), lock_timeout: std::time::Duration::from_secs(30), ..Default::default() }
+    WorkspaceOptions {
+        cwd: dir.to_path_buf(),
+        lock_timeout: std::time::Duration::from_secs(30),
+        ..Default::default()
+    }
 }
 
 fn rows(db: &Path, sql: &str) -> Vec<String> {
-    let c = retort::connect(&retort::RedactedUrl::new(format!("sqlite://{}", db.display())), Path::new(".")).unwrap();
+    let c = retort::connect(
+        &retort::RedactedUrl::new(format!("sqlite://{}", db.display())),
+        Path::new("."),
+    )
+    .unwrap();
     let mut c = c;
-    c.query(sql).unwrap().into_iter().map(|r| r.into_iter().next().flatten().unwrap_or_default()).collect()
+    c.query(sql)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.into_iter().next().flatten().unwrap_or_default())
+        .collect()
 }
 
 #[test]
@@ -36,13 +66,24 @@ fn an_application_gets_backups_checksums_and_the_protected_guard() {
     assert!(first.backup.is_some(), "the database existed once connected: backed up first");
     let second = retort::upgrade(&opts(dir.path()), "head").unwrap();
     let backup = second.backup.expect("backup before upgrading, as the CLI does");
-    assert!(backup.starts_with(dir.path().join("backups")) && backup.to_string_lossy().contains("aaaa00000001"), "{}", backup.display());
+    assert!(
+        backup.starts_with(dir.path().join("backups"))
+            && backup.to_string_lossy().contains("aaaa00000001"),
+        "{}",
+        backup.display()
+    );
     assert_eq!(second.report.heads_after, vec!["bbbb00000001"]);
     // Nothing to do: no backup.
     assert!(retort::upgrade(&opts(dir.path()), "head").unwrap().backup.is_none());
 
     // An applied file edited: refused, as `retort upgrade` refuses it.
-    write_rev(dir.path(), "aaaa00000001", "", "CREATE TABLE a (id INTEGER, extra TEXT);", "DROP TABLE a;");
+    write_rev(
+        dir.path(),
+        "aaaa00000001",
+        "",
+        "CREATE TABLE a (id INTEGER, extra TEXT);",
+        "DROP TABLE a;",
+    );
     match retort::upgrade(&opts(dir.path()), "head") {
         Err(Error::Checksum { changed }) => assert_eq!(changed[0].rev.as_str(), "aaaa00000001"),
         other => panic!("expected a checksum refusal, got {other:?}"),
@@ -72,7 +113,10 @@ fn upgrade_to_head_at_start_up_holds_the_lock() {
         h.join().unwrap().unwrap();
     }
     assert_eq!(rows(&db, "SELECT version_num FROM alembic_version"), vec!["bbbb00000001"]);
-    assert_eq!(rows(&db, "SELECT revision FROM retort_log WHERE direction = 'up' ORDER BY id"), vec!["aaaa00000001", "bbbb00000001"]);
+    assert_eq!(
+        rows(&db, "SELECT revision FROM retort_log WHERE direction = 'up' ORDER BY id"),
+        vec!["aaaa00000001", "bbbb00000001"]
+    );
     assert_eq!(rows(&db, "SELECT count(*) FROM a"), vec!["1"], "each revision ran once");
 }
 
@@ -85,7 +129,10 @@ fn embedded_app() -> std::path::PathBuf {
     let examples = exe.parent().unwrap().parent().unwrap().join("examples");
     // `cargo test --workspace` builds the examples, but a run of this test alone does not,
     // and a stale binary would embed old files: build it (a no-op when it is fresh).
-    let built = std::process::Command::new(env!("CARGO")).args(["build", "-q", "-p", "retort", "--example", "embedded_app"]).status().unwrap();
+    let built = std::process::Command::new(env!("CARGO"))
+        .args(["build", "-q", "-p", "retort", "--example", "embedded_app"])
+        .status()
+        .unwrap();
     assert!(built.success());
     examples.join("embedded_app")
 }
@@ -100,27 +147,60 @@ fn an_application_with_embedded_migrations_migrates_at_start_up_exactly_once() {
         let dir = tempfile::tempdir().unwrap();
         let fresh = |name: &str| {
             let db = servers::TestDb::new(engine, &dir.path().join(name));
-            let url = if engine == "sqlite" { format!("sqlite://{}", dir.path().join(format!("{name}.db")).display()) } else { db.url.clone() };
+            let url = if engine == "sqlite" {
+                format!("sqlite://{}", dir.path().join(format!("{name}.db")).display())
+            } else {
+                db.url.clone()
+            };
             (db, url)
         };
-        let start = |url: &str| std::process::Command::new(&app).arg(url).current_dir(dir.path()).env_remove("DATABASE_URL").output().unwrap();
+        let start = |url: &str| {
+            std::process::Command::new(&app)
+                .arg(url)
+                .current_dir(dir.path())
+                .env_remove("DATABASE_URL")
+                .output()
+                .unwrap()
+        };
         let (_db, url) = fresh("twice");
         let first = start(&url);
         assert!(first.status.success(), "[{engine}] {}", String::from_utf8_lossy(&first.stderr));
-        assert!(String::from_utf8_lossy(&first.stdout).contains("applied 2 revision(s)"), "[{engine}]");
+        assert!(
+            String::from_utf8_lossy(&first.stdout).contains("applied 2 revision(s)"),
+            "[{engine}]"
+        );
         let second = start(&url);
-        assert!(String::from_utf8_lossy(&second.stdout).contains("applied 0 revision(s); the database is at 8f3e2d1c0b9a"), "[{engine}] {}", String::from_utf8_lossy(&second.stdout));
+        assert!(
+            String::from_utf8_lossy(&second.stdout)
+                .contains("applied 0 revision(s); the database is at 8f3e2d1c0b9a"),
+            "[{engine}] {}",
+            String::from_utf8_lossy(&second.stdout)
+        );
 
         let (_db2, url) = fresh("together");
         let children: Vec<_> = (0..8)
-            .map(|_| std::process::Command::new(&app).arg(&url).current_dir(dir.path()).env_remove("DATABASE_URL").stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap())
+            .map(|_| {
+                std::process::Command::new(&app)
+                    .arg(&url)
+                    .current_dir(dir.path())
+                    .env_remove("DATABASE_URL")
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
             .collect();
         let mut applied = 0;
         for c in children {
             let out = c.wait_with_output().unwrap();
             assert!(out.status.success(), "[{engine}] {}", String::from_utf8_lossy(&out.stderr));
             let text = String::from_utf8_lossy(&out.stdout).to_string();
-            applied += text.split("applied ").nth(1).and_then(|t| t.split(' ').next()).and_then(|n| n.parse::<usize>().ok()).unwrap();
+            applied += text
+                .split("applied ")
+                .nth(1)
+                .and_then(|t| t.split(' ').next())
+                .and_then(|n| n.parse::<usize>().ok())
+                .unwrap();
         }
         assert_eq!(applied, 2, "[{engine}] each revision applied by exactly one instance");
         let mut conn = retort::connect(&retort::RedactedUrl::new(url), dir.path()).unwrap();
@@ -140,7 +220,9 @@ fn verification_from_the_models_end_catches_what_verification_from_head_catches(
     use retort::core::diff::filter::TableFilter;
     let dir = tempfile::tempdir().unwrap();
     let open = |name: &str, sql: &str| {
-        let mut c = retort::connect(&retort::RedactedUrl::new(format!("sqlite://{name}")), dir.path()).unwrap();
+        let mut c =
+            retort::connect(&retort::RedactedUrl::new(format!("sqlite://{name}")), dir.path())
+                .unwrap();
         for s in retort::core::sql_split::split(sql) {
             c.execute(&s.sql).unwrap();
         }
@@ -152,23 +234,34 @@ fn verification_from_the_models_end_catches_what_verification_from_head_catches(
     let head = open("h.db", head_sql).introspect().unwrap();
     let models = open("m.db", models_sql).introspect().unwrap();
     let c = open("g.db", "");
-    let generated = generate(c.dialect(), &head, &models, &Default::default(), Default::default()).unwrap();
+    let generated =
+        generate(c.dialect(), &head, &models, &Default::default(), Default::default()).unwrap();
     let mut n = 0;
     let mut fresh_models = || {
         n += 1;
         open(&format!("m{n}.db"), models_sql)
     };
-    assert_eq!(verify_from_models(fresh_models().as_mut(), &generated, &head, &models, &filter).unwrap(), Vec::<String>::new());
-    assert_eq!(verify(open("h2.db", head_sql).as_mut(), &generated, &head, &models, &filter).unwrap(), Vec::<String>::new());
+    assert_eq!(
+        verify_from_models(fresh_models().as_mut(), &generated, &head, &models, &filter).unwrap(),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        verify(open("h2.db", head_sql).as_mut(), &generated, &head, &models, &filter).unwrap(),
+        Vec::<String>::new()
+    );
     // An upgrade that forgets the last statement (the index).
     let mut short_up = generated.clone();
     short_up.up_sql.pop();
-    let found = verify_from_models(fresh_models().as_mut(), &short_up, &head, &models, &filter).unwrap();
+    let found =
+        verify_from_models(fresh_models().as_mut(), &short_up, &head, &models, &filter).unwrap();
     assert!(found.iter().any(|p| p.contains("after the generated upgrade")), "{found:?}");
     // A downgrade that leaves the new table behind.
     let mut short_down = generated.clone();
-    short_down.down_sql.retain(|s| !s.sql.contains("DROP TABLE b") && !s.sql.contains("DROP TABLE \"b\""));
+    short_down
+        .down_sql
+        .retain(|s| !s.sql.contains("DROP TABLE b") && !s.sql.contains("DROP TABLE \"b\""));
     assert_ne!(short_down.down_sql.len(), generated.down_sql.len(), "{:?}", generated.down_sql);
-    let found = verify_from_models(fresh_models().as_mut(), &short_down, &head, &models, &filter).unwrap();
+    let found =
+        verify_from_models(fresh_models().as_mut(), &short_down, &head, &models, &filter).unwrap();
     assert!(!found.is_empty(), "a downgrade that leaves b must be caught");
 }

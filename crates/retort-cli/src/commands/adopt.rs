@@ -6,7 +6,11 @@ use retort::core::ops::adopt::{adopt_alembic, AdoptOptions};
 use retort::Error;
 use serde_json::json;
 
-pub fn alembic(args: &AdoptAlembicArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
+pub fn alembic(
+    args: &AdoptAlembicArgs,
+    settings: &Settings,
+    printer: &Printer,
+) -> Result<i32, Error> {
     let ws = settings.workspace()?;
     printer.note(format!("retort: adopting the Alembic project for {}", ws.describe_target()));
     let opts = AdoptOptions { dir: args.dir.clone(), sql_from: args.sql_from.clone() };
@@ -23,7 +27,11 @@ pub fn alembic(args: &AdoptAlembicArgs, settings: &Settings, printer: &Printer) 
         }));
         return Ok(if a.needs_attention.is_empty() { 0 } else { 1 });
     }
-    printer.line(format!("Converted {} Alembic revision(s), ids kept (SQL from {}).", a.converted.len(), a.sql_source));
+    printer.line(format!(
+        "Converted {} Alembic revision(s), ids kept (SQL from {}).",
+        a.converted.len(),
+        a.sql_source
+    ));
     printer.line(format!(
         "Proven: the converted revisions replayed to {} give the live schema exactly; the log records {} revision(s) as applied, alembic_version is unchanged.",
         if a.current.is_empty() { "base".to_string() } else { a.current.join(", ") },
@@ -31,7 +39,10 @@ pub fn alembic(args: &AdoptAlembicArgs, settings: &Settings, printer: &Printer) 
     ));
     printer.line(format!("The Python revision files moved to {}.", a.python_moved_to.display()));
     if a.models_written {
-        printer.line(format!("{} now holds the schema at head: change it there and run `retort migrate -m MESSAGE`.", ws.project.models_path().display()));
+        printer.line(format!(
+            "{} now holds the schema at head: change it there and run `retort migrate -m MESSAGE`.",
+            ws.project.models_path().display()
+        ));
     }
     if !a.needs_attention.is_empty() {
         printer.line(format!("{} revision(s) need attention (their SQL is not in the files; `retort lint` flags them):", a.needs_attention.len()));

@@ -9,27 +9,53 @@ use std::time::Duration;
 
 pub fn upgrade(args: &UpgradeArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
     if args.fleet.used() && !args.sql {
-        return super::fleet::run(retort::core::ops::fleet::FleetOp::Upgrade { target: args.target.clone() }, &args.fleet, settings, printer);
+        return super::fleet::run(
+            retort::core::ops::fleet::FleetOp::Upgrade { target: args.target.clone() },
+            &args.fleet,
+            settings,
+            printer,
+        );
     }
     run(Direction::Up, &args.target, args.sql, args.single_transaction, settings, printer)
 }
 
-pub fn downgrade(args: &DowngradeArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
+pub fn downgrade(
+    args: &DowngradeArgs,
+    settings: &Settings,
+    printer: &Printer,
+) -> Result<i32, Error> {
     if args.fleet.used() && !args.sql {
-        return super::fleet::run(retort::core::ops::fleet::FleetOp::Downgrade { target: args.target.clone() }, &args.fleet, settings, printer);
+        return super::fleet::run(
+            retort::core::ops::fleet::FleetOp::Downgrade { target: args.target.clone() },
+            &args.fleet,
+            settings,
+            printer,
+        );
     }
     run(Direction::Down, &args.target, args.sql, args.single_transaction, settings, printer)
 }
 
-fn run(mode: Direction, target: &str, sql: bool, single_transaction: bool, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
+fn run(
+    mode: Direction,
+    target: &str,
+    sql: bool,
+    single_transaction: bool,
+    settings: &Settings,
+    printer: &Printer,
+) -> Result<i32, Error> {
     let ws = settings.workspace()?;
     if sql {
         printer.raw(&retort::ops::offline_script(&ws, mode, target)?);
         return Ok(0);
     }
-    printer.note(format!("retort: {} {}", if mode == Direction::Up { "upgrading" } else { "downgrading" }, ws.describe_target()));
+    printer.note(format!(
+        "retort: {} {}",
+        if mode == Direction::Up { "upgrading" } else { "downgrading" },
+        ws.describe_target()
+    ));
     let mut progress = Progress::new(printer);
-    let outcome = retort::ops::apply(&ws, mode, target, single_transaction, &mut |e| progress.event(e));
+    let outcome =
+        retort::ops::apply(&ws, mode, target, single_transaction, &mut |e| progress.event(e));
     progress.finish();
     let outcome = outcome?;
     let report = &outcome.report;
@@ -46,7 +72,8 @@ fn run(mode: Direction, target: &str, sql: bool, single_transaction: bool, setti
         return Ok(0);
     }
     if report.steps.is_empty() {
-        printer.note(format!("Nothing to do: the database is at {}.", or_base(&report.heads_after)));
+        printer
+            .note(format!("Nothing to do: the database is at {}.", or_base(&report.heads_after)));
     } else {
         let total: u64 = report.steps.iter().map(|s| s.duration_ms).sum();
         printer.note(format!(
@@ -61,7 +88,11 @@ fn run(mode: Direction, target: &str, sql: bool, single_transaction: bool, setti
 }
 
 fn or_base(heads: &[String]) -> String {
-    if heads.is_empty() { "base".into() } else { heads.join(", ") }
+    if heads.is_empty() {
+        "base".into()
+    } else {
+        heads.join(", ")
+    }
 }
 
 /// Per-revision progress: a bar on a terminal, plain lines when piped.
@@ -84,7 +115,12 @@ impl<'p> Progress<'p> {
                 if self.printer.tty {
                     let bar = self.bar.get_or_insert_with(|| {
                         let b = indicatif::ProgressBar::new(total as u64);
-                        b.set_style(indicatif::ProgressStyle::with_template("{spinner} [{pos}/{len}] {wide_msg} {elapsed}").expect("valid template"));
+                        b.set_style(
+                            indicatif::ProgressStyle::with_template(
+                                "{spinner} [{pos}/{len}] {wide_msg} {elapsed}",
+                            )
+                            .expect("valid template"),
+                        );
                         b.enable_steady_tick(Duration::from_millis(100));
                         b
                     });
@@ -93,12 +129,19 @@ impl<'p> Progress<'p> {
                     bar.set_message(format!("{} {} {}", verb(direction), file.id, file.message));
                 }
                 if self.printer.verbose {
-                    self.println(format!("  {} {} ({}):", verb(direction), file.id, file.path.display()));
+                    self.println(format!(
+                        "  {} {} ({}):",
+                        verb(direction),
+                        file.id,
+                        file.path.display()
+                    ));
                     let section = match direction {
                         Direction::Up => Some(&file.upgrade),
                         Direction::Down => file.downgrade.as_ref(),
                     };
-                    for stmt in section.map(|s| retort::core::sql_split::split(&s.sql)).unwrap_or_default() {
+                    for stmt in
+                        section.map(|s| retort::core::sql_split::split(&s.sql)).unwrap_or_default()
+                    {
                         for line in stmt.sql.lines() {
                             self.println(format!("    {line}"));
                         }
@@ -106,10 +149,19 @@ impl<'p> Progress<'p> {
                 }
             }
             Event::StepFinished { index, total, file, direction, elapsed } => {
-                self.println(format!("[{index}/{total}] {} {} {} ({} ms)", verb(direction), file.id, file.message, elapsed.as_millis()));
+                self.println(format!(
+                    "[{index}/{total}] {} {} {} ({} ms)",
+                    verb(direction),
+                    file.id,
+                    file.message,
+                    elapsed.as_millis()
+                ));
             }
             Event::Replanned { heads } => {
-                self.println(format!("another run moved the database to {}; continuing from there", or_base(&heads)));
+                self.println(format!(
+                    "another run moved the database to {}; continuing from there",
+                    or_base(&heads)
+                ));
             }
             Event::LockRetry { file, attempt, of, wait, message, blockers } => {
                 self.println(format!("{} hit the database's lock timeout ({message}); nothing of it stayed; retry {attempt} of {of} in {} ms", file.id, wait.as_millis()));
@@ -130,7 +182,10 @@ impl<'p> Progress<'p> {
                 self.println(format!("retort: {description}"));
             }
             Event::NonTransactional { file } => {
-                self.println(format!("note: {} is marked transactional: false and runs outside a transaction", file.id));
+                self.println(format!(
+                    "note: {} is marked transactional: false and runs outside a transaction",
+                    file.id
+                ));
             }
         }
     }

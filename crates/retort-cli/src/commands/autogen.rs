@@ -28,14 +28,28 @@ pub fn migrate(args: &MigrateArgs, settings: &Settings, printer: &Printer) -> Re
         allow_empty_models: args.allow_empty_models,
         ignore_db: args.ignore_db,
         no_verify: args.no_verify,
-        online: if args.online { Some(true) } else if args.no_online { Some(false) } else { None },
+        online: if args.online {
+            Some(true)
+        } else if args.no_online {
+            Some(false)
+        } else {
+            None
+        },
         ..Default::default()
     };
     for r in &args.rename {
-        parse_rename(r, &mut req.renames).map_err(|m| Error::usage(m, Some("e.g. --rename users.name=full_name or --rename old_table=new_table".into())))?;
+        parse_rename(r, &mut req.renames).map_err(|m| {
+            Error::usage(
+                m,
+                Some("e.g. --rename users.name=full_name or --rename old_table=new_table".into()),
+            )
+        })?;
     }
-    let interactive = !args.no_input && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-    let outcome = retort::ops::autogen::migrate(&ws, &req, &mut |cand| interactive && ask(&format!("Is {} a rename?", cand.describe())))?;
+    let interactive =
+        !args.no_input && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let outcome = retort::ops::autogen::migrate(&ws, &req, &mut |cand| {
+        interactive && ask(&format!("Is {} a rename?", cand.describe()))
+    })?;
     let rename_warning = |c: &retort::core::diff::rename::RenameCandidate| {
         printer.note(format!("warning: {} looks like a rename; generated as drop + add (pass --rename {} to keep the data)", c.describe(), c.flag()))
     };
@@ -51,7 +65,16 @@ pub fn migrate(args: &MigrateArgs, settings: &Settings, printer: &Printer) -> Re
             rename_candidates.iter().for_each(rename_warning);
             printer.note("No changes in schema detected; no revision written (use --allow-empty to write one anyway).");
         }
-        MigrateOutcome::Written { id, path, generated, unverified, lint, not_compared, sources, .. } => {
+        MigrateOutcome::Written {
+            id,
+            path,
+            generated,
+            unverified,
+            lint,
+            not_compared,
+            sources,
+            ..
+        } => {
             sources_note(printer, &sources);
             not_compared_note(&not_compared);
             generated.rename_candidates.iter().for_each(rename_warning);
@@ -70,7 +93,10 @@ pub fn migrate(args: &MigrateArgs, settings: &Settings, printer: &Printer) -> Re
                     eprintln!("  {}:{}: [{}] {}", d.path, d.line, d.rule, d.message);
                 }
             }
-            printer.line(format!("Generated {} ({id}); review it, then run `retort upgrade`.", path.display()));
+            printer.line(format!(
+                "Generated {} ({id}); review it, then run `retort upgrade`.",
+                path.display()
+            ));
         }
     }
     Ok(0)
@@ -82,7 +108,9 @@ fn sources_note(printer: &Printer, sources: &Sources) {
         let say = |s: Source| match s {
             Source::Cache => "from the cache (unchanged since an earlier run)",
             Source::Scratch => "created on a scratch database",
-            Source::Incremental => "brought up to date on the project's kept scratch database (only what changed)",
+            Source::Incremental => {
+                "brought up to date on the project's kept scratch database (only what changed)"
+            }
         };
         printer.note(format!("models: {}; head: {}", say(sources.models), say(sources.head)));
     }
@@ -114,17 +142,27 @@ pub fn check(args: &CheckArgs, settings: &Settings, printer: &Printer) -> Result
         }
     }
     if !report.not_compared.is_empty() {
-        printer.line(format!("models: not compared: {} (outside retort's schema model)", report.not_compared.join(", ")));
+        printer.line(format!(
+            "models: not compared: {} (outside retort's schema model)",
+            report.not_compared.join(", ")
+        ));
     }
     if !report.database_checked {
         printer.line("database: not checked (no database, or --no-db)");
     } else if !report.pending.is_empty() {
-        printer.line(format!("database ({}): {} revision(s) pending — run `retort upgrade`:", ws.describe_target(), report.pending.len()));
+        printer.line(format!(
+            "database ({}): {} revision(s) pending — run `retort upgrade`:",
+            ws.describe_target(),
+            report.pending.len()
+        ));
         for p in &report.pending {
             printer.line(format!("  {p}"));
         }
     } else if !report.drift.is_empty() {
-        printer.line(format!("database ({}): at head but drifted from it (changed outside the migrations):", ws.describe_target()));
+        printer.line(format!(
+            "database ({}): at head but drifted from it (changed outside the migrations):",
+            ws.describe_target()
+        ));
         for d in &report.drift {
             printer.line(format!("  {d}"));
         }

@@ -10,9 +10,14 @@ pub fn clear(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
         printer.json_value(&serde_json::to_value(&cleared).expect("plain data serialises"));
         return Ok(0);
     }
-    printer.line(if cleared.cache_dir { "removed the project's cache (.retort/cache)" } else { "no cache to remove (.retort/cache)" });
+    printer.line(if cleared.cache_dir {
+        "removed the project's cache (.retort/cache)"
+    } else {
+        "no cache to remove (.retort/cache)"
+    });
     match &cleared.kept_database {
-        Some(name) => printer.line(format!("dropped the kept scratch database {name} ({})", ws.describe_target())),
+        Some(name) => printer
+            .line(format!("dropped the kept scratch database {name} ({})", ws.describe_target())),
         None => printer.line("no kept scratch database on the scratch server"),
     }
     Ok(0)

@@ -13,7 +13,10 @@ pub fn run(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
 fn report(printer: &Printer, findings: Vec<Finding>) -> Result<i32, Error> {
     let problems = findings.iter().filter(|f| f.problem).count();
     if printer.json {
-        let list: Vec<_> = findings.iter().map(|f| json!({ "problem": f.problem, "what": f.what, "next": f.next })).collect();
+        let list: Vec<_> = findings
+            .iter()
+            .map(|f| json!({ "problem": f.problem, "what": f.what, "next": f.next }))
+            .collect();
         printer.json_value(&json!({ "problems": problems, "findings": list }));
     } else {
         for f in &findings {
@@ -22,7 +25,11 @@ fn report(printer: &Printer, findings: Vec<Finding>) -> Result<i32, Error> {
                 printer.line(format!("    run: {n}"));
             }
         }
-        printer.line(if problems == 0 { "No problems found.".to_string() } else { format!("{problems} problem(s) found.") });
+        printer.line(if problems == 0 {
+            "No problems found.".to_string()
+        } else {
+            format!("{problems} problem(s) found.")
+        });
     }
     Ok(if problems == 0 { 0 } else { retort::exit::FOUND })
 }

@@ -16,21 +16,61 @@ fn status(r: &TargetResult) -> &'static str {
 }
 
 fn heads(h: &[String]) -> String {
-    if h.is_empty() { "base".into() } else { h.join(",") }
+    if h.is_empty() {
+        "base".into()
+    } else {
+        h.join(",")
+    }
 }
 
-pub fn run(op: FleetOp, args: &FleetArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
+pub fn run(
+    op: FleetOp,
+    args: &FleetArgs,
+    settings: &Settings,
+    printer: &Printer,
+) -> Result<i32, Error> {
     let ws = settings.workspace()?;
     let mut select = args.target_names.clone();
     select.extend(args.target_globs.iter().cloned());
-    let opts = FleetOptions { select: if args.all { Vec::new() } else { select }, parallel: args.parallel as usize, canary: args.canary, continue_on_error: args.continue_on_error, resume: args.resume };
+    let opts = FleetOptions {
+        select: if args.all { Vec::new() } else { select },
+        parallel: args.parallel as usize,
+        canary: args.canary,
+        continue_on_error: args.continue_on_error,
+        resume: args.resume,
+    };
     if !matches!(op, FleetOp::Current) {
-        printer.note(format!("retort: {} over the fleet of env {} ({} at a time{})", match &op { FleetOp::Upgrade { target } => format!("upgrade {target}"), FleetOp::Downgrade { target } => format!("downgrade {target}"), FleetOp::Verify => "verify".into(), FleetOp::Drift => "drift".into(), FleetOp::Status => "status".into(), FleetOp::Check => "check".into(), FleetOp::Current => String::new() }, ws.env.name, opts.parallel, if opts.canary > 0 { format!(", {} canary first", opts.canary) } else { String::new() }));
+        printer.note(format!(
+            "retort: {} over the fleet of env {} ({} at a time{})",
+            match &op {
+                FleetOp::Upgrade { target } => format!("upgrade {target}"),
+                FleetOp::Downgrade { target } => format!("downgrade {target}"),
+                FleetOp::Verify => "verify".into(),
+                FleetOp::Drift => "drift".into(),
+                FleetOp::Status => "status".into(),
+                FleetOp::Check => "check".into(),
+                FleetOp::Current => String::new(),
+            },
+            ws.env.name,
+            opts.parallel,
+            if opts.canary > 0 { format!(", {} canary first", opts.canary) } else { String::new() }
+        ));
     }
     let quiet = printer.quiet || printer.json;
     let report = fleet::run(&ws, &op, &opts, &|r, n, total| {
         if !quiet {
-            eprintln!("[{n}/{total}] {} {} ({} step(s), {} ms){}", r.target, status(r), r.steps, r.duration_ms, r.error.as_deref().filter(|_| r.status == TargetStatus::Failed).map(|e| format!(": {}", e.lines().next().unwrap_or_default())).unwrap_or_default());
+            eprintln!(
+                "[{n}/{total}] {} {} ({} step(s), {} ms){}",
+                r.target,
+                status(r),
+                r.steps,
+                r.duration_ms,
+                r.error
+                    .as_deref()
+                    .filter(|_| r.status == TargetStatus::Failed)
+                    .map(|e| format!(": {}", e.lines().next().unwrap_or_default()))
+                    .unwrap_or_default()
+            );
         }
     })?;
     let failed = report.failed();
@@ -41,10 +81,25 @@ pub fn run(op: FleetOp, args: &FleetArgs, settings: &Settings, printer: &Printer
     }
     let width = report.results.iter().map(|r| r.target.len()).max().unwrap_or(6).max(6);
     let pending = report.results.iter().any(|r| r.pending.is_some());
-    printer.line(format!("{:width$}  {:8}  {:>5}  {:>8}  before -> after{}", "target", "status", "steps", "ms", if pending { "  pending" } else { "" }));
+    printer.line(format!(
+        "{:width$}  {:8}  {:>5}  {:>8}  before -> after{}",
+        "target",
+        "status",
+        "steps",
+        "ms",
+        if pending { "  pending" } else { "" }
+    ));
     for r in &report.results {
         let p = r.pending.map(|n| format!("  {n}")).unwrap_or_default();
-        printer.line(format!("{:width$}  {:8}  {:>5}  {:>8}  {} -> {}{p}", r.target, status(r), r.steps, r.duration_ms, heads(&r.before), heads(&r.after)));
+        printer.line(format!(
+            "{:width$}  {:8}  {:>5}  {:>8}  {} -> {}{p}",
+            r.target,
+            status(r),
+            r.steps,
+            r.duration_ms,
+            heads(&r.before),
+            heads(&r.after)
+        ));
     }
     let count = |s: TargetStatus| report.results.iter().filter(|r| r.status == s).count();
     printer.note(format!(
@@ -53,7 +108,11 @@ pub fn run(op: FleetOp, args: &FleetArgs, settings: &Settings, printer: &Printer
         count(TargetStatus::Ok),
         count(TargetStatus::Skipped),
         count(TargetStatus::NotRun),
-        if failed > 0 || count(TargetStatus::NotRun) > 0 { "; fix the failures, then run again with --resume to skip the targets that finished" } else { "" }
+        if failed > 0 || count(TargetStatus::NotRun) > 0 {
+            "; fix the failures, then run again with --resume to skip the targets that finished"
+        } else {
+            ""
+        }
     ));
     for r in report.results.iter().filter(|r| r.status == TargetStatus::Failed) {
         printer.note(format!("{}: {}", r.target, r.error.as_deref().unwrap_or_default()));

@@ -11,7 +11,8 @@ pub fn history(args: &HistoryArgs, settings: &Settings, printer: &Printer) -> Re
     let ws = settings.workspace()?;
     let graph = ws.graph_for_display()?;
     let selected = retort::core::revision::range::select(&graph, args.rev_range.as_deref())?;
-    let newest_first: Vec<usize> = graph.topo_order().iter().rev().copied().filter(|&i| selected[i]).collect();
+    let newest_first: Vec<usize> =
+        graph.topo_order().iter().rev().copied().filter(|&i| selected[i]).collect();
     if printer.json {
         let revs: Vec<_> = newest_first.iter().map(|&i| super::revision_json(&graph, i)).collect();
         printer.json_value(&json!({ "revisions": revs }));
@@ -29,9 +30,24 @@ pub fn history(args: &HistoryArgs, settings: &Settings, printer: &Printer) -> Re
         if printer.verbose {
             let f = graph.rev(i);
             out.push_str(&format!("Rev: {}{}\n", f.id, super::tags(&graph, i)));
-            out.push_str(&format!("Parent: {}\n", if f.down.is_empty() { "<base>".into() } else { f.down.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(", ") }));
+            out.push_str(&format!(
+                "Parent: {}\n",
+                if f.down.is_empty() {
+                    "<base>".into()
+                } else {
+                    f.down.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(", ")
+                }
+            ));
             if graph.children(i).len() > 1 {
-                out.push_str(&format!("Branches into: {}\n", graph.ids(graph.children(i)).iter().map(|d| d.as_str()).collect::<Vec<_>>().join(", ")));
+                out.push_str(&format!(
+                    "Branches into: {}\n",
+                    graph
+                        .ids(graph.children(i))
+                        .iter()
+                        .map(|d| d.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
             }
             if !f.branch_labels.is_empty() {
                 out.push_str(&format!("Branch names: {}\n", f.branch_labels.join(", ")));
@@ -60,7 +76,8 @@ pub fn graph(args: &GraphArgs, settings: &Settings, printer: &Printer) -> Result
     let ws = settings.workspace()?;
     let graph = ws.graph_for_display()?;
     let selected = retort::core::revision::range::select(&graph, args.rev_range.as_deref())?;
-    let newest_first: Vec<usize> = graph.topo_order().iter().rev().copied().filter(|&i| selected[i]).collect();
+    let newest_first: Vec<usize> =
+        graph.topo_order().iter().rev().copied().filter(|&i| selected[i]).collect();
     let current = current_revisions(&ws, &graph, printer);
     let text = match args.format {
         GraphFormat::Mermaid => draw::mermaid(&graph, &newest_first, &current),
@@ -73,11 +90,21 @@ pub fn graph(args: &GraphArgs, settings: &Settings, printer: &Printer) -> Result
 
 /// The database's current revisions, to mark in a drawing; a graph needs no database, so
 /// one that cannot be read is a note (and nothing marked), not a failure.
-fn current_revisions(ws: &retort::Workspace, graph: &retort::RevisionGraph, printer: &Printer) -> Vec<usize> {
-    match ws.connect_existing().and_then(|mut c| retort::Migrator::new(graph, ws.project.tables()).current(c.as_mut())) {
+fn current_revisions(
+    ws: &retort::Workspace,
+    graph: &retort::RevisionGraph,
+    printer: &Printer,
+) -> Vec<usize> {
+    match ws
+        .connect_existing()
+        .and_then(|mut c| retort::Migrator::new(graph, ws.project.tables()).current(c.as_mut()))
+    {
         Ok(current) => current,
         // No database yet, or none configured: nothing is applied anywhere to mark.
-        Err(retort::Error::Db(retort::core::error::DbError::Missing { .. }) | retort::Error::Config(retort::core::error::ConfigError::NoUrl { .. })) => Vec::new(),
+        Err(
+            retort::Error::Db(retort::core::error::DbError::Missing { .. })
+            | retort::Error::Config(retort::core::error::ConfigError::NoUrl { .. }),
+        ) => Vec::new(),
         Err(e) => {
             printer.note(format!("note: the database's revisions are not marked ({e})"));
             Vec::new()
@@ -87,11 +114,20 @@ fn current_revisions(ws: &retort::Workspace, graph: &retort::RevisionGraph, prin
 
 /// `history --graph` and `graph --format ascii`: the lanes, each revision's line, and
 /// `(current)` where the database is.
-fn ascii_drawing(graph: &retort::RevisionGraph, newest_first: &[usize], current: &[usize]) -> String {
+fn ascii_drawing(
+    graph: &retort::RevisionGraph,
+    newest_first: &[usize],
+    current: &[usize],
+) -> String {
     retort::core::revision::draw::ascii(graph, newest_first)
         .into_iter()
         .map(|line| match line.rev {
-            Some(i) => format!("{}  {}{}\n", line.art, super::revision_line(graph, i), if current.contains(&i) { " (current)" } else { "" }),
+            Some(i) => format!(
+                "{}  {}{}\n",
+                line.art,
+                super::revision_line(graph, i),
+                if current.contains(&i) { " (current)" } else { "" }
+            ),
             None => format!("{}\n", line.art),
         })
         .collect()
@@ -133,7 +169,12 @@ pub fn branches(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
     for &i in &points {
         printer.line(super::revision_line(&graph, i));
         for &c in graph.children(i) {
-            printer.line(format!("    -> {}{}, {}", graph.id(c), super::tags(&graph, c), graph.rev(c).message));
+            printer.line(format!(
+                "    -> {}{}, {}",
+                graph.id(c),
+                super::tags(&graph, c),
+                graph.rev(c).message
+            ));
         }
     }
     Ok(0)
@@ -143,11 +184,16 @@ pub fn show(args: &ShowArgs, settings: &Settings, printer: &Printer) -> Result<i
     let graph = settings.workspace()?.graph_for_display()?;
     let set = match args.rev.as_str() {
         "head" | "heads" | "base" => retort::Target::parse(&args.rev)?.resolve(&graph, &[])?,
-        name if name.contains(['+', '-', '@']) => retort::Target::parse(name)?.resolve(&graph, &[])?,
+        name if name.contains(['+', '-', '@']) => {
+            retort::Target::parse(name)?.resolve(&graph, &[])?
+        }
         name => vec![resolve_name(&graph, name)?],
     };
     if set.is_empty() {
-        return Err(Error::usage(format!("`{}` names no revision", args.rev), Some("`retort history` lists revisions".into())));
+        return Err(Error::usage(
+            format!("`{}` names no revision", args.rev),
+            Some("`retort history` lists revisions".into()),
+        ));
     }
     for i in set {
         let f = graph.rev(i);
@@ -160,7 +206,14 @@ pub fn show(args: &ShowArgs, settings: &Settings, printer: &Printer) -> Result<i
             continue;
         }
         printer.line(format!("Rev: {}{}", f.id, super::tags(&graph, i)));
-        printer.line(format!("Parent: {}", if f.down.is_empty() { "<base>".into() } else { f.down.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(", ") }));
+        printer.line(format!(
+            "Parent: {}",
+            if f.down.is_empty() {
+                "<base>".into()
+            } else {
+                f.down.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(", ")
+            }
+        ));
         printer.line(format!("Path: {}", f.path.display()));
         printer.line(format!("Checksum: {}", f.checksum));
         printer.line(format!("Message: {}\n", f.message));

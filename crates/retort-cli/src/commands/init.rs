@@ -24,21 +24,24 @@ pub fn run(args: &InitArgs, settings: &Settings, printer: &Printer) -> Result<i3
         ));
     }
     let versions = dir.join("migrations").join("versions");
-    std::fs::create_dir_all(&versions).map_err(|e| Error::io(format!("creating {}", versions.display()), e))?;
+    std::fs::create_dir_all(&versions)
+        .map_err(|e| Error::io(format!("creating {}", versions.display()), e))?;
     // The engine follows --url, else DATABASE_URL (issue #9 item 19), else SQLite. A URL
     // from the environment is referenced, not copied: it may hold a password.
-    let (url, written_url) = match (&args.url, std::env::var("DATABASE_URL").ok().filter(|u| !u.trim().is_empty())) {
-        (Some(u), _) => (u.clone(), u.clone()),
-        (None, Some(env_url)) => (env_url, "${DATABASE_URL}".to_string()),
-        (None, None) => ("sqlite://dev.db".to_string(), "sqlite://dev.db".to_string()),
-    };
+    let (url, written_url) =
+        match (&args.url, std::env::var("DATABASE_URL").ok().filter(|u| !u.trim().is_empty())) {
+            (Some(u), _) => (u.clone(), u.clone()),
+            (None, Some(env_url)) => (env_url, "${DATABASE_URL}".to_string()),
+            (None, None) => ("sqlite://dev.db".to_string(), "sqlite://dev.db".to_string()),
+        };
     let dialect = retort::engine_of(&retort::RedactedUrl::new(url))?;
     let write = |name: &str, text: &str| -> Result<(), Error> {
         let path = dir.join(name);
         if path.exists() {
             return Ok(()); // keep the user's models.sql / .gitignore
         }
-        retort::core::fsio::write_new_atomic(&path, text.as_bytes()).map_err(|e| Error::io(format!("writing {}", path.display()), e))
+        retort::core::fsio::write_new_atomic(&path, text.as_bytes())
+            .map_err(|e| Error::io(format!("writing {}", path.display()), e))
     };
     write(FILE_NAME, &template(dialect, &written_url))?;
     write("models.sql", MODELS)?;

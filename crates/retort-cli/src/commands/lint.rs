@@ -16,7 +16,10 @@ pub fn print(printer: &Printer, diags: &[Diagnostic]) -> bool {
         };
         printer.line(format!("{}:{}: {sev}[{}] {}", d.path, d.line, d.rule, d.message));
         printer.line(format!("    why: {}", d.explanation));
-        printer.line(format!("    fix: {}  (or `-- lint:ignore {}` above the statement)", d.fix, d.rule));
+        printer.line(format!(
+            "    fix: {}  (or `-- lint:ignore {}` above the statement)",
+            d.fix, d.rule
+        ));
     }
     diags.iter().any(|d| d.severity == Severity::Error)
 }
@@ -33,7 +36,11 @@ pub fn run(args: &LintArgs, settings: &Settings, printer: &Printer) -> Result<i3
     } else {
         print(printer, &diags);
         let count = |s: Severity| diags.iter().filter(|d| d.severity == s).count();
-        printer.line(format!("{} error(s), {} warning(s)", count(Severity::Error), count(Severity::Warning)));
+        printer.line(format!(
+            "{} error(s), {} warning(s)",
+            count(Severity::Error),
+            count(Severity::Warning)
+        ));
     }
     Ok(if errors { retort::exit::FOUND } else { 0 })
 }

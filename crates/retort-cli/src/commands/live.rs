@@ -11,7 +11,8 @@ pub fn verify(args: &VerifyArgs, settings: &Settings, printer: &Printer) -> Resu
     let ws = settings.workspace()?;
     let (accepted, changed) = retort::ops::live::verify(&ws, args.accept.as_deref())?;
     if let Some(id) = accepted {
-        printer.note(format!("retort: accepted the current text of {id} on {}", ws.describe_target()));
+        printer
+            .note(format!("retort: accepted the current text of {id} on {}", ws.describe_target()));
     }
     if printer.json {
         printer.json_value(&json!({ "ok": changed.is_empty(), "changed": changed }));
@@ -24,7 +25,10 @@ pub fn verify(args: &VerifyArgs, settings: &Settings, printer: &Printer) -> Resu
                 printer.line(format!("    {l}"));
             }
         }
-        printer.line(format!("Restore the files, or after review: retort verify --accept {}", changed[0].rev));
+        printer.line(format!(
+            "Restore the files, or after review: retort verify --accept {}",
+            changed[0].rev
+        ));
     }
     Ok(if changed.is_empty() { 0 } else { exit::CHECKSUM })
 }
@@ -51,17 +55,29 @@ pub fn baseline(args: &BaselineArgs, settings: &Settings, printer: &Printer) -> 
     let ws = settings.workspace()?;
     printer.note(format!("retort: baselining {}", ws.describe_target()));
     let b = retort::ops::live::baseline(&ws, &args.message, args.rev_id.as_deref())?;
-    printer.line(format!("Generated {} ({}) from {} table(s) and stamped the database with it.", b.path.display(), b.id, b.tables));
+    printer.line(format!(
+        "Generated {} ({}) from {} table(s) and stamped the database with it.",
+        b.path.display(),
+        b.id,
+        b.tables
+    ));
     if b.beside_others {
         printer.line("The baseline is a new root beside the existing revisions: `retort merge heads -m ...` joins them.");
     }
     Ok(0)
 }
 
-pub fn recover_file(args: &RecoverArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
+pub fn recover_file(
+    args: &RecoverArgs,
+    settings: &Settings,
+    printer: &Printer,
+) -> Result<i32, Error> {
     let ws = settings.workspace()?;
     let r = retort::ops::live::recover_file(&ws, &args.rev, args.dry_run)?;
-    printer.line(format!("-- recovered from the log ({} at {}):", r.entry.direction, r.entry.applied_at));
+    printer.line(format!(
+        "-- recovered from the log ({} at {}):",
+        r.entry.direction, r.entry.applied_at
+    ));
     printer.raw(&r.script);
     if r.written {
         printer.note(format!("Wrote {}; commit it to version control.", r.path.display()));
@@ -82,6 +98,9 @@ pub fn restore(args: &RestoreArgs, settings: &Settings, printer: &Printer) -> Re
     let file = settings.cwd.join(&args.file);
     printer.note(format!("retort: restoring {} into {}", file.display(), ws.describe_target()));
     let rows = retort::ops::backup::restore(&ws, &file)?;
-    printer.line(format!("Restored; the database is at {}.", if rows.is_empty() { "base".into() } else { rows.join(", ") }));
+    printer.line(format!(
+        "Restored; the database is at {}.",
+        if rows.is_empty() { "base".into() } else { rows.join(", ") }
+    ));
     Ok(0)
 }

@@ -24,7 +24,13 @@ pub fn run(args: &MergeArgs, settings: &Settings, printer: &Printer) -> Result<i
             Some("`retort heads` lists the heads to merge".into()),
         ));
     }
-    let mut new = retort::core::revision::new::start(&graph, &dir, &args.message, args.rev_id.as_deref(), graph.ids(&parents))?;
+    let mut new = retort::core::revision::new::start(
+        &graph,
+        &dir,
+        &args.message,
+        args.rev_id.as_deref(),
+        graph.ids(&parents),
+    )?;
     new.branch_labels = args.branch_label.clone();
     let (id, path) = dir.write(&new)?;
     printer.line(format!("Generated merge {} ({id})", path.display()));

@@ -11,32 +11,38 @@ mod apply;
 mod autogen;
 mod cache;
 mod current;
-mod graph_views;
-mod init;
-mod merge;
-mod revision;
-mod stamp;
-mod status;
 mod doctor;
 mod fleet;
-mod shell;
-mod squash;
-mod test;
+mod graph_views;
+mod init;
 mod lint;
 mod live;
+mod merge;
+mod revision;
+mod shell;
+mod squash;
+mod stamp;
+mod status;
+mod test;
 
 pub fn run(command: Command, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
     match command {
         Command::Init(a) => init::run(&a, settings, printer),
         Command::Revision(a) => revision::run(&a, settings, printer),
         Command::Migrate(a) => autogen::migrate(&a, settings, printer),
-        Command::Check(a) if a.fleet.used() => fleet::run(retort::core::ops::fleet::FleetOp::Check, &a.fleet, settings, printer),
+        Command::Check(a) if a.fleet.used() => {
+            fleet::run(retort::core::ops::fleet::FleetOp::Check, &a.fleet, settings, printer)
+        }
         Command::Check(a) => autogen::check(&a, settings, printer),
         Command::Upgrade(a) => apply::upgrade(&a, settings, printer),
         Command::Downgrade(a) => apply::downgrade(&a, settings, printer),
-        Command::Current(a) if a.fleet.used() => fleet::run(retort::core::ops::fleet::FleetOp::Current, &a.fleet, settings, printer),
+        Command::Current(a) if a.fleet.used() => {
+            fleet::run(retort::core::ops::fleet::FleetOp::Current, &a.fleet, settings, printer)
+        }
         Command::Current(_) => current::run(settings, printer),
-        Command::Status(a) if a.fleet.used() => fleet::run(retort::core::ops::fleet::FleetOp::Status, &a.fleet, settings, printer),
+        Command::Status(a) if a.fleet.used() => {
+            fleet::run(retort::core::ops::fleet::FleetOp::Status, &a.fleet, settings, printer)
+        }
         Command::Status(_) => status::run(settings, printer),
         Command::History(a) => graph_views::history(&a, settings, printer),
         Command::Graph(a) => graph_views::graph(&a, settings, printer),
@@ -46,12 +52,18 @@ pub fn run(command: Command, settings: &Settings, printer: &Printer) -> Result<i
         Command::Merge(a) => merge::run(&a, settings, printer),
         Command::Stamp(a) => stamp::run(&a, settings, printer),
         Command::Resolve(a) => stamp::resolve(&a, settings, printer),
-        Command::Verify(a) if a.fleet.used() && a.accept.is_none() => fleet::run(retort::core::ops::fleet::FleetOp::Verify, &a.fleet, settings, printer),
+        Command::Verify(a) if a.fleet.used() && a.accept.is_none() => {
+            fleet::run(retort::core::ops::fleet::FleetOp::Verify, &a.fleet, settings, printer)
+        }
         Command::Verify(a) => live::verify(&a, settings, printer),
-        Command::Drift(a) if a.fleet.used() => fleet::run(retort::core::ops::fleet::FleetOp::Drift, &a.fleet, settings, printer),
+        Command::Drift(a) if a.fleet.used() => {
+            fleet::run(retort::core::ops::fleet::FleetOp::Drift, &a.fleet, settings, printer)
+        }
         Command::Drift(_) => live::drift(settings, printer),
         Command::Baseline(a) => live::baseline(&a, settings, printer),
-        Command::Adopt(crate::args::AdoptCommand::Alembic(a)) => adopt::alembic(&a, settings, printer),
+        Command::Adopt(crate::args::AdoptCommand::Alembic(a)) => {
+            adopt::alembic(&a, settings, printer)
+        }
         Command::RecoverFile(a) => live::recover_file(&a, settings, printer),
         Command::Backup => live::backup(settings, printer),
         Command::Lint(a) => lint::run(&a, settings, printer),
@@ -92,7 +104,19 @@ pub fn revision_line(graph: &RevisionGraph, i: usize) -> String {
         f.down.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(", ")
     };
     // Dependencies in parentheses after the parents, as Alembic writes them.
-    let deps = if f.depends_on.is_empty() { String::new() } else { format!(" ({})", graph.ids(graph.dependencies(i)).iter().map(|d| d.as_str()).collect::<Vec<_>>().join(", ")) };
+    let deps = if f.depends_on.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " ({})",
+            graph
+                .ids(graph.dependencies(i))
+                .iter()
+                .map(|d| d.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
     format!("{parents}{deps} -> {}{}, {}", f.id, tags(graph, i), f.message)
 }
 
@@ -115,4 +139,3 @@ pub fn tags(graph: &RevisionGraph, i: usize) -> String {
     }
     s
 }
-

@@ -15,7 +15,9 @@ pub fn completions(shell: clap_complete::Shell, printer: &Printer) -> Result<i32
 
 pub fn man(printer: &Printer) -> Result<i32, Error> {
     let mut out = Vec::new();
-    clap_mangen::Man::new(Cli::command()).render(&mut out).map_err(|e| Error::io("writing the manual page", e))?;
+    clap_mangen::Man::new(Cli::command())
+        .render(&mut out)
+        .map_err(|e| Error::io("writing the manual page", e))?;
     printer.raw(&String::from_utf8_lossy(&out));
     Ok(0)
 }

@@ -8,7 +8,11 @@ pub fn run(args: &SquashArgs, settings: &Settings, printer: &Printer) -> Result<
     let ws = settings.workspace()?;
     let done = match (&args.finish, &args.range) {
         (Some(rev), _) => retort::core::ops::squash::finish(&ws, rev)?,
-        (None, Some(range)) => retort::core::ops::squash::squash(&ws, range, args.message.as_deref().unwrap_or_default())?,
+        (None, Some(range)) => retort::core::ops::squash::squash(
+            &ws,
+            range,
+            args.message.as_deref().unwrap_or_default(),
+        )?,
         (None, None) => unreachable!("clap requires one"),
     };
     if printer.json {
@@ -17,9 +21,21 @@ pub fn run(args: &SquashArgs, settings: &Settings, printer: &Printer) -> Result<
     }
     let ids: Vec<String> = done.range.iter().map(|r| r.to_string()).collect();
     if args.finish.is_some() {
-        printer.line(format!("{} is now the squash: deleted {} replaced file(s), moved it to {}", ids.last().cloned().unwrap_or_default(), ids.len(), done.path.display()));
+        printer.line(format!(
+            "{} is now the squash: deleted {} replaced file(s), moved it to {}",
+            ids.last().cloned().unwrap_or_default(),
+            ids.len(),
+            done.path.display()
+        ));
     } else {
-        printer.line(format!("squashed {} revisions ({} .. {}) into {} ({} statement(s))", ids.len(), ids[0], ids[ids.len() - 1], done.path.display(), done.statements));
+        printer.line(format!(
+            "squashed {} revisions ({} .. {}) into {} ({} statement(s))",
+            ids.len(),
+            ids[0],
+            ids[ids.len() - 1],
+            done.path.display(),
+            done.statements
+        ));
         printer.line("databases at none of them will run it instead; databases inside the range go on with the originals");
     }
     Ok(0)

@@ -14,7 +14,11 @@ pub fn run(args: &StampArgs, settings: &Settings, printer: &Printer) -> Result<i
     printer.note(format!("retort: stamping {}", ws.describe_target()));
     let report = retort::ops::stamp(&ws, &args.target, args.purge, args.force)?;
     let show = |v: &[String]| if v.is_empty() { "base".to_string() } else { v.join(", ") };
-    printer.note(format!("Stamped: {} -> {}", show(&report.heads_before), show(&report.heads_after)));
+    printer.note(format!(
+        "Stamped: {} -> {}",
+        show(&report.heads_before),
+        show(&report.heads_after)
+    ));
     Ok(0)
 }
 
@@ -25,7 +29,11 @@ pub fn resolve(args: &ResolveArgs, settings: &Settings, printer: &Printer) -> Re
     let (entry, rows) = retort::ops::live::resolve(&ws, args.applied)?;
     printer.note(format!(
         "Recorded {} of {} as {}; the database is at {}.",
-        if entry.direction() == Some(retort::core::engine::LogDirection::Down) { "the downgrade" } else { "the upgrade" },
+        if entry.direction() == Some(retort::core::engine::LogDirection::Down) {
+            "the downgrade"
+        } else {
+            "the upgrade"
+        },
         entry.revision,
         if args.applied { "done" } else { "not done" },
         if rows.is_empty() { "base".to_string() } else { rows.join(", ") }

@@ -17,7 +17,7 @@ pub fn run(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
             "protected": ws.env.protected,
             "current": rows,
             "heads": graph.ids(&heads),
-            "pending": pending.iter().map(|&i| super::revision_json(&graph, i)).collect::<Vec<_>>(),
+            "pending": pending.iter().map(|&i| super::revision_json(graph, i)).collect::<Vec<_>>(),
             "up_to_date": state_error.is_none() && pending.is_empty() && changed.is_empty(),
             "changed": changed,
             "error": state_error,
@@ -26,15 +26,28 @@ pub fn run(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
             "squashes": graph.shortcuts().iter().map(|s| json!({"revision": s.file.id, "replaces": graph.ids(&s.chain), "path": s.file.path})).collect::<Vec<_>>(),
         }));
     } else {
-        printer.line(format!("environment: {}{}", ws.env.name, if ws.env.protected { " (protected)" } else { "" }));
-        printer.line(format!("database:    {}", ws.env.url.as_ref().map(|u| u.to_string()).unwrap_or_default()));
+        printer.line(format!(
+            "environment: {}{}",
+            ws.env.name,
+            if ws.env.protected { " (protected)" } else { "" }
+        ));
+        printer.line(format!(
+            "database:    {}",
+            ws.env.url.as_ref().map(|u| u.to_string()).unwrap_or_default()
+        ));
         if let Some(c) = &st.cluster {
             printer.line(format!("cluster:     {c}"));
         }
-        printer.line(format!("current:     {}", if rows.is_empty() { "base".into() } else { rows.join(", ") }));
+        printer.line(format!(
+            "current:     {}",
+            if rows.is_empty() { "base".into() } else { rows.join(", ") }
+        ));
         let head_ids: Vec<String> = graph.ids(&heads).iter().map(|h| h.to_string()).collect();
-        printer.line(format!("heads:       {}{}", if head_ids.is_empty() { "(no revisions)".into() } else { head_ids.join(", ") },
-            if heads.len() > 1 { "  (several heads: `retort merge heads -m MSG`)" } else { "" }));
+        printer.line(format!(
+            "heads:       {}{}",
+            if head_ids.is_empty() { "(no revisions)".into() } else { head_ids.join(", ") },
+            if heads.len() > 1 { "  (several heads: `retort merge heads -m MSG`)" } else { "" }
+        ));
         for s in graph.shortcuts() {
             let ids = graph.ids(&s.chain);
             printer.line(format!(
@@ -53,7 +66,11 @@ pub fn run(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
         } else if pending.is_empty() {
             printer.line("pending:     none, the database is up to date");
         } else {
-            printer.line(format!("pending:     {} revision(s) — run `retort upgrade{}`", pending.len(), if heads.len() > 1 { " heads" } else { "" }));
+            printer.line(format!(
+                "pending:     {} revision(s) — run `retort upgrade{}`",
+                pending.len(),
+                if heads.len() > 1 { " heads" } else { "" }
+            ));
             for &i in pending {
                 printer.line(format!("  {} {}", graph.id(i), graph.rev(i).message));
             }

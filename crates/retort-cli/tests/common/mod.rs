@@ -21,18 +21,27 @@ pub struct Run {
 
 impl Run {
     pub fn ok(self) -> Self {
-        assert_eq!(self.code, 0, "expected success\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, 0,
+            "expected success\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 
     pub fn fails_with(self, code: i32, needle: &str) -> Self {
-        assert_eq!(self.code, code, "wrong exit code\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, code,
+            "wrong exit code\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         assert!(self.stderr.contains(needle), "stderr lacks `{needle}`:\n{}", self.stderr);
         self
     }
 
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("bad JSON ({e}):\n{}", self.stdout))
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("bad JSON ({e}):\n{}", self.stdout))
     }
 }
 
@@ -58,7 +67,8 @@ impl Project {
 
     fn conn(&self) -> Box<dyn retort::Connection> {
         if self.engine() == "sqlite" {
-            retort::connect(&retort::RedactedUrl::new("sqlite://dev.db".into()), self.path()).unwrap()
+            retort::connect(&retort::RedactedUrl::new("sqlite://dev.db".into()), self.path())
+                .unwrap()
         } else {
             self.db.connect()
         }
@@ -71,7 +81,12 @@ impl Project {
     }
 
     pub fn query_on(&self, file: &str, sql: &str) -> Vec<String> {
-        self.sqlite_file(file).query(sql).unwrap().into_iter().map(|r| r.into_iter().next().flatten().unwrap_or_default()).collect()
+        self.sqlite_file(file)
+            .query(sql)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.into_iter().next().flatten().unwrap_or_default())
+            .collect()
     }
 
     pub fn exec_on(&self, file: &str, sql: &str) {
@@ -86,7 +101,12 @@ impl Project {
     }
 
     pub fn query(&self, sql: &str) -> Vec<String> {
-        self.conn().query(sql).unwrap().into_iter().map(|r| r.into_iter().next().flatten().unwrap_or_default()).collect()
+        self.conn()
+            .query(sql)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.into_iter().next().flatten().unwrap_or_default())
+            .collect()
     }
 
     pub fn exec(&self, sql: &str) {
@@ -120,17 +140,35 @@ impl Project {
     }
 
     /// Writes a revision file by hand, as a user or another tool would.
-    pub fn write_rev(&self, id: &str, down: &[&str], message: &str, up: &str, down_sql: &str) -> PathBuf {
+    pub fn write_rev(
+        &self,
+        id: &str,
+        down: &[&str],
+        message: &str,
+        up: &str,
+        down_sql: &str,
+    ) -> PathBuf {
         self.write_rev_labels(id, down, message, up, down_sql, &[])
     }
 
-    pub fn write_rev_labels(&self, id: &str, down: &[&str], message: &str, up: &str, down_sql: &str, labels: &[&str]) -> PathBuf {
+    pub fn write_rev_labels(
+        &self,
+        id: &str,
+        down: &[&str],
+        message: &str,
+        up: &str,
+        down_sql: &str,
+        labels: &[&str],
+    ) -> PathBuf {
         let mut text = format!("-- revision: {id}\n-- down_revision: {}\n-- message: {message}\n-- created: 2026-01-01T00:00:00Z\n", down.join(", "));
         if !labels.is_empty() {
             text.push_str(&format!("-- branch_labels: {}\n", labels.join(", ")));
         }
         text.push_str(&format!("\n-- +upgrade\n{up}\n\n-- +downgrade\n{down_sql}\n"));
-        let path = self.path().join("migrations/versions").join(format!("{id}_{}.sql", message.replace(' ', "_")));
+        let path = self
+            .path()
+            .join("migrations/versions")
+            .join(format!("{id}_{}.sql", message.replace(' ', "_")));
         std::fs::write(&path, text).unwrap();
         path
     }
@@ -162,7 +200,13 @@ pub fn chain(p: &Project, n: usize) -> Vec<String> {
         let id = format!("{i:0>4}aaaa{i:0>4}");
         let prev = ids.last().cloned();
         let down: Vec<&str> = prev.iter().map(|s: &String| s.as_str()).collect();
-        p.write_rev(&id, &down, &format!("create t{i}"), &format!("CREATE TABLE t{i} (id INTEGER PRIMARY KEY, v TEXT);"), &format!("DROP TABLE t{i};"));
+        p.write_rev(
+            &id,
+            &down,
+            &format!("create t{i}"),
+            &format!("CREATE TABLE t{i} (id INTEGER PRIMARY KEY, v TEXT);"),
+            &format!("DROP TABLE t{i};"),
+        );
         ids.push(id);
     }
     ids
@@ -171,7 +215,13 @@ pub fn chain(p: &Project, n: usize) -> Vec<String> {
 /// Four revisions whose third fails at its third statement (line 9 of its file).
 pub fn four_with_a_bad_third(p: &Project) -> PathBuf {
     p.write_rev("000000000001", &[], "one", "CREATE TABLE one (id INTEGER);", "DROP TABLE one;");
-    p.write_rev("000000000002", &["000000000001"], "two", "CREATE TABLE two (id INTEGER);", "DROP TABLE two;");
+    p.write_rev(
+        "000000000002",
+        &["000000000001"],
+        "two",
+        "CREATE TABLE two (id INTEGER);",
+        "DROP TABLE two;",
+    );
     let bad = p.write_rev(
         "000000000003",
         &["000000000002"],
@@ -179,6 +229,12 @@ pub fn four_with_a_bad_third(p: &Project) -> PathBuf {
         "CREATE TABLE three (id INTEGER);\nINSERT INTO three VALUES (1);\nINSERT INTO no_such_table VALUES (1);",
         "DROP TABLE three;",
     );
-    p.write_rev("000000000004", &["000000000003"], "four", "CREATE TABLE four (id INTEGER);", "DROP TABLE four;");
+    p.write_rev(
+        "000000000004",
+        &["000000000003"],
+        "four",
+        "CREATE TABLE four (id INTEGER);",
+        "DROP TABLE four;",
+    );
     bad
 }

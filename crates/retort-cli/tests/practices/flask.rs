@@ -19,7 +19,12 @@ impl Flask<'_> {
     /// `flask <args>` in the project; (exit code, stdout + stderr).
     fn run(&self, args: &[&str]) -> (i32, String) {
         let retort_dir = assert_cmd::cargo::cargo_bin("retort").parent().unwrap().to_path_buf();
-        let path = format!("{}:{}:{}", self.bin.display(), retort_dir.display(), std::env::var("PATH").unwrap_or_default());
+        let path = format!(
+            "{}:{}:{}",
+            self.bin.display(),
+            retort_dir.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
         let mut cmd = Command::new(self.bin.join("flask"));
         cmd.args(args)
             .current_dir(self.p.path())
@@ -32,7 +37,14 @@ impl Flask<'_> {
             cmd.env(k, v);
         }
         let out = cmd.output().unwrap();
-        (out.status.code().unwrap_or(-1), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+        (
+            out.status.code().unwrap_or(-1),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
     }
 
     fn ok(&self, args: &[&str]) -> String {
@@ -57,9 +69,15 @@ fn flask_db_drives_retort_from_the_applications_models_on_every_engine() {
         let p = project_with_app(engine);
         let v1 = Flask { bin: &bin, p: &p, env: vec![] };
         let out = v1.ok(&["db", "init"]);
-        assert!(p.path().join("retort.toml").is_file() && p.path().join("migrations/versions").is_dir(), "[{engine}] {out}");
+        assert!(
+            p.path().join("retort.toml").is_file() && p.path().join("migrations/versions").is_dir(),
+            "[{engine}] {out}"
+        );
         let out = v1.ok(&["db", "migrate", "-m", "initial"]);
-        assert!(out.contains("compare_type") && out.contains("does not apply"), "[{engine}] the Alembic-only option is noted: {out}");
+        assert!(
+            out.contains("compare_type") && out.contains("does not apply"),
+            "[{engine}] the Alembic-only option is noted: {out}"
+        );
         v1.ok(&["db", "upgrade"]);
         p.exec("INSERT INTO account (id, name) VALUES (1, 'ann')");
         assert_eq!(v1.run(&["db", "check"]).0, 0, "[{engine}]");
@@ -68,13 +86,22 @@ fn flask_db_drives_retort_from_the_applications_models_on_every_engine() {
         let (code, out) = v2.run(&["db", "check"]);
         assert_eq!(code, 1, "[{engine}] the models moved: {out}");
         v2.ok(&["db", "migrate", "-m", "posts and email"]);
-        let file = std::fs::read_dir(p.path().join("migrations/versions")).unwrap().map(|e| e.unwrap().path()).find(|f| f.to_string_lossy().contains("posts_and_email")).unwrap();
+        let file = std::fs::read_dir(p.path().join("migrations/versions"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|f| f.to_string_lossy().contains("posts_and_email"))
+            .unwrap();
         let text = std::fs::read_to_string(&file).unwrap();
-        for needle in ["post", "email", "ix_account_email", "REFERENCES", "ON DELETE CASCADE", "untitled"] {
+        for needle in
+            ["post", "email", "ix_account_email", "REFERENCES", "ON DELETE CASCADE", "untitled"]
+        {
             assert!(text.contains(needle), "[{engine}] the generated file lacks {needle}:\n{text}");
         }
         if engine == "postgres" {
-            assert!(text.contains("ALTER TYPE \"account_status\" ADD VALUE 'archived'"), "[{engine}] the enum gains its value in place:\n{text}");
+            assert!(
+                text.contains("ALTER TYPE \"account_status\" ADD VALUE 'archived'"),
+                "[{engine}] the enum gains its value in place:\n{text}"
+            );
         }
         v2.ok(&["db", "upgrade"]);
         assert_eq!(p.query("SELECT name FROM account"), vec!["ann"], "[{engine}] rows stay");
@@ -92,9 +119,16 @@ fn flask_db_drives_retort_from_the_applications_models_on_every_engine() {
         let (code, out) = v2.run(&["db", "check"]);
         assert_eq!(code, 1, "[{engine}] the database is behind: {out}");
         // The next step named as this developer types it.
-        assert!(out.contains("`flask db upgrade`") && !out.contains("`retort "), "[{engine}] {out}");
+        assert!(
+            out.contains("`flask db upgrade`") && !out.contains("`retort "),
+            "[{engine}] {out}"
+        );
         // Plain retort (DATABASE_URL set, as in CI) reads the same models through models_command.
-        let url = if engine == "sqlite" { format!("sqlite://{}", p.db_path().display()) } else { p.db.url.clone() };
+        let url = if engine == "sqlite" {
+            format!("sqlite://{}", p.db_path().display())
+        } else {
+            p.db.url.clone()
+        };
         let direct = Command::new(assert_cmd::cargo::cargo_bin("retort"))
             .args(["check", "--no-db"])
             .env("DATABASE_URL", url)
@@ -106,7 +140,11 @@ fn flask_db_drives_retort_from_the_applications_models_on_every_engine() {
             .env("APP_VERSION", "2")
             .output()
             .unwrap();
-        assert!(direct.status.success(), "[{engine}] retort check --no-db with models_command: {}", String::from_utf8_lossy(&direct.stderr));
+        assert!(
+            direct.status.success(),
+            "[{engine}] retort check --no-db with models_command: {}",
+            String::from_utf8_lossy(&direct.stderr)
+        );
     }
 }
 
@@ -116,12 +154,22 @@ fn flask_db_drives_retort_from_the_applications_models_on_every_engine() {
 fn flask_retort_takes_migrates_directory_and_command() {
     let Some(bin) = venv() else { return };
     let p = project_with_app("sqlite");
-    let f = Flask { bin: &bin, p: &p, env: vec![("MIGRATE_DIR", "db_migrations".into()), ("MIGRATE_CMD", "database".into())] };
+    let f = Flask {
+        bin: &bin,
+        p: &p,
+        env: vec![("MIGRATE_DIR", "db_migrations".into()), ("MIGRATE_CMD", "database".into())],
+    };
     f.ok(&["database", "init"]);
     let (code, out) = f.run(&["database", "migrate"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("a message (-m)"), "a reminder that a message helps: {out}");
-    assert_eq!(std::fs::read_dir(p.path().join("db_migrations/versions")).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "sql")).count(), 1);
+    assert_eq!(
+        std::fs::read_dir(p.path().join("db_migrations/versions"))
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "sql"))
+            .count(),
+        1
+    );
     f.ok(&["database", "upgrade"]);
     assert!(p.tables().contains(&"account".to_string()));
     let (code, _) = f.run(&["db", "upgrade"]);
@@ -148,7 +196,9 @@ fn the_wheel_installs_retort_and_flask_db_into_a_fresh_virtualenv() {
     let ok = |c: &mut Command| c.status().is_ok_and(|s| s.success());
     if !ok(Command::new(python(&build)).args(["-c", "import maturin"])) {
         let made = ok(Command::new("python3").args(["-m", "venv"]).arg(&build))
-            && ok(Command::new(python(&build)).args(["-m", "pip", "install", "-q", "-r"]).arg(root.join("tests/flask/build-requirements.txt")));
+            && ok(Command::new(python(&build))
+                .args(["-m", "pip", "install", "-q", "-r"])
+                .arg(root.join("tests/flask/build-requirements.txt")));
         if !made {
             return fail_or_skip("could not install maturin (tests/flask/build-requirements.txt) into target/wheel-build-venv".into());
         }
@@ -162,17 +212,32 @@ fn the_wheel_installs_retort_and_flask_db_into_a_fresh_virtualenv() {
         .env("CARGO_TARGET_DIR", root.join("target/wheel-build"))
         .output()
         .unwrap();
-    assert!(built.status.success(), "maturin build failed:\n{}", String::from_utf8_lossy(&built.stderr));
-    let wheel = std::fs::read_dir(&wheels).unwrap().map(|e| e.unwrap().path()).find(|p| p.extension().is_some_and(|x| x == "whl")).expect("a wheel");
-    let version = wheel.file_name().unwrap().to_string_lossy().split('-').nth(1).unwrap().to_string();
+    assert!(
+        built.status.success(),
+        "maturin build failed:\n{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let wheel = std::fs::read_dir(&wheels)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "whl"))
+        .expect("a wheel");
+    let version =
+        wheel.file_name().unwrap().to_string_lossy().split('-').nth(1).unwrap().to_string();
     assert_eq!(version, env!("CARGO_PKG_VERSION"), "the wheel's version follows the crate's");
 
     let venv = root.join("target/flask-venv");
     let _ = std::fs::remove_dir_all(&venv);
     let installed = ok(Command::new("python3").args(["-m", "venv"]).arg(&venv))
-        && ok(Command::new(python(&venv)).args(["-m", "pip", "install", "-q", "-r"]).arg(root.join("tests/flask/requirements.txt")).arg(&wheel));
+        && ok(Command::new(python(&venv))
+            .args(["-m", "pip", "install", "-q", "-r"])
+            .arg(root.join("tests/flask/requirements.txt"))
+            .arg(&wheel));
     if !installed {
-        return fail_or_skip("could not install tests/flask/requirements.txt and the wheel into target/flask-venv".into());
+        return fail_or_skip(
+            "could not install tests/flask/requirements.txt and the wheel into target/flask-venv"
+                .into(),
+        );
     }
     let bin = venv.join("bin");
     assert!(bin.join("retort").is_file(), "the wheel puts retort on the venv's PATH");
@@ -192,7 +257,14 @@ fn the_wheel_installs_retort_and_flask_db_into_a_fresh_virtualenv() {
             cmd.env(k, v);
         }
         let out = cmd.output().unwrap();
-        (out.status.code().unwrap_or(-1), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+        (
+            out.status.code().unwrap_or(-1),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
     };
     for args in [&["db", "init"][..], &["db", "migrate", "-m", "initial"], &["db", "upgrade"]] {
         let (code, out) = run(args, &[]);
@@ -220,11 +292,19 @@ fn a_flask_migrate_project_switches_by_changing_its_import_then_adopts() {
         let p = Project::on(engine);
         std::fs::remove_dir_all(p.path().join("migrations")).unwrap();
         std::fs::remove_file(p.path().join("retort.toml")).unwrap();
-        let built = Command::new(bin.join("python")).arg(root().join("tests/adopt/flask_app.py")).arg(p.path()).arg(flask_url(&p)).output().unwrap();
+        let built = Command::new(bin.join("python"))
+            .arg(root().join("tests/adopt/flask_app.py"))
+            .arg(p.path())
+            .arg(flask_url(&p))
+            .output()
+            .unwrap();
         assert!(built.status.success(), "[{engine}] {}", String::from_utf8_lossy(&built.stderr));
-        let head = String::from_utf8_lossy(&built.stdout).split_whitespace().next().unwrap().to_string();
+        let head =
+            String::from_utf8_lossy(&built.stdout).split_whitespace().next().unwrap().to_string();
         let app = p.path().join("app.py");
-        let text = std::fs::read_to_string(&app).unwrap().replace("from flask_migrate import Migrate", "from flask_retort import Migrate");
+        let text = std::fs::read_to_string(&app)
+            .unwrap()
+            .replace("from flask_migrate import Migrate", "from flask_retort import Migrate");
         std::fs::write(&app, &text).unwrap();
         let f = Flask { bin: &bin, p: &p, env: vec![("DATABASE_URL", flask_url(&p))] };
         let (code, out) = f.run(&["db", "current"]);
@@ -236,9 +316,16 @@ fn a_flask_migrate_project_switches_by_changing_its_import_then_adopts() {
         // A model change on top of the adopted history.
         std::fs::write(&app, format!("{text}\n\nclass Tag(db.Model):\n    __tablename__ = \"tags\"\n    id = db.Column(db.Integer, primary_key=True)\n    name = db.Column(db.String(50), nullable=False)\n")).unwrap();
         f.ok(&["db", "migrate", "-m", "add tags"]);
-        let new = std::fs::read_dir(p.path().join("migrations/versions")).unwrap().map(|e| e.unwrap().path()).find(|x| x.to_string_lossy().contains("add_tags")).unwrap();
+        let new = std::fs::read_dir(p.path().join("migrations/versions"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|x| x.to_string_lossy().contains("add_tags"))
+            .unwrap();
         let new_text = std::fs::read_to_string(&new).unwrap();
-        assert!(new_text.contains(&format!("-- down_revision: {head}")) && new_text.contains("tags"), "[{engine}] {new_text}");
+        assert!(
+            new_text.contains(&format!("-- down_revision: {head}")) && new_text.contains("tags"),
+            "[{engine}] {new_text}"
+        );
         f.ok(&["db", "upgrade"]);
         assert!(p.tables().contains(&"tags".to_string()), "[{engine}]");
     }
@@ -262,18 +349,37 @@ fn flask_db_init_multidb_keeps_a_history_per_bind() {
         std::fs::write(p.path().join("app.py"), app).unwrap();
         let v1 = Flask { bin: &bin, p: &p, env: vec![] };
         v1.ok(&["db", "init", "--multidb"]);
-        assert!(p.path().join("retort-audit.toml").is_file() && p.path().join("migrations/audit/versions").is_dir(), "[{engine}]");
+        assert!(
+            p.path().join("retort-audit.toml").is_file()
+                && p.path().join("migrations/audit/versions").is_dir(),
+            "[{engine}]"
+        );
         v1.ok(&["db", "migrate", "-m", "initial"]);
         v1.ok(&["db", "upgrade"]);
         let tables = p.tables();
-        assert!(tables.contains(&"account".to_string()) && !tables.contains(&"event".to_string()), "[{engine}] {tables:?}");
-        let audit_tables = |p: &Project| p.query_on("audit.db", "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
-        assert!(audit_tables(&p).contains(&"event".to_string()) && !audit_tables(&p).contains(&"account".to_string()), "[{engine}]");
+        assert!(
+            tables.contains(&"account".to_string()) && !tables.contains(&"event".to_string()),
+            "[{engine}] {tables:?}"
+        );
+        let audit_tables = |p: &Project| {
+            p.query_on(
+                "audit.db",
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+            )
+        };
+        assert!(
+            audit_tables(&p).contains(&"event".to_string())
+                && !audit_tables(&p).contains(&"account".to_string()),
+            "[{engine}]"
+        );
         let v2 = Flask { bin: &bin, p: &p, env: vec![("APP_VERSION", "2".into())] };
         let (code, out) = v2.run(&["db", "check"]);
         assert_eq!(code, 1, "[{engine}] the audit bind's models moved: {out}");
         v2.ok(&["db", "migrate", "-m", "trail"]);
-        let sql_files = std::fs::read_dir(p.path().join("migrations/versions")).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "sql")).count();
+        let sql_files = std::fs::read_dir(p.path().join("migrations/versions"))
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "sql"))
+            .count();
         assert_eq!(sql_files, 1, "[{engine}] nothing new for the default bind");
         v2.ok(&["db", "upgrade"]);
         assert!(audit_tables(&p).contains(&"trail".to_string()), "[{engine}]");

@@ -36,24 +36,42 @@ fn models_that_name_the_live_database_never_touch_it() {
         };
         std::fs::write(p.path().join("models.sql"), &models).unwrap();
         let r = p.retort(&["migrate", "-m", "init", "--ignore-db"]);
-        assert_eq!(p.query("SELECT COUNT(*) FROM customers"), vec!["2"], "[{engine}] the live table was emptied\n{}{}", r.stdout, r.stderr);
+        assert_eq!(
+            p.query("SELECT COUNT(*) FROM customers"),
+            vec!["2"],
+            "[{engine}] the live table was emptied\n{}{}",
+            r.stdout,
+            r.stderr
+        );
         match engine {
             "sqlite" => {
                 // ATTACH is refused with the line that asked for it.
                 assert_eq!(r.code, 14, "[{engine}] {}{}", r.stdout, r.stderr);
-                assert!(r.stderr.contains("ATTACH is refused") && r.stderr.contains("models.sql:1:"), "[{engine}] {}", r.stderr);
+                assert!(
+                    r.stderr.contains("ATTACH is refused") && r.stderr.contains("models.sql:1:"),
+                    "[{engine}] {}",
+                    r.stderr
+                );
             }
             "postgres" => {
                 assert_eq!(r.code, 0, "[{engine}] {}{}", r.stdout, r.stderr);
                 assert!(p.query(&format!("SELECT count(*) FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase WHERE d.datname = '{live}'")) == vec!["0"], "[{engine}] the live database's settings changed");
-                assert_eq!(p.query("SELECT count(*) FROM pg_roles WHERE rolname = 'retort_evil_role'"), vec!["0"]);
+                assert_eq!(
+                    p.query("SELECT count(*) FROM pg_roles WHERE rolname = 'retort_evil_role'"),
+                    vec!["0"]
+                );
             }
             _ => {
                 assert_eq!(r.code, 0, "[{engine}] {}{}", r.stdout, r.stderr);
             }
         }
         if engine != "sqlite" {
-            assert!(r.stderr.contains("database-level") || r.stdout.contains("database-level"), "[{engine}] the skipped statements are named:\n{}{}", r.stdout, r.stderr);
+            assert!(
+                r.stderr.contains("database-level") || r.stdout.contains("database-level"),
+                "[{engine}] the skipped statements are named:\n{}{}",
+                r.stdout,
+                r.stderr
+            );
         }
     }
 }
@@ -69,7 +87,11 @@ fn models_naming_another_database_are_refused_on_mysql() {
     p.exec("CREATE TABLE customers (id INTEGER PRIMARY KEY)");
     p.exec("INSERT INTO customers VALUES (1), (2)");
     let live = p.db.url.rsplit('/').next().unwrap().to_string();
-    std::fs::write(p.path().join("models.sql"), format!("CREATE TABLE t (id INT PRIMARY KEY);\nDROP TABLE IF EXISTS `{live}`.customers;\n")).unwrap();
+    std::fs::write(
+        p.path().join("models.sql"),
+        format!("CREATE TABLE t (id INT PRIMARY KEY);\nDROP TABLE IF EXISTS `{live}`.customers;\n"),
+    )
+    .unwrap();
     p.retort(&["migrate", "-m", "init", "--ignore-db"]).fails_with(14, &live);
     assert_eq!(p.query("SELECT COUNT(*) FROM customers"), vec!["2"]);
 }
@@ -82,7 +104,9 @@ fn add_envs(p: &Project, toml: &str) {
 }
 
 fn backups(p: &Project) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(p.path().join("backups")).map(|d| d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect()).unwrap_or_default();
+    let mut names: Vec<String> = std::fs::read_dir(p.path().join("backups"))
+        .map(|d| d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
     names.sort();
     names
 }
@@ -93,7 +117,10 @@ fn backups(p: &Project) -> Vec<String> {
 fn backup_pruning_keeps_other_environments_hand_made_files_and_the_new_backup() {
     let p = Project::new();
     add_envs(&p, "[env.dev-eu]\nurl = \"sqlite://eu.db\"\nbackup_keep = 2\n[env.solo]\nurl = \"sqlite://solo.db\"\nbackup_keep = 0\n");
-    let toml = std::fs::read_to_string(p.path().join("retort.toml")).unwrap().replace("[env.dev]\nurl = \"sqlite://dev.db\"", "[env.dev]\nurl = \"sqlite://dev.db\"\nbackup_keep = 2");
+    let toml = std::fs::read_to_string(p.path().join("retort.toml")).unwrap().replace(
+        "[env.dev]\nurl = \"sqlite://dev.db\"",
+        "[env.dev]\nurl = \"sqlite://dev.db\"\nbackup_keep = 2",
+    );
     std::fs::write(p.path().join("retort.toml"), toml).unwrap();
     p.exec("CREATE TABLE t (id INTEGER)");
     p.exec_on("eu.db", "CREATE TABLE t (id INTEGER)");
@@ -108,7 +135,11 @@ fn backup_pruning_keeps_other_environments_hand_made_files_and_the_new_backup() 
     assert!(all.contains(&"dev-0-handmade.sqlite".to_string()), "{all:?}");
     let dev: Vec<&String> = all.iter().filter(|n| n.starts_with("dev-2")).collect();
     assert_eq!(dev.len(), 1, "{all:?}");
-    assert!(r.stdout.contains(dev[0].as_str()), "the announced backup is the one kept: {}", r.stdout);
+    assert!(
+        r.stdout.contains(dev[0].as_str()),
+        "the announced backup is the one kept: {}",
+        r.stdout
+    );
     // backup_keep = 0 never deletes the backup just made.
     let r = p.retort(&["--env", "solo", "backup"]).ok();
     let solo: Vec<String> = backups(&p).into_iter().filter(|n| n.starts_with("solo-")).collect();
@@ -123,7 +154,9 @@ fn environment_names_that_could_escape_the_backup_dir_are_refused() {
     add_envs(&p, "[env.\"../../esc\"]\nurl = \"sqlite://x.db\"\nbackup = true\n");
     p.retort(&["--env", "../../esc", "backup"]).fails_with(3, "environment name");
     p.retort(&["status"]).fails_with(3, "environment name");
-    assert!(!p.path().join("../../esc").exists() && !p.path().parent().unwrap().join("esc").exists());
+    assert!(
+        !p.path().join("../../esc").exists() && !p.path().parent().unwrap().join("esc").exists()
+    );
 }
 
 /// `restore` takes the migration lock as `upgrade` does: it waits for a running upgrade
@@ -134,11 +167,25 @@ fn restore_waits_for_the_migration_lock() {
         let p = Project::on(engine);
         p.exec("CREATE TABLE keep (id INTEGER)");
         let r = p.retort(&["backup"]).ok();
-        let file = r.stdout.split_whitespace().find(|w| w.contains("backups/")).unwrap().trim_end_matches('.').to_string();
+        let file = r
+            .stdout
+            .split_whitespace()
+            .find(|w| w.contains("backups/"))
+            .unwrap()
+            .trim_end_matches('.')
+            .to_string();
         let sleep = if engine == "postgres" { "SELECT pg_sleep(4);" } else { "SELECT SLEEP(4);" };
-        p.write_rev("aaaaaaaaaaaa", &[], "slow", &format!("{sleep}\nCREATE TABLE slow (id INTEGER);"), "DROP TABLE slow;");
+        p.write_rev(
+            "aaaaaaaaaaaa",
+            &[],
+            "slow",
+            &format!("{sleep}\nCREATE TABLE slow (id INTEGER);"),
+            "DROP TABLE slow;",
+        );
         let (bin, dir) = (assert_cmd::cargo::cargo_bin("retort"), p.path().to_path_buf());
-        let upgrade = std::thread::spawn(move || std::process::Command::new(&bin).current_dir(dir).args(["upgrade"]).output());
+        let upgrade = std::thread::spawn(move || {
+            std::process::Command::new(&bin).current_dir(dir).args(["upgrade"]).output()
+        });
         std::thread::sleep(std::time::Duration::from_millis(1500));
         p.retort(&["--lock-timeout", "1", "restore", &file]).fails_with(9, "lock");
         let out = upgrade.join().unwrap().unwrap();
@@ -157,7 +204,13 @@ fn a_damaged_sqlite_backup_is_refused_and_the_database_kept() {
     p.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO big SELECT i, printf('%0100d', i) FROM n");
     p.exec("CREATE INDEX big_v ON big (v)");
     let r = p.retort(&["backup"]).ok();
-    let file = r.stdout.split_whitespace().find(|w| w.contains("backups/")).unwrap().trim_end_matches('.').to_string();
+    let file = r
+        .stdout
+        .split_whitespace()
+        .find(|w| w.contains("backups/"))
+        .unwrap()
+        .trim_end_matches('.')
+        .to_string();
     let path = p.path().join(&file);
     let good = std::fs::read(&path).unwrap();
     assert!(good.len() > 12288);
@@ -243,21 +296,35 @@ fn depends_on_is_no_parent_for_relative_steps_and_branch_heads() {
 fn stamp_refuses_a_database_whose_schema_is_not_the_targets() {
     for engine in engine_names() {
         let p = Project::on(engine);
-        p.write_rev("e3eaaaaaaaaa", &[], "create a", "CREATE TABLE a (id INTEGER PRIMARY KEY);", "DROP TABLE a;");
+        p.write_rev(
+            "e3eaaaaaaaaa",
+            &[],
+            "create a",
+            "CREATE TABLE a (id INTEGER PRIMARY KEY);",
+            "DROP TABLE a;",
+        );
         p.exec("CREATE TABLE zzz (id INTEGER)");
         let r = p.retort(&["stamp", "head"]).fails_with(1, "is not the schema at `head`");
         assert!(r.stderr.contains("--force"), "[{engine}] {}", r.stderr);
-        assert!(!p.tables().contains(&"alembic_version".to_string()) || p.version_rows().is_empty(), "[{engine}] nothing recorded");
+        assert!(
+            !p.tables().contains(&"alembic_version".to_string()) || p.version_rows().is_empty(),
+            "[{engine}] nothing recorded"
+        );
         p.exec("DROP TABLE zzz");
         p.exec("CREATE TABLE a (id INTEGER PRIMARY KEY)");
         p.retort(&["stamp", "head"]).ok();
         assert_eq!(p.version_rows(), vec!["e3eaaaaaaaaa"], "[{engine}]");
-        assert_eq!(p.query("SELECT message FROM retort_log WHERE direction = 'stamp' ORDER BY id DESC"), vec!["create a [stamp: verified, the live schema matched]"], "[{engine}]");
+        assert_eq!(
+            p.query("SELECT message FROM retort_log WHERE direction = 'stamp' ORDER BY id DESC"),
+            vec!["create a [stamp: verified, the live schema matched]"],
+            "[{engine}]"
+        );
         // Stamping base needs no check; --force records a mismatch, logged as forced.
         p.retort(&["stamp", "base"]).ok();
         p.exec("DROP TABLE a");
         p.retort(&["stamp", "--force", "head"]).ok();
-        let last = p.query("SELECT message FROM retort_log WHERE direction = 'stamp' ORDER BY id DESC");
+        let last =
+            p.query("SELECT message FROM retort_log WHERE direction = 'stamp' ORDER BY id DESC");
         assert!(last[0].contains("[stamp: forced"), "[{engine}] {last:?}");
         p.retort(&["drift"]).fails_with(1, "");
     }
@@ -283,9 +350,19 @@ impl PgBouncer {
         std::fs::write(dir.path().join("users.txt"), "\"postgres\" \"\"\n").unwrap();
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
-        let bin = if std::path::Path::new("/usr/sbin/pgbouncer").exists() { "/usr/sbin/pgbouncer" } else { "pgbouncer" };
-        let child = std::process::Command::new("runuser")
-            .args(["-u", "postgres", "--", bin, &dir.path().join("pgbouncer.ini").to_string_lossy()])
+        let bin = if std::path::Path::new("/usr/sbin/pgbouncer").exists() {
+            "/usr/sbin/pgbouncer"
+        } else {
+            "pgbouncer"
+        };
+        let mut child = std::process::Command::new("runuser")
+            .args([
+                "-u",
+                "postgres",
+                "--",
+                bin,
+                &dir.path().join("pgbouncer.ini").to_string_lossy(),
+            ])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -296,14 +373,21 @@ impl PgBouncer {
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
-        panic!("pgbouncer did not listen on {port}: {}", std::fs::read_to_string(dir.path().join("pgbouncer.log")).unwrap_or_default());
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!(
+            "pgbouncer did not listen on {port}: {}",
+            std::fs::read_to_string(dir.path().join("pgbouncer.log")).unwrap_or_default()
+        );
     }
 }
 
 impl Drop for PgBouncer {
     fn drop(&mut self) {
         // runuser forwards the signal; kill the pooler itself too.
-        let _ = std::process::Command::new("pkill").args(["-f", &format!("{}/pgbouncer.ini", self._dir.path().display())]).status();
+        let _ = std::process::Command::new("pkill")
+            .args(["-f", &format!("{}/pgbouncer.ini", self._dir.path().display())])
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -317,19 +401,40 @@ fn hit_revisions(p: &Project) {
         let id = format!("{i:0>4}bbbb{i:0>4}");
         let create = if i == 0 { "CREATE TABLE hits (rev TEXT);\n" } else { "" };
         let down: Vec<&str> = prev.iter().map(String::as_str).collect();
-        p.write_rev(&id, &down, &format!("hit {i}"), &format!("{create}INSERT INTO hits VALUES ('{id}');"), "SELECT 1;");
+        p.write_rev(
+            &id,
+            &down,
+            &format!("hit {i}"),
+            &format!("{create}INSERT INTO hits VALUES ('{id}');"),
+            "SELECT 1;",
+        );
         prev = vec![id];
     }
 }
 
 /// `n` concurrent `retort upgrade` runs of `p` against `url`; each run's output and time.
-fn concurrent_upgrades(p: &Project, url: &str, n: usize, lock_timeout: &str) -> Vec<(std::process::Output, std::time::Duration)> {
+fn concurrent_upgrades(
+    p: &Project,
+    url: &str,
+    n: usize,
+    lock_timeout: &str,
+) -> Vec<(std::process::Output, std::time::Duration)> {
     let runs: Vec<_> = (0..n)
         .map(|_| {
-            let (bin, dir, url, timeout) = (assert_cmd::cargo::cargo_bin("retort"), p.path().to_path_buf(), url.to_string(), lock_timeout.to_string());
+            let (bin, dir, url, timeout) = (
+                assert_cmd::cargo::cargo_bin("retort"),
+                p.path().to_path_buf(),
+                url.to_string(),
+                lock_timeout.to_string(),
+            );
             std::thread::spawn(move || {
                 let started = std::time::Instant::now();
-                let out = std::process::Command::new(bin).current_dir(dir).env("DATABASE_URL", url).args(["--lock-timeout", &timeout, "upgrade"]).output().unwrap();
+                let out = std::process::Command::new(bin)
+                    .current_dir(dir)
+                    .env("DATABASE_URL", url)
+                    .args(["--lock-timeout", &timeout, "upgrade"])
+                    .output()
+                    .unwrap();
                 (out, started.elapsed())
             })
         })
@@ -353,12 +458,28 @@ fn concurrent_deploys_through_a_transaction_pooler_apply_each_revision_once() {
         let url = format!("postgres://postgres@127.0.0.1:{}/{db}{lock}", bouncer.port);
         hit_revisions(&p);
         for (out, took) in concurrent_upgrades(&p, &url, 8, "40") {
-            assert!(out.status.success(), "[lock={lock}] {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-            assert!(took < std::time::Duration::from_secs(30), "[lock={lock}] a run waited {took:?}: a lock left in the pool?");
+            assert!(
+                out.status.success(),
+                "[lock={lock}] {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(
+                took < std::time::Duration::from_secs(30),
+                "[lock={lock}] a run waited {took:?}: a lock left in the pool?"
+            );
         }
-        assert_eq!(p.query("SELECT count(*) FROM hits"), vec!["10"], "[lock={lock}] every INSERT ran once");
+        assert_eq!(
+            p.query("SELECT count(*) FROM hits"),
+            vec!["10"],
+            "[lock={lock}] every INSERT ran once"
+        );
         assert_eq!(p.query("SELECT count(DISTINCT rev) FROM hits"), vec!["10"]);
-        assert_eq!(p.query("SELECT count(*) FROM retort_log WHERE status = 'ok' AND direction = 'up'"), vec!["10"], "[lock={lock}]");
+        assert_eq!(
+            p.query("SELECT count(*) FROM retort_log WHERE status = 'ok' AND direction = 'up'"),
+            vec!["10"],
+            "[lock={lock}]"
+        );
         // No session lock of retort's is left on any server connection of the pool.
         assert_eq!(p.query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"), vec!["0"], "[lock={lock}]");
     }
@@ -373,14 +494,25 @@ fn concurrent_deploys_through_a_transaction_pooler_apply_each_revision_once() {
     hit_revisions(&p);
     for (out, _) in concurrent_upgrades(&p, &url, 8, "5") {
         let code = out.status.code();
-        assert!(matches!(code, Some(0) | Some(9)), "a run failed otherwise: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            matches!(code, Some(0) | Some(9)),
+            "a run failed otherwise: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     // Session locks a run could not free stay with the pool's server connections until
     // the pooler closes them.
     drop(bouncer);
     p.retort_env(&["upgrade"], &[("DATABASE_URL", &p.db.url)]).ok();
-    assert_eq!(p.query("SELECT count(*) FROM hits"), vec!["10"], "[lock=advisory] every INSERT ran once");
-    assert_eq!(p.query("SELECT count(*) FROM retort_log WHERE status = 'ok' AND direction = 'up'"), vec!["10"]);
+    assert_eq!(
+        p.query("SELECT count(*) FROM hits"),
+        vec!["10"],
+        "[lock=advisory] every INSERT ran once"
+    );
+    assert_eq!(
+        p.query("SELECT count(*) FROM retort_log WHERE status = 'ok' AND direction = 'up'"),
+        vec!["10"]
+    );
 }
 
 /// A run whose lease is taken over while it is inside a long revision stops (exit 9)
@@ -392,26 +524,59 @@ fn a_run_that_lost_its_lease_stops() {
         let p = Project::on(engine);
         let url = format!("{}?lock=lease&lease=2", p.db.url);
         let sleep = if engine == "postgres" { "SELECT pg_sleep(3);" } else { "SELECT SLEEP(3);" };
-        p.write_rev("aaaaaaaaaaa1", &[], "slow", &format!("CREATE TABLE t1 (id INTEGER);\n{sleep}"), "DROP TABLE t1;");
-        p.write_rev("aaaaaaaaaaa2", &["aaaaaaaaaaa1"], "next", "CREATE TABLE t2 (id INTEGER);", "DROP TABLE t2;");
-        let (bin, dir, u) = (assert_cmd::cargo::cargo_bin("retort"), p.path().to_path_buf(), url.clone());
-        let run = std::thread::spawn(move || std::process::Command::new(bin).current_dir(dir).env("DATABASE_URL", u).args(["upgrade"]).output().unwrap());
+        p.write_rev(
+            "aaaaaaaaaaa1",
+            &[],
+            "slow",
+            &format!("CREATE TABLE t1 (id INTEGER);\n{sleep}"),
+            "DROP TABLE t1;",
+        );
+        p.write_rev(
+            "aaaaaaaaaaa2",
+            &["aaaaaaaaaaa1"],
+            "next",
+            "CREATE TABLE t2 (id INTEGER);",
+            "DROP TABLE t2;",
+        );
+        let (bin, dir, u) =
+            (assert_cmd::cargo::cargo_bin("retort"), p.path().to_path_buf(), url.clone());
+        let run = std::thread::spawn(move || {
+            std::process::Command::new(bin)
+                .current_dir(dir)
+                .env("DATABASE_URL", u)
+                .args(["upgrade"])
+                .output()
+                .unwrap()
+        });
         std::thread::sleep(std::time::Duration::from_millis(1200));
         // What a second run does once the first one's lease expired (it was paused): the
         // lease row becomes another owner's.
-        let later = if engine == "postgres" { "now() + interval '1 hour'" } else { "NOW(3) + INTERVAL 1 HOUR" };
-        p.exec(&format!("UPDATE _retort_lock SET owner = 'otherhost:1:other', expires_at = {later}"));
+        let later = if engine == "postgres" {
+            "now() + interval '1 hour'"
+        } else {
+            "NOW(3) + INTERVAL 1 HOUR"
+        };
+        p.exec(&format!(
+            "UPDATE _retort_lock SET owner = 'otherhost:1:other', expires_at = {later}"
+        ));
         let out = run.join().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(9), "[{engine}] {stderr}");
         assert!(stderr.contains("no longer this run's"), "[{engine}] {stderr}");
         let tables = p.tables();
-        assert!(!tables.contains(&"t2".to_string()), "[{engine}] the next revision ran: {tables:?}");
+        assert!(
+            !tables.contains(&"t2".to_string()),
+            "[{engine}] the next revision ran: {tables:?}"
+        );
         if engine == "postgres" {
             assert!(!tables.contains(&"t1".to_string()), "[{engine}] {tables:?}");
             assert!(p.version_rows().is_empty());
         } else {
-            assert_eq!(p.version_rows(), vec!["aaaaaaaaaaa1"], "[{engine}] the committed revision is recorded");
+            assert_eq!(
+                p.version_rows(),
+                vec!["aaaaaaaaaaa1"],
+                "[{engine}] the committed revision is recorded"
+            );
         }
         p.exec("DELETE FROM _retort_lock");
         p.retort_env(&["upgrade"], &[("DATABASE_URL", &url)]).ok();
@@ -431,11 +596,20 @@ fn scratch_databases_of_killed_processes_are_named_and_dropped() {
             c.wait().unwrap();
             pid
         };
-        let orphan = format!("{}{}_0123456789ab", retort::core::cleanup::scratch_prefix(dead), retort::core::cleanup::host_tag());
-        let admin = if engine == "postgres" { crate::common::servers::pg_admin_url() } else { crate::common::servers::mysql_admin_url() };
+        let orphan = format!(
+            "{}{}_0123456789ab",
+            retort::core::cleanup::scratch_prefix(dead),
+            retort::core::cleanup::host_tag()
+        );
+        let admin = if engine == "postgres" {
+            crate::common::servers::pg_admin_url()
+        } else {
+            crate::common::servers::mysql_admin_url()
+        };
         let mut c = retort::connect(&retort::RedactedUrl::new(admin.clone()), p.path()).unwrap();
         c.execute(&format!("CREATE DATABASE {orphan}")).unwrap();
-        let exists = |c: &mut Box<dyn retort::Connection>| c.scratch_databases().unwrap().contains(&orphan);
+        let exists =
+            |c: &mut Box<dyn retort::Connection>| c.scratch_databases().unwrap().contains(&orphan);
         let r = p.retort(&["doctor"]);
         let drop_it = |c: &mut Box<dyn retort::Connection>| {
             let force = if engine == "postgres" { " WITH (FORCE)" } else { "" };
@@ -445,7 +619,8 @@ fn scratch_databases_of_killed_processes_are_named_and_dropped() {
             drop_it(&mut c);
             panic!("[{engine}] doctor does not name {orphan}:\n{}", r.stdout);
         }
-        std::fs::write(p.path().join("models.sql"), "CREATE TABLE a (id INTEGER PRIMARY KEY);\n").unwrap();
+        std::fs::write(p.path().join("models.sql"), "CREATE TABLE a (id INTEGER PRIMARY KEY);\n")
+            .unwrap();
         let r = p.retort(&["check", "--no-db"]);
         let still = exists(&mut c);
         drop_it(&mut c);
@@ -461,18 +636,29 @@ fn status_during_another_runs_revision_says_in_progress() {
         let p = Project::on(engine);
         // MySQL: DDL commits, so the log says "in progress" first; PostgreSQL: the same
         // for a revision outside a transaction.
-        let (header, sleep) = if engine == "postgres" { ("-- transactional: false\n", "SELECT pg_sleep(3);") } else { ("", "SELECT SLEEP(3);") };
+        let (header, sleep) = if engine == "postgres" {
+            ("-- transactional: false\n", "SELECT pg_sleep(3);")
+        } else {
+            ("", "SELECT SLEEP(3);")
+        };
         let text = format!("-- revision: aaaaaaaaaaa1\n-- down_revision:\n-- message: slow\n{header}\n-- +upgrade\nCREATE TABLE t1 (id INTEGER);\n{sleep}\n\n-- +downgrade\nDROP TABLE t1;\n");
         std::fs::write(p.path().join("migrations/versions/aaaaaaaaaaa1_slow.sql"), text).unwrap();
         let (bin, dir) = (assert_cmd::cargo::cargo_bin("retort"), p.path().to_path_buf());
-        let run = std::thread::spawn(move || std::process::Command::new(bin).current_dir(dir).args(["upgrade"]).output().unwrap());
+        let run = std::thread::spawn(move || {
+            std::process::Command::new(bin).current_dir(dir).args(["upgrade"]).output().unwrap()
+        });
         std::thread::sleep(std::time::Duration::from_millis(1500));
         let r = p.retort(&["status"]);
         let out = run.join().unwrap();
         assert!(out.status.success(), "[{engine}] {}", String::from_utf8_lossy(&out.stderr));
         assert_eq!(r.code, 0, "[{engine}] {}{}", r.stdout, r.stderr);
         assert!(r.stdout.contains("in progress by another run"), "[{engine}] {}", r.stdout);
-        assert!(!r.stdout.contains("dirty") && !r.stderr.contains("dirty"), "[{engine}] {}{}", r.stdout, r.stderr);
+        assert!(
+            !r.stdout.contains("dirty") && !r.stderr.contains("dirty"),
+            "[{engine}] {}{}",
+            r.stdout,
+            r.stderr
+        );
     }
 }
 
@@ -486,11 +672,16 @@ fn a_revision_failing_at_its_first_statement_is_not_dirty() {
         let header = if engine == "postgres" { "-- transactional: false\n" } else { "" };
         let write = |up: &str| {
             let text = format!("-- revision: aaaaaaaaaaa1\n-- down_revision:\n-- message: first fails\n{header}\n-- +upgrade\n{up}\n\n-- +downgrade\nSELECT 1;\n");
-            std::fs::write(p.path().join("migrations/versions/aaaaaaaaaaa1_first_fails.sql"), text).unwrap();
+            std::fs::write(p.path().join("migrations/versions/aaaaaaaaaaa1_first_fails.sql"), text)
+                .unwrap();
         };
         write("ALTER TABLE nosuch DROP CONSTRAINT c;\nCREATE TABLE t1 (id INTEGER);");
         let r = p.retort(&["upgrade"]).fails_with(7, "nosuch");
-        assert!(!r.stderr.contains("DIRTY") && !r.stderr.contains("dirty"), "[{engine}] {}", r.stderr);
+        assert!(
+            !r.stderr.contains("DIRTY") && !r.stderr.contains("dirty"),
+            "[{engine}] {}",
+            r.stderr
+        );
         p.retort(&["status"]).ok();
         write("CREATE TABLE t1 (id INTEGER);");
         p.retort(&["verify"]).ok();
@@ -504,18 +695,36 @@ fn a_revision_failing_at_its_first_statement_is_not_dirty() {
 #[test]
 fn an_empty_downgrade_of_a_real_upgrade_is_irreversible() {
     let p = Project::new();
-    p.write_rev("aaaaaaaaaaa1", &[], "base table", "CREATE TABLE keep (id INTEGER);", "DROP TABLE keep;");
-    let path = p.write_rev("aaaaaaaaaaa2", &["aaaaaaaaaaa1"], "add t", "CREATE TABLE t (id INTEGER);", "");
+    p.write_rev(
+        "aaaaaaaaaaa1",
+        &[],
+        "base table",
+        "CREATE TABLE keep (id INTEGER);",
+        "DROP TABLE keep;",
+    );
+    let path =
+        p.write_rev("aaaaaaaaaaa2", &["aaaaaaaaaaa1"], "add t", "CREATE TABLE t (id INTEGER);", "");
     p.retort(&["upgrade"]).ok();
     let r = p.retort(&["downgrade", "-1"]).fails_with(6, "cannot be reverted");
-    assert!(r.stderr.contains("aaaaaaaaaaa2") && r.stderr.contains("-- nothing to undo"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("aaaaaaaaaaa2") && r.stderr.contains("-- nothing to undo"),
+        "{}",
+        r.stderr
+    );
     assert!(!r.stdout.contains("Reverted"));
     assert_eq!(p.version_rows(), vec!["aaaaaaaaaaa2"]);
     assert!(p.tables().contains(&"t".to_string()));
     let lint = p.retort(&["lint", "aaaaaaaaaaa2"]);
-    assert!(lint.stdout.contains("missing-downgrade") || lint.stderr.contains("missing-downgrade"), "{}{}", lint.stdout, lint.stderr);
+    assert!(
+        lint.stdout.contains("missing-downgrade") || lint.stderr.contains("missing-downgrade"),
+        "{}{}",
+        lint.stdout,
+        lint.stderr
+    );
     // Said on purpose: reverting records it and runs nothing.
-    let text = std::fs::read_to_string(&path).unwrap().replace("-- +downgrade\n", "-- +downgrade\n-- nothing to undo: t is kept on purpose\n");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("-- +downgrade\n", "-- +downgrade\n-- nothing to undo: t is kept on purpose\n");
     std::fs::write(&path, text).unwrap();
     p.retort(&["verify", "--accept", "aaaaaaaaaaa2"]).ok();
     p.retort(&["downgrade", "-1"]).ok();
@@ -535,17 +744,33 @@ fn offline_sql_stops_at_the_first_error_in_each_client() {
         let file = p.path().join("offline.sql");
         std::fs::write(&file, &sql).unwrap();
         let status = match engine {
-            "sqlite" => std::process::Command::new("sqlite3").arg(p.db_path()).stdin(std::fs::File::open(&file).unwrap()).status(),
-            "postgres" => std::process::Command::new("psql").args(["-q", &p.db.url, "-f"]).arg(&file).status(),
+            "sqlite" => std::process::Command::new("sqlite3")
+                .arg(p.db_path())
+                .stdin(std::fs::File::open(&file).unwrap())
+                .status(),
+            "postgres" => {
+                std::process::Command::new("psql").args(["-q", &p.db.url, "-f"]).arg(&file).status()
+            }
             _ => {
                 let name = p.db.url.rsplit('/').next().unwrap().to_string();
-                std::process::Command::new("mariadb").args(["-h", "127.0.0.1", "-u", "root", &name]).stdin(std::fs::File::open(&file).unwrap()).status()
+                std::process::Command::new("mariadb")
+                    .args(["-h", "127.0.0.1", "-u", "root", &name])
+                    .stdin(std::fs::File::open(&file).unwrap())
+                    .status()
             }
         }
         .expect("the engine's client is installed");
         assert!(!status.success(), "[{engine}] the client reported success");
-        assert_eq!(p.version_rows(), vec!["aaaaaaaaaaa1"], "[{engine}] the failed revision was recorded:\n{sql}");
-        assert_eq!(p.query("SELECT count(*) FROM retort_log WHERE revision = 'aaaaaaaaaaa2'"), vec!["0"], "[{engine}]");
+        assert_eq!(
+            p.version_rows(),
+            vec!["aaaaaaaaaaa1"],
+            "[{engine}] the failed revision was recorded:\n{sql}"
+        );
+        assert_eq!(
+            p.query("SELECT count(*) FROM retort_log WHERE revision = 'aaaaaaaaaaa2'"),
+            vec!["0"],
+            "[{engine}]"
+        );
     }
 }
 
@@ -556,12 +781,20 @@ fn a_malformed_url_is_a_configuration_error() {
     for engine in engine_names().into_iter().filter(|e| *e != "sqlite") {
         let p = Project::on(engine);
         let urls: &[&str] = if engine == "postgres" {
-            &["postgres://u:s3cret@127.0.0.1:notaport/db", "postgres://u:s3cret@127.0.0.1:5432/db?lock=bogus"]
+            &[
+                "postgres://u:s3cret@127.0.0.1:notaport/db",
+                "postgres://u:s3cret@127.0.0.1:5432/db?lock=bogus",
+            ]
         } else {
-            &["mysql://u:s3cret@127.0.0.1:3306/db?lock=bogus", "mysql://u:s3cret@127.0.0.1:notaport/db"]
+            &[
+                "mysql://u:s3cret@127.0.0.1:3306/db?lock=bogus",
+                "mysql://u:s3cret@127.0.0.1:notaport/db",
+            ]
         };
         for url in urls {
-            let r = p.retort_env(&["current"], &[("DATABASE_URL", url)]).fails_with(3, "invalid database URL");
+            let r = p
+                .retort_env(&["current"], &[("DATABASE_URL", url)])
+                .fails_with(3, "invalid database URL");
             assert!(!r.stderr.contains("s3cret"), "{}", r.stderr);
         }
     }
@@ -572,7 +805,13 @@ fn a_malformed_url_is_a_configuration_error() {
 #[test]
 fn a_non_utf8_revision_file_is_a_migration_file_error() {
     let p = Project::new();
-    let path = p.write_rev("aaaaaaaaaaa1", &[], "latin1", "CREATE TABLE t (note TEXT DEFAULT 'x');", "DROP TABLE t;");
+    let path = p.write_rev(
+        "aaaaaaaaaaa1",
+        &[],
+        "latin1",
+        "CREATE TABLE t (note TEXT DEFAULT 'x');",
+        "DROP TABLE t;",
+    );
     let mut bytes = std::fs::read(&path).unwrap();
     let at = bytes.windows(3).position(|w| w == b"'x'").unwrap() + 1;
     bytes[at] = 0xe9;
@@ -598,7 +837,10 @@ fn init_keeps_passwords_out_of_retort_toml_and_fleets_name_each_target_once() {
     assert!(!dir.path().join("retort.toml").exists());
 
     let p = Project::new();
-    add_envs(&p, "[env.fleet]\nurl = \"sqlite://tenants/{target}.db\"\ntargets = [\"a\", \"b\", \"a\"]\n");
+    add_envs(
+        &p,
+        "[env.fleet]\nurl = \"sqlite://tenants/{target}.db\"\ntargets = [\"a\", \"b\", \"a\"]\n",
+    );
     std::fs::create_dir_all(p.path().join("tenants")).unwrap();
     p.write_rev("aaaaaaaaaaa1", &[], "t", "CREATE TABLE t (id INTEGER);", "DROP TABLE t;");
     p.retort(&["--env", "fleet", "upgrade", "--all"]).fails_with(2, "listed twice");

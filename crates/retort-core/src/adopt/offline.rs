@@ -37,7 +37,11 @@ impl OfflineSql {
             if let Some((up, rev, lines)) = step {
                 let section = section(&lines.join("\n"), version_table);
                 steps.push((up, rev.clone()));
-                if up { this.upgrade.insert(rev, section) } else { this.downgrade.insert(rev, section) };
+                if up {
+                    this.upgrade.insert(rev, section)
+                } else {
+                    this.downgrade.insert(rev, section)
+                };
             }
         };
         for line in script.lines() {
@@ -58,7 +62,11 @@ impl OfflineSql {
 
     /// Forgets a step: the one Alembic was writing when it failed is incomplete.
     pub fn forget(&mut self, step: &(bool, String)) {
-        if step.0 { self.upgrade.remove(&step.1) } else { self.downgrade.remove(&step.1) };
+        if step.0 {
+            self.upgrade.remove(&step.1)
+        } else {
+            self.downgrade.remove(&step.1)
+        };
     }
 }
 
@@ -111,9 +119,13 @@ fn section(sql: &str, version_table: &str) -> OfflineSection {
 
 /// Whether a statement is Alembic's bookkeeping on the version table.
 fn touches(words: &[&str], table: &str) -> bool {
-    let named = |w: Option<&&str>| w.is_some_and(|w| w.trim_matches(|c| c == '"' || c == '`') == table);
+    let named =
+        |w: Option<&&str>| w.is_some_and(|w| w.trim_matches(|c| c == '"' || c == '`') == table);
     match words {
-        ["INSERT", "INTO", t, ..] | ["DELETE", "FROM", t, ..] | ["UPDATE", t, ..] | ["DROP", "TABLE", t, ..] => named(Some(t)),
+        ["INSERT", "INTO", t, ..]
+        | ["DELETE", "FROM", t, ..]
+        | ["UPDATE", t, ..]
+        | ["DROP", "TABLE", t, ..] => named(Some(t)),
         ["CREATE", "TABLE", t, ..] => named(Some(t)) || t.starts_with(&format!("{table}(")),
         _ => false,
     }
@@ -140,12 +152,29 @@ mod tests {
         let sql = captured("postgres");
         assert_eq!(sql.upgrade.len(), 5);
         assert_eq!(sql.downgrade.len(), 5);
-        let all: Vec<&String> = sql.upgrade.values().chain(sql.downgrade.values()).flat_map(|s| &s.statements).collect();
-        assert!(all.iter().all(|s| !s.contains("alembic_version") && s.as_str() != "BEGIN" && s.as_str() != "COMMIT"), "{all:#?}");
-        let index: Vec<&OfflineSection> = sql.upgrade.values().filter(|s| s.statements.iter().any(|t| t.contains("CONCURRENTLY"))).collect();
+        let all: Vec<&String> = sql
+            .upgrade
+            .values()
+            .chain(sql.downgrade.values())
+            .flat_map(|s| &s.statements)
+            .collect();
+        assert!(
+            all.iter().all(|s| !s.contains("alembic_version")
+                && s.as_str() != "BEGIN"
+                && s.as_str() != "COMMIT"),
+            "{all:#?}"
+        );
+        let index: Vec<&OfflineSection> = sql
+            .upgrade
+            .values()
+            .filter(|s| s.statements.iter().any(|t| t.contains("CONCURRENTLY")))
+            .collect();
         assert_eq!(index.len(), 1);
         assert!(!index[0].transactional);
-        assert_eq!(index[0].statements, ["CREATE INDEX CONCURRENTLY ix_posts_title ON posts (title)"]);
+        assert_eq!(
+            index[0].statements,
+            ["CREATE INDEX CONCURRENTLY ix_posts_title ON posts (title)"]
+        );
         assert_eq!(sql.upgrade.values().filter(|s| !s.transactional).count(), 1);
         assert_eq!(sql.downgrade.values().filter(|s| !s.transactional).count(), 1);
         // The merge has no SQL of its own; the data migration is plain SQL.
@@ -158,8 +187,15 @@ mod tests {
         for engine in ["mysql", "sqlite"] {
             let sql = captured(engine);
             assert_eq!((sql.upgrade.len(), sql.downgrade.len()), (5, 5), "{engine}");
-            assert!(sql.upgrade.values().chain(sql.downgrade.values()).all(|s| s.transactional), "{engine}");
-            let first = sql.upgrade.values().find(|s| s.statements.iter().any(|t| t.starts_with("CREATE TABLE users"))).unwrap();
+            assert!(
+                sql.upgrade.values().chain(sql.downgrade.values()).all(|s| s.transactional),
+                "{engine}"
+            );
+            let first = sql
+                .upgrade
+                .values()
+                .find(|s| s.statements.iter().any(|t| t.starts_with("CREATE TABLE users")))
+                .unwrap();
             assert_eq!(first.statements.len(), 2, "{engine}: {first:?}");
         }
     }

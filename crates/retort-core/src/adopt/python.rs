@@ -28,13 +28,18 @@ const KEYS: [&str; 4] = ["revision", "down_revision", "branch_labels", "depends_
 
 /// Parses one revision file's text.
 pub fn parse(path: &Path, text: &str) -> Result<AlembicRevision, FileError> {
-    let malformed = |line: usize, message: String| FileError::Malformed { path: path.to_path_buf(), line, message };
+    let malformed = |line: usize, message: String| FileError::Malformed {
+        path: path.to_path_buf(),
+        line,
+        message,
+    };
     let lines: Vec<&str> = text.lines().collect();
     let mut out = AlembicRevision::default();
     let mut seen_revision = false;
     let mut i = 0;
     // The docstring: the first statement when it is a string literal.
-    while i < lines.len() && (lines[i].trim().is_empty() || lines[i].trim_start().starts_with('#')) {
+    while i < lines.len() && (lines[i].trim().is_empty() || lines[i].trim_start().starts_with('#'))
+    {
         i += 1;
     }
     if let Some(first) = lines.get(i) {
@@ -50,11 +55,17 @@ pub fn parse(path: &Path, text: &str) -> Result<AlembicRevision, FileError> {
                 doc.push_str(rest);
                 doc.push('\n');
                 i += 1;
-                let Some(next) = lines.get(i) else { return Err(malformed(i, "the docstring is not closed".into())) };
+                let Some(next) = lines.get(i) else {
+                    return Err(malformed(i, "the docstring is not closed".into()));
+                };
                 rest = next;
             }
-            out.message = doc.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default().to_string();
-            out.created = doc.lines().find_map(|l| l.trim().strip_prefix("Create Date:")).map(|d| d.trim().to_string());
+            out.message =
+                doc.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default().to_string();
+            out.created = doc
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("Create Date:"))
+                .map(|d| d.trim().to_string());
         }
     }
     while i < lines.len() {
@@ -72,15 +83,20 @@ pub fn parse(path: &Path, text: &str) -> Result<AlembicRevision, FileError> {
         // A tuple or list may span lines: read until the brackets close.
         let mut value = strip_comment(value).to_string();
         while depth(&value) > 0 {
-            let Some(next) = lines.get(i) else { return Err(malformed(lineno, format!("`{name}`: the bracket is not closed"))) };
+            let Some(next) = lines.get(i) else {
+                return Err(malformed(lineno, format!("`{name}`: the bracket is not closed")));
+            };
             value.push(' ');
             value.push_str(strip_comment(next));
             i += 1;
         }
-        let items = literal(&value).map_err(|why| malformed(lineno, format!("`{name} = {}`: {why}", value.trim())))?;
+        let items = literal(&value)
+            .map_err(|why| malformed(lineno, format!("`{name} = {}`: {why}", value.trim())))?;
         match name {
             "revision" => {
-                let [id] = items.as_slice() else { return Err(malformed(lineno, "`revision` must be one string".into())) };
+                let [id] = items.as_slice() else {
+                    return Err(malformed(lineno, "`revision` must be one string".into()));
+                };
                 out.id = id.clone();
                 seen_revision = true;
             }
@@ -90,7 +106,10 @@ pub fn parse(path: &Path, text: &str) -> Result<AlembicRevision, FileError> {
         }
     }
     if !seen_revision {
-        return Err(malformed(1, "no module-level `revision = '...'`: not an Alembic revision file".into()));
+        return Err(malformed(
+            1,
+            "no module-level `revision = '...'`: not an Alembic revision file".into(),
+        ));
     }
     Ok(out)
 }
@@ -266,8 +285,17 @@ depends_on: Union[str, Sequence[str], None] = "ae1027a6acf"
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(parse(Path::new("x.py"), "import os\n"), Err(FileError::Malformed { line: 1, .. })));
-        assert!(matches!(parse(Path::new("x.py"), "revision = ('a',\n"), Err(FileError::Malformed { line: 1, .. })));
-        assert!(matches!(parse(Path::new("x.py"), "revision = ('a', 'b')\n"), Err(FileError::Malformed { .. })));
+        assert!(matches!(
+            parse(Path::new("x.py"), "import os\n"),
+            Err(FileError::Malformed { line: 1, .. })
+        ));
+        assert!(matches!(
+            parse(Path::new("x.py"), "revision = ('a',\n"),
+            Err(FileError::Malformed { line: 1, .. })
+        ));
+        assert!(matches!(
+            parse(Path::new("x.py"), "revision = ('a', 'b')\n"),
+            Err(FileError::Malformed { .. })
+        ));
     }
 }

@@ -7,7 +7,11 @@ use crate::error::{DbError, Error};
 use std::time::{Duration, Instant};
 
 /// Takes the engine's migration lock, waiting up to `timeout` and saying so once.
-pub fn acquire_lock(conn: &mut dyn Connection, timeout: Duration, on_event: &mut dyn FnMut(Event<'_>)) -> Result<(), DbError> {
+pub fn acquire_lock(
+    conn: &mut dyn Connection,
+    timeout: Duration,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Result<(), DbError> {
     let started = Instant::now();
     let mut announced = false;
     loop {
@@ -29,7 +33,6 @@ pub fn acquire_lock(conn: &mut dyn Connection, timeout: Duration, on_event: &mut
 }
 
 impl Migrator<'_> {
-
     /// Runs `work` holding the migration lock — taken first (concurrent `CREATE TABLE IF
     /// NOT EXISTS` races on PostgreSQL), released after, on error too — with the
     /// bookkeeping tables in place.
@@ -52,7 +55,11 @@ impl Migrator<'_> {
 /// For engines whose lock is a lease row (a Galera cluster, PostgreSQL behind a pooler):
 /// calls `renew` every `every` until `stop` is set, checking `stop` often so releasing the
 /// lock does not wait a whole period. Run on a thread with its own connection.
-pub fn renew_until_stopped(every: std::time::Duration, stop: &std::sync::atomic::AtomicBool, mut renew: impl FnMut()) {
+pub fn renew_until_stopped(
+    every: std::time::Duration,
+    stop: &std::sync::atomic::AtomicBool,
+    mut renew: impl FnMut(),
+) {
     let tick = Duration::from_millis(50);
     loop {
         let mut waited = Duration::ZERO;
@@ -69,6 +76,16 @@ pub fn renew_until_stopped(every: std::time::Duration, stop: &std::sync::atomic:
 
 /// Who holds a lease: `host:pid:random`, in characters that need no quoting in SQL.
 pub fn lease_owner() -> String {
-    let host: String = std::fs::read_to_string("/etc/hostname").unwrap_or_default().trim().chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_')).collect();
-    format!("{}:{}:{}", if host.is_empty() { "host" } else { &host }, std::process::id(), crate::revision::id::RevisionId::generate())
+    let host: String = std::fs::read_to_string("/etc/hostname")
+        .unwrap_or_default()
+        .trim()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
+        .collect();
+    format!(
+        "{}:{}:{}",
+        if host.is_empty() { "host" } else { &host },
+        std::process::id(),
+        crate::revision::id::RevisionId::generate()
+    )
 }

@@ -16,24 +16,54 @@ use std::time::{Duration, Instant};
 /// Progress of a run, for the CLI's progress display.
 #[derive(Debug)]
 pub enum Event<'a> {
-    StepStarted { index: usize, total: usize, file: &'a RevisionFile, direction: Direction },
-    StepFinished { index: usize, total: usize, file: &'a RevisionFile, direction: Direction, elapsed: Duration },
+    StepStarted {
+        index: usize,
+        total: usize,
+        file: &'a RevisionFile,
+        direction: Direction,
+    },
+    StepFinished {
+        index: usize,
+        total: usize,
+        file: &'a RevisionFile,
+        direction: Direction,
+        elapsed: Duration,
+    },
     /// Another run moved the version table under us; the plan was recomputed.
-    Replanned { heads: Vec<String> },
+    Replanned {
+        heads: Vec<String>,
+    },
     /// A revision marked `transactional: false` runs outside a transaction.
-    NonTransactional { file: &'a RevisionFile },
+    NonTransactional {
+        file: &'a RevisionFile,
+    },
     /// Another run holds the migration lock; waiting up to the lock timeout.
-    WaitingForLock { timeout: Duration },
+    WaitingForLock {
+        timeout: Duration,
+    },
     /// How the migration lock is held, when the user should know (a pooler detected).
-    LockNote { message: String },
+    LockNote {
+        message: String,
+    },
     /// A backup was taken before the run (the environment asks for one).
-    BackedUp { path: &'a std::path::Path },
+    BackedUp {
+        path: &'a std::path::Path,
+    },
     /// The server is a cluster node; how the revisions' schema changes replicate.
-    Cluster { description: String },
+    Cluster {
+        description: String,
+    },
     /// A statement of `file` hit the database's lock timeout; nothing of the revision
     /// stayed, and it is tried again after `wait`. `blockers` are the sessions that
     /// probably hold the lock (long open transactions), as the engine describes them.
-    LockRetry { file: &'a RevisionFile, attempt: u32, of: u32, wait: Duration, message: String, blockers: Vec<String> },
+    LockRetry {
+        file: &'a RevisionFile,
+        attempt: u32,
+        of: u32,
+        wait: Duration,
+        message: String,
+        blockers: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -66,15 +96,27 @@ pub struct RunOptions {
 
 impl Default for RunOptions {
     fn default() -> Self {
-        RunOptions { lock_timeout: Duration::from_secs(60), applied_by: default_applied_by(), single_transaction: false, timeouts: Default::default() }
+        RunOptions {
+            lock_timeout: Duration::from_secs(60),
+            applied_by: default_applied_by(),
+            single_transaction: false,
+            timeouts: Default::default(),
+        }
     }
 }
 
 /// `user@host` of this process, for the log.
 pub fn default_applied_by() -> String {
-    let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into());
-    let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_default();
-    if host.is_empty() { user } else { format!("{user}@{host}") }
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    let host =
+        std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_default();
+    if host.is_empty() {
+        user
+    } else {
+        format!("{user}@{host}")
+    }
 }
 
 pub struct Migrator<'g> {
@@ -96,7 +138,6 @@ pub(crate) struct ResolvedTarget {
 }
 
 impl Migrator<'_> {
-
     /// The database's heads, validated against the graph (and refused when dirty).
     pub fn current(&self, conn: &mut dyn Connection) -> Result<Vec<usize>, Error> {
         self.refuse_if_dirty(conn)?;
@@ -106,25 +147,47 @@ impl Migrator<'_> {
 
     /// Resolves `target` once, against where the run starts (a relative target means
     /// "relative to where we started", also when the run re-plans).
-    pub(crate) fn resolve_target(&self, target: &Target, current: &[usize]) -> Result<ResolvedTarget, Error> {
-        Ok(ResolvedTarget { set: target.resolve(self.graph, current)?, branch_root: target.branch_root_walked_off(self.graph, current) })
+    pub(crate) fn resolve_target(
+        &self,
+        target: &Target,
+        current: &[usize],
+    ) -> Result<ResolvedTarget, Error> {
+        Ok(ResolvedTarget {
+            set: target.resolve(self.graph, current)?,
+            branch_root: target.branch_root_walked_off(self.graph, current),
+        })
     }
 
-    pub(crate) fn plan_for(&self, mode: Direction, current: &[usize], target: &ResolvedTarget, text: &str) -> Result<Plan, Error> {
+    pub(crate) fn plan_for(
+        &self,
+        mode: Direction,
+        current: &[usize],
+        target: &ResolvedTarget,
+        text: &str,
+    ) -> Result<Plan, Error> {
         Ok(match (mode, &target.branch_root) {
             (Direction::Up, _) => {
                 plan::check_upgrade_target(self.graph, current, &target.set, text)?;
                 plan::plan_upgrade(self.graph, current, &target.set)
             }
-            (Direction::Down, Some(roots)) => plan::plan_downgrade_branch(self.graph, current, roots)?,
-            (Direction::Down, None) => plan::plan_downgrade(self.graph, current, &target.set, text)?,
+            (Direction::Down, Some(roots)) => {
+                plan::plan_downgrade_branch(self.graph, current, roots)?
+            }
+            (Direction::Down, None) => {
+                plan::plan_downgrade(self.graph, current, &target.set, text)?
+            }
         })
     }
 
     /// The plan as the database looks now, read without the lock and without refusing a
     /// revision in progress (another run's, which the locked run will wait for): for
     /// decisions made before the lock (a backup, warnings). `None` when it cannot be told.
-    pub fn peek_plan(&self, conn: &mut dyn Connection, mode: Direction, target: &Target) -> Option<Plan> {
+    pub fn peek_plan(
+        &self,
+        conn: &mut dyn Connection,
+        mode: Direction,
+        target: &Target,
+    ) -> Option<Plan> {
         let rows = self.current_rows(conn).ok()?;
         let current = plan::validate_heads(self.graph, &rows).ok()?;
         let resolved = self.resolve_target(target, &current).ok()?;
@@ -132,7 +195,12 @@ impl Migrator<'_> {
     }
 
     /// Resolves `target` against the database and returns the plan without running it.
-    pub fn plan(&self, conn: &mut dyn Connection, mode: Direction, target: &Target) -> Result<Plan, Error> {
+    pub fn plan(
+        &self,
+        conn: &mut dyn Connection,
+        mode: Direction,
+        target: &Target,
+    ) -> Result<Plan, Error> {
         let current = self.current(conn)?;
         let resolved = self.resolve_target(target, &current)?;
         self.plan_for(mode, &current, &resolved, &target.text)
@@ -148,12 +216,15 @@ impl Migrator<'_> {
         opts: &RunOptions,
         on_event: &mut dyn FnMut(Event<'_>),
     ) -> Result<RunReport, Error> {
-        self.with_lock(conn, opts.lock_timeout, on_event, |conn, on_event| self.run_locked(conn, mode, target, opts, on_event))
+        self.with_lock(conn, opts.lock_timeout, on_event, |conn, on_event| {
+            self.run_locked(conn, mode, target, opts, on_event)
+        })
     }
 
     pub(crate) fn ensure_tables(&self, conn: &mut dyn Connection) -> Result<(), Error> {
         let names = [self.tables.version.clone(), self.tables.log.clone()];
-        for (ddl, name) in conn.dialect().create_version_tables(&self.tables).into_iter().zip(names) {
+        for (ddl, name) in conn.dialect().create_version_tables(&self.tables).into_iter().zip(names)
+        {
             // Two runs whose migration lock did not hold (a pooler) can both create a
             // table `IF NOT EXISTS` and collide in the catalog: it exists, which is all
             // that is needed.
@@ -201,8 +272,19 @@ impl Migrator<'_> {
         let mut plan = self.plan_for(mode, &current, &resolved, &target.text)?;
         let outer = opts.single_transaction && !plan.is_empty();
         if outer {
-            let non_transactional = |s: &Step| s.section(self.graph).steps(s.file(self.graph).transactional).iter().any(|st| !st.transactional);
-            if let Some(f) = plan.steps.iter().filter(|s| non_transactional(s)).map(|s| s.file(self.graph)).next() {
+            let non_transactional = |s: &Step| {
+                s.section(self.graph)
+                    .steps(s.file(self.graph).transactional)
+                    .iter()
+                    .any(|st| !st.transactional)
+            };
+            if let Some(f) = plan
+                .steps
+                .iter()
+                .filter(|s| non_transactional(s))
+                .map(|s| s.file(self.graph))
+                .next()
+            {
                 return Err(Error::usage(
                     format!("--single-transaction cannot include revision {}, which has statements marked transactional: false", f.id),
                     Some("upgrade up to the revision before it with --single-transaction, then run the rest without".into()),
@@ -220,7 +302,13 @@ impl Migrator<'_> {
                     if outer {
                         let _ = conn.execute(conn.dialect().rollback());
                     }
-                    return Err(Error::TooLarge { rev: file.id.clone(), path: file.path.clone(), bytes: file.text.len(), limit, setting });
+                    return Err(Error::TooLarge {
+                        rev: file.id.clone(),
+                        path: file.path.clone(),
+                        bytes: file.text.len(),
+                        limit,
+                        setting,
+                    });
                 }
             }
         }
@@ -231,7 +319,8 @@ impl Migrator<'_> {
             for step in &plan.steps {
                 // Ctrl-C stops here, between revisions, never inside one.
                 if crate::interrupt::requested() {
-                    let mut applied: Vec<RevisionId> = report.steps.iter().map(|s| s.revision.clone()).collect();
+                    let mut applied: Vec<RevisionId> =
+                        report.steps.iter().map(|s| s.revision.clone()).collect();
                     if outer {
                         let _ = conn.execute(conn.dialect().rollback());
                         applied.clear();
@@ -242,7 +331,16 @@ impl Migrator<'_> {
                 let file = step.file(self.graph);
                 on_event(Event::StepStarted { index, total, file, direction: step.direction });
                 let started = Instant::now();
-                let outcome = match self.apply_step(conn, step, opts, on_event, &report, started, outer, &mut retries) {
+                let outcome = match self.apply_step(
+                    conn,
+                    step,
+                    opts,
+                    on_event,
+                    &report,
+                    started,
+                    outer,
+                    &mut retries,
+                ) {
                     Ok(o) => o,
                     Err(Error::Exec(mut e)) if outer => {
                         let _ = conn.execute(conn.dialect().rollback());
@@ -272,7 +370,14 @@ impl Migrator<'_> {
                                 applied: report.steps.iter().map(|s| s.revision.clone()).collect(),
                             });
                         };
-                        on_event(Event::LockRetry { file, attempt: retries.attempts, of: opts.timeouts.retries, wait, message, blockers });
+                        on_event(Event::LockRetry {
+                            file,
+                            attempt: retries.attempts,
+                            of: opts.timeouts.retries,
+                            wait,
+                            message,
+                            blockers,
+                        });
                         crate::interrupt::sleep(wait)?;
                         retries.waited += wait;
                         // Nothing of the revision stayed; plan again from the table (another
@@ -302,7 +407,13 @@ impl Migrator<'_> {
                     }
                 }
                 let elapsed = started.elapsed();
-                on_event(Event::StepFinished { index, total, file, direction: step.direction, elapsed });
+                on_event(Event::StepFinished {
+                    index,
+                    total,
+                    file,
+                    direction: step.direction,
+                    elapsed,
+                });
                 report.steps.push(AppliedStep {
                     revision: file.id.clone(),
                     direction: step.direction,
@@ -318,6 +429,7 @@ impl Migrator<'_> {
         Ok(report)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn apply_step(
         &self,
         conn: &mut dyn Connection,
@@ -334,13 +446,18 @@ impl Migrator<'_> {
         let dialect = conn.dialect();
         let tx_ddl = dialect.capabilities().transactional_ddl;
         // Inside a run-wide transaction the per-revision BEGIN/COMMIT become no-ops.
-        let (begin, commit, rollback) = if in_outer_tx { ("", "", "") } else { (dialect.begin(), dialect.commit(), dialect.rollback()) };
+        let (begin, commit, rollback) = if in_outer_tx {
+            ("", "", "")
+        } else {
+            (dialect.begin(), dialect.commit(), dialect.rollback())
+        };
         let steps = section.steps(file.transactional);
         // Atomic: statements and bookkeeping commit together. Otherwise (MySQL DDL, a
         // revision marked transactional: false, or one of several `-- +step`s) the log
         // says "in progress" first, so a failure halfway leaves a dirty marker instead
         // of a silent partial state.
-        let atomic = tx_ddl && steps.iter().all(|s| s.transactional) && (steps.len() <= 1 || in_outer_tx);
+        let atomic =
+            tx_ddl && steps.iter().all(|s| s.transactional) && (steps.len() <= 1 || in_outer_tx);
         if steps.iter().any(|s| !s.transactional) {
             on_event(Event::NonTransactional { file });
         }
@@ -357,7 +474,14 @@ impl Migrator<'_> {
         }
         let mut marker = None;
         if !atomic {
-            let record = self.log_record(file, step.direction.into(), LogStatus::InProgress, None, None, &opts.applied_by);
+            let record = self.log_record(
+                file,
+                step.direction.into(),
+                LogStatus::InProgress,
+                None,
+                None,
+                &opts.applied_by,
+            );
             conn.execute(&conn.dialect().log_insert_sql(&self.tables, &record))?;
             run_tx(conn, commit)?;
             let log = conn.dialect().quote_ident(&self.tables.log);
@@ -372,19 +496,28 @@ impl Migrator<'_> {
             if let Some(id) = &marker {
                 let log = conn.dialect().quote_ident(&self.tables.log);
                 let note = conn.dialect().quote_literal(note);
-                let _ = conn.execute(&format!("UPDATE {log} SET status = '{}', error = {note} WHERE id = {id}", status.as_str()));
+                let _ = conn.execute(&format!(
+                    "UPDATE {log} SET status = '{}', error = {note} WHERE id = {id}",
+                    status.as_str()
+                ));
             }
         };
         let applied = || report.steps.iter().map(|s| s.revision.clone()).collect::<Vec<_>>();
         if atomic {
-            let texts: Vec<String> = steps.iter().flat_map(|s| s.statements.iter().map(|x| x.sql.clone())).collect();
+            let texts: Vec<String> =
+                steps.iter().flat_map(|s| s.statements.iter().map(|x| x.sql.clone())).collect();
             if let Err((index, e)) = conn.execute_script(&texts) {
                 let _ = run_tx(conn, rollback);
                 // A lock timeout: nothing of the revision stayed, so the run may retry it.
                 if let (DbError::LockTimeout { message, .. }, false) = (&e, in_outer_tx) {
                     return Ok(StepOutcome::LockTimedOut(message.clone()));
                 }
-                let stmt = steps.iter().flat_map(|s| s.statements.iter()).nth(index).cloned().unwrap_or_default();
+                let stmt = steps
+                    .iter()
+                    .flat_map(|s| s.statements.iter())
+                    .nth(index)
+                    .cloned()
+                    .unwrap_or_default();
                 return Err(exec_error(file, section, &stmt, e, applied(), false).into());
             }
         } else {
@@ -393,7 +526,8 @@ impl Migrator<'_> {
                 loop {
                     let outcome = if in_tx {
                         conn.execute(begin)?;
-                        let texts: Vec<String> = sql_step.statements.iter().map(|x| x.sql.clone()).collect();
+                        let texts: Vec<String> =
+                            sql_step.statements.iter().map(|x| x.sql.clone()).collect();
                         let r = conn.execute_script(&texts);
                         match &r {
                             Ok(()) => conn.execute(commit)?,
@@ -404,14 +538,20 @@ impl Migrator<'_> {
                         r
                     } else {
                         // One at a time: each may commit, and the marker must say how far it got.
-                        sql_step.statements.iter().enumerate().try_for_each(|(i, s)| conn.execute(&s.sql).map_err(|e| (i, e)))
+                        sql_step
+                            .statements
+                            .iter()
+                            .enumerate()
+                            .try_for_each(|(i, s)| conn.execute(&s.sql).map_err(|e| (i, e)))
                     };
                     let Err((index, e)) = outcome else { break };
                     // Nothing of this step stayed: it ran in a transaction, or its first
                     // statement failed. Where statements may already have committed it is
                     // an ordinary failure: a retry would not be safe.
                     let step_untouched = in_tx || index == 0;
-                    if let (DbError::LockTimeout { message, .. }, false, true) = (&e, in_outer_tx, step_untouched) {
+                    if let (DbError::LockTimeout { message, .. }, false, true) =
+                        (&e, in_outer_tx, step_untouched)
+                    {
                         if k == 0 {
                             // Nothing of the revision stayed: the run retries it from the plan.
                             set_marker(conn, LogStatus::ResolvedUndo, &format!("lock timeout before its first statement ran (nothing changed; retried): {message}"));
@@ -421,7 +561,14 @@ impl Migrator<'_> {
                         // same budget, while the migration lock keeps other runs out.
                         if let Some(wait) = retries.next_wait(&file.id, opts) {
                             let blockers = conn.lock_blockers();
-                            on_event(Event::LockRetry { file, attempt: retries.attempts, of: opts.timeouts.retries, wait, message: message.clone(), blockers });
+                            on_event(Event::LockRetry {
+                                file,
+                                attempt: retries.attempts,
+                                of: opts.timeouts.retries,
+                                wait,
+                                message: message.clone(),
+                                blockers,
+                            });
                             crate::interrupt::sleep(wait)?;
                             retries.waited += wait;
                             continue;
@@ -485,11 +632,21 @@ impl Migrator<'_> {
         match &marker {
             Some(id) => {
                 let log = conn.dialect().quote_ident(&self.tables.log);
-                conn.execute(&format!("UPDATE {log} SET status = '{}', duration_ms = {duration} WHERE id = {id}", LogStatus::Ok.as_str()))?;
+                conn.execute(&format!(
+                    "UPDATE {log} SET status = '{}', duration_ms = {duration} WHERE id = {id}",
+                    LogStatus::Ok.as_str()
+                ))?;
             }
             None => {
                 let now = crate::now_utc_iso();
-                let record = self.log_record(file, step.direction.into(), LogStatus::Ok, Some(&now), Some(duration), &opts.applied_by);
+                let record = self.log_record(
+                    file,
+                    step.direction.into(),
+                    LogStatus::Ok,
+                    Some(&now),
+                    Some(duration),
+                    &opts.applied_by,
+                );
                 conn.execute(&conn.dialect().log_insert_sql(&self.tables, &record))?;
             }
         }
@@ -534,14 +691,27 @@ impl Migrator<'_> {
 
     pub(crate) fn refuse_if_dirty(&self, conn: &mut dyn Connection) -> Result<(), Error> {
         match self.dirty_entry(conn)? {
-            Some(e) => Err(StateError::Dirty { rev: e.revision, direction: e.direction, status: e.status, error: e.error }.into()),
+            Some(e) => Err(StateError::Dirty {
+                rev: e.revision,
+                direction: e.direction,
+                status: e.status,
+                error: e.error,
+            }
+            .into()),
             None => Ok(()),
         }
     }
 }
 
 /// The error for a failed statement of `file`, with its line in the file.
-fn exec_error(file: &RevisionFile, section: &crate::revision::file::Section, stmt: &sql_split::Statement, e: DbError, applied: Vec<RevisionId>, dirty: bool) -> ExecError {
+fn exec_error(
+    file: &RevisionFile,
+    section: &crate::revision::file::Section,
+    stmt: &sql_split::Statement,
+    e: DbError,
+    applied: Vec<RevisionId>,
+    dirty: bool,
+) -> ExecError {
     let cause = match &e {
         DbError::Storage { cause, .. } => Some(*cause),
         _ => None,
@@ -550,7 +720,16 @@ fn exec_error(file: &RevisionFile, section: &crate::revision::file::Section, stm
         DbError::Query { message, .. } | DbError::Storage { message, .. } => message,
         other => other.to_string(),
     };
-    ExecError { rev: file.id.clone(), path: file.path.clone(), line: section.first_line + stmt.line.max(1) - 1, message, statement: stmt.sql.clone(), applied, dirty, cause }
+    ExecError {
+        rev: file.id.clone(),
+        path: file.path.clone(),
+        line: section.first_line + stmt.line.max(1) - 1,
+        message,
+        statement: stmt.sql.clone(),
+        applied,
+        dirty,
+        cause,
+    }
 }
 
 /// Lock-timeout retries of the revision being tried, and the time waited in the run.
@@ -601,8 +780,14 @@ enum StepOutcome {
 /// quarter second, capped at ten, with ±50% jitter so that deploys retrying together
 /// do not collide again.
 fn retry_wait(attempt: u32) -> Duration {
-    let base = Duration::from_millis(250).saturating_mul(1 << attempt.saturating_sub(1).min(6)).min(Duration::from_secs(10));
+    let base = Duration::from_millis(250)
+        .saturating_mul(1 << attempt.saturating_sub(1).min(6))
+        .min(Duration::from_secs(10));
     let mut b = [0u8; 2];
-    let jitter = if getrandom::getrandom(&mut b).is_ok() { u16::from_le_bytes(b) as f64 / u16::MAX as f64 } else { 0.5 };
+    let jitter = if getrandom::getrandom(&mut b).is_ok() {
+        u16::from_le_bytes(b) as f64 / u16::MAX as f64
+    } else {
+        0.5
+    };
     base.mul_f64(0.5 + jitter)
 }

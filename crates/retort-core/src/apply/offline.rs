@@ -8,7 +8,6 @@ use crate::revision::id::RevisionId;
 use crate::revision::target::Target;
 
 impl Migrator<'_> {
-
     /// Version-table and log statements recorded with a step.
     fn bookkeeping_sql(
         &self,
@@ -21,13 +20,28 @@ impl Migrator<'_> {
         let file = step.file(self.graph);
         let mut out: Vec<String> =
             step.version_ops.iter().map(|op| dialect.version_op_sql(&self.tables, op)).collect();
-        out.push(dialect.log_insert_sql(&self.tables, &self.log_record(file, step.direction.into(), crate::engine::LogStatus::Ok, applied_at, duration_ms, applied_by)));
+        out.push(dialect.log_insert_sql(
+            &self.tables,
+            &self.log_record(
+                file,
+                step.direction.into(),
+                crate::engine::LogStatus::Ok,
+                applied_at,
+                duration_ms,
+                applied_by,
+            ),
+        ));
         out
     }
 
     /// Offline stamp: the script that records `target` on a database at base (the
     /// bookkeeping tables, then the version-table and log statements in one transaction).
-    pub fn offline_stamp_sql(&self, dialect: &dyn Dialect, target: &Target, purge: bool) -> Result<String, Error> {
+    pub fn offline_stamp_sql(
+        &self,
+        dialect: &dyn Dialect,
+        target: &Target,
+        purge: bool,
+    ) -> Result<String, Error> {
         let (ops, heads) = self.stamp_ops(&[], target, purge)?;
         let mut out = String::new();
         if let Some(preamble) = dialect.offline_preamble() {
@@ -38,7 +52,14 @@ impl Migrator<'_> {
             out.push_str(&format!("{ddl};\n"));
         }
         out.push_str(&format!("{};\n", dialect.begin()));
-        for sql in self.stamp_sql(dialect, &ops, &heads, None, "retort --sql", "offline (--sql), not verified") {
+        for sql in self.stamp_sql(
+            dialect,
+            &ops,
+            &heads,
+            None,
+            "retort --sql",
+            "offline (--sql), not verified",
+        ) {
             out.push_str(&format!("{sql};\n"));
         }
         out.push_str(&format!("{};\n", dialect.commit()));
@@ -62,8 +83,13 @@ impl Migrator<'_> {
             out.push_str(preamble);
             out.push('\n');
         }
-        out.push_str(&format!("-- {} ({}): offline {} to {}\n\n", crate::TOOL_VERSION, dialect.name(),
-            if mode == Direction::Up { "upgrade" } else { "downgrade" }, target.text));
+        out.push_str(&format!(
+            "-- {} ({}): offline {} to {}\n\n",
+            crate::TOOL_VERSION,
+            dialect.name(),
+            if mode == Direction::Up { "upgrade" } else { "downgrade" },
+            target.text
+        ));
         for ddl in dialect.create_version_tables(&self.tables) {
             out.push_str(&ddl);
             out.push_str(";\n");
@@ -76,7 +102,11 @@ impl Migrator<'_> {
                 Direction::Up => format!("{} -> {}", join_or_base(&step.heads_before), file.id),
                 Direction::Down => format!("{} -> {}", file.id, join_or_base(&plan_after(step))),
             };
-            out.push_str(&format!("-- Running {} {arrow}: {}\n", step.direction.as_str(), file.message));
+            out.push_str(&format!(
+                "-- Running {} {arrow}: {}\n",
+                step.direction.as_str(),
+                file.message
+            ));
             // Each `-- +step` in its own transaction (or none), as the online run does;
             // the bookkeeping in a transaction after the last.
             let steps = section.steps(file.transactional);

@@ -8,17 +8,24 @@ use crate::revision::id::RevisionId;
 use crate::revision::target::Target;
 
 impl Migrator<'_> {
-
     /// Records how the user repaired a dirty revision: `applied` moves the version
     /// table as if the step had finished; otherwise it stays where it was.
-    pub fn resolve(&self, conn: &mut dyn Connection, applied: bool, opts: &RunOptions) -> Result<LogEntry, Error> {
+    pub fn resolve(
+        &self,
+        conn: &mut dyn Connection,
+        applied: bool,
+        opts: &RunOptions,
+    ) -> Result<LogEntry, Error> {
         self.with_lock(conn, opts.lock_timeout, &mut |_| {}, |conn, _| {
             let entry = self.dirty_entry(conn)?.ok_or(StateError::NotDirty)?;
             let rows = self.current_rows(conn)?;
             let heads = plan::validate_heads(self.graph, &rows)?;
             let rev = RevisionId::parse(&entry.revision)
                 .and_then(|id| self.graph.index_of(&id))
-                .ok_or_else(|| StateError::UnknownRevision { rev: entry.revision.clone(), heads: self.graph.ids(&self.graph.heads()) })?;
+                .ok_or_else(|| StateError::UnknownRevision {
+                    rev: entry.revision.clone(),
+                    heads: self.graph.ids(&self.graph.heads()),
+                })?;
             let d = conn.dialect();
             let mut sql = vec![d.begin().to_string()];
             if applied {
@@ -31,8 +38,13 @@ impl Migrator<'_> {
                 };
                 sql.extend(ops.iter().map(|op| d.version_op_sql(&self.tables, op)));
             }
-            let status = if applied { LogStatus::ResolvedOk } else { LogStatus::ResolvedUndo }.as_str();
-            sql.push(format!("UPDATE {} SET status = '{status}' WHERE id = {}", d.quote_ident(&self.tables.log), entry.id));
+            let status =
+                if applied { LogStatus::ResolvedOk } else { LogStatus::ResolvedUndo }.as_str();
+            sql.push(format!(
+                "UPDATE {} SET status = '{status}' WHERE id = {}",
+                d.quote_ident(&self.tables.log),
+                entry.id
+            ));
             sql.push(d.commit().to_string());
             for s in sql {
                 conn.execute(&s)?;
@@ -44,7 +56,11 @@ impl Migrator<'_> {
     /// Records every revision the version table says is applied as applied, with its
     /// checksum and text, without running or moving anything: the log of a database
     /// another tool (Alembic) brought to where it is. Refused when the log has entries.
-    pub fn record_adopted(&self, conn: &mut dyn Connection, opts: &RunOptions) -> Result<Vec<RevisionId>, Error> {
+    pub fn record_adopted(
+        &self,
+        conn: &mut dyn Connection,
+        opts: &RunOptions,
+    ) -> Result<Vec<RevisionId>, Error> {
         self.with_lock(conn, opts.lock_timeout, &mut |_| {}, |conn, _| {
             let rows = self.current_rows(conn)?;
             let heads = plan::validate_heads(self.graph, &rows)?;
@@ -59,7 +75,17 @@ impl Migrator<'_> {
             let mut recorded = Vec::new();
             for &i in self.graph.topo_order().iter().filter(|&&i| applied[i]) {
                 let file = self.graph.rev(i);
-                sql.push(d.log_insert_sql(&self.tables, &self.log_record(file, LogDirection::Stamp, LogStatus::Ok, Some(&now), Some(0), &opts.applied_by)));
+                sql.push(d.log_insert_sql(
+                    &self.tables,
+                    &self.log_record(
+                        file,
+                        LogDirection::Stamp,
+                        LogStatus::Ok,
+                        Some(&now),
+                        Some(0),
+                        &opts.applied_by,
+                    ),
+                ));
                 recorded.push(file.id.clone());
             }
             sql.push(d.commit().to_string());
@@ -75,7 +101,12 @@ impl Migrator<'_> {
     }
 
     /// Offline stamp, or the statements an online stamp runs.
-    pub fn stamp_ops(&self, rows: &[String], target: &Target, purge: bool) -> Result<(Vec<VersionOp>, Vec<RevisionId>), Error> {
+    pub fn stamp_ops(
+        &self,
+        rows: &[String],
+        target: &Target,
+        purge: bool,
+    ) -> Result<(Vec<VersionOp>, Vec<RevisionId>), Error> {
         // `--purge` realigns a table that may hold unknown rows, so those are tolerated,
         // except by a relative target, which counts from the current rows like `stamp -N`.
         let current = match plan::validate_heads(self.graph, rows) {
@@ -89,36 +120,67 @@ impl Migrator<'_> {
 
     /// The statements that record a stamp: version-table ops and one log row per new head.
     /// `how` says in the log whether the live schema was checked (`verified`, `forced`).
-    pub fn stamp_sql(&self, dialect: &dyn Dialect, ops: &[VersionOp], heads: &[RevisionId], applied_at: Option<&str>, applied_by: &str, how: &str) -> Vec<String> {
-        let mut out: Vec<String> = ops.iter().map(|op| dialect.version_op_sql(&self.tables, op)).collect();
+    pub fn stamp_sql(
+        &self,
+        dialect: &dyn Dialect,
+        ops: &[VersionOp],
+        heads: &[RevisionId],
+        applied_at: Option<&str>,
+        applied_by: &str,
+        how: &str,
+    ) -> Vec<String> {
+        let mut out: Vec<String> =
+            ops.iter().map(|op| dialect.version_op_sql(&self.tables, op)).collect();
         for h in heads {
             let file = self.graph.get(h);
-            let message = format!("{} [stamp: {how}]", file.map(|f| f.message.as_str()).unwrap_or(""));
-            out.push(dialect.log_insert_sql(&self.tables, &LogRecord {
-                revision: h.as_str(),
-                direction: LogDirection::Stamp,
-                status: LogStatus::Ok,
-                checksum: file.map(|f| f.checksum.as_str()),
-                message: &message,
-                script: file.map(|f| f.text.as_str()),
-                applied_at,
-                duration_ms: Some(0),
-                applied_by,
-                tool_version: crate::TOOL_VERSION,
-            }));
+            let message =
+                format!("{} [stamp: {how}]", file.map(|f| f.message.as_str()).unwrap_or(""));
+            out.push(dialect.log_insert_sql(
+                &self.tables,
+                &LogRecord {
+                    revision: h.as_str(),
+                    direction: LogDirection::Stamp,
+                    status: LogStatus::Ok,
+                    checksum: file.map(|f| f.checksum.as_str()),
+                    message: &message,
+                    script: file.map(|f| f.text.as_str()),
+                    applied_at,
+                    duration_ms: Some(0),
+                    applied_by,
+                    tool_version: crate::TOOL_VERSION,
+                },
+            ));
         }
         if heads.is_empty() {
-            out.push(dialect.log_insert_sql(&self.tables, &LogRecord {
-                revision: "base", direction: LogDirection::Stamp, status: LogStatus::Ok, checksum: None, message: "", script: None,
-                applied_at, duration_ms: Some(0), applied_by, tool_version: crate::TOOL_VERSION,
-            }));
+            out.push(dialect.log_insert_sql(
+                &self.tables,
+                &LogRecord {
+                    revision: "base",
+                    direction: LogDirection::Stamp,
+                    status: LogStatus::Ok,
+                    checksum: None,
+                    message: "",
+                    script: None,
+                    applied_at,
+                    duration_ms: Some(0),
+                    applied_by,
+                    tool_version: crate::TOOL_VERSION,
+                },
+            ));
         }
         out
     }
 
     /// Sets the version table to `target` without running any revision; `how` goes into
     /// the log (see [`Self::stamp_sql`]).
-    pub fn stamp(&self, conn: &mut dyn Connection, target: &Target, purge: bool, opts: &RunOptions, how: &str) -> Result<RunReport, Error> {
+    pub fn stamp(
+        &self,
+        conn: &mut dyn Connection,
+        target: &Target,
+        purge: bool,
+        opts: &RunOptions,
+        how: &str,
+    ) -> Result<RunReport, Error> {
         self.with_lock(conn, opts.lock_timeout, &mut |_| {}, |conn, _| {
             if !purge {
                 self.refuse_if_dirty(conn)?;
@@ -133,14 +195,20 @@ impl Migrator<'_> {
                 }
             };
             let now = crate::now_utc_iso();
-            for sql in self.stamp_sql(conn.dialect(), &ops, &heads, Some(&now), &opts.applied_by, how) {
+            for sql in
+                self.stamp_sql(conn.dialect(), &ops, &heads, Some(&now), &opts.applied_by, how)
+            {
                 if let Err(e) = conn.execute(&sql) {
                     let _ = conn.execute(conn.dialect().rollback());
                     return Err(e.into());
                 }
             }
             conn.execute(conn.dialect().commit())?;
-            Ok(RunReport { heads_before: rows, heads_after: heads.iter().map(|h| h.to_string()).collect(), steps: Vec::new() })
+            Ok(RunReport {
+                heads_before: rows,
+                heads_after: heads.iter().map(|h| h.to_string()).collect(),
+                steps: Vec::new(),
+            })
         })
     }
 }

@@ -2,10 +2,10 @@
 //! candidates, and the review notes written into generated files. Rendering the
 //! changes to SQL is [`crate::render`]'s (shared policies) and the engine's (per-change SQL).
 pub mod change;
-pub mod diff;
+pub mod compare;
 pub mod filter;
 pub mod notes;
 pub mod rename;
 
 pub use change::Change;
-pub use diff::{diff, Renames};
+pub use compare::{diff, Renames};

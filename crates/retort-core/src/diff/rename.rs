@@ -1,7 +1,7 @@
 //! Rename candidates: a dropped and an added column (or table) of the same shape.
 //! Renames are never applied silently; the CLI asks on a terminal or takes `--rename`.
 use super::change::Change;
-use super::diff::Renames;
+use super::compare::Renames;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RenameCandidate {
@@ -21,7 +21,9 @@ impl RenameCandidate {
     pub fn describe(&self) -> String {
         match self {
             RenameCandidate::Table { from, to } => format!("table {from} -> {to}"),
-            RenameCandidate::Column { table, from, to } => format!("column {table}.{from} -> {table}.{to}"),
+            RenameCandidate::Column { table, from, to } => {
+                format!("column {table}.{from} -> {table}.{to}")
+            }
         }
     }
 
@@ -45,18 +47,31 @@ pub fn candidates(changes: &[Change]) -> Vec<RenameCandidate> {
             Change::DropColumn { table, column: dropped } => {
                 for a in changes {
                     if let Change::AddColumn { table: t2, column: added } = a {
-                        if t2 == table && added.ty == dropped.ty && added.nullable == dropped.nullable && added.generated == dropped.generated {
-                            out.push(RenameCandidate::Column { table: table.clone(), from: dropped.name.clone(), to: added.name.clone() });
+                        if t2 == table
+                            && added.ty == dropped.ty
+                            && added.nullable == dropped.nullable
+                            && added.generated == dropped.generated
+                        {
+                            out.push(RenameCandidate::Column {
+                                table: table.clone(),
+                                from: dropped.name.clone(),
+                                to: added.name.clone(),
+                            });
                         }
                     }
                 }
             }
             Change::DropTable { table: dropped } => {
-                let shape = |t: &crate::schema::Table| t.columns.iter().map(|c| (c.name.clone(), c.ty.clone())).collect::<Vec<_>>();
+                let shape = |t: &crate::schema::Table| {
+                    t.columns.iter().map(|c| (c.name.clone(), c.ty.clone())).collect::<Vec<_>>()
+                };
                 for a in changes {
                     if let Change::CreateTable { table: created } = a {
                         if shape(created) == shape(dropped) {
-                            out.push(RenameCandidate::Table { from: dropped.name.clone(), to: created.name.clone() });
+                            out.push(RenameCandidate::Table {
+                                from: dropped.name.clone(),
+                                to: created.name.clone(),
+                            });
                         }
                     }
                 }
@@ -69,7 +84,8 @@ pub fn candidates(changes: &[Change]) -> Vec<RenameCandidate> {
 
 /// Parses `--rename old=new` (table) or `--rename table.old=new` (column).
 pub fn parse_rename(arg: &str, renames: &mut Renames) -> Result<(), String> {
-    let (left, new) = arg.split_once('=').ok_or_else(|| format!("`{arg}` is not old=new or table.old=new"))?;
+    let (left, new) =
+        arg.split_once('=').ok_or_else(|| format!("`{arg}` is not old=new or table.old=new"))?;
     let new = new.trim();
     if new.is_empty() || left.trim().is_empty() {
         return Err(format!("`{arg}` is not old=new or table.old=new"));
@@ -77,7 +93,9 @@ pub fn parse_rename(arg: &str, renames: &mut Renames) -> Result<(), String> {
     match left.split_once('.') {
         Some((table, old)) => {
             let new = new.rsplit('.').next().unwrap_or(new);
-            renames.columns.insert((table.trim().to_string(), old.trim().to_string()), new.to_string());
+            renames
+                .columns
+                .insert((table.trim().to_string(), old.trim().to_string()), new.to_string());
         }
         None => {
             renames.tables.insert(left.trim().to_string(), new.to_string());

@@ -6,7 +6,6 @@ use crate::engine::{Connection, LogEntry, LogStatus};
 use crate::error::DbError;
 
 impl Migrator<'_> {
-
     /// The version table's raw rows (sorted); empty when the table does not exist yet.
     pub fn current_rows(&self, conn: &mut dyn Connection) -> Result<Vec<String>, DbError> {
         if !conn.table_exists(&self.tables.version)? {
@@ -16,8 +15,12 @@ impl Migrator<'_> {
     }
 
     /// `current_rows` when the table is known to exist (inside a run: one query less per step).
-    pub(crate) fn rows_of_existing_table(&self, conn: &mut dyn Connection) -> Result<Vec<String>, DbError> {
-        let sql = format!("SELECT version_num FROM {}", conn.dialect().quote_ident(&self.tables.version));
+    pub(crate) fn rows_of_existing_table(
+        &self,
+        conn: &mut dyn Connection,
+    ) -> Result<Vec<String>, DbError> {
+        let sql =
+            format!("SELECT version_num FROM {}", conn.dialect().quote_ident(&self.tables.version));
         let rows = conn.query(&sql)?;
         Ok(sorted(rows.into_iter().filter_map(|r| r.into_iter().next().flatten()).collect()))
     }
@@ -27,7 +30,11 @@ impl Migrator<'_> {
         self.log_where(conn, "")
     }
 
-    pub(crate) fn log_where(&self, conn: &mut dyn Connection, filter: &str) -> Result<Vec<LogEntry>, DbError> {
+    pub(crate) fn log_where(
+        &self,
+        conn: &mut dyn Connection,
+        filter: &str,
+    ) -> Result<Vec<LogEntry>, DbError> {
         if !conn.table_exists(&self.tables.log)? {
             return Ok(Vec::new());
         }
@@ -60,7 +67,11 @@ impl Migrator<'_> {
 
     /// The unfinished revision a non-transactional engine left behind, if any.
     pub fn dirty_entry(&self, conn: &mut dyn Connection) -> Result<Option<LogEntry>, DbError> {
-        let filter = format!("WHERE status IN ('{}', '{}')", LogStatus::InProgress.as_str(), LogStatus::Failed.as_str());
+        let filter = format!(
+            "WHERE status IN ('{}', '{}')",
+            LogStatus::InProgress.as_str(),
+            LogStatus::Failed.as_str()
+        );
         Ok(self.log_where(conn, &filter)?.pop())
     }
 }
@@ -69,4 +80,3 @@ fn sorted(mut v: Vec<String>) -> Vec<String> {
     v.sort();
     v
 }
-

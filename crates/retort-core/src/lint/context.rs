@@ -21,12 +21,23 @@ pub struct Context<'a> {
 
 /// A table name without schema or quotes, lower case.
 pub fn last_ident(name: &ObjectName) -> String {
-    name.to_string().rsplit('.').next().unwrap_or_default().trim_matches(['"', '`']).to_ascii_lowercase()
+    name.to_string()
+        .rsplit('.')
+        .next()
+        .unwrap_or_default()
+        .trim_matches(['"', '`'])
+        .to_ascii_lowercase()
 }
 
 impl<'a> Context<'a> {
     pub fn new(file: &'a RevisionFile) -> Self {
-        Context { file, in_transaction: file.transactional, created: Vec::new(), new_tables: HashMap::new(), copies: HashMap::new() }
+        Context {
+            file,
+            in_transaction: file.transactional,
+            created: Vec::new(),
+            new_tables: HashMap::new(),
+            copies: HashMap::new(),
+        }
     }
 
     /// Records what a statement creates or copies; called before the rules see it.
@@ -37,12 +48,19 @@ impl<'a> Context<'a> {
                 self.new_tables.insert(last_ident(&ct.name), ct.columns.clone());
             }
             Statement::Insert(ins) => {
-                let (TableObject::TableName(into), Some(source)) = (&ins.table, &ins.source) else { return };
+                let (TableObject::TableName(into), Some(source)) = (&ins.table, &ins.source) else {
+                    return;
+                };
                 let into = last_ident(into);
-                let (true, SetExpr::Select(select)) = (self.new_tables.contains_key(&into), source.body.as_ref()) else { return };
+                let (true, SetExpr::Select(select)) =
+                    (self.new_tables.contains_key(&into), source.body.as_ref())
+                else {
+                    return;
+                };
                 if let [from] = select.from.as_slice() {
                     if let TableFactor::Table { name, .. } = &from.relation {
-                        let cols = ins.columns.iter().map(|c| c.value.to_ascii_lowercase()).collect();
+                        let cols =
+                            ins.columns.iter().map(|c| c.value.to_ascii_lowercase()).collect();
                         self.copies.insert((into, last_ident(name)), cols);
                     }
                 }
@@ -72,7 +90,9 @@ impl<'a> Context<'a> {
 /// An `ALTER TABLE`'s table (as [`last_ident`]) and operations; `None` for other statements.
 pub fn alter_table(s: &Statement) -> Option<(String, &[sqlparser::ast::AlterTableOperation])> {
     match s {
-        Statement::AlterTable { name, operations, .. } => Some((last_ident(name), operations.as_slice())),
+        Statement::AlterTable { name, operations, .. } => {
+            Some((last_ident(name), operations.as_slice()))
+        }
         _ => None,
     }
 }
@@ -80,6 +100,8 @@ pub fn alter_table(s: &Statement) -> Option<(String, &[sqlparser::ast::AlterTabl
 /// The new name of an `ALTER TABLE ... RENAME TO`.
 pub fn renamed_to(kind: &sqlparser::ast::RenameTableNameKind) -> String {
     match kind {
-        sqlparser::ast::RenameTableNameKind::As(n) | sqlparser::ast::RenameTableNameKind::To(n) => last_ident(n),
+        sqlparser::ast::RenameTableNameKind::As(n) | sqlparser::ast::RenameTableNameKind::To(n) => {
+            last_ident(n)
+        }
     }
 }

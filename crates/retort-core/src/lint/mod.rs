@@ -85,7 +85,10 @@ pub struct EngineFinding {
 
 fn ignored(stmt: &Split, id: &str) -> bool {
     stmt.comments.iter().any(|c| {
-        c.trim_start_matches('-').trim().strip_prefix("lint:ignore").is_some_and(|rest| rest.split([',', ' ']).any(|r| r.trim() == id))
+        c.trim_start_matches('-')
+            .trim()
+            .strip_prefix("lint:ignore")
+            .is_some_and(|rest| rest.split([',', ' ']).any(|r| r.trim() == id))
     })
 }
 
@@ -94,7 +97,8 @@ pub fn lint_revision(file: &RevisionFile, engine: &dyn Dialect) -> Vec<Diagnosti
     let parser = engine.parser_dialect();
     let caps = engine.capabilities();
     let replaced = engine.lint_replaces();
-    let rules: Vec<&Rule> = RULES.iter().copied().filter(|r| (r.applies)(&caps) && !replaced.contains(&r.id)).collect();
+    let rules: Vec<&Rule> =
+        RULES.iter().copied().filter(|r| (r.applies)(&caps) && !replaced.contains(&r.id)).collect();
     let diagnostic = |r: &Rule, line: usize, message: String| Diagnostic {
         rule: r.id.to_string(),
         severity: r.severity,
@@ -110,7 +114,8 @@ pub fn lint_revision(file: &RevisionFile, engine: &dyn Dialect) -> Vec<Diagnosti
     let statements = sql_split::split(&file.upgrade.sql);
     for f in engine.engine_lint(file) {
         // The statement the finding is in: its ignores apply, its line is the report's.
-        let line_in_section = file.upgrade.sql[..f.offset.min(file.upgrade.sql.len())].matches('\n').count() + 1;
+        let line_in_section =
+            file.upgrade.sql[..f.offset.min(file.upgrade.sql.len())].matches('\n').count() + 1;
         let st = statements.iter().rev().find(|s| s.line <= line_in_section);
         if st.is_some_and(|st| ignored(st, &f.rule) || f.replaces.is_some_and(|r| ignored(st, r))) {
             continue;
@@ -128,10 +133,20 @@ pub fn lint_revision(file: &RevisionFile, engine: &dyn Dialect) -> Vec<Diagnosti
     }
     for st in &statements {
         let line = file.upgrade.first_line + st.line - 1;
-        ctx.in_transaction = file.upgrade.breaks.iter().rev().find(|b| b.line < st.line).map_or(file.transactional, |b| b.transactional);
+        ctx.in_transaction = file
+            .upgrade
+            .breaks
+            .iter()
+            .rev()
+            .find(|b| b.line < st.line)
+            .map_or(file.transactional, |b| b.transactional);
         let Ok(parsed) = Parser::parse_sql(parser.as_ref(), &st.sql) else {
             if !ignored(st, "unparsed") {
-                out.push(diagnostic(rule("unparsed"), line, format!("could not parse: {}", st.sql.lines().next().unwrap_or_default())));
+                out.push(diagnostic(
+                    rule("unparsed"),
+                    line,
+                    format!("could not parse: {}", st.sql.lines().next().unwrap_or_default()),
+                ));
             }
             continue;
         };
@@ -152,9 +167,19 @@ pub fn lint_revision(file: &RevisionFile, engine: &dyn Dialect) -> Vec<Diagnosti
 }
 
 /// Lints the revisions a range selects (`None`: all), in graph order (`retort lint`).
-pub fn lint_range(graph: &crate::revision::graph::RevisionGraph, range: Option<&str>, engine: &dyn Dialect) -> Result<Vec<Diagnostic>, crate::error::Error> {
+pub fn lint_range(
+    graph: &crate::revision::graph::RevisionGraph,
+    range: Option<&str>,
+    engine: &dyn Dialect,
+) -> Result<Vec<Diagnostic>, crate::error::Error> {
     let selected = crate::revision::range::select(graph, range)?;
-    Ok(graph.topo_order().iter().copied().filter(|&i| selected[i]).flat_map(|i| lint_revision(graph.rev(i), engine)).collect())
+    Ok(graph
+        .topo_order()
+        .iter()
+        .copied()
+        .filter(|&i| selected[i])
+        .flat_map(|i| lint_revision(graph.rev(i), engine))
+        .collect())
 }
 
 /// Helpers for the rules' tests: a stand-in dialect per engine (the core cannot depend on
@@ -173,7 +198,12 @@ pub mod testing {
         }
         fn capabilities(&self) -> Capabilities {
             match self.0 {
-                "postgres" => Capabilities { transactional_ddl: true, concurrent_index: true, volatile_default_rewrites: true, scratch_needs_server: true },
+                "postgres" => Capabilities {
+                    transactional_ddl: true,
+                    concurrent_index: true,
+                    volatile_default_rewrites: true,
+                    scratch_needs_server: true,
+                },
                 "mysql" => Capabilities { scratch_needs_server: true, ..Default::default() },
                 _ => Capabilities { transactional_ddl: true, ..Default::default() },
             }
@@ -193,7 +223,12 @@ pub mod testing {
         }
     }
 
-    pub fn lint(up: &str, down: &str, transactional: bool, engine: &'static str) -> Vec<Diagnostic> {
+    pub fn lint(
+        up: &str,
+        down: &str,
+        transactional: bool,
+        engine: &'static str,
+    ) -> Vec<Diagnostic> {
         let text = format!(
             "-- revision: abc\n-- message: m\n{}\n-- +upgrade\n{up}\n-- +downgrade\n{down}\n",
             if transactional { "" } else { "-- transactional: false\n" }
@@ -203,7 +238,8 @@ pub mod testing {
 
     /// The findings of rule `id` on `up`; fails when there are none.
     pub fn lint_errors(up: &str, engine: &'static str, id: &str) -> Vec<Diagnostic> {
-        let hits: Vec<Diagnostic> = lint(up, "SELECT 1;", true, engine).into_iter().filter(|x| x.rule == id).collect();
+        let hits: Vec<Diagnostic> =
+            lint(up, "SELECT 1;", true, engine).into_iter().filter(|x| x.rule == id).collect();
         assert!(!hits.is_empty(), "rule {id} did not fire on:\n{up}");
         hits
     }
@@ -229,7 +265,12 @@ mod tests {
 
     #[test]
     fn lint_ignore_silences_one_occurrence() {
-        let d = lint("-- lint:ignore drop-table\nDROP TABLE a;\nDROP TABLE b;", "SELECT 1;", true, "sqlite");
+        let d = lint(
+            "-- lint:ignore drop-table\nDROP TABLE a;\nDROP TABLE b;",
+            "SELECT 1;",
+            true,
+            "sqlite",
+        );
         let hits: Vec<_> = d.iter().filter(|x| x.rule == "drop-table").collect();
         assert_eq!(hits.len(), 1);
         assert!(hits[0].message.contains('b'));

@@ -70,11 +70,18 @@ fn locate(ws: &Workspace, opts: &AdoptOptions) -> Result<AlembicProject, Error> 
     let root = given.clone().unwrap_or_else(|| base.clone());
     let ini = root.join("alembic.ini");
     if ini.is_file() && !root.join("env.py").is_file() {
-        let text = std::fs::read_to_string(&ini).map_err(|e| Error::io(format!("reading {}", ini.display()), e))?;
+        let text = std::fs::read_to_string(&ini)
+            .map_err(|e| Error::io(format!("reading {}", ini.display()), e))?;
         let location = text
             .lines()
-            .find_map(|l| l.trim().strip_prefix("script_location").map(|v| v.trim_start().trim_start_matches(['=', ':']).trim().to_string()))
-            .ok_or_else(|| Error::usage(format!("{} has no script_location", ini.display()), None))?;
+            .find_map(|l| {
+                l.trim()
+                    .strip_prefix("script_location")
+                    .map(|v| v.trim_start().trim_start_matches(['=', ':']).trim().to_string())
+            })
+            .ok_or_else(|| {
+                Error::usage(format!("{} has no script_location", ini.display()), None)
+            })?;
         let location = location.replace("%(here)s", &root.to_string_lossy());
         return Ok(AlembicProject { script_dir: root.join(location), tool: Tool::Alembic { ini } });
     }
@@ -83,7 +90,10 @@ fn locate(ws: &Workspace, opts: &AdoptOptions) -> Result<AlembicProject, Error> 
         return Ok(AlembicProject { script_dir, tool: Tool::Flask });
     }
     Err(Error::usage(
-        format!("no Alembic project found in {} (looked for alembic.ini and migrations/env.py)", root.display()),
+        format!(
+            "no Alembic project found in {} (looked for alembic.ini and migrations/env.py)",
+            root.display()
+        ),
         Some("name the Alembic directory: `retort adopt alembic path/to/migrations`".into()),
     ))
 }
@@ -94,14 +104,29 @@ fn on_path(name: &str) -> Option<PathBuf> {
 
 /// Runs Alembic's offline mode both ways; what it printed before a failure is kept,
 /// with the failure as the reason for the revisions it did not reach.
-fn run_offline(ws: &Workspace, project: &AlembicProject, sql: &mut OfflineSql, table: &str) -> Result<(String, Option<String>), Error> {
+fn run_offline(
+    ws: &Workspace,
+    project: &AlembicProject,
+    sql: &mut OfflineSql,
+    table: &str,
+) -> Result<(String, Option<String>), Error> {
     let (exe, prefix): (PathBuf, Vec<String>) = match &project.tool {
         Tool::Flask => (
-            on_path("flask").ok_or_else(|| missing_tool("flask db upgrade --sql base:heads", "flask db downgrade --sql heads:base"))?,
+            on_path("flask").ok_or_else(|| {
+                missing_tool(
+                    "flask db upgrade --sql base:heads",
+                    "flask db downgrade --sql heads:base",
+                )
+            })?,
             vec!["db".into(), "-d".into(), project.script_dir.to_string_lossy().into()],
         ),
         Tool::Alembic { ini } => (
-            on_path("alembic").ok_or_else(|| missing_tool("alembic upgrade --sql base:heads", "alembic downgrade --sql heads:base"))?,
+            on_path("alembic").ok_or_else(|| {
+                missing_tool(
+                    "alembic upgrade --sql base:heads",
+                    "alembic downgrade --sql heads:base",
+                )
+            })?,
             vec!["-c".into(), ini.to_string_lossy().into()],
         ),
     };
@@ -110,7 +135,15 @@ fn run_offline(ws: &Workspace, project: &AlembicProject, sql: &mut OfflineSql, t
     for args in [["upgrade", "--sql", "base:heads"], ["downgrade", "--sql", "heads:base"]] {
         let mut cmd = Command::new(&exe);
         cmd.args(&prefix).args(args).current_dir(&ws.project.dir);
-        shown.push(format!("{} {} {}", exe.file_name().unwrap_or_default().to_string_lossy(), if matches!(project.tool, Tool::Flask) { "db" } else { "" }, args.join(" ")).replace("  ", " "));
+        shown.push(
+            format!(
+                "{} {} {}",
+                exe.file_name().unwrap_or_default().to_string_lossy(),
+                if matches!(project.tool, Tool::Flask) { "db" } else { "" },
+                args.join(" ")
+            )
+            .replace("  ", " "),
+        );
         let out = cmd.output().map_err(|e| Error::io(format!("running {}", exe.display()), e))?;
         let steps = sql.add_script(&String::from_utf8_lossy(&out.stdout), table);
         if !out.status.success() {
@@ -120,8 +153,17 @@ fn run_offline(ws: &Workspace, project: &AlembicProject, sql: &mut OfflineSql, t
                 sql.forget(last);
             }
             let err = String::from_utf8_lossy(&out.stderr);
-            let last = err.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no message").trim().to_string();
-            failure.get_or_insert(format!("`{}` failed at or before it: {last}", shown.last().unwrap()));
+            let last = err
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("no message")
+                .trim()
+                .to_string();
+            failure.get_or_insert(format!(
+                "`{}` failed at or before it: {last}",
+                shown.last().unwrap()
+            ));
         }
     }
     Ok((shown.join("; "), failure))
@@ -141,23 +183,10 @@ fn section_text(s: &OfflineSection) -> String {
 /// Alembic's `Create Date: 2026-11-29 22:50:01.123456` as retort's `created`.
 fn created(rev: &AlembicRevision) -> String {
     match rev.created.as_deref().and_then(|d| d.get(..19)) {
-        Some(d) if d.bytes().all(|b| b.is_ascii_digit() || b"-: ".contains(&b)) => format!("{}Z", d.replacen(' ', "T", 1)),
-        _ => crate::now_utc_iso(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn alembics_create_date_becomes_created_and_anything_else_is_now() {
-        let rev = |d: &str| AlembicRevision { created: Some(d.into()), ..Default::default() };
-        assert_eq!(created(&rev("2026-11-29 22:50:01.123456")), "2026-11-29T22:50:01Z");
-        // Not a date, or cut inside a character: the time of adoption, never a panic.
-        for odd in ["yesterday", "2026-11-29 22:50:0é1", "2026-11-29 22:5ü:01.1"] {
-            assert!(created(&rev(odd)).ends_with('Z'), "{odd}");
+        Some(d) if d.bytes().all(|b| b.is_ascii_digit() || b"-: ".contains(&b)) => {
+            format!("{}Z", d.replacen(' ', "T", 1))
         }
+        _ => crate::now_utc_iso(),
     }
 }
 
@@ -167,18 +196,25 @@ pub fn adopt_alembic(ws: &Workspace, opts: &AdoptOptions) -> Result<Adopted, Err
     let project = locate(ws, opts)?;
     let dir = ws.migrations();
     if !dir.load_graph()?.is_empty() {
-        return Err(Error::usage(format!("{} already holds retort revisions", dir.versions().display()), Some("adopt into a project without .sql revisions".into())));
+        return Err(Error::usage(
+            format!("{} already holds retort revisions", dir.versions().display()),
+            Some("adopt into a project without .sql revisions".into()),
+        ));
     }
     let versions = project.script_dir.join("versions");
     let mut py: Vec<PathBuf> = std::fs::read_dir(&versions)
         .map_err(|e| Error::io(format!("reading {}", versions.display()), e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "py") && p.file_name().is_some_and(|n| n != "__init__.py"))
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "py")
+                && p.file_name().is_some_and(|n| n != "__init__.py")
+        })
         .collect();
     py.sort();
     let mut revisions = Vec::new();
     for p in &py {
-        let text = std::fs::read_to_string(p).map_err(|e| Error::io(format!("reading {}", p.display()), e))?;
+        let text = std::fs::read_to_string(p)
+            .map_err(|e| Error::io(format!("reading {}", p.display()), e))?;
         revisions.push((python::parse(p, &text)?, checksum(&text), p.clone()));
     }
     let table = ws.project.tables().version;
@@ -195,7 +231,8 @@ pub fn adopt_alembic(ws: &Workspace, opts: &AdoptOptions) -> Result<Adopted, Err
     } else {
         for f in &opts.sql_from {
             let path = ws.project.dir.join(f);
-            let text = std::fs::read_to_string(&path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
             sql.add_script(&text, &table);
         }
         (opts.sql_from.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "), None)
@@ -206,12 +243,27 @@ pub fn adopt_alembic(ws: &Workspace, opts: &AdoptOptions) -> Result<Adopted, Err
     let mut needs_attention = Vec::new();
     let written = (|| -> Result<(), Error> {
         for (rev, sum, path) in &revisions {
-            let id = RevisionId::parse(&rev.id).ok_or_else(|| Error::usage(format!("{}: `{}` is not a revision id retort can keep", path.display(), rev.id), None))?;
+            let id = RevisionId::parse(&rev.id).ok_or_else(|| {
+                Error::usage(
+                    format!(
+                        "{}: `{}` is not a revision id retort can keep",
+                        path.display(),
+                        rev.id
+                    ),
+                    None,
+                )
+            })?;
             let relative = path.strip_prefix(&ws.project.dir).unwrap_or(path);
-            let mut notes = vec![format!("Adopted from Alembic: {} (sha256 {sum})", relative.display())];
+            let mut notes =
+                vec![format!("Adopted from Alembic: {} (sha256 {sum})", relative.display())];
             let (up, down) = (sql.upgrade.get(&rev.id), sql.downgrade.get(&rev.id));
             if up.is_none() || down.is_none() {
-                let why = failure.clone().unwrap_or_else(|| format!("Alembic's offline SQL has no {} step for this revision", if up.is_none() { "upgrade" } else { "downgrade" }));
+                let why = failure.clone().unwrap_or_else(|| {
+                    format!(
+                        "Alembic's offline SQL has no {} step for this revision",
+                        if up.is_none() { "upgrade" } else { "downgrade" }
+                    )
+                });
                 notes.push(format!("{NEEDS_ATTENTION} {why}. Write its SQL by hand from the Python file, then run `retort lint`."));
                 needs_attention.push((id.clone(), why));
             }
@@ -223,14 +275,24 @@ pub fn adopt_alembic(ws: &Workspace, opts: &AdoptOptions) -> Result<Adopted, Err
                 branch_labels: rev.branch_labels.clone(),
                 depends_on: rev.depends_on.clone(),
                 replaces: Vec::new(),
-                transactional: up.is_none_or(|s| s.transactional) && down.is_none_or(|s| s.transactional),
+                transactional: up.is_none_or(|s| s.transactional)
+                    && down.is_none_or(|s| s.transactional),
                 notes,
                 upgrade: up.map(section_text).unwrap_or_default(),
-                downgrade: down.map(|d| {
-                    let text = section_text(d);
-                    // Alembic's `def downgrade(): pass` runs no SQL, on purpose.
-                    if crate::sql_split::split(&text).is_empty() { format!("{}: Alembic's downgrade() runs no SQL\n{text}", crate::revision::file::NOTHING_TO_UNDO) } else { text }
-                }).unwrap_or_default(),
+                downgrade: down
+                    .map(|d| {
+                        let text = section_text(d);
+                        // Alembic's `def downgrade(): pass` runs no SQL, on purpose.
+                        if crate::sql_split::split(&text).is_empty() {
+                            format!(
+                                "{}: Alembic's downgrade() runs no SQL\n{text}",
+                                crate::revision::file::NOTHING_TO_UNDO
+                            )
+                        } else {
+                            text
+                        }
+                    })
+                    .unwrap_or_default(),
             };
             let (_, written) = dir.write(&new)?;
             converted.push((id, written));
@@ -248,14 +310,21 @@ pub fn adopt_alembic(ws: &Workspace, opts: &AdoptOptions) -> Result<Adopted, Err
     }
 
     // The proof, then the log.
-    let proven = (|| -> Result<(Vec<String>, usize, Box<dyn crate::engine::Connection>), Error> {
+    // (the revisions the database is at, how many were recorded, the connection to go on with)
+    type Proven = (Vec<String>, usize, Box<dyn crate::engine::Connection>);
+    let proven = (|| -> Result<Proven, Error> {
         let graph = ws.graph()?;
         let mut conn = ws.connect_existing()?;
         let drift = drift_of(ws, &graph, conn.as_mut())?;
         if !drift.changes.is_empty() {
-            return Err(StateError::AdoptionDiffers { current: drift.current, differences: drift.changes.iter().map(|c| c.describe()).collect() }.into());
+            return Err(StateError::AdoptionDiffers {
+                current: drift.current,
+                differences: drift.changes.iter().map(|c| c.describe()).collect(),
+            }
+            .into());
         }
-        let recorded = Migrator::new(&graph, ws.project.tables()).record_adopted(conn.as_mut(), &ws.run_options())?;
+        let recorded = Migrator::new(&graph, ws.project.tables())
+            .record_adopted(conn.as_mut(), &ws.run_options())?;
         Ok((drift.current, recorded.len(), conn))
     })();
     let (current, recorded, mut conn) = match proven {
@@ -267,18 +336,31 @@ pub fn adopt_alembic(ws: &Workspace, opts: &AdoptOptions) -> Result<Adopted, Err
     };
 
     let moved_to = project.script_dir.join("alembic_versions");
-    std::fs::create_dir_all(&moved_to).map_err(|e| Error::io(format!("creating {}", moved_to.display()), e))?;
+    std::fs::create_dir_all(&moved_to)
+        .map_err(|e| Error::io(format!("creating {}", moved_to.display()), e))?;
     for (_, _, p) in &revisions {
         let to = moved_to.join(p.file_name().unwrap_or_default());
-        std::fs::rename(p, &to).map_err(|e| Error::io(format!("moving {} to {}", p.display(), to.display()), e))?;
+        std::fs::rename(p, &to)
+            .map_err(|e| Error::io(format!("moving {} to {}", p.display(), to.display()), e))?;
     }
     let models_written = write_models_if_empty(ws, conn.as_mut())?;
-    Ok(Adopted { converted, needs_attention, sql_source, current, recorded, python_moved_to: moved_to, models_written })
+    Ok(Adopted {
+        converted,
+        needs_attention,
+        sql_source,
+        current,
+        recorded,
+        python_moved_to: moved_to,
+        models_written,
+    })
 }
 
 /// An empty (or missing) models file gets the live schema, so the next `migrate`
 /// starts from where the database is rather than proposing to drop it all.
-fn write_models_if_empty(ws: &Workspace, conn: &mut dyn crate::engine::Connection) -> Result<bool, Error> {
+fn write_models_if_empty(
+    ws: &Workspace,
+    conn: &mut dyn crate::engine::Connection,
+) -> Result<bool, Error> {
     let path = ws.project.models_path();
     let existing = std::fs::read_to_string(&path).unwrap_or_default();
     if !crate::sql_split::split(&existing).is_empty() || path.is_dir() {
@@ -286,9 +368,30 @@ fn write_models_if_empty(ws: &Workspace, conn: &mut dyn crate::engine::Connectio
     }
     let live = ws.project.table_filter().apply(&conn.introspect()?);
     let dialect = ws.dialect()?;
-    let generated = crate::autogen::generate(dialect.as_ref(), &Schema::default(), &live, &Renames::default(), Default::default())?;
+    let generated = crate::autogen::generate(
+        dialect.as_ref(),
+        &Schema::default(),
+        &live,
+        &Renames::default(),
+        Default::default(),
+    )?;
     let text = format!("-- The schema at the adopted Alembic head, written by `retort adopt alembic`.\n-- From now on, change the schema here and run `retort migrate -m MESSAGE`.\n\n{}", generated.upgrade_section());
-    crate::fsio::replace_atomic(&path, text.as_bytes()).map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+    crate::fsio::replace_atomic(&path, text.as_bytes())
+        .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
     Ok(true)
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alembics_create_date_becomes_created_and_anything_else_is_now() {
+        let rev = |d: &str| AlembicRevision { created: Some(d.into()), ..Default::default() };
+        assert_eq!(created(&rev("2026-11-29 22:50:01.123456")), "2026-11-29T22:50:01Z");
+        // Not a date, or cut inside a character: the time of adoption, never a panic.
+        for odd in ["yesterday", "2026-11-29 22:50:0é1", "2026-11-29 22:5ü:01.1"] {
+            assert!(created(&rev(odd)).ends_with('Z'), "{odd}");
+        }
+    }
+}

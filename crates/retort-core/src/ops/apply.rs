@@ -1,10 +1,10 @@
 //! `upgrade`, `downgrade` and `stamp`, online and offline: the policy around the one apply
 //! loop (protected-environment guard, backup before migrating when the environment asks),
 //! so the CLI and applications embedding retort behave the same.
-use crate::error::Error;
 use crate::apply::{Event, Migrator, RunOptions, RunReport};
-use crate::plan::Direction;
+use crate::error::Error;
 use crate::ops::Workspace;
+use crate::plan::Direction;
 use crate::revision::target::{parse_range, Target};
 use std::path::PathBuf;
 
@@ -19,9 +19,18 @@ pub struct ApplyOutcome {
 
 /// Upgrades or downgrades the environment's database to `target`. Takes a backup first
 /// when the environment has `backup = true` and the plan is not empty.
-pub fn apply(ws: &Workspace, mode: Direction, target: &str, single_transaction: bool, on_event: &mut dyn FnMut(Event<'_>)) -> Result<ApplyOutcome, Error> {
+pub fn apply(
+    ws: &Workspace,
+    mode: Direction,
+    target: &str,
+    single_transaction: bool,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Result<ApplyOutcome, Error> {
     if target.contains(':') {
-        return Err(Error::usage("a range FROM:TO is only for --sql", Some("name one target, e.g. `head` or `-1`".into())));
+        return Err(Error::usage(
+            "a range FROM:TO is only for --sql",
+            Some("name one target, e.g. `head` or `-1`".into()),
+        ));
     }
     let target = Target::parse(target)?;
     ws.guard_write(if mode == Direction::Up { "upgrade" } else { "downgrade" })?;
@@ -33,7 +42,9 @@ pub fn apply(ws: &Workspace, mode: Direction, target: &str, single_transaction: 
     let peek = migrator.peek_plan(conn.as_mut(), mode, &target);
     if let Some(description) = conn.cluster() {
         on_event(Event::Cluster { description });
-        for warning in peek.as_ref().map(|plan| large_alters(conn.as_mut(), plan, &graph)).unwrap_or_default() {
+        for warning in
+            peek.as_ref().map(|plan| large_alters(conn.as_mut(), plan, &graph)).unwrap_or_default()
+        {
             on_event(Event::Cluster { description: warning });
         }
     }
@@ -55,16 +66,23 @@ const LARGE_TABLE_ROWS: u64 = 100_000;
 
 /// On a cluster node (Galera under TOI): the planned `ALTER TABLE`s of large tables, each
 /// said with its size, since writes to the table wait on every node while it runs.
-fn large_alters(conn: &mut dyn crate::engine::Connection, plan: &crate::plan::Plan, graph: &crate::revision::graph::RevisionGraph) -> Vec<String> {
+fn large_alters(
+    conn: &mut dyn crate::engine::Connection,
+    plan: &crate::plan::Plan,
+    graph: &crate::revision::graph::RevisionGraph,
+) -> Vec<String> {
     let parser = conn.dialect().parser_dialect();
     let mut out = Vec::new();
     for step in &plan.steps {
         let file = step.file(graph);
         for st in crate::sql_split::split(&step.section(graph).sql) {
-            let Ok(parsed) = sqlparser::parser::Parser::parse_sql(parser.as_ref(), &st.sql) else { continue };
+            let Ok(parsed) = sqlparser::parser::Parser::parse_sql(parser.as_ref(), &st.sql) else {
+                continue;
+            };
             for s in &parsed {
                 let Some((table, _)) = crate::lint::context::alter_table(s) else { continue };
-                if let Some(rows) = conn.approximate_rows(&table).filter(|r| *r >= LARGE_TABLE_ROWS) {
+                if let Some(rows) = conn.approximate_rows(&table).filter(|r| *r >= LARGE_TABLE_ROWS)
+                {
                     out.push(format!(
                         "warning: revision {} alters {table} (about {rows} rows) under Total Order Isolation: writes to {table} wait on every node while it runs; run it at a quiet time, or change the table with an online tool (pt-online-schema-change, gh-ost) and `retort stamp`",
                         file.id
@@ -84,15 +102,25 @@ pub fn offline_script(ws: &Workspace, mode: Direction, target: &str) -> Result<S
     let dialect = ws.dialect()?;
     let (from, to) = if target.contains(':') {
         let (from, to) = parse_range(target)?;
-        let to = to.ok_or_else(|| Error::usage("the range has no end", Some("e.g. `retort upgrade --sql ae10:head`".into())))?;
+        let to = to.ok_or_else(|| {
+            Error::usage(
+                "the range has no end",
+                Some("e.g. `retort upgrade --sql ae10:head`".into()),
+            )
+        })?;
         let from_rows = match from {
-            Some(f) => graph.ids(&f.resolve(&graph, &[])?).into_iter().map(|i| i.to_string()).collect(),
+            Some(f) => {
+                graph.ids(&f.resolve(&graph, &[])?).into_iter().map(|i| i.to_string()).collect()
+            }
             None => Vec::new(),
         };
         (from_rows, to)
     } else {
         if mode == Direction::Down {
-            return Err(Error::usage("downgrade --sql needs a starting point", Some("give a range FROM:TO, e.g. `retort downgrade --sql head:base`".into())));
+            return Err(Error::usage(
+                "downgrade --sql needs a starting point",
+                Some("give a range FROM:TO, e.g. `retort downgrade --sql head:base`".into()),
+            ));
         }
         (Vec::new(), Target::parse(target)?)
     };
@@ -103,7 +131,12 @@ pub fn offline_script(ws: &Workspace, mode: Direction, target: &str) -> Result<S
 /// the live schema must first equal the schema at the stamped revision(s) — what `drift`
 /// would compare afterwards — or nothing is recorded: "align by hand, then stamp" is
 /// where databases end up recorded at a revision whose schema they do not have.
-pub fn stamp(ws: &Workspace, target_text: &str, purge: bool, force: bool) -> Result<RunReport, Error> {
+pub fn stamp(
+    ws: &Workspace,
+    target_text: &str,
+    purge: bool,
+    force: bool,
+) -> Result<RunReport, Error> {
     let target = Target::parse(target_text)?;
     ws.guard_write("stamp")?;
     let graph = ws.graph()?;
@@ -123,7 +156,11 @@ pub fn stamp(ws: &Workspace, target_text: &str, purge: bool, force: bool) -> Res
             let live = ws.project.table_filter().apply(&conn.introspect()?);
             let changes = crate::diff::diff(&expected, &live, &crate::diff::Renames::default());
             if !changes.is_empty() {
-                return Err(Error::StampMismatch { target: target_text.to_string(), at, differences: changes.iter().map(|c| c.describe()).collect() });
+                return Err(Error::StampMismatch {
+                    target: target_text.to_string(),
+                    at,
+                    differences: changes.iter().map(|c| c.describe()).collect(),
+                });
             }
             "verified, the live schema matched"
         }
@@ -134,5 +171,9 @@ pub fn stamp(ws: &Workspace, target_text: &str, purge: bool, force: bool) -> Res
 /// Offline stamp: the script that records `target` on a database at base.
 pub fn offline_stamp_script(ws: &Workspace, target: &str, purge: bool) -> Result<String, Error> {
     let graph = ws.graph()?;
-    Migrator::new(&graph, ws.project.tables()).offline_stamp_sql(ws.dialect()?.as_ref(), &Target::parse(target)?, purge)
+    Migrator::new(&graph, ws.project.tables()).offline_stamp_sql(
+        ws.dialect()?.as_ref(),
+        &Target::parse(target)?,
+        purge,
+    )
 }

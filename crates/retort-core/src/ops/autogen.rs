@@ -2,20 +2,20 @@
 //! or drifted): the whole pipeline — models and head through scratch databases, the
 //! existing-database checks, the diff, rename confirmation, verification of the file
 //! before it is written, lint of what was written.
-use crate::render::RenderOptions;
+use crate::apply::Migrator;
 use crate::autogen::{self, Generated};
 use crate::diff::rename::RenameCandidate;
 use crate::diff::{diff, Renames};
 use crate::engine::Connection;
 use crate::error::{Error, StateError, TargetError};
+use crate::head_cache::CachedModels;
 use crate::lint::{lint_revision, Diagnostic, Severity};
-use crate::apply::Migrator;
+use crate::models_area;
 use crate::ops::Workspace;
+use crate::render::RenderOptions;
 use crate::revision::file::RevisionFile;
 use crate::revision::graph::RevisionGraph;
 use crate::revision::id::RevisionId;
-use crate::head_cache::CachedModels;
-use crate::models_area;
 use crate::schema::Schema;
 use std::path::PathBuf;
 
@@ -52,7 +52,11 @@ struct ModelsRead {
 
 /// Applies the models to the project's kept area — only the statements that changed
 /// since its last run, where that can be done soundly — or to a new scratch database.
-fn models_on_scratch(ws: &Workspace, sql: &str, path: &std::path::Path) -> Result<ModelsRead, Error> {
+fn models_on_scratch(
+    ws: &Workspace,
+    sql: &str,
+    path: &std::path::Path,
+) -> Result<ModelsRead, Error> {
     let not_compared = |conn: &mut dyn Connection| -> Result<Vec<String>, Error> {
         let mut kinds = conn.uncompared()?;
         kinds.extend(autogen::skipped_model_statements(conn.dialect(), sql));
@@ -63,7 +67,12 @@ fn models_on_scratch(ws: &Workspace, sql: &str, path: &std::path::Path) -> Resul
         let schema = autogen::schema_of_models(conn.as_mut(), sql, path)?;
         let not_compared = not_compared(conn.as_mut())?;
         let server_version = conn.server_version()?;
-        return Ok(ModelsRead { schema, not_compared, server_version, area: ModelsArea { conn, token: None, source: Source::Scratch } });
+        return Ok(ModelsRead {
+            schema,
+            not_compared,
+            server_version,
+            area: ModelsArea { conn, token: None, source: Source::Scratch },
+        });
     };
     crate::interrupt::check()?;
     let stmts = autogen::model_statements(conn.dialect(), sql, path)?;
@@ -73,13 +82,17 @@ fn models_on_scratch(ws: &Workspace, sql: &str, path: &std::path::Path) -> Resul
     let record = old_token
         .as_deref()
         .and_then(|t| models_area::read_record(&models_area::record_path(&cache_dir, t)))
-        .filter(|r| r.server_version == server_version && r.incremental_runs < models_area::FULL_RELOAD_EVERY);
+        .filter(|r| {
+            r.server_version == server_version
+                && r.incremental_runs < models_area::FULL_RELOAD_EVERY
+        });
     models_area::forget_token(conn.as_mut())?;
     if let Some(t) = &old_token {
         models_area::forget_record(&models_area::record_path(&cache_dir, t));
     }
     let brought = match &record {
-        Some(r) => models_area::bring_up_to_date(conn.as_mut(), r, &stmts, path)?.map(|s| (s, r.incremental_runs + 1)),
+        Some(r) => models_area::bring_up_to_date(conn.as_mut(), r, &stmts, path)?
+            .map(|s| (s, r.incremental_runs + 1)),
         None => None,
     };
     let (schema, incremental_runs, source) = match brought {
@@ -93,10 +106,23 @@ fn models_on_scratch(ws: &Workspace, sql: &str, path: &std::path::Path) -> Resul
     };
     let token = crate::RevisionId::generate().to_string();
     let statements = stmts.iter().map(|s| s.sql.clone()).collect();
-    models_area::write_record(&models_area::record_path(&cache_dir, &token), &models_area::Record { server_version: server_version.clone(), statements, schema: schema.clone(), incremental_runs });
+    models_area::write_record(
+        &models_area::record_path(&cache_dir, &token),
+        &models_area::Record {
+            server_version: server_version.clone(),
+            statements,
+            schema: schema.clone(),
+            incremental_runs,
+        },
+    );
     models_area::set_token(conn.as_mut(), &token)?;
     let not_compared = not_compared(conn.as_mut())?;
-    Ok(ModelsRead { schema, not_compared, server_version, area: ModelsArea { conn, token: Some(token), source } })
+    Ok(ModelsRead {
+        schema,
+        not_compared,
+        server_version,
+        area: ModelsArea { conn, token: Some(token), source },
+    })
 }
 
 /// Where the two sides came from.
@@ -154,7 +180,11 @@ impl Prepared {
         let graph = ws.graph()?;
         let heads = graph.heads();
         if heads.len() > 1 {
-            return Err(TargetError::MultipleHeads { heads: graph.ids(&heads), context: "autogenerate compares against one head".into() }.into());
+            return Err(TargetError::MultipleHeads {
+                heads: graph.ids(&heads),
+                context: "autogenerate compares against one head".into(),
+            }
+            .into());
         }
         let (models_sql, models_path) = ws.project.models()?;
         Ok(Prepared { graph, models_sql, models_path, known_version: ws.scratch_server_version() })
@@ -166,7 +196,9 @@ impl Prepared {
     pub fn unchanged(&self, ws: &Workspace) -> Result<Option<Vec<String>>, Error> {
         let Some(version) = &self.known_version else { return Ok(None) };
         let cache = ws.head_cache()?;
-        let Some(models) = cache.models_digest(&cache.models_key(version, &self.models_sql)) else { return Ok(None) };
+        let Some(models) = cache.models_digest(&cache.models_key(version, &self.models_sql)) else {
+            return Ok(None);
+        };
         let head = cache.digest(&cache.key(version, &self.graph, &vec![true; self.graph.len()]));
         Ok((head.as_deref() == Some(models.digest.as_str())).then_some(models.not_compared))
     }
@@ -176,12 +208,16 @@ fn inputs_from(ws: &Workspace, prepared: Prepared) -> Result<Inputs, Error> {
     let Prepared { graph, models_sql, models_path, known_version } = prepared;
     let filter = ws.project.table_filter();
     let cache = ws.head_cache()?;
-    let cached = known_version.as_deref().and_then(|v| cache.get_models(&cache.models_key(v, &models_sql)));
+    let cached =
+        known_version.as_deref().and_then(|v| cache.get_models(&cache.models_key(v, &models_sql)));
     let (models, not_compared, server_version, models_db) = match (cached, known_version) {
         (Some(hit), Some(version)) => (hit.schema, hit.not_compared, version, None),
         _ => {
             let read = models_on_scratch(ws, &models_sql, &models_path)?;
-            let entry = CachedModels { schema: filter.apply(&read.schema), not_compared: read.not_compared };
+            let entry = CachedModels {
+                schema: filter.apply(&read.schema),
+                not_compared: read.not_compared,
+            };
             cache.put_models(&cache.models_key(&read.server_version, &models_sql), &entry);
             (entry.schema, entry.not_compared, read.server_version, Some(read.area))
         }
@@ -191,15 +227,38 @@ fn inputs_from(ws: &Workspace, prepared: Prepared) -> Result<Inputs, Error> {
     let key = cache.key(&server_version, &graph, &vec![true; graph.len()]);
     if let Some(head) = cache.get(&key) {
         let sources = Sources { models: models_source, head: Source::Cache };
-        return Ok(Inputs { graph, head, models, models_path, models_sql, head_db: None, models_db, not_compared, server_version, sources });
+        return Ok(Inputs {
+            graph,
+            head,
+            models,
+            models_path,
+            models_sql,
+            head_db: None,
+            models_db,
+            not_compared,
+            server_version,
+            sources,
+        });
     }
     // The models' area goes back to the pool first: the history may be replayed into it.
     drop(models_db);
     let mut head_db = ws.scratch()?;
-    let head = filter.apply(&autogen::schema_at_head(head_db.as_mut(), &graph, &ws.project.tables())?);
+    let head =
+        filter.apply(&autogen::schema_at_head(head_db.as_mut(), &graph, &ws.project.tables())?);
     cache.put(&key, &head);
     let sources = Sources { models: models_source, head: Source::Scratch };
-    Ok(Inputs { graph, head, models, models_path, models_sql, head_db: Some(head_db), models_db: None, not_compared, server_version, sources })
+    Ok(Inputs {
+        graph,
+        head,
+        models,
+        models_path,
+        models_sql,
+        head_db: Some(head_db),
+        models_db: None,
+        not_compared,
+        server_version,
+        sources,
+    })
 }
 
 /// A scratch database holding the schema at head, to verify a generated file on: the
@@ -229,13 +288,18 @@ fn head_db(ws: &Workspace, inputs: &mut Inputs) -> Result<Box<dyn Connection>, E
 /// Proves the generated file before it is written: on the models' scratch area when it
 /// is still open and the head has no area ([`autogen::verify_from_models`]), else — or
 /// when that finds a problem, for the authoritative message — on the head's.
-fn verify_generated(ws: &Workspace, inputs: &mut Inputs, generated: &Generated) -> Result<Vec<String>, Error> {
+fn verify_generated(
+    ws: &Workspace,
+    inputs: &mut Inputs,
+    generated: &Generated,
+) -> Result<Vec<String>, Error> {
     let filter = ws.project.table_filter();
     if inputs.head_db.is_none() {
         // Both sides came from the cache: the kept area (brought to these models, which
         // costs nothing when it holds them already) rather than the head built anew.
         if inputs.models_db.is_none() && ws.kept_scratch_enabled() {
-            inputs.models_db = Some(models_on_scratch(ws, &inputs.models_sql, &inputs.models_path)?.area);
+            inputs.models_db =
+                Some(models_on_scratch(ws, &inputs.models_sql, &inputs.models_path)?.area);
         }
         if let Some(mut area) = inputs.models_db.take() {
             // A kept area holds no token while the file runs on it: a run killed now
@@ -243,7 +307,15 @@ fn verify_generated(ws: &Workspace, inputs: &mut Inputs, generated: &Generated) 
             if area.token.is_some() {
                 models_area::forget_token(area.conn.as_mut())?;
             }
-            if autogen::verify_from_models(area.conn.as_mut(), generated, &inputs.head, &inputs.models, &filter)?.is_empty() {
+            if autogen::verify_from_models(
+                area.conn.as_mut(),
+                generated,
+                &inputs.head,
+                &inputs.models,
+                &filter,
+            )?
+            .is_empty()
+            {
                 // Back where it was: the models, as its record says.
                 if let Some(token) = &area.token {
                     models_area::set_token(area.conn.as_mut(), token)?;
@@ -258,7 +330,10 @@ fn verify_generated(ws: &Workspace, inputs: &mut Inputs, generated: &Generated) 
 
 /// Alembic refuses to autogenerate against a database that is behind; so do we. A database
 /// that does not exist yet has nothing to compare (`None`).
-fn target_at_head(ws: &Workspace, graph: &RevisionGraph) -> Result<Option<Box<dyn Connection>>, Error> {
+fn target_at_head(
+    ws: &Workspace,
+    graph: &RevisionGraph,
+) -> Result<Option<Box<dyn Connection>>, Error> {
     if ws.env.url.is_none() {
         return Ok(None);
     }
@@ -292,10 +367,16 @@ pub struct MigrateRequest {
 }
 
 /// What `migrate` did.
+// One value per run: the two schemas it carries are not worth boxing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum MigrateOutcome {
     /// Nothing changed and `allow_empty` was not given: no file.
-    NoChanges { rename_candidates: Vec<RenameCandidate>, not_compared: Vec<String>, sources: Sources },
+    NoChanges {
+        rename_candidates: Vec<RenameCandidate>,
+        not_compared: Vec<String>,
+        sources: Sources,
+    },
     Written {
         id: RevisionId,
         path: PathBuf,
@@ -315,7 +396,11 @@ pub enum MigrateOutcome {
 
 /// Autogenerates a revision. `confirm_rename` is asked about each drop+add that looks
 /// like a rename (the CLI asks on a terminal; return false to keep drop + add).
-pub fn migrate(ws: &Workspace, req: &MigrateRequest, confirm_rename: &mut dyn FnMut(&RenameCandidate) -> bool) -> Result<MigrateOutcome, Error> {
+pub fn migrate(
+    ws: &Workspace,
+    req: &MigrateRequest,
+    confirm_rename: &mut dyn FnMut(&RenameCandidate) -> bool,
+) -> Result<MigrateOutcome, Error> {
     crate::revision::new::require_message(&req.message)?;
     let prepared = Prepared::read(ws)?;
     if !req.allow_empty {
@@ -324,18 +409,29 @@ pub fn migrate(ws: &Workspace, req: &MigrateRequest, confirm_rename: &mut dyn Fn
             if !req.ignore_db {
                 target_at_head(ws, &prepared.graph)?;
             }
-            return Ok(MigrateOutcome::NoChanges { rename_candidates: Vec::new(), not_compared, sources: Sources { models: Source::Cache, head: Source::Cache } });
+            return Ok(MigrateOutcome::NoChanges {
+                rename_candidates: Vec::new(),
+                not_compared,
+                sources: Sources { models: Source::Cache, head: Source::Cache },
+            });
         }
     }
     let mut inputs = inputs_from(ws, prepared)?;
-    autogen::refuse_empty_models(&inputs.models, &inputs.head, &inputs.models_path, req.allow_empty_models)?;
+    autogen::refuse_empty_models(
+        &inputs.models,
+        &inputs.head,
+        &inputs.models_path,
+        req.allow_empty_models,
+    )?;
     let target = if req.ignore_db { None } else { target_at_head(ws, &inputs.graph)? };
     let dialect = ws.dialect()?;
     let mut renames = req.renames.clone();
     let options = RenderOptions { online: req.online.unwrap_or(ws.env.online) };
-    let mut generated = autogen::generate(dialect.as_ref(), &inputs.head, &inputs.models, &renames, options)?;
+    let mut generated =
+        autogen::generate(dialect.as_ref(), &inputs.head, &inputs.models, &renames, options)?;
     if let Some(mut conn) = target {
-        let present = autogen::created_but_present(&generated, &mut |name| conn.relation_exists(name))?;
+        let present =
+            autogen::created_but_present(&generated, &mut |name| conn.relation_exists(name))?;
         if !present.is_empty() {
             return Err(StateError::TablesExist { tables: present }.into());
         }
@@ -348,10 +444,15 @@ pub fn migrate(ws: &Workspace, req: &MigrateRequest, confirm_rename: &mut dyn Fn
         }
     }
     if accepted {
-        generated = autogen::generate(dialect.as_ref(), &inputs.head, &inputs.models, &renames, options)?;
+        generated =
+            autogen::generate(dialect.as_ref(), &inputs.head, &inputs.models, &renames, options)?;
     }
     if generated.is_empty() && !req.allow_empty {
-        return Ok(MigrateOutcome::NoChanges { rename_candidates: generated.rename_candidates, not_compared: inputs.not_compared, sources: inputs.sources });
+        return Ok(MigrateOutcome::NoChanges {
+            rename_candidates: generated.rename_candidates,
+            not_compared: inputs.not_compared,
+            sources: inputs.sources,
+        });
     }
     // Prove the file before writing it: run it both ways on the replayed head.
     let mut notes = generated.notes.clone();
@@ -367,26 +468,51 @@ pub fn migrate(ws: &Workspace, req: &MigrateRequest, confirm_rename: &mut dyn Fn
     // The last safe point: after this the file exists.
     crate::interrupt::check()?;
     let dir = ws.migrations();
-    let mut new = crate::revision::new::start(&inputs.graph, &dir, &req.message, req.rev_id.as_deref(), inputs.graph.ids(&inputs.graph.heads()))?;
+    let mut new = crate::revision::new::start(
+        &inputs.graph,
+        &dir,
+        &req.message,
+        req.rev_id.as_deref(),
+        inputs.graph.ids(&inputs.graph.heads()),
+    )?;
     if !notes.is_empty() {
-        new.notes = std::iter::once("Review notes (generated by retort migrate):".to_string()).chain(notes.iter().map(|n| format!("  {n}"))).collect();
+        new.notes = std::iter::once("Review notes (generated by retort migrate):".to_string())
+            .chain(notes.iter().map(|n| format!("  {n}")))
+            .collect();
     }
     new.upgrade = generated.upgrade_section();
     new.downgrade = generated.downgrade_section();
     let (id, path) = dir.write(&new)?;
     // Lint what was written, as a reviewer would.
-    let text = std::fs::read_to_string(&path).map_err(|e| Error::io("reading the new revision", e))?;
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| Error::io("reading the new revision", e))?;
     let written = RevisionFile::parse(&path, &text)?;
-    let lint = lint_revision(&written, dialect.as_ref()).into_iter().filter(|d| d.severity != Severity::Info).collect();
+    let lint = lint_revision(&written, dialect.as_ref())
+        .into_iter()
+        .filter(|d| d.severity != Severity::Info)
+        .collect();
     // A verified file turns head into the models: the next run finds that in the cache.
     if !req.no_verify && unverified.is_empty() {
         if let Ok(graph) = ws.graph() {
             let cache = ws.head_cache()?;
-            cache.put(&cache.key(&inputs.server_version, &graph, &vec![true; graph.len()]), &inputs.models);
+            cache.put(
+                &cache.key(&inputs.server_version, &graph, &vec![true; graph.len()]),
+                &inputs.models,
+            );
         }
     }
     let sources = inputs.sources;
-    Ok(MigrateOutcome::Written { id, path, head: inputs.head, models: inputs.models, generated, unverified, lint, not_compared: inputs.not_compared, sources })
+    Ok(MigrateOutcome::Written {
+        id,
+        path,
+        head: inputs.head,
+        models: inputs.models,
+        generated,
+        unverified,
+        lint,
+        not_compared: inputs.not_compared,
+        sources,
+    })
 }
 
 /// What `check` found.
@@ -418,12 +544,29 @@ pub fn check(ws: &Workspace, no_db: bool) -> Result<CheckReport, Error> {
     if no_db || ws.env.url.is_none() {
         if let Some(not_compared) = prepared.unchanged(ws)? {
             let sources = Sources { models: Source::Cache, head: Source::Cache };
-            return Ok(CheckReport { changes: Vec::new(), database_checked: false, pending: Vec::new(), drift: Vec::new(), not_compared, sources });
+            return Ok(CheckReport {
+                changes: Vec::new(),
+                database_checked: false,
+                pending: Vec::new(),
+                drift: Vec::new(),
+                not_compared,
+                sources,
+            });
         }
     }
     let mut inputs = inputs_from(ws, prepared)?;
-    let changes = diff(&inputs.head, &inputs.models, &Renames::default()).iter().map(|c| c.describe()).collect();
-    let mut report = CheckReport { changes, database_checked: false, pending: Vec::new(), drift: Vec::new(), not_compared: std::mem::take(&mut inputs.not_compared), sources: inputs.sources };
+    let changes = diff(&inputs.head, &inputs.models, &Renames::default())
+        .iter()
+        .map(|c| c.describe())
+        .collect();
+    let mut report = CheckReport {
+        changes,
+        database_checked: false,
+        pending: Vec::new(),
+        drift: Vec::new(),
+        not_compared: std::mem::take(&mut inputs.not_compared),
+        sources: inputs.sources,
+    };
     if no_db || ws.env.url.is_none() {
         return Ok(report);
     }
@@ -431,10 +574,15 @@ pub fn check(ws: &Workspace, no_db: bool) -> Result<CheckReport, Error> {
     let mut conn = ws.connect_existing()?;
     let current = Migrator::new(graph, ws.project.tables()).current(conn.as_mut())?;
     report.database_checked = true;
-    report.pending = crate::plan::plan_upgrade(graph, &current, &graph.heads()).steps.iter().map(|s| format!("{} {}", graph.id(s.rev), s.file(graph).message)).collect();
+    report.pending = crate::plan::plan_upgrade(graph, &current, &graph.heads())
+        .steps
+        .iter()
+        .map(|s| format!("{} {}", graph.id(s.rev), s.file(graph).message))
+        .collect();
     if report.pending.is_empty() {
         let live = ws.project.table_filter().apply(&conn.introspect()?);
-        report.drift = diff(&inputs.head, &live, &Renames::default()).iter().map(|c| c.describe()).collect();
+        report.drift =
+            diff(&inputs.head, &live, &Renames::default()).iter().map(|c| c.describe()).collect();
     }
     Ok(report)
 }

@@ -1,14 +1,18 @@
 //! `backup` and `restore`, and the backup `upgrade`/`downgrade` take first.
+use crate::apply::Migrator;
 use crate::engine::Connection;
 use crate::error::Error;
-use crate::apply::Migrator;
 use crate::ops::Workspace;
 use crate::revision::graph::RevisionGraph;
 use std::path::{Path, PathBuf};
 
 /// Takes a backup of the environment's database, named after its revision, and prunes
 /// old ones to the environment's `backup_keep`; returns the file.
-pub fn take(ws: &Workspace, conn: &mut dyn Connection, graph: &RevisionGraph) -> Result<PathBuf, Error> {
+pub fn take(
+    ws: &Workspace,
+    conn: &mut dyn Connection,
+    graph: &RevisionGraph,
+) -> Result<PathBuf, Error> {
     let rows = Migrator::new(graph, ws.project.tables()).current_rows(conn)?;
     let rev = if rows.is_empty() { "base".to_string() } else { rows.join("+") };
     let dir = ws.project.dir.join(&ws.project.file.project.backup_dir);
@@ -21,7 +25,9 @@ pub fn take(ws: &Workspace, conn: &mut dyn Connection, graph: &RevisionGraph) ->
 /// `retort backup`: backs up the environment's database (which must exist).
 pub fn backup(ws: &Workspace) -> Result<PathBuf, Error> {
     // A directory that does not load still gets its database backed up.
-    let graph = ws.graph().unwrap_or_else(|_| RevisionGraph::build(Vec::new()).expect("an empty graph builds"));
+    let graph = ws
+        .graph()
+        .unwrap_or_else(|_| RevisionGraph::build(Vec::new()).expect("an empty graph builds"));
     let mut conn = ws.connect_existing()?;
     take(ws, conn.as_mut(), &graph)
 }
@@ -31,7 +37,10 @@ pub fn backup(ws: &Workspace) -> Result<PathBuf, Error> {
 pub fn restore(ws: &Workspace, file: &Path) -> Result<Vec<String>, Error> {
     ws.guard_write("restore a backup")?;
     if !file.is_file() {
-        return Err(Error::usage(format!("{} is not a file", file.display()), Some(format!("backups are in {}", ws.project.file.project.backup_dir))));
+        return Err(Error::usage(
+            format!("{} is not a file", file.display()),
+            Some(format!("backups are in {}", ws.project.file.project.backup_dir)),
+        ));
     }
     let mut conn = ws.connect()?;
     // The migration lock, as upgrade takes it: a restore under a running upgrade would

@@ -22,6 +22,10 @@ pub fn clear(ws: &Workspace) -> Result<Cleared, Error> {
         std::fs::remove_dir_all(&dir).map_err(|e| Error::io("removing the cache directory", e))?;
     }
     let name = crate::cleanup::kept_scratch_name(&ws.project.dir);
-    let kept_database = if ws.env.url.is_some() || ws.project.file.project.scratch_url.is_some() { ws.drop_kept_scratch()?.then_some(name) } else { None };
+    let kept_database = if ws.env.url.is_some() || ws.project.file.project.scratch_url.is_some() {
+        ws.drop_kept_scratch()?.then_some(name)
+    } else {
+        None
+    };
     Ok(Cleared { cache_dir, kept_database })
 }

@@ -28,7 +28,11 @@ pub fn diagnose(loaded: Result<Workspace, Error>) -> Result<Vec<Finding>, Error>
     let mut f = Vec::new();
     let ws = match loaded {
         Ok(ws) => {
-            f.push(ok(format!("configuration: {} (environment {})", ws.project.path.display(), ws.env.name)));
+            f.push(ok(format!(
+                "configuration: {} (environment {})",
+                ws.project.path.display(),
+                ws.env.name
+            )));
             ws
         }
         Err(e) => {
@@ -56,7 +60,14 @@ pub fn diagnose(loaded: Result<Workspace, Error>) -> Result<Vec<Finding>, Error>
     if let Some(g) = &graph {
         let heads = g.heads();
         if heads.len() > 1 {
-            f.push(problem(format!("graph: {} heads ({})", heads.len(), g.ids(&heads).iter().map(|h| h.to_string()).collect::<Vec<_>>().join(", ")), "retort merge heads -m \"merge\""));
+            f.push(problem(
+                format!(
+                    "graph: {} heads ({})",
+                    heads.len(),
+                    g.ids(&heads).iter().map(|h| h.to_string()).collect::<Vec<_>>().join(", ")
+                ),
+                "retort merge heads -m \"merge\"",
+            ));
         }
         // The URL's engine, else retort.toml's (a URL/dialect mismatch is reported below).
         if let Ok(dialect) = ws.dialect().or_else(|_| ws.configured_engine().map(|e| e.dialect())) {
@@ -119,7 +130,14 @@ pub fn diagnose(loaded: Result<Workspace, Error>) -> Result<Vec<Finding>, Error>
     match validate_heads(&graph, &rows) {
         Err(e) => {
             let log = migrator.log(conn.as_mut())?;
-            let unknown: Vec<&String> = rows.iter().filter(|r| crate::revision::id::RevisionId::parse(r).and_then(|id| graph.index_of(&id)).is_none()).collect();
+            let unknown: Vec<&String> = rows
+                .iter()
+                .filter(|r| {
+                    crate::revision::id::RevisionId::parse(r)
+                        .and_then(|id| graph.index_of(&id))
+                        .is_none()
+                })
+                .collect();
             for u in unknown {
                 let in_log = log.iter().any(|e| &e.revision == u && e.script.is_some());
                 f.push(problem(
@@ -137,20 +155,30 @@ pub fn diagnose(loaded: Result<Workspace, Error>) -> Result<Vec<Finding>, Error>
         }
         Ok(current) => {
             let pending = plan_upgrade(&graph, &current, &graph.heads()).steps.len();
-            f.push(ok(format!("version table: at {} ({pending} pending)", if rows.is_empty() { "base".into() } else { rows.join(", ") })));
+            f.push(ok(format!(
+                "version table: at {} ({pending} pending)",
+                if rows.is_empty() { "base".into() } else { rows.join(", ") }
+            )));
             let changed = migrator.changed_files(conn.as_mut())?;
             for c in &changed {
                 f.push(problem(format!("applied revision {} was edited since it was applied ({})", c.rev, c.path.display()), format!("restore it (`retort verify` shows the change), or after review `retort verify --accept {}`", c.rev)));
             }
             if changed.is_empty() {
-                match crate::ops::live::drift_of(&ws, &graph, conn.as_mut()).map(|d| d.changes.len()) {
+                match crate::ops::live::drift_of(&ws, &graph, conn.as_mut())
+                    .map(|d| d.changes.len())
+                {
                     Ok(0) => f.push(ok("drift: the schema matches its revision")),
-                    Ok(n) => f.push(problem(format!("drift: {n} difference(s) between the database and its revision"), "retort drift")),
-                    Err(e) => f.push(problem(format!("drift: could not be checked: {e}"), e.hint().unwrap_or_default())),
+                    Ok(n) => f.push(problem(
+                        format!("drift: {n} difference(s) between the database and its revision"),
+                        "retort drift",
+                    )),
+                    Err(e) => f.push(problem(
+                        format!("drift: could not be checked: {e}"),
+                        e.hint().unwrap_or_default(),
+                    )),
                 }
             }
         }
     }
     Ok(f)
 }
-

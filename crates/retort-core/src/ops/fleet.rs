@@ -34,8 +34,12 @@ pub struct FleetTarget {
 /// What to do on every target.
 #[derive(Clone, Debug)]
 pub enum FleetOp {
-    Upgrade { target: String },
-    Downgrade { target: String },
+    Upgrade {
+        target: String,
+    },
+    Downgrade {
+        target: String,
+    },
     /// Read the version table only (`current`).
     Current,
     /// Applied files against their recorded checksums (`verify`): a target with a
@@ -80,7 +84,13 @@ pub struct FleetOptions {
 
 impl Default for FleetOptions {
     fn default() -> Self {
-        FleetOptions { select: Vec::new(), parallel: 4, canary: 0, continue_on_error: false, resume: false }
+        FleetOptions {
+            select: Vec::new(),
+            parallel: 4,
+            canary: 0,
+            continue_on_error: false,
+            resume: false,
+        }
     }
 }
 
@@ -135,8 +145,14 @@ pub fn targets(ws: &Workspace) -> Result<Vec<FleetTarget>, Error> {
     let mut seen = std::collections::HashSet::new();
     if let Some(twice) = targets.iter().find(|t| !seen.insert(t.name.as_str())) {
         return Err(Error::usage(
-            format!("fleet target `{}` is listed twice in environment `{}`", twice.name, ws.env.name),
-            Some("name each target once (its URLs, or the list, command or query that names them)".into()),
+            format!(
+                "fleet target `{}` is listed twice in environment `{}`",
+                twice.name, ws.env.name
+            ),
+            Some(
+                "name each target once (its URLs, or the list, command or query that names them)"
+                    .into(),
+            ),
         ));
     }
     Ok(targets)
@@ -147,19 +163,44 @@ fn named_targets(ws: &Workspace) -> Result<Vec<FleetTarget>, Error> {
         return Err(Error::usage(format!("environment `{}` is not a fleet", ws.env.name), Some("give it `urls = [...]`, or a `url` with {target} and `targets`, `targets_command` or `targets_query` (see the README)".into())));
     };
     let names = match fleet {
-        Fleet::Urls(urls) => return Ok(urls.iter().map(|u| FleetTarget { name: name_of(u), url: u.clone() }).collect()),
+        Fleet::Urls(urls) => {
+            return Ok(urls
+                .iter()
+                .map(|u| FleetTarget { name: name_of(u), url: u.clone() })
+                .collect())
+        }
         Fleet::Template { names, .. } => match names {
             FleetNames::List(list) => list.clone(),
             FleetNames::Command(cmd) => {
-                let out = std::process::Command::new("sh").arg("-c").arg(cmd).current_dir(&ws.project.dir).output().map_err(|e| Error::io(format!("running targets_command `{cmd}`"), e))?;
+                let out = std::process::Command::new("sh")
+                    .arg("-c")
+                    .arg(cmd)
+                    .current_dir(&ws.project.dir)
+                    .output()
+                    .map_err(|e| Error::io(format!("running targets_command `{cmd}`"), e))?;
                 if !out.status.success() {
-                    return Err(Error::usage(format!("targets_command `{cmd}` failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr).trim()), Some("run it by hand from the project directory".into())));
+                    return Err(Error::usage(
+                        format!(
+                            "targets_command `{cmd}` failed ({}): {}",
+                            out.status,
+                            String::from_utf8_lossy(&out.stderr).trim()
+                        ),
+                        Some("run it by hand from the project directory".into()),
+                    ));
                 }
-                String::from_utf8_lossy(&out.stdout).lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_string).collect()
+                String::from_utf8_lossy(&out.stdout)
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                    .map(str::to_string)
+                    .collect()
             }
             FleetNames::Query { control, sql } => {
                 let mut conn = ws.open_url(control)?;
-                conn.query(sql)?.into_iter().filter_map(|r| r.into_iter().next().flatten()).collect()
+                conn.query(sql)?
+                    .into_iter()
+                    .filter_map(|r| r.into_iter().next().flatten())
+                    .collect()
             }
         },
     };
@@ -169,7 +210,10 @@ fn named_targets(ws: &Workspace) -> Result<Vec<FleetTarget>, Error> {
         .map(|n| {
             // A name goes into a URL and file names: only characters that need no escaping.
             if let Err(message) = crate::config::safe_name("fleet target", &n) {
-                return Err(Error::usage(message, Some("fix the list, command or query that names the targets".into())));
+                return Err(Error::usage(
+                    message,
+                    Some("fix the list, command or query that names the targets".into()),
+                ));
             }
             Ok(FleetTarget { url: RedactedUrl::new(url.replace("{target}", &n)), name: n })
         })
@@ -199,19 +243,40 @@ pub fn last_report(ws: &Workspace) -> Option<FleetReport> {
 
 /// Runs `op` over the fleet; `on_done` hears of each target as it finishes (from worker
 /// threads). Failures are in the report, not an `Err`: the caller decides the exit code.
-pub fn run(ws: &Workspace, op: &FleetOp, opts: &FleetOptions, on_done: &(dyn Fn(&TargetResult, usize, usize) + Sync)) -> Result<FleetReport, Error> {
+pub fn run(
+    ws: &Workspace,
+    op: &FleetOp,
+    opts: &FleetOptions,
+    on_done: &(dyn Fn(&TargetResult, usize, usize) + Sync),
+) -> Result<FleetReport, Error> {
     let all = targets(ws)?;
-    let selected: Vec<FleetTarget> = if opts.select.is_empty() { all.clone() } else { all.iter().filter(|t| opts.select.iter().any(|p| glob(p, &t.name))).cloned().collect() };
+    let selected: Vec<FleetTarget> = if opts.select.is_empty() {
+        all.clone()
+    } else {
+        all.iter().filter(|t| opts.select.iter().any(|p| glob(p, &t.name))).cloned().collect()
+    };
     if selected.is_empty() {
-        return Err(Error::usage(format!("no target of `{}` matches {}", ws.env.name, opts.select.join(", ")), Some(format!("the targets are: {}", all.iter().take(20).map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")))));
+        return Err(Error::usage(
+            format!("no target of `{}` matches {}", ws.env.name, opts.select.join(", ")),
+            Some(format!(
+                "the targets are: {}",
+                all.iter().take(20).map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")
+            )),
+        ));
     }
     if let FleetOp::Upgrade { .. } | FleetOp::Downgrade { .. } = op {
         ws.guard_write(&op.key())?;
     }
-    let finished: std::collections::HashMap<String, TargetResult> = match (opts.resume, last_report(ws)) {
-        (true, Some(last)) if last.operation == op.key() => last.results.into_iter().filter(|r| matches!(r.status, TargetStatus::Ok | TargetStatus::Skipped)).map(|r| (r.target.clone(), r)).collect(),
-        _ => Default::default(),
-    };
+    let finished: std::collections::HashMap<String, TargetResult> =
+        match (opts.resume, last_report(ws)) {
+            (true, Some(last)) if last.operation == op.key() => last
+                .results
+                .into_iter()
+                .filter(|r| matches!(r.status, TargetStatus::Ok | TargetStatus::Skipped))
+                .map(|r| (r.target.clone(), r))
+                .collect(),
+            _ => Default::default(),
+        };
     // Loaded once for the lock-free prechecks; each operation loads its own as it runs.
     let graph = ws.graph()?;
     let total = selected.len();
@@ -221,7 +286,13 @@ pub fn run(ws: &Workspace, op: &FleetOp, opts: &FleetOptions, on_done: &(dyn Fn(
     let one = |i: usize| {
         let t = &selected[i];
         let result = if let Some(last) = finished.get(&t.name) {
-            TargetResult { status: TargetStatus::Skipped, steps: 0, duration_ms: 0, error: Some("finished by the run being resumed".into()), ..last.clone() }
+            TargetResult {
+                status: TargetStatus::Skipped,
+                steps: 0,
+                duration_ms: 0,
+                error: Some("finished by the run being resumed".into()),
+                ..last.clone()
+            }
         } else {
             run_one(ws, &graph, t, op)
         };
@@ -238,7 +309,9 @@ pub fn run(ws: &Workspace, op: &FleetOp, opts: &FleetOptions, on_done: &(dyn Fn(
         std::thread::scope(|s| {
             for _ in 0..workers {
                 s.spawn(|| loop {
-                    if (stop_on_failure && stop.load(Ordering::SeqCst)) || crate::interrupt::requested() {
+                    if (stop_on_failure && stop.load(Ordering::SeqCst))
+                        || crate::interrupt::requested()
+                    {
                         break;
                     }
                     let i = next.fetch_add(1, Ordering::SeqCst);
@@ -253,7 +326,10 @@ pub fn run(ws: &Workspace, op: &FleetOp, opts: &FleetOptions, on_done: &(dyn Fn(
     let canary = opts.canary.min(total);
     if canary > 0 {
         stage(0..canary, true);
-        let canary_failed = results.lock().unwrap_or_else(|e| e.into_inner())[..canary].iter().flatten().any(|r| r.status == TargetStatus::Failed);
+        let canary_failed = results.lock().unwrap_or_else(|e| e.into_inner())[..canary]
+            .iter()
+            .flatten()
+            .any(|r| r.status == TargetStatus::Failed);
         if canary_failed {
             stop.store(true, Ordering::SeqCst);
         }
@@ -266,7 +342,12 @@ pub fn run(ws: &Workspace, op: &FleetOp, opts: &FleetOptions, on_done: &(dyn Fn(
         .unwrap_or_else(|e| e.into_inner())
         .into_iter()
         .enumerate()
-        .map(|(i, r)| r.unwrap_or_else(|| TargetResult { status: TargetStatus::NotRun, ..result_for(&selected[i]) }))
+        .map(|(i, r)| {
+            r.unwrap_or_else(|| TargetResult {
+                status: TargetStatus::NotRun,
+                ..result_for(&selected[i])
+            })
+        })
         .collect();
     let report = FleetReport { env: ws.env.name.clone(), operation: op.key(), results };
     if matches!(op, FleetOp::Upgrade { .. } | FleetOp::Downgrade { .. }) {
@@ -283,11 +364,27 @@ pub fn run(ws: &Workspace, op: &FleetOp, opts: &FleetOptions, on_done: &(dyn Fn(
 }
 
 fn result_for(t: &FleetTarget) -> TargetResult {
-    TargetResult { target: t.name.clone(), url: t.url.to_string(), status: TargetStatus::Ok, before: Vec::new(), after: Vec::new(), steps: 0, duration_ms: 0, error: None, exit_code: None, pending: None }
+    TargetResult {
+        target: t.name.clone(),
+        url: t.url.to_string(),
+        status: TargetStatus::Ok,
+        before: Vec::new(),
+        after: Vec::new(),
+        steps: 0,
+        duration_ms: 0,
+        error: None,
+        exit_code: None,
+        pending: None,
+    }
 }
 
 /// One target: precheck without the lock, then the operation a single database gets.
-fn run_one(ws: &Workspace, graph: &crate::revision::graph::RevisionGraph, t: &FleetTarget, op: &FleetOp) -> TargetResult {
+fn run_one(
+    ws: &Workspace,
+    graph: &crate::revision::graph::RevisionGraph,
+    t: &FleetTarget,
+    op: &FleetOp,
+) -> TargetResult {
     let started = Instant::now();
     let tws = ws.for_target(&t.name, t.url.clone());
     let mut result = result_for(t);
@@ -296,27 +393,61 @@ fn run_one(ws: &Workspace, graph: &crate::revision::graph::RevisionGraph, t: &Fl
         let (mode, target) = match op {
             FleetOp::Upgrade { target } => (Direction::Up, target),
             FleetOp::Downgrade { target } => (Direction::Down, target),
-            FleetOp::Current | FleetOp::Verify | FleetOp::Drift | FleetOp::Status | FleetOp::Check => {
+            FleetOp::Current
+            | FleetOp::Verify
+            | FleetOp::Drift
+            | FleetOp::Status
+            | FleetOp::Check => {
                 let mut conn = tws.connect_existing()?;
                 let current = migrator.current(conn.as_mut())?;
                 result.before = graph.ids(&current).iter().map(|i| i.to_string()).collect();
                 if matches!(op, FleetOp::Status | FleetOp::Check) {
-                    result.pending = Some(crate::plan::plan_upgrade(graph, &current, &graph.heads()).steps.len());
+                    result.pending = Some(
+                        crate::plan::plan_upgrade(graph, &current, &graph.heads()).steps.len(),
+                    );
                 }
                 result.after = result.before.clone();
                 result.status = TargetStatus::Skipped;
                 let found: Option<(String, i32)> = match op {
                     FleetOp::Verify => {
                         let changed = migrator.changed_files(conn.as_mut())?;
-                        (!changed.is_empty()).then(|| (format!("applied file(s) changed: {}", changed.iter().map(|c| c.rev.to_string()).collect::<Vec<_>>().join(", ")), crate::error::exit::CHECKSUM))
+                        (!changed.is_empty()).then(|| {
+                            (
+                                format!(
+                                    "applied file(s) changed: {}",
+                                    changed
+                                        .iter()
+                                        .map(|c| c.rev.to_string())
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                ),
+                                crate::error::exit::CHECKSUM,
+                            )
+                        })
                     }
                     FleetOp::Drift | FleetOp::Check => {
                         let pending = result.pending.unwrap_or(0);
                         let drift = crate::ops::live::drift_of(&tws, graph, conn.as_mut())?;
                         if pending > 0 {
-                            Some((format!("{pending} pending revision(s)"), crate::error::exit::FOUND))
+                            Some((
+                                format!("{pending} pending revision(s)"),
+                                crate::error::exit::FOUND,
+                            ))
                         } else {
-                            (!drift.changes.is_empty()).then(|| (format!("drifted: {}", drift.changes.iter().map(|c| c.describe()).collect::<Vec<_>>().join("; ")), crate::error::exit::FOUND))
+                            (!drift.changes.is_empty()).then(|| {
+                                (
+                                    format!(
+                                        "drifted: {}",
+                                        drift
+                                            .changes
+                                            .iter()
+                                            .map(|c| c.describe())
+                                            .collect::<Vec<_>>()
+                                            .join("; ")
+                                    ),
+                                    crate::error::exit::FOUND,
+                                )
+                            })
                         }
                     }
                     _ => None,
@@ -336,7 +467,10 @@ fn run_one(ws: &Workspace, graph: &crate::revision::graph::RevisionGraph, t: &Fl
         result.before = rows.clone();
         // Without the lock: another run's revision in progress is waited for by the
         // operation below, not taken for a dirty database here.
-        if migrator.peek_plan(conn.as_mut(), mode, &Target::parse(target)?).is_some_and(|p| p.is_empty()) {
+        if migrator
+            .peek_plan(conn.as_mut(), mode, &Target::parse(target)?)
+            .is_some_and(|p| p.is_empty())
+        {
             result.after = rows;
             result.status = TargetStatus::Skipped;
             return Ok(());
@@ -353,7 +487,9 @@ fn run_one(ws: &Workspace, graph: &crate::revision::graph::RevisionGraph, t: &Fl
         result.exit_code = Some(e.exit_code());
         result.error = Some(e.to_string());
         // Where the failure left it: revisions before the failing one stay applied.
-        let rows = tws.connect_existing().and_then(|mut c| Migrator::new(graph, tws.project.tables()).current(c.as_mut()));
+        let rows = tws
+            .connect_existing()
+            .and_then(|mut c| Migrator::new(graph, tws.project.tables()).current(c.as_mut()));
         if let Ok(rows) = rows {
             result.after = graph.ids(&rows).iter().map(|i| i.to_string()).collect();
         }
@@ -368,10 +504,18 @@ mod tests {
 
     #[test]
     fn globs_and_names() {
-        assert!(glob("eu-*", "eu-west") && glob("*", "x") && glob("t?", "t1") && glob("a*b*c", "axxbyyc"));
+        assert!(
+            glob("eu-*", "eu-west")
+                && glob("*", "x")
+                && glob("t?", "t1")
+                && glob("a*b*c", "axxbyyc")
+        );
         assert!(!glob("eu-*", "us-east") && !glob("t?", "t10") && !glob("a*b", "ac"));
         assert_eq!(name_of(&RedactedUrl::new("sqlite://tenants/acme.db".into())), "acme");
-        assert_eq!(name_of(&RedactedUrl::new("postgres://u:p@h/app?schema=globex".into())), "globex");
+        assert_eq!(
+            name_of(&RedactedUrl::new("postgres://u:p@h/app?schema=globex".into())),
+            "globex"
+        );
         assert_eq!(name_of(&RedactedUrl::new("mysql://root@h:3306/shard_7".into())), "shard_7");
     }
 }

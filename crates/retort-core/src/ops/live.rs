@@ -2,13 +2,13 @@
 //! revision implies), `verify` (checksums of applied files), `baseline` (adopt a legacy
 //! database), `recover_file` (write back a lost revision from the log), `resolve` (record
 //! how a dirty revision was repaired).
+use crate::apply::Migrator;
 use crate::autogen;
 use crate::diff::{diff, Change, Renames};
 use crate::engine::{Connection, LogEntry};
 use crate::error::{ChangedFile, Error, StateError, TargetError};
-use crate::apply::Migrator;
-use crate::plan::Direction;
 use crate::ops::Workspace;
+use crate::plan::Direction;
 use crate::revision::file::RevisionFile;
 use crate::revision::graph::RevisionGraph;
 use crate::revision::id::RevisionId;
@@ -19,8 +19,16 @@ use std::path::PathBuf;
 /// The schema the recorded revisions imply: from the project's cache when the same
 /// revision files were replayed before on this engine version, else replayed into a
 /// scratch database (and cached).
-pub fn schema_at(ws: &Workspace, graph: &RevisionGraph, rows: &[String], server_version: &str) -> Result<Schema, Error> {
-    let at: Vec<usize> = rows.iter().filter_map(|r| RevisionId::parse(r).and_then(|id| graph.index_of(&id))).collect();
+pub fn schema_at(
+    ws: &Workspace,
+    graph: &RevisionGraph,
+    rows: &[String],
+    server_version: &str,
+) -> Result<Schema, Error> {
+    let at: Vec<usize> = rows
+        .iter()
+        .filter_map(|r| RevisionId::parse(r).and_then(|id| graph.index_of(&id)))
+        .collect();
     let cache = ws.head_cache()?;
     let key = cache.key(server_version, graph, &graph.ancestors_inclusive(&at));
     if let Some(schema) = cache.get(&key) {
@@ -29,7 +37,13 @@ pub fn schema_at(ws: &Workspace, graph: &RevisionGraph, rows: &[String], server_
     let mut scratch = ws.scratch()?;
     let migrator = Migrator::new(graph, ws.project.tables());
     for row in rows {
-        migrator.run(scratch.as_mut(), Direction::Up, &Target::parse(row)?, &Default::default(), &mut |_| {})?;
+        migrator.run(
+            scratch.as_mut(),
+            Direction::Up,
+            &Target::parse(row)?,
+            &Default::default(),
+            &mut |_| {},
+        )?;
     }
     let schema = ws.project.table_filter().apply(&scratch.introspect()?);
     cache.put(&key, &schema);
@@ -44,7 +58,11 @@ pub struct Drift {
 }
 
 /// Drift of an open connection (validated against the graph first).
-pub fn drift_of(ws: &Workspace, graph: &RevisionGraph, conn: &mut dyn Connection) -> Result<Drift, Error> {
+pub fn drift_of(
+    ws: &Workspace,
+    graph: &RevisionGraph,
+    conn: &mut dyn Connection,
+) -> Result<Drift, Error> {
     let migrator = Migrator::new(graph, ws.project.tables());
     migrator.current(conn)?;
     let current = migrator.current_rows(conn)?;
@@ -63,7 +81,10 @@ pub fn drift(ws: &Workspace) -> Result<Drift, Error> {
 
 /// `retort verify [--accept REV]`: applied files that changed since they were applied,
 /// after re-recording `accept` (reviewed) if given.
-pub fn verify(ws: &Workspace, accept: Option<&str>) -> Result<(Option<RevisionId>, Vec<ChangedFile>), Error> {
+pub fn verify(
+    ws: &Workspace,
+    accept: Option<&str>,
+) -> Result<(Option<RevisionId>, Vec<ChangedFile>), Error> {
     let graph = ws.graph()?;
     let migrator = Migrator::new(&graph, ws.project.tables());
     let mut conn = ws.connect_existing()?;
@@ -105,17 +126,36 @@ pub fn baseline(ws: &Workspace, message: &str, rev_id: Option<&str>) -> Result<B
     }
     let live = ws.project.table_filter().apply(&conn.introspect()?);
     if live.tables.is_empty() && live.views.is_empty() {
-        return Err(Error::usage("the database has no tables to baseline", Some("for a new database, write models.sql and run `retort migrate`".into())));
+        return Err(Error::usage(
+            "the database has no tables to baseline",
+            Some("for a new database, write models.sql and run `retort migrate`".into()),
+        ));
     }
     let dialect = ws.dialect()?;
-    let generated = autogen::generate(dialect.as_ref(), &Schema::default(), &live, &Renames::default(), Default::default())?;
+    let generated = autogen::generate(
+        dialect.as_ref(),
+        &Schema::default(),
+        &live,
+        &Renames::default(),
+        Default::default(),
+    )?;
     let mut new = crate::revision::new::start(&graph, &dir, message, rev_id, Vec::new())?;
-    new.notes = vec!["Baseline: the schema of an existing database, recorded by `retort baseline`.".into(), "The database it was taken from is stamped with this revision; it was not run there.".into()];
+    new.notes = vec![
+        "Baseline: the schema of an existing database, recorded by `retort baseline`.".into(),
+        "The database it was taken from is stamped with this revision; it was not run there."
+            .into(),
+    ];
     new.upgrade = generated.upgrade_section();
     new.downgrade = generated.downgrade_section();
     let (id, path) = dir.write(&new)?;
     let graph = dir.load_graph()?;
-    Migrator::new(&graph, ws.project.tables()).stamp(conn.as_mut(), &Target::parse(id.as_str())?, true, &ws.run_options(), "baseline written from the live schema")?;
+    Migrator::new(&graph, ws.project.tables()).stamp(
+        conn.as_mut(),
+        &Target::parse(id.as_str())?,
+        true,
+        &ws.run_options(),
+        "baseline written from the live schema",
+    )?;
     Ok(Baseline { id, path, tables: live.tables.len(), beside_others: graph.heads().len() > 1 })
 }
 
@@ -142,15 +182,22 @@ pub fn recover_file(ws: &Workspace, rev: &str, dry_run: bool) -> Result<Recovere
         .cloned()
         .ok_or_else(|| TargetError::Unknown { name: rev.to_string(), heads: Vec::new() })?;
     if files.iter().any(|f| f.id.as_str() == entry.revision) {
-        return Err(Error::usage(format!("revision {} has a file already", entry.revision), Some("`retort verify` compares it with what was applied".into())));
+        return Err(Error::usage(
+            format!("revision {} has a file already", entry.revision),
+            Some("`retort verify` compares it with what was applied".into()),
+        ));
     }
     let script = entry.script.clone().unwrap_or_default();
-    let id = RevisionId::parse(&entry.revision).ok_or_else(|| TargetError::Unknown { name: entry.revision.clone(), heads: Vec::new() })?;
-    let path = dir.versions().join(RevisionFile::file_name(&id, entry.message.as_deref().unwrap_or("")));
+    let id = RevisionId::parse(&entry.revision)
+        .ok_or_else(|| TargetError::Unknown { name: entry.revision.clone(), heads: Vec::new() })?;
+    let path =
+        dir.versions().join(RevisionFile::file_name(&id, entry.message.as_deref().unwrap_or("")));
     RevisionFile::parse(&path, &script)?;
     if !dry_run {
-        std::fs::create_dir_all(dir.versions()).map_err(|e| Error::io("creating the versions directory", e))?;
-        crate::fsio::write_new_atomic(&path, script.as_bytes()).map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+        std::fs::create_dir_all(dir.versions())
+            .map_err(|e| Error::io("creating the versions directory", e))?;
+        crate::fsio::write_new_atomic(&path, script.as_bytes())
+            .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
     }
     Ok(Recovered { entry, path, script, written: !dry_run })
 }

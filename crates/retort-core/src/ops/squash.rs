@@ -35,12 +35,18 @@ pub struct Squashed {
 
 /// Statements that change rows rather than the schema: a squash generated from two
 /// schemas would silently leave them out.
-const DATA_VERBS: &[&str] = &["INSERT", "UPDATE", "DELETE", "MERGE", "COPY", "CALL", "DO", "SELECT", "REPLACE", "LOAD", "TRUNCATE", "WITH"];
+const DATA_VERBS: &[&str] = &[
+    "INSERT", "UPDATE", "DELETE", "MERGE", "COPY", "CALL", "DO", "SELECT", "REPLACE", "LOAD",
+    "TRUNCATE", "WITH",
+];
 
 /// The linear run `A:B`, oldest first.
 fn linear_range(graph: &RevisionGraph, range: &str) -> Result<Vec<usize>, Error> {
-    let usage = |m: String| Error::usage(m, Some("name a range of one line of history, oldest first: retort squash A:B -m MESSAGE (see `retort history`)".into()));
-    let (a, b) = range.split_once(':').ok_or_else(|| usage(format!("`{range}` is not a range A:B")))?;
+    let usage = |m: String| {
+        Error::usage(m, Some("name a range of one line of history, oldest first: retort squash A:B -m MESSAGE (see `retort history`)".into()))
+    };
+    let (a, b) =
+        range.split_once(':').ok_or_else(|| usage(format!("`{range}` is not a range A:B")))?;
     let (a, b) = (resolve_name(graph, a.trim())?, resolve_name(graph, b.trim())?);
     let mut chain = vec![b];
     let mut cur = b;
@@ -53,8 +59,19 @@ fn linear_range(graph: &RevisionGraph, range: &str) -> Result<Vec<usize>, Error>
                 cur = *p;
                 chain.push(cur);
             }
-            ([], _) => return Err(usage(format!("{} is not an ancestor of {} along a single line of history", graph.id(a), graph.id(b)))),
-            _ => return Err(usage(format!("{} is a merge or has a dependency: squash only a single line of history", graph.id(cur)))),
+            ([], _) => {
+                return Err(usage(format!(
+                    "{} is not an ancestor of {} along a single line of history",
+                    graph.id(a),
+                    graph.id(b)
+                )))
+            }
+            _ => {
+                return Err(usage(format!(
+                    "{} is a merge or has a dependency: squash only a single line of history",
+                    graph.id(cur)
+                )))
+            }
         }
     }
     chain.reverse();
@@ -62,15 +79,29 @@ fn linear_range(graph: &RevisionGraph, range: &str) -> Result<Vec<usize>, Error>
         return Err(usage("a squash needs at least two revisions".into()));
     }
     if let Some(s) = graph.shortcuts().iter().find(|s| s.chain.iter().any(|c| chain.contains(c))) {
-        return Err(usage(format!("{} already has a squash in migrations/squashed/ covering part of this range", s.file.id)));
+        return Err(usage(format!(
+            "{} already has a squash in migrations/squashed/ covering part of this range",
+            s.file.id
+        )));
     }
     Ok(chain)
 }
 
 /// Replays the history on `conn` up to `ids` (nothing for base) and returns the schema.
-fn schema_at(ws: &Workspace, graph: &RevisionGraph, conn: &mut dyn crate::engine::Connection, ids: &[RevisionId]) -> Result<Schema, Error> {
+fn schema_at(
+    ws: &Workspace,
+    graph: &RevisionGraph,
+    conn: &mut dyn crate::engine::Connection,
+    ids: &[RevisionId],
+) -> Result<Schema, Error> {
     for id in ids {
-        crate::apply::Migrator::new(graph, ws.project.tables()).run(conn, Direction::Up, &Target::parse(id.as_str())?, &crate::apply::RunOptions::default(), &mut |_| {})?;
+        crate::apply::Migrator::new(graph, ws.project.tables()).run(
+            conn,
+            Direction::Up,
+            &Target::parse(id.as_str())?,
+            &crate::apply::RunOptions::default(),
+            &mut |_| {},
+        )?;
     }
     Ok(ws.project.table_filter().apply(&conn.introspect()?))
 }
@@ -86,9 +117,15 @@ pub fn squash(ws: &Workspace, range: &str, message: &str) -> Result<Squashed, Er
         let f = graph.rev(i);
         for step in f.upgrade.steps(f.transactional) {
             for st in step.statements {
-                let verb = st.sql.split_whitespace().next().unwrap_or_default().to_ascii_uppercase();
+                let verb =
+                    st.sql.split_whitespace().next().unwrap_or_default().to_ascii_uppercase();
                 if DATA_VERBS.contains(&verb.as_str()) {
-                    data.push(format!("{}:{}: {}", f.path.display(), f.upgrade.first_line + st.line - 1, st.sql.lines().next().unwrap_or_default()));
+                    data.push(format!(
+                        "{}:{}: {}",
+                        f.path.display(),
+                        f.upgrade.first_line + st.line - 1,
+                        st.sql.lines().next().unwrap_or_default()
+                    ));
                 }
             }
         }
@@ -109,7 +146,13 @@ pub fn squash(ws: &Workspace, range: &str, message: &str) -> Result<Squashed, Er
         let after = schema_at(ws, &graph, db.as_mut(), &[graph.id(last).clone()])?;
         (before, after)
     };
-    let generated = autogen::generate(dialect.as_ref(), &before, &after, &Renames::default(), Default::default())?;
+    let generated = autogen::generate(
+        dialect.as_ref(),
+        &before,
+        &after,
+        &Renames::default(),
+        Default::default(),
+    )?;
     if !generated.rename_candidates.is_empty() {
         let names: Vec<String> = generated.rename_candidates.iter().map(|c| c.describe()).collect();
         return Err(Error::usage(
@@ -120,10 +163,17 @@ pub fn squash(ws: &Workspace, range: &str, message: &str) -> Result<Squashed, Er
     // Proof: on a fresh copy at A's parent the squash gives the schema at B, and back.
     let mut db = ws.scratch()?;
     schema_at(ws, &graph, db.as_mut(), &parents)?;
-    let problems = autogen::verify(db.as_mut(), &generated, &before, &after, &ws.project.table_filter())?;
+    let problems =
+        autogen::verify(db.as_mut(), &generated, &before, &after, &ws.project.table_filter())?;
     drop(db);
     if !problems.is_empty() {
-        return Err(Error::usage(format!("the squash does not reproduce the range on a scratch database: {}", problems.join("; ")), Some("squash a shorter range, or write the revision by hand".into())));
+        return Err(Error::usage(
+            format!(
+                "the squash does not reproduce the range on a scratch database: {}",
+                problems.join("; ")
+            ),
+            Some("squash a shorter range, or write the revision by hand".into()),
+        ));
     }
     let range_ids = graph.ids(&chain);
     let new = NewRevision {
@@ -144,11 +194,13 @@ pub fn squash(ws: &Workspace, range: &str, message: &str) -> Result<Squashed, Er
     };
     let dir = ws.migrations();
     let folder = dir.squashed();
-    std::fs::create_dir_all(&folder).map_err(|e| Error::io(format!("creating {}", folder.display()), e))?;
+    std::fs::create_dir_all(&folder)
+        .map_err(|e| Error::io(format!("creating {}", folder.display()), e))?;
     let path = folder.join(RevisionFile::file_name(graph.id(last), message));
     let text = RevisionFile::render(&new, graph.id(last));
     RevisionFile::parse(&path, &text)?;
-    crate::fsio::write_new_atomic(&path, text.as_bytes()).map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+    crate::fsio::write_new_atomic(&path, text.as_bytes())
+        .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
     // The graph must take it: a squash that does not fit is removed again.
     if let Err(e) = ws.graph() {
         let _ = std::fs::remove_file(&path);
@@ -162,13 +214,21 @@ pub fn squash(ws: &Workspace, range: &str, message: &str) -> Result<Squashed, Er
 pub fn finish(ws: &Workspace, rev: &str) -> Result<Squashed, Error> {
     let graph = ws.graph()?;
     let id = graph.id(resolve_name(&graph, rev)?).clone();
-    let shortcut = graph.shortcut_for(&id).ok_or_else(|| Error::usage(format!("{id} has no squash in migrations/squashed/"), Some("create one with retort squash A:B -m MESSAGE".into())))?;
+    let shortcut = graph.shortcut_for(&id).ok_or_else(|| {
+        Error::usage(
+            format!("{id} has no squash in migrations/squashed/"),
+            Some("create one with retort squash A:B -m MESSAGE".into()),
+        )
+    })?;
     let dest = ws.migrations().versions().join(shortcut.file.path.file_name().unwrap_or_default());
-    let originals: Vec<PathBuf> = shortcut.chain.iter().map(|&i| graph.rev(i).path.clone()).collect();
+    let originals: Vec<PathBuf> =
+        shortcut.chain.iter().map(|&i| graph.rev(i).path.clone()).collect();
     for p in &originals {
         std::fs::remove_file(p).map_err(|e| Error::io(format!("deleting {}", p.display()), e))?;
     }
-    std::fs::rename(&shortcut.file.path, &dest).map_err(|e| Error::io(format!("moving {} into versions/", shortcut.file.path.display()), e))?;
+    std::fs::rename(&shortcut.file.path, &dest).map_err(|e| {
+        Error::io(format!("moving {} into versions/", shortcut.file.path.display()), e)
+    })?;
     ws.graph()?;
     Ok(Squashed { path: dest, range: graph.ids(&shortcut.chain), statements: 0 })
 }

@@ -30,15 +30,30 @@ pub fn status(ws: &Workspace) -> Result<Status, Error> {
     let rows = migrator.current_rows(conn.as_mut())?;
     let mut in_progress = None;
     let current = match migrator.dirty_entry(conn.as_mut())? {
-        Some(e) if e.status() == Some(LogStatus::InProgress) && another_run_holds_the_lock(conn.as_mut()) => {
-            in_progress = Some(format!("revision {} ({}) is in progress by another run (it holds the migration lock)", e.revision, e.direction));
+        Some(e)
+            if e.status() == Some(LogStatus::InProgress)
+                && another_run_holds_the_lock(conn.as_mut()) =>
+        {
+            in_progress = Some(format!(
+                "revision {} ({}) is in progress by another run (it holds the migration lock)",
+                e.revision, e.direction
+            ));
             validate_heads(&graph, &rows)
         }
-        Some(e) => Err(StateError::Dirty { rev: e.revision, direction: e.direction, status: e.status, error: e.error }),
+        Some(e) => Err(StateError::Dirty {
+            rev: e.revision,
+            direction: e.direction,
+            status: e.status,
+            error: e.error,
+        }),
         None => validate_heads(&graph, &rows),
     };
     let (pending, changed, problem) = match current {
-        Ok(cur) => (plan_upgrade(&graph, &cur, &graph.heads()).steps.iter().map(|s| s.rev).collect(), migrator.changed_files(conn.as_mut())?, None),
+        Ok(cur) => (
+            plan_upgrade(&graph, &cur, &graph.heads()).steps.iter().map(|s| s.rev).collect(),
+            migrator.changed_files(conn.as_mut())?,
+            None,
+        ),
         Err(e) => (Vec::new(), Vec::new(), Some(e)),
     };
     let cluster = conn.cluster();

@@ -40,14 +40,20 @@ impl TestReport {
 }
 
 fn check(name: impl Into<String>, revision: Option<&RevisionFile>, problems: Vec<String>) -> Check {
-    Check { name: name.into(), revision: revision.map(|r| r.id.to_string()), ok: problems.is_empty(), problems }
+    Check {
+        name: name.into(),
+        revision: revision.map(|r| r.id.to_string()),
+        ok: problems.is_empty(),
+        problems,
+    }
 }
 
 /// Runs one section; `Err` is the failing statement's line and message.
 fn run(conn: &mut dyn Connection, file: &RevisionFile, section: &Section) -> Result<(), String> {
     let d = conn.dialect();
     let tx_ddl = d.capabilities().transactional_ddl;
-    let (begin, commit, rollback) = (d.begin().to_string(), d.commit().to_string(), d.rollback().to_string());
+    let (begin, commit, rollback) =
+        (d.begin().to_string(), d.commit().to_string(), d.rollback().to_string());
     for step in section.steps(file.transactional) {
         let atomic = step.transactional && tx_ddl;
         if atomic {
@@ -58,7 +64,11 @@ fn run(conn: &mut dyn Connection, file: &RevisionFile, section: &Section) -> Res
                 if atomic {
                     let _ = conn.execute(&rollback);
                 }
-                return Err(format!("{}:{}: {e}", file.path.display(), section.first_line + s.line - 1));
+                return Err(format!(
+                    "{}:{}: {e}",
+                    file.path.display(),
+                    section.first_line + s.line - 1
+                ));
             }
         }
         if atomic {
@@ -72,7 +82,10 @@ fn run(conn: &mut dyn Connection, file: &RevisionFile, section: &Section) -> Res
 /// first upgrade: statements that change data seed the tables (the revisions after it
 /// then run on rows, which is where `ADD COLUMN ... NOT NULL` and type changes fail), and
 /// each `SELECT` / `WITH` is a check that must return no rows.
-fn data_checks(conn: &mut dyn Connection, path: &std::path::Path) -> Result<Option<Vec<String>>, Error> {
+fn data_checks(
+    conn: &mut dyn Connection,
+    path: &std::path::Path,
+) -> Result<Option<Vec<String>>, Error> {
     let Ok(sql) = std::fs::read_to_string(path) else { return Ok(None) };
     let mut problems = Vec::new();
     for s in sql_split::split(&sql) {
@@ -82,8 +95,15 @@ fn data_checks(conn: &mut dyn Connection, path: &std::path::Path) -> Result<Opti
             match conn.query(&s.sql) {
                 Ok(rows) if rows.is_empty() => {}
                 Ok(rows) => {
-                    let row: Vec<String> = rows[0].iter().map(|v| v.clone().unwrap_or_else(|| "NULL".into())).collect();
-                    problems.push(format!("{at}: the check returned {} row(s), the first ({}); it must return none", rows.len(), row.join(", ")));
+                    let row: Vec<String> = rows[0]
+                        .iter()
+                        .map(|v| v.clone().unwrap_or_else(|| "NULL".into()))
+                        .collect();
+                    problems.push(format!(
+                        "{at}: the check returned {} row(s), the first ({}); it must return none",
+                        rows.len(),
+                        row.join(", ")
+                    ));
                 }
                 Err(e) => problems.push(format!("{at}: {e}")),
             }
@@ -95,13 +115,19 @@ fn data_checks(conn: &mut dyn Connection, path: &std::path::Path) -> Result<Opti
 }
 
 fn differences(expected: &Schema, found: &Schema) -> Vec<String> {
-    diff(expected, found, &Renames::default()).iter().map(|c| format!("to match, the schema would need: {}", c.describe())).collect()
+    diff(expected, found, &Renames::default())
+        .iter()
+        .map(|c| format!("to match, the schema would need: {}", c.describe()))
+        .collect()
 }
 
 /// `retort test`.
 pub fn test(ws: &Workspace) -> Result<TestReport, Error> {
     let engine = ws.engine()?;
-    if ws.env.protected && engine.dialect().capabilities().scratch_needs_server && ws.project.file.project.scratch_url.is_none() {
+    if ws.env.protected
+        && engine.dialect().capabilities().scratch_needs_server
+        && ws.project.file.project.scratch_url.is_none()
+    {
         return Err(Error::usage(
             format!("`retort test` never runs on the server of a protected environment (`{}`)", ws.env.name),
             Some("run it against a development environment (--env dev), or set scratch_url under [project] to a server for scratch work".into()),
@@ -113,11 +139,20 @@ pub fn test(ws: &Workspace) -> Result<TestReport, Error> {
     checks.push(check(
         "one head",
         None,
-        if heads.len() > 1 { vec![format!("{} heads: {}; join them with `retort merge heads -m MESSAGE`", heads.len(), graph.ids(&heads).iter().map(|h| h.to_string()).collect::<Vec<_>>().join(", "))] } else { Vec::new() },
+        if heads.len() > 1 {
+            vec![format!(
+                "{} heads: {}; join them with `retort merge heads -m MESSAGE`",
+                heads.len(),
+                graph.ids(&heads).iter().map(|h| h.to_string()).collect::<Vec<_>>().join(", ")
+            )]
+        } else {
+            Vec::new()
+        },
     ));
     let filter = ws.project.table_filter();
     let mut scratch = ws.scratch()?;
-    let introspect = |c: &mut dyn Connection| -> Result<Schema, Error> { Ok(filter.apply(&c.introspect()?)) };
+    let introspect =
+        |c: &mut dyn Connection| -> Result<Schema, Error> { Ok(filter.apply(&c.introspect()?)) };
     let mut before = introspect(scratch.as_mut())?;
     let mut broken = false;
     for &i in graph.topo_order() {
@@ -129,7 +164,10 @@ pub fn test(ws: &Workspace) -> Result<TestReport, Error> {
             break;
         }
         let after = introspect(scratch.as_mut())?;
-        if let Some(problems) = data_checks(scratch.as_mut(), &ws.project.migrations_dir().join("tests").join(format!("{}.sql", file.id)))? {
+        if let Some(problems) = data_checks(
+            scratch.as_mut(),
+            &ws.project.migrations_dir().join("tests").join(format!("{}.sql", file.id)),
+        )? {
             broken |= !problems.is_empty();
             checks.push(check("data checks", Some(file), problems));
         }
@@ -144,7 +182,10 @@ pub fn test(ws: &Workspace) -> Result<TestReport, Error> {
             break;
         }
         let reverted = introspect(scratch.as_mut())?;
-        let mut problems: Vec<String> = differences(&before, &reverted).into_iter().map(|p| format!("after its downgrade: {p}")).collect();
+        let mut problems: Vec<String> = differences(&before, &reverted)
+            .into_iter()
+            .map(|p| format!("after its downgrade: {p}"))
+            .collect();
         if let Err(e) = run(scratch.as_mut(), file, &file.upgrade) {
             problems.push(format!("upgrading again failed: {e}"));
             checks.push(check("round trip", Some(file), problems));
@@ -152,7 +193,9 @@ pub fn test(ws: &Workspace) -> Result<TestReport, Error> {
             break;
         }
         let again = introspect(scratch.as_mut())?;
-        problems.extend(differences(&after, &again).into_iter().map(|p| format!("after upgrading again: {p}")));
+        problems.extend(
+            differences(&after, &again).into_iter().map(|p| format!("after upgrading again: {p}")),
+        );
         broken |= !problems.is_empty();
         checks.push(check("round trip", Some(file), problems));
         before = again;
@@ -162,9 +205,22 @@ pub fn test(ws: &Workspace) -> Result<TestReport, Error> {
         // The models against the schema every revision gave (with several heads: all of them).
         let (sql, path) = ws.project.models()?;
         let mut scratch = ws.scratch()?;
-        let models = filter.apply(&crate::autogen::schema_of_models(scratch.as_mut(), &sql, &path)?);
+        let models =
+            filter.apply(&crate::autogen::schema_of_models(scratch.as_mut(), &sql, &path)?);
         let changes = diff(&before, &models, &Renames::default());
-        checks.push(check("models match head", None, changes.iter().map(|c| format!("not in the revisions: {} (run `retort migrate -m MESSAGE`)", c.describe())).collect()));
+        checks.push(check(
+            "models match head",
+            None,
+            changes
+                .iter()
+                .map(|c| {
+                    format!(
+                        "not in the revisions: {} (run `retort migrate -m MESSAGE`)",
+                        c.describe()
+                    )
+                })
+                .collect(),
+        ));
     }
     Ok(TestReport { checks })
 }

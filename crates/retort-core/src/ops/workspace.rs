@@ -1,9 +1,9 @@
 //! A loaded project, its chosen environment and engine, and the settings of this run:
 //! resolved once from options + retort.toml + environment variables.
+use crate::apply::RunOptions;
 use crate::config::{Environment, Project, RedactedUrl};
 use crate::engine::{Connection, Dialect, Engine};
 use crate::error::{ConfigError, Error};
-use crate::apply::RunOptions;
 use crate::revision::{dir::MigrationDir, graph::RevisionGraph};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -47,7 +47,10 @@ fn process_var(name: &str) -> Option<String> {
 
 impl Workspace {
     /// Loads the project and environment; `engines` is the facade's registry.
-    pub fn load(opts: &WorkspaceOptions, engines: &'static [&'static dyn Engine]) -> Result<Self, Error> {
+    pub fn load(
+        opts: &WorkspaceOptions,
+        engines: &'static [&'static dyn Engine],
+    ) -> Result<Self, Error> {
         let project = match &opts.config {
             Some(p) => {
                 let p = opts.cwd.join(p);
@@ -69,26 +72,59 @@ impl Workspace {
         t.statement = opts.statement_timeout.or(t.statement);
         t.retries = opts.lock_retries.unwrap_or(t.retries);
         t.budget = opts.lock_retry_budget.unwrap_or(t.budget);
-        Ok(Workspace { project, env, lock_timeout: opts.lock_timeout, confirm_env: opts.confirm_env.clone(), embedded: None, engines })
+        Ok(Workspace {
+            project,
+            env,
+            lock_timeout: opts.lock_timeout,
+            confirm_env: opts.confirm_env.clone(),
+            embedded: None,
+            engines,
+        })
     }
 
     /// A workspace without retort.toml: one database and a migrations directory, with the
     /// defaults of a new project (no backups, not protected). For applications that only
     /// want "bring this database to head at start-up".
-    pub fn for_database(url: &str, migrations_dir: &std::path::Path, engines: &'static [&'static dyn Engine]) -> Result<Self, Error> {
+    pub fn for_database(
+        url: &str,
+        migrations_dir: &std::path::Path,
+        engines: &'static [&'static dyn Engine],
+    ) -> Result<Self, Error> {
         let url = RedactedUrl::new(url.to_string());
         let engine = crate::engine::for_url(engines, &url)?;
         let mut file = crate::config::ConfigFile::default();
         file.project.dialect = engine.name().to_string();
         file.project.migrations = migrations_dir.to_string_lossy().into_owned();
-        let project = Project { dir: PathBuf::from("."), path: PathBuf::from("(no retort.toml)"), file };
-        let env = Environment { name: "default".into(), url: Some(url), protected: false, backup: false, backup_keep: 10, url_source: "the application", timeouts: Default::default(), online: false, fleet: None };
-        Ok(Workspace { project, env, lock_timeout: RunOptions::default().lock_timeout, confirm_env: None, embedded: None, engines })
+        let project =
+            Project { dir: PathBuf::from("."), path: PathBuf::from("(no retort.toml)"), file };
+        let env = Environment {
+            name: "default".into(),
+            url: Some(url),
+            protected: false,
+            backup: false,
+            backup_keep: 10,
+            url_source: "the application",
+            timeouts: Default::default(),
+            online: false,
+            fleet: None,
+        };
+        Ok(Workspace {
+            project,
+            env,
+            lock_timeout: RunOptions::default().lock_timeout,
+            confirm_env: None,
+            embedded: None,
+            engines,
+        })
     }
 
     /// As [`Workspace::for_database`], with the revision files given in memory (an
     /// application's embedded migrations: file name and text) instead of a directory.
-    pub fn for_embedded(url: &str, files: Vec<(String, String)>, engines: &'static [&'static dyn Engine]) -> Result<Self, Error> {
+    pub fn for_embedded(
+        url: &str,
+        files: Vec<(String, String)>,
+        engines: &'static [&'static dyn Engine],
+    ) -> Result<Self, Error> {
         let mut ws = Self::for_database(url, std::path::Path::new("(embedded)"), engines)?;
         ws.embedded = Some(files);
         Ok(ws)
@@ -102,7 +138,12 @@ impl Workspace {
         match &self.embedded {
             Some(files) => {
                 let versions = self.migrations().versions();
-                let parsed: Result<Vec<_>, _> = files.iter().map(|(name, text)| crate::revision::file::RevisionFile::parse(&versions.join(name), text)).collect();
+                let parsed: Result<Vec<_>, _> = files
+                    .iter()
+                    .map(|(name, text)| {
+                        crate::revision::file::RevisionFile::parse(&versions.join(name), text)
+                    })
+                    .collect();
                 Ok(RevisionGraph::build(parsed?)?)
             }
             None => self.migrations().load_graph(),
@@ -111,7 +152,11 @@ impl Workspace {
 
     /// The project's cache of schemas at sets of revisions, for this engine and filter.
     pub fn head_cache(&self) -> Result<crate::head_cache::HeadCache, Error> {
-        Ok(crate::head_cache::HeadCache::new(&self.project.dir, self.dialect()?.name(), self.project.table_filter()))
+        Ok(crate::head_cache::HeadCache::new(
+            &self.project.dir,
+            self.dialect()?.name(),
+            self.project.table_filter(),
+        ))
     }
 
     /// The graph for commands that only show it, file texts from the project's index
@@ -120,7 +165,9 @@ impl Workspace {
         if self.embedded.is_some() {
             return self.graph();
         }
-        self.migrations().load_graph_for_display(&crate::head_cache::cache_dir(&self.project.dir).join("revisions.bin"))
+        self.migrations().load_graph_for_display(
+            &crate::head_cache::cache_dir(&self.project.dir).join("revisions.bin"),
+        )
     }
 
     fn url(&self) -> Result<&RedactedUrl, Error> {
@@ -130,7 +177,10 @@ impl Workspace {
                 Some("pass --all, --target NAME or --targets GLOB (upgrade, downgrade, current, check); or DATABASE_URL for one database".into()),
             ));
         }
-        self.env.url.as_ref().ok_or_else(|| ConfigError::NoUrl { env: self.env.name.clone() }.into())
+        self.env
+            .url
+            .as_ref()
+            .ok_or_else(|| ConfigError::NoUrl { env: self.env.name.clone() }.into())
     }
 
     /// The same project and settings, for one target of a fleet (issue #16): the
@@ -143,8 +193,16 @@ impl Workspace {
         env.url_source = "the fleet";
         env.fleet = None;
         // The guard is the fleet's: confirming the environment confirms its targets.
-        let confirm_env = self.confirm_env.as_ref().filter(|c| **c == self.env.name).map(|_| env.name.clone());
-        Workspace { project: self.project.clone(), env, lock_timeout: self.lock_timeout, confirm_env, embedded: self.embedded.clone(), engines: self.engines }
+        let confirm_env =
+            self.confirm_env.as_ref().filter(|c| **c == self.env.name).map(|_| env.name.clone());
+        Workspace {
+            project: self.project.clone(),
+            env,
+            lock_timeout: self.lock_timeout,
+            confirm_env,
+            embedded: self.embedded.clone(),
+            engines: self.engines,
+        }
     }
 
     /// A connection to a URL of the project's engine family (a fleet's control database).
@@ -167,13 +225,14 @@ impl Workspace {
     /// the two must agree (the migrations are written for one engine).
     pub fn engine(&self) -> Result<&'static dyn Engine, Error> {
         let configured = self.project.file.project.dialect.as_str();
-        let named = crate::engine::named(self.engines, configured).map_err(|_| ConfigError::Invalid {
-            path: self.project.path.clone(),
-            message: format!(
-                "dialect = \"{configured}\" is not an engine this build knows ({})",
-                self.engines.iter().map(|e| e.name()).collect::<Vec<_>>().join(", ")
-            ),
-        })?;
+        let named =
+            crate::engine::named(self.engines, configured).map_err(|_| ConfigError::Invalid {
+                path: self.project.path.clone(),
+                message: format!(
+                    "dialect = \"{configured}\" is not an engine this build knows ({})",
+                    self.engines.iter().map(|e| e.name()).collect::<Vec<_>>().join(", ")
+                ),
+            })?;
         let Some(url) = &self.env.url else { return Ok(named) };
         let engine = crate::engine::for_url(self.engines, url)?;
         if engine.name() != named.name() {
@@ -194,7 +253,10 @@ impl Workspace {
     /// Refuses a write to a protected environment unless the caller confirmed it by name.
     pub fn guard_write(&self, action: &str) -> Result<(), Error> {
         if self.env.protected && self.confirm_env.as_deref() != Some(self.env.name.as_str()) {
-            return Err(Error::Protected { env: self.env.name.clone(), action: action.to_string() });
+            return Err(Error::Protected {
+                env: self.env.name.clone(),
+                action: action.to_string(),
+            });
         }
         Ok(())
     }
@@ -202,7 +264,11 @@ impl Workspace {
     /// `scratch_url` with its variables expanded, when the project sets one.
     fn scratch_url(&self) -> Result<Option<RedactedUrl>, Error> {
         match &self.project.file.project.scratch_url {
-            Some(raw) => Ok(Some(RedactedUrl::new(crate::config::expand_vars(raw, &self.env.name, &process_var)?))),
+            Some(raw) => Ok(Some(RedactedUrl::new(crate::config::expand_vars(
+                raw,
+                &self.env.name,
+                &process_var,
+            )?))),
             None => Ok(None),
         }
     }
@@ -226,7 +292,9 @@ impl Workspace {
         let scratch_url = self.scratch_url()?;
         let engine = self.engine()?;
         if scratch_url.is_none() && engine.dialect().capabilities().scratch_needs_server {
-            self.guard_write("create scratch databases on its server (set scratch_url to use another server)")?;
+            self.guard_write(
+                "create scratch databases on its server (set scratch_url to use another server)",
+            )?;
         }
         engine.scratch(scratch_url.as_ref().or(self.env.url.as_ref()))
     }
@@ -242,10 +310,15 @@ impl Workspace {
         let engine = self.engine()?;
         let scratch_url = self.scratch_url()?;
         if scratch_url.is_none() {
-            self.guard_write("create scratch databases on its server (set scratch_url to use another server)")?;
+            self.guard_write(
+                "create scratch databases on its server (set scratch_url to use another server)",
+            )?;
         }
         let name = crate::cleanup::kept_scratch_name(&self.project.dir);
-        Ok(engine.kept_scratch(scratch_url.as_ref().or(self.env.url.as_ref()), &name).ok().flatten())
+        Ok(engine
+            .kept_scratch(scratch_url.as_ref().or(self.env.url.as_ref()), &name)
+            .ok()
+            .flatten())
     }
 
     /// Whether this project keeps a models area: its setting (`keep_scratch`, overridden
@@ -266,7 +339,10 @@ impl Workspace {
             return Ok(false);
         }
         let scratch_url = self.scratch_url()?;
-        engine.drop_kept_scratch(scratch_url.as_ref().or(self.env.url.as_ref()), &crate::cleanup::kept_scratch_name(&self.project.dir))
+        engine.drop_kept_scratch(
+            scratch_url.as_ref().or(self.env.url.as_ref()),
+            &crate::cleanup::kept_scratch_name(&self.project.dir),
+        )
     }
 
     /// The dialect for offline work.
@@ -275,7 +351,11 @@ impl Workspace {
     }
 
     pub fn run_options(&self) -> RunOptions {
-        RunOptions { lock_timeout: self.lock_timeout, timeouts: self.env.timeouts.clone(), ..Default::default() }
+        RunOptions {
+            lock_timeout: self.lock_timeout,
+            timeouts: self.env.timeouts.clone(),
+            ..Default::default()
+        }
     }
 
     /// `env dev (sqlite://dev.db)`, password redacted.

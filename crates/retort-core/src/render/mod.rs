@@ -75,7 +75,12 @@ impl RenderedStatement {
     }
 
     pub fn with_comment(sql: impl Into<String>, comment: impl Into<String>) -> Self {
-        RenderedStatement { sql: sql.into(), comment: Some(comment.into()), source: None, phase: Phase::Main }
+        RenderedStatement {
+            sql: sql.into(),
+            comment: Some(comment.into()),
+            source: None,
+            phase: Phase::Main,
+        }
     }
 
     /// The statement moved to `phase`.
@@ -102,7 +107,11 @@ pub fn to_section(stmts: &[RenderedStatement]) -> String {
     for (i, s) in stmts.iter().enumerate() {
         if s.phase != phase {
             if i > 0 || !s.phase.transactional() {
-                out.push_str(if s.phase.transactional() { "-- +step\n" } else { "-- +step transactional: false\n" });
+                out.push_str(if s.phase.transactional() {
+                    "-- +step\n"
+                } else {
+                    "-- +step transactional: false\n"
+                });
             }
             phase = s.phase;
         }
@@ -157,15 +166,34 @@ pub trait ChangeRenderer {
 fn data_loss(change: &Change) -> Option<String> {
     match change {
         Change::DropTable { table } => Some(format!("DATA LOSS: drops table {}", table.name)),
-        Change::DropColumn { table, column } => Some(format!("DATA LOSS: drops column {table}.{}", column.name)),
+        Change::DropColumn { table, column } => {
+            Some(format!("DATA LOSS: drops column {table}.{}", column.name))
+        }
         _ => None,
     }
 }
 
 /// Renders `changes` (which turn `from` into `to`) through the engine's answers.
-pub fn render(engine: &mut dyn ChangeRenderer, from: &Schema, to: &Schema, changes: &[Change]) -> Result<Vec<RenderedStatement>, DbError> {
-    let dropped_by_diff: BTreeSet<&str> = changes.iter().filter_map(|c| match c { Change::DropView { view } => Some(view.name.as_str()), _ => None }).collect();
-    let created_by_diff: BTreeSet<&str> = changes.iter().filter_map(|c| match c { Change::CreateView { view } => Some(view.name.as_str()), _ => None }).collect();
+pub fn render(
+    engine: &mut dyn ChangeRenderer,
+    from: &Schema,
+    to: &Schema,
+    changes: &[Change],
+) -> Result<Vec<RenderedStatement>, DbError> {
+    let dropped_by_diff: BTreeSet<&str> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::DropView { view } => Some(view.name.as_str()),
+            _ => None,
+        })
+        .collect();
+    let created_by_diff: BTreeSet<&str> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::CreateView { view } => Some(view.name.as_str()),
+            _ => None,
+        })
+        .collect();
     let blocking = engine.tables_blocking_views();
     let blocking: Vec<&str> = blocking.iter().map(String::as_str).collect();
     let dependent = views::dependents(from, &blocking);
@@ -173,15 +201,31 @@ pub fn render(engine: &mut dyn ChangeRenderer, from: &Schema, to: &Schema, chang
     let mut out = Vec::new();
     for v in &dependent.drop {
         if !dropped_by_diff.contains(v.as_str()) {
-            out.push(RenderedStatement::with_comment(engine.drop_view(v), format!("view {v} reads a changed table: dropped here, recreated at the end")));
+            out.push(RenderedStatement::with_comment(
+                engine.drop_view(v),
+                format!("view {v} reads a changed table: dropped here, recreated at the end"),
+            ));
         }
     }
     // Where each created and dropped table comes in the run: a key to a table created
     // later must wait; a key from a table dropped later must go first.
     let checks = engine.checks_references_in_ddl();
-    let created_at: BTreeMap<&str, usize> =
-        changes.iter().enumerate().filter_map(|(i, c)| match c { Change::CreateTable { table } => Some((table.name.as_str(), i)), _ => None }).collect();
-    let dropped: Vec<(usize, &Table)> = changes.iter().enumerate().filter_map(|(i, c)| match c { Change::DropTable { table } => Some((i, table)), _ => None }).collect();
+    let created_at: BTreeMap<&str, usize> = changes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| match c {
+            Change::CreateTable { table } => Some((table.name.as_str(), i)),
+            _ => None,
+        })
+        .collect();
+    let dropped: Vec<(usize, &Table)> = changes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| match c {
+            Change::DropTable { table } => Some((i, table)),
+            _ => None,
+        })
+        .collect();
     let mut deferred: Vec<RenderedStatement> = Vec::new();
     for (at, change) in changes.iter().enumerate() {
         let source = Arc::new(change.clone());
@@ -192,12 +236,17 @@ pub fn render(engine: &mut dyn ChangeRenderer, from: &Schema, to: &Schema, chang
             stmts
         };
         if let Change::CreateTable { table } = change {
-            let waits = |fk: &ForeignKey| checks && created_at.get(fk.ref_table.as_str()).is_some_and(|&j| j > at);
-            let (later, inline): (Vec<ForeignKey>, Vec<ForeignKey>) = table.foreign_keys.iter().cloned().partition(|fk| waits(fk));
+            let waits = |fk: &ForeignKey| {
+                checks && created_at.get(fk.ref_table.as_str()).is_some_and(|&j| j > at)
+            };
+            let (later, inline): (Vec<ForeignKey>, Vec<ForeignKey>) =
+                table.foreign_keys.iter().cloned().partition(|fk| waits(fk));
             let t = engine.create_table(&Table { foreign_keys: inline, ..table.clone() })?;
             out.extend(tag(t.now));
             for fk in later {
-                deferred.extend(tag(engine.change(&Change::AddForeignKey { table: table.name.clone(), fk })?));
+                deferred.extend(tag(
+                    engine.change(&Change::AddForeignKey { table: table.name.clone(), fk })?
+                ));
             }
             deferred.extend(tag(t.after_all_tables));
             continue;
@@ -206,7 +255,10 @@ pub fn render(engine: &mut dyn ChangeRenderer, from: &Schema, to: &Schema, chang
         if let (Change::DropTable { table }, true) = (change, checks) {
             for (_, later) in dropped.iter().filter(|(j, _)| *j > at) {
                 for fk in later.foreign_keys.iter().filter(|fk| fk.ref_table == table.name) {
-                    out.extend(tag(engine.change(&Change::DropForeignKey { table: later.name.clone(), fk: fk.clone() })?));
+                    out.extend(tag(engine.change(&Change::DropForeignKey {
+                        table: later.name.clone(),
+                        fk: fk.clone(),
+                    })?));
                 }
             }
         }
@@ -217,7 +269,9 @@ pub fn render(engine: &mut dyn ChangeRenderer, from: &Schema, to: &Schema, chang
                 // Expressed inside a rebuild: the note goes on the rebuild's first statement.
                 None => {
                     let table = change.table();
-                    if let Some(host) = out.iter_mut().find(|s| s.comment.is_some() && s.source.as_deref().and_then(Change::table) == table) {
+                    if let Some(host) = out.iter_mut().find(|s| {
+                        s.comment.is_some() && s.source.as_deref().and_then(Change::table) == table
+                    }) {
                         host.note(&loss);
                     }
                 }
@@ -238,7 +292,10 @@ pub fn render(engine: &mut dyn ChangeRenderer, from: &Schema, to: &Schema, chang
 
 /// The statements grouped into the steps they run in: (transactional, statements).
 pub fn steps(stmts: &[RenderedStatement]) -> Vec<(bool, &[RenderedStatement])> {
-    stmts.chunk_by(|a, b| a.phase == b.phase).map(|chunk| (chunk[0].phase.transactional(), chunk)).collect()
+    stmts
+        .chunk_by(|a, b| a.phase == b.phase)
+        .map(|chunk| (chunk[0].phase.transactional(), chunk))
+        .collect()
 }
 
 #[cfg(test)]
@@ -259,8 +316,16 @@ mod tests {
         fn create_table(&mut self, t: &Table) -> Result<TableStatements, DbError> {
             let refs: Vec<&str> = t.foreign_keys.iter().map(|f| f.ref_table.as_str()).collect();
             Ok(TableStatements {
-                now: vec![RenderedStatement::new(format!("CREATE {} [{}]", t.name, refs.join(" ")))],
-                after_all_tables: t.triggers.iter().map(|tr| RenderedStatement::new(format!("TRIGGER {}", tr.name))).collect(),
+                now: vec![RenderedStatement::new(format!(
+                    "CREATE {} [{}]",
+                    t.name,
+                    refs.join(" ")
+                ))],
+                after_all_tables: t
+                    .triggers
+                    .iter()
+                    .map(|tr| RenderedStatement::new(format!("TRIGGER {}", tr.name)))
+                    .collect(),
             })
         }
         fn change(&mut self, c: &Change) -> Result<Vec<RenderedStatement>, DbError> {
@@ -279,7 +344,15 @@ mod tests {
     fn table(name: &str, refs: &[&str]) -> Table {
         Table {
             name: name.into(),
-            foreign_keys: refs.iter().map(|r| ForeignKey { ref_table: r.to_string(), columns: vec!["x".into()], ref_columns: vec!["id".into()], ..Default::default() }).collect(),
+            foreign_keys: refs
+                .iter()
+                .map(|r| ForeignKey {
+                    ref_table: r.to_string(),
+                    columns: vec!["x".into()],
+                    ref_columns: vec!["id".into()],
+                    ..Default::default()
+                })
+                .collect(),
             ..Default::default()
         }
     }
@@ -302,7 +375,16 @@ mod tests {
         ];
         let out = run(&changes).unwrap();
         let sql: Vec<&str> = out.iter().map(|s| s.sql.as_str()).collect();
-        assert_eq!(sql, ["CREATE a [a existing]", "CREATE b [a]", "add foreign key a(x) -> b", "TRIGGER ta", "drop table old"]);
+        assert_eq!(
+            sql,
+            [
+                "CREATE a [a existing]",
+                "CREATE b [a]",
+                "add foreign key a(x) -> b",
+                "TRIGGER ta",
+                "drop table old"
+            ]
+        );
         assert_eq!(out[2].source.as_deref(), Some(&changes[0]));
     }
 
@@ -310,7 +392,10 @@ mod tests {
     /// later that references one dropped earlier, before that earlier table goes.
     #[test]
     fn a_key_closing_a_cycle_of_dropped_tables_is_dropped_first() {
-        let changes = [Change::DropTable { table: table("b", &["a"]) }, Change::DropTable { table: table("a", &["b", "a"]) }];
+        let changes = [
+            Change::DropTable { table: table("b", &["a"]) },
+            Change::DropTable { table: table("a", &["b", "a"]) },
+        ];
         let out = run(&changes).unwrap();
         let sql: Vec<&str> = out.iter().map(|s| s.sql.as_str()).collect();
         assert_eq!(sql, ["drop foreign key a(x) -> b", "drop table b", "drop table a"]);
@@ -336,24 +421,45 @@ mod tests {
                 self.0.change(c)
             }
         }
-        let changes = [Change::CreateTable { table: table("a", &["b"]) }, Change::CreateTable { table: table("b", &["a"]) }];
-        let out = render(&mut Lenient(Fake { rebuilt: false }), &Schema::default(), &Schema::default(), &changes).unwrap();
+        let changes = [
+            Change::CreateTable { table: table("a", &["b"]) },
+            Change::CreateTable { table: table("b", &["a"]) },
+        ];
+        let out = render(
+            &mut Lenient(Fake { rebuilt: false }),
+            &Schema::default(),
+            &Schema::default(),
+            &changes,
+        )
+        .unwrap();
         let sql: Vec<&str> = out.iter().map(|s| s.sql.as_str()).collect();
         assert_eq!(sql, ["CREATE a [b]", "CREATE b [a]"]);
     }
 
     #[test]
     fn data_loss_is_noted_also_inside_a_rebuild_and_every_statement_knows_its_change() {
-        let col = |n: &str| Column { name: n.into(), ty: "int".into(), nullable: true, ..Default::default() };
+        let col = |n: &str| Column {
+            name: n.into(),
+            ty: "int".into(),
+            nullable: true,
+            ..Default::default()
+        };
         let changes = [
             Change::DropColumn { table: "t".into(), column: col("a") },
-            Change::AlterColumn { table: "r".into(), from: col("b"), to: Column { nullable: false, ..col("b") } },
+            Change::AlterColumn {
+                table: "r".into(),
+                from: col("b"),
+                to: Column { nullable: false, ..col("b") },
+            },
             Change::DropColumn { table: "r".into(), column: col("c") },
         ];
         let out = run(&changes).unwrap();
         assert_eq!(out.len(), 2);
         assert_eq!(out[0].comment.as_deref(), Some("DATA LOSS: drops column t.a"));
-        assert_eq!(out[1].comment.as_deref(), Some("DATA LOSS: drops column r.c\nTABLE REBUILD of r"));
+        assert_eq!(
+            out[1].comment.as_deref(),
+            Some("DATA LOSS: drops column r.c\nTABLE REBUILD of r")
+        );
         assert_eq!(out[0].source.as_deref(), Some(&changes[0]));
         assert_eq!(out[1].source.as_deref(), Some(&changes[1]));
     }
@@ -362,15 +468,34 @@ mod tests {
     #[test]
     fn phases_become_steps_in_order() {
         let st = |sql: &str, phase| RenderedStatement::new(sql).in_phase(phase);
-        let section = to_section(&[st("A", Phase::Main), st("B", Phase::Concurrent), st("C", Phase::Concurrent), st("D", Phase::Attach), st("E", Phase::Validate)]);
-        assert_eq!(section, "A;\n-- +step transactional: false\nB;\nC;\n-- +step\nD;\n-- +step\nE;\n");
+        let section = to_section(&[
+            st("A", Phase::Main),
+            st("B", Phase::Concurrent),
+            st("C", Phase::Concurrent),
+            st("D", Phase::Attach),
+            st("E", Phase::Validate),
+        ]);
+        assert_eq!(
+            section,
+            "A;\n-- +step transactional: false\nB;\nC;\n-- +step\nD;\n-- +step\nE;\n"
+        );
         // A revision that starts outside a transaction says so on its first line; one
         // whose first statement is in a later transactional phase needs no marker.
-        assert_eq!(to_section(&[st("B", Phase::Concurrent), st("D", Phase::Attach)]), "-- +step transactional: false\nB;\n-- +step\nD;\n");
+        assert_eq!(
+            to_section(&[st("B", Phase::Concurrent), st("D", Phase::Attach)]),
+            "-- +step transactional: false\nB;\n-- +step\nD;\n"
+        );
         assert_eq!(to_section(&[st("E", Phase::Validate)]), "E;\n");
         let file = format!("-- revision: abcd\n\n-- +upgrade\n{section}");
-        let parsed = crate::revision::file::RevisionFile::parse(std::path::Path::new("x.sql"), &file).unwrap();
-        let shape: Vec<(bool, usize)> = parsed.upgrade.steps(true).iter().map(|s| (s.transactional, s.statements.len())).collect();
+        let parsed =
+            crate::revision::file::RevisionFile::parse(std::path::Path::new("x.sql"), &file)
+                .unwrap();
+        let shape: Vec<(bool, usize)> = parsed
+            .upgrade
+            .steps(true)
+            .iter()
+            .map(|s| (s.transactional, s.statements.len()))
+            .collect();
         assert_eq!(shape, vec![(true, 1), (false, 2), (true, 1), (true, 1)]);
     }
 

@@ -41,7 +41,8 @@ pub fn dependents(schema: &Schema, tables: &[&str]) -> Dependents {
     found.extend(tables.iter().filter(|t| schema.views.contains_key(**t)).map(|t| t.to_string()));
     loop {
         let names: Vec<&str> = found.iter().map(String::as_str).collect();
-        let more: Vec<String> = views_reading(schema, &names).into_iter().filter(|v| !found.contains(v)).collect();
+        let more: Vec<String> =
+            views_reading(schema, &names).into_iter().filter(|v| !found.contains(v)).collect();
         if more.is_empty() {
             break;
         }
@@ -50,10 +51,20 @@ pub fn dependents(schema: &Schema, tables: &[&str]) -> Dependents {
     // reads[v] = the found views v reads.
     let reads: BTreeMap<&str, BTreeSet<&str>> = found
         .iter()
-        .map(|v| (v.as_str(), found.iter().filter(|w| *w != v && mentions(&schema.views[v].sql, w)).map(String::as_str).collect()))
+        .map(|v| {
+            (
+                v.as_str(),
+                found
+                    .iter()
+                    .filter(|w| *w != v && mentions(&schema.views[v].sql, w))
+                    .map(String::as_str)
+                    .collect(),
+            )
+        })
         .collect();
     let create = topological(&reads);
-    let mut readers: BTreeMap<&str, BTreeSet<&str>> = found.iter().map(|v| (v.as_str(), BTreeSet::new())).collect();
+    let mut readers: BTreeMap<&str, BTreeSet<&str>> =
+        found.iter().map(|v| (v.as_str(), BTreeSet::new())).collect();
     for (v, rs) in &reads {
         for r in rs {
             readers.get_mut(r).expect("found view").insert(v);
@@ -75,8 +86,12 @@ fn topological(after: &BTreeMap<&str, BTreeSet<&str>>) -> Vec<String> {
     let mut done: BTreeSet<&str> = BTreeSet::new();
     let mut out = Vec::new();
     while out.len() < after.len() {
-        let next = after.iter().find(|(v, deps)| !done.contains(*v) && deps.iter().all(|d| done.contains(d))).map(|(v, _)| *v);
-        let next = next.unwrap_or_else(|| after.keys().find(|v| !done.contains(*v)).expect("one left"));
+        let next = after
+            .iter()
+            .find(|(v, deps)| !done.contains(*v) && deps.iter().all(|d| done.contains(d)))
+            .map(|(v, _)| *v);
+        let next =
+            next.unwrap_or_else(|| after.keys().find(|v| !done.contains(*v)).expect("one left"));
         done.insert(next);
         out.push(next.to_string());
     }
@@ -103,7 +118,9 @@ mod tests {
             ("z_direct", "CREATE VIEW z_direct AS SELECT id FROM users"),
             ("other", "CREATE VIEW other AS SELECT 1"),
         ] {
-            schema.views.insert(name.into(), crate::schema::View { name: name.into(), sql: sql.into() });
+            schema
+                .views
+                .insert(name.into(), crate::schema::View { name: name.into(), sql: sql.into() });
         }
         let d = dependents(&schema, &["users"]);
         assert_eq!(d.drop, ["a_top", "m_mid", "z_direct"]);

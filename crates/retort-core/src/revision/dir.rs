@@ -49,7 +49,9 @@ impl MigrationDir {
     /// Never used by what runs a revision's SQL: those read every file from disk.
     pub fn load_graph_for_display(&self, index: &Path) -> Result<RevisionGraph, Error> {
         use crate::revision::index::{Index, Stamp};
-        let Some(paths) = sql_paths(&self.versions())? else { return Ok(RevisionGraph::build(Vec::new())?) };
+        let Some(paths) = sql_paths(&self.versions())? else {
+            return Ok(RevisionGraph::build(Vec::new())?);
+        };
         let mut cached = Index::read(index);
         let indexed = cached.len();
         // Each file's stamp, then its text from the index where the stamp still matches.
@@ -57,7 +59,11 @@ impl MigrationDir {
             Ok(m) => Ok((p, Stamp::of(&m))),
             Err(source) => Err(FileError::Io { path: p, source }.into()),
         })?;
-        let work: Vec<(PathBuf, Stamp, Option<String>)> = stamped.into_iter().map(|(p, st)| (cached.take_text(&p, &st), p, st)).map(|(t, p, st)| (p, st, t)).collect();
+        let work: Vec<(PathBuf, Stamp, Option<String>)> = stamped
+            .into_iter()
+            .map(|(p, st)| (cached.take_text(&p, &st), p, st))
+            .map(|(t, p, st)| (p, st, t))
+            .collect();
         let loaded = on_all_cores(work, |(p, stamp, text)| match text {
             Some(text) => Ok((RevisionFile::parse_owned(&p, text)?, stamp, false)),
             None => Ok((read_revision(&p)?, stamp, true)),
@@ -100,7 +106,10 @@ impl MigrationDir {
 /// `f` over `items`, in order, split over the machine's cores: the start-up of every
 /// command is dominated by opening and reading thousands of small files (system calls,
 /// not parsing). Small inputs stay on this thread.
-fn on_all_cores<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> Result<R, Error> + Sync) -> Result<Vec<R>, Error> {
+fn on_all_cores<T: Send, R: Send>(
+    items: Vec<T>,
+    f: impl Fn(T) -> Result<R, Error> + Sync,
+) -> Result<Vec<R>, Error> {
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8);
     if threads < 2 || items.len() < 256 {
         return items.into_iter().map(f).collect();
@@ -115,8 +124,21 @@ fn on_all_cores<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> Result<R, Erro
     }
     let f = &f;
     let done: Vec<Result<Vec<R>, Error>> = std::thread::scope(|s| {
-        let handles: Vec<_> = parts.into_iter().map(|part| s.spawn(move || part.into_iter().map(f).collect())).collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(Error::io("reading revision files", std::io::Error::other("a reader thread panicked"))))).collect()
+        let handles: Vec<_> = parts
+            .into_iter()
+            .map(|part| s.spawn(move || part.into_iter().map(f).collect()))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(Error::io(
+                        "reading revision files",
+                        std::io::Error::other("a reader thread panicked"),
+                    ))
+                })
+            })
+            .collect()
     });
     let mut out = Vec::new();
     for part in done {
@@ -136,7 +158,13 @@ fn read_revision(path: &Path) -> Result<RevisionFile, Error> {
     let text = String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
         let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
-        FileError::Malformed { path: path.to_path_buf(), line, message: format!("not UTF-8 text (an invalid byte at offset {at}); save the file as UTF-8") }
+        FileError::Malformed {
+            path: path.to_path_buf(),
+            line,
+            message: format!(
+                "not UTF-8 text (an invalid byte at offset {at}); save the file as UTF-8"
+            ),
+        }
     })?;
     Ok(RevisionFile::parse_owned(path, text)?)
 }

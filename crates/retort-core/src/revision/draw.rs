@@ -47,7 +47,13 @@ pub fn ascii(graph: &RevisionGraph, order: &[usize]) -> Vec<Line> {
         if waiting.len() > 1 {
             let mut s = String::new();
             for (i, l) in lanes.iter().enumerate() {
-                s.push(if waiting[1..].contains(&i) { '/' } else if l.is_some() { '|' } else { ' ' });
+                s.push(if waiting[1..].contains(&i) {
+                    '/'
+                } else if l.is_some() {
+                    '|'
+                } else {
+                    ' '
+                });
                 s.push(' ');
             }
             for &w in &waiting[1..] {
@@ -56,7 +62,8 @@ pub fn ascii(graph: &RevisionGraph, order: &[usize]) -> Vec<Line> {
             out.push(Line { art: s.trim_end().to_string(), rev: None });
         }
         out.push(Line { art: art(&lanes, Some((col, '*'))), rev: Some(r) });
-        let parents: Vec<usize> = graph.parents(r).iter().copied().filter(|p| shown.contains(p)).collect();
+        let parents: Vec<usize> =
+            graph.parents(r).iter().copied().filter(|p| shown.contains(p)).collect();
         match parents.split_first() {
             None => lanes[col] = None,
             Some((&first, rest)) => {
@@ -80,7 +87,13 @@ pub fn ascii(graph: &RevisionGraph, order: &[usize]) -> Vec<Line> {
                 if !opened.is_empty() {
                     let mut s = String::new();
                     for (i, l) in lanes.iter().enumerate() {
-                        s.push(if opened.contains(&i) { '\\' } else if l.is_some() { '|' } else { ' ' });
+                        s.push(if opened.contains(&i) {
+                            '\\'
+                        } else if l.is_some() {
+                            '|'
+                        } else {
+                            ' '
+                        });
                         s.push(' ');
                     }
                     out.push(Line { art: s.trim_end().to_string(), rev: None });
@@ -127,12 +140,26 @@ pub fn mermaid(graph: &RevisionGraph, order: &[usize], current: &[usize]) -> Str
     let mut out = String::from("flowchart BT\n");
     for &i in order {
         let (title, message) = label(graph, i);
-        out.push_str(&format!("    r_{}[\"{}<br/>{}\"]\n", graph.id(i), esc(&title), esc(&message)));
+        out.push_str(&format!(
+            "    r_{}[\"{}<br/>{}\"]\n",
+            graph.id(i),
+            esc(&title),
+            esc(&message)
+        ));
     }
     for (p, c, dep) in edges(graph, order) {
-        out.push_str(&format!("    r_{} {} r_{}\n", graph.id(p), if dep { "-.->" } else { "-->" }, graph.id(c)));
+        out.push_str(&format!(
+            "    r_{} {} r_{}\n",
+            graph.id(p),
+            if dep { "-.->" } else { "-->" },
+            graph.id(c)
+        ));
     }
-    let marked: Vec<String> = current.iter().filter(|c| order.contains(c)).map(|&c| format!("r_{}", graph.id(c))).collect();
+    let marked: Vec<String> = current
+        .iter()
+        .filter(|c| order.contains(c))
+        .map(|&c| format!("r_{}", graph.id(c)))
+        .collect();
     if !marked.is_empty() {
         out.push_str("    classDef current fill:#d4f7d4,stroke:#2e7d32,stroke-width:2px\n");
         out.push_str(&format!("    class {} current\n", marked.join(",")));
@@ -143,14 +170,30 @@ pub fn mermaid(graph: &RevisionGraph, order: &[usize], current: &[usize]) -> Str
 /// A Graphviz digraph (`retort graph --format dot | dot -Tsvg`): the same picture.
 pub fn dot(graph: &RevisionGraph, order: &[usize], current: &[usize]) -> String {
     let esc = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
-    let mut out = String::from("digraph revisions {\n    rankdir=BT;\n    node [shape=box, fontname=\"monospace\"];\n");
+    let mut out = String::from(
+        "digraph revisions {\n    rankdir=BT;\n    node [shape=box, fontname=\"monospace\"];\n",
+    );
     for &i in order {
         let (title, message) = label(graph, i);
-        let style = if current.contains(&i) { ", style=\"filled,bold\", fillcolor=\"#d4f7d4\"" } else { "" };
-        out.push_str(&format!("    \"{}\" [label=\"{}\\n{}\"{style}];\n", graph.id(i), esc(&title), esc(&message)));
+        let style = if current.contains(&i) {
+            ", style=\"filled,bold\", fillcolor=\"#d4f7d4\""
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            "    \"{}\" [label=\"{}\\n{}\"{style}];\n",
+            graph.id(i),
+            esc(&title),
+            esc(&message)
+        ));
     }
     for (p, c, dep) in edges(graph, order) {
-        out.push_str(&format!("    \"{}\" -> \"{}\"{};\n", graph.id(p), graph.id(c), if dep { " [style=dashed]" } else { "" }));
+        out.push_str(&format!(
+            "    \"{}\" -> \"{}\"{};\n",
+            graph.id(p),
+            graph.id(c),
+            if dep { " [style=dashed]" } else { "" }
+        ));
     }
     out.push_str("}\n");
     out
@@ -168,7 +211,15 @@ mod tests {
 
     fn drawing(g: &RevisionGraph) -> String {
         let order: Vec<usize> = g.topo_order().iter().rev().copied().collect();
-        ascii(g, &order).iter().map(|l| format!("{} {}", l.art, l.rev.map(|r| g.id(r).to_string()).unwrap_or_default()).trim_end().to_string()).collect::<Vec<_>>().join("\n")
+        ascii(g, &order)
+            .iter()
+            .map(|l| {
+                format!("{} {}", l.art, l.rev.map(|r| g.id(r).to_string()).unwrap_or_default())
+                    .trim_end()
+                    .to_string()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     /// A graph with a branch, a merge, a label, a dependency and a current revision,
@@ -182,7 +233,9 @@ mod tests {
         lib.message = "say \"hi\" <b>".into();
         let mut d = rev("d", &["b", "c"]);
         d.depends_on = vec!["l".into()];
-        let g = RevisionGraph::build(vec![rev("a", &[]), rev("b", &["a"]), rev("c", &["a"]), lib, d]).unwrap();
+        let g =
+            RevisionGraph::build(vec![rev("a", &[]), rev("b", &["a"]), rev("c", &["a"]), lib, d])
+                .unwrap();
         let order: Vec<usize> = g.topo_order().iter().rev().copied().collect();
         let cur = [g.index_of(&crate::revision::id::RevisionId::parse("d").unwrap()).unwrap()];
         let m = mermaid(&g, &order, &cur);
@@ -200,16 +253,26 @@ mod tests {
             }
             if let Some((id, rest)) = t.split_once("[\"") {
                 assert!(rest.ends_with("\"]") && !rest[..rest.len() - 2].contains('"'), "{t}");
-                assert!(id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && nodes.insert(id.to_string()), "{t}");
+                assert!(
+                    id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                        && nodes.insert(id.to_string()),
+                    "{t}"
+                );
             } else if let [from, arrow, to] = t.split(' ').collect::<Vec<_>>()[..] {
-                assert!(["-->", "-.->"].contains(&arrow) && nodes.contains(from) && nodes.contains(to), "{t}");
+                assert!(
+                    ["-->", "-.->"].contains(&arrow) && nodes.contains(from) && nodes.contains(to),
+                    "{t}"
+                );
             } else {
                 panic!("not a node, edge or class statement: {t}");
             }
         }
         let dot = dot(&g, &order, &cur);
         assert!(dot.contains("\"l\" [label=\"l (lib)\\nsay \\\"hi\\\" <b>\"];"), "{dot}");
-        assert!(dot.contains("\"l\" -> \"d\" [style=dashed];") && dot.contains("\"b\" -> \"d\";"), "{dot}");
+        assert!(
+            dot.contains("\"l\" -> \"d\" [style=dashed];") && dot.contains("\"b\" -> \"d\";"),
+            "{dot}"
+        );
         assert!(dot.contains("\"d\" [label=\"d\\nm\", style=\"filled,bold\""), "{dot}");
         assert_eq!(dot.matches('{').count(), dot.matches('}').count());
     }
@@ -222,7 +285,13 @@ mod tests {
 
     #[test]
     fn a_merge_opens_a_lane_and_the_branch_point_closes_it() {
-        let g = RevisionGraph::build(vec![rev("aa", &[]), rev("bb", &["aa"]), rev("cc", &["aa"]), rev("mm", &["bb", "cc"])]).unwrap();
+        let g = RevisionGraph::build(vec![
+            rev("aa", &[]),
+            rev("bb", &["aa"]),
+            rev("cc", &["aa"]),
+            rev("mm", &["bb", "cc"]),
+        ])
+        .unwrap();
         let d = drawing(&g);
         let lines: Vec<&str> = d.lines().collect();
         assert_eq!(lines.len(), 6, "{d}");
@@ -235,7 +304,8 @@ mod tests {
 
     #[test]
     fn two_heads_stand_side_by_side() {
-        let g = RevisionGraph::build(vec![rev("aa", &[]), rev("bb", &["aa"]), rev("cc", &["aa"])]).unwrap();
+        let g = RevisionGraph::build(vec![rev("aa", &[]), rev("bb", &["aa"]), rev("cc", &["aa"])])
+            .unwrap();
         let d = drawing(&g);
         assert!(d.lines().any(|l| l.starts_with("| *") || l.starts_with("* |")), "{d}");
         assert!(d.ends_with("* aa"), "{d}");

@@ -61,7 +61,8 @@ impl Section {
                 for st in &mut statements {
                     st.line += t.line_offset;
                 }
-                (!statements.is_empty()).then_some(SqlStep { transactional: t.transactional, statements })
+                (!statements.is_empty())
+                    .then_some(SqlStep { transactional: t.transactional, statements })
             })
             .collect()
     }
@@ -71,18 +72,31 @@ impl Section {
     pub fn step_texts(&self, default_transactional: bool) -> Vec<StepText<'_>> {
         let mut out = Vec::new();
         let (mut start, mut line_offset, mut mode) = (0usize, 0usize, default_transactional);
-        let mut line_starts = std::iter::once(0).chain(self.sql.match_indices('\n').map(|(i, _)| i + 1));
+        let mut line_starts =
+            std::iter::once(0).chain(self.sql.match_indices('\n').map(|(i, _)| i + 1));
         let mut seen = 0usize; // lines consumed from `line_starts`
         for b in &self.breaks {
             let marker_start = line_starts.nth(b.line - 1 - seen).unwrap_or(self.sql.len());
-            let marker_end = self.sql[marker_start..].find('\n').map_or(self.sql.len(), |i| marker_start + i + 1);
+            let marker_end = self.sql[marker_start..]
+                .find('\n')
+                .map_or(self.sql.len(), |i| marker_start + i + 1);
             seen = b.line;
-            out.push(StepText { text: &self.sql[start..marker_start], offset: start, line_offset, transactional: mode });
+            out.push(StepText {
+                text: &self.sql[start..marker_start],
+                offset: start,
+                line_offset,
+                transactional: mode,
+            });
             start = marker_end;
             line_offset = b.line;
             mode = b.transactional;
         }
-        out.push(StepText { text: &self.sql[start..], offset: start, line_offset, transactional: mode });
+        out.push(StepText {
+            text: &self.sql[start..],
+            offset: start,
+            line_offset,
+            transactional: mode,
+        });
         out
     }
 
@@ -163,7 +177,8 @@ const KEYS: &[&str] = &[
 
 /// sha256 hex of a file's text after CRLF → LF.
 pub fn checksum(text: &str) -> String {
-    let normalised: std::borrow::Cow<str> = if text.contains('\r') { text.replace("\r\n", "\n").into() } else { text.into() };
+    let normalised: std::borrow::Cow<str> =
+        if text.contains('\r') { text.replace("\r\n", "\n").into() } else { text.into() };
     let digest = Sha256::digest(normalised.as_bytes());
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(64);
@@ -175,11 +190,7 @@ pub fn checksum(text: &str) -> String {
 }
 
 fn split_list(value: &str) -> Vec<String> {
-    value
-        .split(',')
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect()
+    value.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
 }
 
 /// What a `-- +downgrade` section says when it is empty on purpose.
@@ -193,11 +204,18 @@ impl RevisionFile {
     /// everything it made stays.
     pub fn reversible(&self) -> bool {
         let Some(down) = &self.downgrade else { return false };
-        if !crate::sql_split::split(&down.sql).is_empty() || crate::sql_split::split(&self.upgrade.sql).is_empty() {
+        if !crate::sql_split::split(&down.sql).is_empty()
+            || crate::sql_split::split(&self.upgrade.sql).is_empty()
+        {
             return true;
         }
-        let on_purpose = down.sql.lines().any(|l| l.trim().to_ascii_lowercase().starts_with(NOTHING_TO_UNDO));
-        on_purpose || self.text.lines().any(|l| l.trim().starts_with("-- lint:ignore") && l.contains("missing-downgrade"))
+        let on_purpose =
+            down.sql.lines().any(|l| l.trim().to_ascii_lowercase().starts_with(NOTHING_TO_UNDO));
+        on_purpose
+            || self
+                .text
+                .lines()
+                .any(|l| l.trim().starts_with("-- lint:ignore") && l.contains("missing-downgrade"))
     }
 
     /// Parses a revision file's text; `path` is only used in errors and kept for reports.
@@ -247,10 +265,17 @@ impl RevisionFile {
                     return Err(malformed(lineno, "a second `-- +upgrade` marker".into()));
                 }
                 if downgrade.is_some() {
-                    return Err(malformed(lineno, "`-- +upgrade` must come before `-- +downgrade`".into()));
+                    return Err(malformed(
+                        lineno,
+                        "`-- +upgrade` must come before `-- +downgrade`".into(),
+                    ));
                 }
                 part = Part::Upgrade;
-                upgrade = Some(Section { sql: String::new(), first_line: lineno + 1, breaks: Vec::new() });
+                upgrade = Some(Section {
+                    sql: String::new(),
+                    first_line: lineno + 1,
+                    breaks: Vec::new(),
+                });
                 continue;
             }
             if trimmed == "-- +downgrade" {
@@ -261,7 +286,11 @@ impl RevisionFile {
                     return Err(malformed(lineno, "a second `-- +downgrade` marker".into()));
                 }
                 part = Part::Downgrade;
-                downgrade = Some(Section { sql: String::new(), first_line: lineno + 1, breaks: Vec::new() });
+                downgrade = Some(Section {
+                    sql: String::new(),
+                    first_line: lineno + 1,
+                    breaks: Vec::new(),
+                });
                 continue;
             }
             match part {
@@ -271,7 +300,10 @@ impl RevisionFile {
                         continue;
                     }
                     let Some(rest) = trimmed.strip_prefix("--") else {
-                        return Err(malformed(lineno, "SQL before the `-- +upgrade` marker".into()));
+                        return Err(malformed(
+                            lineno,
+                            "SQL before the `-- +upgrade` marker".into(),
+                        ));
                     };
                     let Some((key, value)) = rest.split_once(':') else {
                         return Err(malformed(
@@ -291,7 +323,10 @@ impl RevisionFile {
                             if !(value.is_empty() || value == "none" || value == "None") {
                                 for item in split_list(value) {
                                     down.push(RevisionId::parse(&item).ok_or_else(|| {
-                                        malformed(lineno, format!("`{item}` is not a valid revision id"))
+                                        malformed(
+                                            lineno,
+                                            format!("`{item}` is not a valid revision id"),
+                                        )
                                     })?);
                                 }
                             }
@@ -306,20 +341,34 @@ impl RevisionFile {
                                 _ => {
                                     return Err(malformed(
                                         lineno,
-                                        format!("transactional must be `true` or `false`, not `{value}`"),
+                                        format!(
+                                        "transactional must be `true` or `false`, not `{value}`"
+                                    ),
                                     ))
                                 }
                             }
                         }
                         "replaces" => {
                             for item in split_list(value) {
-                                replaces.push(RevisionId::parse(&item).ok_or_else(|| malformed(lineno, format!("replaces: `{item}` is not a valid revision id")))?);
+                                replaces.push(RevisionId::parse(&item).ok_or_else(|| {
+                                    malformed(
+                                        lineno,
+                                        format!("replaces: `{item}` is not a valid revision id"),
+                                    )
+                                })?);
                             }
                         }
                         "depends_on" => {
                             depends_on = split_list(value);
-                            if let Some(bad) = depends_on.iter().find(|d| RevisionId::parse(d).is_none()) {
-                                return Err(malformed(lineno, format!("depends_on: `{bad}` is not a revision id or branch label")));
+                            if let Some(bad) =
+                                depends_on.iter().find(|d| RevisionId::parse(d).is_none())
+                            {
+                                return Err(malformed(
+                                    lineno,
+                                    format!(
+                                        "depends_on: `{bad}` is not a revision id or branch label"
+                                    ),
+                                ));
                             }
                         }
                         _ => {
@@ -332,14 +381,24 @@ impl RevisionFile {
                 }
                 Part::Preamble => {
                     if !(trimmed.is_empty() || trimmed.starts_with("--")) {
-                        return Err(malformed(lineno, "SQL before the `-- +upgrade` marker".into()));
+                        return Err(malformed(
+                            lineno,
+                            "SQL before the `-- +upgrade` marker".into(),
+                        ));
                     }
                 }
                 Part::Upgrade | Part::Downgrade => {
-                    let section = if part == Part::Upgrade { upgrade.as_mut().unwrap() } else { downgrade.as_mut().unwrap() };
+                    let section = if part == Part::Upgrade {
+                        upgrade.as_mut().unwrap()
+                    } else {
+                        downgrade.as_mut().unwrap()
+                    };
                     if let Some(marker) = step_marker(trimmed) {
                         let transactional = marker.map_err(|m| malformed(lineno, m))?;
-                        section.breaks.push(StepBreak { line: lineno + 1 - section.first_line, transactional });
+                        section.breaks.push(StepBreak {
+                            line: lineno + 1 - section.first_line,
+                            transactional,
+                        });
                     }
                     push_line(section, line)
                 }
@@ -384,7 +443,11 @@ impl RevisionFile {
         let mut out = String::new();
         out.push_str(&format!("-- revision: {id}\n"));
         let down: Vec<&str> = new.down.iter().map(|d| d.as_str()).collect();
-        out.push_str(&format!("-- down_revision:{}{}\n", if down.is_empty() { "" } else { " " }, down.join(", ")));
+        out.push_str(&format!(
+            "-- down_revision:{}{}\n",
+            if down.is_empty() { "" } else { " " },
+            down.join(", ")
+        ));
         out.push_str(&format!("-- message: {}\n", new.message.replace('\n', " ")));
         out.push_str(&format!("-- created: {}\n", new.created));
         if !new.branch_labels.is_empty() {
@@ -506,7 +569,11 @@ mod tests {
     fn missing_markers_and_ids_are_errors() {
         assert!(RevisionFile::parse(Path::new("m.sql"), "-- revision: abc\n\nSELECT 1;\n").is_err());
         assert!(RevisionFile::parse(Path::new("m.sql"), "-- message: x\n\n-- +upgrade\n").is_err());
-        assert!(RevisionFile::parse(Path::new("m.sql"), "-- revision: abc\n-- down_revision: abc\n\n-- +upgrade\n").is_err());
+        assert!(RevisionFile::parse(
+            Path::new("m.sql"),
+            "-- revision: abc\n-- down_revision: abc\n\n-- +upgrade\n"
+        )
+        .is_err());
     }
 
     /// Issue #14: one revision holds transactional and non-transactional steps in order.
@@ -515,7 +582,15 @@ mod tests {
         let text = "-- revision: abcd\n\n-- +upgrade\nALTER TABLE t ADD c int;\n-- +step transactional: false\nCREATE INDEX CONCURRENTLY i ON t (c);\n\n-- +step\nALTER TABLE t VALIDATE CONSTRAINT k;\nSELECT 1;\n-- +downgrade\nDROP INDEX i;\n";
         let f = RevisionFile::parse(Path::new("s.sql"), text).unwrap();
         let steps = f.upgrade.steps(f.transactional);
-        let shape: Vec<(bool, Vec<usize>)> = steps.iter().map(|s| (s.transactional, s.statements.iter().map(|x| f.upgrade.first_line + x.line - 1).collect())).collect();
+        let shape: Vec<(bool, Vec<usize>)> = steps
+            .iter()
+            .map(|s| {
+                (
+                    s.transactional,
+                    s.statements.iter().map(|x| f.upgrade.first_line + x.line - 1).collect(),
+                )
+            })
+            .collect();
         assert_eq!(shape, vec![(true, vec![4]), (false, vec![6]), (true, vec![9, 10])]);
         assert!(steps[1].statements[0].sql.starts_with("CREATE INDEX CONCURRENTLY"));
         let down = f.downgrade.as_ref().unwrap();
@@ -527,9 +602,16 @@ mod tests {
         let f = RevisionFile::parse(Path::new("s.sql"), text).unwrap();
         assert_eq!(f.upgrade.steps(f.transactional).len(), 1);
         let bad = "-- revision: abcd\n\n-- +upgrade\n-- +step sometimes\nSELECT 1;\n";
-        assert!(matches!(RevisionFile::parse(Path::new("s.sql"), bad), Err(FileError::Malformed { line: 4, .. })));
+        assert!(matches!(
+            RevisionFile::parse(Path::new("s.sql"), bad),
+            Err(FileError::Malformed { line: 4, .. })
+        ));
         // `-- +stepping` is an ordinary comment.
-        let f = RevisionFile::parse(Path::new("s.sql"), "-- revision: abcd\n\n-- +upgrade\n-- +stepping\nSELECT 1;\n").unwrap();
+        let f = RevisionFile::parse(
+            Path::new("s.sql"),
+            "-- revision: abcd\n\n-- +upgrade\n-- +stepping\nSELECT 1;\n",
+        )
+        .unwrap();
         assert!(!f.upgrade.is_multi_step());
     }
 

@@ -11,8 +11,8 @@
 use crate::error::GraphError;
 use crate::revision::file::RevisionFile;
 use crate::revision::id::RevisionId;
-use std::collections::{BinaryHeap, HashMap};
 use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 
 #[derive(Debug)]
 pub struct RevisionGraph {
@@ -87,9 +87,14 @@ impl RevisionGraph {
                 }
             }
             for d in &f.depends_on {
-                let found = RevisionId::parse(d).and_then(|id| index.get(&id).copied()).or_else(|| labels.get(d).copied());
+                let found = RevisionId::parse(d)
+                    .and_then(|id| index.get(&id).copied())
+                    .or_else(|| labels.get(d).copied());
                 let Some(p) = found else {
-                    return Err(GraphError::MissingParent { missing: RevisionId::from_db(d), referenced_by: f.path.clone() });
+                    return Err(GraphError::MissingParent {
+                        missing: RevisionId::from_db(d),
+                        referenced_by: f.path.clone(),
+                    });
                 };
                 if !parents[i].contains(&p) {
                     parents[i].push(p);
@@ -129,7 +134,16 @@ impl RevisionGraph {
                 });
             }
         }
-        Ok(RevisionGraph { revs: files, index, parents, children, topo, labels, dependencies, shortcuts: Vec::new() })
+        Ok(RevisionGraph {
+            revs: files,
+            index,
+            parents,
+            children,
+            topo,
+            labels,
+            dependencies,
+            shortcuts: Vec::new(),
+        })
     }
 
     /// Adds the squashes of `migrations/squashed/`, checking each replaces a linear run of
@@ -137,7 +151,8 @@ impl RevisionGraph {
     pub fn add_shortcuts(&mut self, files: Vec<RevisionFile>) -> Result<(), GraphError> {
         for file in files {
             let bad = |message: String| GraphError::Squash { path: file.path.clone(), message };
-            let ids: Vec<&RevisionId> = file.replaces.iter().chain(std::iter::once(&file.id)).collect();
+            let ids: Vec<&RevisionId> =
+                file.replaces.iter().chain(std::iter::once(&file.id)).collect();
             let mut chain = Vec::with_capacity(ids.len());
             for id in &ids {
                 chain.push(self.index_of(id).ok_or_else(|| bad(format!("it replaces {id}, which is not in versions/ (delete the squash, or move it into versions/ once all the files it replaces are gone)")))?);
@@ -275,7 +290,8 @@ impl RevisionGraph {
     /// As [`Self::descendants_inclusive`], through `down_revision` edges only: what
     /// lies above a revision on its own branch, not what merely depends on it.
     pub fn branch_descendants_inclusive(&self, start: &[usize]) -> Vec<bool> {
-        let revising: Vec<Vec<usize>> = (0..self.revs.len()).map(|i| self.revising_children(i)).collect();
+        let revising: Vec<Vec<usize>> =
+            (0..self.revs.len()).map(|i| self.revising_children(i)).collect();
         self.walk(start, &revising)
     }
 
@@ -307,7 +323,8 @@ impl RevisionGraph {
 
     /// Mask of strict ancestors of `start`.
     pub fn walk_strict_ancestors(&self, start: &[usize]) -> Vec<bool> {
-        let parents: Vec<usize> = start.iter().flat_map(|&i| self.parents[i].iter().copied()).collect();
+        let parents: Vec<usize> =
+            start.iter().flat_map(|&i| self.parents[i].iter().copied()).collect();
         self.ancestors_inclusive(&parents)
     }
 }
@@ -368,7 +385,12 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        match RevisionGraph::build(vec![rev("r", &[]), rev("a", &["c"]), rev("b", &["a"]), rev("c", &["b"])]) {
+        match RevisionGraph::build(vec![
+            rev("r", &[]),
+            rev("a", &["c"]),
+            rev("b", &["a"]),
+            rev("c", &["b"]),
+        ]) {
             Err(GraphError::Cycle { ids }) => assert_eq!(ids.len(), 3),
             other => panic!("{other:?}"),
         }
@@ -390,7 +412,8 @@ mod tests {
 
     #[test]
     fn reduce_to_heads_drops_ancestors() {
-        let g = RevisionGraph::build(vec![rev("a", &[]), rev("b", &["a"]), rev("c", &["a"])]).unwrap();
+        let g =
+            RevisionGraph::build(vec![rev("a", &[]), rev("b", &["a"]), rev("c", &["a"])]).unwrap();
         let a = g.index_of(&RevisionId::parse("a").unwrap()).unwrap();
         let b = g.index_of(&RevisionId::parse("b").unwrap()).unwrap();
         let c = g.index_of(&RevisionId::parse("c").unwrap()).unwrap();

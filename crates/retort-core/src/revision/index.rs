@@ -102,7 +102,9 @@ impl IndexFile {
     }
 
     fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(64 + self.entries.values().map(|e| e.text.len() + 64).sum::<usize>());
+        let mut out = Vec::with_capacity(
+            64 + self.entries.values().map(|e| e.text.len() + 64).sum::<usize>(),
+        );
         out.extend_from_slice(MAGIC);
         put_string(&mut out, &self.versions_dir);
         out.extend_from_slice(&self.written_at_ns.to_le_bytes());
@@ -143,14 +145,19 @@ impl Index {
         }
         let name = path.file_name()?.to_str()?;
         let entry = self.file.entries.get(name)?;
-        let fresh = entry.stamp == *stamp && stamp.mtime_ns.saturating_add(RACY_NS) < self.file.written_at_ns;
+        let fresh = entry.stamp == *stamp
+            && stamp.mtime_ns.saturating_add(RACY_NS) < self.file.written_at_ns;
         fresh.then(|| self.file.entries.remove(name).map(|e| e.text)).flatten()
     }
 
     /// Writes the index of `files` (atomically; a failure only costs the next run time).
     /// Not when every file is too recent to be trusted from it (a fresh checkout): the
     /// index would be written for nothing, run after run.
-    pub fn write<'a>(path: &Path, versions: &Path, files: impl Iterator<Item = (&'a RevisionFile, &'a Stamp)>) {
+    pub fn write<'a>(
+        path: &Path,
+        versions: &Path,
+        files: impl Iterator<Item = (&'a RevisionFile, &'a Stamp)>,
+    ) {
         let files: Vec<(&RevisionFile, &Stamp)> = files.collect();
         let now = nanos(std::time::SystemTime::now());
         if files.iter().all(|(_, stamp)| stamp.mtime_ns.saturating_add(RACY_NS) >= now) {
@@ -158,9 +165,18 @@ impl Index {
         }
         let entries = files
             .into_iter()
-            .filter_map(|(f, stamp)| Some((f.path.file_name()?.to_str()?.to_string(), Entry { stamp: stamp.clone(), text: f.text.clone() })))
+            .filter_map(|(f, stamp)| {
+                Some((
+                    f.path.file_name()?.to_str()?.to_string(),
+                    Entry { stamp: stamp.clone(), text: f.text.clone() },
+                ))
+            })
             .collect();
-        let file = IndexFile { versions_dir: versions.to_string_lossy().into_owned(), written_at_ns: nanos(std::time::SystemTime::now()), entries };
+        let file = IndexFile {
+            versions_dir: versions.to_string_lossy().into_owned(),
+            written_at_ns: nanos(std::time::SystemTime::now()),
+            entries,
+        };
         let Some(dir) = path.parent() else { return };
         if crate::head_cache::ensure_cache_dir(dir) {
             let _ = crate::fsio::replace_atomic(path, &file.encode());
@@ -188,12 +204,31 @@ mod tests {
         Index::write(&index_path, &versions, [(&a, &settled)].into_iter());
         let mut index = Index::read(&index_path);
         assert_eq!(index.len(), 1);
-        assert_eq!(index.take_text(&versions.join("a.sql"), &stamp(11, settled.mtime_ns)), None, "another size");
-        assert_eq!(index.take_text(&versions.join("a.sql"), &stamp(10, settled.mtime_ns + 1)), None, "another time");
-        assert_eq!(index.take_text(&d.path().join("other/a.sql"), &settled), None, "another folder");
-        assert_eq!(index.take_text(&versions.join("a.sql"), &settled).as_deref(), Some(a.text.as_str()));
+        assert_eq!(
+            index.take_text(&versions.join("a.sql"), &stamp(11, settled.mtime_ns)),
+            None,
+            "another size"
+        );
+        assert_eq!(
+            index.take_text(&versions.join("a.sql"), &stamp(10, settled.mtime_ns + 1)),
+            None,
+            "another time"
+        );
+        assert_eq!(
+            index.take_text(&d.path().join("other/a.sql"), &settled),
+            None,
+            "another folder"
+        );
+        assert_eq!(
+            index.take_text(&versions.join("a.sql"), &settled).as_deref(),
+            Some(a.text.as_str())
+        );
         Index::write(&index_path, &versions, [(&a, &settled), (&a, &racy)].into_iter());
-        assert_eq!(Index::read(&index_path).take_text(&versions.join("a.sql"), &racy), None, "modified just before the index was written");
+        assert_eq!(
+            Index::read(&index_path).take_text(&versions.join("a.sql"), &racy),
+            None,
+            "modified just before the index was written"
+        );
         std::fs::remove_file(&index_path).unwrap();
         Index::write(&index_path, &versions, [(&a, &racy)].into_iter());
         assert!(!index_path.exists(), "nothing to trust yet: no index written");

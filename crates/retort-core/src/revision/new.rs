@@ -11,15 +11,27 @@ use crate::revision::target::Target;
 /// `-m` is required and must say something (the slug goes into the file name).
 pub fn require_message(message: &str) -> Result<(), Error> {
     if message.trim().is_empty() {
-        return Err(Error::usage("the message must not be empty", Some("say what the revision does: -m \"add email to users\"".into())));
+        return Err(Error::usage(
+            "the message must not be empty",
+            Some("say what the revision does: -m \"add email to users\"".into()),
+        ));
     }
     Ok(())
 }
 
 /// Parses an explicit id (`--rev-id`) and checks it is unused.
-pub fn explicit_id(graph: &RevisionGraph, dir: &MigrationDir, rev_id: Option<&str>) -> Result<Option<RevisionId>, Error> {
+pub fn explicit_id(
+    graph: &RevisionGraph,
+    dir: &MigrationDir,
+    rev_id: Option<&str>,
+) -> Result<Option<RevisionId>, Error> {
     let Some(raw) = rev_id else { return Ok(None) };
-    let id = RevisionId::parse(raw).ok_or_else(|| Error::usage(format!("`{raw}` is not a valid revision id"), Some("use letters, digits and `_`, at most 32 characters".into())))?;
+    let id = RevisionId::parse(raw).ok_or_else(|| {
+        Error::usage(
+            format!("`{raw}` is not a valid revision id"),
+            Some("use letters, digits and `_`, at most 32 characters".into()),
+        )
+    })?;
     MigrationDir::ensure_unused(graph, &id, &dir.versions())?;
     Ok(Some(id))
 }
@@ -46,7 +58,11 @@ pub fn parents(graph: &RevisionGraph, head: Option<&str>) -> Result<Vec<Revision
         None => {
             let heads = graph.heads();
             if heads.len() > 1 {
-                return Err(TargetError::MultipleHeads { heads: graph.ids(&heads), context: "a new revision needs one parent".into() }.into());
+                return Err(TargetError::MultipleHeads {
+                    heads: graph.ids(&heads),
+                    context: "a new revision needs one parent".into(),
+                }
+                .into());
             }
             Ok(graph.ids(&heads))
         }
@@ -55,7 +71,13 @@ pub fn parents(graph: &RevisionGraph, head: Option<&str>) -> Result<Vec<Revision
 
 /// A new revision with the checks above and `created` set to now; the caller fills in
 /// the SQL, notes and labels.
-pub fn start(graph: &RevisionGraph, dir: &MigrationDir, message: &str, rev_id: Option<&str>, down: Vec<RevisionId>) -> Result<NewRevision, Error> {
+pub fn start(
+    graph: &RevisionGraph,
+    dir: &MigrationDir,
+    message: &str,
+    rev_id: Option<&str>,
+    down: Vec<RevisionId>,
+) -> Result<NewRevision, Error> {
     require_message(message)?;
     Ok(NewRevision {
         id: explicit_id(graph, dir, rev_id)?,

@@ -28,7 +28,11 @@ pub fn select(graph: &RevisionGraph, range: Option<&str>) -> Result<Vec<bool>, T
     let lower = match from {
         Some(f) => {
             let set = f.resolve(graph, &[])?;
-            if set.is_empty() { vec![true; graph.len()] } else { graph.descendants_inclusive(&set) }
+            if set.is_empty() {
+                vec![true; graph.len()]
+            } else {
+                graph.descendants_inclusive(&set)
+            }
         }
         None => vec![true; graph.len()],
     };

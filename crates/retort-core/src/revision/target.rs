@@ -30,7 +30,8 @@ pub struct Target {
 
 impl Target {
     pub fn parse(text: &str) -> Result<Target, TargetError> {
-        let invalid = |reason: &str| TargetError::Invalid { target: text.to_string(), reason: reason.into() };
+        let invalid =
+            |reason: &str| TargetError::Invalid { target: text.to_string(), reason: reason.into() };
         let t = text.trim();
         if t.is_empty() {
             return Err(invalid("empty target"));
@@ -74,7 +75,11 @@ impl Target {
     /// branch's root, which goes with everything above it, while revisions of other roots
     /// that it depended on stay (as Alembic does; `REV-N` reaching base and `base` itself
     /// revert everything). `None` for every other target.
-    pub fn branch_root_walked_off(&self, graph: &RevisionGraph, current: &[usize]) -> Option<Vec<usize>> {
+    pub fn branch_root_walked_off(
+        &self,
+        graph: &RevisionGraph,
+        current: &[usize],
+    ) -> Option<Vec<usize>> {
         if self.anchor != Anchor::Current || self.delta >= 0 {
             return None;
         }
@@ -85,7 +90,11 @@ impl Target {
 
     /// Resolves to a set of revisions; the empty set means `base`.
     /// `current` is the database's heads (needed only for bare relative steps).
-    pub fn resolve(&self, graph: &RevisionGraph, current: &[usize]) -> Result<Vec<usize>, TargetError> {
+    pub fn resolve(
+        &self,
+        graph: &RevisionGraph,
+        current: &[usize],
+    ) -> Result<Vec<usize>, TargetError> {
         let start: Vec<usize> = match &self.anchor {
             Anchor::Current => current.to_vec(),
             Anchor::Head => single_head(graph, &self.text)?.into_iter().collect(),
@@ -97,7 +106,12 @@ impl Target {
                 // merely depends on it is on another branch, as in Alembic).
                 let from = resolve_name(graph, n)?;
                 let desc = graph.branch_descendants_inclusive(&[from]);
-                let heads: Vec<usize> = graph.topo_order().iter().copied().filter(|&r| desc[r] && graph.revising_children(r).is_empty()).collect();
+                let heads: Vec<usize> = graph
+                    .topo_order()
+                    .iter()
+                    .copied()
+                    .filter(|&r| desc[r] && graph.revising_children(r).is_empty())
+                    .collect();
                 if heads.len() > 1 {
                     return Err(TargetError::MultipleHeads {
                         heads: graph.ids(&heads),
@@ -160,7 +174,12 @@ pub fn resolve_name(graph: &RevisionGraph, name: &str) -> Result<usize, TargetEr
     }
 }
 
-fn step(graph: &RevisionGraph, mut set: Vec<usize>, delta: i64, text: &str) -> Result<Vec<usize>, TargetError> {
+fn step(
+    graph: &RevisionGraph,
+    mut set: Vec<usize>,
+    delta: i64,
+    text: &str,
+) -> Result<Vec<usize>, TargetError> {
     if delta == 0 {
         return Ok(set);
     }
@@ -197,7 +216,10 @@ fn step(graph: &RevisionGraph, mut set: Vec<usize>, delta: i64, text: &str) -> R
         let mut merge: Option<usize> = None;
         for _ in 0..(-delta) {
             if set.is_empty() {
-                return Err(TargetError::OutOfRange { target: text.to_string(), reason: "below base".into() });
+                return Err(TargetError::OutOfRange {
+                    target: text.to_string(),
+                    reason: "below base".into(),
+                });
             }
             // Stepping below a merge's parents would have to pick a branch: refused, as
             // Alembic refuses an ambiguous walk (README, "Relative targets").
@@ -226,7 +248,10 @@ fn step(graph: &RevisionGraph, mut set: Vec<usize>, delta: i64, text: &str) -> R
 /// `A:B` for `history -r` and offline mode; either side may be empty.
 pub fn parse_range(text: &str) -> Result<(Option<Target>, Option<Target>), TargetError> {
     let Some((a, b)) = text.split_once(':') else {
-        return Err(TargetError::Invalid { target: text.into(), reason: "expected a range A:B".into() });
+        return Err(TargetError::Invalid {
+            target: text.into(),
+            reason: "expected a range A:B".into(),
+        });
     };
     let side = |s: &str| if s.trim().is_empty() { Ok(None) } else { Target::parse(s).map(Some) };
     Ok((side(a)?, side(b)?))
@@ -265,7 +290,8 @@ mod tests {
     }
 
     fn res(g: &RevisionGraph, t: &str, current: &[&str]) -> Result<Vec<String>, TargetError> {
-        let cur: Vec<usize> = current.iter().map(|c| g.index_of(&RevisionId::parse(c).unwrap()).unwrap()).collect();
+        let cur: Vec<usize> =
+            current.iter().map(|c| g.index_of(&RevisionId::parse(c).unwrap()).unwrap()).collect();
         Target::parse(t)?.resolve(g, &cur).map(|s| ids(g, s))
     }
 

@@ -174,7 +174,8 @@ impl ForeignKey {
     /// [DEFERRABLE …]` clause, the same on every engine but for identifier quoting.
     pub fn standard_clause(&self, quote: impl Fn(&str) -> String) -> String {
         let list = |cols: &[String]| cols.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ");
-        let mut s = format!("FOREIGN KEY ({}) REFERENCES {}", list(&self.columns), quote(&self.ref_table));
+        let mut s =
+            format!("FOREIGN KEY ({}) REFERENCES {}", list(&self.columns), quote(&self.ref_table));
         if !self.ref_columns.is_empty() {
             s.push_str(&format!(" ({})", list(&self.ref_columns)));
         }

@@ -35,7 +35,12 @@ fn url_parts(url: &str) -> (String, String, String, String) {
     let (auth, hostpath) = rest.split_once('@').unwrap_or(("", rest));
     let (hostport, db) = hostpath.split_once('/').unwrap_or((hostpath, ""));
     let (host, port) = hostport.split_once(':').unwrap_or((hostport, ""));
-    (auth.to_string(), host.to_string(), port.to_string(), db.split('?').next().unwrap_or("").to_string())
+    (
+        auth.to_string(),
+        host.to_string(),
+        port.to_string(),
+        db.split('?').next().unwrap_or("").to_string(),
+    )
 }
 
 /// The engine's own client dumping the database's schema, as a user would run it.
@@ -98,7 +103,15 @@ pub fn run(engine: &Engine, steps: &[Step]) -> Result<Vec<(String, Option<String
     Ok(results)
 }
 
-fn run_step(_engine: &Engine, ws: &retort::Workspace, reference: &TestDb, target: &TestDb, step: &Step, k: usize, before: &Schema) -> Result<(), String> {
+fn run_step(
+    _engine: &Engine,
+    ws: &retort::Workspace,
+    reference: &TestDb,
+    target: &TestDb,
+    step: &Step,
+    k: usize,
+    before: &Schema,
+) -> Result<(), String> {
     let mut conn = reference.connect();
     for s in retort::core::sql_split::split(&step.sql) {
         conn.execute(&s.sql).map_err(|e| format!("the step itself fails on the reference: {e}"))?;
@@ -106,15 +119,29 @@ fn run_step(_engine: &Engine, ws: &retort::Workspace, reference: &TestDb, target
     drop(conn);
     let models = dump(reference, k)?;
     std::fs::write(ws.project.models_path(), &models).map_err(|e| e.to_string())?;
-    let request = retort::ops::autogen::MigrateRequest { message: step.name.clone(), allow_empty_models: true, ..Default::default() };
-    match retort::ops::autogen::migrate(ws, &request, &mut |_| false).map_err(|e| format!("migrate: {e}"))? {
-        retort::ops::autogen::MigrateOutcome::NoChanges { .. } => return Err("migrate found no change".into()),
-        retort::ops::autogen::MigrateOutcome::Written { unverified, .. } if !unverified.is_empty() => {
+    let request = retort::ops::autogen::MigrateRequest {
+        message: step.name.clone(),
+        allow_empty_models: true,
+        ..Default::default()
+    };
+    match retort::ops::autogen::migrate(ws, &request, &mut |_| false)
+        .map_err(|e| format!("migrate: {e}"))?
+    {
+        retort::ops::autogen::MigrateOutcome::NoChanges { .. } => {
+            return Err("migrate found no change".into())
+        }
+        retort::ops::autogen::MigrateOutcome::Written { unverified, .. }
+            if !unverified.is_empty() =>
+        {
             return Err(format!("migrate could not verify its own file: {}", unverified.join("; ")))
         }
         _ => {}
     }
-    let apply = |mode: Direction, target: &str| retort::ops::apply(ws, mode, target, false, &mut |_| {}).map(|_| ()).map_err(|e| format!("{mode:?} to {target}: {e}"));
+    let apply = |mode: Direction, target: &str| {
+        retort::ops::apply(ws, mode, target, false, &mut |_| {})
+            .map(|_| ())
+            .map_err(|e| format!("{mode:?} to {target}: {e}"))
+    };
     let want = schema_of(reference)?;
     apply(Direction::Up, "head")?;
     compare("upgrade", &schema_of(target)?, &want)?;

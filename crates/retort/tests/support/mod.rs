@@ -67,17 +67,34 @@ pub fn normalise(mut s: Schema) -> Schema {
     s
 }
 
+/// A table's rows, each a list of nullable column texts.
+type Rows = Vec<Vec<Option<String>>>;
+
 /// Rows of the columns that neither side changed (renamed ones followed), per table.
-fn untouched_rows(conn: &mut dyn Connection, from: &Schema, to: &Schema, renames: &Renames, use_new_names: bool) -> Result<Vec<(String, Vec<Vec<Option<String>>>)>, String> {
+fn untouched_rows(
+    conn: &mut dyn Connection,
+    from: &Schema,
+    to: &Schema,
+    renames: &Renames,
+    use_new_names: bool,
+) -> Result<Vec<(String, Rows)>, String> {
     let mut out = Vec::new();
     for (tname, t) in &from.tables {
         let new_t = renames.tables.get(tname).cloned().unwrap_or_else(|| tname.clone());
         let Some(nt) = to.tables.get(&new_t) else { continue };
         let mut cols = Vec::new();
         for c in &t.columns {
-            let new_c = renames.columns.get(&(new_t.clone(), c.name.clone())).cloned().unwrap_or_else(|| c.name.clone());
+            let new_c = renames
+                .columns
+                .get(&(new_t.clone(), c.name.clone()))
+                .cloned()
+                .unwrap_or_else(|| c.name.clone());
             if let Some(nc) = nt.column(&new_c) {
-                let same = nc.ty == c.ty && nc.generated.is_none() && c.generated.is_none() && nc.nullable == c.nullable && nc.default == c.default;
+                let same = nc.ty == c.ty
+                    && nc.generated.is_none()
+                    && c.generated.is_none()
+                    && nc.nullable == c.nullable
+                    && nc.default == c.default;
                 if same {
                     cols.push(if use_new_names { new_c } else { c.name.clone() });
                 }
@@ -132,10 +149,24 @@ impl From<String> for CaseError {
 }
 
 /// A retort project in `dir` whose dev environment is `db`, with `to` as its models.
-pub fn project(dir: &std::path::Path, engine: &Engine, db: &servers::TestDb, models: &str) -> Result<retort::Workspace, String> {
-    std::fs::write(dir.join("retort.toml"), format!("[project]\ndialect = \"{}\"\n\n[env.dev]\nurl = \"{}\"\n", engine.name, db.url)).map_err(|e| e.to_string())?;
+pub fn project(
+    dir: &std::path::Path,
+    engine: &Engine,
+    db: &servers::TestDb,
+    models: &str,
+) -> Result<retort::Workspace, String> {
+    std::fs::write(
+        dir.join("retort.toml"),
+        format!("[project]\ndialect = \"{}\"\n\n[env.dev]\nurl = \"{}\"\n", engine.name, db.url),
+    )
+    .map_err(|e| e.to_string())?;
     std::fs::write(dir.join("models.sql"), models).map_err(|e| e.to_string())?;
-    retort::workspace(&retort::WorkspaceOptions { cwd: dir.to_path_buf(), lock_timeout: std::time::Duration::from_secs(60), ..Default::default() }).map_err(|e| e.to_string())
+    retort::workspace(&retort::WorkspaceOptions {
+        cwd: dir.to_path_buf(),
+        lock_timeout: std::time::Duration::from_secs(60),
+        ..Default::default()
+    })
+    .map_err(|e| e.to_string())
 }
 
 /// One case through the library's operations, as `retort upgrade` / `retort migrate` run
@@ -152,41 +183,91 @@ pub fn run_case(engine: &Engine, case: &Case) -> Result<Outcome, CaseError> {
     let base_sql = format!("{}\n{}", case.from, case.data.clone().unwrap_or_default());
     let (r1, _) = ws
         .migrations()
-        .write(&NewRevision { message: "from".into(), created: "2026-01-01T00:00:00Z".into(), transactional: true, upgrade: base_sql, ..Default::default() })
+        .write(&NewRevision {
+            message: "from".into(),
+            created: "2026-01-01T00:00:00Z".into(),
+            transactional: true,
+            upgrade: base_sql,
+            ..Default::default()
+        })
         .map_err(|e| e.to_string())?;
     let apply = |mode: Direction, target: &str| {
-        retort::ops::apply(&ws, mode, target, false, &mut |_| {}).map(|_| ()).map_err(|e| format!("{mode:?} to {target}: {e}"))
+        retort::ops::apply(&ws, mode, target, false, &mut |_| {})
+            .map(|_| ())
+            .map_err(|e| format!("{mode:?} to {target}: {e}"))
     };
     apply(Direction::Up, r1.as_str())?;
     let mut conn = ws.connect().map_err(|e| e.to_string())?;
-    let request = retort::ops::autogen::MigrateRequest { message: "generated".into(), renames: renames.clone(), allow_empty_models: true, online: Some(case.online), ..Default::default() };
+    let request = retort::ops::autogen::MigrateRequest {
+        message: "generated".into(),
+        renames: renames.clone(),
+        allow_empty_models: true,
+        online: Some(case.online),
+        ..Default::default()
+    };
     // The schemas compared below are the ones migrate normalised through the engine: head
     // (the `from` revision replayed) and the models (`to`).
-    let (generated, from_schema, to_schema) = match retort::ops::autogen::migrate(&ws, &request, &mut |_| false).map_err(|e| format!("migrate: {e}"))? {
-        retort::ops::autogen::MigrateOutcome::NoChanges { .. } => return Err(CaseError::NoChange),
-        retort::ops::autogen::MigrateOutcome::Written { generated, unverified, head, models, .. } => {
-            if !unverified.is_empty() {
-                return Err(format!("migrate could not verify its own file: {}", unverified.join("; ")).into());
+    let (generated, from_schema, to_schema) =
+        match retort::ops::autogen::migrate(&ws, &request, &mut |_| false)
+            .map_err(|e| format!("migrate: {e}"))?
+        {
+            retort::ops::autogen::MigrateOutcome::NoChanges { .. } => {
+                return Err(CaseError::NoChange)
             }
-            (generated, filter().apply(&head), filter().apply(&models))
-        }
-    };
+            retort::ops::autogen::MigrateOutcome::Written {
+                generated,
+                unverified,
+                head,
+                models,
+                ..
+            } => {
+                if !unverified.is_empty() {
+                    return Err(format!(
+                        "migrate could not verify its own file: {}",
+                        unverified.join("; ")
+                    )
+                    .into());
+                }
+                (generated, filter().apply(&head), filter().apply(&models))
+            }
+        };
     let before = untouched_rows(conn.as_mut(), &from_schema, &to_schema, &renames, false)?;
     apply(Direction::Up, "head")?;
-    compare("upgrade", &filter().apply(&conn.introspect().map_err(|e| e.to_string())?), &to_schema)?;
+    compare(
+        "upgrade",
+        &filter().apply(&conn.introspect().map_err(|e| e.to_string())?),
+        &to_schema,
+    )?;
     let after_up = untouched_rows(conn.as_mut(), &from_schema, &to_schema, &renames, true)?;
-    let strip = |v: &Vec<(String, Vec<Vec<Option<String>>>)>| v.iter().map(|(_, r)| r.clone()).collect::<Vec<_>>();
+    let strip = |v: &Vec<(String, Vec<Vec<Option<String>>>)>| {
+        v.iter().map(|(_, r)| r.clone()).collect::<Vec<_>>()
+    };
     if strip(&before) != strip(&after_up) {
-        return Err(format!("rows changed by the upgrade:\nbefore: {before:?}\nafter: {after_up:?}").into());
+        return Err(format!(
+            "rows changed by the upgrade:\nbefore: {before:?}\nafter: {after_up:?}"
+        )
+        .into());
     }
     apply(Direction::Down, r1.as_str())?;
-    compare("downgrade", &filter().apply(&conn.introspect().map_err(|e| e.to_string())?), &from_schema)?;
+    compare(
+        "downgrade",
+        &filter().apply(&conn.introspect().map_err(|e| e.to_string())?),
+        &from_schema,
+    )?;
     let after_down = untouched_rows(conn.as_mut(), &from_schema, &to_schema, &renames, false)?;
     if before != after_down {
-        return Err(format!("rows changed by the round trip:\nbefore: {before:?}\nafter: {after_down:?}").into());
+        return Err(format!(
+            "rows changed by the round trip:\nbefore: {before:?}\nafter: {after_down:?}"
+        )
+        .into());
     }
     drop(conn);
-    let file_sections = format!("-- notes\n{}\n-- +upgrade\n{}\n-- +downgrade\n{}", generated.notes.join("\n"), generated.upgrade_section(), generated.downgrade_section());
+    let file_sections = format!(
+        "-- notes\n{}\n-- +upgrade\n{}\n-- +downgrade\n{}",
+        generated.notes.join("\n"),
+        generated.upgrade_section(),
+        generated.downgrade_section()
+    );
     Ok(Outcome { file_sections })
 }
 
@@ -202,7 +283,12 @@ pub fn scratch_databases_of(pid: u32) -> Vec<String> {
             format!("SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE '{like}'")
         };
         if let Ok(mut c) = retort::connect(server, std::path::Path::new(".")) {
-            left.extend(c.query(&sql).unwrap_or_default().into_iter().filter_map(|r| r.into_iter().next().flatten()));
+            left.extend(
+                c.query(&sql)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|r| r.into_iter().next().flatten()),
+            );
         }
     }
     left

@@ -9,11 +9,13 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 pub fn pg_admin_url() -> String {
-    std::env::var("RETORT_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("RETORT_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 pub fn mysql_admin_url() -> String {
-    std::env::var("RETORT_TEST_MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/mysql".into())
+    std::env::var("RETORT_TEST_MYSQL_URL")
+        .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/mysql".into())
 }
 
 fn reachable(url: &str) -> bool {
@@ -55,20 +57,32 @@ impl TestDb {
     pub fn new(engine: &'static str, dir: &Path) -> TestDb {
         let name = format!("retort_test_{}", retort::core::RevisionId::generate());
         match engine {
-            "sqlite" => TestDb { engine, url: format!("sqlite://{}", dir.join("test.db").display()), admin: None, kept: String::new() },
+            "sqlite" => TestDb {
+                engine,
+                url: format!("sqlite://{}", dir.join("test.db").display()),
+                admin: None,
+                kept: String::new(),
+            },
             "postgres" | "mysql" => {
                 let admin = if engine == "postgres" { pg_admin_url() } else { mysql_admin_url() };
-                let mut c = retort::connect(&RedactedUrl::new(admin.clone()), dir).expect("server answers");
+                let mut c =
+                    retort::connect(&RedactedUrl::new(admin.clone()), dir).expect("server answers");
                 c.execute(&format!("CREATE DATABASE {name}")).expect("create test database");
                 let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap();
-                TestDb { engine, url: format!("{base}/{name}"), admin: Some((admin, name)), kept: retort::core::cleanup::kept_scratch_name(dir) }
+                TestDb {
+                    engine,
+                    url: format!("{base}/{name}"),
+                    admin: Some((admin, name)),
+                    kept: retort::core::cleanup::kept_scratch_name(dir),
+                }
             }
             other => panic!("unknown engine {other}"),
         }
     }
 
     pub fn connect(&self) -> Box<dyn Connection> {
-        retort::connect(&RedactedUrl::new(self.url.clone()), Path::new(".")).expect("connect to test database")
+        retort::connect(&RedactedUrl::new(self.url.clone()), Path::new("."))
+            .expect("connect to test database")
     }
 }
 

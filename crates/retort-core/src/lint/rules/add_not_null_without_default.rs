@@ -25,21 +25,34 @@ fn statement(ctx: &Context, s: &Statement) -> Vec<String> {
         match op {
             AlterTableOperation::AddColumn { column_def, .. } if !ctx.is_new(&table) => {
                 let not_null = has(column_def, |o| matches!(o, ColumnOption::NotNull));
-                let filled = has(column_def, |o| matches!(o, ColumnOption::Default(_) | ColumnOption::Generated { .. }));
+                let filled = has(column_def, |o| {
+                    matches!(o, ColumnOption::Default(_) | ColumnOption::Generated { .. })
+                });
                 if not_null && !filled {
-                    out.push(format!("adds {table}.{} NOT NULL without a default", column_def.name));
+                    out.push(format!(
+                        "adds {table}.{} NOT NULL without a default",
+                        column_def.name
+                    ));
                 }
             }
             AlterTableOperation::RenameTable { table_name } => {
                 let to = renamed_to(table_name);
                 let Some((columns, copied)) = ctx.rebuild_completed(&table, &to) else { continue };
                 for col in columns {
-                    let primary = has(col, |o| matches!(o, ColumnOption::Unique { is_primary: true, .. }));
+                    let primary =
+                        has(col, |o| matches!(o, ColumnOption::Unique { is_primary: true, .. }));
                     let not_null = primary || has(col, |o| matches!(o, ColumnOption::NotNull));
-                    let filled = has(col, |o| matches!(o, ColumnOption::Default(_) | ColumnOption::Generated { .. }));
+                    let filled = has(col, |o| {
+                        matches!(o, ColumnOption::Default(_) | ColumnOption::Generated { .. })
+                    });
                     // SQLite fills an INTEGER PRIMARY KEY (the rowid) by itself.
-                    let rowid = primary && col.data_type.to_string().eq_ignore_ascii_case("integer");
-                    if not_null && !filled && !rowid && !copied.contains(&col.name.value.to_ascii_lowercase()) {
+                    let rowid =
+                        primary && col.data_type.to_string().eq_ignore_ascii_case("integer");
+                    if not_null
+                        && !filled
+                        && !rowid
+                        && !copied.contains(&col.name.value.to_ascii_lowercase())
+                    {
                         out.push(format!("the rebuild of {to} adds {to}.{} NOT NULL without a default: fails if {to} has rows", col.name.value));
                     }
                 }
@@ -56,8 +69,20 @@ mod tests {
 
     #[test]
     fn fires_on_existing_tables_only() {
-        lint_errors("ALTER TABLE users ADD COLUMN code TEXT NOT NULL;", "postgres", "add-not-null-without-default");
-        lint_ok("ALTER TABLE users ADD COLUMN code TEXT NOT NULL DEFAULT '';", "postgres", "add-not-null-without-default");
-        lint_ok("CREATE TABLE t (id INT);\nALTER TABLE t ADD COLUMN code TEXT NOT NULL;", "postgres", "add-not-null-without-default");
+        lint_errors(
+            "ALTER TABLE users ADD COLUMN code TEXT NOT NULL;",
+            "postgres",
+            "add-not-null-without-default",
+        );
+        lint_ok(
+            "ALTER TABLE users ADD COLUMN code TEXT NOT NULL DEFAULT '';",
+            "postgres",
+            "add-not-null-without-default",
+        );
+        lint_ok(
+            "CREATE TABLE t (id INT);\nALTER TABLE t ADD COLUMN code TEXT NOT NULL;",
+            "postgres",
+            "add-not-null-without-default",
+        );
     }
 }

@@ -18,7 +18,10 @@ fn statement(_: &Context, s: &Statement) -> Vec<String> {
     operations
         .iter()
         .filter_map(|op| match op {
-            AlterTableOperation::DropColumn { column_names, .. } => Some(format!("drops {table}.{}", column_names.iter().map(|c| c.value.clone()).collect::<Vec<_>>().join(", "))),
+            AlterTableOperation::DropColumn { column_names, .. } => Some(format!(
+                "drops {table}.{}",
+                column_names.iter().map(|c| c.value.clone()).collect::<Vec<_>>().join(", ")
+            )),
             _ => None,
         })
         .collect()

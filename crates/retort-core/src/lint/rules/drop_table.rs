@@ -14,8 +14,14 @@ pub static RULE: Rule = Rule {
 };
 
 fn statement(ctx: &Context, s: &Statement) -> Vec<String> {
-    let Statement::Drop { object_type: ObjectType::Table, names, .. } = s else { return Vec::new() };
-    names.iter().filter(|n| !ctx.rows_copied_out_of(&last_ident(n))).map(|n| format!("DROP TABLE {n}")).collect()
+    let Statement::Drop { object_type: ObjectType::Table, names, .. } = s else {
+        return Vec::new();
+    };
+    names
+        .iter()
+        .filter(|n| !ctx.rows_copied_out_of(&last_ident(n)))
+        .map(|n| format!("DROP TABLE {n}"))
+        .collect()
 }
 
 #[cfg(test)]

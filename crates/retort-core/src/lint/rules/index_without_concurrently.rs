@@ -35,7 +35,11 @@ mod tests {
     #[test]
     fn fires_on_existing_tables_where_concurrently_exists() {
         lint_errors("CREATE INDEX ix ON users (name);", "postgres", "index-without-concurrently");
-        lint_ok("CREATE TABLE users (id INT);\nCREATE INDEX ix ON users (id);", "postgres", "index-without-concurrently");
+        lint_ok(
+            "CREATE TABLE users (id INT);\nCREATE INDEX ix ON users (id);",
+            "postgres",
+            "index-without-concurrently",
+        );
         lint_ok("CREATE INDEX ix ON users (name);", "sqlite", "index-without-concurrently");
     }
 }

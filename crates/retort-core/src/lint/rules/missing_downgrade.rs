@@ -17,7 +17,10 @@ fn revision(file: &RevisionFile) -> Vec<(usize, String)> {
     if file.reversible() {
         return Vec::new();
     }
-    vec![(file.downgrade.as_ref().map(|d| d.first_line).unwrap_or(1), "no downgrade statements".into())]
+    vec![(
+        file.downgrade.as_ref().map(|d| d.first_line).unwrap_or(1),
+        "no downgrade statements".into(),
+    )]
 }
 
 #[cfg(test)]
@@ -26,7 +29,11 @@ mod tests {
 
     #[test]
     fn fires_without_downgrade_statements() {
-        assert!(lint("CREATE TABLE a (id INT);", "", true, "sqlite").iter().any(|d| d.rule == "missing-downgrade"));
-        assert!(!lint("CREATE TABLE a (id INT);", "DROP TABLE a;", true, "sqlite").iter().any(|d| d.rule == "missing-downgrade"));
+        assert!(lint("CREATE TABLE a (id INT);", "", true, "sqlite")
+            .iter()
+            .any(|d| d.rule == "missing-downgrade"));
+        assert!(!lint("CREATE TABLE a (id INT);", "DROP TABLE a;", true, "sqlite")
+            .iter()
+            .any(|d| d.rule == "missing-downgrade"));
     }
 }

@@ -33,9 +33,14 @@ mod tests {
     #[test]
     fn fires_on_the_marker_adopt_writes_and_not_otherwise() {
         let marked = "-- NEEDS ATTENTION: Alembic's offline mode stopped here.\nSELECT 1;";
-        let hits: Vec<_> = lint(marked, "SELECT 1;", true, "sqlite").into_iter().filter(|d| d.rule == "needs-attention").collect();
+        let hits: Vec<_> = lint(marked, "SELECT 1;", true, "sqlite")
+            .into_iter()
+            .filter(|d| d.rule == "needs-attention")
+            .collect();
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].severity, Severity::Error);
-        assert!(!lint("-- needs attention of a reviewer\nSELECT 1;", "SELECT 1;", true, "sqlite").iter().any(|d| d.rule == "needs-attention"));
+        assert!(!lint("-- needs attention of a reviewer\nSELECT 1;", "SELECT 1;", true, "sqlite")
+            .iter()
+            .any(|d| d.rule == "needs-attention"));
     }
 }

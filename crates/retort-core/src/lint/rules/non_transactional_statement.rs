@@ -17,7 +17,9 @@ pub static RULE: Rule = Rule {
 
 fn statement(ctx: &Context, s: &Statement) -> Vec<String> {
     match s {
-        Statement::CreateIndex(ci) if ci.concurrently && ctx.in_transaction => vec!["CREATE INDEX CONCURRENTLY in a transactional revision".into()],
+        Statement::CreateIndex(ci) if ci.concurrently && ctx.in_transaction => {
+            vec!["CREATE INDEX CONCURRENTLY in a transactional revision".into()]
+        }
         _ => Vec::new(),
     }
 }
@@ -28,8 +30,19 @@ mod tests {
 
     #[test]
     fn fires_in_transactional_revisions_only() {
-        lint_errors("CREATE INDEX CONCURRENTLY ix ON users (name);", "postgres", "non-transactional-statement");
-        assert!(!lint("CREATE INDEX CONCURRENTLY ix ON users (name);", "SELECT 1;", false, "postgres").iter().any(|d| d.rule == "non-transactional-statement"));
+        lint_errors(
+            "CREATE INDEX CONCURRENTLY ix ON users (name);",
+            "postgres",
+            "non-transactional-statement",
+        );
+        assert!(!lint(
+            "CREATE INDEX CONCURRENTLY ix ON users (name);",
+            "SELECT 1;",
+            false,
+            "postgres"
+        )
+        .iter()
+        .any(|d| d.rule == "non-transactional-statement"));
         // Issue #14: a step of its own is enough, whatever the rest of the revision is.
         lint_ok("ALTER TABLE users ADD COLUMN name text;\n-- +step transactional: false\nCREATE INDEX CONCURRENTLY ix ON users (name);", "postgres", "non-transactional-statement");
         lint_errors("SELECT 1;\n-- +step transactional: false\nSELECT 2;\n-- +step\nCREATE INDEX CONCURRENTLY ix ON users (name);", "postgres", "non-transactional-statement");

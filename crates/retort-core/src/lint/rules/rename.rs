@@ -19,9 +19,19 @@ fn statement(ctx: &Context, s: &Statement) -> Vec<String> {
     operations
         .iter()
         .filter_map(|op| match op {
-            AlterTableOperation::RenameColumn { old_column_name, new_column_name } => Some(format!("renames {table}.{old_column_name} to {new_column_name}")),
-            AlterTableOperation::RenameTable { table_name } if ctx.rebuild_completed(&table, &renamed_to(table_name)).is_none() => Some(format!("renames table {table}")),
-            AlterTableOperation::ChangeColumn { old_name, new_name, .. } if old_name != new_name => Some(format!("renames {table}.{old_name} to {new_name}")),
+            AlterTableOperation::RenameColumn { old_column_name, new_column_name } => {
+                Some(format!("renames {table}.{old_column_name} to {new_column_name}"))
+            }
+            AlterTableOperation::RenameTable { table_name }
+                if ctx.rebuild_completed(&table, &renamed_to(table_name)).is_none() =>
+            {
+                Some(format!("renames table {table}"))
+            }
+            AlterTableOperation::ChangeColumn { old_name, new_name, .. }
+                if old_name != new_name =>
+            {
+                Some(format!("renames {table}.{old_name} to {new_name}"))
+            }
             _ => None,
         })
         .collect()

@@ -18,7 +18,10 @@ fn statement(_: &Context, s: &Statement) -> Vec<String> {
     operations
         .iter()
         .filter_map(|op| match op {
-            AlterTableOperation::AlterColumn { column_name, op: AlterColumnOperation::SetNotNull } => Some(format!("{table}.{column_name} SET NOT NULL")),
+            AlterTableOperation::AlterColumn {
+                column_name,
+                op: AlterColumnOperation::SetNotNull,
+            } => Some(format!("{table}.{column_name} SET NOT NULL")),
             _ => None,
         })
         .collect()
@@ -30,7 +33,11 @@ mod tests {
 
     #[test]
     fn fires_on_set_not_null_only() {
-        lint_errors("ALTER TABLE users ALTER COLUMN name SET NOT NULL;", "postgres", "set-not-null");
+        lint_errors(
+            "ALTER TABLE users ALTER COLUMN name SET NOT NULL;",
+            "postgres",
+            "set-not-null",
+        );
         lint_ok("ALTER TABLE users ALTER COLUMN name DROP NOT NULL;", "postgres", "set-not-null");
     }
 }

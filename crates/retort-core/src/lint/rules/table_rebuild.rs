@@ -21,7 +21,8 @@ fn statement(ctx: &Context, s: &Statement) -> Vec<String> {
         .filter_map(|op| match op {
             AlterTableOperation::RenameTable { table_name } => {
                 let to = renamed_to(table_name);
-                ctx.rebuild_completed(&from, &to).map(|_| format!("rebuilds table {to}: copies every row"))
+                ctx.rebuild_completed(&from, &to)
+                    .map(|_| format!("rebuilds table {to}: copies every row"))
             }
             _ => None,
         })
@@ -43,11 +44,20 @@ mod tests {
     #[test]
     fn a_rebuild_is_judged_as_one_change() {
         let d = lint(&rebuild(""), "SELECT 1;", true, "sqlite");
-        let rules: Vec<&str> = d.iter().map(|x| x.rule.as_str()).filter(|r| *r != "unparsed").collect();
+        let rules: Vec<&str> =
+            d.iter().map(|x| x.rule.as_str()).filter(|r| *r != "unparsed").collect();
         assert_eq!(rules, vec!["table-rebuild"], "{d:?}");
-        let hits = lint_errors(&rebuild(", full_name TEXT NOT NULL"), "sqlite", "add-not-null-without-default");
+        let hits = lint_errors(
+            &rebuild(", full_name TEXT NOT NULL"),
+            "sqlite",
+            "add-not-null-without-default",
+        );
         assert!(hits[0].message.contains("users.full_name"), "{hits:?}");
-        lint_ok(&rebuild(", full_name TEXT NOT NULL DEFAULT ''"), "sqlite", "add-not-null-without-default");
+        lint_ok(
+            &rebuild(", full_name TEXT NOT NULL DEFAULT ''"),
+            "sqlite",
+            "add-not-null-without-default",
+        );
         // A plain DROP and RENAME are still what they are.
         lint_errors("DROP TABLE users;", "sqlite", "drop-table");
         lint_errors("ALTER TABLE a RENAME TO b;", "sqlite", "rename");

@@ -18,9 +18,18 @@ fn statement(_: &Context, s: &Statement) -> Vec<String> {
     operations
         .iter()
         .filter_map(|op| match op {
-            AlterTableOperation::ChangeColumn { old_name, new_name, .. } if old_name == new_name => Some(format!("changes {table}.{old_name}")),
-            AlterTableOperation::ModifyColumn { col_name, .. } => Some(format!("MODIFY COLUMN {table}.{col_name}")),
-            AlterTableOperation::AlterColumn { column_name, op: AlterColumnOperation::SetDataType { .. } } => Some(format!("changes the type of {table}.{column_name}")),
+            AlterTableOperation::ChangeColumn { old_name, new_name, .. }
+                if old_name == new_name =>
+            {
+                Some(format!("changes {table}.{old_name}"))
+            }
+            AlterTableOperation::ModifyColumn { col_name, .. } => {
+                Some(format!("MODIFY COLUMN {table}.{col_name}"))
+            }
+            AlterTableOperation::AlterColumn {
+                column_name,
+                op: AlterColumnOperation::SetDataType { .. },
+            } => Some(format!("changes the type of {table}.{column_name}")),
             _ => None,
         })
         .collect()
@@ -32,8 +41,16 @@ mod tests {
 
     #[test]
     fn fires_on_type_changes_only() {
-        lint_errors("ALTER TABLE users ALTER COLUMN name TYPE varchar(10);", "postgres", "type-change");
-        lint_errors("ALTER TABLE users MODIFY COLUMN name varchar(10) NOT NULL;", "mysql", "type-change");
+        lint_errors(
+            "ALTER TABLE users ALTER COLUMN name TYPE varchar(10);",
+            "postgres",
+            "type-change",
+        );
+        lint_errors(
+            "ALTER TABLE users MODIFY COLUMN name varchar(10) NOT NULL;",
+            "mysql",
+            "type-change",
+        );
         lint_ok("ALTER TABLE users ALTER COLUMN name SET DEFAULT 'x';", "postgres", "type-change");
     }
 }

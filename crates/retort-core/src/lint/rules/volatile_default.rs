@@ -21,7 +21,17 @@ fn volatile_default_rewrites(c: &Capabilities) -> bool {
 
 fn volatile(e: &Expr) -> bool {
     let s = e.to_string().to_ascii_lowercase();
-    ["now()", "random()", "clock_timestamp()", "gen_random_uuid()", "uuid_generate_v4()", "current_timestamp", "timeofday()"].iter().any(|v| s.contains(v))
+    [
+        "now()",
+        "random()",
+        "clock_timestamp()",
+        "gen_random_uuid()",
+        "uuid_generate_v4()",
+        "current_timestamp",
+        "timeofday()",
+    ]
+    .iter()
+    .any(|v| s.contains(v))
 }
 
 fn statement(ctx: &Context, s: &Statement) -> Vec<String> {
@@ -49,7 +59,11 @@ mod tests {
 
     #[test]
     fn fires_on_volatile_defaults_only() {
-        lint_errors("ALTER TABLE users ADD COLUMN seen TIMESTAMP DEFAULT now();", "postgres", "volatile-default");
+        lint_errors(
+            "ALTER TABLE users ADD COLUMN seen TIMESTAMP DEFAULT now();",
+            "postgres",
+            "volatile-default",
+        );
         lint_ok("ALTER TABLE users ADD COLUMN seen INT DEFAULT 0;", "postgres", "volatile-default");
     }
 }

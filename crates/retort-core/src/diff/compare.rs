@@ -19,10 +19,17 @@ pub struct Renames {
 impl Renames {
     /// The same renames, seen from the other side (for the downgrade).
     pub fn reversed(&self) -> Renames {
-        let tables: BTreeMap<String, String> = self.tables.iter().map(|(a, b)| (b.clone(), a.clone())).collect();
+        let tables: BTreeMap<String, String> =
+            self.tables.iter().map(|(a, b)| (b.clone(), a.clone())).collect();
         // Column keys name the table as in the target schema; in reverse the target is
         // the old schema, whose table name is the rename's source.
-        let old_name = |t: &str| self.tables.iter().find(|(_, new)| new.as_str() == t).map(|(old, _)| old.clone()).unwrap_or_else(|| t.to_string());
+        let old_name = |t: &str| {
+            self.tables
+                .iter()
+                .find(|(_, new)| new.as_str() == t)
+                .map(|(old, _)| old.clone())
+                .unwrap_or_else(|| t.to_string())
+        };
         let columns = self
             .columns
             .iter()
@@ -45,7 +52,13 @@ fn apply_renames(from: &Schema, renames: &Renames) -> Schema {
         let new_name = table_new(name);
         let mut t = table.clone();
         t.name = new_name.clone();
-        let col_new = |c: &str| renames.columns.get(&(new_name.clone(), c.to_string())).cloned().unwrap_or_else(|| c.to_string());
+        let col_new = |c: &str| {
+            renames
+                .columns
+                .get(&(new_name.clone(), c.to_string()))
+                .cloned()
+                .unwrap_or_else(|| c.to_string())
+        };
         for c in &mut t.columns {
             c.name = col_new(&c.name);
         }
@@ -76,7 +89,13 @@ fn apply_renames(from: &Schema, renames: &Renames) -> Schema {
                 fk.ref_columns = fk
                     .ref_columns
                     .iter()
-                    .map(|c| renames.columns.get(&(target.clone(), c.clone())).cloned().unwrap_or_else(|| c.clone()))
+                    .map(|c| {
+                        renames
+                            .columns
+                            .get(&(target.clone(), c.clone()))
+                            .cloned()
+                            .unwrap_or_else(|| c.clone())
+                    })
                     .collect();
             }
             fk.ref_table = target;
@@ -95,7 +114,9 @@ pub fn dependency_order(tables: &[&Table]) -> Vec<String> {
         let before = remaining.len();
         remaining.retain(|t| {
             let ready = t.foreign_keys.iter().all(|fk| {
-                fk.ref_table == t.name || !names.contains(fk.ref_table.as_str()) || done.contains(&fk.ref_table)
+                fk.ref_table == t.name
+                    || !names.contains(fk.ref_table.as_str())
+                    || done.contains(&fk.ref_table)
             });
             if ready {
                 done.insert(t.name.clone());
@@ -115,7 +136,10 @@ pub fn dependency_order(tables: &[&Table]) -> Vec<String> {
 }
 
 fn unique_eq(a: &Unique, b: &Unique) -> bool {
-    a.columns == b.columns && a.nulls_not_distinct == b.nulls_not_distinct && a.deferrable == b.deferrable && (a.name.is_none() || b.name.is_none() || a.name == b.name)
+    a.columns == b.columns
+        && a.nulls_not_distinct == b.nulls_not_distinct
+        && a.deferrable == b.deferrable
+        && (a.name.is_none() || b.name.is_none() || a.name == b.name)
 }
 
 fn fk_eq(a: &ForeignKey, b: &ForeignKey) -> bool {
@@ -149,9 +173,15 @@ fn column_changed(a: &Column, b: &Column) -> bool {
 fn with_case_renames(from: &Schema, to: &Schema, renames: &Renames) -> Renames {
     let mut out = renames.clone();
     let same = |a: &str, b: &str| a != b && a.eq_ignore_ascii_case(b);
-    let gone: Vec<&String> = from.tables.keys().filter(|t| !to.tables.contains_key(*t) && !out.tables.contains_key(*t)).collect();
+    let gone: Vec<&String> = from
+        .tables
+        .keys()
+        .filter(|t| !to.tables.contains_key(*t) && !out.tables.contains_key(*t))
+        .collect();
     for old in gone {
-        if let Some(new) = to.tables.keys().find(|n| same(old, n) && !from.tables.contains_key(*n) && !out.tables.values().any(|v| v == *n)) {
+        if let Some(new) = to.tables.keys().find(|n| {
+            same(old, n) && !from.tables.contains_key(*n) && !out.tables.values().any(|v| v == *n)
+        }) {
             out.tables.insert(old.clone(), new.clone());
         }
     }
@@ -163,7 +193,9 @@ fn with_case_renames(from: &Schema, to: &Schema, renames: &Renames) -> Renames {
             if new.column(&c.name).is_some() || out.columns.contains_key(&key) {
                 continue;
             }
-            if let Some(n) = new.columns.iter().find(|n| same(&c.name, &n.name) && old.column(&n.name).is_none()) {
+            if let Some(n) =
+                new.columns.iter().find(|n| same(&c.name, &n.name) && old.column(&n.name).is_none())
+            {
                 out.columns.insert(key, n.name.clone());
             }
         }
@@ -186,10 +218,21 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
     };
     let gone: Vec<&str> = from.views.keys().filter(|n| changed(n)).map(String::as_str).collect();
     let dropped = crate::render::views::dependents(from, &gone);
-    let drop_views: Vec<Change> = dropped.drop.iter().map(|n| Change::DropView { view: from.views[n].clone() }).collect();
-    let remade: Vec<&str> = to.views.keys().filter(|n| changed(n) || dropped.drop.contains(n)).map(String::as_str).collect();
+    let drop_views: Vec<Change> =
+        dropped.drop.iter().map(|n| Change::DropView { view: from.views[n].clone() }).collect();
+    let remade: Vec<&str> = to
+        .views
+        .keys()
+        .filter(|n| changed(n) || dropped.drop.contains(n))
+        .map(String::as_str)
+        .collect();
     let order = crate::render::views::dependents(to, &remade);
-    let create_views: Vec<Change> = order.create.iter().filter(|n| remade.contains(&n.as_str())).map(|n| Change::CreateView { view: to.views[n].clone() }).collect();
+    let create_views: Vec<Change> = order
+        .create
+        .iter()
+        .filter(|n| remade.contains(&n.as_str()))
+        .map(|n| Change::CreateView { view: to.views[n].clone() })
+        .collect();
 
     let mut early = Vec::new(); // drop triggers / fks / indexes on surviving tables
     let mut drops = Vec::new();
@@ -199,14 +242,18 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
     let mut late = Vec::new(); // indexes, fks, triggers
 
     // Dropped tables, dependents first.
-    let dropped: Vec<&Table> = from_r.tables.values().filter(|t| !to.tables.contains_key(&t.name)).collect();
+    let dropped: Vec<&Table> =
+        from_r.tables.values().filter(|t| !to.tables.contains_key(&t.name)).collect();
     let mut order = dependency_order(&dropped);
     order.reverse();
     for name in order {
-        let original = from.tables.values().find(|t| {
-            renames.tables.get(&t.name).map(|n| n == &name).unwrap_or(t.name == name)
+        let original = from
+            .tables
+            .values()
+            .find(|t| renames.tables.get(&t.name).map(|n| n == &name).unwrap_or(t.name == name));
+        drops.push(Change::DropTable {
+            table: original.cloned().unwrap_or_else(|| from_r.tables[&name].clone()),
         });
-        drops.push(Change::DropTable { table: original.cloned().unwrap_or_else(|| from_r.tables[&name].clone()) });
     }
 
     for (old, new) in &renames.tables {
@@ -218,20 +265,27 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
         let exists_before = from_r.tables.get(table).is_some_and(|t| t.column(new).is_some());
         let exists_after = to.tables.get(table).is_some_and(|t| t.column(new).is_some());
         if exists_before && exists_after {
-            renames_out.push(Change::RenameColumn { table: table.clone(), from: old.clone(), to: new.clone() });
+            renames_out.push(Change::RenameColumn {
+                table: table.clone(),
+                from: old.clone(),
+                to: new.clone(),
+            });
         }
     }
 
-    let created: Vec<&Table> = to.tables.values().filter(|t| !from_r.tables.contains_key(&t.name)).collect();
+    let created: Vec<&Table> =
+        to.tables.values().filter(|t| !from_r.tables.contains_key(&t.name)).collect();
     for name in dependency_order(&created) {
         creates.push(Change::CreateTable { table: to.tables[&name].clone() });
     }
 
     let pk_cols = |pk: &Option<crate::schema::PrimaryKey>| pk.as_ref().map(|p| p.columns.clone());
-    let pk_name_differs = |a: &Option<crate::schema::PrimaryKey>, b: &Option<crate::schema::PrimaryKey>| match (a, b) {
-        (Some(a), Some(b)) => a.name.is_some() && b.name.is_some() && a.name != b.name,
-        _ => false,
-    };
+    let pk_name_differs =
+        |a: &Option<crate::schema::PrimaryKey>, b: &Option<crate::schema::PrimaryKey>| match (a, b)
+        {
+            (Some(a), Some(b)) => a.name.is_some() && b.name.is_some() && a.name != b.name,
+            _ => false,
+        };
     for (name, new) in &to.tables {
         let Some(old) = from_r.tables.get(name) else { continue };
         let t = name.clone();
@@ -245,10 +299,16 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
                 early.push(Change::DropForeignKey { table: t.clone(), fk: fk.clone() });
             }
         }
-        let pk_changes = pk_cols(&old.primary_key) != pk_cols(&new.primary_key) || pk_name_differs(&old.primary_key, &new.primary_key);
+        let pk_changes = pk_cols(&old.primary_key) != pk_cols(&new.primary_key)
+            || pk_name_differs(&old.primary_key, &new.primary_key);
         // While the key changes, the old indexes stay until the new key exists (MySQL
         // refuses to leave an AUTO_INCREMENT column without a key even for a moment).
-        let dropped_indexes: Vec<Change> = old.indexes.iter().filter(|i| !new.indexes.contains(i)).map(|i| Change::DropIndex { table: t.clone(), index: i.clone() }).collect();
+        let dropped_indexes: Vec<Change> = old
+            .indexes
+            .iter()
+            .filter(|i| !new.indexes.contains(i))
+            .map(|i| Change::DropIndex { table: t.clone(), index: i.clone() })
+            .collect();
         if !pk_changes {
             early.extend(dropped_indexes.iter().cloned());
         }
@@ -258,28 +318,40 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
             }
         }
         for c in &old.checks {
-            if !new.checks.iter().any(|n| n.expr == c.expr && n.no_inherit == c.no_inherit && (n.name.is_none() || c.name.is_none() || n.name == c.name)) {
+            if !new.checks.iter().any(|n| {
+                n.expr == c.expr
+                    && n.no_inherit == c.no_inherit
+                    && (n.name.is_none() || c.name.is_none() || n.name == c.name)
+            }) {
                 alters.push(Change::DropCheck { table: t.clone(), check: c.clone() });
             }
         }
         for col in &new.columns {
             match old.column(&col.name) {
                 None => alters.push(Change::AddColumn { table: t.clone(), column: col.clone() }),
-                Some(oc) if column_changed(oc, col) => {
-                    alters.push(Change::AlterColumn { table: t.clone(), from: oc.clone(), to: col.clone() })
-                }
+                Some(oc) if column_changed(oc, col) => alters.push(Change::AlterColumn {
+                    table: t.clone(),
+                    from: oc.clone(),
+                    to: col.clone(),
+                }),
                 Some(_) => {}
             }
         }
         // New indexes on columns the table already has come before a key change.
-        let early_index = |idx: &crate::schema::Index| pk_changes && idx.parts.iter().all(|p| !p.is_expr && old.column(&p.expr).is_some());
+        let early_index = |idx: &crate::schema::Index| {
+            pk_changes && idx.parts.iter().all(|p| !p.is_expr && old.column(&p.expr).is_some())
+        };
         for idx in &new.indexes {
             if !old.indexes.contains(idx) && early_index(idx) {
                 alters.push(Change::CreateIndex { table: t.clone(), index: idx.clone() });
             }
         }
         if pk_changes {
-            alters.push(Change::SetPrimaryKey { table: t.clone(), from: old.primary_key.clone(), to: new.primary_key.clone() });
+            alters.push(Change::SetPrimaryKey {
+                table: t.clone(),
+                from: old.primary_key.clone(),
+                to: new.primary_key.clone(),
+            });
             alters.extend(dropped_indexes);
         }
         // After the key changes: dropping a column of the old key drops the key with it.
@@ -294,15 +366,27 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
             }
         }
         for c in &new.checks {
-            if !old.checks.iter().any(|o| o.expr == c.expr && o.no_inherit == c.no_inherit && (o.name.is_none() || c.name.is_none() || o.name == c.name)) {
+            if !old.checks.iter().any(|o| {
+                o.expr == c.expr
+                    && o.no_inherit == c.no_inherit
+                    && (o.name.is_none() || c.name.is_none() || o.name == c.name)
+            }) {
                 alters.push(Change::AddCheck { table: t.clone(), check: c.clone() });
             }
         }
         if old.comment != new.comment {
-            alters.push(Change::SetTableComment { table: t.clone(), from: old.comment.clone(), to: new.comment.clone() });
+            alters.push(Change::SetTableComment {
+                table: t.clone(),
+                from: old.comment.clone(),
+                to: new.comment.clone(),
+            });
         }
         if old.options != new.options {
-            alters.push(Change::SetTableOptions { table: t.clone(), from: old.options.clone(), to: new.options.clone() });
+            alters.push(Change::SetTableOptions {
+                table: t.clone(),
+                from: old.options.clone(),
+                to: new.options.clone(),
+            });
         }
         for idx in &new.indexes {
             if !old.indexes.contains(idx) && !early_index(idx) {
@@ -324,9 +408,33 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
     // Types and sequences: created before the tables that use them, dropped after.
     let mut types_first = Vec::new();
     let mut types_last = Vec::new();
-    by_name(&from.enums, &to.enums, &mut types_first, &mut types_last, |e| Change::CreateEnum { enum_type: e }, |from, to| Change::AlterEnum { from, to }, |e| Change::DropEnum { enum_type: e });
-    by_name(&from.domains, &to.domains, &mut types_first, &mut types_last, |d| Change::CreateDomain { domain: d }, |from, to| Change::AlterDomain { from, to }, |d| Change::DropDomain { domain: d });
-    by_name(&from.sequences, &to.sequences, &mut types_first, &mut types_last, |s| Change::CreateSequence { sequence: s }, |from, to| Change::AlterSequence { from, to }, |s| Change::DropSequence { sequence: s });
+    by_name(
+        &from.enums,
+        &to.enums,
+        &mut types_first,
+        &mut types_last,
+        |e| Change::CreateEnum { enum_type: e },
+        |from, to| Change::AlterEnum { from, to },
+        |e| Change::DropEnum { enum_type: e },
+    );
+    by_name(
+        &from.domains,
+        &to.domains,
+        &mut types_first,
+        &mut types_last,
+        |d| Change::CreateDomain { domain: d },
+        |from, to| Change::AlterDomain { from, to },
+        |d| Change::DropDomain { domain: d },
+    );
+    by_name(
+        &from.sequences,
+        &to.sequences,
+        &mut types_first,
+        &mut types_last,
+        |s| Change::CreateSequence { sequence: s },
+        |from, to| Change::AlterSequence { from, to },
+        |s| Change::DropSequence { sequence: s },
+    );
 
     // Extensions first of all (types and functions come from them), dropped last.
     let mut extensions_first = Vec::new();
@@ -335,18 +443,28 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
             extensions_first.push(Change::CreateExtension { extension: e.clone() });
         }
     }
-    let extensions_last: Vec<Change> =
-        from.extensions.iter().filter(|(n, _)| !to.extensions.contains_key(*n)).map(|(_, e)| Change::DropExtension { extension: e.clone() }).collect();
+    let extensions_last: Vec<Change> = from
+        .extensions
+        .iter()
+        .filter(|(n, _)| !to.extensions.contains_key(*n))
+        .map(|(_, e)| Change::DropExtension { extension: e.clone() })
+        .collect();
     // Functions: before the tables whose defaults and triggers call them, except `sql`
     // ones, whose bodies name tables and views; dropped once nothing uses them.
     let (mut functions_first, mut functions_late) = (Vec::new(), Vec::new());
     for (sig, f) in &to.functions {
         let change = match from.functions.get(sig) {
             None => Change::CreateFunction { function: f.clone() },
-            Some(old) if normalise_ws(&old.sql) != normalise_ws(&f.sql) => Change::ReplaceFunction { from: old.clone(), to: f.clone() },
+            Some(old) if normalise_ws(&old.sql) != normalise_ws(&f.sql) => {
+                Change::ReplaceFunction { from: old.clone(), to: f.clone() }
+            }
             _ => continue,
         };
-        if f.language == "sql" { functions_late.push(change) } else { functions_first.push(change) }
+        if f.language == "sql" {
+            functions_late.push(change)
+        } else {
+            functions_first.push(change)
+        }
     }
     for (sig, f) in &from.functions {
         if !to.functions.contains_key(sig) {
@@ -390,7 +508,9 @@ fn by_name<T: PartialEq + Clone>(
             _ => {}
         }
     }
-    last.extend(from.iter().filter(|(name, _)| !to.contains_key(*name)).map(|(_, old)| drop(old.clone())));
+    last.extend(
+        from.iter().filter(|(name, _)| !to.contains_key(*name)).map(|(_, old)| drop(old.clone())),
+    );
 }
 
 fn normalise_ws(s: &str) -> String {
@@ -416,7 +536,10 @@ mod tests {
     }
 
     fn schema(tables: Vec<Table>) -> Schema {
-        Schema { tables: tables.into_iter().map(|t| (t.name.clone(), t)).collect(), ..Default::default() }
+        Schema {
+            tables: tables.into_iter().map(|t| (t.name.clone(), t)).collect(),
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -428,7 +551,14 @@ mod tests {
     #[test]
     fn creates_follow_dependencies_and_drops_reverse_them() {
         let mut child = table("child", &[("id", "INTEGER"), ("p", "INTEGER")]);
-        child.foreign_keys.push(ForeignKey { columns: vec!["p".into()], ref_table: "parent".into(), ref_columns: vec!["id".into()], on_delete: "NO ACTION".into(), on_update: "NO ACTION".into(), ..Default::default() });
+        child.foreign_keys.push(ForeignKey {
+            columns: vec!["p".into()],
+            ref_table: "parent".into(),
+            ref_columns: vec!["id".into()],
+            on_delete: "NO ACTION".into(),
+            on_update: "NO ACTION".into(),
+            ..Default::default()
+        });
         let parent = table("parent", &[("id", "INTEGER")]);
         let empty = Schema::default();
         let full = schema(vec![child, parent]);
@@ -442,23 +572,42 @@ mod tests {
 
     #[test]
     fn column_changes_and_renames() {
-        let from = schema(vec![table("a", &[("id", "INTEGER"), ("name", "TEXT"), ("gone", "INT")])]);
+        let from =
+            schema(vec![table("a", &[("id", "INTEGER"), ("name", "TEXT"), ("gone", "INT")])]);
         let mut to_t = table("a", &[("id", "INTEGER"), ("full_name", "TEXT"), ("added", "INT")]);
-        to_t.indexes.push(Index { name: "ix".into(), unique: false, parts: vec![IndexPart { expr: "full_name".into(), ..Default::default() }], ..Default::default() });
+        to_t.indexes.push(Index {
+            name: "ix".into(),
+            unique: false,
+            parts: vec![IndexPart { expr: "full_name".into(), ..Default::default() }],
+            ..Default::default()
+        });
         let mut from_t = from.tables["a"].clone();
-        from_t.indexes.push(Index { name: "ix".into(), unique: false, parts: vec![IndexPart { expr: "name".into(), ..Default::default() }], ..Default::default() });
+        from_t.indexes.push(Index {
+            name: "ix".into(),
+            unique: false,
+            parts: vec![IndexPart { expr: "name".into(), ..Default::default() }],
+            ..Default::default()
+        });
         let from = schema(vec![from_t]);
         let to = schema(vec![to_t]);
         let mut r = Renames::default();
         r.columns.insert(("a".into(), "name".into()), "full_name".into());
         let up = diff(&from, &to, &r);
         assert_eq!(up.len(), 3, "{up:#?}");
-        assert!(matches!(&up[0], Change::RenameColumn { from, to, .. } if from == "name" && to == "full_name"));
-        assert!(up.iter().any(|c| matches!(c, Change::AddColumn { column, .. } if column.name == "added")));
-        assert!(up.iter().any(|c| matches!(c, Change::DropColumn { column, .. } if column.name == "gone")));
+        assert!(
+            matches!(&up[0], Change::RenameColumn { from, to, .. } if from == "name" && to == "full_name")
+        );
+        assert!(up
+            .iter()
+            .any(|c| matches!(c, Change::AddColumn { column, .. } if column.name == "added")));
+        assert!(up
+            .iter()
+            .any(|c| matches!(c, Change::DropColumn { column, .. } if column.name == "gone")));
         // Reverse renames give the downgrade.
         let down = diff(&to, &from, &r.reversed());
-        assert!(matches!(&down[0], Change::RenameColumn { from, to, .. } if from == "full_name" && to == "name"));
+        assert!(
+            matches!(&down[0], Change::RenameColumn { from, to, .. } if from == "full_name" && to == "name")
+        );
         assert_eq!(down.len(), 3);
     }
 
@@ -480,8 +629,14 @@ mod tests {
         let to = schema(vec![table("new", &[("id", "INTEGER")])]);
         let mut r = Renames::default();
         r.tables.insert("old".into(), "new".into());
-        assert_eq!(diff(&from, &to, &r), vec![Change::RenameTable { from: "old".into(), to: "new".into() }]);
-        assert_eq!(diff(&to, &from, &r.reversed()), vec![Change::RenameTable { from: "new".into(), to: "old".into() }]);
+        assert_eq!(
+            diff(&from, &to, &r),
+            vec![Change::RenameTable { from: "old".into(), to: "new".into() }]
+        );
+        assert_eq!(
+            diff(&to, &from, &r.reversed()),
+            vec![Change::RenameTable { from: "new".into(), to: "old".into() }]
+        );
         assert_eq!(diff(&from, &to, &Renames::default()).len(), 2);
     }
 }
