@@ -2,10 +2,10 @@
 //! include this file): the server to test against, clean-up of scratch databases, running
 //! SQL, and the render-and-run round trip every engine must pass.
 #![allow(dead_code)]
-use retort_core::config::RedactedUrl;
 use retort_core::diff::{diff, Renames};
 use retort_core::engine::{Connection, Engine};
 use retort_core::schema::Schema;
+use retort_core::url::RedactedUrl;
 
 /// The server in `var` (else `default`) if `engine` can open it; otherwise a loud skip,
 /// or a failure when RETORT_REQUIRE_SERVERS=1 (as in `.ci/run`).

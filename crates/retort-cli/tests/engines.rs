@@ -980,7 +980,7 @@ fn online_forms_keep_a_busy_table_writable_where_plain_forms_block_it() {
             let (stop, url) = (stop.clone(), p.db.url.clone());
             std::thread::spawn(move || {
                 let mut conn = retort::connect(
-                    &retort::core::config::RedactedUrl::new(url),
+                    &retort::core::url::RedactedUrl::new(url),
                     std::path::Path::new("."),
                 )
                 .unwrap();

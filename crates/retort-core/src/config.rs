@@ -1,11 +1,11 @@
 //! `retort.toml`: the project's dialect, paths, bookkeeping table names and named
 //! environments. Settings are resolved once here (file + `RETORT_ENV` + `DATABASE_URL`)
 //! so commands never read the environment themselves.
-use crate::engine::VersionTables;
 use crate::error::ConfigError;
+use crate::history::log::VersionTables;
+use crate::url::{without_driver, RedactedUrl};
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -348,11 +348,7 @@ impl Project {
             return Err(invalid(format!("lock = \"{l}\": use \"lease\" or \"session\"")));
         }
         let (lock, lease) = (section.lock.as_deref(), section.lock_lease);
-        let url = match url {
-            Some(u) if (lock.is_some() || lease.is_some()) && u.starts_with("sqlite") => return Err(invalid("`lock` is for PostgreSQL and MySQL/MariaDB; SQLite's lock is its own write lock".into())),
-            Some(u) => Some(with_lock_params(&u, lock, lease)),
-            None => None,
-        };
+        let url = url.map(|u| with_lock_params(&u, lock, lease));
         // DATABASE_URL names one database: the run is about that one, fleet or not.
         let fleet = if source == "DATABASE_URL" {
             None
@@ -411,18 +407,6 @@ impl Project {
     }
 }
 
-/// A SQLAlchemy URL's driver (`postgresql+psycopg2://`, `mysql+pymysql://`) names the
-/// Python driver; retort has its own, so the URL means the same without it. A Flask
-/// application's `DATABASE_URL` then works for retort as it is (issue #13).
-pub fn without_driver(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) if scheme.contains('+') && !scheme.starts_with("sqlite") => {
-            format!("{}://{rest}", scheme.split('+').next().unwrap_or(scheme))
-        }
-        _ => url.to_string(),
-    }
-}
-
 /// `${VAR}` expansion so secrets stay out of the repository.
 pub fn expand_vars(
     raw: &str,
@@ -450,76 +434,6 @@ pub fn expand_vars(
     }
     out.push_str(rest);
     Ok(out)
-}
-
-/// A database URL whose `Display` hides the password, so it can be printed anywhere.
-#[derive(Clone, PartialEq, Eq)]
-pub struct RedactedUrl(String);
-
-impl RedactedUrl {
-    pub fn new(url: String) -> Self {
-        RedactedUrl(url)
-    }
-
-    /// The real URL, for the driver only.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    pub fn scheme(&self) -> Option<&str> {
-        self.0.split_once(':').map(|(s, _)| s)
-    }
-
-    /// Whether the URL carries a password (one `Display` hides).
-    pub fn has_password(&self) -> bool {
-        redact(&self.0) != self.0
-    }
-}
-
-impl fmt::Display for RedactedUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&redact(&self.0))
-    }
-}
-
-impl fmt::Debug for RedactedUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "RedactedUrl({self})")
-    }
-}
-
-/// Replaces the password of `scheme://user:password@host` (and `password=` query
-/// parameters) with `****`.
-///
-/// Users paste passwords without percent-encoding them, and the drivers disagree on
-/// where the userinfo ends (rust-postgres reads up to the first `@`, a WHATWG parser stops
-/// at `/`, `?` or `#`). So everything from the first `:` after the user up to the *last*
-/// `@` counts as the password: a `/`, `#`, `?` or `@` inside it cannot leak, and at
-/// worst an `@` in a query parameter hides more than needed (issue #9 item 12).
-pub fn redact(url: &str) -> String {
-    let mut out = url.to_string();
-    if let Some(scheme_end) = url.find("://") {
-        let rest = &url[scheme_end + 3..];
-        if let Some(at) = rest.rfind('@') {
-            let userinfo = &rest[..at];
-            if let Some(colon) = userinfo.find(':') {
-                let user = &userinfo[..colon];
-                out = format!("{}{}:****@{}", &url[..scheme_end + 3], user, &rest[at + 1..]);
-            }
-        }
-    }
-    if let Some(q) = out.find('?') {
-        let (base, query) = out.split_at(q + 1);
-        let parts: Vec<String> = query
-            .split('&')
-            .map(|kv| match kv.split_once('=') {
-                Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=****"),
-                _ => kv.to_string(),
-            })
-            .collect();
-        out = format!("{base}{}", parts.join("&"));
-    }
-    out
 }
 
 /// The text `retort init` writes.
@@ -575,12 +489,13 @@ mod tests {
     use super::*;
 
     /// Issue #16: `lock = "lease"` reaches the engine as the URL's parameter, also for
-    /// every URL of a fleet; bad values and SQLite are refused by name.
+    /// every URL of a fleet; bad values are refused by name (an engine without a choice
+    /// of lock refuses the parameter itself: SQLite's `refuse_lock_params`).
     #[test]
     fn the_lock_setting_goes_into_the_url() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("retort.toml");
-        std::fs::write(&path, "[env.a]\nurl = \"postgres://h/db?schema=s\"\nlock = \"lease\"\nlock_lease = 5.0\n[env.f]\nurls = [\"mysql://h/a\", \"mysql://h/b?lock=session\"]\nlock = \"lease\"\n[env.bad]\nurl = \"mysql://h/a\"\nlock = \"maybe\"\n[env.lite]\nurl = \"sqlite://x.db\"\nlock = \"lease\"\n").unwrap();
+        std::fs::write(&path, "[env.a]\nurl = \"postgres://h/db?schema=s\"\nlock = \"lease\"\nlock_lease = 5.0\n[env.f]\nurls = [\"mysql://h/a\", \"mysql://h/b?lock=session\"]\nlock = \"lease\"\n[env.bad]\nurl = \"mysql://h/a\"\nlock = \"maybe\"\n").unwrap();
         let p = Project::load(&path).unwrap();
         let none = |_: &str| None;
         assert_eq!(
@@ -593,25 +508,6 @@ mod tests {
         let urls: Vec<&str> = urls.iter().map(|u| u.expose()).collect();
         assert_eq!(urls, ["mysql://h/a?lock=lease", "mysql://h/b?lock=session"]);
         assert!(p.environment(Some("bad"), &none).unwrap_err().to_string().contains("maybe"));
-        assert!(p.environment(Some("lite"), &none).unwrap_err().to_string().contains("SQLite"));
-    }
-
-    #[test]
-    fn redacts_passwords() {
-        assert_eq!(redact("postgres://bob:s3cret@db:5432/app"), "postgres://bob:****@db:5432/app");
-        assert_eq!(redact("mysql://root@localhost/x"), "mysql://root@localhost/x");
-        assert_eq!(
-            redact("postgres://db/app?user=a&password=zz"),
-            "postgres://db/app?user=a&password=****"
-        );
-        assert_eq!(redact("sqlite://dev.db"), "sqlite://dev.db");
-        // Unencoded characters that end an authority for some parsers (issue #9 item 12).
-        assert_eq!(
-            redact("postgres://postgres:Sek/r1tPW@127.0.0.1/db"),
-            "postgres://postgres:****@127.0.0.1/db"
-        );
-        assert_eq!(redact("mysql://u:a#b?c@d@h:3306/x"), "mysql://u:****@h:3306/x");
-        assert!(!format!("{:?}", RedactedUrl::new("postgres://u:pw@h/d".into())).contains("pw@"));
     }
 
     #[test]

@@ -383,7 +383,7 @@ impl Error {
             ),
             Error::State(StateError::Dirty { rev, direction, .. }) => format!(
                 "inspect the database and finish or undo the {} of {rev} by hand, then record what you did: `retort resolve --applied` (its changes are all in place) or `retort resolve --reverted` (none remain)",
-                if direction == crate::engine::LogDirection::Down.as_str() { "downgrade" } else { "upgrade" }
+                if direction == crate::history::log::LogDirection::Down.as_str() { "downgrade" } else { "upgrade" }
             ),
             Error::State(StateError::VersionTableMismatch { .. } | StateError::NoProgress { .. }) => {
                 "run `retort status` and `retort drift` to see where the database is, then realign the version table with `retort stamp --purge REVISION`".into()

@@ -4,7 +4,7 @@
 //! retort writes goes to a temporary file in the same directory, is flushed to disk, and
 //! only then takes its name (a rename within one filesystem is atomic).
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Writes `bytes` to `path`, which must not exist yet (`AlreadyExists` otherwise).
 pub fn write_new_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -35,6 +35,23 @@ pub fn replace_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     tmp.write_all(bytes)?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// The project's cache folder (`.retort/cache`).
+pub fn cache_dir(project_dir: &Path) -> PathBuf {
+    project_dir.join(".retort").join("cache")
+}
+
+/// Creates `dir` (a [`cache_dir`]) and the `.gitignore` beside it that keeps `.retort/`
+/// out of git; false when it cannot be created.
+pub fn ensure_cache_dir(dir: &Path) -> bool {
+    if std::fs::create_dir_all(dir).is_err() {
+        return false;
+    }
+    if let Some(ignore) = dir.parent().map(|d| d.join(".gitignore")).filter(|p| !p.exists()) {
+        let _ = std::fs::write(ignore, "# retort's cache: safe to delete, never to commit\n*\n");
+    }
+    true
 }
 
 #[cfg(test)]

@@ -20,23 +20,6 @@ use crate::schema::Schema;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
-/// The project's cache folder (`.retort/cache`).
-pub fn cache_dir(project_dir: &Path) -> PathBuf {
-    project_dir.join(".retort").join("cache")
-}
-
-/// Creates `dir` (a [`cache_dir`]) and the `.gitignore` beside it that keeps `.retort/`
-/// out of git; false when it cannot be created.
-pub fn ensure_cache_dir(dir: &Path) -> bool {
-    if std::fs::create_dir_all(dir).is_err() {
-        return false;
-    }
-    if let Some(ignore) = dir.parent().map(|d| d.join(".gitignore")).filter(|p| !p.exists()) {
-        let _ = std::fs::write(ignore, "# retort's cache: safe to delete, never to commit\n*\n");
-    }
-    true
-}
-
 /// How many models entries are kept: each edit of the models makes one, and only the
 /// latest few can match again (an edit undone, a branch switched back).
 const MODELS_ENTRIES_KEPT: usize = 16;
@@ -73,7 +56,7 @@ impl HeadCache {
     /// The cache of the project whose `retort.toml` is in `project_dir`, for `engine`
     /// and the project's table `filter`.
     pub fn new(project_dir: &Path, engine: &str, filter: TableFilter) -> Self {
-        HeadCache { dir: cache_dir(project_dir), engine: engine.to_string(), filter }
+        HeadCache { dir: crate::fsio::cache_dir(project_dir), engine: engine.to_string(), filter }
     }
 
     /// The key of the schema reached by applying `revisions` (indexes into `graph`, an
@@ -155,7 +138,7 @@ impl HeadCache {
     pub fn put_models(&self, key: &str, models: &CachedModels) {
         let dir = self.models_dir();
         let Ok(text) = serde_json::to_string(models) else { return };
-        if !ensure_cache_dir(&self.dir) || std::fs::create_dir_all(&dir).is_err() {
+        if !crate::fsio::ensure_cache_dir(&self.dir) || std::fs::create_dir_all(&dir).is_err() {
             return;
         }
         let _ = crate::fsio::write_new_atomic(&dir.join(format!("{key}.json")), text.as_bytes());
@@ -199,7 +182,7 @@ impl HeadCache {
     /// Stores `schema` (atomically; a failure is ignored: the next run replays again).
     pub fn put(&self, key: &str, schema: &Schema) {
         let Ok(text) = serde_json::to_string(schema) else { return };
-        if !ensure_cache_dir(&self.dir) {
+        if !crate::fsio::ensure_cache_dir(&self.dir) {
             return;
         }
         // An entry already there under the same key is the same schema.

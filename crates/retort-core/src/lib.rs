@@ -27,6 +27,7 @@ pub mod render;
 pub mod revision;
 pub mod schema;
 pub mod sql_split;
+pub mod url;
 
 #[cfg(test)]
 mod fuzz_tests;

@@ -85,7 +85,7 @@ pub fn forget_record(path: &Path) {
 
 pub fn write_record(path: &Path, record: &Record) {
     let Some(dir) = path.parent() else { return };
-    if !crate::head_cache::ensure_cache_dir(dir.parent().unwrap_or(dir))
+    if !crate::fsio::ensure_cache_dir(dir.parent().unwrap_or(dir))
         || std::fs::create_dir_all(dir).is_err()
     {
         return;

@@ -6,6 +6,7 @@
 //! revision replaces its parents' rows with its own (a merge collapses rows; a new
 //! branch adds one); reverting does the reverse.
 use crate::error::{StateError, TargetError};
+use crate::history::log::LogDirection;
 use crate::revision::graph::RevisionGraph;
 use crate::revision::id::RevisionId;
 use serde::Serialize;
@@ -381,6 +382,15 @@ pub fn plan_stamp(
         }
     }
     (ops, new_ids)
+}
+
+impl From<Direction> for LogDirection {
+    fn from(d: Direction) -> Self {
+        match d {
+            Direction::Up => LogDirection::Up,
+            Direction::Down => LogDirection::Down,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -5,14 +5,7 @@ use retort_core::error::DbError;
 use retort_core::render::RenderedStatement;
 use retort_core::schema::Schema;
 
-pub fn quote(ident: &str) -> String {
-    format!("`{}`", ident.replace('`', "``"))
-}
-
-/// A string literal safe with and without `NO_BACKSLASH_ESCAPES`.
-pub fn literal(value: &str) -> String {
-    format!("'{}'", value.replace('\\', "\\\\").replace('\'', "''"))
-}
+use crate::render::{literal, quote};
 
 #[derive(Clone, Copy, Debug, Default)]
 pub struct MysqlDialect;
@@ -59,8 +52,8 @@ impl Dialect for MysqlDialect {
     /// The version table's rows locked for the step's transaction (InnoDB row and gap
     /// locks: another run's bookkeeping waits). DDL commits implicitly and releases it,
     /// so on MySQL the migration lock stays the main guard.
-    fn lock_version_table(&self, tables: &retort_core::engine::VersionTables) -> Option<String> {
-        Some(format!("SELECT version_num FROM {} FOR UPDATE", self.quote_ident(&tables.version)))
+    fn lock_version_table(&self, version_table: &str) -> Option<String> {
+        Some(format!("SELECT version_num FROM {} FOR UPDATE", self.quote_ident(version_table)))
     }
 
     fn capabilities(&self) -> Capabilities {
@@ -99,6 +92,10 @@ impl Dialect for MysqlDialect {
             out.push(format!("SET @retort_statement_timeout = {secs:.3} /*M!100100 , SESSION max_statement_time = {secs:.3} */"));
         }
         out
+    }
+
+    fn extra_rules(&self) -> &'static [&'static retort_core::lint::Rule] {
+        crate::lint::RULES
     }
 
     fn parser_dialect(&self) -> Box<dyn sqlparser::dialect::Dialect> {

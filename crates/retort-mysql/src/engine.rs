@@ -1,8 +1,8 @@
 //! MySQL/MariaDB as the facade's registry sees it: `mysql://` and `mariadb://` URLs
 //! (`dialect = "mariadb"` accepted too), scratch work in a database on the server.
 use crate::{parse_url, MysqlConnection, MysqlDialect};
-use retort_core::config::RedactedUrl;
 use retort_core::engine::{scratch_server, Connection, Dialect, Engine};
+use retort_core::url::RedactedUrl;
 use std::path::Path;
 
 pub struct MysqlEngine;

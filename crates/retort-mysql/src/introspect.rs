@@ -2,7 +2,7 @@
 //! over `DATABASE()`. Collations and character sets are recorded only where they
 //! differ from the table's default, and view bodies lose their schema qualifier, so a
 //! scratch database compares equal to the real one.
-use crate::dialect::quote;
+use crate::render::quote;
 use crate::MysqlConnection;
 use retort_core::engine::Connection;
 use retort_core::error::DbError;
@@ -62,7 +62,7 @@ pub fn introspect(conn: &mut MysqlConnection) -> Result<Schema, DbError> {
             {
                 d
             } else {
-                crate::dialect::literal(&d)
+                crate::render::literal(&d)
             }
         });
         t.columns.push(Column {

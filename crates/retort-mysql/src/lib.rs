@@ -8,6 +8,7 @@ mod dialect;
 mod engine;
 mod introspect;
 mod lease;
+mod lint;
 mod render;
 mod scratch;
 

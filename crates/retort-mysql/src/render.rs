@@ -2,11 +2,22 @@
 //! COLUMN` restates the whole column (so its other attributes are kept), constraints are
 //! added and dropped by name. Ordering and data-loss notes are the core's; MySQL keeps a
 //! view over a changed table, so no view is dropped around the changes.
-use crate::dialect::{literal, quote as qi};
 use retort_core::diff::Change;
 use retort_core::error::DbError;
 use retort_core::render::{ChangeRenderer, RenderedStatement, TableStatements};
 use retort_core::schema::{Column, ForeignKey, Index, Schema, Table};
+
+/// An identifier, quoted.
+pub fn quote(ident: &str) -> String {
+    format!("`{}`", ident.replace('`', "``"))
+}
+
+/// A string literal safe with and without `NO_BACKSLASH_ESCAPES`.
+pub fn literal(value: &str) -> String {
+    format!("'{}'", value.replace('\\', "\\\\").replace('\'', "''"))
+}
+
+use quote as qi;
 
 fn cols(list: &[String]) -> String {
     list.iter().map(|c| qi(c)).collect::<Vec<_>>().join(", ")

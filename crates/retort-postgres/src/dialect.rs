@@ -5,15 +5,6 @@ use retort_core::error::DbError;
 use retort_core::render::RenderedStatement;
 use retort_core::schema::Schema;
 
-pub fn quote(ident: &str) -> String {
-    format!("\"{}\"", ident.replace('"', "\"\""))
-}
-
-/// A string literal; `standard_conforming_strings` is on (the default since 9.1).
-pub fn literal(value: &str) -> String {
-    format!("'{}'", value.replace('\'', "''"))
-}
-
 #[derive(Clone, Copy, Debug, Default)]
 pub struct PgDialect;
 
@@ -157,8 +148,8 @@ impl Dialect for PgDialect {
 
     /// EXCLUSIVE: other runs' step transactions wait here until this one commits (reads
     /// by `status` and `current` still go on: they take ACCESS SHARE).
-    fn lock_version_table(&self, tables: &retort_core::engine::VersionTables) -> Option<String> {
-        Some(format!("LOCK TABLE {} IN EXCLUSIVE MODE", self.quote_ident(&tables.version)))
+    fn lock_version_table(&self, version_table: &str) -> Option<String> {
+        Some(format!("LOCK TABLE {} IN EXCLUSIVE MODE", self.quote_ident(version_table)))
     }
 
     fn log_id_column(&self) -> &'static str {

@@ -1,8 +1,8 @@
 //! PostgreSQL as the facade's registry sees it: `postgres://` and `postgresql://` URLs
 //! (`dialect = "postgresql"` accepted too), scratch work in a database on the server.
 use crate::{parse_url, PgConnection, PgDialect};
-use retort_core::config::RedactedUrl;
 use retort_core::engine::{redact_db_error, scratch_server, Connection, Dialect, Engine};
+use retort_core::url::RedactedUrl;
 use std::path::Path;
 
 pub struct PostgresEngine;
@@ -62,7 +62,7 @@ impl Engine for PostgresEngine {
         let existed = !conn
             .query(&format!(
                 "SELECT 1 FROM pg_database WHERE datname = {}",
-                crate::dialect::literal(name)
+                crate::render::literal(name)
             ))
             .map_err(|e| redact_db_error(e, url))?
             .is_empty();

@@ -314,7 +314,7 @@ pub fn introspect(conn: &mut PgConnection) -> Result<Schema, DbError> {
         let def = r[1].clone().unwrap_or_default();
         let sql = format!(
             "CREATE VIEW {} AS\n{}",
-            crate::dialect::quote(&name),
+            crate::render::quote(&name),
             def.trim().trim_end_matches(';')
         );
         schema.views.insert(name.clone(), View { name, sql });

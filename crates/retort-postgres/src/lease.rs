@@ -107,7 +107,7 @@ pub fn try_take(
 fn renew(config: Config, schema: Option<String>, owner: &str, lease: Duration, stop: &AtomicBool) {
     let Ok(mut client) = config.connect(NoTls) else { return };
     if let Some(s) = schema {
-        let _ = client.batch_execute(&format!("SET search_path TO {}", crate::dialect::quote(&s)));
+        let _ = client.batch_execute(&format!("SET search_path TO {}", crate::render::quote(&s)));
     }
     let sql = format!(
         "UPDATE {TABLE} SET expires_at = {} WHERE name = '{NAME}' AND owner = '{owner}'",

@@ -200,14 +200,14 @@ impl PgConnection {
             .connect(NoTls)
             .map_err(|e| DbError::Connect { url: url.display.clone(), message: message(&e) })?;
         if let Some(schema) = &url.schema {
-            let q = format!("SET search_path TO {}", dialect::quote(schema));
+            let q = format!("SET search_path TO {}", render::quote(schema));
             client
                 .batch_execute(&q)
                 .map_err(|e| DbError::Connect { url: url.display.clone(), message: message(&e) })?;
             let exists = client
                 .simple_query(&format!(
                     "SELECT 1 FROM pg_namespace WHERE nspname = {}",
-                    dialect::literal(schema)
+                    render::literal(schema)
                 ))
                 .map_err(|e| DbError::Connect { url: url.display.clone(), message: message(&e) })?
                 .iter()
@@ -278,7 +278,7 @@ impl PgConnection {
         let Some(name) = concurrent_index_name(sql) else { return err };
         let probe = format!(
             "SELECT 1 FROM pg_index WHERE indexrelid = to_regclass({}) AND NOT indisvalid",
-            crate::dialect::literal(&name)
+            crate::render::literal(&name)
         );
         let invalid = self
             .client
@@ -363,7 +363,7 @@ impl Connection for PgConnection {
         let rows = self.query(&format!(
             "SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
              WHERE n.nspname = current_schema() AND c.relname = {} AND c.relkind IN ('r', 'p', 'v', 'm', 'f')",
-            dialect::literal(name)
+            render::literal(name)
         ))?;
         Ok(!rows.is_empty())
     }
@@ -371,7 +371,7 @@ impl Connection for PgConnection {
     fn table_exists(&mut self, name: &str) -> Result<bool, DbError> {
         let rows = self.query(&format!(
             "SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = {}",
-            dialect::literal(name)
+            render::literal(name)
         ))?;
         Ok(!rows.is_empty())
     }
@@ -456,7 +456,7 @@ impl Connection for PgConnection {
             for _ in 0..20 {
                 let rows = self.query(&format!(
                     "SELECT pg_advisory_unlock({LOCK_KEY}), pg_backend_pid()::text = {}",
-                    dialect::literal(pid.as_deref().unwrap_or(""))
+                    render::literal(pid.as_deref().unwrap_or(""))
                 ))?;
                 let freed =
                     rows.first().and_then(|r| r.first().cloned().flatten()).as_deref() == Some("t");
@@ -500,7 +500,7 @@ impl Connection for PgConnection {
     }
 
     fn drop_scratch_sql(&self, name: &str) -> String {
-        format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", dialect::quote(name))
+        format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", render::quote(name))
     }
 
     fn lock_note(&mut self) -> Option<String> {

@@ -1,7 +1,6 @@
 //! PostgreSQL's answers to the shared renderer ([`retort_core::render`]): everything
 //! is expressible with `ALTER`; type changes use `USING col::type`, constraints are added
 //! and dropped by name. Ordering, dependent views and data-loss notes are the core's.
-use crate::dialect::{literal, quote as qi};
 use retort_core::diff::Change;
 use retort_core::error::DbError;
 use retort_core::render::{ChangeRenderer, Phase, RenderedStatement, TableStatements};
@@ -9,6 +8,18 @@ use retort_core::schema::{
     Check, Column, Domain, EnumType, ForeignKey, Index, Schema, Sequence, Table, Unique,
 };
 use std::collections::BTreeSet;
+
+/// An identifier, quoted.
+pub fn quote(ident: &str) -> String {
+    format!("\"{}\"", ident.replace('"', "\"\""))
+}
+
+/// A string literal; `standard_conforming_strings` is on (the default since 9.1).
+pub fn literal(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
+use quote as qi;
 
 fn cols(list: &[String]) -> String {
     list.iter().map(|c| qi(c)).collect::<Vec<_>>().join(", ")

@@ -6,7 +6,7 @@
 //! from the process's pool, empties it (drops every schema, recreates the environment's
 //! schema), and gives it back when dropped. The databases go with
 //! `retort_core::cleanup::run_all` (end of the command, error, Ctrl-C).
-use crate::{dialect, message, PgConnection, PgUrl};
+use crate::{message, render, PgConnection, PgUrl};
 use postgres::{Config, NoTls};
 use retort_core::engine::Connection;
 use retort_core::error::DbError;
@@ -34,7 +34,7 @@ static FREE: std::sync::Mutex<Vec<(String, PgUrl)>> = std::sync::Mutex::new(Vec:
 /// admin URL names may be gone by the time the clean-up runs (a test's own database, or a
 /// tenant dropped meanwhile), which once left scratch databases behind.
 pub(crate) fn drop_database(admin: &Config, name: &str) {
-    let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", dialect::quote(name));
+    let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", render::quote(name));
     for db in ["postgres", "template1"].into_iter().map(Some).chain([admin.get_dbname()]) {
         let mut config = admin.clone();
         if let Some(db) = db {
@@ -79,8 +79,7 @@ fn create_database(admin_url: &PgUrl) -> Result<PgUrl, DbError> {
         .connect(NoTls)
         .map_err(|e| DbError::Connect { url: admin_url.display.clone(), message: message(&e) })?;
     drop_orphans(&admin_url.config, &mut admin_client);
-    if let Err(e) =
-        admin_client.batch_execute(&format!("CREATE DATABASE {}", dialect::quote(&name)))
+    if let Err(e) = admin_client.batch_execute(&format!("CREATE DATABASE {}", render::quote(&name)))
     {
         return Err(DbError::Connect {
             url: admin_url.display.clone(),
@@ -158,11 +157,11 @@ impl PgConnection {
         if !fresh || user_schema != "public" {
             reset.push_str(&format!(
                 "CREATE SCHEMA IF NOT EXISTS {}; ",
-                dialect::quote(&user_schema)
+                render::quote(&user_schema)
             ));
         }
         // Scratch work is thrown away: never wait for the WAL flush at commit.
-        reset.push_str(&format!("SET client_min_messages TO warning; SET search_path TO {}; SET synchronous_commit TO off", dialect::quote(&user_schema)));
+        reset.push_str(&format!("SET client_min_messages TO warning; SET search_path TO {}; SET synchronous_commit TO off", render::quote(&user_schema)));
         conn.execute(&reset)?;
         Ok(conn)
     }
@@ -195,7 +194,7 @@ impl PgConnection {
                     message: message(&e),
                 })?;
                 // Another run may have created it meanwhile: then it is there to open.
-                let _ = admin.batch_execute(&format!("CREATE DATABASE {}", dialect::quote(name)));
+                let _ = admin.batch_execute(&format!("CREATE DATABASE {}", render::quote(name)));
                 PgConnection::open(&url)?
             }
         };
@@ -213,7 +212,7 @@ impl PgConnection {
         });
         conn.execute(&format!(
             "CREATE SCHEMA IF NOT EXISTS {0}; SET client_min_messages TO warning; SET search_path TO {0}; SET synchronous_commit TO off",
-            dialect::quote(&user_schema)
+            render::quote(&user_schema)
         ))?;
         Ok(Some(conn))
     }
@@ -244,7 +243,7 @@ impl PgConnection {
         }
         reset.push_str(&format!(
             "CREATE SCHEMA {0}; SET search_path TO {0}",
-            dialect::quote(&user_schema)
+            render::quote(&user_schema)
         ));
         self.execute(&reset)
     }
@@ -258,12 +257,12 @@ impl PgConnection {
         let Some(user_schema) = self.scratch.as_ref().map(|a| a.user_schema.clone()) else {
             return Ok(());
         };
-        self.execute(&format!("SET search_path TO {}", dialect::quote(&user_schema)))?;
+        self.execute(&format!("SET search_path TO {}", render::quote(&user_schema)))?;
         // Tables, views, functions and types (enums, domains, composite types) in any
         // other schema, except what an extension brought there.
         let other = format!(
             "NOT IN ('pg_catalog', 'information_schema', {}) AND n.nspname NOT LIKE 'pg\\_%'",
-            dialect::literal(&user_schema)
+            render::literal(&user_schema)
         );
         let rows = self.query(&format!(
             "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \

@@ -1,8 +1,8 @@
 //! SQLite as the facade's registry sees it: `sqlite:` URLs, files opened (or created),
 //! scratch databases in memory.
 use crate::{SqliteConnection, SqliteDialect};
-use retort_core::config::RedactedUrl;
 use retort_core::engine::{redact_db_error, Connection, Dialect, Engine};
+use retort_core::url::RedactedUrl;
 use std::path::Path;
 
 pub struct SqliteEngine;

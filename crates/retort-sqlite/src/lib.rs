@@ -43,6 +43,22 @@ pub fn parse_url(url: &str, base: &Path) -> Result<SqliteTarget, String> {
     Ok(SqliteTarget::File(if p.is_absolute() { p.to_path_buf() } else { base.join(p) }))
 }
 
+/// retort.toml's `lock = "lease"` reaches engines as `lock=`/`lease=` URL parameters;
+/// SQLite has no choice of lock (its own write lock serialises writers), so a URL asking
+/// for one is a configuration mistake, said as such rather than ignored.
+fn refuse_lock_params(url: &str) -> Result<(), DbError> {
+    let query = url.split_once('?').map(|(_, q)| q).unwrap_or_default();
+    if query.split('&').any(|kv| matches!(kv.split('=').next(), Some("lock" | "lease"))) {
+        return Err(DbError::InvalidUrl {
+            url: url.into(),
+            message:
+                "`lock` is for PostgreSQL and MySQL/MariaDB; SQLite's lock is its own write lock"
+                    .into(),
+        });
+    }
+    Ok(())
+}
+
 pub struct SqliteConnection {
     conn: rusqlite::Connection,
     dialect: SqliteDialect,
@@ -54,6 +70,7 @@ pub struct SqliteConnection {
 impl SqliteConnection {
     /// Opens (creating if needed) the database a URL names.
     pub fn open(url: &str, base: &Path) -> Result<Self, DbError> {
+        refuse_lock_params(url)?;
         let target = parse_url(url, base)
             .map_err(|message| DbError::Connect { url: url.into(), message })?;
         let conn = match &target {
@@ -90,6 +107,7 @@ impl SqliteConnection {
 
     /// Opens a database only if it already exists (read paths must not create files).
     pub fn open_existing(url: &str, base: &Path) -> Result<Self, DbError> {
+        refuse_lock_params(url)?;
         if let Ok(SqliteTarget::File(p)) = parse_url(url, base) {
             if !p.exists() {
                 return Err(DbError::Missing { url: url.into(), path: p });
@@ -332,5 +350,28 @@ impl Connection for SqliteConnection {
 
     fn backup_extension(&self) -> &'static str {
         "sqlite"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lock_setting_is_a_configuration_error_not_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        for url in ["sqlite://x.db?lock=lease", "sqlite://x.db?mode=rwc&lease=5"] {
+            for open in [SqliteConnection::open, SqliteConnection::open_existing] {
+                match open(url, dir.path()) {
+                    Err(DbError::InvalidUrl { message, .. }) => {
+                        assert!(message.contains("SQLite's lock is its own write lock"))
+                    }
+                    Err(e) => panic!("{url}: {e}"),
+                    Ok(_) => panic!("{url} opened"),
+                }
+            }
+        }
+        assert!(!dir.path().join("x.db").exists(), "nothing was created");
+        assert!(SqliteConnection::open("sqlite://x.db", dir.path()).is_ok());
     }
 }

@@ -7,8 +7,8 @@
 //! table), so the core drops them first and recreates them after.
 use retort_core::diff::Change;
 use retort_core::error::DbError;
-use retort_core::render::views::mentions;
 use retort_core::render::{ChangeRenderer, RenderedStatement, TableStatements};
+use retort_core::schema::views::mentions;
 use retort_core::schema::{Column, ForeignKey, Index, Schema, Table};
 use std::collections::{BTreeMap, BTreeSet};
 

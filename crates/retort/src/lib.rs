@@ -31,10 +31,11 @@
 //! `println!("cargo:rerun-if-changed=migrations");` rebuilds when they change.)
 pub use retort_core as core;
 pub use retort_core::apply::{Direction, Event, Migrator, RunOptions, RunReport};
-pub use retort_core::config::{Project, RedactedUrl};
+pub use retort_core::config::Project;
 pub use retort_core::engine::{Connection, Dialect, Engine};
 pub use retort_core::error::{exit, Error, Result};
 pub use retort_core::ops::{self, Workspace, WorkspaceOptions};
+pub use retort_core::url::RedactedUrl;
 pub use retort_core::{MigrationDir, RevisionGraph, Target};
 
 use std::path::Path;

@@ -29,7 +29,7 @@ pub fn resolve(args: &ResolveArgs, settings: &Settings, printer: &Printer) -> Re
     let (entry, rows) = retort::ops::live::resolve(&ws, args.applied)?;
     printer.note(format!(
         "Recorded {} of {} as {}; the database is at {}.",
-        if entry.direction() == Some(retort::core::engine::LogDirection::Down) {
+        if entry.direction() == Some(retort::core::history::log::LogDirection::Down) {
             "the downgrade"
         } else {
             "the upgrade"

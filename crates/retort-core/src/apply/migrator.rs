@@ -3,8 +3,9 @@
 //! Upgrade and downgrade, online, go through [`Migrator::run`] so the policy exists once;
 //! stamp, resolve and offline scripts live beside it in `apply/`, the version and log
 //! tables in `history/`. Progress is reported through [`Event`]s; callers render them.
-use crate::engine::{Connection, LogDirection, LogRecord, LogStatus, VersionTables};
+use crate::engine::Connection;
 use crate::error::{DbError, Error, ExecError, StateError};
+use crate::history::log::{LogDirection, LogRecord, LogStatus, VersionTables};
 use crate::plan::{self, Direction, Plan, Step};
 use crate::revision::file::RevisionFile;
 use crate::revision::graph::RevisionGraph;
@@ -223,7 +224,11 @@ impl Migrator<'_> {
 
     pub(crate) fn ensure_tables(&self, conn: &mut dyn Connection) -> Result<(), Error> {
         let names = [self.tables.version.clone(), self.tables.log.clone()];
-        for (ddl, name) in conn.dialect().create_version_tables(&self.tables).into_iter().zip(names)
+        for (ddl, name) in
+            crate::history::bookkeeping::Bookkeeping::new(conn.dialect(), &self.tables)
+                .create_tables()
+                .into_iter()
+                .zip(names)
         {
             // Two runs whose migration lock did not hold (a pooler) can both create a
             // table `IF NOT EXISTS` and collide in the catalog: it exists, which is all
@@ -482,7 +487,10 @@ impl Migrator<'_> {
                 None,
                 &opts.applied_by,
             );
-            conn.execute(&conn.dialect().log_insert_sql(&self.tables, &record))?;
+            conn.execute(
+                &crate::history::bookkeeping::Bookkeeping::new(conn.dialect(), &self.tables)
+                    .log_insert(&record),
+            )?;
             run_tx(conn, commit)?;
             let log = conn.dialect().quote_ident(&self.tables.log);
             let q = format!(
@@ -602,7 +610,10 @@ impl Migrator<'_> {
             return Err(e.into());
         }
         for op in &step.version_ops {
-            let changed = conn.execute_counted(&conn.dialect().version_op_sql(&self.tables, op))?;
+            let changed = conn.execute_counted(
+                &crate::history::bookkeeping::Bookkeeping::new(conn.dialect(), &self.tables)
+                    .version_op(op),
+            )?;
             if changed != 1 {
                 let found = self.rows_of_existing_table(conn).unwrap_or_default();
                 let _ = run_tx(conn, rollback);
@@ -647,7 +658,10 @@ impl Migrator<'_> {
                     Some(duration),
                     &opts.applied_by,
                 );
-                conn.execute(&conn.dialect().log_insert_sql(&self.tables, &record))?;
+                conn.execute(
+                    &crate::history::bookkeeping::Bookkeeping::new(conn.dialect(), &self.tables)
+                        .log_insert(&record),
+                )?;
             }
         }
         run_tx(conn, commit)?;
@@ -657,7 +671,10 @@ impl Migrator<'_> {
     /// In a step's transaction: the version table locked (where `begin` does not already
     /// serialise writers) and, if `confirm`, the migration lock proven still ours.
     fn hold_version_table(&self, conn: &mut dyn Connection, confirm: bool) -> Result<(), DbError> {
-        if let Some(sql) = conn.dialect().lock_version_table(&self.tables) {
+        if let Some(sql) =
+            crate::history::bookkeeping::Bookkeeping::new(conn.dialect(), &self.tables)
+                .lock_version_table()
+        {
             conn.execute(&sql)?;
         }
         if confirm {

@@ -18,14 +18,18 @@ impl Migrator<'_> {
         applied_by: &str,
     ) -> Vec<String> {
         let file = step.file(self.graph);
-        let mut out: Vec<String> =
-            step.version_ops.iter().map(|op| dialect.version_op_sql(&self.tables, op)).collect();
-        out.push(dialect.log_insert_sql(
-            &self.tables,
+        let mut out: Vec<String> = step
+            .version_ops
+            .iter()
+            .map(|op| {
+                crate::history::bookkeeping::Bookkeeping::new(dialect, &self.tables).version_op(op)
+            })
+            .collect();
+        out.push(crate::history::bookkeeping::Bookkeeping::new(dialect, &self.tables).log_insert(
             &self.log_record(
                 file,
                 step.direction.into(),
-                crate::engine::LogStatus::Ok,
+                crate::history::log::LogStatus::Ok,
                 applied_at,
                 duration_ms,
                 applied_by,
@@ -48,7 +52,9 @@ impl Migrator<'_> {
             out.push_str(preamble);
             out.push('\n');
         }
-        for ddl in dialect.create_version_tables(&self.tables) {
+        for ddl in
+            crate::history::bookkeeping::Bookkeeping::new(dialect, &self.tables).create_tables()
+        {
             out.push_str(&format!("{ddl};\n"));
         }
         out.push_str(&format!("{};\n", dialect.begin()));
@@ -90,7 +96,9 @@ impl Migrator<'_> {
             if mode == Direction::Up { "upgrade" } else { "downgrade" },
             target.text
         ));
-        for ddl in dialect.create_version_tables(&self.tables) {
+        for ddl in
+            crate::history::bookkeeping::Bookkeeping::new(dialect, &self.tables).create_tables()
+        {
             out.push_str(&ddl);
             out.push_str(";\n");
         }

@@ -1,8 +1,9 @@
 //! Moving the version table without running revisions: `stamp` (and its offline
 //! statements) and `resolve` (recording how a dirty revision was repaired).
 use crate::apply::migrator::{Migrator, RunOptions, RunReport};
-use crate::engine::{Connection, Dialect, LogDirection, LogEntry, LogRecord, LogStatus};
+use crate::engine::{Connection, Dialect};
 use crate::error::{Error, StateError};
+use crate::history::log::{LogDirection, LogEntry, LogRecord, LogStatus};
 use crate::plan::{self, VersionOp};
 use crate::revision::id::RevisionId;
 use crate::revision::target::Target;
@@ -36,7 +37,9 @@ impl Migrator<'_> {
                 } else {
                     plan::up_ops(self.graph, &heads, rev).0
                 };
-                sql.extend(ops.iter().map(|op| d.version_op_sql(&self.tables, op)));
+                sql.extend(ops.iter().map(|op| {
+                    crate::history::bookkeeping::Bookkeeping::new(d, &self.tables).version_op(op)
+                }));
             }
             let status =
                 if applied { LogStatus::ResolvedOk } else { LogStatus::ResolvedUndo }.as_str();
@@ -75,17 +78,18 @@ impl Migrator<'_> {
             let mut recorded = Vec::new();
             for &i in self.graph.topo_order().iter().filter(|&&i| applied[i]) {
                 let file = self.graph.rev(i);
-                sql.push(d.log_insert_sql(
-                    &self.tables,
-                    &self.log_record(
-                        file,
-                        LogDirection::Stamp,
-                        LogStatus::Ok,
-                        Some(&now),
-                        Some(0),
-                        &opts.applied_by,
+                sql.push(
+                    crate::history::bookkeeping::Bookkeeping::new(d, &self.tables).log_insert(
+                        &self.log_record(
+                            file,
+                            LogDirection::Stamp,
+                            LogStatus::Ok,
+                            Some(&now),
+                            Some(0),
+                            &opts.applied_by,
+                        ),
                     ),
-                ));
+                );
                 recorded.push(file.id.clone());
             }
             sql.push(d.commit().to_string());
@@ -129,44 +133,50 @@ impl Migrator<'_> {
         applied_by: &str,
         how: &str,
     ) -> Vec<String> {
-        let mut out: Vec<String> =
-            ops.iter().map(|op| dialect.version_op_sql(&self.tables, op)).collect();
+        let mut out: Vec<String> = ops
+            .iter()
+            .map(|op| {
+                crate::history::bookkeeping::Bookkeeping::new(dialect, &self.tables).version_op(op)
+            })
+            .collect();
         for h in heads {
             let file = self.graph.get(h);
             let message =
                 format!("{} [stamp: {how}]", file.map(|f| f.message.as_str()).unwrap_or(""));
-            out.push(dialect.log_insert_sql(
-                &self.tables,
-                &LogRecord {
-                    revision: h.as_str(),
-                    direction: LogDirection::Stamp,
-                    status: LogStatus::Ok,
-                    checksum: file.map(|f| f.checksum.as_str()),
-                    message: &message,
-                    script: file.map(|f| f.text.as_str()),
-                    applied_at,
-                    duration_ms: Some(0),
-                    applied_by,
-                    tool_version: crate::TOOL_VERSION,
-                },
-            ));
+            out.push(
+                crate::history::bookkeeping::Bookkeeping::new(dialect, &self.tables).log_insert(
+                    &LogRecord {
+                        revision: h.as_str(),
+                        direction: LogDirection::Stamp,
+                        status: LogStatus::Ok,
+                        checksum: file.map(|f| f.checksum.as_str()),
+                        message: &message,
+                        script: file.map(|f| f.text.as_str()),
+                        applied_at,
+                        duration_ms: Some(0),
+                        applied_by,
+                        tool_version: crate::TOOL_VERSION,
+                    },
+                ),
+            );
         }
         if heads.is_empty() {
-            out.push(dialect.log_insert_sql(
-                &self.tables,
-                &LogRecord {
-                    revision: "base",
-                    direction: LogDirection::Stamp,
-                    status: LogStatus::Ok,
-                    checksum: None,
-                    message: "",
-                    script: None,
-                    applied_at,
-                    duration_ms: Some(0),
-                    applied_by,
-                    tool_version: crate::TOOL_VERSION,
-                },
-            ));
+            out.push(
+                crate::history::bookkeeping::Bookkeeping::new(dialect, &self.tables).log_insert(
+                    &LogRecord {
+                        revision: "base",
+                        direction: LogDirection::Stamp,
+                        status: LogStatus::Ok,
+                        checksum: None,
+                        message: "",
+                        script: None,
+                        applied_at,
+                        duration_ms: Some(0),
+                        applied_by,
+                        tool_version: crate::TOOL_VERSION,
+                    },
+                ),
+            );
         }
         out
     }

@@ -217,7 +217,7 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
         _ => true,
     };
     let gone: Vec<&str> = from.views.keys().filter(|n| changed(n)).map(String::as_str).collect();
-    let dropped = crate::render::views::dependents(from, &gone);
+    let dropped = crate::schema::views::dependents(from, &gone);
     let drop_views: Vec<Change> =
         dropped.drop.iter().map(|n| Change::DropView { view: from.views[n].clone() }).collect();
     let remade: Vec<&str> = to
@@ -226,7 +226,7 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
         .filter(|n| changed(n) || dropped.drop.contains(n))
         .map(String::as_str)
         .collect();
-    let order = crate::render::views::dependents(to, &remade);
+    let order = crate::schema::views::dependents(to, &remade);
     let create_views: Vec<Change> = order
         .create
         .iter()

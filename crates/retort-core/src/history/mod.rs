@@ -1,5 +1,8 @@
-//! The database's own record of its migrations: the version and log tables
-//! ([`store`]) and checksums of applied files ([`verify`]).
+//! The database's own record of its migrations: the tables' names and rows ([`log`]),
+//! their SQL ([`bookkeeping`]), reading them ([`store`]) and checksums of applied files
+//! ([`verify`]).
+pub mod bookkeeping;
+pub mod log;
 pub mod store;
 pub mod verify;
 

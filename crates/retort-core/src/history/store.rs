@@ -2,8 +2,9 @@
 //! retort's log (one row per applied, reverted, stamped or accepted revision, with the
 //! file's text). Every read of them is here.
 use crate::apply::migrator::Migrator;
-use crate::engine::{Connection, LogEntry, LogStatus};
+use crate::engine::Connection;
 use crate::error::DbError;
+use crate::history::log::{LogEntry, LogStatus};
 
 impl Migrator<'_> {
     /// The version table's raw rows (sorted); empty when the table does not exist yet.

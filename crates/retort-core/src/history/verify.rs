@@ -2,8 +2,9 @@
 //! a file that changed since is reported with its changed lines, and can be accepted
 //! after review (logged).
 use crate::apply::migrator::{Migrator, RunOptions};
-use crate::engine::{Connection, LogDirection, LogEntry, LogStatus};
+use crate::engine::Connection;
 use crate::error::Error;
+use crate::history::log::{LogDirection, LogEntry, LogStatus};
 use crate::plan;
 use crate::revision::id::RevisionId;
 
@@ -83,7 +84,10 @@ impl Migrator<'_> {
             &opts.applied_by,
         );
         self.with_lock(conn, opts.lock_timeout, &mut |_| {}, |conn, _| {
-            Ok(conn.execute(&conn.dialect().log_insert_sql(&self.tables, &record))?)
+            Ok(conn.execute(
+                &crate::history::bookkeeping::Bookkeeping::new(conn.dialect(), &self.tables)
+                    .log_insert(&record),
+            )?)
         })
     }
 }

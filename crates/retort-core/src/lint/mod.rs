@@ -4,54 +4,22 @@
 //! `-- lint:ignore RULE` directly above a statement silences it there. Statements sqlparser
 //! cannot parse are skipped (reported as `unparsed`, info).
 //!
-//! Adding a rule: a new file in `rules/` and one line in `rules::RULES`.
+//! Adding a rule: a new file in `rules/` and one line in `rules::RULES`; a rule of one
+//! engine alone lives in that engine's crate and is listed by its `Dialect::extra_rules`.
 pub mod context;
+pub mod rule;
 pub mod rules;
 
-use crate::engine::{Capabilities, Dialect};
+use crate::engine::Dialect;
 use crate::revision::file::RevisionFile;
 use crate::sql_split::{self, Statement as Split};
 pub use context::Context;
+pub use rule::{
+    every_engine, no_revision_check, no_statement_check, EngineFinding, Rule, Severity,
+};
 pub use rules::RULES;
 use serde::Serialize;
-use sqlparser::ast::Statement;
 use sqlparser::parser::Parser;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Warning,
-    Error,
-}
-
-/// A rule: id, severity, what is wrong, how to fix it, where it applies, what it checks.
-pub struct Rule {
-    pub id: &'static str,
-    pub severity: Severity,
-    pub explanation: &'static str,
-    pub fix: &'static str,
-    /// Whether the rule applies to an engine, asked of its capabilities (never its name).
-    pub applies: fn(&Capabilities) -> bool,
-    /// Findings for one statement of the upgrade section (the context has seen it).
-    pub statement: fn(&Context, &Statement) -> Vec<String>,
-    /// Findings for the revision as a whole: (line, message).
-    pub revision: fn(&RevisionFile) -> Vec<(usize, String)>,
-}
-
-/// For rules that only look at the revision as a whole.
-pub fn no_statement_check(_: &Context, _: &Statement) -> Vec<String> {
-    Vec::new()
-}
-
-/// For rules that only look at statements.
-pub fn no_revision_check(_: &RevisionFile) -> Vec<(usize, String)> {
-    Vec::new()
-}
-
-pub fn every_engine(_: &Capabilities) -> bool {
-    true
-}
 
 pub fn rule(id: &str) -> &'static Rule {
     RULES.iter().copied().find(|r| r.id == id).expect("known rule id")
@@ -64,20 +32,6 @@ pub struct Diagnostic {
     pub revision: String,
     pub path: String,
     pub line: usize,
-    pub message: String,
-    pub explanation: String,
-    pub fix: String,
-}
-
-/// A finding of an engine's own linter ([`Dialect::engine_lint`]), placed by its byte
-/// offset in the upgrade section.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EngineFinding {
-    pub rule: String,
-    /// The retort rule this one replaces, if any: its `lint:ignore` name still counts.
-    pub replaces: Option<&'static str>,
-    pub severity: Severity,
-    pub offset: usize,
     pub message: String,
     pub explanation: String,
     pub fix: String,
@@ -97,8 +51,12 @@ pub fn lint_revision(file: &RevisionFile, engine: &dyn Dialect) -> Vec<Diagnosti
     let parser = engine.parser_dialect();
     let caps = engine.capabilities();
     let replaced = engine.lint_replaces();
-    let rules: Vec<&Rule> =
-        RULES.iter().copied().filter(|r| (r.applies)(&caps) && !replaced.contains(&r.id)).collect();
+    let rules: Vec<&Rule> = RULES
+        .iter()
+        .chain(engine.extra_rules())
+        .copied()
+        .filter(|r| (r.applies)(&caps) && !replaced.contains(&r.id))
+        .collect();
     let diagnostic = |r: &Rule, line: usize, message: String| Diagnostic {
         rule: r.id.to_string(),
         severity: r.severity,
@@ -188,6 +146,7 @@ pub fn lint_range(
 #[cfg(test)]
 pub mod testing {
     use super::*;
+    use crate::engine::Capabilities;
     use std::path::Path;
 
     pub struct Like(pub &'static str);

@@ -18,6 +18,7 @@ use crate::adopt::python::{self, AlembicRevision};
 use crate::apply::Migrator;
 use crate::diff::Renames;
 use crate::error::{Error, StateError};
+use crate::lint::rules::needs_attention::NEEDS_ATTENTION;
 use crate::ops::live::drift_of;
 use crate::ops::Workspace;
 use crate::revision::file::{checksum, NewRevision};
@@ -50,9 +51,6 @@ pub struct Adopted {
     pub python_moved_to: PathBuf,
     pub models_written: bool,
 }
-
-/// The marker of a converted revision that still needs a person (lint flags it).
-pub const NEEDS_ATTENTION: &str = "NEEDS ATTENTION:";
 
 enum Tool {
     Flask,

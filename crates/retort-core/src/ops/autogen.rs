@@ -77,7 +77,7 @@ fn models_on_scratch(
     crate::interrupt::check()?;
     let stmts = autogen::model_statements(conn.dialect(), sql, path)?;
     let server_version = conn.server_version()?;
-    let cache_dir = crate::head_cache::cache_dir(&ws.project.dir);
+    let cache_dir = crate::fsio::cache_dir(&ws.project.dir);
     let old_token = models_area::read_token(conn.as_mut());
     let record = old_token
         .as_deref()

@@ -16,7 +16,7 @@ pub struct Cleared {
 }
 
 pub fn clear(ws: &Workspace) -> Result<Cleared, Error> {
-    let dir = crate::head_cache::cache_dir(&ws.project.dir);
+    let dir = crate::fsio::cache_dir(&ws.project.dir);
     let cache_dir = dir.exists();
     if cache_dir {
         std::fs::remove_dir_all(&dir).map_err(|e| Error::io("removing the cache directory", e))?;

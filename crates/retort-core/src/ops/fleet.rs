@@ -12,12 +12,13 @@
 //! The report of the last run is kept in `.retort/fleet/<env>.json`, so `resume` skips
 //! the targets that finished.
 use crate::apply::Migrator;
-use crate::config::{Fleet, FleetNames, RedactedUrl};
+use crate::config::{Fleet, FleetNames};
 use crate::diff::filter::glob;
 use crate::error::Error;
 use crate::ops::Workspace;
 use crate::plan::Direction;
 use crate::revision::target::Target;
+use crate::url::RedactedUrl;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

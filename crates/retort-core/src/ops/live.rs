@@ -5,8 +5,9 @@
 use crate::apply::Migrator;
 use crate::autogen;
 use crate::diff::{diff, Change, Renames};
-use crate::engine::{Connection, LogEntry};
+use crate::engine::Connection;
 use crate::error::{ChangedFile, Error, StateError, TargetError};
+use crate::history::log::LogEntry;
 use crate::ops::Workspace;
 use crate::plan::Direction;
 use crate::revision::file::RevisionFile;

@@ -1,7 +1,7 @@
 //! `status`: where the database is, what is pending, and what is wrong with its state.
 use crate::apply::Migrator;
-use crate::engine::LogStatus;
 use crate::error::{ChangedFile, Error, StateError};
+use crate::history::log::LogStatus;
 use crate::ops::Workspace;
 use crate::plan::{plan_upgrade, validate_heads};
 use crate::revision::graph::RevisionGraph;

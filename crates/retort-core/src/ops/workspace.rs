@@ -1,10 +1,11 @@
 //! A loaded project, its chosen environment and engine, and the settings of this run:
 //! resolved once from options + retort.toml + environment variables.
 use crate::apply::RunOptions;
-use crate::config::{Environment, Project, RedactedUrl};
+use crate::config::{Environment, Project};
 use crate::engine::{Connection, Dialect, Engine};
 use crate::error::{ConfigError, Error};
 use crate::revision::{dir::MigrationDir, graph::RevisionGraph};
+use crate::url::RedactedUrl;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -166,7 +167,7 @@ impl Workspace {
             return self.graph();
         }
         self.migrations().load_graph_for_display(
-            &crate::head_cache::cache_dir(&self.project.dir).join("revisions.bin"),
+            &crate::fsio::cache_dir(&self.project.dir).join("revisions.bin"),
         )
     }
 

@@ -11,7 +11,7 @@
 //!   engine expresses it inside a table rebuild;
 //! - a change the engine cannot express is an error naming it, never a silent skip;
 //! - every statement keeps the [`Change`] it came from, so a failure can name its cause.
-pub mod views;
+use crate::schema::views;
 
 use crate::diff::Change;
 use crate::error::DbError;

@@ -178,7 +178,7 @@ impl Index {
             entries,
         };
         let Some(dir) = path.parent() else { return };
-        if crate::head_cache::ensure_cache_dir(dir) {
+        if crate::fsio::ensure_cache_dir(dir) {
             let _ = crate::fsio::replace_atomic(path, &file.encode());
         }
     }

@@ -5,7 +5,7 @@ pub mod servers;
 use retort::core::diff::filter::TableFilter;
 use retort::core::diff::rename::parse_rename;
 use retort::core::diff::Renames;
-use retort::core::engine::VersionTables;
+use retort::core::history::log::VersionTables;
 use retort::core::revision::file::NewRevision;
 use retort::core::schema::Schema;
 use retort::{Connection, Direction, RedactedUrl};

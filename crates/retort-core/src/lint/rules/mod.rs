@@ -3,7 +3,6 @@
 pub mod add_not_null_without_default;
 pub mod drop_column;
 pub mod drop_table;
-pub mod galera_rsu;
 pub mod index_without_concurrently;
 pub mod missing_downgrade;
 pub mod needs_attention;
@@ -28,7 +27,6 @@ pub static RULES: &[&Rule] = &[
     &volatile_default::RULE,
     &non_transactional_statement::RULE,
     &table_rebuild::RULE,
-    &galera_rsu::RULE,
     &missing_downgrade::RULE,
     &needs_attention::RULE,
     &unparsed::RULE,

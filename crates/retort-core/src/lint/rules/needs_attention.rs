@@ -2,8 +2,11 @@
 //! offline mode gave no SQL for it), marked in its notes; it stays an error until a
 //! person writes its SQL and removes the marker.
 use crate::lint::{every_engine, no_statement_check, Rule, Severity};
-use crate::ops::adopt::NEEDS_ATTENTION;
 use crate::revision::file::RevisionFile;
+
+/// The note `adopt alembic` writes into a revision it could not convert; the rule owns
+/// the text so the writer and the check cannot drift apart.
+pub const NEEDS_ATTENTION: &str = "NEEDS ATTENTION:";
 
 pub static RULE: Rule = Rule {
     id: "needs-attention",

@@ -1,0 +1,115 @@
+//! An engine as the facade's registry knows it ([`Engine`]), and the two lookups over
+//! the registry's list: by URL scheme and by the name retort.toml gives. The list itself
+//! is `retort::engines()`, in the facade: the one place that names every engine.
+use crate::engine::{Connection, Dialect};
+use crate::url::RedactedUrl;
+
+/// One database engine, as the facade's registry knows it: how to recognise its URLs and
+/// its name in retort.toml, and how to open connections and scratch databases. The
+/// registry (`retort::engines()`) is the only place that lists engines; everything else
+/// asks these questions instead of matching on a name.
+pub trait Engine: Send + Sync {
+    /// `sqlite`, `postgres`, `mysql`: the name shown to users and written by `init`.
+    fn name(&self) -> &'static str;
+
+    /// Other names accepted for `dialect` in retort.toml (`postgresql`, `mariadb`).
+    fn aliases(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// URL schemes this engine opens (`postgres`, `postgresql`).
+    fn url_schemes(&self) -> &'static [&'static str];
+
+    /// The SQL dialect, for rendering and offline scripts.
+    fn dialect(&self) -> Box<dyn Dialect>;
+
+    /// Opens a connection, creating the database where the engine does so (SQLite files).
+    /// Relative paths are resolved against `base` (the project directory).
+    fn open(&self, url: &RedactedUrl, base: &std::path::Path)
+        -> crate::Result<Box<dyn Connection>>;
+
+    /// Opens a connection only to a database that exists (read commands must not create one).
+    fn open_existing(
+        &self,
+        url: &RedactedUrl,
+        base: &std::path::Path,
+    ) -> crate::Result<Box<dyn Connection>> {
+        self.open(url, base)
+    }
+
+    /// An empty throwaway database for autogenerate: on `server` (the environment's URL or
+    /// `scratch_url`) when `capabilities().scratch_needs_server`, else wherever the engine
+    /// can make one. Dropped with the connection, on error and on Ctrl-C.
+    fn scratch(&self, server: Option<&RedactedUrl>) -> crate::Result<Box<dyn Connection>>;
+
+    /// The scratch database kept between runs under `name` (a project's models area,
+    /// [`crate::models_area`]): opened, created when missing, and held by this session
+    /// alone; `Ok(None)` when another session holds it (the caller takes an ordinary
+    /// scratch database) or when the engine keeps none — its scratch work costs nothing
+    /// worth keeping (SQLite in memory).
+    fn kept_scratch(
+        &self,
+        _server: Option<&RedactedUrl>,
+        _name: &str,
+    ) -> crate::Result<Option<Box<dyn Connection>>> {
+        Ok(None)
+    }
+
+    /// Drops the kept scratch database `name` if it exists (`retort cache clear`);
+    /// whether there was one.
+    fn drop_kept_scratch(&self, _server: Option<&RedactedUrl>, _name: &str) -> crate::Result<bool> {
+        Ok(false)
+    }
+}
+
+/// The server a scratch database goes on, or the error saying how to configure one.
+pub fn scratch_server<'a>(
+    engine: &str,
+    server: Option<&'a RedactedUrl>,
+) -> crate::Result<&'a RedactedUrl> {
+    server.ok_or_else(|| {
+        crate::error::ConfigError::NoUrl {
+            env: format!("(autogenerate on {engine} needs a server for scratch databases: set the environment's url or scratch_url)"),
+        }
+        .into()
+    })
+}
+
+/// The engine of `engines` whose URL schemes include `url`'s.
+pub fn for_url(
+    engines: &[&'static dyn Engine],
+    url: &RedactedUrl,
+) -> crate::Result<&'static dyn Engine> {
+    let scheme = url.scheme().unwrap_or_default();
+    engines.iter().copied().find(|e| e.url_schemes().contains(&scheme)).ok_or_else(|| {
+        let schemes: Vec<String> =
+            engines.iter().flat_map(|e| e.url_schemes().iter().map(|s| format!("{s}:"))).collect();
+        let names: Vec<&str> = engines.iter().map(|e| e.name()).collect();
+        crate::error::ConfigError::BadUrl {
+            url: url.to_string(),
+            reason: format!(
+                "expected one of {} (this build supports: {})",
+                schemes.join(", "),
+                names.join(", ")
+            ),
+        }
+        .into()
+    })
+}
+
+/// The engine of `engines` called `name` (its name or an alias, as in retort.toml).
+pub fn named(engines: &[&'static dyn Engine], name: &str) -> crate::Result<&'static dyn Engine> {
+    engines.iter().copied().find(|e| e.name() == name || e.aliases().contains(&name)).ok_or_else(
+        || {
+            let names: Vec<&str> = engines.iter().map(|e| e.name()).collect();
+            crate::error::ConfigError::BadUrl {
+                url: format!("dialect \"{name}\""),
+                reason: format!(
+                    "unknown or disabled engine (this build supports: {})",
+                    names.join(", ")
+                ),
+            }
+            .into()
+        },
+    )
+}
