@@ -84,7 +84,7 @@ pub fn try_take(
         Err(mysql::Error::MySqlError(e)) if e.code == 1213 || e.code == 1205 => return Ok(None),
         Err(e) => return Err(e),
     }
-    let owner = retort_core::apply::lock::lease_owner();
+    let owner = retort_core::engine::lease::lease_owner();
     let insert = format!(
         "INSERT INTO `{TABLE}` (name, owner, expires_at) VALUES ({}, {}, {})",
         lit(name),
@@ -120,7 +120,7 @@ fn renew(opts: Opts, name: &str, owner: &str, lease: Duration, stop: &AtomicBool
         lit(name),
         lit(owner)
     );
-    retort_core::apply::lock::renew_until_stopped(
+    retort_core::engine::lease::renew_until_stopped(
         (lease / 3).max(Duration::from_millis(100)),
         stop,
         || {

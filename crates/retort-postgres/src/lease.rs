@@ -82,7 +82,7 @@ pub fn try_take(
     {
         return if lost(&e) { Ok(None) } else { Err(e) };
     }
-    let owner = retort_core::apply::lock::lease_owner();
+    let owner = retort_core::engine::lease::lease_owner();
     match client.batch_execute(&format!(
         "INSERT INTO {TABLE} (name, owner, expires_at) VALUES ('{NAME}', '{owner}', {})",
         expiry(lease)
@@ -113,7 +113,7 @@ fn renew(config: Config, schema: Option<String>, owner: &str, lease: Duration, s
         "UPDATE {TABLE} SET expires_at = {} WHERE name = '{NAME}' AND owner = '{owner}'",
         expiry(lease)
     );
-    retort_core::apply::lock::renew_until_stopped(
+    retort_core::engine::lease::renew_until_stopped(
         (lease / 3).max(Duration::from_millis(100)),
         stop,
         || {

@@ -1,9 +1,13 @@
-//! Applying revisions: the apply loop ([`migrator`]), the lock, stamp/resolve and the
-//! offline scripts.
+//! Applying revisions: the migrator ([`migrator`]) and its parts — the run loop
+//! ([`run`]), targets and plans ([`planner`]), the lock ([`lock`]) — recording without
+//! running ([`stamp`]) and the offline scripts ([`offline`]).
 pub mod lock;
 pub mod migrator;
 pub mod offline;
+pub(crate) mod planner;
+pub mod run;
 pub mod stamp;
 
 pub use crate::plan::Direction;
-pub use migrator::{default_applied_by, AppliedStep, Event, Migrator, RunOptions, RunReport};
+pub use migrator::Migrator;
+pub use run::{default_applied_by, AppliedStep, Event, RunOptions, RunReport};

@@ -18,23 +18,16 @@ impl Migrator<'_> {
         applied_by: &str,
     ) -> Vec<String> {
         let file = step.file(self.graph);
-        let mut out: Vec<String> = step
-            .version_ops
-            .iter()
-            .map(|op| {
-                crate::history::bookkeeping::Bookkeeping::new(dialect, &self.tables).version_op(op)
-            })
-            .collect();
-        out.push(crate::history::bookkeeping::Bookkeeping::new(dialect, &self.tables).log_insert(
-            &self.log_record(
-                file,
-                step.direction.into(),
-                crate::history::log::LogStatus::Ok,
-                applied_at,
-                duration_ms,
-                applied_by,
-            ),
-        ));
+        let mut out: Vec<String> =
+            step.version_ops.iter().map(|op| self.store.sql(dialect).version_op(op)).collect();
+        out.push(self.store.sql(dialect).log_insert(&crate::history::store::record_of(
+            file,
+            step.direction.into(),
+            crate::history::log::LogStatus::Ok,
+            applied_at,
+            duration_ms,
+            applied_by,
+        )));
         out
     }
 
@@ -52,9 +45,7 @@ impl Migrator<'_> {
             out.push_str(preamble);
             out.push('\n');
         }
-        for ddl in
-            crate::history::bookkeeping::Bookkeeping::new(dialect, &self.tables).create_tables()
-        {
+        for ddl in self.store.sql(dialect).create_tables() {
             out.push_str(&format!("{ddl};\n"));
         }
         out.push_str(&format!("{};\n", dialect.begin()));
@@ -82,8 +73,7 @@ impl Migrator<'_> {
         target: &Target,
     ) -> Result<String, Error> {
         let current = plan::validate_heads(self.graph, from_rows)?;
-        let resolved = self.resolve_target(target, &current)?;
-        let plan = self.plan_for(mode, &current, &resolved, &target.text)?;
+        let plan = self.planner.plan_to(mode, &current, target)?;
         let mut out = String::new();
         if let Some(preamble) = dialect.offline_preamble() {
             out.push_str(preamble);
@@ -96,9 +86,7 @@ impl Migrator<'_> {
             if mode == Direction::Up { "upgrade" } else { "downgrade" },
             target.text
         ));
-        for ddl in
-            crate::history::bookkeeping::Bookkeeping::new(dialect, &self.tables).create_tables()
-        {
+        for ddl in self.store.sql(dialect).create_tables() {
             out.push_str(&ddl);
             out.push_str(";\n");
         }

@@ -1,9 +1,12 @@
-//! Moving the version table without running revisions: `stamp` (and its offline
-//! statements) and `resolve` (recording how a dirty revision was repaired).
-use crate::apply::migrator::{Migrator, RunOptions, RunReport};
+//! Recording without running revisions: `stamp` (and its offline statements), `resolve`
+//! (how a dirty revision was repaired), the log of an adopted database, and accepting a
+//! changed applied file after review. Each takes the migration lock like a run.
+use crate::apply::lock::with_lock;
+use crate::apply::{Migrator, RunOptions, RunReport};
 use crate::engine::{Connection, Dialect};
 use crate::error::{Error, StateError};
 use crate::history::log::{LogDirection, LogEntry, LogRecord, LogStatus};
+use crate::history::store::record_of;
 use crate::plan::{self, VersionOp};
 use crate::revision::id::RevisionId;
 use crate::revision::target::Target;
@@ -17,9 +20,9 @@ impl Migrator<'_> {
         applied: bool,
         opts: &RunOptions,
     ) -> Result<LogEntry, Error> {
-        self.with_lock(conn, opts.lock_timeout, &mut |_| {}, |conn, _| {
-            let entry = self.dirty_entry(conn)?.ok_or(StateError::NotDirty)?;
-            let rows = self.current_rows(conn)?;
+        with_lock(conn, &self.store, opts.lock_timeout, &mut |_| {}, |conn, _| {
+            let entry = self.store.dirty_entry(conn)?.ok_or(StateError::NotDirty)?;
+            let rows = self.store.current_rows(conn)?;
             let heads = plan::validate_heads(self.graph, &rows)?;
             let rev = RevisionId::parse(&entry.revision)
                 .and_then(|id| self.graph.index_of(&id))
@@ -37,15 +40,13 @@ impl Migrator<'_> {
                 } else {
                     plan::up_ops(self.graph, &heads, rev).0
                 };
-                sql.extend(ops.iter().map(|op| {
-                    crate::history::bookkeeping::Bookkeeping::new(d, &self.tables).version_op(op)
-                }));
+                sql.extend(ops.iter().map(|op| self.store.sql(d).version_op(op)));
             }
             let status =
                 if applied { LogStatus::ResolvedOk } else { LogStatus::ResolvedUndo }.as_str();
             sql.push(format!(
                 "UPDATE {} SET status = '{status}' WHERE id = {}",
-                d.quote_ident(&self.tables.log),
+                d.quote_ident(&self.store.tables.log),
                 entry.id
             ));
             sql.push(d.commit().to_string());
@@ -64,13 +65,13 @@ impl Migrator<'_> {
         conn: &mut dyn Connection,
         opts: &RunOptions,
     ) -> Result<Vec<RevisionId>, Error> {
-        self.with_lock(conn, opts.lock_timeout, &mut |_| {}, |conn, _| {
-            let rows = self.current_rows(conn)?;
+        with_lock(conn, &self.store, opts.lock_timeout, &mut |_| {}, |conn, _| {
+            let rows = self.store.current_rows(conn)?;
             let heads = plan::validate_heads(self.graph, &rows)?;
-            if !self.log(conn)?.is_empty() {
+            if !self.store.log(conn)?.is_empty() {
                 return Err(StateError::AlreadyManaged { rows }.into());
             }
-            self.ensure_tables(conn)?;
+            self.store.ensure_tables(conn)?;
             let applied = self.graph.ancestors_inclusive(&heads);
             let now = crate::now_utc_iso();
             let d = conn.dialect();
@@ -78,18 +79,14 @@ impl Migrator<'_> {
             let mut recorded = Vec::new();
             for &i in self.graph.topo_order().iter().filter(|&&i| applied[i]) {
                 let file = self.graph.rev(i);
-                sql.push(
-                    crate::history::bookkeeping::Bookkeeping::new(d, &self.tables).log_insert(
-                        &self.log_record(
-                            file,
-                            LogDirection::Stamp,
-                            LogStatus::Ok,
-                            Some(&now),
-                            Some(0),
-                            &opts.applied_by,
-                        ),
-                    ),
-                );
+                sql.push(self.store.sql(d).log_insert(&record_of(
+                    file,
+                    LogDirection::Stamp,
+                    LogStatus::Ok,
+                    Some(&now),
+                    Some(0),
+                    &opts.applied_by,
+                )));
                 recorded.push(file.id.clone());
             }
             sql.push(d.commit().to_string());
@@ -101,6 +98,31 @@ impl Migrator<'_> {
                 }
             }
             Ok(recorded)
+        })
+    }
+
+    /// Re-records the checksum (and text) of an applied revision after review.
+    pub fn accept_change(
+        &self,
+        conn: &mut dyn Connection,
+        rev: &RevisionId,
+        opts: &RunOptions,
+    ) -> Result<(), Error> {
+        let file = self.graph.get(rev).ok_or_else(|| crate::error::TargetError::Unknown {
+            name: rev.to_string(),
+            heads: self.graph.ids(&self.graph.heads()),
+        })?;
+        let now = crate::now_utc_iso();
+        let record = record_of(
+            file,
+            LogDirection::Accept,
+            LogStatus::Ok,
+            Some(&now),
+            Some(0),
+            &opts.applied_by,
+        );
+        with_lock(conn, &self.store, opts.lock_timeout, &mut |_| {}, |conn, _| {
+            Ok(conn.execute(&self.store.sql(conn.dialect()).log_insert(&record))?)
         })
     }
 
@@ -133,50 +155,38 @@ impl Migrator<'_> {
         applied_by: &str,
         how: &str,
     ) -> Vec<String> {
-        let mut out: Vec<String> = ops
-            .iter()
-            .map(|op| {
-                crate::history::bookkeeping::Bookkeeping::new(dialect, &self.tables).version_op(op)
-            })
-            .collect();
+        let mut out: Vec<String> =
+            ops.iter().map(|op| self.store.sql(dialect).version_op(op)).collect();
         for h in heads {
             let file = self.graph.get(h);
             let message =
                 format!("{} [stamp: {how}]", file.map(|f| f.message.as_str()).unwrap_or(""));
-            out.push(
-                crate::history::bookkeeping::Bookkeeping::new(dialect, &self.tables).log_insert(
-                    &LogRecord {
-                        revision: h.as_str(),
-                        direction: LogDirection::Stamp,
-                        status: LogStatus::Ok,
-                        checksum: file.map(|f| f.checksum.as_str()),
-                        message: &message,
-                        script: file.map(|f| f.text.as_str()),
-                        applied_at,
-                        duration_ms: Some(0),
-                        applied_by,
-                        tool_version: crate::TOOL_VERSION,
-                    },
-                ),
-            );
+            out.push(self.store.sql(dialect).log_insert(&LogRecord {
+                revision: h.as_str(),
+                direction: LogDirection::Stamp,
+                status: LogStatus::Ok,
+                checksum: file.map(|f| f.checksum.as_str()),
+                message: &message,
+                script: file.map(|f| f.text.as_str()),
+                applied_at,
+                duration_ms: Some(0),
+                applied_by,
+                tool_version: crate::TOOL_VERSION,
+            }));
         }
         if heads.is_empty() {
-            out.push(
-                crate::history::bookkeeping::Bookkeeping::new(dialect, &self.tables).log_insert(
-                    &LogRecord {
-                        revision: "base",
-                        direction: LogDirection::Stamp,
-                        status: LogStatus::Ok,
-                        checksum: None,
-                        message: "",
-                        script: None,
-                        applied_at,
-                        duration_ms: Some(0),
-                        applied_by,
-                        tool_version: crate::TOOL_VERSION,
-                    },
-                ),
-            );
+            out.push(self.store.sql(dialect).log_insert(&LogRecord {
+                revision: "base",
+                direction: LogDirection::Stamp,
+                status: LogStatus::Ok,
+                checksum: None,
+                message: "",
+                script: None,
+                applied_at,
+                duration_ms: Some(0),
+                applied_by,
+                tool_version: crate::TOOL_VERSION,
+            }));
         }
         out
     }
@@ -191,12 +201,12 @@ impl Migrator<'_> {
         opts: &RunOptions,
         how: &str,
     ) -> Result<RunReport, Error> {
-        self.with_lock(conn, opts.lock_timeout, &mut |_| {}, |conn, _| {
+        with_lock(conn, &self.store, opts.lock_timeout, &mut |_| {}, |conn, _| {
             if !purge {
-                self.refuse_if_dirty(conn)?;
+                self.store.refuse_if_dirty(conn)?;
             }
             conn.execute(conn.dialect().begin())?;
-            let rows = self.current_rows(conn)?;
+            let rows = self.store.current_rows(conn)?;
             let (ops, heads) = match self.stamp_ops(&rows, target, purge) {
                 Ok(v) => v,
                 Err(e) => {

@@ -6,10 +6,12 @@
 //!
 //! [`registry`] (an engine: URLs, names, opening connections and scratch databases) ·
 //! [`dialect`] (SQL without a connection) · [`connection`] (a live database) ·
-//! [`capabilities`] (what the core may branch on).
+//! [`capabilities`] (what the core may branch on) · [`lease`] (a lease lock's owner and
+//! renewal, for engines whose session lock does not hold).
 pub mod capabilities;
 pub mod connection;
 pub mod dialect;
+pub mod lease;
 pub mod registry;
 
 pub use capabilities::Capabilities;

@@ -1,12 +1,29 @@
-//! The bookkeeping tables: Alembic's version table (one row per applied head) and
-//! retort's log (one row per applied, reverted, stamped or accepted revision, with the
-//! file's text). Every read of them is here.
-use crate::apply::migrator::Migrator;
-use crate::engine::Connection;
-use crate::error::DbError;
-use crate::history::log::{LogEntry, LogStatus};
+//! The bookkeeping tables of one project as the migrator keeps them: Alembic's version
+//! table (one row per applied head) and retort's log (one row per applied, reverted,
+//! stamped or accepted revision, with the file's text). Every read of them is here, with
+//! creating them and holding the version table inside a step's transaction.
+use crate::engine::{Connection, Dialect};
+use crate::error::{DbError, Error, StateError};
+use crate::history::bookkeeping::Bookkeeping;
+use crate::history::log::{LogDirection, LogEntry, LogRecord, LogStatus, VersionTables};
+use crate::revision::file::RevisionFile;
 
-impl Migrator<'_> {
+/// The version and log tables, by their configured names.
+#[derive(Clone, Debug, Default)]
+pub struct VersionStore {
+    pub tables: VersionTables,
+}
+
+impl VersionStore {
+    pub fn new(tables: VersionTables) -> Self {
+        VersionStore { tables }
+    }
+
+    /// The tables' statements in `dialect`.
+    pub fn sql<'a>(&'a self, dialect: &'a dyn Dialect) -> Bookkeeping<'a> {
+        Bookkeeping::new(dialect, &self.tables)
+    }
+
     /// The version table's raw rows (sorted); empty when the table does not exist yet.
     pub fn current_rows(&self, conn: &mut dyn Connection) -> Result<Vec<String>, DbError> {
         if !conn.table_exists(&self.tables.version)? {
@@ -31,11 +48,7 @@ impl Migrator<'_> {
         self.log_where(conn, "")
     }
 
-    pub(crate) fn log_where(
-        &self,
-        conn: &mut dyn Connection,
-        filter: &str,
-    ) -> Result<Vec<LogEntry>, DbError> {
+    fn log_where(&self, conn: &mut dyn Connection, filter: &str) -> Result<Vec<LogEntry>, DbError> {
         if !conn.table_exists(&self.tables.log)? {
             return Ok(Vec::new());
         }
@@ -74,6 +87,71 @@ impl Migrator<'_> {
             LogStatus::Failed.as_str()
         );
         Ok(self.log_where(conn, &filter)?.pop())
+    }
+
+    /// The dirty state as an error: nothing may run until it is resolved.
+    pub fn refuse_if_dirty(&self, conn: &mut dyn Connection) -> Result<(), Error> {
+        match self.dirty_entry(conn)? {
+            Some(e) => Err(StateError::Dirty {
+                rev: e.revision,
+                direction: e.direction,
+                status: e.status,
+                error: e.error,
+            }
+            .into()),
+            None => Ok(()),
+        }
+    }
+
+    /// Creates both tables where they are missing.
+    pub fn ensure_tables(&self, conn: &mut dyn Connection) -> Result<(), Error> {
+        let names = [self.tables.version.clone(), self.tables.log.clone()];
+        for (ddl, name) in self.sql(conn.dialect()).create_tables().into_iter().zip(names) {
+            // Two runs whose migration lock did not hold (a pooler) can both create a
+            // table `IF NOT EXISTS` and collide in the catalog: it exists, which is all
+            // that is needed.
+            if let Err(e) = conn.execute(&ddl) {
+                if !conn.table_exists(&name).unwrap_or(false) {
+                    return Err(e.into());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// In a step's transaction: the version table locked (where `begin` does not already
+    /// serialise writers) and, if `confirm`, the migration lock proven still ours.
+    pub(crate) fn hold(&self, conn: &mut dyn Connection, confirm: bool) -> Result<(), DbError> {
+        if let Some(sql) = self.sql(conn.dialect()).lock_version_table() {
+            conn.execute(&sql)?;
+        }
+        if confirm {
+            conn.confirm_lock()?;
+        }
+        Ok(())
+    }
+}
+
+/// The log row for `file` as it is now (its checksum and whole text).
+pub fn record_of<'a>(
+    file: &'a RevisionFile,
+    direction: LogDirection,
+    status: LogStatus,
+    applied_at: Option<&'a str>,
+    duration_ms: Option<u64>,
+    applied_by: &'a str,
+) -> LogRecord<'a> {
+    LogRecord {
+        revision: file.id.as_str(),
+        direction,
+        status,
+        checksum: Some(&file.checksum),
+        message: &file.message,
+        script: Some(&file.text),
+        applied_at,
+        duration_ms,
+        applied_by,
+        tool_version: crate::TOOL_VERSION,
     }
 }
 

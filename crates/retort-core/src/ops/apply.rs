@@ -49,7 +49,7 @@ pub fn apply(
         }
     }
     let backup = if ws.env.backup && peek.as_ref().is_none_or(|p| !p.is_empty()) {
-        let path = crate::ops::backup::take(ws, conn.as_mut(), &graph)?;
+        let path = crate::ops::backup::take(ws, conn.as_mut())?;
         on_event(Event::BackedUp { path: &path });
         Some(path)
     } else {
@@ -145,7 +145,7 @@ pub fn stamp(
     let how = if force {
         "forced, the live schema was not compared"
     } else {
-        let rows = migrator.current_rows(conn.as_mut())?;
+        let rows = migrator.store.current_rows(conn.as_mut())?;
         let (_, heads) = migrator.stamp_ops(&rows, &target, purge)?;
         if heads.is_empty() {
             "base"

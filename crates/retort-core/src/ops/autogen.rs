@@ -338,7 +338,7 @@ fn target_at_head(
         return Ok(None);
     }
     let Ok(mut conn) = ws.connect_existing() else { return Ok(None) };
-    let rows = Migrator::new(graph, ws.project.tables()).current_rows(conn.as_mut())?;
+    let rows = ws.store().current_rows(conn.as_mut())?;
     let heads = graph.ids(&graph.heads());
     let head_rows: Vec<String> = heads.iter().map(|h| h.to_string()).collect();
     if rows != head_rows {

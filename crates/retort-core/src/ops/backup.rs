@@ -1,19 +1,13 @@
 //! `backup` and `restore`, and the backup `upgrade`/`downgrade` take first.
-use crate::apply::Migrator;
 use crate::engine::Connection;
 use crate::error::Error;
 use crate::ops::Workspace;
-use crate::revision::graph::RevisionGraph;
 use std::path::{Path, PathBuf};
 
 /// Takes a backup of the environment's database, named after its revision, and prunes
 /// old ones to the environment's `backup_keep`; returns the file.
-pub fn take(
-    ws: &Workspace,
-    conn: &mut dyn Connection,
-    graph: &RevisionGraph,
-) -> Result<PathBuf, Error> {
-    let rows = Migrator::new(graph, ws.project.tables()).current_rows(conn)?;
+pub fn take(ws: &Workspace, conn: &mut dyn Connection) -> Result<PathBuf, Error> {
+    let rows = ws.store().current_rows(conn)?;
     let rev = if rows.is_empty() { "base".to_string() } else { rows.join("+") };
     let dir = ws.project.dir.join(&ws.project.file.project.backup_dir);
     let path = crate::backup::take(conn, &dir, &ws.env.name, &rev)?;
@@ -24,12 +18,10 @@ pub fn take(
 
 /// `retort backup`: backs up the environment's database (which must exist).
 pub fn backup(ws: &Workspace) -> Result<PathBuf, Error> {
-    // A directory that does not load still gets its database backed up.
-    let graph = ws
-        .graph()
-        .unwrap_or_else(|_| RevisionGraph::build(Vec::new()).expect("an empty graph builds"));
+    // Only the version table's rows name the file: a migrations directory that does not
+    // load still gets its database backed up.
     let mut conn = ws.connect_existing()?;
-    take(ws, conn.as_mut(), &graph)
+    take(ws, conn.as_mut())
 }
 
 /// `retort restore FILE`: replaces the environment's database with a backup; returns the
@@ -50,6 +42,5 @@ pub fn restore(ws: &Workspace, file: &Path) -> Result<Vec<String>, Error> {
     // The database was replaced: a lease row the restore took away is no error.
     let _ = conn.unlock();
     restored?;
-    let empty = RevisionGraph::build(Vec::new())?;
-    Ok(Migrator::new(&empty, ws.project.tables()).current_rows(conn.as_mut())?)
+    Ok(ws.store().current_rows(conn.as_mut())?)
 }

@@ -120,16 +120,16 @@ pub fn diagnose(loaded: Result<Workspace, Error>) -> Result<Vec<Finding>, Error>
     }
     let Some(graph) = graph else { return Ok(f) };
     let migrator = Migrator::new(&graph, ws.project.tables());
-    if let Some(d) = migrator.dirty_entry(conn.as_mut())? {
+    if let Some(d) = migrator.store.dirty_entry(conn.as_mut())? {
         f.push(problem(
             format!("dirty: revision {} ({}) did not finish: {}", d.revision, d.direction, d.error.unwrap_or_default()),
             "repair its partial changes by hand, then `retort resolve --applied` or `retort resolve --reverted`",
         ));
     }
-    let rows = migrator.current_rows(conn.as_mut())?;
+    let rows = migrator.store.current_rows(conn.as_mut())?;
     match validate_heads(&graph, &rows) {
         Err(e) => {
-            let log = migrator.log(conn.as_mut())?;
+            let log = migrator.store.log(conn.as_mut())?;
             let unknown: Vec<&String> = rows
                 .iter()
                 .filter(|r| {
@@ -159,7 +159,11 @@ pub fn diagnose(loaded: Result<Workspace, Error>) -> Result<Vec<Finding>, Error>
                 "version table: at {} ({pending} pending)",
                 if rows.is_empty() { "base".into() } else { rows.join(", ") }
             )));
-            let changed = migrator.changed_files(conn.as_mut())?;
+            let changed = crate::history::verify::changed_files(
+                &migrator.store,
+                migrator.graph,
+                conn.as_mut(),
+            )?;
             for c in &changed {
                 f.push(problem(format!("applied revision {} was edited since it was applied ({})", c.rev, c.path.display()), format!("restore it (`retort verify` shows the change), or after review `retort verify --accept {}`", c.rev)));
             }

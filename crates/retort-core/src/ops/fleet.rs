@@ -411,7 +411,11 @@ fn run_one(
                 result.status = TargetStatus::Skipped;
                 let found: Option<(String, i32)> = match op {
                     FleetOp::Verify => {
-                        let changed = migrator.changed_files(conn.as_mut())?;
+                        let changed = crate::history::verify::changed_files(
+                            &migrator.store,
+                            migrator.graph,
+                            conn.as_mut(),
+                        )?;
                         (!changed.is_empty()).then(|| {
                             (
                                 format!(
@@ -464,7 +468,7 @@ fn run_one(
             }
         };
         let mut conn = tws.connect()?;
-        let rows = migrator.current_rows(conn.as_mut())?;
+        let rows = migrator.store.current_rows(conn.as_mut())?;
         result.before = rows.clone();
         // Without the lock: another run's revision in progress is waited for by the
         // operation below, not taken for a dirty database here.

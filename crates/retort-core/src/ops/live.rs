@@ -66,7 +66,7 @@ pub fn drift_of(
 ) -> Result<Drift, Error> {
     let migrator = Migrator::new(graph, ws.project.tables());
     migrator.current(conn)?;
-    let current = migrator.current_rows(conn)?;
+    let current = migrator.store.current_rows(conn)?;
     let version = conn.server_version()?;
     let expected = schema_at(ws, graph, &current, &version)?;
     let live = ws.project.table_filter().apply(&conn.introspect()?);
@@ -100,7 +100,10 @@ pub fn verify(
         migrator.accept_change(conn.as_mut(), &id, &ws.run_options())?;
         accepted = Some(id);
     }
-    Ok((accepted, migrator.changed_files(conn.as_mut())?))
+    Ok((
+        accepted,
+        crate::history::verify::changed_files(&migrator.store, migrator.graph, conn.as_mut())?,
+    ))
 }
 
 /// What `baseline` wrote.
@@ -121,7 +124,7 @@ pub fn baseline(ws: &Workspace, message: &str, rev_id: Option<&str>) -> Result<B
     let dir = ws.migrations();
     let graph = dir.load_graph()?;
     let mut conn = ws.connect_existing()?;
-    let rows = Migrator::new(&graph, ws.project.tables()).current_rows(conn.as_mut())?;
+    let rows = ws.store().current_rows(conn.as_mut())?;
     if !rows.is_empty() {
         return Err(StateError::AlreadyManaged { rows }.into());
     }
@@ -173,9 +176,8 @@ pub struct Recovered {
 pub fn recover_file(ws: &Workspace, rev: &str, dry_run: bool) -> Result<Recovered, Error> {
     let dir = ws.migrations();
     let files = dir.load_files()?;
-    let empty = RevisionGraph::build(Vec::new())?;
     let mut conn = ws.connect_existing()?;
-    let log = Migrator::new(&empty, ws.project.tables()).log(conn.as_mut())?;
+    let log = ws.store().log(conn.as_mut())?;
     let entry = log
         .iter()
         .rev()
@@ -211,5 +213,5 @@ pub fn resolve(ws: &Workspace, applied: bool) -> Result<(LogEntry, Vec<String>),
     let migrator = Migrator::new(&graph, ws.project.tables());
     let mut conn = ws.connect_existing()?;
     let entry = migrator.resolve(conn.as_mut(), applied, &ws.run_options())?;
-    Ok((entry, migrator.current_rows(conn.as_mut())?))
+    Ok((entry, migrator.store.current_rows(conn.as_mut())?))
 }

@@ -27,9 +27,9 @@ pub fn status(ws: &Workspace) -> Result<Status, Error> {
     let graph = ws.graph_for_display()?;
     let migrator = Migrator::new(&graph, ws.project.tables());
     let mut conn = ws.connect_existing()?;
-    let rows = migrator.current_rows(conn.as_mut())?;
+    let rows = migrator.store.current_rows(conn.as_mut())?;
     let mut in_progress = None;
-    let current = match migrator.dirty_entry(conn.as_mut())? {
+    let current = match migrator.store.dirty_entry(conn.as_mut())? {
         Some(e)
             if e.status() == Some(LogStatus::InProgress)
                 && another_run_holds_the_lock(conn.as_mut()) =>
@@ -51,7 +51,7 @@ pub fn status(ws: &Workspace) -> Result<Status, Error> {
     let (pending, changed, problem) = match current {
         Ok(cur) => (
             plan_upgrade(&graph, &cur, &graph.heads()).steps.iter().map(|s| s.rev).collect(),
-            migrator.changed_files(conn.as_mut())?,
+            crate::history::verify::changed_files(&migrator.store, migrator.graph, conn.as_mut())?,
             None,
         ),
         Err(e) => (Vec::new(), Vec::new(), Some(e)),

@@ -151,6 +151,11 @@ impl Workspace {
         }
     }
 
+    /// The project's bookkeeping tables (their names from retort.toml).
+    pub fn store(&self) -> crate::history::store::VersionStore {
+        crate::history::store::VersionStore::new(self.project.tables())
+    }
+
     /// The project's cache of schemas at sets of revisions, for this engine and filter.
     pub fn head_cache(&self) -> Result<crate::head_cache::HeadCache, Error> {
         Ok(crate::head_cache::HeadCache::new(
