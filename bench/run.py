@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""retort's benchmark harness (issue #6).
+"""retort's benchmark harness.
 
 Generates the workloads deterministically, runs each several times and reports the median
 and spread of wall time and the peak memory (max RSS) of:
@@ -394,7 +394,7 @@ def main():
                     t, m = repeat(runs, alembic_up, lambda _: ([alembic, "downgrade", "base"], dict(cwd=ad, env=env)))
                     res.add(f"downgrade base ({n_chain} revs), tx per revision", engine, "alembic", t, m)
 
-                # -------- a fleet already at head (issue #16): one precheck per target
+                # -------- a fleet already at head: one precheck per target
                 if engine in ("sqlite", "postgres"):
                     fleet_workload(work, engine, retort, env, res, runs, (20 if engine == "sqlite" else 5) if a.smoke else (1000 if engine == "sqlite" else 100))
 
@@ -462,7 +462,7 @@ def main():
                 t, m = repeat(max(1, runs // 2), alembic_autogen_fresh, lambda _: ([alembic, "revision", "--autogenerate", "-m", "all"], dict(cwd=ag, env=env)))
                 res.add(label + ", empty head", engine, "alembic", t, m)
 
-            # -------- a real-looking schema built by a history (issue #12)
+            # -------- a real-looking schema built by a history
             if engine != "sqlite" or a.smoke:
                 real_schema_workload(work, engine, retort, env, res, runs, n_real)
     finally:

@@ -1,4 +1,4 @@
-"""Builds a real Flask-Migrate application for the `retort adopt alembic` test (issue #13).
+"""Builds a real Flask-Migrate application for the `retort adopt alembic` test.
 
 Usage: python flask_app.py DIR DATABASE_URL
 Creates DIR/app.py, runs `flask db init` and `flask db migrate`, writes a branch (two

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A 3-node MariaDB Galera cluster on loopback for the cluster tests (issue #16), from
+# A 3-node MariaDB Galera cluster on loopback for the cluster tests, from
 # Debian's galera-4 and mariadb-server. Idempotent: `start` leaves a running cluster
 # running; `stop` shuts it down and removes its data.
 #

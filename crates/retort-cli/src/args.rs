@@ -175,7 +175,7 @@ pub struct UpgradeArgs {
     pub fleet: FleetArgs,
 }
 
-/// Picking and rolling out over the targets of a fleet environment (issue #16).
+/// Picking and rolling out over the targets of a fleet environment.
 #[derive(Debug, Args, Default, Clone)]
 pub struct FleetArgs {
     /// Every target of the environment's fleet.

@@ -1,4 +1,4 @@
-//! `retort migrate` / `retort check` as a user types them (issue #3).
+//! `retort migrate` / `retort check` as a user types them.
 mod common;
 use common::{engine_names, Project};
 
@@ -175,7 +175,7 @@ fn no_verify_skips_the_check_and_says_so_in_the_file() {
     assert!(std::fs::read_to_string(f).unwrap().contains("NOT VERIFIED"));
 }
 
-/// Issue #9 item 9: a write that fails halfway (full disk; here the file-size limit, which
+/// A write that fails halfway (full disk; here the file-size limit, which
 /// fails `write` the same way) leaves no truncated revision behind to show up as a head.
 #[test]
 fn a_failed_write_leaves_no_truncated_revision() {
@@ -206,7 +206,7 @@ fn a_failed_write_leaves_no_truncated_revision() {
     p.retort(&["upgrade"]).ok();
 }
 
-/// Issue #9 item 4: on PostgreSQL, names qualified with the environment's schema mean that
+/// On PostgreSQL, names qualified with the environment's schema mean that
 /// schema (they used to land outside the scratch area, and `migrate` wrote DROP TABLE);
 /// a table in another schema is a clear error, never a silent drop.
 #[test]
@@ -263,7 +263,7 @@ CREATE VIEW public.domain_names AS SELECT name FROM "public".domains;
     }
 }
 
-/// Issue #9 item 21: a column renamed in the models without --rename becomes drop + add; on
+/// A column renamed in the models without --rename becomes drop + add; on
 /// SQLite that is a rebuild adding a NOT NULL column nothing fills. The file's review notes
 /// and lint say it fails on a table with rows, and the rebuild is one finding, not a DROP
 /// TABLE and a RENAME.
@@ -294,7 +294,7 @@ fn an_unconfirmed_rename_on_sqlite_warns_that_it_fails_on_rows() {
     assert_eq!(p.query("SELECT name FROM users"), vec!["ada"]);
 }
 
-/// Issue #11 item 4: what the schema model does not cover is named by `migrate` and
+/// What the schema model does not cover is named by `migrate` and
 /// `check`, never silently left out.
 #[test]
 fn objects_outside_the_model_are_listed_as_not_compared() {
@@ -327,7 +327,7 @@ fn objects_outside_the_model_are_listed_as_not_compared() {
     }
 }
 
-/// Issue #12: the schema at head is cached under the project (`.retort/cache/`, ignored by
+/// The schema at head is cached under the project (`.retort/cache/`, ignored by
 /// git), and an edited, added or removed revision file is a different entry — never a
 /// stale schema. Checked on every engine through what `check` and `drift` report.
 #[test]

@@ -1,4 +1,4 @@
-//! Behaviour that differs per engine or needs several processes (issue #4): a revision
+//! Behaviour that differs per engine or needs several processes: a revision
 //! failing halfway, offline SQL fed to each engine's own client, and many concurrent
 //! `retort upgrade head` runs on one database.
 mod common;
@@ -147,7 +147,7 @@ fn concurrent_upgrades_apply_each_revision_once() {
         let p = Project::on(engine);
         let ids = chain(&p, 12);
         let bin = assert_cmd::cargo::cargo_bin("retort");
-        // Issue #9: at least 20 deploys starting at once.
+        // At least 20 deploys starting at once.
         let children: Vec<_> = (0..20)
             .map(|_| {
                 std::process::Command::new(&bin)
@@ -198,7 +198,7 @@ fn a_held_lock_makes_upgrade_wait_then_time_out() {
         let started = std::time::Instant::now();
         let r = p.retort(&["upgrade", "--lock-timeout", "1"]).fails_with(9, "lock");
         assert!(started.elapsed() >= std::time::Duration::from_millis(900), "[{engine}] it waited");
-        // Issue #9 item 16: SQLite too says it waits, and for how long it waited.
+        // SQLite too says it waits, and for how long it waited.
         assert!(r.stderr.contains("waiting up to 1s"), "[{engine}] {}", r.stderr);
         assert!(r.stderr.contains("timed out after 1s"), "[{engine}] {}", r.stderr);
         assert!(r.stderr.contains("--lock-timeout"), "[{engine}] {}", r.stderr);
@@ -261,7 +261,7 @@ fn single_transaction_is_all_or_nothing() {
     }
 }
 
-/// Issue #9 items 12 and 13: passwords with characters that end a URL's authority (`/`,
+/// Passwords with characters that end a URL's authority (`/`,
 /// `#`, `?`, `@`) or are percent-encoded never appear in any command's output, human or
 /// `--json`, success or error; and the client tools get the password through the
 /// environment, never on their command line.
@@ -462,7 +462,7 @@ fn ctrl_c_during_autogenerate_cancels_cleanly() {
     }
 }
 
-/// Issue #9 item 11: the first Ctrl-C during an upgrade lets the running revision finish
+/// The first Ctrl-C during an upgrade lets the running revision finish
 /// and stops before the next one, so MariaDB is not left DIRTY; `upgrade` then continues.
 #[test]
 fn ctrl_c_during_upgrade_stops_between_revisions() {
@@ -510,7 +510,7 @@ fn ctrl_c_during_upgrade_stops_between_revisions() {
     }
 }
 
-/// Issue #9 item 18: a full disk and a read-only database are told apart from a bad
+/// A full disk and a read-only database are told apart from a bad
 /// statement: the revision is named, the hint says what to fix, nothing is half applied.
 /// SQLite runs on a tiny tmpfs (needs root, as on the CI machines; skipped loudly
 /// otherwise); PostgreSQL turns read-only with default_transaction_read_only.
@@ -611,7 +611,7 @@ fn full_disk_and_read_only_database_name_the_cause() {
     }
 }
 
-/// Issue #9 item 15: a revision larger than MariaDB's max_allowed_packet is refused before
+/// A revision larger than MariaDB's max_allowed_packet is refused before
 /// any of it runs, naming the setting to raise, instead of a raw CodecError (and a dirty
 /// database).
 #[test]
@@ -651,7 +651,7 @@ impl Seeded {
     }
 }
 
-/// Issue #9 fault suite: `kill -9` at seeded random points of an upgrade of 100 revisions,
+/// The fault suite: `kill -9` at seeded random points of an upgrade of 100 revisions,
 /// ten times per engine. Afterwards `status` answers, the database is at a consistent
 /// revision (each revision's table exists exactly up to the recorded one; on MySQL a
 /// revision cut in half is reported dirty and resolved as the table shows), and
@@ -739,7 +739,7 @@ fn kill_9_during_upgrade_leaves_a_consistent_database() {
     }
 }
 
-/// Issue #14: a DDL statement waiting behind a long transaction gives up after the
+/// A DDL statement waiting behind a long transaction gives up after the
 /// database's lock timeout instead of queueing the table's traffic behind it; the
 /// revision is rolled back (nothing of it stays), retried with back-off, and when the
 /// tries run out the error names the blocking session and exits 15. When the blocker
@@ -840,7 +840,7 @@ fn a_statement_blocked_by_a_long_transaction_times_out_and_is_retried() {
     }
 }
 
-/// Issue #14: one revision in steps — a transaction, `CREATE UNIQUE INDEX CONCURRENTLY`
+/// One revision in steps — a transaction, `CREATE UNIQUE INDEX CONCURRENTLY`
 /// outside any, then a transaction attaching it — commits step by step. A failing build
 /// leaves no invalid index behind and the revision dirty at the step it reached; a
 /// failing first step leaves nothing; `--sql` writes the same transactions.
@@ -908,7 +908,7 @@ fn a_revision_in_steps_commits_each_step_and_says_where_it_stopped() {
     assert_eq!(p.version_rows(), ["bbbb00000001"]);
 }
 
-/// Issue #14: a lock timeout in a later step of a revision (an earlier step committed)
+/// A lock timeout in a later step of a revision (an earlier step committed)
 /// is retried in place, inside the budget, and the revision completes once the blocker
 /// ends.
 #[test]
@@ -944,7 +944,7 @@ fn a_later_step_blocked_by_a_long_transaction_is_retried_in_place() {
     );
 }
 
-/// Issue #14: `migrate --online` on PostgreSQL keeps a busy table writable. A function
+/// `migrate --online` on PostgreSQL keeps a busy table writable. A function
 /// that sleeps a millisecond per row makes every scan of the table last seconds, so a
 /// scan under a lock that blocks writes shows in a writer's latency: the plain forms
 /// (ADD CHECK / ADD FOREIGN KEY / SET NOT NULL / CREATE INDEX) block the writer for the
@@ -1026,7 +1026,7 @@ fn online_forms_keep_a_busy_table_writable_where_plain_forms_block_it() {
     assert_eq!(schemas[0], schemas[1], "the online and plain forms reach the same schema");
 }
 
-/// Issue #14: `--statement-timeout` (or `statement_timeout` in retort.toml) bounds every
+/// `--statement-timeout` (or `statement_timeout` in retort.toml) bounds every
 /// statement of the run: PostgreSQL `statement_timeout`, MariaDB `max_statement_time`.
 #[test]
 fn a_statement_running_past_the_statement_timeout_is_cancelled() {
@@ -1058,7 +1058,7 @@ fn a_statement_running_past_the_statement_timeout_is_cancelled() {
     }
 }
 
-/// Issue #16: a fleet — 50 SQLite files (a `targets` list), 20 PostgreSQL schemas (names
+/// A fleet — 50 SQLite files (a `targets` list), 20 PostgreSQL schemas (names
 /// from `targets_query` on a control table) and 10 MariaDB databases (`urls`) — upgraded
 /// with `--parallel`. One target fails: by default the rollout stops starting new targets;
 /// `--continue-on-error --resume` finishes the rest; once the failure is repaired,
@@ -1266,7 +1266,7 @@ impl Drop for Galera {
     }
 }
 
-/// Issue #16: on Galera `GET_LOCK` is node-local. Ten concurrent `retort upgrade head`
+/// On Galera `GET_LOCK` is node-local. Ten concurrent `retort upgrade head`
 /// spread over three nodes apply every revision exactly once under the lease lock retort
 /// picks on a cluster (the log and the rows each revision inserts prove it); the same run
 /// with `?lock=session` (GET_LOCK) forced applies revisions twice — so the test can fail.
@@ -1455,7 +1455,7 @@ fn a_galera_cluster_applies_each_revision_once_and_survives_a_killed_lock_owner(
     );
 }
 
-/// Issue #16: on PostgreSQL `?lock=lease` replaces the session advisory lock (which does
+/// On PostgreSQL `?lock=lease` replaces the session advisory lock (which does
 /// not hold behind PgBouncer's transaction pooling): 20 concurrent deploys apply each
 /// revision once, and after `kill -9` of the owner in the middle of a revision the next
 /// run waits for the lease, takes over and applies it (the killed one was rolled back).

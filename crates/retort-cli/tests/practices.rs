@@ -1,6 +1,6 @@
-//! Best practices as behaviour (issue #5): checksums, protected environments, drift,
+//! Best practices as behaviour: checksums, protected environments, drift,
 //! lost files recovered from the log, baselines.
-/// `retort adopt alembic` on a real Flask-Migrate application (issue #13).
+/// `retort adopt alembic` on a real Flask-Migrate application.
 #[path = "practices/adopt.rs"]
 mod adopt;
 mod common;
@@ -35,7 +35,7 @@ fn a_modified_applied_file_blocks_upgrade_until_accepted() {
         assert!(r.stderr.contains(&format!("retort verify --accept {}", ids[0])));
         p.retort(&["downgrade", "base"]).fails_with(10, "changed");
         p.retort(&["verify"]).fails_with(10, "");
-        // Issue #9 item 18: status shows it too (exit 10), in --json as well.
+        // Status shows it too (exit 10), in --json as well.
         let r = p.retort(&["status"]);
         assert_eq!(r.code, 10, "[{engine}] {}", r.stdout);
         assert!(
@@ -214,7 +214,7 @@ fn lint_command_flags_risky_revisions_and_honours_ignores() {
     p.write_rev("bbbb00000001", &["aaaa00000001"], "risky", "ALTER TABLE users ADD COLUMN code TEXT NOT NULL;\n-- lint:ignore drop-column\nALTER TABLE users DROP COLUMN name;", "");
     let r = p.retort(&["lint"]);
     assert_eq!(r.code, 1, "{}", r.stdout);
-    // On PostgreSQL the rules come from squawk (issue #14), under squawk's names; the
+    // On PostgreSQL the rules come from squawk, under squawk's names; the
     // retort name in `lint:ignore` still silences the rule that replaced it.
     let (not_null, drop) = if p.engine() == "postgres" {
         ("adding-required-field", "ban-drop-column")
@@ -237,7 +237,7 @@ fn lint_command_flags_risky_revisions_and_honours_ignores() {
     }
     let clean = p.retort(&["lint", "aaaa00000001", "--json"]).ok().json();
     assert_eq!(clean["errors"], false);
-    // Issue #9 item 23: a range finds what the whole-graph lint finds.
+    // A range finds what the whole-graph lint finds.
     let all = p.retort(&["lint", "--json"]).json();
     for range in ["base:head", ":head", "aaaa00000001:", "base:bbbb00000001"] {
         let ranged = p.retort(&["lint", range, "--json"]).json();
@@ -308,7 +308,7 @@ fn doctor_names_each_broken_situation_and_the_command() {
     }
 }
 
-/// Issue #9 item 5: an empty (or comments-only) models file would drop every table; it is
+/// An empty (or comments-only) models file would drop every table; it is
 /// refused unless `--allow-empty-models` says it is meant.
 #[test]
 fn empty_models_are_refused_instead_of_dropping_every_table() {
@@ -332,7 +332,7 @@ fn empty_models_are_refused_instead_of_dropping_every_table() {
     }
 }
 
-/// Issue #9 item 7: `baseline` on a database retort already manages would orphan its
+/// `baseline` on a database retort already manages would orphan its
 /// history; refused, the version table untouched.
 #[test]
 fn baseline_refuses_a_database_that_is_already_managed() {
@@ -348,7 +348,7 @@ fn baseline_refuses_a_database_that_is_already_managed() {
     }
 }
 
-/// Issue #9 item 8: read commands never create a SQLite file; a typo in the path is exit 8
+/// Read commands never create a SQLite file; a typo in the path is exit 8
 /// naming it. Only commands that write may create the database.
 #[test]
 fn read_commands_do_not_create_a_missing_sqlite_database() {
@@ -400,7 +400,7 @@ fn sql_files(p: &Project) -> usize {
         .count()
 }
 
-/// Issue #9 items 6 and 17: restore is a round trip on every engine — objects created after
+/// Restore is a round trip on every engine — objects created after
 /// the backup are gone, dropped ones and their rows are back, the version table agrees —
 /// and a file that is not a backup is refused with a clear error, the database untouched.
 #[test]
@@ -455,7 +455,7 @@ fn restore_puts_back_exactly_the_database_of_the_backup() {
     }
 }
 
-/// Issue #9 item 20: `migrate` against a database holding tables no revision created (a
+/// `migrate` against a database holding tables no revision created (a
 /// legacy database) would write CREATE TABLE for tables that exist; it says to baseline.
 #[test]
 fn migrate_on_a_legacy_database_says_to_baseline_first() {
@@ -492,7 +492,7 @@ fn migrate_on_a_legacy_database_says_to_baseline_first() {
     }
 }
 
-/// `retort test` (issue #15): passes on a good project, and fails naming the revision on
+/// `retort test`: passes on a good project, and fails naming the revision on
 /// a downgrade that does not restore the schema, on two heads, and on models that
 /// differ from head; `--json` says the same.
 #[test]

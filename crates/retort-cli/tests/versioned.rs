@@ -1,4 +1,4 @@
-//! Versioned migrations on SQLite, driven through the built binary (issue #2).
+//! Versioned migrations on SQLite, driven through the built binary.
 mod common;
 use common::{chain, engine_names, rows, Project};
 
@@ -380,7 +380,7 @@ fn piped_output_is_plain_and_quiet_is_quiet() {
     assert!(r.stderr.is_empty() && r.stdout.is_empty());
 }
 
-/// A→B→C→D, A→E, F = merge(D, E), each creating its own table (issue #9 item 1).
+/// A→B→C→D, A→E, F = merge(D, E), each creating its own table.
 fn merged_branches(p: &Project) {
     p.write_rev("aaaa00000000", &[], "a", "CREATE TABLE ta (id INTEGER);", "DROP TABLE ta;");
     p.write_rev(
@@ -420,7 +420,7 @@ fn merged_branches(p: &Project) {
     );
 }
 
-/// Issue #9 items 1 and 2: a relative downgrade across a merge never reverts below a
+/// A relative downgrade across a merge never reverts below a
 /// revision it keeps (it used to revert B while C stayed recorded), and an upgrade to a
 /// target below the current revision is refused instead of succeeding silently.
 #[test]
@@ -468,7 +468,7 @@ fn relative_steps_across_a_merge_keep_schema_and_version_table_in_step() {
     }
 }
 
-/// Issue #9 item 3: `stamp --purge -N` counts from the current rows, as `stamp -N` does.
+/// `stamp --purge -N` counts from the current rows, as `stamp -N` does.
 #[test]
 fn stamp_purge_relative_counts_from_the_current_revision() {
     let p = Project::new();
@@ -488,7 +488,7 @@ fn stamp_purge_relative_counts_from_the_current_revision() {
     assert_eq!(p.version_rows(), vec![ids[3].clone()]);
 }
 
-/// Issue #9 item 14: no input may panic; an absurd lock timeout is a usage error (exit 2).
+/// No input may panic; an absurd lock timeout is a usage error (exit 2).
 #[test]
 fn out_of_range_lock_timeout_is_a_usage_error() {
     let p = Project::new();
@@ -501,7 +501,7 @@ fn out_of_range_lock_timeout_is_a_usage_error() {
     p.retort(&["--lock-timeout", "86400", "upgrade"]).ok();
 }
 
-/// Issue #9 item 19: `init` takes the engine from DATABASE_URL when --url is not given, and
+/// `init` takes the engine from DATABASE_URL when --url is not given, and
 /// references the variable instead of copying a URL that may hold a password.
 #[test]
 fn init_takes_the_engine_from_database_url() {
@@ -547,7 +547,7 @@ fn init_takes_the_engine_from_database_url() {
         .contains("sqlite://dev.db"));
 }
 
-/// Issue #9 item 22: what the help and README promise. `-v` prints each step's SQL;
+/// What the help and README promise. `-v` prints each step's SQL;
 /// `upgrade/downgrade --json` report the steps as JSON; with `--json` an error is JSON on
 /// stdout too; `--single-transaction` is refused where DDL is not transactional.
 #[test]
@@ -594,7 +594,7 @@ fn verbose_json_and_single_transaction_keep_their_promises() {
     }
 }
 
-/// Issue #9 item 22: widening a varchar on PostgreSQL is not annotated as a table rewrite.
+/// Widening a varchar on PostgreSQL is not annotated as a table rewrite.
 #[test]
 fn postgres_varchar_widening_is_not_called_a_rewrite() {
     if !engine_names().contains(&"postgres") {
@@ -625,7 +625,7 @@ fn postgres_varchar_widening_is_not_called_a_rewrite() {
     p.retort(&["upgrade"]).ok();
 }
 
-/// Issue #9 item 22: `history --graph` draws the graph's shape.
+/// `history --graph` draws the graph's shape.
 #[test]
 fn history_graph_draws_branches_and_merges() {
     let p = Project::new();
@@ -640,7 +640,7 @@ fn history_graph_draws_branches_and_merges() {
     println!("{out}");
 }
 
-/// Issue #9 item 18: a byte-order mark is accepted; a wrong --config path is named as such.
+/// A byte-order mark is accepted; a wrong --config path is named as such.
 #[test]
 fn bom_revision_files_and_a_wrong_config_path() {
     let p = Project::new();
@@ -667,7 +667,7 @@ fn bom_revision_files_and_a_wrong_config_path() {
 
 /// `revision --depends-on` (Alembic's flag): the dependency is written as a full id,
 /// shown in `history` as Alembic shows it, applied first, and merged into the
-/// dependent's version-table row (issue #13).
+/// dependent's version-table row.
 #[test]
 fn a_revision_can_depend_on_another_branch() {
     let p = Project::new();
@@ -707,7 +707,7 @@ fn a_revision_can_depend_on_another_branch() {
     p.retort(&["revision", "-m", "nothing", "--depends-on", "zzz999"]).fails_with(5, "zzz999");
 }
 
-/// `retort graph` (issue #15) on a graph with a branch, a merge and a label, the
+/// `retort graph` on a graph with a branch, a merge and a label, the
 /// database at one revision: Mermaid and DOT snapshotted, ascii marks the current one.
 #[test]
 fn graph_draws_branches_merges_labels_and_the_current_revision() {
@@ -748,7 +748,7 @@ fn graph_draws_branches_merges_labels_and_the_current_revision() {
     assert!(ranged.contains("r_b2") && !ranged.contains("r_c3["), "{ranged}");
 }
 
-/// `retort completions` and `retort man` (issue #15): generated from the flags the binary
+/// `retort completions` and `retort man`: generated from the flags the binary
 /// has, outside any project, and a closed pipe is no panic.
 #[test]
 fn completions_and_man_page_come_from_the_flags() {
@@ -800,7 +800,7 @@ fn completions_and_man_page_come_from_the_flags() {
     );
 }
 
-/// Issue #15: `retort squash A:B` replaces a 20-revision range by one generated revision,
+/// `retort squash A:B` replaces a 20-revision range by one generated revision,
 /// proven on scratch databases. A new database runs the squash in the range's place and
 /// ends with the same schema as one that ran the originals; a database inside the range
 /// goes on with the originals; checksums stay valid; `--finish` makes the squash the

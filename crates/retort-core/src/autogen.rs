@@ -20,7 +20,7 @@ use std::path::Path;
 
 /// Applies the models' SQL to an empty scratch database and reads the schema back.
 ///
-/// The models are a declaration, not a script (issue #11 item 1): objects may reference
+/// The models are a declaration, not a script: objects may reference
 /// objects declared later (dump order, alphabetical order, one file per table). The whole
 /// script is tried at once first (one round trip where the engine batches); when a
 /// statement fails, the models are loaded in passes — each pass runs the statements that
@@ -202,7 +202,7 @@ fn run_script(
 }
 
 /// Refuses models that declare nothing when head has tables: an empty or unsaved
-/// models file must not turn into a revision that drops every table (issue #9 item 5).
+/// models file must not turn into a revision that drops every table.
 pub fn refuse_empty_models(
     models: &Schema,
     head: &Schema,

@@ -83,7 +83,7 @@ pub struct EnvSection {
     pub backup_keep: Option<usize>,
     /// The database's lock timeout for migration statements (`"2s"`, `"500ms"`, `"0"` for
     /// none); default the engine's: PostgreSQL `lock_timeout` 2 s, MySQL/MariaDB
-    /// `lock_wait_timeout` 5 s (issue #14).
+    /// `lock_wait_timeout` 5 s.
     pub lock_timeout: Option<String>,
     /// PostgreSQL `statement_timeout` / MariaDB `max_statement_time` for migration
     /// statements (none by default; Oracle MySQL has no timeout for DDL).
@@ -95,7 +95,7 @@ pub struct EnvSection {
     /// `retort migrate` writes the online forms of locking changes (default: on for a
     /// protected environment).
     pub online: Option<bool>,
-    /// A fleet (issue #16): every URL here is one target.
+    /// A fleet: every URL here is one target.
     pub urls: Option<Vec<String>>,
     /// A fleet: `url` holds `{target}`, replaced by each of these names...
     pub targets: Option<Vec<String>>,
@@ -105,7 +105,7 @@ pub struct EnvSection {
     pub targets_query: Option<String>,
     pub control_url: Option<String>,
     /// The migration lock: `"lease"` (a lease row: clusters, connection poolers) or
-    /// `"session"` (the server's session lock); default: the engine chooses (issue #16).
+    /// `"session"` (the server's session lock); default: the engine chooses.
     /// Passed to the engine as the URL's `lock=` parameter.
     pub lock: Option<String>,
     /// The lease's length in seconds with `lock = "lease"` (default 30).
@@ -133,7 +133,7 @@ fn with_lock_params(url: &str, lock: Option<&str>, lease: Option<f64>) -> String
     out
 }
 
-/// One schema, many databases: where an environment's targets come from (issue #16).
+/// One schema, many databases: where an environment's targets come from.
 #[derive(Clone, Debug)]
 pub enum Fleet {
     /// `urls = [...]`.
@@ -150,7 +150,7 @@ pub enum FleetNames {
 }
 
 /// The database-side timeouts of a migration session and the retry policy when a
-/// statement hits the lock timeout (issue #14).
+/// statement hits the lock timeout.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionTimeouts {
     /// `None`: the engine's default.
@@ -203,7 +203,7 @@ pub struct Environment {
     /// Where the URL came from, for `status` and error messages.
     pub url_source: &'static str,
     pub timeouts: SessionTimeouts,
-    /// Generate online forms of locking changes (issue #14).
+    /// Generate online forms of locking changes.
     pub online: bool,
     /// Set when the environment names many databases; `url` is then the template (or
     /// the first URL), for the engine and scratch work only.
@@ -488,7 +488,7 @@ pub fn safe_name(kind: &str, name: &str) -> Result<(), String> {
 mod tests {
     use super::*;
 
-    /// Issue #16: `lock = "lease"` reaches the engine as the URL's parameter, also for
+    /// `lock = "lease"` reaches the engine as the URL's parameter, also for
     /// every URL of a fleet; bad values are refused by name (an engine without a choice
     /// of lock refuses the parameter itself: SQLite's `refuse_lock_params`).
     #[test]

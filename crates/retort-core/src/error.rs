@@ -53,7 +53,7 @@ pub enum GraphError {
     Cycle { ids: Vec<RevisionId> },
     #[error("branch label `{label}` is used by both {first} and {second}")]
     DuplicateLabel { label: String, first: RevisionId, second: RevisionId },
-    /// A squash that does not fit the graph (issue #15).
+    /// A squash that does not fit the graph.
     #[error("squash {}: {message}", path.display())]
     Squash { path: PathBuf, message: String },
 }
@@ -266,7 +266,7 @@ pub enum Error {
     /// A revision too large for the server's statement size limit; nothing of it ran.
     #[error("revision {rev} ({}) is {} bytes; with its log entry that exceeds the server's {setting} of {limit} bytes, so it was not started", path.display(), bytes)]
     TooLarge { rev: RevisionId, path: PathBuf, bytes: usize, limit: usize, setting: &'static str },
-    /// A revision hit the database's lock timeout on every attempt (issue #14).
+    /// A revision hit the database's lock timeout on every attempt.
     #[error("revision {rev} ({}) could not take its locks: {message} ({attempts} attempt(s) over {waited_ms} ms){}{}; nothing of it stayed", path.display(), if blockers.is_empty() { String::new() } else { format!("; probably blocked by: {}", blockers.join("; ")) }, if applied.is_empty() { String::new() } else { format!("; applied before it: {}", join(applied)) })]
     LockTimeout {
         rev: RevisionId,

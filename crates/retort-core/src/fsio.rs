@@ -1,6 +1,6 @@
 //! Writing files so that a crash or a full disk never leaves half of one behind.
 //!
-//! A truncated revision file would load as a pending head (issue #9 item 9), so every file
+//! A truncated revision file would load as a pending head, so every file
 //! retort writes goes to a temporary file in the same directory, is flushed to disk, and
 //! only then takes its name (a rename within one filesystem is atomic).
 use std::io::Write;

@@ -1,5 +1,5 @@
 //! Property-based fuzzing of everything that reads user input: the revision-file parser,
-//! the graph loader, the target parser and the SQL splitter (issue #9). cargo-fuzz needs a
+//! the graph loader, the target parser and the SQL splitter. cargo-fuzz needs a
 //! nightly toolchain, which the project's machines do not have, so these run with proptest
 //! on stable: a bounded number of cases in every `cargo test`, and as long as you like with
 //! `PROPTEST_CASES=200000 cargo test -p retort-core --release fuzz_` (README, "Tests").

@@ -4,7 +4,7 @@
 //! (between revisions, between autogenerate's phases) and reports [`Error::Interrupted`],
 //! so a revision is never cut in half by the first Ctrl-C (on MySQL that would leave the
 //! database dirty) and no thread drops a scratch database another thread is still using.
-//! The CLI aborts at once on a second interrupt (issue #9 items 10 and 11).
+//! The CLI aborts at once on a second interrupt.
 use crate::error::Error;
 use std::sync::atomic::{AtomicBool, Ordering};
 

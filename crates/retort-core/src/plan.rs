@@ -209,7 +209,7 @@ pub fn plan_upgrade(graph: &RevisionGraph, current: &[usize], target: &[usize]) 
     let wanted = graph.ancestors_inclusive(target);
     let mut heads: Vec<usize> = current.to_vec();
     let mut steps = Vec::new();
-    // Revisions a squash already ran (issue #15).
+    // Revisions a squash already ran.
     let mut done = vec![false; graph.len()];
     for &r in graph.topo_order() {
         if !wanted[r] || applied[r] || done[r] {
@@ -407,7 +407,7 @@ mod tests {
         RevisionFile::parse(Path::new("x.sql"), &text).unwrap()
     }
 
-    /// Issue #15: a squash runs in place of its whole range, moving the version table
+    /// A squash runs in place of its whole range, moving the version table
     /// from the range's parent straight to its end; a database inside the range, or a
     /// plan that needs only part of it, uses the originals. Squashes that do not fit
     /// the graph are refused.
@@ -664,7 +664,7 @@ mod tests {
         assert_eq!(r, vec!["b"]);
     }
 
-    /// A→B→C→D, A→E, F = merge(D, E) (issue #9 item 1).
+    /// A→B→C→D, A→E, F = merge(D, E).
     fn merged_branches() -> RevisionGraph {
         RevisionGraph::build(vec![
             rev("a", &[]),

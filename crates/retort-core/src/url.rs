@@ -46,7 +46,7 @@ impl fmt::Debug for RedactedUrl {
 /// where the userinfo ends (rust-postgres reads up to the first `@`, a WHATWG parser stops
 /// at `/`, `?` or `#`). So everything from the first `:` after the user up to the *last*
 /// `@` counts as the password: a `/`, `#`, `?` or `@` inside it cannot leak, and at
-/// worst an `@` in a query parameter hides more than needed (issue #9 item 12).
+/// worst an `@` in a query parameter hides more than needed.
 pub fn redact(url: &str) -> String {
     let mut out = url.to_string();
     if let Some(scheme_end) = url.find("://") {
@@ -75,7 +75,7 @@ pub fn redact(url: &str) -> String {
 
 /// A SQLAlchemy URL's driver (`postgresql+psycopg2://`, `mysql+pymysql://`) names the
 /// Python driver; retort has its own, so the URL means the same without it. A Flask
-/// application's `DATABASE_URL` then works for retort as it is (issue #13).
+/// application's `DATABASE_URL` then works for retort as it is.
 // SQLite is left alone on purpose: SQLAlchemy's `sqlite:///rel.db` counts slashes differently
 // from retort's `sqlite://rel.db`, so a stripped `sqlite+pysqlite:` URL would open another
 // file; kept whole, the scheme is unknown and the error says which schemes there are.
@@ -101,7 +101,7 @@ mod tests {
             "postgres://db/app?user=a&password=****"
         );
         assert_eq!(redact("sqlite://dev.db"), "sqlite://dev.db");
-        // Unencoded characters that end an authority for some parsers (issue #9 item 12).
+        // Unencoded characters that end an authority for some parsers.
         assert_eq!(
             redact("postgres://postgres:Sek/r1tPW@127.0.0.1/db"),
             "postgres://postgres:****@127.0.0.1/db"

@@ -1,4 +1,4 @@
-//! The migration lock where `GET_LOCK` does not serialise runs (issue #16).
+//! The migration lock where `GET_LOCK` does not serialise runs.
 //!
 //! On a MariaDB Galera cluster `GET_LOCK` is node-local: two deploys against two nodes
 //! both get "the" lock and can both apply a revision. A lease is decided by the cluster

@@ -96,7 +96,7 @@ fn add_fk(table: &Table, fk: &ForeignKey) -> Vec<String> {
 
 /// `CREATE TABLE` with the table's indexes and foreign keys inside it, as mysqldump
 /// writes it: one statement, where each separate `CREATE INDEX` or `ADD FOREIGN KEY`
-/// would alter the table again (~5 ms each on MariaDB, issue #12). `made_by_keys` are
+/// would alter the table again (~5 ms each on MariaDB, measured). `made_by_keys` are
 /// the indexes InnoDB creates itself for a foreign key of the table (named after the
 /// key), which come back with the key.
 fn create_table(t: &Table, made_by_keys: &[&str]) -> String {
@@ -166,7 +166,7 @@ fn create_index(table: &str, i: &Index) -> String {
 struct Mysql<'a> {
     to: &'a Schema,
     changes: &'a [Change],
-    /// Ask the server for an online ALTER (issue #14).
+    /// Ask the server for an online ALTER.
     online: bool,
 }
 

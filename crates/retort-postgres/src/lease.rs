@@ -1,4 +1,4 @@
-//! The migration lock where a session advisory lock does not hold (issue #16): behind
+//! The migration lock where a session advisory lock does not hold: behind
 //! PgBouncer in transaction pooling the server session — and its advisory lock — changes
 //! between transactions; CockroachDB has no advisory locks. A lease row is decided by the
 //! database itself: `_retort_lock` (name, owner, expiry), taken by one INSERT (the primary

@@ -91,7 +91,7 @@ pub struct PgConnection {
     display: String,
     locked: bool,
     /// Where to connect, for pg_dump/pg_restore/psql: handed to them through the
-    /// environment (`PGPASSWORD`, …), never on their command line (issue #9 item 13).
+    /// environment (`PGPASSWORD`, …), never on their command line.
     config: Config,
     schema: Option<String>,
     /// `Some` when the migration lock is a lease (`lease.rs`), and the lease it holds.

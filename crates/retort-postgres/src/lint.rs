@@ -1,4 +1,4 @@
-//! PostgreSQL lint from squawk (issue #14): the `squawk-linter` crate's rules over a
+//! PostgreSQL lint from squawk: the `squawk-linter` crate's rules over a
 //! revision's upgrade section, mapped onto retort's severities, `-- lint:ignore` comments
 //! and output, instead of re-implementing them. The retort rules squawk covers are
 //! switched off for PostgreSQL ([`REPLACED`]); their names still work in `lint:ignore`.
@@ -40,7 +40,7 @@ pub const REPLACED: &[&str] = &[
 /// which retort does wrap in a transaction — retort's `non-transactional-statement` keeps
 /// that case (and every engine's); `require-lock-timeout` / `require-statement-timeout`
 /// ask each file to `SET` its timeouts, which belong to the migration session instead
-/// (retort's job, issue #14), so they would fire on every revision.
+/// (retort's job), so they would fire on every revision.
 const EXCLUDED: &[Rule] = &[
     Rule::PreferRobustStmts,
     Rule::BanConcurrentIndexCreationInTransaction,
@@ -138,7 +138,7 @@ mod tests {
         );
     }
 
-    /// Issue #14: the online forms retort generates pass squawk when their steps are
+    /// The online forms retort generates pass squawk when their steps are
     /// separate transactions; the same statements in one transaction do not.
     #[test]
     fn steps_are_linted_as_the_transactions_they_run_in() {
@@ -160,7 +160,7 @@ mod tests {
         );
     }
 
-    /// Issue #14: per rule family, the dangerous statement is reported under squawk's
+    /// Per rule family, the dangerous statement is reported under squawk's
     /// name, and the online form `migrate --online` writes for it is not.
     #[test]
     fn each_rule_family_fires_on_the_dangerous_form_and_not_on_the_online_form() {

@@ -315,7 +315,7 @@ struct Postgres<'a> {
     from: &'a Schema,
     to: &'a Schema,
     changes: &'a [Change],
-    /// Write the online forms of locking changes to existing tables (issue #14).
+    /// Write the online forms of locking changes to existing tables.
     online: bool,
 }
 

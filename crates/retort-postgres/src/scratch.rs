@@ -1,7 +1,6 @@
 //! Scratch areas for autogenerate: a database of the process's own on the server, where
 //! the models and the replayed history keep their own schema names (`public.users` is
-//! `public.users` there too, so generated SQL never names a scratch area — issue #11
-//! item 3). Creating a database costs a checkpoint (hundreds of milliseconds), so a
+//! `public.users` there too, so generated SQL never names a scratch area). Creating a database costs a checkpoint (hundreds of milliseconds), so a
 //! database is created once per concurrent use and reused: an area takes a free one
 //! from the process's pool, empties it (drops every schema, recreates the environment's
 //! schema), and gives it back when dropped. The databases go with

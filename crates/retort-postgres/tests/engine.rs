@@ -66,7 +66,7 @@ fn a_change_it_cannot_render_is_an_error() {
     );
 }
 
-/// Issue #11 item 4: `serial` → `bigserial` widens the column and its sequence; a sequence
+/// `serial` → `bigserial` widens the column and its sequence; a sequence
 /// left `AS integer` fails at 2^31 even though the column is bigint.
 #[test]
 fn widening_a_serial_column_widens_its_sequence() {

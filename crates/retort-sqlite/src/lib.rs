@@ -287,7 +287,7 @@ impl Connection for SqliteConnection {
     fn backup(&mut self, path: &Path) -> Result<(), DbError> {
         self.conn.backup(rusqlite::DatabaseName::Main, path, None).map_err(|e| {
             // The backup API reports the destination's failure by code; its message then
-            // reads "not an error" (issue #9 item 17), so describe the code instead.
+            // reads "not an error", so describe the code instead.
             let (cause, what) = match &e {
                 rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DiskFull => {
                     (Some(StorageCause::Full), "the disk is full".to_string())

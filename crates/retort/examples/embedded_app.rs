@@ -1,5 +1,5 @@
 //! An application that carries its migrations inside its binary and brings its database
-//! to head at start-up (issue #15): `cargo run -p retort --example embedded_app -- URL`.
+//! to head at start-up: `cargo run -p retort --example embedded_app -- URL`.
 //!
 //! Several instances may start at once: retort's migration lock lets one apply each
 //! revision and the others find the database at head. The URL is the first argument,

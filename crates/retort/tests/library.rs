@@ -1,4 +1,4 @@
-//! retort embedded in an application through the facade (issue #10): the same policy as
+//! retort embedded in an application through the facade: the same policy as
 //! the CLI — backup before upgrading when the environment asks, checksum refusal, the
 //! migration lock, the protected-environment guard — because both call `ops`.
 use retort::{Error, WorkspaceOptions};
@@ -123,7 +123,7 @@ fn upgrade_to_head_at_start_up_holds_the_lock() {
 #[path = "support/servers.rs"]
 mod servers;
 
-/// The example application with embedded migrations (issue #15), as built by cargo.
+/// The example application with embedded migrations, as built by cargo.
 fn embedded_app() -> std::path::PathBuf {
     let exe = std::env::current_exe().unwrap();
     let examples = exe.parent().unwrap().parent().unwrap().join("examples");

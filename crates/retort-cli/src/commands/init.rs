@@ -26,7 +26,7 @@ pub fn run(args: &InitArgs, settings: &Settings, printer: &Printer) -> Result<i3
     let versions = dir.join("migrations").join("versions");
     std::fs::create_dir_all(&versions)
         .map_err(|e| Error::io(format!("creating {}", versions.display()), e))?;
-    // The engine follows --url, else DATABASE_URL (issue #9 item 19), else SQLite. A URL
+    // The engine follows --url, else DATABASE_URL, else SQLite. A URL
     // from the environment is referenced, not copied: it may hold a password.
     let (url, written_url) =
         match (&args.url, std::env::var("DATABASE_URL").ok().filter(|u| !u.trim().is_empty())) {

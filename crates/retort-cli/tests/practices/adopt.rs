@@ -1,4 +1,4 @@
-//! `retort adopt alembic` on a real Flask-Migrate application (issue #13), on every
+//! `retort adopt alembic` on a real Flask-Migrate application, on every
 //! engine: the application is built by tests/adopt/flask_app.py with Flask, Flask-SQLAlchemy
 //! and Flask-Migrate from PyPI (a venv under target/, from tests/adopt/requirements.txt),
 //! brought to head by `flask db upgrade`, adopted, and then driven by retort.

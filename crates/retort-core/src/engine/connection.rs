@@ -79,7 +79,7 @@ pub trait Connection {
     }
 
     /// The cluster this connection's server belongs to, said for the user (node, size and
-    /// how schema changes replicate), or `None` for a single server (issue #16).
+    /// how schema changes replicate), or `None` for a single server.
     fn cluster(&mut self) -> Option<String> {
         None
     }

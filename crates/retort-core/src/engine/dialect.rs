@@ -32,7 +32,7 @@ pub trait Dialect: Send + Sync {
     }
 
     /// The database's lock timeout for migration statements when the environment sets
-    /// none (issue #14): a deploy waiting behind a long transaction must fail and retry,
+    /// none: a deploy waiting behind a long transaction must fail and retry,
     /// not queue every other query of the table behind its lock.
     fn default_lock_timeout(&self) -> Option<std::time::Duration> {
         None
@@ -150,7 +150,7 @@ pub trait Dialect: Send + Sync {
     }
 
     /// As [`Dialect::render`], with the locking changes of existing tables in their
-    /// online forms where the engine has them (issue #14); engines without online
+    /// online forms where the engine has them; engines without online
     /// forms render as usual.
     fn render_online(
         &self,

@@ -2,7 +2,7 @@
 //! created (rules about existing tables skip them), and table rebuilds in progress — a
 //! rebuild (SQLite's procedure, Alembic's batch mode, or by hand: create a copy, copy the
 //! rows, drop, rename) is judged as one change to the table, not as the DROP and RENAME it
-//! is made of (issue #9 item 21).
+//! is made of.
 use crate::revision::file::RevisionFile;
 use sqlparser::ast::{ColumnDef, ObjectName, SetExpr, Statement, TableFactor, TableObject};
 use std::collections::HashMap;

@@ -1,5 +1,5 @@
 //! `retort adopt alembic`: turns an Alembic or Flask-Migrate project into a retort
-//! project in place, history and database kept (issue #13).
+//! project in place, history and database kept.
 //!
 //! 1. the graph from the `.py` files ([`crate::adopt::python`]), ids kept, so the
 //!    database's `alembic_version` rows keep meaning the same revisions;

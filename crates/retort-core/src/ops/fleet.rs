@@ -1,4 +1,4 @@
-//! One schema, many databases (issue #16): an environment that names a fleet — a list of
+//! One schema, many databases: an environment that names a fleet — a list of
 //! URLs, or a URL template with `{target}` and the names from a list, a command or a query
 //! on a control database — and the rollout of one operation over it.
 //!

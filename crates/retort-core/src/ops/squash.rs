@@ -1,4 +1,4 @@
-//! `retort squash A:B -m MSG` (issue #15): one revision that does what a linear run of
+//! `retort squash A:B -m MSG`: one revision that does what a linear run of
 //! revisions does, for new databases, without invalidating any database inside the run.
 //!
 //! The squash is generated, not concatenated: the history is replayed on a scratch

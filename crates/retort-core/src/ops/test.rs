@@ -1,4 +1,4 @@
-//! `retort test` (issue #15): the checks pytest-alembic runs as a plugin, built in, on a
+//! `retort test`: the checks pytest-alembic runs as a plugin, built in, on a
 //! scratch database of the project's engine — one head; every revision upgraded, then
 //! downgraded (the schema must be what it was before), then upgraded again (the schema
 //! must be what the first upgrade gave); and the models equal to the schema at head.

@@ -189,7 +189,7 @@ impl Workspace {
             .ok_or_else(|| ConfigError::NoUrl { env: self.env.name.clone() }.into())
     }
 
-    /// The same project and settings, for one target of a fleet (issue #16): the
+    /// The same project and settings, for one target of a fleet: the
     /// environment named `env:target`, its URL the target's, its own lock, backups and
     /// guard as any single database gets.
     pub fn for_target(&self, target: &str, url: RedactedUrl) -> Workspace {
@@ -222,7 +222,7 @@ impl Workspace {
     }
 
     /// Opens the database only if it exists: read commands must not create a SQLite file
-    /// as a side effect of a typo in its path (issue #9 item 8).
+    /// as a side effect of a typo in its path.
     pub fn connect_existing(&self) -> Result<Box<dyn Connection>, Error> {
         self.engine()?.open_existing(self.url()?, &self.project.dir)
     }

@@ -33,7 +33,7 @@ pub struct RenderedStatement {
     pub phase: Phase,
 }
 
-/// Where a statement runs in the revision (issue #14). Plain changes all run in the
+/// Where a statement runs in the revision. Plain changes all run in the
 /// main transaction; an online rewrite splits one change over the later phases so that
 /// no strong lock is held across a long scan. [`render`] orders statements by phase
 /// (keeping their order within one) and [`to_section`] writes a `-- +step` line where
@@ -65,7 +65,7 @@ impl Phase {
 /// How a revision is rendered.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RenderOptions {
-    /// Rewrite locking changes of existing tables into their online forms (issue #14).
+    /// Rewrite locking changes of existing tables into their online forms.
     pub online: bool,
 }
 
@@ -464,7 +464,7 @@ mod tests {
         assert_eq!(out[1].source.as_deref(), Some(&changes[1]));
     }
 
-    /// Issue #14: statements come ordered by phase, and the section marks each step.
+    /// Statements come ordered by phase, and the section marks each step.
     #[test]
     fn phases_become_steps_in_order() {
         let st = |sql: &str, phase| RenderedStatement::new(sql).in_phase(phase);

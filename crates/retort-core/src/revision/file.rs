@@ -29,7 +29,7 @@ pub struct StepBreak {
 /// Statements of a section that share one transaction mode. A section without
 /// `-- +step` markers is one step, transactional unless the header says otherwise; each
 /// marker starts the next step. This is how one revision holds an online change in
-/// order (issue #14): `CREATE INDEX CONCURRENTLY` outside any transaction, then `ADD
+/// order: `CREATE INDEX CONCURRENTLY` outside any transaction, then `ADD
 /// CONSTRAINT ... USING INDEX` and `VALIDATE CONSTRAINT` each in a transaction of its
 /// own, so no lock is held across the long scans.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -576,7 +576,7 @@ mod tests {
         .is_err());
     }
 
-    /// Issue #14: one revision holds transactional and non-transactional steps in order.
+    /// One revision holds transactional and non-transactional steps in order.
     #[test]
     fn step_markers_split_a_section_and_keep_file_lines() {
         let text = "-- revision: abcd\n\n-- +upgrade\nALTER TABLE t ADD c int;\n-- +step transactional: false\nCREATE INDEX CONCURRENTLY i ON t (c);\n\n-- +step\nALTER TABLE t VALIDATE CONSTRAINT k;\nSELECT 1;\n-- +downgrade\nDROP INDEX i;\n";

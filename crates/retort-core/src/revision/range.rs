@@ -1,6 +1,6 @@
 //! The one range selection: `A:B` names the revisions that descend from A and lead to B,
 //! both inclusive; a missing side, or `base`, is open. `history -r` and `lint` both use it
-//! (`lint base:head` once selected nothing because it had its own copy; issue #9 item 23).
+//! (`lint base:head` once selected nothing because it had its own copy).
 use crate::error::TargetError;
 use crate::revision::graph::RevisionGraph;
 use crate::revision::target::{parse_range, Target};

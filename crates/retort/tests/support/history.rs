@@ -1,4 +1,4 @@
-//! The history corpus (issue #11 item 6): per engine, a schema history of our own
+//! The history corpus: per engine, a schema history of our own
 //! (`tests/history/<engine>.sql`, steps separated by `-- step: NAME`). For each step k the
 //! step runs on a reference database, the engine's own dump tool writes the reference's
 //! schema (`pg_dump --schema-only`, `mariadb-dump --no-data`, `sqlite3 .schema`), and

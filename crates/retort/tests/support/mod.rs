@@ -37,7 +37,7 @@ pub struct Case {
     pub to: String,
     pub data: Option<String>,
     pub renames: Vec<String>,
-    /// Generate the online forms (`migrate --online`, issue #14).
+    /// Generate the online forms (`migrate --online`).
     pub online: bool,
 }
 

@@ -43,7 +43,7 @@ mod tests {
         )
         .iter()
         .any(|d| d.rule == "non-transactional-statement"));
-        // Issue #14: a step of its own is enough, whatever the rest of the revision is.
+        // A step of its own is enough, whatever the rest of the revision is.
         lint_ok("ALTER TABLE users ADD COLUMN name text;\n-- +step transactional: false\nCREATE INDEX CONCURRENTLY ix ON users (name);", "postgres", "non-transactional-statement");
         lint_errors("SELECT 1;\n-- +step transactional: false\nSELECT 2;\n-- +step\nCREATE INDEX CONCURRENTLY ix ON users (name);", "postgres", "non-transactional-statement");
     }

@@ -39,7 +39,7 @@ mod tests {
         )
     }
 
-    /// Issue #9 item 21: a rebuild is one finding about the table, and a NOT NULL column
+    /// A rebuild is one finding about the table, and a NOT NULL column
     /// the copy does not fill is the same error as `ADD COLUMN ... NOT NULL` without a default.
     #[test]
     fn a_rebuild_is_judged_as_one_change() {
