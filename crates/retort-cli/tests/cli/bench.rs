@@ -1,6 +1,5 @@
-//! The benchmark harness (`bench/run.py`) must not rot: a tiny smoke run on SQLite with
-//! the built binary, checking that it measures every workload and writes its report.
-//! Timings are not asserted (machines are noisy); the report's shape is.
+//! The benchmark harness stays runnable (a smoke run).
+
 #[test]
 fn benchmark_harness_smoke_run() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");

@@ -4,7 +4,7 @@
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
-#[path = "../../../retort/tests/support/servers.rs"]
+#[path = "../../../../retort/tests/support/servers.rs"]
 pub mod servers;
 pub use servers::engine_names;
 
@@ -237,4 +237,22 @@ pub fn four_with_a_bad_third(p: &Project) -> PathBuf {
         "DROP TABLE four;",
     );
     bad
+}
+
+pub fn sql_files(p: &Project) -> usize {
+    std::fs::read_dir(p.path().join("migrations/versions"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "sql"))
+        .count()
+}
+
+pub fn models(p: &Project, sql: &str) {
+    std::fs::write(p.path().join("models.sql"), sql).unwrap();
+}
+
+/// Appends environments to the project's retort.toml.
+pub fn add_envs(p: &Project, toml: &str) {
+    let path = p.path().join("retort.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("{text}\n{toml}\n")).unwrap();
 }
