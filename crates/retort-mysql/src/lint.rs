@@ -15,6 +15,7 @@ pub static RULES: &[&Rule] = &[&GALERA_RSU];
 pub static GALERA_RSU: Rule = Rule {
     id: "galera-rsu",
     severity: Severity::Error,
+    summary: "`SET wsrep_OSU_method = RSU`: the schema change would stay on one Galera node while the replicated version table says all have it",
     explanation: "switches the Galera node to Rolling Schema Upgrade: the schema change stays on this node while the replicated version table says every node has it",
     fix: "let retort run the revision under Total Order Isolation (the default); for a long ALTER under RSU do the rolling upgrade by hand on each node, then `retort stamp`; or mark it with `-- lint:ignore galera-rsu` if that is the plan",
     applies: every_engine,

@@ -265,3 +265,35 @@ fn verification_from_the_models_end_catches_what_verification_from_head_catches(
         verify_from_models(fresh_models().as_mut(), &short_down, &head, &models, &filter).unwrap();
     assert!(!found.is_empty(), "a downgrade that leaves b must be caught");
 }
+
+/// The README's table of lint rules is generated from the registry — the core's rules and
+/// every engine's own — so it cannot drift from what `retort lint` runs. A difference
+/// fails with the table as it should be; `RETORT_UPDATE_README=1` writes it.
+#[test]
+fn the_readme_lists_every_lint_rule_the_registry_has() {
+    let mut rules: Vec<&retort::core::lint::Rule> = retort::core::lint::RULES.to_vec();
+    for engine in retort::engines() {
+        rules.extend(engine.dialect().extra_rules());
+    }
+    let mut ids: Vec<&str> = rules.iter().map(|r| r.id).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), rules.len(), "two rules share an id");
+    let mut table = String::from("  | rule | severity | what |\n  |---|---|---|\n");
+    for r in &rules {
+        let severity = format!("{:?}", r.severity).to_lowercase();
+        table.push_str(&format!("  | `{}` | {severity} | {} |\n", r.id, r.summary));
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let (start, end) = ("<!-- lint-rules:start -->\n", "  <!-- lint-rules:end -->");
+    let from = readme.find(start).expect("README marks the lint table") + start.len();
+    let to = readme[from..].find(end).expect("README ends the lint table") + from;
+    if readme[from..to] != table {
+        if std::env::var_os("RETORT_UPDATE_README").is_some() {
+            std::fs::write(&path, format!("{}{table}{}", &readme[..from], &readme[to..])).unwrap();
+        } else {
+            panic!("the README's lint table differs from the registry; it should read:\n{table}(RETORT_UPDATE_README=1 writes it)");
+        }
+    }
+}

@@ -19,6 +19,8 @@ pub enum Severity {
 pub struct Rule {
     pub id: &'static str,
     pub severity: Severity,
+    /// One line for the README's table of rules (generated from the registry).
+    pub summary: &'static str,
     pub explanation: &'static str,
     pub fix: &'static str,
     /// Whether the rule applies to an engine, asked of its capabilities (never its name).

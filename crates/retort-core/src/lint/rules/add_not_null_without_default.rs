@@ -7,6 +7,7 @@ use sqlparser::ast::{AlterTableOperation, ColumnDef, ColumnOption, Statement};
 pub static RULE: Rule = Rule {
     id: "add-not-null-without-default",
     severity: Severity::Error,
+    summary: "fails on any existing table with rows",
     explanation: "adds a NOT NULL column without a default to an existing table: fails on any table with rows",
     fix: "add a DEFAULT, or add the column nullable, backfill, then SET NOT NULL",
     applies: every_engine,

@@ -6,6 +6,7 @@ use sqlparser::ast::{AlterTableOperation, Statement};
 pub static RULE: Rule = Rule {
     id: "drop-column",
     severity: Severity::Warning,
+    summary: "drops a column; breaks the running app version",
     explanation: "drops a column and its values, and breaks the running application version that still reads it",
     fix: "stop reading the column in a release before the one that drops it",
     applies: every_engine,

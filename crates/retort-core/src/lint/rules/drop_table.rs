@@ -6,6 +6,7 @@ use sqlparser::ast::{ObjectType, Statement};
 pub static RULE: Rule = Rule {
     id: "drop-table",
     severity: Severity::Warning,
+    summary: "drops a table and its rows",
     explanation: "drops a table and all its rows",
     fix: "make sure the data is no longer needed or was copied; back up first",
     applies: every_engine,

@@ -8,6 +8,7 @@ use sqlparser::ast::Statement;
 pub static RULE: Rule = Rule {
     id: "index-without-concurrently",
     severity: Severity::Warning,
+    summary: "PostgreSQL: blocks writes while building",
     explanation: "CREATE INDEX on an existing table blocks writes to it until the index is built",
     fix: "use CREATE INDEX CONCURRENTLY in a step of its own (`-- +step transactional: false`); `retort migrate --online` writes it so",
     applies: has_concurrent_index,

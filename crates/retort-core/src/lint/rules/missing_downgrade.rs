@@ -6,6 +6,7 @@ use crate::revision::file::RevisionFile;
 pub static RULE: Rule = Rule {
     id: "missing-downgrade",
     severity: Severity::Warning,
+    summary: "the revision cannot be reverted",
     explanation: "the revision has no downgrade, so it cannot be reverted",
     fix: "write the `-- +downgrade` section (or a line `-- nothing to undo` in it, when that is on purpose)",
     applies: every_engine,

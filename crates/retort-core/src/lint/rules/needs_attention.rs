@@ -11,6 +11,7 @@ pub const NEEDS_ATTENTION: &str = "NEEDS ATTENTION:";
 pub static RULE: Rule = Rule {
     id: "needs-attention",
     severity: Severity::Error,
+    summary: "a revision `adopt alembic` could not convert (its SQL must be written by hand)",
     explanation: "an adopted Alembic revision whose SQL could not be produced, so the file does not do what the Python did",
     fix: "write its SQL from the Python file kept in alembic_versions/, then delete the NEEDS ATTENTION line",
     applies: every_engine,

@@ -8,6 +8,7 @@ use sqlparser::ast::Statement;
 pub static RULE: Rule = Rule {
     id: "non-transactional-statement",
     severity: Severity::Error,
+    summary: "e.g. `CONCURRENTLY` in a transactional revision",
     explanation: "this statement cannot run inside a transaction, but the revision is transactional",
     fix: "put it in a step of its own: a `-- +step transactional: false` line above it (and `-- +step` after it if transactional statements follow)",
     applies: has_concurrent_index,

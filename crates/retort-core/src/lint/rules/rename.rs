@@ -7,6 +7,7 @@ use sqlparser::ast::{AlterTableOperation, Statement};
 pub static RULE: Rule = Rule {
     id: "rename",
     severity: Severity::Warning,
+    summary: "renames a table/column the running app uses",
     explanation: "renames a table or column that the running application version still uses",
     fix: "add the new name, copy, switch the code, drop the old name in a later release (expand/contract)",
     applies: every_engine,

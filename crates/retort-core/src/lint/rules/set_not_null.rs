@@ -6,6 +6,7 @@ use sqlparser::ast::{AlterColumnOperation, AlterTableOperation, Statement};
 pub static RULE: Rule = Rule {
     id: "set-not-null",
     severity: Severity::Warning,
+    summary: "fails on NULLs; scans under a lock on PostgreSQL",
     explanation: "makes a column NOT NULL: fails if a row holds NULL, and scans the table under a lock on PostgreSQL",
     fix: "backfill first; on PostgreSQL add a CHECK (col IS NOT NULL) NOT VALID, VALIDATE it, then SET NOT NULL",
     applies: every_engine,

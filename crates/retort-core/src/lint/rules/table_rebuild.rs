@@ -7,6 +7,7 @@ use sqlparser::ast::{AlterTableOperation, Statement};
 pub static RULE: Rule = Rule {
     id: "table-rebuild",
     severity: Severity::Warning,
+    summary: "a table is rebuilt (copy, drop, rename: one finding, and a NOT NULL column the copy does not fill is `add-not-null-without-default`)",
     explanation: "rebuilds a table (create a copy, copy every row, drop, rename): holds the write lock for the whole copy and rewrites every row",
     fix: "fine for small tables; for large ones schedule it, or change the schema in steps the engine can do in place",
     applies: every_engine,

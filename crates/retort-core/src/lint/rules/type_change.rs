@@ -6,6 +6,7 @@ use sqlparser::ast::{AlterColumnOperation, AlterTableOperation, Statement};
 pub static RULE: Rule = Rule {
     id: "type-change",
     severity: Severity::Warning,
+    summary: "changes a type: may lose data, rewrites the table",
     explanation: "changes a column's type: may lose data when narrowing, and rewrites and locks the table on PostgreSQL and MySQL",
     fix: "prefer a new column, backfill, switch; check values fit the new type",
     applies: every_engine,

@@ -5,6 +5,7 @@ use crate::lint::{every_engine, no_revision_check, no_statement_check, Rule, Sev
 pub static RULE: Rule = Rule {
     id: "unparsed",
     severity: Severity::Info,
+    summary: "sqlparser could not parse the statement",
     explanation: "the statement could not be parsed, so no rule checked it",
     fix: "review it by hand",
     applies: every_engine,

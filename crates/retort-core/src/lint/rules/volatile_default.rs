@@ -8,6 +8,7 @@ use sqlparser::ast::{AlterTableOperation, ColumnOption, Expr, Statement};
 pub static RULE: Rule = Rule {
     id: "volatile-default",
     severity: Severity::Warning,
+    summary: "PostgreSQL: rewrites every row under a lock",
     explanation: "adds a column with a volatile default (now(), random(), …): every row is rewritten under an exclusive lock",
     fix: "add the column without default, backfill in batches, then set the default",
     applies: volatile_default_rewrites,
