@@ -1,16 +1,29 @@
 //! `retort adopt alembic`: one call into `ops::adopt`, then the report.
-use crate::args::AdoptAlembicArgs;
 use crate::output::Printer;
 use crate::settings::Settings;
 use retort::core::ops::adopt::{adopt_alembic, AdoptOptions};
 use retort::Error;
 use serde_json::json;
 
-pub fn alembic(
-    args: &AdoptAlembicArgs,
-    settings: &Settings,
-    printer: &Printer,
-) -> Result<i32, Error> {
+#[derive(Debug, clap::Subcommand)]
+pub enum Args {
+    /// An Alembic or Flask-Migrate project: revisions converted with their ids, SQL from
+    /// Alembic's offline mode, proven against the live database, recorded in the log.
+    Alembic(AlembicArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AlembicArgs {
+    /// The Alembic directory (with env.py and versions/) or the one holding alembic.ini
+    /// (default: alembic.ini here, else migrations/).
+    pub dir: Option<std::path::PathBuf>,
+    /// Output of `alembic upgrade --sql base:heads` / `downgrade --sql heads:base` to
+    /// use instead of running Alembic (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub sql_from: Vec<std::path::PathBuf>,
+}
+
+pub fn alembic(args: &AlembicArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
     let ws = settings.workspace()?;
     printer.note(format!("retort: adopting the Alembic project for {}", ws.describe_target()));
     let opts = AdoptOptions { dir: args.dir.clone(), sql_from: args.sql_from.clone() };
@@ -52,4 +65,10 @@ pub fn alembic(
         return Ok(1);
     }
     Ok(0)
+}
+
+pub fn exec(args: &Args, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
+    match args {
+        Args::Alembic(a) => alembic(a, settings, printer),
+    }
 }

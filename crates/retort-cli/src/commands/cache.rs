@@ -3,6 +3,13 @@ use crate::output::Printer;
 use crate::settings::Settings;
 use retort::Error;
 
+#[derive(Debug, clap::Subcommand)]
+pub enum Args {
+    /// Remove the project's cache (.retort/cache) and drop its kept scratch database;
+    /// the next migrate or check creates what it needs again.
+    Clear,
+}
+
 pub fn clear(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
     let ws = settings.workspace()?;
     let cleared = retort::ops::cache::clear(&ws)?;
@@ -21,4 +28,10 @@ pub fn clear(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
         None => printer.line("no kept scratch database on the scratch server"),
     }
     Ok(0)
+}
+
+pub fn exec(args: &Args, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
+    match args {
+        Args::Clear => clear(settings, printer),
+    }
 }

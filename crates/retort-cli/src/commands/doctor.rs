@@ -5,7 +5,7 @@ use retort::ops::doctor::Finding;
 use retort::Error;
 use serde_json::json;
 
-pub fn run(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
+pub fn exec(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
     let findings = retort::ops::doctor::diagnose(settings.workspace())?;
     report(printer, findings)
 }

@@ -1,10 +1,41 @@
 //! `upgrade`, `downgrade` and `current` over a fleet (`--all`, `--target`, `--targets`):
 //! one call into `ops::fleet::run`, a line per target as it finishes, then the table.
-use crate::args::FleetArgs;
 use crate::output::Printer;
 use crate::settings::Settings;
 use retort::core::ops::fleet::{self, FleetOp, FleetOptions, TargetResult, TargetStatus};
 use retort::Error;
+
+/// Picking and rolling out over the targets of a fleet environment.
+#[derive(Debug, clap::Args, Default, Clone)]
+pub struct FleetArgs {
+    /// Every target of the environment's fleet.
+    #[arg(long)]
+    pub all: bool,
+    /// One target of the fleet by name (repeatable).
+    #[arg(long = "target", value_name = "NAME")]
+    pub target_names: Vec<String>,
+    /// The targets whose names match GLOB (`*`, `?`; repeatable).
+    #[arg(long = "targets", value_name = "GLOB")]
+    pub target_globs: Vec<String>,
+    /// How many targets run at once.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub parallel: u16,
+    /// Run this many targets first and stop if any of them fails.
+    #[arg(long, default_value_t = 0)]
+    pub canary: usize,
+    /// Go on with the other targets after one fails (default: stop starting new ones).
+    #[arg(long)]
+    pub continue_on_error: bool,
+    /// Skip the targets the last run of the same command finished.
+    #[arg(long)]
+    pub resume: bool,
+}
+
+impl FleetArgs {
+    pub fn used(&self) -> bool {
+        self.all || !self.target_names.is_empty() || !self.target_globs.is_empty()
+    }
+}
 
 fn status(r: &TargetResult) -> &'static str {
     match r.status {

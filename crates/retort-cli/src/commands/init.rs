@@ -1,5 +1,4 @@
-//! `retort init [DIR]`: a new project. Refuses to overwrite an existing one.
-use crate::args::InitArgs;
+//! `retort init`: a new project (retort.toml, models.sql, migrations/versions/, .gitignore).
 use crate::output::Printer;
 use crate::settings::Settings;
 use retort::core::config::{template, FILE_NAME};
@@ -7,10 +6,20 @@ use retort::core::error::ConfigError;
 use retort::Error;
 
 const MODELS: &str = "-- The schema you want, as plain SQL DDL in your database's dialect.\n-- Edit it, then run `retort migrate -m \"what changed\"` to generate a revision.\n";
-
 const GITIGNORE: &str = "# retort: backups can hold production data; never commit them.\n/backups/\n# retort's cache of replayed schemas\n/.retort/\n# local development databases\n*.db\n*.db-journal\n*.db-wal\n*.db-shm\n";
 
-pub fn run(args: &InitArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Directory to create the project in.
+    #[arg(default_value = ".")]
+    pub dir: std::path::PathBuf,
+    /// Database URL for the dev environment (default: DATABASE_URL when set, which is then
+    /// referenced as ${DATABASE_URL} rather than copied; else sqlite://dev.db).
+    #[arg(long)]
+    pub url: Option<String>,
+}
+
+pub fn exec(args: &Args, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
     let dir = settings.cwd.join(&args.dir);
     let config = dir.join(FILE_NAME);
     if config.exists() {

@@ -1,10 +1,16 @@
 //! `retort lint [RANGE]`: the lint rules over revisions, generated or hand-written.
-use crate::args::LintArgs;
 use crate::output::Printer;
 use crate::settings::Settings;
 use retort::core::lint::{Diagnostic, Severity};
 use retort::Error;
 use serde_json::json;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A revision, or a range FROM:TO (default: every revision).
+    #[arg(allow_hyphen_values = true)]
+    pub range: Option<String>,
+}
 
 /// Prints diagnostics in the human form; returns whether any is an error.
 pub fn print(printer: &Printer, diags: &[Diagnostic]) -> bool {
@@ -24,7 +30,7 @@ pub fn print(printer: &Printer, diags: &[Diagnostic]) -> bool {
     diags.iter().any(|d| d.severity == Severity::Error)
 }
 
-pub fn run(args: &LintArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
+pub fn exec(args: &Args, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
     let ws = settings.workspace()?;
     let graph = ws.graph()?;
     let dialect = ws.dialect()?;

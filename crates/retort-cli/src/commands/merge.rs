@@ -1,10 +1,22 @@
-//! `retort merge REV... -m MSG`: a revision whose parents are several heads.
-use crate::args::MergeArgs;
+//! `retort merge REV... -m MSG`: a revision joining heads.
 use crate::output::Printer;
 use crate::settings::Settings;
 use retort::{Error, Target};
 
-pub fn run(args: &MergeArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Revisions to join (e.g. `heads`).
+    #[arg(required = true)]
+    pub revs: Vec<String>,
+    #[arg(short, long)]
+    pub message: String,
+    #[arg(long, value_name = "LABEL")]
+    pub branch_label: Vec<String>,
+    #[arg(long, value_name = "ID")]
+    pub rev_id: Option<String>,
+}
+
+pub fn exec(args: &Args, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
     let ws = settings.workspace()?;
     let dir = ws.migrations();
     let graph = dir.load_graph()?;

@@ -1,141 +1,145 @@
-//! One file per command; each exposes `run(...) -> Result<i32, Error>`.
-use crate::args::Command;
+//! One file per command: its `Args` (clap derive) and `exec`, which calls the library
+//! and renders what it returns (text, or `--json`). [`Command`] lists them; [`run`]
+//! dispatches, one line per command. Renderings several commands share are in
+//! [`render`]; what upgrade and downgrade share in [`applying`]; a fleet's rollout in
+//! [`fleet`].
 use crate::output::Printer;
 use crate::settings::Settings;
-use retort::core::RevisionFile;
-use retort::{Error, RevisionGraph};
-use serde_json::{json, Value};
+use retort::Error;
 
 mod adopt;
-mod apply;
-mod autogen;
+mod applying;
+mod backup;
+mod baseline;
+mod branches;
 mod cache;
+mod check;
+mod completions;
 mod current;
 mod doctor;
+mod downgrade;
+mod drift;
 mod fleet;
-mod graph_views;
+mod graph;
+mod heads;
+mod history;
 mod init;
 mod lint;
-mod live;
+mod man;
 mod merge;
+mod migrate;
+mod recover_file;
+mod render;
+mod resolve;
+mod restore;
 mod revision;
-mod shell;
+mod show;
 mod squash;
 mod stamp;
 mod status;
 mod test;
+mod upgrade;
+mod verify;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Create retort.toml, models.sql, migrations/versions/ and a .gitignore.
+    Init(init::Args),
+    /// Create an empty revision to write by hand.
+    Revision(revision::Args),
+    /// Autogenerate a revision: diff the models against the schema at head.
+    Migrate(migrate::Args),
+    /// Exit 1 when the models differ from head, the database is behind, or it drifted (for CI).
+    Check(check::Args),
+    /// Apply revisions up to TARGET (default: head).
+    Upgrade(upgrade::Args),
+    /// Revert revisions down to TARGET (`-1`, a revision, `base`).
+    Downgrade(downgrade::Args),
+    /// Show the revision(s) the database is at.
+    Current(current::Args),
+    /// Where the database is and what is pending.
+    Status(status::Args),
+    /// List revisions, newest first.
+    History(history::Args),
+    /// Draw the revision graph: ascii (terminal), mermaid (Markdown) or dot (Graphviz).
+    Graph(graph::Args),
+    /// Show the heads of the revision graph.
+    Heads,
+    /// Show branch points.
+    Branches,
+    /// Show one revision.
+    Show(show::Args),
+    /// Create a revision that joins several heads.
+    Merge(merge::Args),
+    /// Set the version table to TARGET without running any revision.
+    Stamp(stamp::Args),
+    /// Record how a dirty revision (MySQL, or transactional: false) was repaired.
+    Resolve(resolve::Args),
+    /// Check that applied revision files are unchanged (checksums); --accept REV after review.
+    Verify(verify::Args),
+    /// Show how the live database differs from the schema its revision implies.
+    Drift(drift::Args),
+    /// Write a revision that creates the live database's schema, and stamp it.
+    Baseline(baseline::Args),
+    /// Write back a revision file that is missing, from the text kept in the log.
+    RecoverFile(recover_file::Args),
+    /// Take over a project another tool manages, its history and database kept.
+    #[command(subcommand)]
+    Adopt(adopt::Args),
+    /// Check revisions for risky operations (exit 1 on errors).
+    Lint(lint::Args),
+    /// Diagnose the usual breakages and say what to run.
+    Doctor,
+    /// What autogenerate keeps between runs (`cache clear`).
+    #[command(subcommand)]
+    Cache(cache::Args),
+    /// Check every revision on a scratch database: one head, each upgrade → downgrade →
+    /// upgrade restoring the schema, and the models equal to head (exit 1 on a failure).
+    Test,
+    /// Replace a linear range of revisions by one generated revision (kept in
+    /// migrations/squashed/ until --finish), proven on scratch databases.
+    Squash(squash::Args),
+    /// Print a shell completion script (e.g. `retort completions bash > /etc/bash_completion.d/retort`).
+    Completions(completions::Args),
+    /// Print the manual page (roff; `retort man | man -l -`).
+    Man,
+    /// Back up the database into the backup directory (owner-only permissions).
+    Backup,
+    /// Put a backup made by `retort backup` back (replaces the database's contents).
+    Restore(restore::Args),
+}
 
 pub fn run(command: Command, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
     match command {
-        Command::Init(a) => init::run(&a, settings, printer),
-        Command::Revision(a) => revision::run(&a, settings, printer),
-        Command::Migrate(a) => autogen::migrate(&a, settings, printer),
-        Command::Check(a) if a.fleet.used() => {
-            fleet::run(retort::core::ops::fleet::FleetOp::Check, &a.fleet, settings, printer)
-        }
-        Command::Check(a) => autogen::check(&a, settings, printer),
-        Command::Upgrade(a) => apply::upgrade(&a, settings, printer),
-        Command::Downgrade(a) => apply::downgrade(&a, settings, printer),
-        Command::Current(a) if a.fleet.used() => {
-            fleet::run(retort::core::ops::fleet::FleetOp::Current, &a.fleet, settings, printer)
-        }
-        Command::Current(_) => current::run(settings, printer),
-        Command::Status(a) if a.fleet.used() => {
-            fleet::run(retort::core::ops::fleet::FleetOp::Status, &a.fleet, settings, printer)
-        }
-        Command::Status(_) => status::run(settings, printer),
-        Command::History(a) => graph_views::history(&a, settings, printer),
-        Command::Graph(a) => graph_views::graph(&a, settings, printer),
-        Command::Heads => graph_views::heads(settings, printer),
-        Command::Branches => graph_views::branches(settings, printer),
-        Command::Show(a) => graph_views::show(&a, settings, printer),
-        Command::Merge(a) => merge::run(&a, settings, printer),
-        Command::Stamp(a) => stamp::run(&a, settings, printer),
-        Command::Resolve(a) => stamp::resolve(&a, settings, printer),
-        Command::Verify(a) if a.fleet.used() && a.accept.is_none() => {
-            fleet::run(retort::core::ops::fleet::FleetOp::Verify, &a.fleet, settings, printer)
-        }
-        Command::Verify(a) => live::verify(&a, settings, printer),
-        Command::Drift(a) if a.fleet.used() => {
-            fleet::run(retort::core::ops::fleet::FleetOp::Drift, &a.fleet, settings, printer)
-        }
-        Command::Drift(_) => live::drift(settings, printer),
-        Command::Baseline(a) => live::baseline(&a, settings, printer),
-        Command::Adopt(crate::args::AdoptCommand::Alembic(a)) => {
-            adopt::alembic(&a, settings, printer)
-        }
-        Command::RecoverFile(a) => live::recover_file(&a, settings, printer),
-        Command::Backup => live::backup(settings, printer),
-        Command::Lint(a) => lint::run(&a, settings, printer),
-        Command::Doctor => doctor::run(settings, printer),
-        Command::Cache(crate::args::CacheCommand::Clear) => cache::clear(settings, printer),
-        Command::Test => test::run(settings, printer),
-        Command::Squash(args) => squash::run(&args, settings, printer),
-        Command::Completions { shell } => shell::completions(shell, printer),
-        Command::Man => shell::man(printer),
-        Command::Restore(a) => live::restore(&a, settings, printer),
+        Command::Init(a) => init::exec(&a, settings, printer),
+        Command::Revision(a) => revision::exec(&a, settings, printer),
+        Command::Migrate(a) => migrate::exec(&a, settings, printer),
+        Command::Check(a) => check::exec(&a, settings, printer),
+        Command::Upgrade(a) => upgrade::exec(&a, settings, printer),
+        Command::Downgrade(a) => downgrade::exec(&a, settings, printer),
+        Command::Current(a) => current::exec(&a, settings, printer),
+        Command::Status(a) => status::exec(&a, settings, printer),
+        Command::History(a) => history::exec(&a, settings, printer),
+        Command::Graph(a) => graph::exec(&a, settings, printer),
+        Command::Heads => heads::exec(settings, printer),
+        Command::Branches => branches::exec(settings, printer),
+        Command::Show(a) => show::exec(&a, settings, printer),
+        Command::Merge(a) => merge::exec(&a, settings, printer),
+        Command::Stamp(a) => stamp::exec(&a, settings, printer),
+        Command::Resolve(a) => resolve::exec(&a, settings, printer),
+        Command::Verify(a) => verify::exec(&a, settings, printer),
+        Command::Drift(a) => drift::exec(&a, settings, printer),
+        Command::Baseline(a) => baseline::exec(&a, settings, printer),
+        Command::RecoverFile(a) => recover_file::exec(&a, settings, printer),
+        Command::Adopt(a) => adopt::exec(&a, settings, printer),
+        Command::Lint(a) => lint::exec(&a, settings, printer),
+        Command::Doctor => doctor::exec(settings, printer),
+        Command::Cache(a) => cache::exec(&a, settings, printer),
+        Command::Test => test::exec(settings, printer),
+        Command::Squash(a) => squash::exec(&a, settings, printer),
+        Command::Completions(a) => completions::exec(&a, printer),
+        Command::Man => man::exec(printer),
+        Command::Backup => backup::exec(settings, printer),
+        Command::Restore(a) => restore::exec(&a, settings, printer),
     }
-}
-
-/// The documented JSON shape of one revision (README, "JSON output").
-pub fn revision_json(graph: &RevisionGraph, i: usize) -> Value {
-    let f = graph.rev(i);
-    json!({
-        "revision": f.id,
-        "down_revisions": f.down,
-        "message": f.message,
-        "created": f.created,
-        "branch_labels": f.branch_labels,
-        "path": f.path.display().to_string(),
-        "is_head": graph.children(i).is_empty(),
-        "is_base": graph.parents(i).is_empty(),
-        "is_merge": graph.parents(i).len() > 1,
-        "is_branch_point": graph.children(i).len() > 1,
-        "transactional": f.transactional,
-    })
-}
-
-/// Alembic's one-line form: `parent -> rev (head) (branchpoint), message`.
-pub fn revision_line(graph: &RevisionGraph, i: usize) -> String {
-    let f: &RevisionFile = graph.rev(i);
-    let parents = if f.down.is_empty() {
-        "<base>".to_string()
-    } else {
-        f.down.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(", ")
-    };
-    // Dependencies in parentheses after the parents, as Alembic writes them.
-    let deps = if f.depends_on.is_empty() {
-        String::new()
-    } else {
-        format!(
-            " ({})",
-            graph
-                .ids(graph.dependencies(i))
-                .iter()
-                .map(|d| d.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    };
-    format!("{parents}{deps} -> {}{}, {}", f.id, tags(graph, i), f.message)
-}
-
-/// ` (label) (head) (mergepoint) (branchpoint)` markers.
-pub fn tags(graph: &RevisionGraph, i: usize) -> String {
-    let f = graph.rev(i);
-    let mut s = String::new();
-    for l in &f.branch_labels {
-        s.push_str(&format!(" ({l})"));
-    }
-    if graph.children(i).is_empty() {
-        s.push_str(" (head)");
-    }
-    // A dependency neither merges nor branches the history (Alembic marks neither).
-    if f.down.len() > 1 {
-        s.push_str(" (mergepoint)");
-    }
-    if graph.children(i).iter().filter(|&&c| !graph.dependencies(c).contains(&i)).count() > 1 {
-        s.push_str(" (branchpoint)");
-    }
-    s
 }

@@ -1,10 +1,22 @@
 //! `retort squash A:B -m MSG` and `retort squash --finish REV`: one call into `ops::squash`.
-use crate::args::SquashArgs;
 use crate::output::Printer;
 use crate::settings::Settings;
 use retort::Error;
 
-pub fn run(args: &SquashArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["range", "finish"])))]
+pub struct Args {
+    /// The range to squash, oldest first: A:B.
+    pub range: Option<String>,
+    #[arg(short = 'm', long, requires = "range")]
+    pub message: Option<String>,
+    /// Once every database is past REV: delete the revisions its squash replaces and move
+    /// the squash into versions/.
+    #[arg(long, value_name = "REV", conflicts_with = "range")]
+    pub finish: Option<String>,
+}
+
+pub fn exec(args: &Args, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
     let ws = settings.workspace()?;
     let done = match (&args.finish, &args.range) {
         (Some(rev), _) => retort::core::ops::squash::finish(&ws, rev)?,

@@ -1,11 +1,24 @@
-//! `retort stamp TARGET [--purge] [--force] [--sql]`: move the version table without
-//! running SQL, after checking that the live schema is the target's.
-use crate::args::{ResolveArgs, StampArgs};
+//! `retort stamp TARGET`: set the version table without running revisions (`--sql`, `--purge`).
 use crate::output::Printer;
 use crate::settings::Settings;
 use retort::Error;
 
-pub fn run(args: &StampArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[arg(allow_hyphen_values = true)]
+    pub target: String,
+    /// Delete every row of the version table first (also rows for unknown revisions).
+    #[arg(long)]
+    pub purge: bool,
+    /// Record the target even when the live schema differs from the target's (logged as forced).
+    #[arg(long)]
+    pub force: bool,
+    /// Print the SQL instead of running it.
+    #[arg(long)]
+    pub sql: bool,
+}
+
+pub fn exec(args: &Args, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
     let ws = settings.workspace()?;
     if args.sql {
         printer.raw(&retort::ops::offline_stamp_script(&ws, &args.target, args.purge)?);
@@ -18,25 +31,6 @@ pub fn run(args: &StampArgs, settings: &Settings, printer: &Printer) -> Result<i
         "Stamped: {} -> {}",
         show(&report.heads_before),
         show(&report.heads_after)
-    ));
-    Ok(0)
-}
-
-/// `retort resolve --applied|--reverted`: clears the dirty marker after a manual repair.
-pub fn resolve(args: &ResolveArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
-    let ws = settings.workspace()?;
-    printer.note(format!("retort: resolving {}", ws.describe_target()));
-    let (entry, rows) = retort::ops::live::resolve(&ws, args.applied)?;
-    printer.note(format!(
-        "Recorded {} of {} as {}; the database is at {}.",
-        if entry.direction() == Some(retort::core::history::log::LogDirection::Down) {
-            "the downgrade"
-        } else {
-            "the upgrade"
-        },
-        entry.revision,
-        if args.applied { "done" } else { "not done" },
-        if rows.is_empty() { "base".to_string() } else { rows.join(", ") }
     ));
     Ok(0)
 }

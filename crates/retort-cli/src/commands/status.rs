@@ -4,7 +4,21 @@ use crate::settings::Settings;
 use retort::Error;
 use serde_json::json;
 
-pub fn run(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub fleet: super::fleet::FleetArgs,
+}
+
+pub fn exec(args: &Args, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
+    if args.fleet.used() {
+        return super::fleet::run(
+            retort::core::ops::fleet::FleetOp::Status,
+            &args.fleet,
+            settings,
+            printer,
+        );
+    }
     let ws = settings.workspace()?;
     let st = retort::ops::status::status(&ws)?;
     let (graph, rows, pending, changed) = (&st.graph, &st.rows, &st.pending, &st.changed);
@@ -17,7 +31,7 @@ pub fn run(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
             "protected": ws.env.protected,
             "current": rows,
             "heads": graph.ids(&heads),
-            "pending": pending.iter().map(|&i| super::revision_json(graph, i)).collect::<Vec<_>>(),
+            "pending": pending.iter().map(|&i| super::render::revision_json(graph, i)).collect::<Vec<_>>(),
             "up_to_date": state_error.is_none() && pending.is_empty() && changed.is_empty(),
             "changed": changed,
             "error": state_error,

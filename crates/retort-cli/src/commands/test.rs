@@ -3,7 +3,7 @@ use crate::output::Printer;
 use crate::settings::Settings;
 use retort::Error;
 
-pub fn run(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
+pub fn exec(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
     let ws = settings.workspace()?;
     printer.note(format!(
         "retort: testing the revisions on a scratch database of {}",

@@ -178,7 +178,12 @@ impl Project {
     }
 
     /// Sorted rows of the version table.
+    /// The version table's rows; none where no run got as far as creating the table (a
+    /// database at base: a run killed early leaves it so).
     pub fn version_rows(&self) -> Vec<String> {
+        if !self.conn().table_exists("alembic_version").unwrap() {
+            return Vec::new();
+        }
         self.query("SELECT version_num FROM alembic_version ORDER BY 1")
     }
 

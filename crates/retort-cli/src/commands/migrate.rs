@@ -1,13 +1,47 @@
-//! `retort migrate -m MSG` (autogenerate) and `retort check`: flags in, one `ops` call,
-//! the result rendered. The pipeline itself is `retort::ops::autogen`.
-use crate::args::{CheckArgs, MigrateArgs};
+//! `retort migrate`: autogenerate a revision from the models (renames asked on a terminal).
 use crate::output::Printer;
 use crate::settings::Settings;
 use retort::core::diff::rename::parse_rename;
-use retort::ops::autogen::{MigrateOutcome, MigrateRequest, Source, Sources};
+use retort::ops::autogen::{MigrateOutcome, MigrateRequest};
 use retort::Error;
-use serde_json::json;
 use std::io::{BufRead, IsTerminal, Write};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// What the revision does; goes into the file name.
+    #[arg(short, long)]
+    pub message: String,
+    /// Accept a rename: `table.old=new` for a column, `old=new` for a table. Repeatable.
+    #[arg(long, value_name = "OLD=NEW")]
+    pub rename: Vec<String>,
+    /// Write a revision even when nothing changed.
+    #[arg(long)]
+    pub allow_empty: bool,
+    /// Accept a models file that declares no tables (the revision then drops every table).
+    #[arg(long)]
+    pub allow_empty_models: bool,
+    /// Do not check that the configured database is at head.
+    #[arg(long)]
+    pub ignore_db: bool,
+    /// Never prompt, even on a terminal (renames then need --rename).
+    #[arg(long)]
+    pub no_input: bool,
+    /// Skip applying the generated file to a copy of head before writing it (faster on
+    /// very large schemas; the file is then marked unverified).
+    #[arg(long)]
+    pub no_verify: bool,
+    /// Write locking changes of existing tables in their online forms (PostgreSQL:
+    /// CREATE INDEX CONCURRENTLY, NOT VALID + VALIDATE, SET NOT NULL through a check;
+    /// MySQL/MariaDB: ALGORITHM/LOCK clauses). Default: the environment's `online`,
+    /// on for protected environments.
+    #[arg(long, overrides_with = "no_online")]
+    pub online: bool,
+    /// Plain forms even where the environment asks for online ones.
+    #[arg(long)]
+    pub no_online: bool,
+    #[arg(long, value_name = "ID")]
+    pub rev_id: Option<String>,
+}
 
 fn ask(question: &str) -> bool {
     eprint!("{question} [y/N] ");
@@ -19,7 +53,7 @@ fn ask(question: &str) -> bool {
     matches!(line.trim(), "y" | "Y" | "yes")
 }
 
-pub fn migrate(args: &MigrateArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
+pub fn exec(args: &Args, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
     let ws = settings.workspace()?;
     let mut req = MigrateRequest {
         message: args.message.clone(),
@@ -60,7 +94,7 @@ pub fn migrate(args: &MigrateArgs, settings: &Settings, printer: &Printer) -> Re
     };
     match outcome {
         MigrateOutcome::NoChanges { rename_candidates, not_compared, sources } => {
-            sources_note(printer, &sources);
+            super::render::sources_note(printer, &sources);
             not_compared_note(&not_compared);
             rename_candidates.iter().for_each(rename_warning);
             printer.note("No changes in schema detected; no revision written (use --allow-empty to write one anyway).");
@@ -75,7 +109,7 @@ pub fn migrate(args: &MigrateArgs, settings: &Settings, printer: &Printer) -> Re
             sources,
             ..
         } => {
-            sources_note(printer, &sources);
+            super::render::sources_note(printer, &sources);
             not_compared_note(&not_compared);
             generated.rename_candidates.iter().for_each(rename_warning);
             for p in &unverified {
@@ -100,74 +134,4 @@ pub fn migrate(args: &MigrateArgs, settings: &Settings, printer: &Printer) -> Re
         }
     }
     Ok(0)
-}
-
-/// With `-v`: where the two schemas came from (the cache, or a scratch database).
-fn sources_note(printer: &Printer, sources: &Sources) {
-    if printer.verbose {
-        let say = |s: Source| match s {
-            Source::Cache => "from the cache (unchanged since an earlier run)",
-            Source::Scratch => "created on a scratch database",
-            Source::Incremental => {
-                "brought up to date on the project's kept scratch database (only what changed)"
-            }
-        };
-        printer.note(format!("models: {}; head: {}", say(sources.models), say(sources.head)));
-    }
-}
-
-pub fn check(args: &CheckArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
-    let ws = settings.workspace()?;
-    let report = retort::ops::autogen::check(&ws, args.no_db)?;
-    let clean = report.clean();
-    if printer.json {
-        printer.json_value(&json!({
-            "up_to_date": clean,
-            "changes": report.changes,
-            "database_checked": report.database_checked,
-            "pending": report.pending,
-            "drift": report.drift,
-            "not_compared": report.not_compared,
-            "sources": report.sources,
-        }));
-        return Ok(if clean { 0 } else { retort::exit::FOUND });
-    }
-    sources_note(printer, &report.sources);
-    if report.changes.is_empty() {
-        printer.line("models: match the schema at head");
-    } else {
-        printer.line(format!("models: differ from the schema at head ({} change(s)) — run `retort migrate -m MESSAGE`:", report.changes.len()));
-        for c in &report.changes {
-            printer.line(format!("  {c}"));
-        }
-    }
-    if !report.not_compared.is_empty() {
-        printer.line(format!(
-            "models: not compared: {} (outside retort's schema model)",
-            report.not_compared.join(", ")
-        ));
-    }
-    if !report.database_checked {
-        printer.line("database: not checked (no database, or --no-db)");
-    } else if !report.pending.is_empty() {
-        printer.line(format!(
-            "database ({}): {} revision(s) pending — run `retort upgrade`:",
-            ws.describe_target(),
-            report.pending.len()
-        ));
-        for p in &report.pending {
-            printer.line(format!("  {p}"));
-        }
-    } else if !report.drift.is_empty() {
-        printer.line(format!(
-            "database ({}): at head but drifted from it (changed outside the migrations):",
-            ws.describe_target()
-        ));
-        for d in &report.drift {
-            printer.line(format!("  {d}"));
-        }
-    } else {
-        printer.line(format!("database ({}): at head, no drift", ws.describe_target()));
-    }
-    Ok(if clean { 0 } else { retort::exit::FOUND })
 }

@@ -1,41 +1,12 @@
-//! `retort upgrade` and `retort downgrade`, online and `--sql`. Both call the library's
-//! one apply loop and render its events.
-use crate::args::{DowngradeArgs, UpgradeArgs};
+//! What `upgrade` and `downgrade` share: the run (online or `--sql`) through the library's
+//! one apply loop, and its progress rendered from the loop's events.
 use crate::output::Printer;
 use crate::settings::Settings;
 use retort::core::apply::Event;
 use retort::{Direction, Error};
 use std::time::Duration;
 
-pub fn upgrade(args: &UpgradeArgs, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
-    if args.fleet.used() && !args.sql {
-        return super::fleet::run(
-            retort::core::ops::fleet::FleetOp::Upgrade { target: args.target.clone() },
-            &args.fleet,
-            settings,
-            printer,
-        );
-    }
-    run(Direction::Up, &args.target, args.sql, args.single_transaction, settings, printer)
-}
-
-pub fn downgrade(
-    args: &DowngradeArgs,
-    settings: &Settings,
-    printer: &Printer,
-) -> Result<i32, Error> {
-    if args.fleet.used() && !args.sql {
-        return super::fleet::run(
-            retort::core::ops::fleet::FleetOp::Downgrade { target: args.target.clone() },
-            &args.fleet,
-            settings,
-            printer,
-        );
-    }
-    run(Direction::Down, &args.target, args.sql, args.single_transaction, settings, printer)
-}
-
-fn run(
+pub fn run(
     mode: Direction,
     target: &str,
     sql: bool,
