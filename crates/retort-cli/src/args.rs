@@ -1,20 +1,7 @@
 //! The command line's global flags (clap only; no behaviour here). Each command's own
 //! flags are its `Args`, in `commands/<command>.rs`.
-use clap::{Args, Parser};
+use clap::Args;
 use std::path::PathBuf;
-
-#[derive(Debug, Parser)]
-#[command(
-    name = "retort",
-    version,
-    about = "Schema migrations: declare the schema, generate the migration, review it, apply it."
-)]
-pub struct Cli {
-    #[command(flatten)]
-    pub global: Global,
-    #[command(subcommand)]
-    pub command: crate::commands::Command,
-}
 
 #[derive(Debug, Args, Clone)]
 pub struct Global {

@@ -21,7 +21,7 @@ fn main() {
         }
         eprintln!("retort: interrupt received; stopping at the next safe point (Ctrl-C again aborts at once)");
     });
-    let cli = args::Cli::parse();
+    let cli = commands::Cli::parse();
     let printer = output::Printer::new(cli.global.json, cli.global.quiet, cli.global.verbose);
     let code = match settings::Settings::new(cli.global.clone())
         .and_then(|s| commands::run(cli.command, &s, &printer))

@@ -1,7 +1,5 @@
 //! `retort completions SHELL`: a completion script generated from the flags.
-use crate::args::Cli;
 use crate::output::Printer;
-use clap::CommandFactory;
 use retort::Error;
 
 #[derive(Debug, clap::Args)]
@@ -9,9 +7,11 @@ pub struct Args {
     pub shell: clap_complete::Shell,
 }
 
-pub fn exec(args: &Args, printer: &Printer) -> Result<i32, Error> {
+/// `cli`: the whole command line's definition, which this command cannot name itself
+/// (it is one of its commands).
+pub fn exec(args: &Args, mut cli: clap::Command, printer: &Printer) -> Result<i32, Error> {
     let mut out = Vec::new();
-    clap_complete::generate(args.shell, &mut Cli::command(), "retort", &mut out);
+    clap_complete::generate(args.shell, &mut cli, "retort", &mut out);
     printer.raw(&String::from_utf8_lossy(&out));
     Ok(0)
 }

@@ -5,6 +5,7 @@
 //! [`fleet`].
 use crate::output::Printer;
 use crate::settings::Settings;
+use clap::CommandFactory;
 use retort::Error;
 
 mod adopt;
@@ -40,6 +41,20 @@ mod status;
 mod test;
 mod upgrade;
 mod verify;
+
+/// The whole command line: global flags, then one command.
+#[derive(Debug, clap::Parser)]
+#[command(
+    name = "retort",
+    version,
+    about = "Schema migrations: declare the schema, generate the migration, review it, apply it."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: crate::args::Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -137,8 +152,8 @@ pub fn run(command: Command, settings: &Settings, printer: &Printer) -> Result<i
         Command::Cache(a) => cache::exec(&a, settings, printer),
         Command::Test => test::exec(settings, printer),
         Command::Squash(a) => squash::exec(&a, settings, printer),
-        Command::Completions(a) => completions::exec(&a, printer),
-        Command::Man => man::exec(printer),
+        Command::Completions(a) => completions::exec(&a, Cli::command(), printer),
+        Command::Man => man::exec(Cli::command(), printer),
         Command::Backup => backup::exec(settings, printer),
         Command::Restore(a) => restore::exec(&a, settings, printer),
     }
