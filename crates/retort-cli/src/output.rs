@@ -35,6 +35,12 @@ impl Printer {
         }
     }
 
+    /// A command's outcome as its documented JSON (through a `Value`, so keys come out in
+    /// the same order however the outcome was built).
+    pub fn json<T: serde::Serialize>(&self, outcome: &T) {
+        self.json_value(&serde_json::to_value(outcome).expect("outcomes serialise"));
+    }
+
     pub fn json_value(&self, value: &serde_json::Value) {
         write_stdout(&format!(
             "{}\n",

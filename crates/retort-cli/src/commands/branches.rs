@@ -2,30 +2,21 @@
 use crate::output::Printer;
 use crate::settings::Settings;
 use retort::Error;
-use serde_json::json;
 
 pub fn exec(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
-    let graph = settings.workspace()?.graph_for_display()?;
-    let points = graph.branch_points();
+    let branches = retort::ops::graph::branches(&settings.workspace()?)?;
     if printer.json {
-        let list: Vec<_> = points
-            .iter()
-            .map(|&i| {
-                let mut v = super::render::revision_json(&graph, i);
-                v["children"] = json!(graph.ids(graph.children(i)));
-                v
-            })
-            .collect();
-        printer.json_value(&json!({ "branch_points": list }));
+        printer.json(&branches);
         return Ok(0);
     }
-    for &i in &points {
-        printer.line(super::render::revision_line(&graph, i));
+    let graph = &branches.graph;
+    for &i in &branches.indices {
+        printer.line(super::render::revision_line(graph, i));
         for &c in graph.children(i) {
             printer.line(format!(
                 "    -> {}{}, {}",
                 graph.id(c),
-                super::render::tags(&graph, c),
+                super::render::tags(graph, c),
                 graph.rev(c).message
             ));
         }

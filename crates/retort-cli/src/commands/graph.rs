@@ -25,16 +25,15 @@ pub enum GraphFormat {
 /// one is a note, not a failure).
 pub fn exec(args: &Args, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
     use retort::core::revision::draw;
-    let ws = settings.workspace()?;
-    let graph = ws.graph_for_display()?;
-    let selected = retort::core::revision::range::select(&graph, args.rev_range.as_deref())?;
-    let newest_first: Vec<usize> =
-        graph.topo_order().iter().rev().copied().filter(|&i| selected[i]).collect();
-    let current = super::render::current_revisions(&ws, &graph, printer);
+    let drawing = retort::ops::graph::drawing(&settings.workspace()?, args.rev_range.as_deref())?;
+    if let Some(note) = &drawing.note {
+        printer.note(format!("note: {note}"));
+    }
+    let (graph, shown, current) = (&drawing.graph, &drawing.newest_first, &drawing.current);
     let text = match args.format {
-        GraphFormat::Mermaid => draw::mermaid(&graph, &newest_first, &current),
-        GraphFormat::Dot => draw::dot(&graph, &newest_first, &current),
-        GraphFormat::Ascii => super::render::ascii_drawing(&graph, &newest_first, &current),
+        GraphFormat::Mermaid => draw::mermaid(graph, shown, current),
+        GraphFormat::Dot => draw::dot(graph, shown, current),
+        GraphFormat::Ascii => super::render::ascii_drawing(graph, shown, current),
     };
     printer.raw(&text);
     Ok(0)

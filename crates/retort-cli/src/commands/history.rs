@@ -2,7 +2,6 @@
 use crate::output::Printer;
 use crate::settings::Settings;
 use retort::Error;
-use serde_json::json;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -16,28 +15,28 @@ pub struct Args {
 
 pub fn exec(args: &Args, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
     let ws = settings.workspace()?;
-    let graph = ws.graph_for_display()?;
-    let selected = retort::core::revision::range::select(&graph, args.rev_range.as_deref())?;
-    let newest_first: Vec<usize> =
-        graph.topo_order().iter().rev().copied().filter(|&i| selected[i]).collect();
-    if printer.json {
-        let revs: Vec<_> =
-            newest_first.iter().map(|&i| super::render::revision_json(&graph, i)).collect();
-        printer.json_value(&json!({ "revisions": revs }));
-        return Ok(0);
-    }
-    let mut out = String::with_capacity(newest_first.len() * 80);
-    if args.graph {
-        let current = super::render::current_revisions(&ws, &graph, printer);
+    if args.graph && !printer.json {
+        let drawing = retort::ops::graph::drawing(&ws, args.rev_range.as_deref())?;
+        if let Some(note) = &drawing.note {
+            printer.note(format!("note: {note}"));
+        }
         if !printer.quiet {
-            printer.raw(&super::render::ascii_drawing(&graph, &newest_first, &current));
+            let (graph, shown) = (&drawing.graph, &drawing.newest_first);
+            printer.raw(&super::render::ascii_drawing(graph, shown, &drawing.current));
         }
         return Ok(0);
     }
-    for &i in &newest_first {
+    let history = retort::ops::graph::history(&ws, args.rev_range.as_deref())?;
+    if printer.json {
+        printer.json(&history);
+        return Ok(0);
+    }
+    let (graph, newest_first) = (&history.graph, &history.newest_first);
+    let mut out = String::with_capacity(newest_first.len() * 80);
+    for &i in newest_first {
         if printer.verbose {
             let f = graph.rev(i);
-            out.push_str(&format!("Rev: {}{}\n", f.id, super::render::tags(&graph, i)));
+            out.push_str(&format!("Rev: {}{}\n", f.id, super::render::tags(graph, i)));
             out.push_str(&format!(
                 "Parent: {}\n",
                 if f.down.is_empty() {
@@ -66,7 +65,7 @@ pub fn exec(args: &Args, settings: &Settings, printer: &Printer) -> Result<i32, 
             }
             out.push_str(&format!("\n    {}\n\n", f.message));
         } else {
-            out.push_str(&super::render::revision_line(&graph, i));
+            out.push_str(&super::render::revision_line(graph, i));
             out.push('\n');
         }
     }

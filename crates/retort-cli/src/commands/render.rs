@@ -1,28 +1,9 @@
-//! Renderings more than one command prints: a revision as a line or as JSON, its tags,
-//! the drawing of the graph with the database's revisions marked, autogenerate's sources.
+//! Renderings more than one command prints: a revision as a line, its tags, the graph
+//! drawn as text lanes with the current revisions marked, autogenerate's sources.
 use crate::output::Printer;
 use retort::core::RevisionFile;
 use retort::ops::autogen::{Source, Sources};
 use retort::RevisionGraph;
-use serde_json::{json, Value};
-
-/// The documented JSON shape of one revision (README, "JSON output").
-pub fn revision_json(graph: &RevisionGraph, i: usize) -> Value {
-    let f = graph.rev(i);
-    json!({
-        "revision": f.id,
-        "down_revisions": f.down,
-        "message": f.message,
-        "created": f.created,
-        "branch_labels": f.branch_labels,
-        "path": f.path.display().to_string(),
-        "is_head": graph.children(i).is_empty(),
-        "is_base": graph.parents(i).is_empty(),
-        "is_merge": graph.parents(i).len() > 1,
-        "is_branch_point": graph.children(i).len() > 1,
-        "transactional": f.transactional,
-    })
-}
 
 /// Alembic's one-line form: `parent -> rev (head) (branchpoint), message`.
 pub fn revision_line(graph: &RevisionGraph, i: usize) -> String {
@@ -67,30 +48,6 @@ pub fn tags(graph: &RevisionGraph, i: usize) -> String {
         s.push_str(" (branchpoint)");
     }
     s
-}
-
-/// The database's current revisions, to mark in a drawing; a graph needs no database, so
-/// one that cannot be read is a note (and nothing marked), not a failure.
-pub fn current_revisions(
-    ws: &retort::Workspace,
-    graph: &retort::RevisionGraph,
-    printer: &Printer,
-) -> Vec<usize> {
-    match ws
-        .connect_existing()
-        .and_then(|mut c| retort::Migrator::new(graph, ws.project.tables()).current(c.as_mut()))
-    {
-        Ok(current) => current,
-        // No database yet, or none configured: nothing is applied anywhere to mark.
-        Err(
-            retort::Error::Db(retort::core::error::DbError::Missing { .. })
-            | retort::Error::Config(retort::core::error::ConfigError::NoUrl { .. }),
-        ) => Vec::new(),
-        Err(e) => {
-            printer.note(format!("note: the database's revisions are not marked ({e})"));
-            Vec::new()
-        }
-    }
 }
 
 /// `history --graph` and `graph --format ascii`: the lanes, each revision's line, and

@@ -9,6 +9,7 @@ pub mod backup;
 pub mod cache;
 pub mod doctor;
 pub mod fleet;
+pub mod graph;
 pub mod live;
 pub mod squash;
 pub mod status;
