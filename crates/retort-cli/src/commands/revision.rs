@@ -1,7 +1,6 @@
 //! `retort revision`: an empty revision to write by hand.
 use crate::output::Printer;
 use crate::settings::Settings;
-use retort::core::revision::new;
 use retort::Error;
 
 #[derive(Debug, clap::Args)]
@@ -24,15 +23,14 @@ pub struct Args {
 }
 
 pub fn exec(args: &Args, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
-    let ws = settings.workspace()?;
-    let dir = ws.migrations();
-    let graph = dir.load_graph()?;
-    new::require_message(&args.message)?;
-    let down = new::parents(&graph, args.head.as_deref())?;
-    let mut revision = new::start(&graph, &dir, &args.message, args.rev_id.as_deref(), down)?;
-    revision.branch_labels = args.branch_label.clone();
-    revision.depends_on = new::dependencies(&graph, &args.depends_on)?;
-    let (id, path) = dir.write(&revision)?;
-    printer.line(format!("Generated {} ({id})", path.display()));
+    let request = retort::ops::revision::RevisionRequest {
+        message: &args.message,
+        head: args.head.as_deref(),
+        branch_labels: args.branch_label.clone(),
+        depends_on: args.depends_on.clone(),
+        rev_id: args.rev_id.as_deref(),
+    };
+    let written = retort::ops::revision::revision(&settings.workspace()?, &request)?;
+    printer.line(format!("Generated {} ({})", written.path.display(), written.id));
     Ok(0)
 }
