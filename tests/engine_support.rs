@@ -7,10 +7,10 @@ use retort_core::engine::{Connection, Engine};
 use retort_core::schema::Schema;
 use retort_core::url::RedactedUrl;
 
-/// The server in `var` (else `default`) if `engine` can open it; otherwise a loud skip,
-/// or a failure when RETORT_REQUIRE_SERVERS=1 (as in `.ci/run`).
-pub fn server(engine: &dyn Engine, var: &str, default: &str) -> Option<RedactedUrl> {
-    let url = RedactedUrl::new(std::env::var(var).unwrap_or_else(|_| default.into()));
+/// The engine's development server ([`Engine::dev_server`]) if `engine` can open it;
+/// otherwise a loud skip, or a failure when RETORT_REQUIRE_SERVERS=1 (as in `.ci/run`).
+pub fn server(engine: &dyn Engine) -> Option<RedactedUrl> {
+    let url = RedactedUrl::new(engine.dev_server().expect("a server engine").url());
     if engine.open(&url, std::path::Path::new(".")).is_ok() {
         return Some(url);
     }

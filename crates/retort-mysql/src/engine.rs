@@ -8,6 +8,13 @@ use std::path::Path;
 pub struct MysqlEngine;
 
 impl Engine for MysqlEngine {
+    fn dev_server(&self) -> Option<retort_core::engine::DevServer> {
+        Some(retort_core::engine::DevServer {
+            env_var: "RETORT_TEST_MYSQL_URL",
+            default_url: "mysql://root@127.0.0.1:3306/mysql",
+        })
+    }
+
     fn name(&self) -> &'static str {
         "mysql"
     }

@@ -9,9 +9,7 @@ use support::*;
 
 #[test]
 fn introspects_renders_and_reaches_the_target() {
-    let Some(url) =
-        server(&MysqlEngine, "RETORT_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/mysql")
-    else {
+    let Some(url) = server(&MysqlEngine) else {
         return;
     };
     let _cleanup = DropScratchAtEnd::new();

@@ -8,6 +8,13 @@ use std::path::Path;
 pub struct PostgresEngine;
 
 impl Engine for PostgresEngine {
+    fn dev_server(&self) -> Option<retort_core::engine::DevServer> {
+        Some(retort_core::engine::DevServer {
+            env_var: "RETORT_TEST_PG_URL",
+            default_url: "postgres://postgres@127.0.0.1:5432/postgres",
+        })
+    }
+
     fn name(&self) -> &'static str {
         "postgres"
     }

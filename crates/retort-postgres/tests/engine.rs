@@ -9,11 +9,7 @@ use support::*;
 
 #[test]
 fn introspects_renders_and_reaches_the_target() {
-    let Some(url) = server(
-        &PostgresEngine,
-        "RETORT_TEST_PG_URL",
-        "postgres://postgres@127.0.0.1:5432/postgres",
-    ) else {
+    let Some(url) = server(&PostgresEngine) else {
         return;
     };
     let _cleanup = DropScratchAtEnd::new();
@@ -70,11 +66,7 @@ fn a_change_it_cannot_render_is_an_error() {
 /// left `AS integer` fails at 2^31 even though the column is bigint.
 #[test]
 fn widening_a_serial_column_widens_its_sequence() {
-    let Some(url) = server(
-        &PostgresEngine,
-        "RETORT_TEST_PG_URL",
-        "postgres://postgres@127.0.0.1:5432/postgres",
-    ) else {
+    let Some(url) = server(&PostgresEngine) else {
         return;
     };
     let _cleanup = DropScratchAtEnd::new();

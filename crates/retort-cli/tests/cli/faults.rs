@@ -37,25 +37,13 @@ fn signalled_run(
 
 /// Scratch databases a process left on the servers, from their own catalogs.
 fn scratch_left_by(pid: u32) -> Vec<String> {
+    let prefix = format!("retort_scratch_{pid}_");
     let mut left = Vec::new();
-    let like = format!("retort_scratch_{pid}_%");
-    for (engine, url) in [
-        ("postgres", crate::common::servers::pg_admin_url()),
-        ("mysql", crate::common::servers::mysql_admin_url()),
-    ] {
-        if !engine_names().contains(&engine) {
-            continue;
-        }
+    for engine in engine_names() {
+        let Some(url) = crate::common::servers::admin_url(engine) else { continue };
         let mut c =
             retort::connect(&retort::RedactedUrl::new(url), std::path::Path::new(".")).unwrap();
-        let sql = if engine == "postgres" {
-            format!("SELECT datname FROM pg_database WHERE datname LIKE '{like}'")
-        } else {
-            format!("SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE '{like}'")
-        };
-        left.extend(
-            c.query(&sql).unwrap().into_iter().filter_map(|r| r.into_iter().next().flatten()),
-        );
+        left.extend(c.scratch_databases().unwrap().into_iter().filter(|n| n.starts_with(&prefix)));
     }
     left
 }

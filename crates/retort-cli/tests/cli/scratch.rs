@@ -111,11 +111,7 @@ fn scratch_databases_of_killed_processes_are_named_and_dropped() {
             retort::core::cleanup::scratch_prefix(dead),
             retort::core::cleanup::host_tag()
         );
-        let admin = if engine == "postgres" {
-            crate::common::servers::pg_admin_url()
-        } else {
-            crate::common::servers::mysql_admin_url()
-        };
+        let admin = crate::common::servers::admin_url(engine).expect("a server engine");
         let mut c = retort::connect(&retort::RedactedUrl::new(admin.clone()), p.path()).unwrap();
         c.execute(&format!("CREATE DATABASE {orphan}")).unwrap();
         let exists =

@@ -20,4 +20,4 @@ pub use dialect::{
     cannot_render, default_model_statement, leading_words, Dialect, ModelStatement,
     SkippedStatement,
 };
-pub use registry::{for_url, named, scratch_server, Engine};
+pub use registry::{for_url, named, scratch_server, DevServer, Engine};

@@ -4,11 +4,33 @@
 use crate::engine::{Connection, Dialect};
 use crate::url::RedactedUrl;
 
+/// A development server: `default_url` unless `env_var` is set.
+#[derive(Clone, Copy, Debug)]
+pub struct DevServer {
+    pub env_var: &'static str,
+    pub default_url: &'static str,
+}
+
+impl DevServer {
+    /// The server's admin URL for this process.
+    pub fn url(&self) -> String {
+        std::env::var(self.env_var).unwrap_or_else(|_| self.default_url.to_string())
+    }
+}
+
 /// One database engine, as the facade's registry knows it: how to recognise its URLs and
 /// its name in retort.toml, and how to open connections and scratch databases. The
 /// registry (`retort::engines()`) is the only place that lists engines; everything else
 /// asks these questions instead of matching on a name.
 pub trait Engine: Send + Sync {
+    /// Where a development machine (and CI) runs this engine's server: its admin URL,
+    /// overridden by the environment variable. `None` for an engine without a server
+    /// (SQLite). The tests and the benchmark find their servers here, so a new engine
+    /// needs no edit in test support.
+    fn dev_server(&self) -> Option<DevServer> {
+        None
+    }
+
     /// `sqlite`, `postgres`, `mysql`: the name shown to users and written by `init`.
     fn name(&self) -> &'static str;
 

@@ -20,14 +20,7 @@ pub struct Engine {
 pub fn engines() -> Vec<Engine> {
     servers::engine_names()
         .into_iter()
-        .map(|name| Engine {
-            name,
-            server: match name {
-                "postgres" => Some(RedactedUrl::new(servers::pg_admin_url())),
-                "mysql" => Some(RedactedUrl::new(servers::mysql_admin_url())),
-                _ => None,
-            },
-        })
+        .map(|name| Engine { name, server: servers::admin_url(name).map(RedactedUrl::new) })
         .collect()
 }
 

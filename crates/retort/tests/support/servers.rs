@@ -8,28 +8,43 @@ use retort::{Connection, RedactedUrl};
 use std::path::Path;
 use std::sync::OnceLock;
 
+/// The engine called `name` in this build's registry.
+pub fn engine(name: &str) -> &'static dyn retort::core::engine::Engine {
+    retort::engines().iter().copied().find(|e| e.name() == name).expect("an engine of this build")
+}
+
+/// The admin URL of `engine`'s development server (`None`: it needs none, like SQLite).
+pub fn admin_url(engine_name: &str) -> Option<String> {
+    engine(engine_name).dev_server().map(|s| s.url())
+}
+
 pub fn pg_admin_url() -> String {
-    std::env::var("RETORT_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    admin_url("postgres").expect("PostgreSQL has a server")
 }
 
 pub fn mysql_admin_url() -> String {
-    std::env::var("RETORT_TEST_MYSQL_URL")
-        .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/mysql".into())
+    admin_url("mysql").expect("MySQL has a server")
 }
 
 fn reachable(url: &str) -> bool {
     retort::connect(&RedactedUrl::new(url.to_string()), Path::new(".")).is_ok()
 }
 
-/// The engines this run tests: SQLite always, servers when they answer.
+/// The engines this run tests: every engine of the build that needs no server, and
+/// those that do when their server answers (`retort::engines()`: a new engine needs no
+/// edit here).
 pub fn engine_names() -> Vec<&'static str> {
     static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
     NAMES
         .get_or_init(|| {
             let require = std::env::var("RETORT_REQUIRE_SERVERS").is_ok_and(|v| v == "1");
-            let mut names = vec!["sqlite"];
-            for (name, url) in [("postgres", pg_admin_url()), ("mysql", mysql_admin_url())] {
+            let mut names = Vec::new();
+            for e in retort::engines() {
+                let Some(url) = e.dev_server().map(|s| s.url()) else {
+                    names.push(e.name());
+                    continue;
+                };
+                let name = e.name();
                 if reachable(&url) {
                     names.push(name);
                 } else if require {
@@ -56,27 +71,24 @@ pub struct TestDb {
 impl TestDb {
     pub fn new(engine: &'static str, dir: &Path) -> TestDb {
         let name = format!("retort_test_{}", retort::core::RevisionId::generate());
-        match engine {
-            "sqlite" => TestDb {
+        let Some(admin) = admin_url(engine) else {
+            // An engine without a server keeps a database in a file.
+            let scheme = self::engine(engine).url_schemes()[0];
+            return TestDb {
                 engine,
-                url: format!("sqlite://{}", dir.join("test.db").display()),
+                url: format!("{scheme}://{}", dir.join("test.db").display()),
                 admin: None,
                 kept: String::new(),
-            },
-            "postgres" | "mysql" => {
-                let admin = if engine == "postgres" { pg_admin_url() } else { mysql_admin_url() };
-                let mut c =
-                    retort::connect(&RedactedUrl::new(admin.clone()), dir).expect("server answers");
-                c.execute(&format!("CREATE DATABASE {name}")).expect("create test database");
-                let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap();
-                TestDb {
-                    engine,
-                    url: format!("{base}/{name}"),
-                    admin: Some((admin, name)),
-                    kept: retort::core::cleanup::kept_scratch_name(dir),
-                }
-            }
-            other => panic!("unknown engine {other}"),
+            };
+        };
+        let mut c = retort::connect(&RedactedUrl::new(admin.clone()), dir).expect("server answers");
+        c.execute(&format!("CREATE DATABASE {name}")).expect("create test database");
+        let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap();
+        TestDb {
+            engine,
+            url: format!("{base}/{name}"),
+            admin: Some((admin, name)),
+            kept: retort::core::cleanup::kept_scratch_name(dir),
         }
     }
 
@@ -90,9 +102,9 @@ impl Drop for TestDb {
     fn drop(&mut self) {
         if let Some((admin, name)) = &self.admin {
             if let Ok(mut c) = retort::connect(&RedactedUrl::new(admin.clone()), Path::new(".")) {
-                let force = if self.engine == "postgres" { " WITH (FORCE)" } else { "" };
-                let _ = c.execute(&format!("DROP DATABASE IF EXISTS {name}{force}"));
-                let _ = c.execute(&format!("DROP DATABASE IF EXISTS {}{force}", self.kept));
+                // The engine's own statement (PostgreSQL's ends sessions still connected).
+                let _ = c.execute(&c.drop_scratch_sql(name));
+                let _ = c.execute(&c.drop_scratch_sql(&self.kept));
             }
         }
     }
