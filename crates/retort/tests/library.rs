@@ -284,16 +284,36 @@ fn the_readme_lists_every_lint_rule_the_registry_has() {
         let severity = format!("{:?}", r.severity).to_lowercase();
         table.push_str(&format!("  | `{}` | {severity} | {} |\n", r.id, r.summary));
     }
+    readme_section_is("lint-rules", "  ", &table);
+}
+
+/// The README's JSON table is generated from the outcome types' documented shapes
+/// (`retort::ops::json_shapes`); the CLI tests check each shape's keys against what the
+/// command prints.
+#[test]
+fn the_readme_documents_every_json_shape_the_outcomes_declare() {
+    let mut table = String::from("| command | shape |\n|---|---|\n");
+    for (commands, shape) in retort::ops::json_shapes() {
+        let commands: Vec<String> = commands.iter().map(|c| format!("`{c}`")).collect();
+        table.push_str(&format!("| {} | {shape} |\n", commands.join(", ")));
+    }
+    readme_section_is("json-shapes", "", &table);
+}
+
+/// Fails unless the README between `<!-- NAME:start -->` and `<!-- NAME:end -->` (each on
+/// its own line, indented by `indent`) reads `expected`; `RETORT_UPDATE_README=1` writes it.
+fn readme_section_is(name: &str, indent: &str, expected: &str) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md");
     let readme = std::fs::read_to_string(&path).unwrap();
-    let (start, end) = ("<!-- lint-rules:start -->\n", "  <!-- lint-rules:end -->");
-    let from = readme.find(start).expect("README marks the lint table") + start.len();
-    let to = readme[from..].find(end).expect("README ends the lint table") + from;
-    if readme[from..to] != table {
+    let (start, end) = (format!("<!-- {name}:start -->\n"), format!("{indent}<!-- {name}:end -->"));
+    let from = readme.find(&start).expect("README marks the section") + start.len();
+    let to = readme[from..].find(&end).expect("README ends the section") + from;
+    if readme[from..to] != *expected {
         if std::env::var_os("RETORT_UPDATE_README").is_some() {
-            std::fs::write(&path, format!("{}{table}{}", &readme[..from], &readme[to..])).unwrap();
+            std::fs::write(&path, format!("{}{expected}{}", &readme[..from], &readme[to..]))
+                .unwrap();
         } else {
-            panic!("the README's lint table differs from the registry; it should read:\n{table}(RETORT_UPDATE_README=1 writes it)");
+            panic!("the README's {name} section differs from the code; it should read:\n{expected}(RETORT_UPDATE_README=1 writes it)");
         }
     }
 }

@@ -3,7 +3,6 @@ use crate::output::Printer;
 use crate::settings::Settings;
 use retort::core::ops::adopt::{adopt_alembic, AdoptOptions};
 use retort::Error;
-use serde_json::json;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Args {
@@ -29,15 +28,7 @@ pub fn alembic(args: &AlembicArgs, settings: &Settings, printer: &Printer) -> Re
     let opts = AdoptOptions { dir: args.dir.clone(), sql_from: args.sql_from.clone() };
     let a = adopt_alembic(&ws, &opts)?;
     if printer.json {
-        printer.json_value(&json!({
-            "converted": a.converted.iter().map(|(id, p)| json!({"revision": id, "path": p})).collect::<Vec<_>>(),
-            "needs_attention": a.needs_attention.iter().map(|(id, why)| json!({"revision": id, "reason": why})).collect::<Vec<_>>(),
-            "sql_source": a.sql_source,
-            "current": a.current,
-            "recorded": a.recorded,
-            "python_moved_to": a.python_moved_to,
-            "models_written": a.models_written,
-        }));
+        printer.json(&a);
         return Ok(if a.needs_attention.is_empty() { 0 } else { 1 });
     }
     printer.line(format!(

@@ -31,15 +31,7 @@ pub fn run(
     let outcome = outcome?;
     let report = &outcome.report;
     if printer.json {
-        printer.json_value(&serde_json::json!({
-            "env": ws.env.name,
-            "url": ws.env.url.as_ref().map(|u| u.to_string()),
-            "direction": if mode == Direction::Up { "upgrade" } else { "downgrade" },
-            "backup": outcome.backup,
-            "heads_before": report.heads_before,
-            "heads_after": report.heads_after,
-            "steps": report.steps,
-        }));
+        printer.json(&outcome);
         return Ok(0);
     }
     if report.steps.is_empty() {

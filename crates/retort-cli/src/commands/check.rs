@@ -2,7 +2,6 @@
 use crate::output::Printer;
 use crate::settings::Settings;
 use retort::Error;
-use serde_json::json;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -26,15 +25,7 @@ pub fn exec(args: &Args, settings: &Settings, printer: &Printer) -> Result<i32, 
     let report = retort::ops::autogen::check(&ws, args.no_db)?;
     let clean = report.clean();
     if printer.json {
-        printer.json_value(&json!({
-            "up_to_date": clean,
-            "changes": report.changes,
-            "database_checked": report.database_checked,
-            "pending": report.pending,
-            "drift": report.drift,
-            "not_compared": report.not_compared,
-            "sources": report.sources,
-        }));
+        printer.json(&report);
         return Ok(if clean { 0 } else { retort::exit::FOUND });
     }
     super::render::sources_note(printer, &report.sources);

@@ -3,7 +3,6 @@ use crate::output::Printer;
 use crate::settings::Settings;
 use retort::core::lint::{Diagnostic, Severity};
 use retort::Error;
-use serde_json::json;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -31,16 +30,12 @@ pub fn print(printer: &Printer, diags: &[Diagnostic]) -> bool {
 }
 
 pub fn exec(args: &Args, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
-    let ws = settings.workspace()?;
-    let graph = ws.graph()?;
-    let dialect = ws.dialect()?;
-    let engine = dialect.name();
-    let diags = retort::core::lint::lint_range(&graph, args.range.as_deref(), dialect.as_ref())?;
-    let errors = diags.iter().any(|d| d.severity == Severity::Error);
+    let report = retort::ops::lint::lint(&settings.workspace()?, args.range.as_deref())?;
     if printer.json {
-        printer.json_value(&json!({ "engine": engine, "errors": errors, "diagnostics": diags }));
+        printer.json(&report);
     } else {
-        print(printer, &diags);
+        let diags = &report.diagnostics;
+        print(printer, diags);
         let count = |s: Severity| diags.iter().filter(|d| d.severity == s).count();
         printer.line(format!(
             "{} error(s), {} warning(s)",
@@ -48,5 +43,5 @@ pub fn exec(args: &Args, settings: &Settings, printer: &Printer) -> Result<i32, 
             count(Severity::Warning)
         ));
     }
-    Ok(if errors { retort::exit::FOUND } else { 0 })
+    Ok(if report.errors { retort::exit::FOUND } else { 0 })
 }

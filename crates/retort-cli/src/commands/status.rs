@@ -2,7 +2,6 @@
 use crate::output::Printer;
 use crate::settings::Settings;
 use retort::Error;
-use serde_json::json;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -21,24 +20,12 @@ pub fn exec(args: &Args, settings: &Settings, printer: &Printer) -> Result<i32, 
     }
     let ws = settings.workspace()?;
     let st = retort::ops::status::status(&ws)?;
-    let (graph, rows, pending, changed) = (&st.graph, &st.rows, &st.pending, &st.changed);
+    let (graph, rows, pending, changed) =
+        (&st.graph, &st.current, &st.pending_indices, &st.changed);
     let heads = graph.heads();
-    let state_error = st.problem.as_ref().map(|e| e.to_string());
+    let state_error = &st.error;
     if printer.json {
-        printer.json_value(&json!({
-            "env": ws.env.name,
-            "url": ws.env.url.as_ref().map(|u| u.to_string()),
-            "protected": ws.env.protected,
-            "current": rows,
-            "heads": graph.ids(&heads),
-            "pending": pending.iter().map(|&i| retort::ops::graph::RevisionView::of(graph, i)).collect::<Vec<_>>(),
-            "up_to_date": state_error.is_none() && pending.is_empty() && changed.is_empty(),
-            "changed": changed,
-            "error": state_error,
-            "cluster": st.cluster,
-            "in_progress": st.in_progress,
-            "squashes": graph.shortcuts().iter().map(|s| json!({"revision": s.file.id, "replaces": graph.ids(&s.chain), "path": s.file.path})).collect::<Vec<_>>(),
-        }));
+        printer.json(&st);
     } else {
         printer.line(format!(
             "environment: {}{}",

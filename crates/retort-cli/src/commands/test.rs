@@ -11,9 +11,9 @@ pub fn exec(settings: &Settings, printer: &Printer) -> Result<i32, Error> {
     ));
     let graph = ws.graph_for_display()?;
     let report = retort::core::ops::test::test(&ws)?;
-    let code = if report.ok() { 0 } else { retort::exit::FOUND };
+    let code = if report.ok { 0 } else { retort::exit::FOUND };
     if printer.json {
-        printer.json_value(&serde_json::json!({ "ok": report.ok(), "checks": report.checks }));
+        printer.json(&report);
         return Ok(code);
     }
     for c in &report.checks {

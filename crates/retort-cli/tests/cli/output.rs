@@ -279,3 +279,73 @@ fn a_non_utf8_revision_file_is_a_migration_file_error() {
     let r = p.retort(&["upgrade"]).fails_with(4, "not UTF-8");
     assert!(r.stderr.contains("aaaaaaaaaaa1_latin1.sql:7:"), "{}", r.stderr);
 }
+
+/// The top-level keys a documented shape names: the `"key"`s directly inside its outer
+/// `{…}` (values after a `:` are not keys).
+fn documented_keys(shape: &str) -> std::collections::BTreeSet<String> {
+    let body = &shape[shape.find("`{").expect("an object shape") + 1..];
+    let (mut depth, mut keys, mut expect_key) = (0, std::collections::BTreeSet::new(), false);
+    let mut chars = body.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '{' | '[' | '(' => {
+                depth += 1;
+                expect_key = depth == 1;
+            }
+            '}' | ']' | ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            ',' if depth == 1 => expect_key = true,
+            ':' if depth == 1 => expect_key = false,
+            '"' => {
+                let end = body[i + 1..].find('"').unwrap() + i + 1;
+                if depth == 1 && expect_key {
+                    keys.insert(body[i + 1..end].to_string());
+                }
+                expect_key = false;
+                while chars.next().is_some_and(|(j, _)| j < end) {}
+            }
+            _ => {}
+        }
+    }
+    keys
+}
+
+/// Each documented JSON shape (`retort::ops::json_shapes`, which the README's table is
+/// generated from) names exactly the keys the command prints.
+#[test]
+fn json_output_has_exactly_the_documented_keys() {
+    let p = Project::new();
+    chain(&p, 2);
+    models(
+        &p,
+        "CREATE TABLE t1 (id INTEGER PRIMARY KEY, v TEXT);\nCREATE TABLE t2 (id INTEGER PRIMARY KEY, v TEXT);\n",
+    );
+    p.retort(&["upgrade", "+1"]).ok();
+    let shapes: std::collections::HashMap<&str, &str> = retort::ops::json_shapes()
+        .into_iter()
+        .flat_map(|(commands, shape)| commands.iter().map(move |c| (*c, shape)))
+        .collect();
+    let runs: [(&str, &[&str]); 11] = [
+        ("current", &["current"]),
+        ("status", &["status"]),
+        ("history", &["history"]),
+        ("heads", &["heads"]),
+        ("branches", &["branches"]),
+        ("check", &["check"]),
+        ("lint", &["lint"]),
+        ("test", &["test"]),
+        ("upgrade", &["upgrade"]),
+        ("downgrade", &["downgrade", "-1"]),
+        ("cache clear", &["cache", "clear"]),
+    ];
+    for (command, args) in runs {
+        let out = p.retort(&[args, &["--json"]].concat());
+        let printed: std::collections::BTreeSet<String> =
+            out.json().as_object().expect("an object").keys().cloned().collect();
+        assert_eq!(printed, documented_keys(shapes[command]), "`{command} --json`: {}", out.stdout);
+    }
+}

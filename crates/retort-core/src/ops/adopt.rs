@@ -38,10 +38,12 @@ pub struct AdoptOptions {
 }
 
 /// What `adopt` did.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize)]
 pub struct Adopted {
+    #[serde(serialize_with = "revisions_with::<PathBuf, _>")]
     pub converted: Vec<(RevisionId, PathBuf)>,
     /// Revisions whose SQL Alembic's offline mode did not give, and why.
+    #[serde(serialize_with = "revisions_with::<String, _>")]
     pub needs_attention: Vec<(RevisionId, String)>,
     /// How the offline SQL was obtained (a command line or the files read).
     pub sql_source: String,
@@ -50,6 +52,35 @@ pub struct Adopted {
     pub recorded: usize,
     pub python_moved_to: PathBuf,
     pub models_written: bool,
+}
+
+/// `[(id, x)]` as `[{"revision": id, "path"|"reason": x}]` (the documented shape).
+fn revisions_with<T: serde::Serialize + WhatItIs, S: serde::Serializer>(
+    pairs: &[(RevisionId, T)],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    struct One<'a, T>(&'a RevisionId, &'a T);
+    impl<T: serde::Serialize + WhatItIs> serde::Serialize for One<'_, T> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut m = s.serialize_map(Some(2))?;
+            m.serialize_entry("revision", self.0)?;
+            m.serialize_entry(T::KEY, self.1)?;
+            m.end()
+        }
+    }
+    s.collect_seq(pairs.iter().map(|(id, x)| One(id, x)))
+}
+
+/// The key a value paired with a revision goes under.
+trait WhatItIs {
+    const KEY: &'static str;
+}
+impl WhatItIs for PathBuf {
+    const KEY: &'static str = "path";
+}
+impl WhatItIs for String {
+    const KEY: &'static str = "reason";
 }
 
 enum Tool {
@@ -377,6 +408,11 @@ fn write_models_if_empty(
     crate::fsio::replace_atomic(&path, text.as_bytes())
         .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
     Ok(true)
+}
+
+impl crate::ops::JsonShape for Adopted {
+    const COMMANDS: &'static [&'static str] = &["adopt alembic"];
+    const SHAPE: &'static str = r#"`{"converted": [{"revision", "path"}], "needs_attention": [{"revision", "reason"}], "sql_source", "current": [ids], "recorded": n, "python_moved_to", "models_written": bool}`"#;
 }
 
 #[cfg(test)]

@@ -11,6 +11,11 @@ use std::path::PathBuf;
 /// What an upgrade or downgrade did.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ApplyOutcome {
+    /// The environment and its database (password hidden).
+    pub env: String,
+    pub url: Option<String>,
+    /// `upgrade` or `downgrade`.
+    pub direction: &'static str,
     /// The backup taken first, when the environment asks for backups and there was work.
     pub backup: Option<PathBuf>,
     #[serde(flatten)]
@@ -57,7 +62,13 @@ pub fn apply(
     };
     let opts = RunOptions { single_transaction, ..ws.run_options() };
     let report = migrator.run(conn.as_mut(), mode, &target, &opts, on_event)?;
-    Ok(ApplyOutcome { backup, report })
+    Ok(ApplyOutcome {
+        env: ws.env.name.clone(),
+        url: ws.env.url.as_ref().map(|u| u.to_string()),
+        direction: if mode == Direction::Up { "upgrade" } else { "downgrade" },
+        backup,
+        report,
+    })
 }
 
 /// Tables at least this large (the engine's row estimate) get a warning before an ALTER
@@ -176,4 +187,9 @@ pub fn offline_stamp_script(ws: &Workspace, target: &str, purge: bool) -> Result
         &Target::parse(target)?,
         purge,
     )
+}
+
+impl crate::ops::JsonShape for ApplyOutcome {
+    const COMMANDS: &'static [&'static str] = &["upgrade", "downgrade"];
+    const SHAPE: &'static str = r#"`{"env", "url", "direction", "backup": path or null, "heads_before": [ids], "heads_after": [ids], "steps": [{"revision", "direction": "up"/"down", "duration_ms"}]}`"#;
 }

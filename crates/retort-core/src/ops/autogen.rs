@@ -518,6 +518,8 @@ pub fn migrate(
 /// What `check` found.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CheckReport {
+    /// Nothing to change, nothing pending, no drift ([`CheckReport::clean`]).
+    pub up_to_date: bool,
     /// Changes between the schema at head and the models (what `migrate` would write).
     pub changes: Vec<String>,
     /// Whether the configured database was checked (it exists and `--no-db` was not given).
@@ -545,6 +547,7 @@ pub fn check(ws: &Workspace, no_db: bool) -> Result<CheckReport, Error> {
         if let Some(not_compared) = prepared.unchanged(ws)? {
             let sources = Sources { models: Source::Cache, head: Source::Cache };
             return Ok(CheckReport {
+                up_to_date: true,
                 changes: Vec::new(),
                 database_checked: false,
                 pending: Vec::new(),
@@ -560,6 +563,7 @@ pub fn check(ws: &Workspace, no_db: bool) -> Result<CheckReport, Error> {
         .map(|c| c.describe())
         .collect();
     let mut report = CheckReport {
+        up_to_date: false,
         changes,
         database_checked: false,
         pending: Vec::new(),
@@ -568,6 +572,7 @@ pub fn check(ws: &Workspace, no_db: bool) -> Result<CheckReport, Error> {
         sources: inputs.sources,
     };
     if no_db || ws.env.url.is_none() {
+        report.up_to_date = report.clean();
         return Ok(report);
     }
     let graph = &inputs.graph;
@@ -584,5 +589,11 @@ pub fn check(ws: &Workspace, no_db: bool) -> Result<CheckReport, Error> {
         report.drift =
             diff(&inputs.head, &live, &Renames::default()).iter().map(|c| c.describe()).collect();
     }
+    report.up_to_date = report.clean();
     Ok(report)
+}
+
+impl crate::ops::JsonShape for CheckReport {
+    const COMMANDS: &'static [&'static str] = &["check"];
+    const SHAPE: &'static str = r#"`{"up_to_date": bool, "changes": [descriptions], "database_checked": bool, "pending": [..], "drift": [descriptions], "not_compared": ["1 policy", ..], "sources": {"models": "cache"\|"incremental"\|"scratch", "head": "cache"\|"scratch"}}`"#;
 }

@@ -29,3 +29,9 @@ pub fn clear(ws: &Workspace) -> Result<Cleared, Error> {
     };
     Ok(Cleared { cache_dir, kept_database })
 }
+
+impl crate::ops::JsonShape for Cleared {
+    const COMMANDS: &'static [&'static str] = &["cache clear"];
+    const SHAPE: &'static str =
+        r#"`{"cache_dir": bool, "kept_database": "retort_scratch_keep_…" or null}`"#;
+}

@@ -226,3 +226,30 @@ pub fn current(ws: &Workspace) -> Result<Current, Error> {
         indices,
     })
 }
+
+impl crate::ops::JsonShape for Current {
+    const COMMANDS: &'static [&'static str] = &["current"];
+    const SHAPE: &'static str =
+        r#"`{"env", "url", "current": [ids], "revisions": [revision objects]}`"#;
+}
+
+impl crate::ops::JsonShape for History {
+    const COMMANDS: &'static [&'static str] = &["history"];
+    const SHAPE: &'static str = r#"`{"revisions": [revision objects, newest first]}`"#;
+}
+
+impl crate::ops::JsonShape for Heads {
+    const COMMANDS: &'static [&'static str] = &["heads"];
+    const SHAPE: &'static str = r#"`{"heads": [revision objects]}`"#;
+}
+
+impl crate::ops::JsonShape for Branches {
+    const COMMANDS: &'static [&'static str] = &["branches"];
+    const SHAPE: &'static str = r#"`{"branch_points": [revision object + "children": [ids]]}`"#;
+}
+
+impl crate::ops::JsonShape for ShownRevision {
+    const COMMANDS: &'static [&'static str] = &["show REV"];
+    const SHAPE: &'static str =
+        r#"revision object + `"checksum"`, `"upgrade"`, `"downgrade"` (null when irreversible)"#;
+}

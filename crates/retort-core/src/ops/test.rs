@@ -30,13 +30,9 @@ pub struct Check {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct TestReport {
+    /// Every check passed.
+    pub ok: bool,
     pub checks: Vec<Check>,
-}
-
-impl TestReport {
-    pub fn ok(&self) -> bool {
-        self.checks.iter().all(|c| c.ok)
-    }
 }
 
 fn check(name: impl Into<String>, revision: Option<&RevisionFile>, problems: Vec<String>) -> Check {
@@ -222,5 +218,10 @@ pub fn test(ws: &Workspace) -> Result<TestReport, Error> {
                 .collect(),
         ));
     }
-    Ok(TestReport { checks })
+    Ok(TestReport { ok: checks.iter().all(|c| c.ok), checks })
+}
+
+impl crate::ops::JsonShape for TestReport {
+    const COMMANDS: &'static [&'static str] = &["test"];
+    const SHAPE: &'static str = r#"`{"ok": bool, "checks": [{"name", "revision": id or null, "ok": bool, "problems": [lines]}]}`"#;
 }
