@@ -3,7 +3,6 @@ use crate::output::Printer;
 use crate::settings::Settings;
 use retort::core::error::exit;
 use retort::Error;
-use serde_json::json;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -24,7 +23,7 @@ pub fn exec(args: &Args, settings: &Settings, printer: &Printer) -> Result<i32, 
     let drift = retort::ops::live::drift(&ws)?;
     let at = if drift.current.is_empty() { "base".into() } else { drift.current.join(", ") };
     if printer.json {
-        printer.json_value(&json!({ "current": drift.current, "drift": drift.changes.iter().map(|c| c.describe()).collect::<Vec<_>>() }));
+        printer.json(&drift);
     } else if drift.changes.is_empty() {
         printer.line(format!("No drift: {} matches its revision ({at}).", ws.describe_target()));
     } else {

@@ -3,7 +3,6 @@ use crate::output::Printer;
 use crate::settings::Settings;
 use retort::core::error::exit;
 use retort::Error;
-use serde_json::json;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -24,17 +23,18 @@ pub fn exec(args: &Args, settings: &Settings, printer: &Printer) -> Result<i32, 
         );
     }
     let ws = settings.workspace()?;
-    let (accepted, changed) = retort::ops::live::verify(&ws, args.accept.as_deref())?;
+    let verified = retort::ops::live::verify(&ws, args.accept.as_deref())?;
+    let (accepted, changed) = (&verified.accepted, &verified.changed);
     if let Some(id) = accepted {
         printer
             .note(format!("retort: accepted the current text of {id} on {}", ws.describe_target()));
     }
     if printer.json {
-        printer.json_value(&json!({ "ok": changed.is_empty(), "changed": changed }));
+        printer.json(&verified);
     } else if changed.is_empty() {
         printer.line("All applied revision files match what was applied.");
     } else {
-        for c in &changed {
+        for c in changed {
             printer.line(format!("CHANGED {} ({}) since it was applied:", c.rev, c.path.display()));
             for l in &c.diff {
                 printer.line(format!("    {l}"));

@@ -329,7 +329,7 @@ fn json_output_has_exactly_the_documented_keys() {
         .into_iter()
         .flat_map(|(commands, shape)| commands.iter().map(move |c| (*c, shape)))
         .collect();
-    let runs: [(&str, &[&str]); 11] = [
+    let runs: [(&str, &[&str]); 14] = [
         ("current", &["current"]),
         ("status", &["status"]),
         ("history", &["history"]),
@@ -341,6 +341,9 @@ fn json_output_has_exactly_the_documented_keys() {
         ("upgrade", &["upgrade"]),
         ("downgrade", &["downgrade", "-1"]),
         ("cache clear", &["cache", "clear"]),
+        ("drift", &["drift"]),
+        ("verify", &["verify"]),
+        ("doctor", &["doctor"]),
     ];
     for (command, args) in runs {
         let out = p.retort(&[args, &["--json"]].concat());

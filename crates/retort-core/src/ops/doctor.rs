@@ -24,6 +24,19 @@ fn problem(what: impl Into<String>, next: impl Into<String>) -> Finding {
 
 /// Diagnoses a project; `loaded` is the attempt to load it (a broken configuration is a
 /// finding too). Errors are only those of reading the database once connected.
+/// What `doctor` found: every check, and how many are problems.
+#[derive(Debug, serde::Serialize)]
+pub struct Diagnosis {
+    pub problems: usize,
+    pub findings: Vec<Finding>,
+}
+
+/// `retort doctor`: the checks of [`diagnose`], counted.
+pub fn doctor(loaded: Result<Workspace, Error>) -> Result<Diagnosis, Error> {
+    let findings = diagnose(loaded)?;
+    Ok(Diagnosis { problems: findings.iter().filter(|f| f.problem).count(), findings })
+}
+
 pub fn diagnose(loaded: Result<Workspace, Error>) -> Result<Vec<Finding>, Error> {
     let mut f = Vec::new();
     let ws = match loaded {
@@ -185,4 +198,10 @@ pub fn diagnose(loaded: Result<Workspace, Error>) -> Result<Vec<Finding>, Error>
         }
     }
     Ok(f)
+}
+
+impl crate::ops::JsonShape for Diagnosis {
+    const COMMANDS: &'static [&'static str] = &["doctor"];
+    const SHAPE: &'static str =
+        r#"`{"problems": n, "findings": [{"problem": bool, "what", "next": command or null}]}`"#;
 }

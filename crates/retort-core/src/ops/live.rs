@@ -52,10 +52,27 @@ pub fn schema_at(
 }
 
 /// Where the database is and how its schema differs from that revision's.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize)]
 pub struct Drift {
     pub current: Vec<String>,
+    /// Printed as their descriptions, under `drift`.
+    #[serde(rename = "drift", serialize_with = "descriptions")]
     pub changes: Vec<Change>,
+}
+
+fn descriptions<S: serde::Serializer>(changes: &[Change], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(changes.iter().map(|c| c.describe()))
+}
+
+/// What `verify` found (and accepted, with `--accept`).
+#[derive(Debug, serde::Serialize)]
+pub struct Verified {
+    /// The revision whose current text was accepted, if one was.
+    #[serde(skip)]
+    pub accepted: Option<RevisionId>,
+    /// No applied file changed.
+    pub ok: bool,
+    pub changed: Vec<ChangedFile>,
 }
 
 /// Drift of an open connection (validated against the graph first).
@@ -82,10 +99,7 @@ pub fn drift(ws: &Workspace) -> Result<Drift, Error> {
 
 /// `retort verify [--accept REV]`: applied files that changed since they were applied,
 /// after re-recording `accept` (reviewed) if given.
-pub fn verify(
-    ws: &Workspace,
-    accept: Option<&str>,
-) -> Result<(Option<RevisionId>, Vec<ChangedFile>), Error> {
+pub fn verify(ws: &Workspace, accept: Option<&str>) -> Result<Verified, Error> {
     let graph = ws.graph()?;
     let migrator = Migrator::new(&graph, ws.project.tables());
     let mut conn = ws.connect_existing()?;
@@ -100,10 +114,9 @@ pub fn verify(
         migrator.accept_change(conn.as_mut(), &id, &ws.run_options())?;
         accepted = Some(id);
     }
-    Ok((
-        accepted,
-        crate::history::verify::changed_files(&migrator.store, migrator.graph, conn.as_mut())?,
-    ))
+    let changed =
+        crate::history::verify::changed_files(&migrator.store, migrator.graph, conn.as_mut())?;
+    Ok(Verified { accepted, ok: changed.is_empty(), changed })
 }
 
 /// What `baseline` wrote.
@@ -214,4 +227,15 @@ pub fn resolve(ws: &Workspace, applied: bool) -> Result<(LogEntry, Vec<String>),
     let mut conn = ws.connect_existing()?;
     let entry = migrator.resolve(conn.as_mut(), applied, &ws.run_options())?;
     Ok((entry, migrator.store.current_rows(conn.as_mut())?))
+}
+
+impl crate::ops::JsonShape for Drift {
+    const COMMANDS: &'static [&'static str] = &["drift"];
+    const SHAPE: &'static str = r#"`{"current": [ids], "drift": [descriptions]}`"#;
+}
+
+impl crate::ops::JsonShape for Verified {
+    const COMMANDS: &'static [&'static str] = &["verify"];
+    const SHAPE: &'static str =
+        r#"`{"ok": bool, "changed": [{"rev", "path", "recorded", "current", "diff"}]}`"#;
 }

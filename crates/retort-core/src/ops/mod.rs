@@ -49,6 +49,9 @@ pub fn json_shapes() -> Vec<(&'static [&'static str], &'static str)> {
         shape::<cache::Cleared>(),
         shape::<lint::LintReport>(),
         shape::<test::TestReport>(),
+        shape::<live::Verified>(),
+        shape::<live::Drift>(),
+        shape::<doctor::Diagnosis>(),
         shape::<adopt::Adopted>(),
     ]
 }
