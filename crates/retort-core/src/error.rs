@@ -31,6 +31,8 @@ pub mod exit {
     pub const LOCK_TIMEOUT: i32 = 15;
     /// A fleet rollout where some targets failed (the report names them).
     pub const FLEET_FAILED: i32 = 16;
+    /// `migrate` wrote a revision that did not verify on a copy of head.
+    pub const UNVERIFIED: i32 = 17;
     /// Interrupted (Ctrl-C): 128 + SIGINT, as shells report it.
     pub const INTERRUPTED: i32 = 130;
 }
@@ -280,6 +282,11 @@ pub enum Error {
     /// Ctrl-C: the run stopped at a safe point.
     #[error("interrupted{}", if applied.is_empty() { String::new() } else { format!(" after applying {} (kept; the next revision was not started)", join(applied)) })]
     Interrupted { applied: Vec<RevisionId> },
+    /// `migrate` wrote a revision whose upgrade or downgrade failed (or did not reach the
+    /// models, or head again) on a copy of head: written for the user to edit, refused as
+    /// a result.
+    #[error("{} did not verify on a copy of head: {}; it is written, marked UNVERIFIED, for you to edit", path.display(), problems.join("; "))]
+    Unverified { path: PathBuf, problems: Vec<String> },
 }
 
 impl Error {
@@ -319,6 +326,7 @@ impl Error {
             }
             Error::Io { .. } => exit::IO,
             Error::Interrupted { .. } => exit::INTERRUPTED,
+            Error::Unverified { .. } => exit::UNVERIFIED,
             Error::TooLarge { .. } => exit::UNSUPPORTED,
         }
     }
@@ -341,6 +349,7 @@ impl Error {
             exit::MODELS => "models",
             exit::INTERRUPTED => "interrupted",
             exit::LOCK_TIMEOUT => "lock_timeout",
+            exit::UNVERIFIED => "unverified",
             _ => "error",
         }
     }
@@ -348,6 +357,10 @@ impl Error {
     /// What to run next, when there is one thing to suggest.
     pub fn hint(&self) -> Option<String> {
         Some(match self {
+            Error::Unverified { path, .. } => format!(
+                "edit {} by hand (its UNVERIFIED notes say what failed) and delete those notes, then `retort lint`; or run migrate with --allow-unverified to keep it as it is",
+                path.display()
+            ),
             Error::File(FileError::Malformed { path, .. }) => format!(
                 "fix {} at the line named (see the file format in the README), then run the command again",
                 path.display()

@@ -255,6 +255,8 @@ def _group(name: str) -> click.Group:
     @click.option("-m", "--message", default=None, help="Revision message.")
     @click.option("--rev-id", default=None, help="Revision id to use.")
     @click.option("--rename", multiple=True, help="TABLE.OLD=NEW: a column rename (retort).")
+    @click.option("--allow-unverified", is_flag=True,
+                  help="Keep a revision that did not verify on a copy of head (retort; exit 0).")
     @click.option("-d", "--directory", default=None, hidden=True)
     @click.option("--sql", is_flag=True, hidden=True)
     @click.option("--head", default=None, hidden=True)
@@ -262,7 +264,7 @@ def _group(name: str) -> click.Group:
     @click.option("--branch-label", default=None, hidden=True)
     @click.option("--version-path", default=None, hidden=True)
     @click.option("-x", "--x-arg", multiple=True, hidden=True)
-    def migrate(message, rev_id, rename, directory, sql, head, splice, branch_label, version_path, x_arg):
+    def migrate(message, rev_id, rename, allow_unverified, directory, sql, head, splice, branch_label, version_path, x_arg):
         """Autogenerates a revision from the models."""
         if not message:
             click.echo("note: a message (-m) names the revision file and tells reviewers what changed", err=True)
@@ -270,6 +272,8 @@ def _group(name: str) -> click.Group:
         args = ["migrate", "-m", message, *[a for r in rename for a in ("--rename", r)]]
         if rev_id:
             args += ["--rev-id", rev_id]
+        if allow_unverified:
+            args.append("--allow-unverified")
         _run(args, models=True)
 
     @db.command()

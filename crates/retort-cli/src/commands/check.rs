@@ -28,7 +28,15 @@ pub fn exec(args: &Args, settings: &Settings, printer: &Printer) -> Result<i32, 
         printer.json(&report);
         return Ok(if clean { 0 } else { retort::exit::FOUND });
     }
-    super::render::sources_note(printer, &report.sources);
+    if !report.unverified.is_empty() {
+        for u in &report.unverified {
+            printer.line(format!("revisions: {u} is still marked UNVERIFIED — fix its SQL and delete the note (`retort lint` shows where); nothing else was compared"));
+        }
+        return Ok(retort::exit::FOUND);
+    }
+    if let Some(sources) = &report.sources {
+        super::render::sources_note(printer, sources);
+    }
     if report.changes.is_empty() {
         printer.line("models: match the schema at head");
     } else {

@@ -30,6 +30,10 @@ pub struct Args {
     /// very large schemas; the file is then marked unverified).
     #[arg(long)]
     pub no_verify: bool,
+    /// Keep a revision that did not verify on the copy of head as a result (exit 0); it
+    /// is written, marked UNVERIFIED, either way (without this: exit 17).
+    #[arg(long)]
+    pub allow_unverified: bool,
     /// Write locking changes of existing tables in their online forms (PostgreSQL:
     /// CREATE INDEX CONCURRENTLY, NOT VALID + VALIDATE, SET NOT NULL through a check;
     /// MySQL/MariaDB: ALGORITHM/LOCK clauses). Default: the environment's `online`,
@@ -62,6 +66,7 @@ pub fn exec(args: &Args, settings: &Settings, printer: &Printer) -> Result<i32, 
         allow_empty_models: args.allow_empty_models,
         ignore_db: args.ignore_db,
         no_verify: args.no_verify,
+        allow_unverified: args.allow_unverified,
         online: if args.online {
             Some(true)
         } else if args.no_online {

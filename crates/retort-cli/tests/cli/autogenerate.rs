@@ -428,3 +428,67 @@ fn migrate_on_a_legacy_database_says_to_baseline_first() {
         q.retort(&["migrate", "-m", "anyway", "--ignore-db"]).ok();
     }
 }
+
+/// A revision `migrate` cannot verify on a copy of head is written for the user to edit,
+/// but it is no result: exit 17 naming it and the way on, the file marked UNVERIFIED;
+/// `lint` and `check` report it as an error until the SQL is fixed and the note deleted;
+/// `--allow-unverified` keeps such a file with exit 0. The unverifiable input: on
+/// PostgreSQL, an expression index over a function of the models, which the generated
+/// upgrade still creates before the function (objects are not yet ordered by what they
+/// depend on), so it fails on the copy. Once that ordering is right, this test needs
+/// another input retort cannot express.
+#[test]
+fn an_unverified_revision_is_an_error_until_its_note_is_removed() {
+    if !engine_names().contains(&"postgres") {
+        return;
+    }
+    let p = Project::on("postgres");
+    models(
+        &p,
+        "CREATE FUNCTION lower_email(t text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT lower(t) $$;\nCREATE TABLE users (id int PRIMARY KEY, email text);\nCREATE INDEX users_lower ON users (lower_email(email));\n",
+    );
+    let r = p.retort(&["migrate", "-m", "users"]);
+    assert_eq!(r.code, 17, "{}", r.stderr);
+    assert!(r.stderr.contains("did not verify"), "{}", r.stderr);
+    assert!(r.stderr.contains("--allow-unverified"), "the way on is named: {}", r.stderr);
+    assert_eq!(sql_files(&p), 1, "the file is written, for the user to edit");
+    let path = std::fs::read_dir(p.path().join("migrations/versions"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|f| f.extension().is_some_and(|x| x == "sql"))
+        .unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("UNVERIFIED:"), "{text}");
+
+    let lint = p.retort(&["lint"]);
+    assert_eq!(lint.code, 1, "{}", lint.stdout);
+    assert!(lint.stdout.contains("error[unverified]"), "{}", lint.stdout);
+    let check = p.retort(&["check", "--no-db", "--json"]);
+    assert_eq!(check.code, 1, "{}", check.stdout);
+    assert_eq!(check.json()["unverified"].as_array().unwrap().len(), 1, "{}", check.stdout);
+
+    // Fixed by hand: the function created before the index, the note deleted.
+    let fixed: String = text
+        .replacen(
+            "-- +upgrade\n",
+            "-- +upgrade\nCREATE FUNCTION lower_email(t text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT lower(t) $$;\n",
+            1,
+        )
+        .lines()
+        .filter(|l| !l.contains("UNVERIFIED:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&path, fixed).unwrap();
+    let lint = p.retort(&["lint"]);
+    assert!(!lint.stdout.contains("[unverified]"), "{}", lint.stdout);
+    let check = p.retort(&["check", "--no-db", "--json"]);
+    assert!(check.json()["unverified"].as_array().unwrap().is_empty(), "{}", check.stdout);
+    p.retort(&["upgrade"]).ok();
+
+    // Kept on purpose: the same input with --allow-unverified is a result.
+    p.retort(&["downgrade", "base"]).ok();
+    std::fs::remove_file(&path).unwrap();
+    let kept = p.retort(&["migrate", "-m", "users", "--allow-unverified"]);
+    assert_eq!(kept.code, 0, "{}", kept.stderr);
+    assert_eq!(sql_files(&p), 1);
+}

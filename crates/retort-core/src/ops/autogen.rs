@@ -9,6 +9,7 @@ use crate::diff::{diff, Renames};
 use crate::engine::Connection;
 use crate::error::{Error, StateError, TargetError};
 use crate::head_cache::CachedModels;
+use crate::lint::rules::unverified::UNVERIFIED;
 use crate::lint::{lint_revision, Diagnostic, Severity};
 use crate::models_area;
 use crate::ops::Workspace;
@@ -362,6 +363,9 @@ pub struct MigrateRequest {
     pub ignore_db: bool,
     /// Skip applying the file to a copy of head before writing it.
     pub no_verify: bool,
+    /// Keep a revision that did not verify as a result (it is written either way;
+    /// without this the run ends in [`Error::Unverified`]).
+    pub allow_unverified: bool,
     /// Online forms of locking changes; `None`: the environment's setting.
     pub online: Option<bool>,
 }
@@ -463,7 +467,7 @@ pub fn migrate(
         verify_generated(ws, &mut inputs, &generated)?
     };
     for p in &unverified {
-        notes.push(format!("UNVERIFIED: {p}; edit this revision by hand"));
+        notes.push(format!("{UNVERIFIED} {p}; edit this revision by hand"));
     }
     // The last safe point: after this the file exists.
     crate::interrupt::check()?;
@@ -501,6 +505,10 @@ pub fn migrate(
             );
         }
     }
+    // Written for the user to edit, but not a result a script may go on with.
+    if !unverified.is_empty() && !req.allow_unverified {
+        return Err(Error::Unverified { path, problems: unverified });
+    }
     let sources = inputs.sources;
     Ok(MigrateOutcome::Written {
         id,
@@ -522,6 +530,8 @@ pub struct CheckReport {
     pub up_to_date: bool,
     /// Changes between the schema at head and the models (what `migrate` would write).
     pub changes: Vec<String>,
+    /// Revisions whose file still carries migrate's UNVERIFIED note (`id (path)`).
+    pub unverified: Vec<String>,
     /// Whether the configured database was checked (it exists and `--no-db` was not given).
     pub database_checked: bool,
     /// Revisions the database has not applied (`id message`).
@@ -530,25 +540,57 @@ pub struct CheckReport {
     pub drift: Vec<String>,
     /// Objects in the models the schema model does not cover (`1 policy`).
     pub not_compared: Vec<String>,
-    /// Where the models' schema and the schema at head came from.
-    pub sources: Sources,
+    /// Where the models' schema and the schema at head came from; `None` when they were not
+    /// compared (a revision still marked UNVERIFIED must be fixed first).
+    pub sources: Option<Sources>,
 }
 
 impl CheckReport {
     pub fn clean(&self) -> bool {
-        self.changes.is_empty() && self.pending.is_empty() && self.drift.is_empty()
+        self.changes.is_empty()
+            && self.unverified.is_empty()
+            && self.pending.is_empty()
+            && self.drift.is_empty()
     }
+}
+
+/// The revisions whose file still carries migrate's UNVERIFIED note, as `id (path)`.
+fn unverified_revisions(graph: &RevisionGraph) -> Vec<String> {
+    let rule = &crate::lint::rules::unverified::RULE;
+    graph
+        .topo_order()
+        .iter()
+        .map(|&i| graph.rev(i))
+        .filter(|f| !(rule.revision)(f).is_empty())
+        .map(|f| format!("{} ({})", f.id, f.path.display()))
+        .collect()
 }
 
 /// `check`: the models against head, and (unless `no_db`) the database against both.
 pub fn check(ws: &Workspace, no_db: bool) -> Result<CheckReport, Error> {
     let prepared = Prepared::read(ws)?;
+    // Head is the history replayed: a revision still marked UNVERIFIED may not even run, so
+    // it is reported first, and alone.
+    let unverified = unverified_revisions(&prepared.graph);
+    if !unverified.is_empty() {
+        return Ok(CheckReport {
+            up_to_date: false,
+            changes: Vec::new(),
+            unverified,
+            database_checked: false,
+            pending: Vec::new(),
+            drift: Vec::new(),
+            not_compared: Vec::new(),
+            sources: None,
+        });
+    }
     if no_db || ws.env.url.is_none() {
         if let Some(not_compared) = prepared.unchanged(ws)? {
-            let sources = Sources { models: Source::Cache, head: Source::Cache };
+            let sources = Some(Sources { models: Source::Cache, head: Source::Cache });
             return Ok(CheckReport {
                 up_to_date: true,
                 changes: Vec::new(),
+                unverified: Vec::new(),
                 database_checked: false,
                 pending: Vec::new(),
                 drift: Vec::new(),
@@ -565,11 +607,12 @@ pub fn check(ws: &Workspace, no_db: bool) -> Result<CheckReport, Error> {
     let mut report = CheckReport {
         up_to_date: false,
         changes,
+        unverified: Vec::new(),
         database_checked: false,
         pending: Vec::new(),
         drift: Vec::new(),
         not_compared: std::mem::take(&mut inputs.not_compared),
-        sources: inputs.sources,
+        sources: Some(inputs.sources),
     };
     if no_db || ws.env.url.is_none() {
         report.up_to_date = report.clean();
@@ -595,5 +638,5 @@ pub fn check(ws: &Workspace, no_db: bool) -> Result<CheckReport, Error> {
 
 impl crate::ops::JsonShape for CheckReport {
     const COMMANDS: &'static [&'static str] = &["check"];
-    const SHAPE: &'static str = r#"`{"up_to_date": bool, "changes": [descriptions], "database_checked": bool, "pending": [..], "drift": [descriptions], "not_compared": ["1 policy", ..], "sources": {"models": "cache"\|"incremental"\|"scratch", "head": "cache"\|"scratch"}}`"#;
+    const SHAPE: &'static str = r#"`{"up_to_date": bool, "changes": [descriptions], "unverified": ["id (path)", ..] (files still marked UNVERIFIED), "database_checked": bool, "pending": [..], "drift": [descriptions], "not_compared": ["1 policy", ..], "sources": {"models": "cache"\|"incremental"\|"scratch", "head": "cache"\|"scratch"} or null (not compared while a revision is marked UNVERIFIED)}`"#;
 }

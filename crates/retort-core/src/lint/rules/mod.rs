@@ -12,6 +12,7 @@ pub mod set_not_null;
 pub mod table_rebuild;
 pub mod type_change;
 pub mod unparsed;
+pub mod unverified;
 pub mod volatile_default;
 
 use super::Rule;
@@ -29,5 +30,6 @@ pub static RULES: &[&Rule] = &[
     &table_rebuild::RULE,
     &missing_downgrade::RULE,
     &needs_attention::RULE,
+    &unverified::RULE,
     &unparsed::RULE,
 ];
