@@ -319,7 +319,7 @@ pub fn generate(
     let up_sql = render(head, models, &up)?;
     let down_sql = render(models, head, &down)?;
     let rename_candidates = candidates(&up);
-    let notes = review_notes(&up, &rename_candidates);
+    let notes = review_notes(&up, &down, &rename_candidates);
     Ok(Generated { up, down, up_sql, down_sql, notes, rename_candidates })
 }
 

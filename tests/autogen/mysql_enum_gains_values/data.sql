@@ -1,0 +1,1 @@
+INSERT INTO ticket VALUES (1, 'open'), (2, 'closed');
