@@ -166,6 +166,30 @@ fn column_changed(a: &Column, b: &Column) -> bool {
         || a.on_update != b.on_update
 }
 
+/// The column lists that foreign keys present before and after the change need an index
+/// on, in `table`: its own keys' columns and the referenced columns of keys pointing at
+/// it. MySQL refuses to drop the index such a key uses (error 1553, errno 150), so an
+/// index or unique constraint that may be that index is dropped once its replacements
+/// exist.
+fn kept_key_columns<'a>(from: &'a Schema, to: &'a Schema, table: &str) -> Vec<Vec<&'a str>> {
+    let mut out = Vec::new();
+    for t in to.tables.values() {
+        let Some(before) = from.tables.get(&t.name) else { continue };
+        for fk in &t.foreign_keys {
+            if !before.foreign_keys.iter().any(|o| fk_eq(o, fk)) {
+                continue;
+            }
+            if t.name == table {
+                out.push(fk.columns.iter().map(String::as_str).collect());
+            }
+            if fk.ref_table == table {
+                out.push(fk.ref_columns.iter().map(String::as_str).collect());
+            }
+        }
+    }
+    out
+}
+
 /// The confirmed renames plus the names that differ only in case: on MySQL and SQLite
 /// such names are the same identifier (drop + add would fail as a duplicate), and on
 /// PostgreSQL a table or column whose name only changes case is renamed, not replaced —
@@ -240,6 +264,7 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
     let mut creates = Vec::new();
     let mut alters = Vec::new();
     let mut late = Vec::new(); // indexes, fks, triggers
+    let mut late_drops = Vec::new(); // indexes a kept foreign key may use
 
     // Dropped tables, dependents first.
     let dropped: Vec<&Table> =
@@ -303,18 +328,50 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
             || pk_name_differs(&old.primary_key, &new.primary_key);
         // While the key changes, the old indexes stay until the new key exists (MySQL
         // refuses to leave an AUTO_INCREMENT column without a key even for a moment).
-        let dropped_indexes: Vec<Change> = old
+        // An index that may be what a kept foreign key uses waits for the new indexes
+        // (MySQL refuses to drop the index a foreign key needs, error 1553) unless one of
+        // them takes its name.
+        let used_by_kept_keys = kept_key_columns(from_r, to, name);
+        let may_back_a_kept_key = |columns: Vec<&str>| {
+            used_by_kept_keys
+                .iter()
+                .any(|k| columns.len() >= k.len() && columns.iter().zip(k).all(|(a, b)| a == b))
+        };
+        let (waiting, dropped_indexes): (Vec<Change>, Vec<Change>) = old
             .indexes
             .iter()
             .filter(|i| !new.indexes.contains(i))
             .map(|i| Change::DropIndex { table: t.clone(), index: i.clone() })
-            .collect();
+            .partition(|c| match c {
+                Change::DropIndex { index, .. } => {
+                    !new.indexes.iter().any(|n| n.name == index.name)
+                        && may_back_a_kept_key(
+                            index
+                                .parts
+                                .iter()
+                                .filter(|p| !p.is_expr)
+                                .map(|p| p.expr.as_str())
+                                .collect(),
+                        )
+                }
+                _ => false,
+            });
+        late_drops.extend(waiting);
         if !pk_changes {
             early.extend(dropped_indexes.iter().cloned());
         }
         for u in &old.uniques {
             if !new.uniques.iter().any(|n| unique_eq(u, n)) {
-                alters.push(Change::DropUnique { table: t.clone(), unique: u.clone() });
+                let change = Change::DropUnique { table: t.clone(), unique: u.clone() };
+                let renamed_in_place =
+                    u.name.is_some() && new.uniques.iter().any(|n| n.name == u.name);
+                if !renamed_in_place
+                    && may_back_a_kept_key(u.columns.iter().map(String::as_str).collect())
+                {
+                    late_drops.push(change);
+                } else {
+                    alters.push(change);
+                }
             }
         }
         for c in &old.checks {
@@ -326,14 +383,30 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
                 alters.push(Change::DropCheck { table: t.clone(), check: c.clone() });
             }
         }
+        // A column leaving the key, or gaining AUTO_INCREMENT (MySQL wants that column
+        // keyed), changes once the new key is in place; the others before it, so that the
+        // new key finds its columns NOT NULL and of a type it can cover.
+        let in_key = |pk: &Option<crate::schema::PrimaryKey>, c: &str| {
+            pk.as_ref().is_some_and(|p| p.columns.iter().any(|k| k == c))
+        };
+        let mut after_key = Vec::new();
         for col in &new.columns {
             match old.column(&col.name) {
                 None => alters.push(Change::AddColumn { table: t.clone(), column: col.clone() }),
-                Some(oc) if column_changed(oc, col) => alters.push(Change::AlterColumn {
-                    table: t.clone(),
-                    from: oc.clone(),
-                    to: col.clone(),
-                }),
+                Some(oc) if column_changed(oc, col) => {
+                    let waits = pk_changes
+                        && !(oc.auto_increment && !col.auto_increment)
+                        && ((in_key(&old.primary_key, &col.name)
+                            && !in_key(&new.primary_key, &col.name))
+                            || (col.auto_increment && !oc.auto_increment));
+                    let change =
+                        Change::AlterColumn { table: t.clone(), from: oc.clone(), to: col.clone() };
+                    if waits {
+                        after_key.push(change)
+                    } else {
+                        alters.push(change)
+                    }
+                }
                 Some(_) => {}
             }
         }
@@ -354,6 +427,7 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
             });
             alters.extend(dropped_indexes);
         }
+        alters.extend(after_key);
         // After the key changes: dropping a column of the old key drops the key with it.
         for col in &old.columns {
             if new.column(&col.name).is_none() {
@@ -483,6 +557,7 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
     out.extend(creates);
     out.extend(alters);
     out.extend(late);
+    out.extend(late_drops);
     out.extend(create_views);
     out.extend(functions_late);
     out.extend(types_last);

@@ -1,0 +1,1 @@
+CREATE TABLE event (id INT NOT NULL, name VARCHAR(20));

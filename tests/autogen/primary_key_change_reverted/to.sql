@@ -1,0 +1,1 @@
+CREATE TABLE item (id INTEGER NOT NULL, code TEXT NOT NULL, PRIMARY KEY (id, code));
