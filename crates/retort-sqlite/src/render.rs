@@ -241,7 +241,10 @@ impl<'a> Sqlite<'a> {
             };
             if let (Some(r), Some(t)) = (reason, c.table()) {
                 if to.tables.contains_key(t) {
-                    plan.rebuild.entry(t.to_string()).or_default().push(r);
+                    let reasons = plan.rebuild.entry(t.to_string()).or_default();
+                    if !reasons.contains(&r) {
+                        reasons.push(r);
+                    }
                 }
             }
         }
@@ -340,6 +343,23 @@ impl ChangeRenderer for Sqlite<'_> {
                 one(format!("DROP INDEX {}", qi(&index.name)))
             }
             Change::DropTable { table } => one(format!("DROP TABLE {}", qi(&table.name))),
+            // SQLite compares names without case, so a rename that only changes case is
+            // refused as a clash with itself: it goes through a name of its own.
+            Change::RenameTable { from, to } if from.eq_ignore_ascii_case(to) => {
+                let through = format!("{to}__retort_case");
+                Ok(vec![
+                    RenderedStatement::new(format!(
+                        "ALTER TABLE {} RENAME TO {}",
+                        qi(from),
+                        qi(&through)
+                    )),
+                    RenderedStatement::new(format!(
+                        "ALTER TABLE {} RENAME TO {}",
+                        qi(&through),
+                        qi(to)
+                    )),
+                ])
+            }
             Change::RenameTable { from, to } => {
                 one(format!("ALTER TABLE {} RENAME TO {}", qi(from), qi(to)))
             }

@@ -314,14 +314,20 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
     for (name, new) in &to.tables {
         let Some(old) = from_r.tables.get(name) else { continue };
         let t = name.clone();
+        // What runs before the renames names the table as it is then.
+        let before = renames
+            .tables
+            .iter()
+            .find(|(o, n)| *n == name && from.tables.contains_key(*o))
+            .map_or_else(|| t.clone(), |(o, _)| o.clone());
         for trig in &old.triggers {
             if !new.triggers.contains(trig) {
-                early.push(Change::DropTrigger { table: t.clone(), trigger: trig.clone() });
+                early.push(Change::DropTrigger { table: before.clone(), trigger: trig.clone() });
             }
         }
         for fk in &old.foreign_keys {
             if !new.foreign_keys.iter().any(|n| fk_eq(fk, n)) {
-                early.push(Change::DropForeignKey { table: t.clone(), fk: fk.clone() });
+                early.push(Change::DropForeignKey { table: before.clone(), fk: fk.clone() });
             }
         }
         let pk_changes = pk_cols(&old.primary_key) != pk_cols(&new.primary_key)
@@ -341,7 +347,10 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
             .indexes
             .iter()
             .filter(|i| !new.indexes.contains(i))
-            .map(|i| Change::DropIndex { table: t.clone(), index: i.clone() })
+            .map(|i| Change::DropIndex {
+                table: if pk_changes { t.clone() } else { before.clone() },
+                index: i.clone(),
+            })
             .partition(|c| match c {
                 Change::DropIndex { index, .. } => {
                     !new.indexes.iter().any(|n| n.name == index.name)
@@ -375,11 +384,11 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
             }
         }
         for c in &old.checks {
-            if !new.checks.iter().any(|n| {
-                n.expr == c.expr
-                    && n.no_inherit == c.no_inherit
-                    && (n.name.is_none() || c.name.is_none() || n.name == c.name)
-            }) {
+            if !new
+                .checks
+                .iter()
+                .any(|n| n.expr == c.expr && n.no_inherit == c.no_inherit && n.name == c.name)
+            {
                 alters.push(Change::DropCheck { table: t.clone(), check: c.clone() });
             }
         }
@@ -440,11 +449,11 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
             }
         }
         for c in &new.checks {
-            if !old.checks.iter().any(|o| {
-                o.expr == c.expr
-                    && o.no_inherit == c.no_inherit
-                    && (o.name.is_none() || c.name.is_none() || o.name == c.name)
-            }) {
+            if !old
+                .checks
+                .iter()
+                .any(|o| o.expr == c.expr && o.no_inherit == c.no_inherit && o.name == c.name)
+            {
                 alters.push(Change::AddCheck { table: t.clone(), check: c.clone() });
             }
         }

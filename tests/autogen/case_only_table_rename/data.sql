@@ -1,0 +1,1 @@
+INSERT INTO Users VALUES (1, 'ada');

@@ -1,0 +1,1 @@
+CREATE TABLE t (id INT PRIMARY KEY, qty INT, CHECK (qty >= 0));
