@@ -138,6 +138,15 @@ fn check_clause(c: &Check) -> String {
     format!("CHECK {}{}", paren(&c.expr), if c.no_inherit { " NO INHERIT" } else { "" })
 }
 
+/// Whether `text` casts to type `name` (`'new'::status`, `'new'::"Status"`).
+fn casts_to(text: &str, name: &str) -> bool {
+    [format!("::{name}"), format!("::{}", qi(name))].iter().any(|needle| {
+        text.match_indices(needle.as_str()).any(|(i, m)| {
+            !text[i + m.len()..].starts_with(|ch: char| ch.is_alphanumeric() || ch == '_')
+        })
+    })
+}
+
 fn paren(expr: &str) -> String {
     if expr.starts_with('(') && expr.ends_with(')') {
         expr.to_string()
@@ -317,6 +326,9 @@ struct Postgres<'a> {
     changes: &'a [Change],
     /// Write the online forms of locking changes to existing tables.
     online: bool,
+    /// Indexes and checks (table, name) an enum swap dropped: the diff's own later drop
+    /// of one of them has nothing left to do.
+    swapped_out: BTreeSet<(String, String)>,
 }
 
 pub fn render(
@@ -325,7 +337,7 @@ pub fn render(
     changes: &[Change],
 ) -> Result<Vec<RenderedStatement>, DbError> {
     retort_core::render::render(
-        &mut Postgres { from, to, changes, online: false },
+        &mut Postgres { from, to, changes, online: false, swapped_out: BTreeSet::new() },
         from,
         to,
         changes,
@@ -339,7 +351,7 @@ pub fn render_online(
     changes: &[Change],
 ) -> Result<Vec<RenderedStatement>, DbError> {
     retort_core::render::render(
-        &mut Postgres { from, to, changes, online: true },
+        &mut Postgres { from, to, changes, online: true, swapped_out: BTreeSet::new() },
         from,
         to,
         changes,
@@ -354,6 +366,48 @@ impl Postgres<'_> {
             .changes
             .iter()
             .any(|c| matches!(c, Change::CreateTable { table: t } if t.name == table))
+    }
+
+    /// The indexes and checks that compare against enum `name` (their text casts to it:
+    /// `s = 'new'::status`) on tables that exist before and after `c`, and that no earlier
+    /// change dropped: an enum swap must drop them, as PostgreSQL cannot compare the new
+    /// type with the old one (`operator does not exist: status = status__retort_old`).
+    /// Each with the statement that puts it back afterwards when the target keeps it.
+    fn enum_dependents(&self, c: &Change, name: &str) -> Vec<(String, String, Option<String>)> {
+        let at = self.changes.iter().position(|x| x == c).unwrap_or(0);
+        let dropped_before = |table: &str, what: &str| {
+            self.changes[..at].iter().any(|x| match x {
+                Change::DropIndex { table: t, index } => t == table && index.name == what,
+                Change::DropTable { table: t } => t.name == table,
+                _ => false,
+            })
+        };
+        let mut out = Vec::new();
+        for (tname, before) in &self.from.tables {
+            let Some(after) = self.to.tables.get(tname) else { continue };
+            for i in &before.indexes {
+                let text = i.predicate.iter().chain(i.parts.iter().map(|p| &p.expr));
+                if text.clone().any(|t| casts_to(t, name)) && !dropped_before(tname, &i.name) {
+                    let kept = after.indexes.contains(i).then(|| create_index(tname, i));
+                    out.push((tname.clone(), i.name.clone(), kept));
+                }
+            }
+            for ch in &before.checks {
+                let Some(cname) = &ch.name else { continue };
+                if casts_to(&ch.expr, name) {
+                    let kept = after.checks.contains(ch).then(|| {
+                        format!(
+                            "ALTER TABLE {} ADD CONSTRAINT {} {}",
+                            qi(tname),
+                            qi(cname),
+                            check_clause(ch)
+                        )
+                    });
+                    out.push((tname.clone(), cname.clone(), kept));
+                }
+            }
+        }
+        out
     }
 
     fn dropped(&self, table: &str) -> bool {
@@ -620,6 +674,9 @@ impl ChangeRenderer for Postgres<'_> {
                 ),
                 None => format!("ALTER TABLE {} ADD {}", qi(table), check_clause(check)),
             })),
+            Change::DropCheck { table, check: Check { name: Some(n), .. } }
+            | Change::DropIndex { table, index: Index { name: n, .. } }
+                if self.swapped_out.contains(&(table.clone(), n.clone())) => {}
             Change::DropCheck { table, check } => out.push(s(format!(
                 "ALTER TABLE {} DROP CONSTRAINT {}",
                 qi(table),
@@ -660,15 +717,32 @@ impl ChangeRenderer for Postgres<'_> {
                         // next new ones then follow it).
                         None => format!(" BEFORE {}", literal(&from.values[0])),
                     };
-                    out.push(s(format!(
-                        "ALTER TYPE {} ADD VALUE {}{place}",
-                        qi(&new.name),
-                        literal(value)
-                    )));
+                    out.push(
+                        s(format!(
+                            "ALTER TYPE {} ADD VALUE {}{place}",
+                            qi(&new.name),
+                            literal(value)
+                        ))
+                        .in_phase(Phase::EnumValues),
+                    );
                 }
             }
             Change::AlterEnum { from, to: new } => {
-                // Values cannot be removed or reordered in place: swap in a new type.
+                // Values cannot be removed or reordered in place: swap in a new type, with
+                // what compares against it dropped around the swap.
+                let dependents = self.enum_dependents(c, &from.name);
+                for (table, name, _) in &dependents {
+                    let is_index = self.from.tables[table].indexes.iter().any(|i| &i.name == name);
+                    out.push(RenderedStatement::with_comment(
+                        if is_index {
+                            format!("DROP INDEX {}", qi(name))
+                        } else {
+                            format!("ALTER TABLE {} DROP CONSTRAINT {}", qi(table), qi(name))
+                        },
+                        format!("{name} compares against enum {}: dropped for the swap", from.name),
+                    ));
+                    self.swapped_out.insert((table.clone(), name.clone()));
+                }
                 let old = format!("{}__retort_old", from.name);
                 out.push(RenderedStatement::with_comment(
                     format!("ALTER TYPE {} RENAME TO {}", qi(&from.name), qi(&old)),
@@ -707,6 +781,7 @@ impl ChangeRenderer for Postgres<'_> {
                     }
                 }
                 out.push(s(format!("DROP TYPE {}", qi(&old))));
+                out.extend(dependents.into_iter().filter_map(|(_, _, back)| back).map(s));
             }
             Change::CreateSequence { sequence } => out.push(s(create_sequence(sequence))),
             Change::DropSequence { sequence } => {

@@ -40,6 +40,9 @@ pub struct RenderedStatement {
 /// one phase ends and the next begins, so the file runs exactly in these transactions.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Phase {
+    /// Values added to an existing enum, committed on their own: PostgreSQL refuses to
+    /// use a value in the transaction that added it ("unsafe use of new value").
+    EnumValues,
     /// The revision's main transaction.
     #[default]
     Main,

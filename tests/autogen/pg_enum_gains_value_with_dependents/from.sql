@@ -1,0 +1,3 @@
+CREATE TYPE status AS ENUM ('new', 'paid');
+CREATE TABLE orders (id INTEGER PRIMARY KEY, s status NOT NULL DEFAULT 'new');
+CREATE INDEX orders_open ON orders (id) WHERE s = 'new';
