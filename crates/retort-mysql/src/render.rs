@@ -369,6 +369,9 @@ impl ChangeRenderer for Mysql<'_> {
             | Change::CreateSequence { .. }
             | Change::DropSequence { .. }
             | Change::AlterSequence { .. }
+            | Change::CreateComposite { .. }
+            | Change::AlterComposite { .. }
+            | Change::DropComposite { .. }
             | Change::CreateDomain { .. }
             | Change::AlterDomain { .. }
             | Change::DropDomain { .. }

@@ -7,8 +7,8 @@ use crate::PgConnection;
 use retort_core::engine::Connection;
 use retort_core::error::DbError;
 use retort_core::schema::{
-    Check, Column, Domain, EnumType, Extension, ForeignKey, Function, Generated, Index, IndexPart,
-    PrimaryKey, Schema, Sequence, Table, Trigger, Unique, View,
+    Check, Column, CompositeType, Domain, EnumType, Extension, ForeignKey, Function, Generated,
+    Index, IndexPart, PrimaryKey, Schema, Sequence, Table, Trigger, Unique, View,
 };
 
 /// Separates list items inside one text cell (ASCII unit separator).
@@ -83,6 +83,13 @@ const DOMAINS: &str = "SELECT t.typname, format_type(t.typbasetype, t.typtypmod)
 
 const ENUMS: &str = "SELECT t.typname, array_to_string(ARRAY(SELECT e.enumlabel FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder), E'\\x1f') \
     FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = current_schema() AND t.typtype = 'e' ORDER BY 1";
+
+/// Composite types (`CREATE TYPE … AS (…)`), not the row types tables and views have.
+const COMPOSITES: &str = "SELECT t.typname, array_to_string(ARRAY(SELECT a.attname || E'\\x1e' || format_type(a.atttypid, a.atttypmod) \
+    FROM pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum), E'\\x1f') \
+    FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_class c ON c.oid = t.typrelid \
+    WHERE n.nspname = current_schema() AND t.typtype = 'c' AND c.relkind = 'c' \
+    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e') ORDER BY 1";
 
 /// Standalone sequences: not owned by a serial or identity column.
 const SEQUENCES: &str = "SELECT c.relname, s.seqstart, s.seqincrement FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid \
@@ -186,7 +193,6 @@ const UNCOMPARED: &str = "WITH s AS (SELECT oid FROM pg_namespace WHERE nspname 
     (SELECT count(*) FROM pg_class c WHERE c.relnamespace IN (SELECT oid FROM s) AND c.relkind = 'm'), \
     (SELECT count(*) FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid WHERE c.relnamespace IN (SELECT oid FROM s)), \
     (SELECT count(*) FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class WHERE c.relnamespace IN (SELECT oid FROM s) AND r.rulename <> '_RETURN'), \
-    (SELECT count(*) FROM pg_class c WHERE c.relnamespace IN (SELECT oid FROM s) AND c.relkind = 'c'), \
     (SELECT count(*) FROM pg_proc p WHERE p.pronamespace IN (SELECT oid FROM s) AND p.prokind = 'a' \
         AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')), \
     (SELECT count(*) FROM pg_class c WHERE c.relnamespace IN (SELECT oid FROM s) AND c.relkind = 'f'), \
@@ -206,12 +212,11 @@ pub fn uncompared(conn: &mut PgConnection) -> Result<Vec<String>, DbError> {
         (n(0), "materialized view", "materialized views"),
         (n(1), "policy", "policies"),
         (n(2), "rule", "rules"),
-        (n(3), "composite type", "composite types"),
-        (n(4), "aggregate", "aggregates"),
-        (n(5), "foreign table", "foreign tables"),
-        (n(6), "statistics object", "statistics objects"),
-        (n(7), "publication", "publications"),
-        (n(8), "event trigger", "event triggers"),
+        (n(3), "aggregate", "aggregates"),
+        (n(4), "foreign table", "foreign tables"),
+        (n(5), "statistics object", "statistics objects"),
+        (n(6), "publication", "publications"),
+        (n(7), "event trigger", "event triggers"),
     ]))
 }
 
@@ -329,6 +334,14 @@ pub fn introspect(conn: &mut PgConnection) -> Result<Schema, DbError> {
     for r in conn.query(ENUMS)? {
         let name = r[0].clone().unwrap_or_default();
         schema.enums.insert(name.clone(), EnumType { name, values: list(&r[1]) });
+    }
+    for r in conn.query(COMPOSITES)? {
+        let name = r[0].clone().unwrap_or_default();
+        let attributes = list(&r[1])
+            .into_iter()
+            .filter_map(|a| a.split_once('\u{1e}').map(|(n, t)| (n.to_string(), t.to_string())))
+            .collect();
+        schema.composites.insert(name.clone(), CompositeType { name, attributes });
     }
     for r in conn.query(SEQUENCES)? {
         let name = r[0].clone().unwrap_or_default();

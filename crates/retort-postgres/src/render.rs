@@ -5,7 +5,8 @@ use retort_core::diff::Change;
 use retort_core::error::DbError;
 use retort_core::render::{ChangeRenderer, Phase, RenderedStatement, TableStatements};
 use retort_core::schema::{
-    Check, Column, Domain, EnumType, ForeignKey, Index, Schema, Sequence, Table, Unique,
+    Check, Column, CompositeType, Domain, EnumType, ForeignKey, Index, Schema, Sequence, Table,
+    Unique,
 };
 use std::collections::BTreeSet;
 
@@ -787,6 +788,18 @@ impl ChangeRenderer for Postgres<'_> {
             Change::DropSequence { sequence } => {
                 out.push(s(format!("DROP SEQUENCE {}", qi(&sequence.name))))
             }
+            Change::CreateComposite { composite } => out.push(s(create_composite(composite))),
+            Change::DropComposite { composite } => {
+                out.push(s(format!("DROP TYPE {}", qi(&composite.name))))
+            }
+            Change::AlterComposite { from, to: new } => match alter_composite(from, new) {
+                Some(alter) => out.push(s(alter)),
+                // Only the order changed, which no ALTER expresses: the type is made anew.
+                None => {
+                    out.push(s(format!("DROP TYPE {}", qi(&from.name))));
+                    out.push(s(create_composite(new)));
+                }
+            },
             Change::CreateDomain { domain } => out.push(s(create_domain(domain))),
             Change::DropDomain { domain } => {
                 out.push(s(format!("DROP DOMAIN {}", qi(&domain.name))))
@@ -816,6 +829,34 @@ impl ChangeRenderer for Postgres<'_> {
         }
         Ok(out)
     }
+}
+
+/// One `ALTER TYPE` with an action per attribute that goes, comes or changes type, in
+/// place (https://www.postgresql.org/docs/current/sql-altertype.html); attributes keep the
+/// target's order when only appended to, which is how models usually change.
+fn alter_composite(from: &CompositeType, to: &CompositeType) -> Option<String> {
+    let mut actions = Vec::new();
+    for (a, _) in &from.attributes {
+        if !to.attributes.iter().any(|(b, _)| a == b) {
+            actions.push(format!("DROP ATTRIBUTE {}", qi(a)));
+        }
+    }
+    for (a, ty) in &to.attributes {
+        match from.attributes.iter().find(|(b, _)| a == b) {
+            None => actions.push(format!("ADD ATTRIBUTE {} {ty}", qi(a))),
+            Some((_, old)) if old != ty => {
+                actions.push(format!("ALTER ATTRIBUTE {} TYPE {ty}", qi(a)))
+            }
+            Some(_) => {}
+        }
+    }
+    (!actions.is_empty()).then(|| format!("ALTER TYPE {} {}", qi(&to.name), actions.join(", ")))
+}
+
+fn create_composite(c: &CompositeType) -> String {
+    let attributes: Vec<String> =
+        c.attributes.iter().map(|(a, ty)| format!("{} {ty}", qi(a))).collect();
+    format!("CREATE TYPE {} AS ({})", qi(&c.name), attributes.join(", "))
 }
 
 fn create_domain(d: &Domain) -> String {

@@ -1,7 +1,7 @@
 //! One schema change. Each carries enough context to render it and to explain it.
 use crate::schema::{
-    Check, Column, Domain, EnumType, Extension, ForeignKey, Function, Index, PrimaryKey, Sequence,
-    Table, Trigger, Unique, View,
+    Check, Column, CompositeType, Domain, EnumType, Extension, ForeignKey, Function, Index,
+    PrimaryKey, Sequence, Table, Trigger, Unique, View,
 };
 use serde::Serialize;
 
@@ -120,6 +120,16 @@ pub enum Change {
         from: Sequence,
         to: Sequence,
     },
+    CreateComposite {
+        composite: CompositeType,
+    },
+    AlterComposite {
+        from: CompositeType,
+        to: CompositeType,
+    },
+    DropComposite {
+        composite: CompositeType,
+    },
     CreateDomain {
         domain: Domain,
     },
@@ -181,6 +191,9 @@ impl Change {
             | CreateSequence { .. }
             | DropSequence { .. }
             | AlterSequence { .. }
+            | CreateComposite { .. }
+            | AlterComposite { .. }
+            | DropComposite { .. }
             | CreateDomain { .. }
             | AlterDomain { .. }
             | DropDomain { .. }
@@ -286,6 +299,9 @@ impl Change {
             CreateSequence { sequence } => format!("create sequence {}", sequence.name),
             DropSequence { sequence } => format!("drop sequence {}", sequence.name),
             AlterSequence { to, .. } => format!("alter sequence {}", to.name),
+            CreateComposite { composite } => format!("create type {}", composite.name),
+            AlterComposite { to, .. } => format!("alter type {}", to.name),
+            DropComposite { composite } => format!("drop type {}", composite.name),
             CreateDomain { domain } => {
                 format!("create domain {} ({})", domain.name, domain.base_type)
             }

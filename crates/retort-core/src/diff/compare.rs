@@ -509,6 +509,22 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
         |from, to| Change::AlterDomain { from, to },
         |d| Change::DropDomain { domain: d },
     );
+    // Composite types after the enums and domains their attributes use, and after the
+    // composite types they use.
+    let (mut composites, mut composite_drops) = (Vec::new(), Vec::new());
+    by_name(
+        &from.composites,
+        &to.composites,
+        &mut composites,
+        &mut composite_drops,
+        |c| Change::CreateComposite { composite: c },
+        |from, to| Change::AlterComposite { from, to },
+        |c| Change::DropComposite { composite: c },
+    );
+    types_first.extend(composites_in_dependency_order(composites));
+    let mut composite_drops = composites_in_dependency_order(composite_drops);
+    composite_drops.reverse();
+    types_last.extend(composite_drops);
     by_name(
         &from.sequences,
         &to.sequences,
@@ -532,8 +548,14 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
         .filter(|(n, _)| !to.extensions.contains_key(*n))
         .map(|(_, e)| Change::DropExtension { extension: e.clone() })
         .collect();
-    // Functions: before the tables whose defaults and triggers call them, except `sql`
-    // ones, whose bodies name tables and views; dropped once nothing uses them.
+    // Functions: before the tables, checks and indexes that call them, except `sql`
+    // ones whose bodies name a table or view this run creates (PostgreSQL checks an
+    // `sql` body against the catalog when it is created); dropped once nothing uses them.
+    let made_here: BTreeSet<String> = created
+        .iter()
+        .map(|t| t.name.to_ascii_lowercase())
+        .chain(remade.iter().map(|v| v.to_ascii_lowercase()))
+        .collect();
     let (mut functions_first, mut functions_late) = (Vec::new(), Vec::new());
     for (sig, f) in &to.functions {
         let change = match from.functions.get(sig) {
@@ -543,7 +565,11 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
             }
             _ => continue,
         };
-        if f.language == "sql" {
+        let names_made_here = f
+            .sql
+            .split(|ch: char| !(ch.is_alphanumeric() || ch == '_'))
+            .any(|word| made_here.contains(&word.to_ascii_lowercase()));
+        if f.language == "sql" && names_made_here {
             functions_late.push(change)
         } else {
             functions_first.push(change)
@@ -571,6 +597,30 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
     out.extend(functions_late);
     out.extend(types_last);
     out.extend(extensions_last);
+    out
+}
+
+/// Composite types created, altered or dropped, each after those its attributes name.
+fn composites_in_dependency_order(mut pending: Vec<Change>) -> Vec<Change> {
+    let name = |c: &Change| match c {
+        Change::CreateComposite { composite }
+        | Change::DropComposite { composite }
+        | Change::AlterComposite { to: composite, .. } => composite.clone(),
+        _ => Default::default(),
+    };
+    let mut out = Vec::new();
+    while !pending.is_empty() {
+        let waiting: Vec<String> = pending.iter().map(|c| name(c).name).collect();
+        let ready = pending.iter().position(|c| {
+            let this = name(c);
+            !this
+                .attributes
+                .iter()
+                .any(|(_, ty)| waiting.iter().any(|w| *w != this.name && ty.trim_matches('"') == w))
+        });
+        // A cycle cannot be created in PostgreSQL; should one appear, keep name order.
+        out.push(pending.remove(ready.unwrap_or(0)));
+    }
     out
 }
 

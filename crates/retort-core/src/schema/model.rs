@@ -17,6 +17,16 @@ pub struct Schema {
     /// PostgreSQL functions and procedures of the environment's schema (not those an
     /// extension brings), by signature: `touch()`, `add(integer, integer)`.
     pub functions: BTreeMap<String, Function>,
+    /// PostgreSQL `CREATE TYPE … AS (…)`: a row type functions return or take.
+    #[serde(default)]
+    pub composites: BTreeMap<String, CompositeType>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompositeType {
+    pub name: String,
+    /// (attribute, type as the engine prints it), in order.
+    pub attributes: Vec<(String, String)>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
