@@ -190,7 +190,11 @@ pub fn introspect(conn: &mut MysqlConnection) -> Result<Schema, DbError> {
             if s(&r, 2).eq_ignore_ascii_case("INVOKER") { "SQL SECURITY INVOKER " } else { "" };
         schema.views.insert(
             name.clone(),
-            View { sql: format!("CREATE {security}VIEW {} AS {body}", quote(&name)), name },
+            View {
+                sql: format!("CREATE {security}VIEW {} AS {body}", quote(&name)),
+                name,
+                ..Default::default()
+            },
         );
     }
     for r in conn.query(TRIGGERS)? {

@@ -55,11 +55,11 @@ const CONSTRAINTS: &str = "SELECT c.relname, con.conname, con.contype, pg_get_co
 const INDEXES: &str = "SELECT t.relname, i.relname, ix.indisunique, pg_get_indexdef(ix.indexrelid), pg_get_expr(ix.indpred, ix.indrelid), am.amname \
     FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class t ON t.oid = ix.indrelid \
     JOIN pg_namespace n ON n.oid = t.relnamespace JOIN pg_am am ON am.oid = i.relam \
-    WHERE n.nspname = current_schema() AND t.relkind IN ('r', 'p') \
+    WHERE n.nspname = current_schema() AND t.relkind IN ('r', 'p', 'm') \
     AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = ix.indexrelid AND c.contype IN ('p', 'u', 'x')) \
     ORDER BY 1, 2";
 
-const VIEWS: &str = "SELECT c.relname, pg_get_viewdef(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relkind = 'v' ORDER BY 1";
+const VIEWS: &str = "SELECT c.relname, pg_get_viewdef(c.oid), c.relkind = 'm' FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relkind IN ('v', 'm') ORDER BY 1";
 
 const TRIGGERS: &str = "SELECT c.relname, t.tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND NOT t.tgisinternal ORDER BY 1, 2";
 
@@ -190,7 +190,6 @@ fn split_top_level(s: &str) -> Vec<String> {
 
 /// Kinds of objects in the schema that the model does not cover, counted.
 const UNCOMPARED: &str = "WITH s AS (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) SELECT \
-    (SELECT count(*) FROM pg_class c WHERE c.relnamespace IN (SELECT oid FROM s) AND c.relkind = 'm'), \
     (SELECT count(*) FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid WHERE c.relnamespace IN (SELECT oid FROM s)), \
     (SELECT count(*) FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class WHERE c.relnamespace IN (SELECT oid FROM s) AND r.rulename <> '_RETURN'), \
     (SELECT count(*) FROM pg_proc p WHERE p.pronamespace IN (SELECT oid FROM s) AND p.prokind = 'a' \
@@ -209,14 +208,13 @@ pub fn uncompared(conn: &mut PgConnection) -> Result<Vec<String>, DbError> {
             .unwrap_or(0)
     };
     Ok(retort_core::engine::counted(&[
-        (n(0), "materialized view", "materialized views"),
-        (n(1), "policy", "policies"),
-        (n(2), "rule", "rules"),
-        (n(3), "aggregate", "aggregates"),
-        (n(4), "foreign table", "foreign tables"),
-        (n(5), "statistics object", "statistics objects"),
-        (n(6), "publication", "publications"),
-        (n(7), "event trigger", "event triggers"),
+        (n(0), "policy", "policies"),
+        (n(1), "rule", "rules"),
+        (n(2), "aggregate", "aggregates"),
+        (n(3), "foreign table", "foreign tables"),
+        (n(4), "statistics object", "statistics objects"),
+        (n(5), "publication", "publications"),
+        (n(6), "event trigger", "event triggers"),
     ]))
 }
 
@@ -299,12 +297,13 @@ pub fn introspect(conn: &mut PgConnection) -> Result<Schema, DbError> {
             _ => {}
         }
     }
+    let mut view_indexes: Vec<(String, Index)> = Vec::new();
     for r in conn.query(INDEXES)? {
-        let Some(t) = schema.tables.get_mut(r[0].as_deref().unwrap_or("")) else { continue };
         let def = r[3].clone().unwrap_or_default();
         let method = r[5].clone().filter(|m| m != "btree");
         let (parts, include, nulls_not_distinct) = parse_index_def(&def);
-        t.indexes.push(Index {
+        let on = r[0].clone().unwrap_or_default();
+        let index = Index {
             name: r[1].clone().unwrap_or_default(),
             unique: r[2].as_deref() == Some("t"),
             parts,
@@ -312,17 +311,26 @@ pub fn introspect(conn: &mut PgConnection) -> Result<Schema, DbError> {
             method,
             include,
             nulls_not_distinct,
-        });
+        };
+        match schema.tables.get_mut(&on) {
+            Some(t) => t.indexes.push(index),
+            // A materialized view's: attached once the views are read.
+            None => view_indexes.push((on, index)),
+        }
     }
     for r in conn.query(VIEWS)? {
         let name = r[0].clone().unwrap_or_default();
         let def = r[1].clone().unwrap_or_default();
+        let materialized = r[2].as_deref() == Some("t");
         let sql = format!(
-            "CREATE VIEW {} AS\n{}",
+            "CREATE {}VIEW {} AS\n{}",
+            if materialized { "MATERIALIZED " } else { "" },
             crate::render::quote(&name),
             def.trim().trim_end_matches(';')
         );
-        schema.views.insert(name.clone(), View { name, sql });
+        let indexes =
+            view_indexes.iter().filter(|(on, _)| *on == name).map(|(_, i)| i.clone()).collect();
+        schema.views.insert(name.clone(), View { name, sql, materialized, indexes });
     }
     for r in conn.query(TRIGGERS)? {
         let Some(t) = schema.tables.get_mut(r[0].as_deref().unwrap_or("")) else { continue };

@@ -139,6 +139,10 @@ fn check_clause(c: &Check) -> String {
     format!("CHECK {}{}", paren(&c.expr), if c.no_inherit { " NO INHERIT" } else { "" })
 }
 
+fn drop_view(materialized: bool, name: &str) -> String {
+    format!("DROP {}VIEW {}", if materialized { "MATERIALIZED " } else { "" }, qi(name))
+}
+
 /// Whether `text` casts to type `name` (`'new'::status`, `'new'::"Status"`).
 fn casts_to(text: &str, name: &str) -> bool {
     [format!("::{name}"), format!("::{}", qi(name))].iter().any(|needle| {
@@ -570,7 +574,7 @@ impl ChangeRenderer for Postgres<'_> {
     }
 
     fn drop_view(&self, name: &str) -> String {
-        format!("DROP VIEW {}", qi(name))
+        drop_view(self.from.views.get(name).is_some_and(|v| v.materialized), name)
     }
 
     fn create_table(&mut self, table: &Table) -> Result<TableStatements, DbError> {
@@ -704,8 +708,20 @@ impl ChangeRenderer for Postgres<'_> {
             Change::SetTableComment { table, to, .. } => {
                 out.push(s(comment_on("TABLE", &qi(table), to)))
             }
+            Change::CreateView { view } if view.materialized => {
+                out.push(RenderedStatement::with_comment(
+                    view.sql.clone(),
+                    format!(
+                        "materialized view {} is filled here: its query runs over the data \
+                         now (as long as the data makes it), and REFRESH MATERIALIZED VIEW \
+                         keeps it current afterwards",
+                        view.name
+                    ),
+                ));
+                out.extend(view.indexes.iter().map(|i| s(create_index(&view.name, i))));
+            }
             Change::CreateView { view } => out.push(s(view.sql.clone())),
-            Change::DropView { view } => out.push(s(format!("DROP VIEW {}", qi(&view.name)))),
+            Change::DropView { view } => out.push(s(drop_view(view.materialized, &view.name))),
             Change::CreateEnum { enum_type } => out.push(s(create_enum(enum_type))),
             Change::DropEnum { enum_type } => {
                 out.push(s(format!("DROP TYPE {}", qi(&enum_type.name))))

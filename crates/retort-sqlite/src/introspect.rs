@@ -238,7 +238,11 @@ pub fn introspect(conn: &Connection) -> rusqlite::Result<Schema> {
             "view" => {
                 schema.views.insert(
                     name.clone(),
-                    View { name, sql: retort_core::sql_split::strip_comments(&sql) },
+                    View {
+                        name,
+                        sql: retort_core::sql_split::strip_comments(&sql),
+                        ..Default::default()
+                    },
                 );
             }
             "index" => {

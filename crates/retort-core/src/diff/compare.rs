@@ -237,7 +237,9 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
     // refuses to drop a view others depend on); readers are dropped before what they
     // read and created after it.
     let changed = |name: &str| match (from.views.get(name), to.views.get(name)) {
-        (Some(a), Some(b)) => normalise_ws(&a.sql) != normalise_ws(&b.sql),
+        (Some(a), Some(b)) => {
+            normalise_ws(&a.sql) != normalise_ws(&b.sql) || a.indexes != b.indexes
+        }
         _ => true,
     };
     let gone: Vec<&str> = from.views.keys().filter(|n| changed(n)).map(String::as_str).collect();

@@ -126,7 +126,7 @@ pub trait Connection {
         Ok(String::new())
     }
 
-    /// Objects of kinds the schema model does not cover (`["1 materialized view", "2
+    /// Objects of kinds the schema model does not cover (`["1 rule", "2
     /// policies"]`), so that autogenerate can say what it did not compare instead of
     /// leaving it out silently.
     fn uncompared(&mut self) -> Result<Vec<String>, DbError> {

@@ -285,7 +285,7 @@ pub fn render(
     out.append(&mut deferred);
     for v in &dependent.create {
         if let (Some(view), false) = (to.views.get(v), created_by_diff.contains(v.as_str())) {
-            out.push(RenderedStatement::new(view.sql.clone()));
+            out.extend(engine.change(&Change::CreateView { view: view.clone() })?);
         }
     }
     // Online rewrites put parts of a change in later phases; order is kept within each.

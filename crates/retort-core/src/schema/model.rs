@@ -223,6 +223,14 @@ pub struct Trigger {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct View {
     pub name: String,
-    /// The full `CREATE VIEW` statement (or definition) as stored by the engine.
+    /// The full `CREATE [MATERIALIZED] VIEW` statement (or definition) as stored by the
+    /// engine.
     pub sql: String,
+    /// PostgreSQL `CREATE MATERIALIZED VIEW`: its rows are stored, so creating it runs
+    /// its query over the data, and it can have indexes.
+    #[serde(default)]
+    pub materialized: bool,
+    /// A materialized view's indexes.
+    #[serde(default)]
+    pub indexes: Vec<Index>,
 }

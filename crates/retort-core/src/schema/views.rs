@@ -118,9 +118,10 @@ mod tests {
             ("z_direct", "CREATE VIEW z_direct AS SELECT id FROM users"),
             ("other", "CREATE VIEW other AS SELECT 1"),
         ] {
-            schema
-                .views
-                .insert(name.into(), crate::schema::View { name: name.into(), sql: sql.into() });
+            schema.views.insert(
+                name.into(),
+                crate::schema::View { name: name.into(), sql: sql.into(), ..Default::default() },
+            );
         }
         let d = dependents(&schema, &["users"]);
         assert_eq!(d.drop, ["a_top", "m_mid", "z_direct"]);

@@ -1,0 +1,2 @@
+CREATE TABLE orders (id INTEGER PRIMARY KEY, customer TEXT NOT NULL, total INTEGER NOT NULL);
+CREATE MATERIALIZED VIEW order_count AS SELECT count(*) AS n FROM orders;
