@@ -91,10 +91,16 @@ const COMPOSITES: &str = "SELECT t.typname, array_to_string(ARRAY(SELECT a.attna
     WHERE n.nspname = current_schema() AND t.typtype = 'c' AND c.relkind = 'c' \
     AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e') ORDER BY 1";
 
-/// Standalone sequences: not owned by a serial or identity column.
+/// Sequences the model holds as objects: all but an identity column's and the one a
+/// `serial` column makes (`<table>_<column>_seq`, owned by it), which the column's type
+/// brings back. A sequence owned under another name — a serial whose table was renamed
+/// — is one of them: re-creating the table must not lose it.
 const SEQUENCES: &str = "SELECT c.relname, s.seqstart, s.seqincrement FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid \
     JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() \
-    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')) ORDER BY 1";
+    AND NOT EXISTS (SELECT 1 FROM pg_depend d JOIN pg_class t ON t.oid = d.refobjid \
+        JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid \
+        WHERE d.objid = c.oid AND d.classid = 'pg_class'::regclass \
+        AND (d.deptype = 'i' OR (d.deptype = 'a' AND c.relname = t.relname || '_' || a.attname || '_seq'))) ORDER BY 1";
 
 /// `CREATE UNIQUE INDEX ix ON public.t USING btree (a, lower(b) DESC NULLS LAST) INCLUDE (c)
 /// NULLS NOT DISTINCT WHERE …` → (parts, included columns, nulls not distinct).

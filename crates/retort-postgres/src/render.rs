@@ -415,6 +415,19 @@ impl Postgres<'_> {
         out
     }
 
+    /// Whether `sequence` is the one a serial column of `schema` makes, on a table that
+    /// lives on through the revision (neither dropped nor created by it).
+    fn serial_kept(&self, schema: &Schema, sequence: &str) -> bool {
+        schema.tables.values().any(|t| {
+            !self.dropped(&t.name)
+                && self.existing(&t.name)
+                && t.columns.iter().any(|c| {
+                    serial_type(&t.name, c).is_some()
+                        && format!("{}_{}_seq", t.name, c.name) == sequence
+                })
+        })
+    }
+
     fn dropped(&self, table: &str) -> bool {
         self.changes.iter().any(|c| matches!(c, Change::DropTable { table: t } if t.name == table))
     }
@@ -800,9 +813,15 @@ impl ChangeRenderer for Postgres<'_> {
                 out.push(s(format!("DROP TYPE {}", qi(&old))));
                 out.extend(dependents.into_iter().filter_map(|(_, _, back)| back).map(s));
             }
+            // A serial's own sequence, shown as a column type on one side and as an
+            // object on the other (its table was renamed): it is there already, and stays.
+            Change::CreateSequence { sequence } if self.serial_kept(self.from, &sequence.name) => {}
+            Change::DropSequence { sequence } if self.serial_kept(self.to, &sequence.name) => {}
             Change::CreateSequence { sequence } => out.push(s(create_sequence(sequence))),
+            // IF EXISTS: a sequence a dropped table owned (OWNED BY is not in the model)
+            // went with the table.
             Change::DropSequence { sequence } => {
-                out.push(s(format!("DROP SEQUENCE {}", qi(&sequence.name))))
+                out.push(s(format!("DROP SEQUENCE IF EXISTS {}", qi(&sequence.name))))
             }
             Change::CreateComposite { composite } => out.push(s(create_composite(composite))),
             Change::DropComposite { composite } => {

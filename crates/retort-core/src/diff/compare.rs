@@ -527,15 +527,31 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
     let mut composite_drops = composites_in_dependency_order(composite_drops);
     composite_drops.reverse();
     types_last.extend(composite_drops);
+    let mut sequence_drops = Vec::new();
     by_name(
         &from.sequences,
         &to.sequences,
         &mut types_first,
-        &mut types_last,
+        &mut sequence_drops,
         |s| Change::CreateSequence { sequence: s },
         |from, to| Change::AlterSequence { from, to },
         |s| Change::DropSequence { sequence: s },
     );
+    // A sequence no kept table draws from goes with the dropped tables, before a created
+    // table's own sequence may take its name (a serial whose table is made anew).
+    let drawn_from_by_a_kept_table = |c: &Change| {
+        let Change::DropSequence { sequence } = c else { return false };
+        from_r.tables.values().filter(|t| to.tables.contains_key(&t.name)).any(|t| {
+            t.columns.iter().any(|col| {
+                col.default
+                    .as_deref()
+                    .is_some_and(|d| crate::schema::views::mentions(d, &sequence.name))
+            })
+        })
+    };
+    let (late_sequence_drops, sequence_drops): (Vec<Change>, Vec<Change>) =
+        sequence_drops.into_iter().partition(drawn_from_by_a_kept_table);
+    types_last.extend(late_sequence_drops);
 
     // Extensions first of all (types and functions come from them), dropped last.
     let mut extensions_first = Vec::new();
@@ -588,6 +604,7 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
     out.extend(drop_views);
     out.extend(early);
     out.extend(drops);
+    out.extend(sequence_drops);
     out.extend(types_first);
     out.extend(functions_first);
     out.extend(renames_out);

@@ -1,0 +1,1 @@
+INSERT INTO ticket (title) VALUES ('a');

@@ -1,0 +1,1 @@
+CREATE TABLE ticket (id SERIAL PRIMARY KEY, title TEXT);
