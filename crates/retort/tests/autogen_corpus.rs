@@ -59,9 +59,25 @@ fn run_and_snapshot(name: &str, engine: &Engine) -> Result<(), Failed> {
     Ok(())
 }
 
-/// The engine's history corpus, every step with the engine's own dump as the models.
-fn history_passes(engine: &Engine) -> Result<(), Failed> {
-    let path = corpus_dir().join("../history").join(format!("{}.sql", engine.name));
+/// The engine's histories: `tests/history/<engine>.sql` and `<engine>_<name>.sql`.
+fn history_files(engine: &str) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(corpus_dir().join("../history"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| {
+            n.strip_suffix(".sql").is_some_and(|stem| {
+                stem == engine || stem.strip_prefix(engine).is_some_and(|r| r.starts_with('_'))
+            })
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// One history, every step with the engine's own dump as the models.
+fn history_passes(engine: &Engine, file: &str) -> Result<(), Failed> {
+    let path = corpus_dir().join("../history").join(file);
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let steps = support::history::steps(&text);
     if steps.len() < 30 {
@@ -74,7 +90,7 @@ fn history_passes(engine: &Engine) -> Result<(), Failed> {
     }
     let results = support::history::run(engine, &steps)?;
     let passed = results.iter().filter(|(_, e)| e.is_none()).count();
-    println!("history {}: {passed}/{} steps", engine.name, steps.len());
+    println!("history {file}: {passed}/{} steps", steps.len());
     match results.iter().find(|(_, e)| e.is_some()) {
         Some((name, Some(why))) => {
             Err(format!("step `{name}` ({passed}/{} passed before it): {why}", steps.len()).into())
@@ -108,11 +124,13 @@ fn main() {
             format!("random_schema_pairs_round_trip::{}", engine.name),
             move || random::round_trips(&e),
         ));
-        let e = engine.clone();
-        trials.push(Trial::test(
-            format!("history_with_dumps_as_models::{}", engine.name),
-            move || history_passes(&e),
-        ));
+        for file in history_files(engine.name) {
+            let e = engine.clone();
+            let stem = file.trim_end_matches(".sql").to_string();
+            trials.push(Trial::test(format!("history_with_dumps_as_models::{stem}"), move || {
+                history_passes(&e, &file)
+            }));
+        }
     }
     let conclusion = libtest_mimic::run(&args, trials);
     // Scratch databases this process made on the servers go before it exits, and the
