@@ -164,6 +164,7 @@ fn create_index(table: &str, i: &Index) -> String {
 /// The answers for one render call: the target schema (a foreign key's backing index
 /// depends on the table it lands in).
 struct Mysql<'a> {
+    from: &'a Schema,
     to: &'a Schema,
     changes: &'a [Change],
     /// Ask the server for an online ALTER.
@@ -175,7 +176,7 @@ pub fn render(
     to: &Schema,
     changes: &[Change],
 ) -> Result<Vec<RenderedStatement>, DbError> {
-    retort_core::render::render(&mut Mysql { to, changes, online: false }, from, to, changes)
+    retort_core::render::render(&mut Mysql { from, to, changes, online: false }, from, to, changes)
 }
 
 /// As [`render`], with `ALGORITHM=INPLACE, LOCK=NONE` on the changes of existing tables
@@ -192,10 +193,38 @@ pub fn render_online(
     to: &Schema,
     changes: &[Change],
 ) -> Result<Vec<RenderedStatement>, DbError> {
-    retort_core::render::render(&mut Mysql { to, changes, online: true }, from, to, changes)
+    retort_core::render::render(&mut Mysql { from, to, changes, online: true }, from, to, changes)
 }
 
 impl Mysql<'_> {
+    /// The foreign keys `index` serves that the target backs with an index InnoDB made
+    /// for them (it makes one only for a key no index serves): dropping `index` first
+    /// is refused (error 1553), so that index is made before, as the target has it.
+    fn backing_to_restore<'b>(
+        &'b self,
+        table: &str,
+        index: &Index,
+    ) -> Vec<(&'b str, &'b ForeignKey)> {
+        let (Some(before), Some(after)) = (self.from.tables.get(table), self.to.tables.get(table))
+        else {
+            return Vec::new();
+        };
+        after
+            .foreign_keys
+            .iter()
+            .filter_map(|fk| {
+                let ix = fk.backing_index.as_deref()?;
+                let had_one = before
+                    .foreign_keys
+                    .iter()
+                    .any(|b| b.name == fk.name && b.backing_index.is_some());
+                let serves = index.parts.len() >= fk.columns.len()
+                    && index.parts.iter().zip(&fk.columns).all(|(p, c)| !p.is_expr && &p.expr == c);
+                (!had_one && serves).then_some((ix, fk))
+            })
+            .collect()
+    }
+
     fn existing(&self, table: &str) -> bool {
         !self
             .changes
@@ -348,6 +377,16 @@ impl ChangeRenderer for Mysql<'_> {
             }
             Change::CreateIndex { table, index } => out.push(s(create_index(table, index))),
             Change::DropIndex { table, index } => {
+                for (ix, fk) in self.backing_to_restore(table, index) {
+                    out.push(RenderedStatement::with_comment(
+                        format!("CREATE INDEX {} ON {} ({})", qi(ix), qi(table), cols(&fk.columns)),
+                        format!(
+                            "foreign key {} needs an index of its own once {} goes",
+                            fk.name.as_deref().unwrap_or(ix),
+                            index.name
+                        ),
+                    ));
+                }
                 out.push(s(format!("DROP INDEX {} ON {}", qi(&index.name), qi(table))))
             }
             Change::CreateTrigger { trigger, .. } => out.push(s(trigger.sql.clone())),
