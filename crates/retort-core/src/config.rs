@@ -49,6 +49,10 @@ pub struct ProjectSection {
     /// the statements that changed (PostgreSQL, MySQL); `RETORT_KEEP_SCRATCH=0|1`
     /// overrides. `retort cache clear` drops it.
     pub keep_scratch: bool,
+    /// The schemas the project owns besides the environment's own (PostgreSQL): models
+    /// and migrations create, compare and drop objects in all of them. Empty: the
+    /// environment's schema only.
+    pub schemas: Vec<String>,
     /// Where backups go (relative to retort.toml); ignored by git through .gitignore.
     pub backup_dir: String,
 }
@@ -65,6 +69,7 @@ impl Default for ProjectSection {
             default_env: "dev".into(),
             scratch_url: None,
             keep_scratch: true,
+            schemas: Vec::new(),
             backup_dir: "backups".into(),
         }
     }

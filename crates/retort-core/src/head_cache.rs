@@ -47,22 +47,31 @@ pub fn schema_digest(schema: &Schema) -> String {
 
 pub struct HeadCache {
     dir: PathBuf,
-    /// The engine's name and the project's table filter: part of every key.
+    /// The engine's name, the project's table filter and the schemas it owns: part of
+    /// every key.
     engine: String,
     filter: TableFilter,
+    schemas: Vec<String>,
 }
 
 impl HeadCache {
-    /// The cache of the project whose `retort.toml` is in `project_dir`, for `engine`
-    /// and the project's table `filter`.
-    pub fn new(project_dir: &Path, engine: &str, filter: TableFilter) -> Self {
-        HeadCache { dir: crate::fsio::cache_dir(project_dir), engine: engine.to_string(), filter }
+    /// The cache of the project whose `retort.toml` is in `project_dir`, for `engine`,
+    /// the project's table `filter` and the `schemas` it owns.
+    pub fn new(project_dir: &Path, engine: &str, filter: TableFilter, schemas: &[String]) -> Self {
+        HeadCache {
+            dir: crate::fsio::cache_dir(project_dir),
+            engine: engine.to_string(),
+            filter,
+            schemas: schemas.to_vec(),
+        }
     }
 
     /// The key of the schema reached by applying `revisions` (indexes into `graph`, an
     /// ancestry: all of it is hashed in topological order) on `server_version`.
     pub fn key(&self, server_version: &str, graph: &RevisionGraph, revisions: &[bool]) -> String {
-        let mut h = self.hasher("retort head cache v2", server_version);
+        // v3: introspection reads materialized views, composite types and sequences a
+        // table owns under another name.
+        let mut h = self.hasher("retort head cache v3", server_version);
         for &i in graph.topo_order() {
             if revisions.get(i).copied().unwrap_or(false) {
                 let rev = graph.rev(i);
@@ -85,12 +94,17 @@ impl HeadCache {
             h.update(pattern.as_bytes());
             h.update(b"\n");
         }
+        h.update(b"schemas\n");
+        for schema in &self.schemas {
+            h.update(schema.as_bytes());
+            h.update(b"\n");
+        }
         h
     }
 
     /// The key of the schema `models_sql` declares on `server_version`.
     pub fn models_key(&self, server_version: &str, models_sql: &str) -> String {
-        let mut h = self.hasher("retort models cache v1", server_version);
+        let mut h = self.hasher("retort models cache v2", server_version);
         h.update(models_sql.as_bytes());
         h.finalize().iter().map(|b| format!("{b:02x}")).collect()
     }
@@ -208,11 +222,18 @@ mod tests {
                 include: vec![],
                 exclude: exclude.iter().map(|s| s.to_string()).collect(),
             };
-            HeadCache::new(Path::new("/nowhere"), engine, filter)
+            HeadCache::new(Path::new("/nowhere"), engine, filter, &[])
         };
         let base = cache("postgres", &[]).models_key("160004", "CREATE TABLE t (id int);");
         assert_eq!(base, cache("postgres", &[]).models_key("160004", "CREATE TABLE t (id int);"));
         assert_ne!(base, cache("postgres", &[]).models_key("160005", "CREATE TABLE t (id int);"));
+        let owning = HeadCache::new(
+            Path::new("/nowhere"),
+            "postgres",
+            TableFilter::default(),
+            &["utils".to_string()],
+        );
+        assert_ne!(base, owning.models_key("160004", "CREATE TABLE t (id int);"));
         assert_ne!(base, cache("mysql", &[]).models_key("160004", "CREATE TABLE t (id int);"));
         assert_ne!(
             base,

@@ -378,8 +378,17 @@ impl ChangeRenderer for Mysql<'_> {
             Change::CreateIndex { table, index } => out.push(s(create_index(table, index))),
             Change::DropIndex { table, index } => {
                 for (ix, fk) in self.backing_to_restore(table, index) {
+                    // Whether it is still there depends on how the database got here (InnoDB
+                    // drops an index it made itself once another serves the key, not one
+                    // created by hand): IF NOT EXISTS, in MariaDB's executable comment
+                    // (https://mariadb.com/kb/en/comment-syntax/); MySQL has no such clause.
                     out.push(RenderedStatement::with_comment(
-                        format!("CREATE INDEX {} ON {} ({})", qi(ix), qi(table), cols(&fk.columns)),
+                        format!(
+                            "CREATE INDEX /*M! IF NOT EXISTS */ {} ON {} ({})",
+                            qi(ix),
+                            qi(table),
+                            cols(&fk.columns)
+                        ),
                         format!(
                             "foreign key {} needs an index of its own once {} goes",
                             fk.name.as_deref().unwrap_or(ix),
@@ -408,6 +417,8 @@ impl ChangeRenderer for Mysql<'_> {
             | Change::CreateSequence { .. }
             | Change::DropSequence { .. }
             | Change::AlterSequence { .. }
+            | Change::CreateSchema { .. }
+            | Change::DropSchema { .. }
             | Change::CreateComposite { .. }
             | Change::AlterComposite { .. }
             | Change::DropComposite { .. }

@@ -32,36 +32,55 @@ fn action(code: &str) -> String {
     .to_string()
 }
 
-const TABLES: &str = "SELECT c.relname, obj_description(c.oid, 'pg_class') FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') ORDER BY 1";
+/// An object's name as the model has it: bare in the environment's schema (the first on
+/// the search path), `schema.name` in another schema the project owns.
+macro_rules! qual {
+    ($ns:literal, $name:literal) => {
+        // Spelt `current_schema() = …` so that [`owned`] leaves it alone.
+        concat!(
+            "CASE WHEN current_schema() = ",
+            $ns,
+            ".nspname THEN ",
+            $name,
+            " ELSE ",
+            $ns,
+            ".nspname || '.' || ",
+            $name,
+            " END"
+        )
+    };
+}
 
-const COLUMNS: &str = "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated, \
+const TABLES: &str = concat!("SELECT ", qual!("n", "c.relname"), ", obj_description(c.oid, 'pg_class') FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') ORDER BY 1");
+
+const COLUMNS: &str = concat!("SELECT ", qual!("n", "c.relname"), ", a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated, \
     CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN co.collname END, col_description(c.oid, a.attnum) \
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
     JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
     JOIN pg_type t ON t.oid = a.atttypid \
     LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum \
     LEFT JOIN pg_collation co ON co.oid = a.attcollation \
-    WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') ORDER BY c.relname, a.attnum";
+    WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') ORDER BY c.relname, a.attnum");
 
-const CONSTRAINTS: &str = "SELECT c.relname, con.conname, con.contype, pg_get_constraintdef(con.oid), \
+const CONSTRAINTS: &str = concat!("SELECT ", qual!("n", "c.relname"), ", con.conname, con.contype, pg_get_constraintdef(con.oid), \
     array_to_string(ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.o), E'\\x1f'), \
-    fc.relname, \
+    ", qual!("fns", "fc.relname"), ", \
     array_to_string(ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.o), E'\\x1f'), \
     con.confdeltype, con.confupdtype, con.condeferrable, con.confmatchtype, con.condeferred \
     FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
-    LEFT JOIN pg_class fc ON fc.oid = con.confrelid \
-    WHERE n.nspname = current_schema() AND con.contype IN ('p', 'u', 'f', 'c') ORDER BY c.relname, con.conname";
+    LEFT JOIN pg_class fc ON fc.oid = con.confrelid LEFT JOIN pg_namespace fns ON fns.oid = fc.relnamespace \
+    WHERE n.nspname = current_schema() AND con.contype IN ('p', 'u', 'f', 'c') ORDER BY c.relname, con.conname");
 
-const INDEXES: &str = "SELECT t.relname, i.relname, ix.indisunique, pg_get_indexdef(ix.indexrelid), pg_get_expr(ix.indpred, ix.indrelid), am.amname \
+const INDEXES: &str = concat!("SELECT ", qual!("n", "t.relname"), ", i.relname, ix.indisunique, pg_get_indexdef(ix.indexrelid), pg_get_expr(ix.indpred, ix.indrelid), am.amname \
     FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class t ON t.oid = ix.indrelid \
     JOIN pg_namespace n ON n.oid = t.relnamespace JOIN pg_am am ON am.oid = i.relam \
     WHERE n.nspname = current_schema() AND t.relkind IN ('r', 'p', 'm') \
     AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = ix.indexrelid AND c.contype IN ('p', 'u', 'x')) \
-    ORDER BY 1, 2";
+    ORDER BY 1, 2");
 
-const VIEWS: &str = "SELECT c.relname, pg_get_viewdef(c.oid), c.relkind = 'm' FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relkind IN ('v', 'm') ORDER BY 1";
+const VIEWS: &str = concat!("SELECT ", qual!("n", "c.relname"), ", pg_get_viewdef(c.oid), c.relkind = 'm' FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relkind IN ('v', 'm') ORDER BY 1");
 
-const TRIGGERS: &str = "SELECT c.relname, t.tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND NOT t.tgisinternal ORDER BY 1, 2";
+const TRIGGERS: &str = concat!("SELECT ", qual!("n", "c.relname"), ", t.tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND NOT t.tgisinternal ORDER BY 1, 2");
 
 /// Extensions whose objects live in the environment's schema (`plpgsql` lives in
 /// pg_catalog and is not one of them).
@@ -69,38 +88,38 @@ const EXTENSIONS: &str = "SELECT e.extname FROM pg_extension e JOIN pg_namespace
 
 /// Functions and procedures of the schema, without those an extension brings (pg_depend
 /// `e`) and without aggregates and window functions (no `pg_get_functiondef` for them).
-const FUNCTIONS: &str = "SELECT p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', pg_get_functiondef(p.oid), \
+const FUNCTIONS: &str = concat!("SELECT ", qual!("n", "p.proname"), " || '(' || pg_get_function_identity_arguments(p.oid) || ')', pg_get_functiondef(p.oid), \
     CASE p.prokind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END, l.lanname \
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang \
     WHERE n.nspname = current_schema() AND p.prokind IN ('f', 'p') \
-    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e') ORDER BY 1";
+    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e') ORDER BY 1");
 
 /// Domains of the schema (not an extension's), with their checks as `name␞definition`.
-const DOMAINS: &str = "SELECT t.typname, format_type(t.typbasetype, t.typtypmod), t.typnotnull, t.typdefault, \
+const DOMAINS: &str = concat!("SELECT ", qual!("n", "t.typname"), ", format_type(t.typbasetype, t.typtypmod), t.typnotnull, t.typdefault, \
     array_to_string(ARRAY(SELECT c.conname || E'\\x1e' || pg_get_constraintdef(c.oid) FROM pg_constraint c WHERE c.contypid = t.oid AND c.contype = 'c' ORDER BY c.conname), E'\\x1f') \
     FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = current_schema() AND t.typtype = 'd' \
-    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e') ORDER BY 1";
+    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e') ORDER BY 1");
 
-const ENUMS: &str = "SELECT t.typname, array_to_string(ARRAY(SELECT e.enumlabel FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder), E'\\x1f') \
-    FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = current_schema() AND t.typtype = 'e' ORDER BY 1";
+const ENUMS: &str = concat!("SELECT ", qual!("n", "t.typname"), ", array_to_string(ARRAY(SELECT e.enumlabel FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder), E'\\x1f') \
+    FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = current_schema() AND t.typtype = 'e' ORDER BY 1");
 
 /// Composite types (`CREATE TYPE … AS (…)`), not the row types tables and views have.
-const COMPOSITES: &str = "SELECT t.typname, array_to_string(ARRAY(SELECT a.attname || E'\\x1e' || format_type(a.atttypid, a.atttypmod) \
+const COMPOSITES: &str = concat!("SELECT ", qual!("n", "t.typname"), ", array_to_string(ARRAY(SELECT a.attname || E'\\x1e' || format_type(a.atttypid, a.atttypmod) \
     FROM pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum), E'\\x1f') \
     FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_class c ON c.oid = t.typrelid \
     WHERE n.nspname = current_schema() AND t.typtype = 'c' AND c.relkind = 'c' \
-    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e') ORDER BY 1";
+    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e') ORDER BY 1");
 
 /// Sequences the model holds as objects: all but an identity column's and the one a
 /// `serial` column makes (`<table>_<column>_seq`, owned by it), which the column's type
 /// brings back. A sequence owned under another name — a serial whose table was renamed
 /// — is one of them: re-creating the table must not lose it.
-const SEQUENCES: &str = "SELECT c.relname, s.seqstart, s.seqincrement FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid \
+const SEQUENCES: &str = concat!("SELECT ", qual!("n", "c.relname"), ", s.seqstart, s.seqincrement FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid \
     JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() \
     AND NOT EXISTS (SELECT 1 FROM pg_depend d JOIN pg_class t ON t.oid = d.refobjid \
         JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid \
         WHERE d.objid = c.oid AND d.classid = 'pg_class'::regclass \
-        AND (d.deptype = 'i' OR (d.deptype = 'a' AND c.relname = t.relname || '_' || a.attname || '_seq'))) ORDER BY 1";
+        AND (d.deptype = 'i' OR (d.deptype = 'a' AND c.relname = t.relname || '_' || a.attname || '_seq'))) ORDER BY 1");
 
 /// `CREATE UNIQUE INDEX ix ON public.t USING btree (a, lower(b) DESC NULLS LAST) INCLUDE (c)
 /// NULLS NOT DISTINCT WHERE …` → (parts, included columns, nulls not distinct).
@@ -206,7 +225,7 @@ const UNCOMPARED: &str = "WITH s AS (SELECT oid FROM pg_namespace WHERE nspname 
     (SELECT count(*) FROM pg_event_trigger)";
 
 pub fn uncompared(conn: &mut PgConnection) -> Result<Vec<String>, DbError> {
-    let rows = conn.query(UNCOMPARED)?;
+    let rows = conn.query(&owned(UNCOMPARED, &conn.owned.clone()))?;
     let n = |i: usize| {
         rows.first()
             .and_then(|r| r.get(i).cloned().flatten())
@@ -224,15 +243,37 @@ pub fn uncompared(conn: &mut PgConnection) -> Result<Vec<String>, DbError> {
     ]))
 }
 
+/// `sql` over the environment's schema and the other schemas the project owns.
+fn owned(sql: &str, schemas: &[String]) -> String {
+    if schemas.is_empty() {
+        return sql.to_string();
+    }
+    let list: Vec<String> = schemas.iter().map(|s| crate::render::literal(s)).collect();
+    let within = format!("IN (current_schema(), {})", list.join(", "));
+    sql.replace("n.nspname = current_schema()", &format!("n.nspname {within}"))
+        .replace("WHERE nspname = current_schema()", &format!("WHERE nspname {within}"))
+}
+
 pub fn introspect(conn: &mut PgConnection) -> Result<Schema, DbError> {
+    let schemas = conn.owned.clone();
     let mut schema = Schema::default();
-    for r in conn.query(TABLES)? {
+    if !schemas.is_empty() {
+        let list: Vec<String> = schemas.iter().map(|s| crate::render::literal(s)).collect();
+        for r in conn.query(&format!(
+            "SELECT nspname FROM pg_namespace WHERE nspname IN ({}) AND nspname <> current_schema()",
+            list.join(", ")
+        ))? {
+            schema.schemas.extend(r[0].clone());
+        }
+    }
+    let q = |sql: &str| owned(sql, &schemas);
+    for r in conn.query(&q(TABLES))? {
         let name = r[0].clone().unwrap_or_default();
         schema
             .tables
             .insert(name.clone(), Table { name, comment: r[1].clone(), ..Default::default() });
     }
-    for r in conn.query(COLUMNS)? {
+    for r in conn.query(&q(COLUMNS))? {
         let Some(t) = schema.tables.get_mut(r[0].as_deref().unwrap_or("")) else { continue };
         let generated = r[6].as_deref() == Some("s");
         let identity = match r[5].as_deref() {
@@ -258,7 +299,7 @@ pub fn introspect(conn: &mut PgConnection) -> Result<Schema, DbError> {
             on_update: None,
         });
     }
-    for r in conn.query(CONSTRAINTS)? {
+    for r in conn.query(&q(CONSTRAINTS))? {
         let Some(t) = schema.tables.get_mut(r[0].as_deref().unwrap_or("")) else { continue };
         let name = r[1].clone();
         let columns = list(&r[4]);
@@ -304,7 +345,7 @@ pub fn introspect(conn: &mut PgConnection) -> Result<Schema, DbError> {
         }
     }
     let mut view_indexes: Vec<(String, Index)> = Vec::new();
-    for r in conn.query(INDEXES)? {
+    for r in conn.query(&q(INDEXES))? {
         let def = r[3].clone().unwrap_or_default();
         let method = r[5].clone().filter(|m| m != "btree");
         let (parts, include, nulls_not_distinct) = parse_index_def(&def);
@@ -324,32 +365,32 @@ pub fn introspect(conn: &mut PgConnection) -> Result<Schema, DbError> {
             None => view_indexes.push((on, index)),
         }
     }
-    for r in conn.query(VIEWS)? {
+    for r in conn.query(&q(VIEWS))? {
         let name = r[0].clone().unwrap_or_default();
         let def = r[1].clone().unwrap_or_default();
         let materialized = r[2].as_deref() == Some("t");
         let sql = format!(
             "CREATE {}VIEW {} AS\n{}",
             if materialized { "MATERIALIZED " } else { "" },
-            crate::render::quote(&name),
+            crate::render::quote_object(&name),
             def.trim().trim_end_matches(';')
         );
         let indexes =
             view_indexes.iter().filter(|(on, _)| *on == name).map(|(_, i)| i.clone()).collect();
         schema.views.insert(name.clone(), View { name, sql, materialized, indexes });
     }
-    for r in conn.query(TRIGGERS)? {
+    for r in conn.query(&q(TRIGGERS))? {
         let Some(t) = schema.tables.get_mut(r[0].as_deref().unwrap_or("")) else { continue };
         t.triggers.push(Trigger {
             name: r[1].clone().unwrap_or_default(),
             sql: r[2].clone().unwrap_or_default(),
         });
     }
-    for r in conn.query(ENUMS)? {
+    for r in conn.query(&q(ENUMS))? {
         let name = r[0].clone().unwrap_or_default();
         schema.enums.insert(name.clone(), EnumType { name, values: list(&r[1]) });
     }
-    for r in conn.query(COMPOSITES)? {
+    for r in conn.query(&q(COMPOSITES))? {
         let name = r[0].clone().unwrap_or_default();
         let attributes = list(&r[1])
             .into_iter()
@@ -357,12 +398,12 @@ pub fn introspect(conn: &mut PgConnection) -> Result<Schema, DbError> {
             .collect();
         schema.composites.insert(name.clone(), CompositeType { name, attributes });
     }
-    for r in conn.query(SEQUENCES)? {
+    for r in conn.query(&q(SEQUENCES))? {
         let name = r[0].clone().unwrap_or_default();
         let num = |i: usize| r[i].as_deref().and_then(|v| v.parse().ok()).unwrap_or(1);
         schema.sequences.insert(name.clone(), Sequence { name, start: num(1), increment: num(2) });
     }
-    for r in conn.query(DOMAINS)? {
+    for r in conn.query(&q(DOMAINS))? {
         let name = r[0].clone().unwrap_or_default();
         let checks = list(&r[4])
             .into_iter()
@@ -387,7 +428,7 @@ pub fn introspect(conn: &mut PgConnection) -> Result<Schema, DbError> {
         let name = r[0].clone().unwrap_or_default();
         schema.extensions.insert(name.clone(), Extension { name });
     }
-    for r in conn.query(FUNCTIONS)? {
+    for r in conn.query(&q(FUNCTIONS))? {
         let signature = r[0].clone().unwrap_or_default();
         let sql = r[1].clone().unwrap_or_default().trim_end().to_string();
         let f = Function {

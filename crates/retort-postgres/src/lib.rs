@@ -107,6 +107,9 @@ pub struct PgConnection {
     pooler_checked: bool,
     /// Said once after the lock is taken (`Connection::lock_note`).
     note: Option<String>,
+    /// The schemas the project owns besides this connection's own (retort.toml
+    /// `schemas`): introspected too, their objects named `schema.name`.
+    owned: Vec<String>,
 }
 
 /// The libpq environment that points a client tool at `config`. The password goes in
@@ -233,6 +236,7 @@ impl PgConnection {
             lease_length: url.lease_length,
             pooler_checked: url.lock_given,
             note: None,
+            owned: Vec::new(),
         })
     }
 
@@ -514,6 +518,11 @@ impl Connection for PgConnection {
     fn introspect(&mut self) -> Result<Schema, DbError> {
         self.prepare_scratch_introspection()?;
         introspect::introspect(self)
+    }
+
+    fn own_schemas(&mut self, schemas: &[String]) -> Result<(), DbError> {
+        self.owned = schemas.to_vec();
+        Ok(())
     }
 
     fn uncompared(&mut self) -> Result<Vec<String>, DbError> {

@@ -22,6 +22,31 @@ pub fn literal(value: &str) -> String {
 
 use quote as qi;
 
+/// An object's name as the model has it — `name` in the environment's schema,
+/// `schema.name` in another schema the project owns — quoted part by part.
+pub fn quote_object(name: &str) -> String {
+    match name.split_once('.') {
+        Some((schema, object)) => format!("{}.{}", qi(schema), qi(object)),
+        None => qi(name),
+    }
+}
+
+use quote_object as qn;
+
+/// The object's own name, without its schema (what `RENAME TO` and generated
+/// constraint names take).
+fn bare(name: &str) -> &str {
+    name.split_once('.').map_or(name, |(_, n)| n)
+}
+
+/// `name` in the schema of `of` (an index beside its table).
+fn beside(of: &str, name: &str) -> String {
+    match of.split_once('.') {
+        Some((schema, _)) => format!("{schema}.{name}"),
+        None => name.to_string(),
+    }
+}
+
 fn cols(list: &[String]) -> String {
     list.iter().map(|c| qi(c)).collect::<Vec<_>>().join(", ")
 }
@@ -77,11 +102,16 @@ fn column_def(table: &str, c: &Column) -> String {
 }
 
 fn constraint_name(name: &Option<String>, table: &str, suffix: &str, columns: &[String]) -> String {
-    name.clone().unwrap_or_else(|| format!("{table}_{}_{suffix}", columns.join("_")))
+    name.clone().unwrap_or_else(|| format!("{}_{}_{suffix}", bare(table), columns.join("_")))
 }
 
 fn fk_clause(fk: &ForeignKey) -> String {
-    fk.standard_clause(qi)
+    // The referenced table may be in another schema: its name is quoted part by part.
+    fk.standard_clause(qi).replacen(
+        &format!("REFERENCES {}", qi(&fk.ref_table)),
+        &format!("REFERENCES {}", qn(&fk.ref_table)),
+        1,
+    )
 }
 
 fn fk_def(table: &str, fk: &ForeignKey) -> String {
@@ -93,7 +123,7 @@ fn fk_def(table: &str, fk: &ForeignKey) -> String {
 }
 
 fn add_fk(table: &str, fk: &ForeignKey) -> String {
-    format!("ALTER TABLE {} ADD {}", qi(table), fk_def(table, fk))
+    format!("ALTER TABLE {} ADD {}", qn(table), fk_def(table, fk))
 }
 
 fn create_table(t: &Table) -> String {
@@ -101,7 +131,7 @@ fn create_table(t: &Table) -> String {
     if let Some(pk) = &t.primary_key {
         items.push(format!(
             "CONSTRAINT {} PRIMARY KEY ({})",
-            qi(&pk.name.clone().unwrap_or_else(|| format!("{}_pkey", t.name))),
+            qi(&pk.name.clone().unwrap_or_else(|| format!("{}_pkey", bare(&t.name)))),
             cols(&pk.columns)
         ));
     }
@@ -119,7 +149,7 @@ fn create_table(t: &Table) -> String {
         }
     }
     items.extend(t.foreign_keys.iter().map(|fk| fk_def(&t.name, fk)));
-    format!("CREATE TABLE {} (\n    {}\n)", qi(&t.name), items.join(",\n    "))
+    format!("CREATE TABLE {} (\n    {}\n)", qn(&t.name), items.join(",\n    "))
 }
 
 fn unique_clause(u: &Unique) -> String {
@@ -140,12 +170,12 @@ fn check_clause(c: &Check) -> String {
 }
 
 fn drop_view(materialized: bool, name: &str) -> String {
-    format!("DROP {}VIEW {}", if materialized { "MATERIALIZED " } else { "" }, qi(name))
+    format!("DROP {}VIEW {}", if materialized { "MATERIALIZED " } else { "" }, qn(name))
 }
 
 /// Whether `text` casts to type `name` (`'new'::status`, `'new'::"Status"`).
 fn casts_to(text: &str, name: &str) -> bool {
-    [format!("::{name}"), format!("::{}", qi(name))].iter().any(|needle| {
+    [format!("::{name}"), format!("::{}", qn(name))].iter().any(|needle| {
         text.match_indices(needle.as_str()).any(|(i, m)| {
             !text[i + m.len()..].starts_with(|ch: char| ch.is_alphanumeric() || ch == '_')
         })
@@ -179,7 +209,7 @@ fn create_index(table: &str, i: &Index) -> String {
         "CREATE {}INDEX {} ON {}",
         if i.unique { "UNIQUE " } else { "" },
         qi(&i.name),
-        qi(table)
+        qn(table)
     );
     if let Some(m) = &i.method {
         s.push_str(&format!(" USING {m}"));
@@ -232,17 +262,17 @@ fn added_values<'a>(
 fn create_enum(e: &EnumType) -> String {
     format!(
         "CREATE TYPE {} AS ENUM ({})",
-        qi(&e.name),
+        qn(&e.name),
         e.values.iter().map(|v| literal(v)).collect::<Vec<_>>().join(", ")
     )
 }
 
 fn create_sequence(s: &Sequence) -> String {
-    format!("CREATE SEQUENCE {} START WITH {} INCREMENT BY {}", qi(&s.name), s.start, s.increment)
+    format!("CREATE SEQUENCE {} START WITH {} INCREMENT BY {}", qn(&s.name), s.start, s.increment)
 }
 
 fn alter_column(table: &str, from: &Column, to: &Column, out: &mut Vec<RenderedStatement>) {
-    let t = qi(table);
+    let t = qn(table);
     let c = qi(&to.name);
     if from.generated != to.generated {
         // A generation expression cannot be altered in place: drop and re-add (the
@@ -281,7 +311,7 @@ fn alter_column(table: &str, from: &Column, to: &Column, out: &mut Vec<RenderedS
         {
             out.push(RenderedStatement::new(format!(
                 "ALTER SEQUENCE {} AS {}",
-                qi(&format!("{table}_{}_seq", to.name)),
+                qn(&format!("{table}_{}_seq", to.name)),
                 to.ty
             )));
         }
@@ -403,7 +433,7 @@ impl Postgres<'_> {
                     let kept = after.checks.contains(ch).then(|| {
                         format!(
                             "ALTER TABLE {} ADD CONSTRAINT {} {}",
-                            qi(tname),
+                            qn(tname),
                             qi(cname),
                             check_clause(ch)
                         )
@@ -467,7 +497,7 @@ impl Postgres<'_> {
             )]),
             // IF EXISTS: a column the main transaction dropped took the index with it.
             Change::DropIndex { table, index } if !self.dropped(table) => Some(vec![plain(
-                format!("DROP INDEX CONCURRENTLY IF EXISTS {}", qi(&index.name)),
+                format!("DROP INDEX CONCURRENTLY IF EXISTS {}", qn(&beside(table, &index.name))),
                 Phase::Concurrent,
             )]),
             Change::AddUnique { table, unique }
@@ -479,11 +509,11 @@ impl Postgres<'_> {
                     unique.deferrable.as_deref().map(|d| format!(" {d}")).unwrap_or_default();
                 Some(vec![
                     note(
-                        format!("CREATE UNIQUE INDEX CONCURRENTLY {} ON {} ({}){nulls}", qi(&name), qi(table), cols(&unique.columns)),
+                        format!("CREATE UNIQUE INDEX CONCURRENTLY {} ON {} ({}){nulls}", qi(&name), qn(table), cols(&unique.columns)),
                         format!("online: the unique index is built concurrently, then attached as constraint {name}"),
                         Phase::Concurrent,
                     ),
-                    plain(format!("ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {}{deferrable}", qi(table), qi(&name), qi(&name)), Phase::Attach),
+                    plain(format!("ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {}{deferrable}", qn(table), qi(&name), qi(&name)), Phase::Attach),
                 ])
             }
             Change::SetPrimaryKey { table, from: None, to: Some(pk) }
@@ -494,29 +524,29 @@ impl Postgres<'_> {
                 let name = pk.name.clone().unwrap_or_else(|| format!("{table}_pkey"));
                 Some(vec![
                     note(
-                        format!("CREATE UNIQUE INDEX CONCURRENTLY {} ON {} ({})", qi(&name), qi(table), cols(&pk.columns)),
+                        format!("CREATE UNIQUE INDEX CONCURRENTLY {} ON {} ({})", qi(&name), qn(table), cols(&pk.columns)),
                         format!("online: the primary key's index is built concurrently, then attached as {name}"),
                         Phase::Concurrent,
                     ),
-                    plain(format!("ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY USING INDEX {}", qi(table), qi(&name), qi(&name)), Phase::Attach),
+                    plain(format!("ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY USING INDEX {}", qn(table), qi(&name), qi(&name)), Phase::Attach),
                 ])
             }
             Change::AddForeignKey { table, fk } if self.existing(table) => {
                 let name = constraint_name(&fk.name, table, "fkey", &fk.columns);
                 Some(vec![
                     note(format!("{} NOT VALID", add_fk(table, fk)), format!("online: {name} is checked for new rows at once and validated for existing ones in a later step"), Phase::Attach),
-                    plain(format!("ALTER TABLE {} VALIDATE CONSTRAINT {}", qi(table), qi(&name)), Phase::Validate),
+                    plain(format!("ALTER TABLE {} VALIDATE CONSTRAINT {}", qn(table), qi(&name)), Phase::Validate),
                 ])
             }
             Change::AddCheck { table, check } if self.existing(table) && check.name.is_some() => {
                 let name = check.name.clone().unwrap_or_default();
                 Some(vec![
                     note(
-                        format!("ALTER TABLE {} ADD CONSTRAINT {} {} NOT VALID", qi(table), qi(&name), check_clause(check)),
+                        format!("ALTER TABLE {} ADD CONSTRAINT {} {} NOT VALID", qn(table), qi(&name), check_clause(check)),
                         format!("online: {name} is checked for new rows at once and validated for existing ones in a later step"),
                         Phase::Attach,
                     ),
-                    plain(format!("ALTER TABLE {} VALIDATE CONSTRAINT {}", qi(table), qi(&name)), Phase::Validate),
+                    plain(format!("ALTER TABLE {} VALIDATE CONSTRAINT {}", qn(table), qi(&name)), Phase::Validate),
                 ])
             }
             Change::AlterColumn { table, from, to }
@@ -524,10 +554,10 @@ impl Postgres<'_> {
             {
                 let mut out = Vec::new();
                 alter_column(table, from, to, &mut out);
-                let (t, col) = (qi(table), qi(&to.name));
+                let (t, col) = (qn(table), qi(&to.name));
                 let set_not_null = format!("ALTER TABLE {t} ALTER COLUMN {col} SET NOT NULL");
                 let at = out.iter().position(|s| s.sql == set_not_null)?;
-                let check = qi(&format!("{table}_{}_not_null_retort", to.name));
+                let check = qi(&format!("{}_{}_not_null_retort", bare(table), to.name));
                 out.splice(at..=at, [
                     note(
                         format!("ALTER TABLE {t} ADD CONSTRAINT {check} CHECK ({col} IS NOT NULL) NOT VALID"),
@@ -575,7 +605,7 @@ impl ChangeRenderer for Postgres<'_> {
                 Change::AlterEnum { from, to: e } if added_values(from, e).is_some() => {}
                 Change::AlterEnum { to: e, .. } => {
                     for t in self.to.tables.values() {
-                        if t.columns.iter().any(|c| c.ty == e.name || c.ty == qi(&e.name)) {
+                        if t.columns.iter().any(|c| c.ty == e.name || c.ty == qn(&e.name)) {
                             out.insert(t.name.clone());
                         }
                     }
@@ -601,12 +631,12 @@ impl ChangeRenderer for Postgres<'_> {
             out.after_all_tables.push(s(t.sql.clone()));
         }
         if table.comment.is_some() {
-            out.after_all_tables.push(s(comment_on("TABLE", &qi(&table.name), &table.comment)));
+            out.after_all_tables.push(s(comment_on("TABLE", &qn(&table.name), &table.comment)));
         }
         for col in table.columns.iter().filter(|c| c.comment.is_some()) {
             out.after_all_tables.push(s(comment_on(
                 "COLUMN",
-                &format!("{}.{}", qi(&table.name), qi(&col.name)),
+                &format!("{}.{}", qn(&table.name), qi(&col.name)),
                 &col.comment,
             )));
         }
@@ -627,99 +657,99 @@ impl ChangeRenderer for Postgres<'_> {
                 let t = self.create_table(table)?;
                 return Ok(t.now.into_iter().chain(t.after_all_tables).collect());
             }
-            Change::DropTable { table } => out.push(s(format!("DROP TABLE {}", qi(&table.name)))),
+            Change::DropTable { table } => out.push(s(format!("DROP TABLE {}", qn(&table.name)))),
             Change::RenameTable { from, to } => {
-                out.push(s(format!("ALTER TABLE {} RENAME TO {}", qi(from), qi(to))))
+                out.push(s(format!("ALTER TABLE {} RENAME TO {}", qn(from), qi(bare(to)))))
             }
             Change::RenameColumn { table, from, to } => out.push(s(format!(
                 "ALTER TABLE {} RENAME COLUMN {} TO {}",
-                qi(table),
+                qn(table),
                 qi(from),
                 qi(to)
             ))),
             Change::AddColumn { table, column } => {
                 out.push(s(format!(
                     "ALTER TABLE {} ADD COLUMN {}",
-                    qi(table),
+                    qn(table),
                     column_def(table, column)
                 )));
                 if column.comment.is_some() {
                     out.push(s(comment_on(
                         "COLUMN",
-                        &format!("{}.{}", qi(table), qi(&column.name)),
+                        &format!("{}.{}", qn(table), qi(&column.name)),
                         &column.comment,
                     )));
                 }
             }
             Change::DropColumn { table, column } => {
-                out.push(s(format!("ALTER TABLE {} DROP COLUMN {}", qi(table), qi(&column.name))))
+                out.push(s(format!("ALTER TABLE {} DROP COLUMN {}", qn(table), qi(&column.name))))
             }
             Change::AlterColumn { table, from, to } => alter_column(table, from, to, &mut out),
             Change::SetPrimaryKey { table, from, to } => {
                 if let Some(pk) = from {
                     out.push(s(format!(
                         "ALTER TABLE {} DROP CONSTRAINT {}",
-                        qi(table),
-                        qi(&pk.name.clone().unwrap_or_else(|| format!("{table}_pkey")))
+                        qn(table),
+                        qi(&pk.name.clone().unwrap_or_else(|| format!("{}_pkey", bare(table))))
                     )));
                 }
                 if let Some(pk) = to {
                     out.push(s(format!(
                         "ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY ({})",
-                        qi(table),
-                        qi(&pk.name.clone().unwrap_or_else(|| format!("{table}_pkey"))),
+                        qn(table),
+                        qi(&pk.name.clone().unwrap_or_else(|| format!("{}_pkey", bare(table)))),
                         cols(&pk.columns)
                     )));
                 }
             }
             Change::AddUnique { table, unique } => out.push(s(format!(
                 "ALTER TABLE {} ADD CONSTRAINT {} {}",
-                qi(table),
+                qn(table),
                 qi(&constraint_name(&unique.name, table, "key", &unique.columns)),
                 unique_clause(unique)
             ))),
             Change::DropUnique { table, unique } => out.push(s(format!(
                 "ALTER TABLE {} DROP CONSTRAINT {}",
-                qi(table),
+                qn(table),
                 qi(&constraint_name(&unique.name, table, "key", &unique.columns))
             ))),
             Change::AddCheck { table, check } => out.push(s(match &check.name {
                 Some(n) => format!(
                     "ALTER TABLE {} ADD CONSTRAINT {} {}",
-                    qi(table),
+                    qn(table),
                     qi(n),
                     check_clause(check)
                 ),
-                None => format!("ALTER TABLE {} ADD {}", qi(table), check_clause(check)),
+                None => format!("ALTER TABLE {} ADD {}", qn(table), check_clause(check)),
             })),
             Change::DropCheck { table, check: Check { name: Some(n), .. } }
             | Change::DropIndex { table, index: Index { name: n, .. } }
                 if self.swapped_out.contains(&(table.clone(), n.clone())) => {}
             Change::DropCheck { table, check } => out.push(s(format!(
                 "ALTER TABLE {} DROP CONSTRAINT {}",
-                qi(table),
+                qn(table),
                 qi(check.name.as_deref().unwrap_or("unnamed_check"))
             ))),
             Change::AddForeignKey { table, fk } => out.push(s(add_fk(table, fk))),
             Change::DropForeignKey { table, fk } => out.push(s(format!(
                 "ALTER TABLE {} DROP CONSTRAINT {}",
-                qi(table),
+                qn(table),
                 qi(&constraint_name(&fk.name, table, "fkey", &fk.columns))
             ))),
             Change::CreateIndex { table, index } => out.push(s(create_index(table, index))),
-            Change::DropIndex { index, .. } => {
-                out.push(s(format!("DROP INDEX {}", qi(&index.name))))
+            Change::DropIndex { table, index } => {
+                out.push(s(format!("DROP INDEX {}", qn(&beside(table, &index.name)))))
             }
             Change::CreateTrigger { trigger, .. } => out.push(s(trigger.sql.clone())),
             Change::DropTrigger { table, trigger } => {
-                out.push(s(format!("DROP TRIGGER {} ON {}", qi(&trigger.name), qi(table))))
+                out.push(s(format!("DROP TRIGGER {} ON {}", qi(&trigger.name), qn(table))))
             }
             // PostgreSQL introspection reports no table options; should a diff carry some, say so.
             Change::SetTableOptions { .. } => {
                 return Err(retort_core::engine::cannot_render("postgres", c))
             }
             Change::SetTableComment { table, to, .. } => {
-                out.push(s(comment_on("TABLE", &qi(table), to)))
+                out.push(s(comment_on("TABLE", &qn(table), to)))
             }
             Change::CreateView { view } if view.materialized => {
                 out.push(RenderedStatement::with_comment(
@@ -737,7 +767,7 @@ impl ChangeRenderer for Postgres<'_> {
             Change::DropView { view } => out.push(s(drop_view(view.materialized, &view.name))),
             Change::CreateEnum { enum_type } => out.push(s(create_enum(enum_type))),
             Change::DropEnum { enum_type } => {
-                out.push(s(format!("DROP TYPE {}", qi(&enum_type.name))))
+                out.push(s(format!("DROP TYPE {}", qn(&enum_type.name))))
             }
             Change::AlterEnum { from, to: new } if added_values(from, new).is_some() => {
                 for (value, after) in added_values(from, new).unwrap_or_default() {
@@ -750,7 +780,7 @@ impl ChangeRenderer for Postgres<'_> {
                     out.push(
                         s(format!(
                             "ALTER TYPE {} ADD VALUE {}{place}",
-                            qi(&new.name),
+                            qn(&new.name),
                             literal(value)
                         ))
                         .in_phase(Phase::EnumValues),
@@ -765,9 +795,9 @@ impl ChangeRenderer for Postgres<'_> {
                     let is_index = self.from.tables[table].indexes.iter().any(|i| &i.name == name);
                     out.push(RenderedStatement::with_comment(
                         if is_index {
-                            format!("DROP INDEX {}", qi(name))
+                            format!("DROP INDEX {}", qn(&beside(table, name)))
                         } else {
-                            format!("ALTER TABLE {} DROP CONSTRAINT {}", qi(table), qi(name))
+                            format!("ALTER TABLE {} DROP CONSTRAINT {}", qn(table), qi(name))
                         },
                         format!("{name} compares against enum {}: dropped for the swap", from.name),
                     ));
@@ -775,7 +805,7 @@ impl ChangeRenderer for Postgres<'_> {
                 }
                 let old = format!("{}__retort_old", from.name);
                 out.push(RenderedStatement::with_comment(
-                    format!("ALTER TYPE {} RENAME TO {}", qi(&from.name), qi(&old)),
+                    format!("ALTER TYPE {} RENAME TO {}", qn(&from.name), qi(bare(&old))),
                     format!(
                         "enum {} is replaced by a new type; columns are cast through text",
                         new.name
@@ -784,33 +814,33 @@ impl ChangeRenderer for Postgres<'_> {
                 out.push(s(create_enum(new)));
                 for t in to.tables.values() {
                     for col in
-                        t.columns.iter().filter(|c| c.ty == new.name || c.ty == qi(&new.name))
+                        t.columns.iter().filter(|c| c.ty == new.name || c.ty == qn(&new.name))
                     {
                         if col.default.is_some() {
                             out.push(s(format!(
                                 "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT",
-                                qi(&t.name),
+                                qn(&t.name),
                                 qi(&col.name)
                             )));
                         }
                         out.push(s(format!(
                             "ALTER TABLE {} ALTER COLUMN {} TYPE {} USING {}::text::{}",
-                            qi(&t.name),
+                            qn(&t.name),
                             qi(&col.name),
-                            qi(&new.name),
+                            qn(&new.name),
                             qi(&col.name),
-                            qi(&new.name)
+                            qn(&new.name)
                         )));
                         if let Some(d) = &col.default {
                             out.push(s(format!(
                                 "ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {d}",
-                                qi(&t.name),
+                                qn(&t.name),
                                 qi(&col.name)
                             )));
                         }
                     }
                 }
-                out.push(s(format!("DROP TYPE {}", qi(&old))));
+                out.push(s(format!("DROP TYPE {}", qn(&old))));
                 out.extend(dependents.into_iter().filter_map(|(_, _, back)| back).map(s));
             }
             // A serial's own sequence, shown as a column type on one side and as an
@@ -821,25 +851,27 @@ impl ChangeRenderer for Postgres<'_> {
             // IF EXISTS: a sequence a dropped table owned (OWNED BY is not in the model)
             // went with the table.
             Change::DropSequence { sequence } => {
-                out.push(s(format!("DROP SEQUENCE IF EXISTS {}", qi(&sequence.name))))
+                out.push(s(format!("DROP SEQUENCE IF EXISTS {}", qn(&sequence.name))))
             }
             Change::CreateComposite { composite } => out.push(s(create_composite(composite))),
             Change::DropComposite { composite } => {
-                out.push(s(format!("DROP TYPE {}", qi(&composite.name))))
+                out.push(s(format!("DROP TYPE {}", qn(&composite.name))))
             }
             Change::AlterComposite { from, to: new } => match alter_composite(from, new) {
                 Some(alter) => out.push(s(alter)),
                 // Only the order changed, which no ALTER expresses: the type is made anew.
                 None => {
-                    out.push(s(format!("DROP TYPE {}", qi(&from.name))));
+                    out.push(s(format!("DROP TYPE {}", qn(&from.name))));
                     out.push(s(create_composite(new)));
                 }
             },
             Change::CreateDomain { domain } => out.push(s(create_domain(domain))),
             Change::DropDomain { domain } => {
-                out.push(s(format!("DROP DOMAIN {}", qi(&domain.name))))
+                out.push(s(format!("DROP DOMAIN {}", qn(&domain.name))))
             }
             Change::AlterDomain { from, to: new } => alter_domain(c, from, new, &mut out)?,
+            Change::CreateSchema { name } => out.push(s(format!("CREATE SCHEMA {}", qi(name)))),
+            Change::DropSchema { name } => out.push(s(format!("DROP SCHEMA {}", qi(name)))),
             Change::CreateExtension { extension } => {
                 out.push(s(format!("CREATE EXTENSION IF NOT EXISTS {}", qi(&extension.name))))
             }
@@ -857,7 +889,7 @@ impl ChangeRenderer for Postgres<'_> {
             ))),
             Change::AlterSequence { to, .. } => out.push(s(format!(
                 "ALTER SEQUENCE {} START WITH {} INCREMENT BY {}",
-                qi(&to.name),
+                qn(&to.name),
                 to.start,
                 to.increment
             ))),
@@ -885,17 +917,17 @@ fn alter_composite(from: &CompositeType, to: &CompositeType) -> Option<String> {
             Some(_) => {}
         }
     }
-    (!actions.is_empty()).then(|| format!("ALTER TYPE {} {}", qi(&to.name), actions.join(", ")))
+    (!actions.is_empty()).then(|| format!("ALTER TYPE {} {}", qn(&to.name), actions.join(", ")))
 }
 
 fn create_composite(c: &CompositeType) -> String {
     let attributes: Vec<String> =
         c.attributes.iter().map(|(a, ty)| format!("{} {ty}", qi(a))).collect();
-    format!("CREATE TYPE {} AS ({})", qi(&c.name), attributes.join(", "))
+    format!("CREATE TYPE {} AS ({})", qn(&c.name), attributes.join(", "))
 }
 
 fn create_domain(d: &Domain) -> String {
-    let mut s = format!("CREATE DOMAIN {} AS {}", qi(&d.name), d.base_type);
+    let mut s = format!("CREATE DOMAIN {} AS {}", qn(&d.name), d.base_type);
     if let Some(def) = &d.default {
         s.push_str(&format!(" DEFAULT {def}"));
     }
@@ -922,7 +954,7 @@ fn alter_domain(
     if from.base_type != to.base_type {
         return Err(retort_core::engine::cannot_render("postgres", change));
     }
-    let d = qi(&to.name);
+    let d = qn(&to.name);
     if from.default != to.default {
         out.push(RenderedStatement::new(match &to.default {
             Some(def) => format!("ALTER DOMAIN {d} SET DEFAULT {def}"),
@@ -954,8 +986,8 @@ fn alter_domain(
 /// `name(args)` with the name quoted: what `DROP FUNCTION` takes.
 fn function_signature(signature: &str) -> String {
     match signature.split_once('(') {
-        Some((name, args)) => format!("{}({args}", qi(name)),
-        None => qi(signature),
+        Some((name, args)) => format!("{}({args}", qn(name)),
+        None => qn(signature),
     }
 }
 

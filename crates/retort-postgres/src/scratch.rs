@@ -248,20 +248,22 @@ impl PgConnection {
     }
 
     /// Before reading a scratch area: the models may have changed the session's
-    /// `search_path` (pg_dump output empties it), and objects outside the environment's
-    /// schema are refused — retort manages one schema per environment, and saying so
-    /// beats silently leaving the object out of the diff.
+    /// `search_path` (pg_dump output empties it), and objects outside the schemas the
+    /// project owns are refused — saying so beats silently leaving the object out of
+    /// the diff.
     pub(crate) fn prepare_scratch_introspection(&mut self) -> Result<(), DbError> {
         // Only a scratch area: a real database may well have other schemas.
         let Some(user_schema) = self.scratch.as_ref().map(|a| a.user_schema.clone()) else {
             return Ok(());
         };
         self.execute(&format!("SET search_path TO {}", render::quote(&user_schema)))?;
-        // Tables, views, functions and types (enums, domains, composite types) in any
-        // other schema, except what an extension brought there.
+        // Tables, views, functions and types (enums, domains, composite types) in a
+        // schema the project does not own, except what an extension brought there.
+        let owned: Vec<String> =
+            std::iter::once(&user_schema).chain(&self.owned).map(|s| render::literal(s)).collect();
         let other = format!(
             "NOT IN ('pg_catalog', 'information_schema', {}) AND n.nspname NOT LIKE 'pg\\_%'",
-            render::literal(&user_schema)
+            owned.join(", ")
         );
         let rows = self.query(&format!(
             "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
@@ -277,11 +279,11 @@ impl PgConnection {
         if names.is_empty() {
             return Ok(());
         }
+        let managed = std::iter::once(&user_schema).chain(&self.owned).cloned().collect::<Vec<_>>();
         Err(DbError::Unsupported(format!(
-            "the SQL creates {} outside the schema this environment manages ({}); retort manages one schema per environment: move the object(s) into {}, or manage that schema in an environment of its own (URL option ?schema=NAME)",
+            "the SQL creates {} outside the schemas this project manages ({}): move the object(s) into one of them, or add the schema to `schemas = [...]` under [project] in retort.toml",
             names.join(", "),
-            user_schema,
-            user_schema
+            managed.join(", "),
         )))
     }
 }

@@ -38,6 +38,9 @@ fn load_case(name: &str) -> Case {
             .map(|r| r.lines().map(str::to_string).filter(|l| !l.trim().is_empty()).collect())
             .unwrap_or_default(),
         online: dir.join("online").exists(),
+        schemas: read("schemas.txt")
+            .map(|s| s.split_whitespace().map(str::to_string).collect())
+            .unwrap_or_default(),
     }
 }
 
@@ -256,6 +259,7 @@ mod random {
                     data: Some(data(&from)),
                     renames: vec![],
                     online: from.len() % 2 == 0,
+                    schemas: vec![],
                 };
                 match run_case(engine, &case) {
                     Ok(_) | Err(CaseError::NoChange) => Ok(()),

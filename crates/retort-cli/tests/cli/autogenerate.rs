@@ -258,6 +258,80 @@ CREATE VIEW public.domain_names AS SELECT name FROM "public".domains;
     }
 }
 
+/// Declared in retort.toml (`schemas = [...]`), other schemas are the project's: models
+/// create, change and drop objects in them (CREATE SCHEMA included), the database's
+/// catalog agrees, and a schema not declared is still refused by name.
+#[test]
+fn declared_schemas_on_postgres_are_managed_like_the_environments_own() {
+    if !engine_names().contains(&"postgres") {
+        return;
+    }
+    let p = Project::on("postgres");
+    let toml = p.path().join("retort.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(
+        &toml,
+        text.replace("[project]\n", "[project]\nschemas = [\"public\", \"utils\", \"audit\"]\n"),
+    )
+    .unwrap();
+    let base = "CREATE SCHEMA utils;\nCREATE SCHEMA audit;\nCREATE FUNCTION utils.slug(t text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT lower(t) $$;\nCREATE TABLE posts (id INTEGER PRIMARY KEY, title TEXT NOT NULL);\nCREATE INDEX posts_slug ON posts (utils.slug(title));\nCREATE TABLE audit.events (id INTEGER PRIMARY KEY, post_id INTEGER REFERENCES posts (id));\n";
+    models(&p, base);
+    p.retort(&["migrate", "-m", "initial"]).ok();
+    p.retort(&["upgrade"]).ok();
+    let there = p.query(
+        "SELECT to_regclass('audit.events') IS NOT NULL AND to_regprocedure('utils.slug(text)') IS NOT NULL AND to_regclass('public.posts_slug') IS NOT NULL",
+    );
+    assert_eq!(there, vec!["t"], "the catalog has each object in its schema");
+    p.retort(&["check"]).ok();
+    // A change inside a declared schema is a revision like any other.
+    models(
+        &p,
+        &base.replace(
+            "post_id INTEGER REFERENCES posts (id)",
+            "post_id INTEGER REFERENCES posts (id), what TEXT",
+        ),
+    );
+    p.retort(&["migrate", "-m", "what"]).ok();
+    p.retort(&["upgrade"]).ok();
+    assert_eq!(
+        p.query("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'audit' AND table_name = 'events' AND column_name = 'what'"),
+        vec!["1"]
+    );
+    // Back to base: the schemas go with their objects.
+    p.retort(&["downgrade", "base"]).ok();
+    assert_eq!(
+        p.query("SELECT count(*) FROM pg_namespace WHERE nspname IN ('utils', 'audit')"),
+        vec!["0"]
+    );
+    // A schema nobody declared is still an error that names it and the way to own it.
+    p.retort(&["upgrade"]).ok();
+    models(&p, &format!("{base}CREATE SCHEMA other;\nCREATE TABLE other.t (id INTEGER);\n"));
+    let r = p.retort(&["migrate", "-m", "other"]);
+    assert_ne!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("other.t") && r.stderr.contains("schemas = [...]"), "{}", r.stderr);
+}
+
+/// The setting is refused by an engine without schemas, with the way out.
+#[test]
+fn declared_schemas_on_sqlite_are_refused_clearly() {
+    let p = Project::new();
+    let toml = p.path().join("retort.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(
+        &toml,
+        text.replace("[project]\n", "[project]\nschemas = [\"main\", \"aux\"]\n"),
+    )
+    .unwrap();
+    models(&p, "CREATE TABLE t (id INTEGER PRIMARY KEY);\n");
+    let r = p.retort(&["migrate", "-m", "one"]);
+    assert_ne!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("PostgreSQL feature") && r.stderr.contains("remove the setting"),
+        "{}",
+        r.stderr
+    );
+}
+
 /// A column renamed in the models without --rename becomes drop + add; on
 /// SQLite that is a rebuild adding a NOT NULL column nothing fills. The file's review notes
 /// and lint say it fails on a table with rows, and the rebuild is one finding, not a DROP

@@ -140,6 +140,12 @@ pub enum Change {
     DropDomain {
         domain: Domain,
     },
+    CreateSchema {
+        name: String,
+    },
+    DropSchema {
+        name: String,
+    },
     CreateExtension {
         extension: Extension,
     },
@@ -197,6 +203,8 @@ impl Change {
             | CreateDomain { .. }
             | AlterDomain { .. }
             | DropDomain { .. }
+            | CreateSchema { .. }
+            | DropSchema { .. }
             | CreateExtension { .. }
             | DropExtension { .. }
             | CreateFunction { .. }
@@ -307,6 +315,8 @@ impl Change {
             }
             AlterDomain { to, .. } => format!("alter domain {}", to.name),
             DropDomain { domain } => format!("drop domain {}", domain.name),
+            CreateSchema { name } => format!("create schema {name}"),
+            DropSchema { name } => format!("drop schema {name}"),
             CreateExtension { extension } => format!("create extension {}", extension.name),
             DropExtension { extension } => format!("drop extension {}", extension.name),
             CreateFunction { function } => {

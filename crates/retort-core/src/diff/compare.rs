@@ -599,7 +599,12 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
         }
     }
 
-    let mut out = Vec::new();
+    // Schemas before anything that may live in them, dropped after everything.
+    let mut out: Vec<Change> = to
+        .schemas
+        .difference(&from.schemas)
+        .map(|name| Change::CreateSchema { name: name.clone() })
+        .collect();
     out.extend(extensions_first);
     out.extend(drop_views);
     out.extend(early);
@@ -616,6 +621,9 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
     out.extend(functions_late);
     out.extend(types_last);
     out.extend(extensions_last);
+    out.extend(
+        from.schemas.difference(&to.schemas).map(|name| Change::DropSchema { name: name.clone() }),
+    );
     out
 }
 

@@ -133,6 +133,19 @@ pub trait Connection {
         Ok(Vec::new())
     }
 
+    /// The schemas the project owns (retort.toml `schemas`) besides the connection's
+    /// own: introspection reads them too, naming their objects `schema.name`. An engine
+    /// without schemas refuses a non-empty list.
+    fn own_schemas(&mut self, schemas: &[String]) -> Result<(), DbError> {
+        if schemas.is_empty() {
+            return Ok(());
+        }
+        Err(DbError::Unsupported(format!(
+            "schemas = [{}] in retort.toml: several schemas are a PostgreSQL feature; remove the setting",
+            schemas.join(", ")
+        )))
+    }
+
     /// The largest statement the server accepts, with the setting that raises it, when
     /// the engine has such a limit (MySQL's `max_allowed_packet`). The migrator refuses a
     /// revision whose text (kept in the log) would not fit, before running any of it.

@@ -162,6 +162,7 @@ impl Workspace {
             &self.project.dir,
             self.dialect()?.name(),
             self.project.table_filter(),
+            &self.project.file.project.schemas,
         ))
     }
 
@@ -218,13 +219,19 @@ impl Workspace {
 
     /// Opens the environment's database, creating it where the engine does (commands that write).
     pub fn connect(&self) -> Result<Box<dyn Connection>, Error> {
-        self.engine()?.open(self.url()?, &self.project.dir)
+        self.owning_schemas(self.engine()?.open(self.url()?, &self.project.dir)?)
+    }
+
+    /// A connection told the schemas the project owns besides its own.
+    fn owning_schemas(&self, mut conn: Box<dyn Connection>) -> Result<Box<dyn Connection>, Error> {
+        conn.own_schemas(&self.project.file.project.schemas)?;
+        Ok(conn)
     }
 
     /// Opens the database only if it exists: read commands must not create a SQLite file
     /// as a side effect of a typo in its path.
     pub fn connect_existing(&self) -> Result<Box<dyn Connection>, Error> {
-        self.engine()?.open_existing(self.url()?, &self.project.dir)
+        self.owning_schemas(self.engine()?.open_existing(self.url()?, &self.project.dir)?)
     }
 
     /// The project's engine: the URL's when there is a URL, else retort.toml's `dialect`;
@@ -302,7 +309,7 @@ impl Workspace {
                 "create scratch databases on its server (set scratch_url to use another server)",
             )?;
         }
-        engine.scratch(scratch_url.as_ref().or(self.env.url.as_ref()))
+        self.owning_schemas(engine.scratch(scratch_url.as_ref().or(self.env.url.as_ref()))?)
     }
 
     /// The project's kept models area ([`crate::models_area`]) when the project keeps one
@@ -321,10 +328,10 @@ impl Workspace {
             )?;
         }
         let name = crate::cleanup::kept_scratch_name(&self.project.dir);
-        Ok(engine
-            .kept_scratch(scratch_url.as_ref().or(self.env.url.as_ref()), &name)
-            .ok()
-            .flatten())
+        match engine.kept_scratch(scratch_url.as_ref().or(self.env.url.as_ref()), &name) {
+            Ok(Some(conn)) => self.owning_schemas(conn).map(Some),
+            _ => Ok(None),
+        }
     }
 
     /// Whether this project keeps a models area: its setting (`keep_scratch`, overridden

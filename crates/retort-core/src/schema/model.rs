@@ -20,6 +20,10 @@ pub struct Schema {
     /// PostgreSQL `CREATE TYPE … AS (…)`: a row type functions return or take.
     #[serde(default)]
     pub composites: BTreeMap<String, CompositeType>,
+    /// Schemas the project owns besides the environment's own, that exist (PostgreSQL).
+    /// Their objects are named `schema.name` everywhere in the model.
+    #[serde(default)]
+    pub schemas: std::collections::BTreeSet<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -14,13 +14,30 @@ use std::process::Command;
 pub struct Step {
     pub name: String,
     pub sql: String,
+    /// The schemas the history's project owns (`-- schemas:` at its top).
+    pub schemas: Vec<String>,
+}
+
+/// The schemas a history's project owns: `-- schemas: a b` before its first step.
+fn schemas(steps: &[Step]) -> Vec<String> {
+    steps.first().map(|s| s.schemas.clone()).unwrap_or_default()
 }
 
 pub fn steps(text: &str) -> Vec<Step> {
+    let schemas: Vec<String> = text
+        .lines()
+        .take_while(|l| !l.starts_with("-- step: "))
+        .filter_map(|l| l.strip_prefix("-- schemas: "))
+        .flat_map(|l| l.split_whitespace().map(str::to_string))
+        .collect();
     let mut out: Vec<Step> = Vec::new();
     for line in text.lines() {
         if let Some(name) = line.strip_prefix("-- step: ") {
-            out.push(Step { name: name.trim().to_string(), sql: String::new() });
+            out.push(Step {
+                name: name.trim().to_string(),
+                sql: String::new(),
+                schemas: schemas.clone(),
+            });
         } else if let Some(step) = out.last_mut() {
             step.sql.push_str(line);
             step.sql.push('\n');
@@ -88,7 +105,7 @@ pub fn run(engine: &Engine, steps: &[Step]) -> Result<Vec<(String, Option<String
     std::fs::create_dir_all(&proj_dir).map_err(|e| e.to_string())?;
     let reference = TestDb::new(engine.name, &ref_dir);
     let target = TestDb::new(engine.name, &proj_dir);
-    let ws = project(&proj_dir, engine, &target, "")?;
+    let ws = project(&proj_dir, engine, &target, "", &schemas(steps))?;
     let mut before = schema_of(&reference)?;
     let mut results = Vec::new();
     for (k, step) in steps.iter().enumerate() {

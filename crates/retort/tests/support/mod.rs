@@ -32,6 +32,8 @@ pub struct Case {
     pub renames: Vec<String>,
     /// Generate the online forms (`migrate --online`).
     pub online: bool,
+    /// retort.toml `schemas`: the schemas the project owns besides its own.
+    pub schemas: Vec<String>,
 }
 
 pub struct Outcome {
@@ -147,10 +149,17 @@ pub fn project(
     engine: &Engine,
     db: &servers::TestDb,
     models: &str,
+    schemas: &[String],
 ) -> Result<retort::Workspace, String> {
+    let schemas: Vec<String> = schemas.iter().map(|s| format!("{s:?}")).collect();
     std::fs::write(
         dir.join("retort.toml"),
-        format!("[project]\ndialect = \"{}\"\n\n[env.dev]\nurl = \"{}\"\n", engine.name, db.url),
+        format!(
+            "[project]\ndialect = \"{}\"\nschemas = [{}]\n\n[env.dev]\nurl = \"{}\"\n",
+            engine.name,
+            schemas.join(", "),
+            db.url
+        ),
     )
     .map_err(|e| e.to_string())?;
     std::fs::write(dir.join("models.sql"), models).map_err(|e| e.to_string())?;
@@ -172,7 +181,7 @@ pub fn run_case(engine: &Engine, case: &Case) -> Result<Outcome, CaseError> {
         parse_rename(r, &mut renames)?;
     }
     let db = servers::TestDb::new(engine.name, tmp.path());
-    let ws = project(tmp.path(), engine, &db, &case.to)?;
+    let ws = project(tmp.path(), engine, &db, &case.to, &case.schemas)?;
     let base_sql = format!("{}\n{}", case.from, case.data.clone().unwrap_or_default());
     let (r1, _) = ws
         .migrations()

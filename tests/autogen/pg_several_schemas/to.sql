@@ -1,0 +1,11 @@
+CREATE SCHEMA utils;
+CREATE SCHEMA audit;
+CREATE TYPE utils.level AS ENUM ('low', 'high');
+CREATE FUNCTION utils.slugify(t TEXT) RETURNS TEXT LANGUAGE sql IMMUTABLE AS $$ SELECT lower(replace(trim(t), ' ', '-')) $$;
+CREATE FUNCTION audit.stamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.changed_at := now(); RETURN NEW; END $$;
+CREATE TABLE posts (id SERIAL PRIMARY KEY, title TEXT NOT NULL, level utils.level NOT NULL DEFAULT 'low', changed_at TIMESTAMPTZ);
+CREATE INDEX posts_slug ON posts (utils.slugify(title));
+CREATE TRIGGER posts_stamp BEFORE UPDATE ON posts FOR EACH ROW EXECUTE FUNCTION audit.stamp();
+CREATE TABLE audit.events (id BIGSERIAL PRIMARY KEY, post_id INTEGER REFERENCES posts (id), what TEXT NOT NULL);
+CREATE INDEX events_post ON audit.events (post_id);
+CREATE VIEW audit.recent AS SELECT e.id, p.title FROM audit.events e JOIN posts p ON p.id = e.post_id;
