@@ -345,29 +345,25 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
                 .iter()
                 .any(|k| columns.len() >= k.len() && columns.iter().zip(k).all(|(a, b)| a == b))
         };
-        let (waiting, dropped_indexes): (Vec<Change>, Vec<Change>) = old
-            .indexes
-            .iter()
-            .filter(|i| !new.indexes.contains(i))
+        let waits = |i: &crate::schema::Index| {
+            !new.indexes.iter().any(|n| n.name == i.name)
+                && may_back_a_kept_key(
+                    i.parts.iter().filter(|p| !p.is_expr).map(|p| p.expr.as_str()).collect(),
+                )
+        };
+        let (waiting, dropped): (Vec<&crate::schema::Index>, Vec<&crate::schema::Index>) =
+            old.indexes.iter().filter(|i| !new.indexes.contains(i)).partition(|i| waits(i));
+        // The waiting ones run after the renames, under the table's new name.
+        late_drops.extend(
+            waiting.into_iter().map(|i| Change::DropIndex { table: t.clone(), index: i.clone() }),
+        );
+        let dropped_indexes: Vec<Change> = dropped
+            .into_iter()
             .map(|i| Change::DropIndex {
                 table: if pk_changes { t.clone() } else { before.clone() },
                 index: i.clone(),
             })
-            .partition(|c| match c {
-                Change::DropIndex { index, .. } => {
-                    !new.indexes.iter().any(|n| n.name == index.name)
-                        && may_back_a_kept_key(
-                            index
-                                .parts
-                                .iter()
-                                .filter(|p| !p.is_expr)
-                                .map(|p| p.expr.as_str())
-                                .collect(),
-                        )
-                }
-                _ => false,
-            });
-        late_drops.extend(waiting);
+            .collect();
         if !pk_changes {
             early.extend(dropped_indexes.iter().cloned());
         }
@@ -405,11 +401,11 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
             match old.column(&col.name) {
                 None => alters.push(Change::AddColumn { table: t.clone(), column: col.clone() }),
                 Some(oc) if column_changed(oc, col) => {
-                    let waits = pk_changes
-                        && !(oc.auto_increment && !col.auto_increment)
-                        && ((in_key(&old.primary_key, &col.name)
-                            && !in_key(&new.primary_key, &col.name))
-                            || (col.auto_increment && !oc.auto_increment));
+                    let loses_auto = oc.auto_increment && !col.auto_increment;
+                    let gains_auto = col.auto_increment && !oc.auto_increment;
+                    let leaves_key =
+                        in_key(&old.primary_key, &col.name) && !in_key(&new.primary_key, &col.name);
+                    let waits = pk_changes && !loses_auto && (leaves_key || gains_auto);
                     let change =
                         Change::AlterColumn { table: t.clone(), from: oc.clone(), to: col.clone() };
                     if waits {
