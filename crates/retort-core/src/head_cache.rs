@@ -109,6 +109,31 @@ impl HeadCache {
         h.finalize().iter().map(|b| format!("{b:02x}")).collect()
     }
 
+    /// The fingerprint `migrate` records in a revision it verified: the models' text on
+    /// `server_version` (with the engine, filter and schemas of every key), every other
+    /// revision's checksum, and `head_text` — the new file's own text without the
+    /// fingerprint line. A later run whose inputs give the same value has models equal to
+    /// that head, with no scratch database and no local cache (a fresh clone, CI).
+    pub fn fingerprint(
+        &self,
+        server_version: &str,
+        models_sql: &str,
+        others: &[(&str, &str)],
+        head_text: &str,
+    ) -> String {
+        let mut h = self.hasher("retort models fingerprint v1", server_version);
+        h.update(models_sql.as_bytes());
+        h.update(b"\nrevisions\n");
+        let mut others = others.to_vec();
+        others.sort();
+        for (id, checksum) in others {
+            h.update(format!("{id} {checksum}\n").as_bytes());
+        }
+        h.update(b"head\n");
+        h.update(crate::revision::file::checksum(head_text).as_bytes());
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
     fn models_dir(&self) -> PathBuf {
         self.dir.join("models")
     }
@@ -240,5 +265,30 @@ mod tests {
             cache("postgres", &["t"]).models_key("160004", "CREATE TABLE t (id int);")
         );
         assert_ne!(base, cache("postgres", &[]).models_key("160004", "CREATE TABLE t (id int) ;"));
+    }
+
+    /// Every input of a fingerprint changes it; the order the other revisions come in
+    /// does not (a graph lists them as it likes).
+    #[test]
+    fn a_fingerprint_follows_each_of_its_inputs() {
+        let cache = HeadCache::new(Path::new("/nowhere"), "postgres", TableFilter::default(), &[]);
+        let models = "CREATE TABLE t (id int);";
+        let others = [("aaaa00000001", "c1"), ("aaaa00000002", "c2")];
+        let base = cache.fingerprint("160004", models, &others, "head text");
+        let swapped = [others[1], others[0]];
+        assert_eq!(base, cache.fingerprint("160004", models, &swapped, "head text"));
+        assert_ne!(base, cache.fingerprint("160005", models, &others, "head text"));
+        assert_ne!(
+            base,
+            cache.fingerprint("160004", "CREATE TABLE t (id bigint);", &others, "head text")
+        );
+        assert_ne!(base, cache.fingerprint("160004", models, &others[..1], "head text"));
+        assert_ne!(
+            base,
+            cache.fingerprint("160004", models, &[others[0], ("aaaa00000002", "c3")], "head text")
+        );
+        assert_ne!(base, cache.fingerprint("160004", models, &others, "head text edited"));
+        let mysql = HeadCache::new(Path::new("/nowhere"), "mysql", TableFilter::default(), &[]);
+        assert_ne!(base, mysql.fingerprint("160004", models, &others, "head text"));
     }
 }

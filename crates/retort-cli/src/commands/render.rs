@@ -80,6 +80,9 @@ pub fn sources_note(printer: &Printer, sources: &Sources) {
             Source::Incremental => {
                 "brought up to date on the project's kept scratch database (only what changed)"
             }
+            Source::Fingerprint => {
+                "equal by head's recorded fingerprint of these models (nothing read)"
+            }
         };
         printer.note(format!("models: {}; head: {}", say(sources.models), say(sources.head)));
     }

@@ -336,3 +336,78 @@ fn the_kept_area_generates_what_a_full_load_generates() {
         assert!(!kept.path().join(".retort/cache").exists());
     }
 }
+
+/// A revision `migrate` verified records the fingerprint of the models it came from: a
+/// fresh clone (no `.retort/cache`) whose models and revision files are unchanged answers
+/// "no change" without a scratch database; an edit of the models, of an earlier
+/// revision, of the head file itself, or a fingerprint that does not match (another
+/// engine version, another retort) falls back to reading both sides.
+#[test]
+fn a_fresh_clone_with_unchanged_models_answers_from_the_recorded_fingerprint() {
+    for engine in engine_names() {
+        let p = Project::on(engine);
+        let fresh_clone = || {
+            let _ = std::fs::remove_dir_all(p.path().join(".retort/cache"));
+        };
+        let sources = |args: &[&str]| {
+            fresh_clone();
+            let r = p.retort(args);
+            let v = r.json();
+            (r.code, v["sources"]["models"].as_str().unwrap_or("?").to_string())
+        };
+        let base = "CREATE TABLE t (id INTEGER PRIMARY KEY);\n";
+        models(&p, base);
+        p.retort(&["migrate", "-m", "create t"]).ok();
+        p.retort(&["upgrade"]).ok();
+        models(&p, "CREATE TABLE t (id INTEGER PRIMARY KEY, x INTEGER);\n");
+        p.retort(&["migrate", "-m", "add x"]).ok();
+        p.retort(&["upgrade"]).ok();
+        let files: Vec<std::path::PathBuf> = {
+            let mut f: Vec<_> = std::fs::read_dir(p.path().join("migrations/versions"))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|f| f.extension().is_some_and(|x| x == "sql"))
+                .collect();
+            f.sort_by_key(|f| f.to_string_lossy().contains("add_x"));
+            f
+        };
+        let (first, head) = (&files[0], &files[1]);
+        let head_text = std::fs::read_to_string(head).unwrap();
+        assert!(head_text.contains("--   models fingerprint: "), "[{engine}] {head_text}");
+
+        assert_eq!(
+            sources(&["check", "--json", "--no-db"]),
+            (0, "fingerprint".to_string()),
+            "[{engine}] a fresh clone, nothing changed"
+        );
+        // The models edited: read again, and the change is seen.
+        models(&p, "CREATE TABLE t (id INTEGER PRIMARY KEY, x INTEGER, y INTEGER);\n");
+        assert_eq!(sources(&["check", "--json", "--no-db"]), (1, "scratch".to_string()));
+        models(&p, "CREATE TABLE t (id INTEGER PRIMARY KEY, x INTEGER);\n");
+        // An earlier revision edited (its checksum is part of the fingerprint).
+        let first_text = std::fs::read_to_string(first).unwrap();
+        std::fs::write(first, format!("{first_text}-- edited\n")).unwrap();
+        assert_eq!(sources(&["check", "--json", "--no-db"]), (0, "scratch".to_string()));
+        std::fs::write(first, &first_text).unwrap();
+        // The head file edited by hand below its notes.
+        std::fs::write(head, head_text.replace("-- +downgrade", "-- reviewed\n-- +downgrade"))
+            .unwrap();
+        assert_eq!(sources(&["check", "--json", "--no-db"]), (0, "scratch".to_string()));
+        // A fingerprint that does not match what this engine version and retort compute.
+        let line = head_text.lines().find(|l| l.contains("models fingerprint: ")).unwrap();
+        let other = line.replace("fingerprint: ", "fingerprint: 0");
+        std::fs::write(head, head_text.replace(line, &other[..line.len()])).unwrap();
+        assert_eq!(sources(&["check", "--json", "--no-db"]), (0, "scratch".to_string()));
+        std::fs::write(head, &head_text).unwrap();
+        assert_eq!(
+            sources(&["check", "--json", "--no-db"]),
+            (0, "fingerprint".to_string()),
+            "[{engine}] restored"
+        );
+        // migrate answers the same way, and writes nothing.
+        fresh_clone();
+        let r = p.retort(&["-v", "migrate", "-m", "nothing"]);
+        assert!(r.stderr.contains("fingerprint"), "[{engine}] {}", r.stderr);
+        assert_eq!(sql_files(&p), 2);
+    }
+}
