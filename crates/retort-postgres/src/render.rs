@@ -521,7 +521,7 @@ impl Postgres<'_> {
                     && self.not_null_before(table, &pk.columns)
                     && !self.needed_by_a_new_key(table, &pk.columns) =>
             {
-                let name = pk.name.clone().unwrap_or_else(|| format!("{table}_pkey"));
+                let name = pk.name.clone().unwrap_or_else(|| format!("{}_pkey", bare(table)));
                 Some(vec![
                     note(
                         format!("CREATE UNIQUE INDEX CONCURRENTLY {} ON {} ({})", qi(&name), qn(table), cols(&pk.columns)),
@@ -685,6 +685,21 @@ impl ChangeRenderer for Postgres<'_> {
                 out.push(s(format!("ALTER TABLE {} DROP COLUMN {}", qn(table), qi(&column.name))))
             }
             Change::AlterColumn { table, from, to } => alter_column(table, from, to, &mut out),
+            // Only the name changes (the key of a renamed table): a catalog change that
+            // renames the index too, instead of dropping and rebuilding it.
+            Change::SetPrimaryKey { table, from: Some(a), to: Some(b) }
+                if a.columns == b.columns =>
+            {
+                let name = |n: &Option<String>| {
+                    n.clone().unwrap_or_else(|| format!("{}_pkey", bare(table)))
+                };
+                out.push(s(format!(
+                    "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
+                    qn(table),
+                    qi(&name(&a.name)),
+                    qi(&name(&b.name))
+                )));
+            }
             Change::SetPrimaryKey { table, from, to } => {
                 if let Some(pk) = from {
                     out.push(s(format!(

@@ -1,0 +1,2 @@
+CREATE TABLE parent (id INTEGER NOT NULL, CONSTRAINT parent_old_pk PRIMARY KEY (id));
+CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent (id));
