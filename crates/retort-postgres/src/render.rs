@@ -616,6 +616,15 @@ impl ChangeRenderer for Postgres<'_> {
         out
     }
 
+    /// A dropped table holds a lock on itself, its indexes, TOAST table and keys until
+    /// commit; the shared lock table (max_locks_per_transaction = 64 × 100 connections by
+    /// default) ran out after ~850 tables of eight columns, an index and a key each
+    /// (https://www.postgresql.org/docs/current/runtime-config-locks.html). 250 leaves
+    /// room for the server's other sessions.
+    fn drops_per_transaction(&self) -> Option<usize> {
+        Some(250)
+    }
+
     fn drop_view(&self, name: &str) -> String {
         drop_view(self.from.views.get(name).is_some_and(|v| v.materialized), name)
     }

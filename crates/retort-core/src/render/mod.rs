@@ -31,6 +31,9 @@ pub struct RenderedStatement {
     pub source: Option<Arc<Change>>,
     /// Which of the revision's steps the statement runs in.
     pub phase: Phase,
+    /// A new step (transaction) of its phase starts here: a run of drops too long for one
+    /// transaction ([`ChangeRenderer::drops_per_transaction`]).
+    pub starts_step: bool,
 }
 
 /// Where a statement runs in the revision. Plain changes all run in the
@@ -74,7 +77,13 @@ pub struct RenderOptions {
 
 impl RenderedStatement {
     pub fn new(sql: impl Into<String>) -> Self {
-        RenderedStatement { sql: sql.into(), comment: None, source: None, phase: Phase::Main }
+        RenderedStatement {
+            sql: sql.into(),
+            comment: None,
+            source: None,
+            phase: Phase::Main,
+            starts_step: false,
+        }
     }
 
     pub fn with_comment(sql: impl Into<String>, comment: impl Into<String>) -> Self {
@@ -83,6 +92,7 @@ impl RenderedStatement {
             comment: Some(comment.into()),
             source: None,
             phase: Phase::Main,
+            starts_step: false,
         }
     }
 
@@ -108,6 +118,9 @@ pub fn to_section(stmts: &[RenderedStatement]) -> String {
     let mut out = String::new();
     let mut phase = Phase::Main;
     for (i, s) in stmts.iter().enumerate() {
+        if s.starts_step && s.phase == phase && i > 0 {
+            out.push_str("-- +step\n");
+        }
         if s.phase != phase {
             if i > 0 || !s.phase.transactional() {
                 out.push_str(if s.phase.transactional() {
@@ -153,6 +166,13 @@ pub trait ChangeRenderer {
     /// before them.
     fn checks_references_in_ddl(&self) -> bool {
         true
+    }
+    /// How many tables one transaction may drop, where the engine holds a lock per
+    /// dropped object until commit in a table of fixed size (PostgreSQL: table, indexes,
+    /// TOAST, keys; `max_locks_per_transaction` × connections runs out near 850 tables
+    /// of an ordinary shape). A longer run of drops is split into steps of this many.
+    fn drops_per_transaction(&self) -> Option<usize> {
+        None
     }
     /// `DROP VIEW` in the engine's quoting.
     fn drop_view(&self, name: &str) -> String;
@@ -290,13 +310,37 @@ pub fn render(
     }
     // Online rewrites put parts of a change in later phases; order is kept within each.
     out.sort_by_key(|s| s.phase);
+    if let Some(limit) = engine.drops_per_transaction() {
+        split_long_drop_runs(&mut out, limit.max(1));
+    }
     Ok(out)
+}
+
+/// Starts a new step at every `limit`-th dropped table of the main phase, when the
+/// revision drops more than `limit`: the steps run one after the other, each in its own
+/// transaction (the revision is then not atomic, and says so).
+fn split_long_drop_runs(stmts: &mut [RenderedStatement], limit: usize) {
+    let drops = |s: &RenderedStatement| {
+        s.phase == Phase::Main && matches!(s.source.as_deref(), Some(Change::DropTable { .. }))
+    };
+    let total = stmts.iter().filter(|s| drops(s)).count();
+    if total <= limit {
+        return;
+    }
+    for (seen, s) in stmts.iter_mut().filter(|s| drops(s)).enumerate() {
+        if seen > 0 && seen % limit == 0 {
+            s.starts_step = true;
+            s.note(&format!(
+                "a step of its own: {total} tables are dropped {limit} per transaction (the engine's lock table would not hold them all)"
+            ));
+        }
+    }
 }
 
 /// The statements grouped into the steps they run in: (transactional, statements).
 pub fn steps(stmts: &[RenderedStatement]) -> Vec<(bool, &[RenderedStatement])> {
     stmts
-        .chunk_by(|a, b| a.phase == b.phase)
+        .chunk_by(|a, b| a.phase == b.phase && !b.starts_step)
         .map(|chunk| (chunk[0].phase.transactional(), chunk))
         .collect()
 }
@@ -500,6 +544,49 @@ mod tests {
             .map(|s| (s.transactional, s.statements.len()))
             .collect();
         assert_eq!(shape, vec![(true, 1), (false, 2), (true, 1), (true, 1)]);
+    }
+
+    /// More drops than the engine's transaction holds are split into steps of that many;
+    /// fewer stay in one transaction.
+    #[test]
+    fn a_long_run_of_drops_is_split_into_steps_the_engine_can_hold() {
+        struct Limited(Fake);
+        impl ChangeRenderer for Limited {
+            fn drops_per_transaction(&self) -> Option<usize> {
+                Some(2)
+            }
+            fn drop_view(&self, name: &str) -> String {
+                self.0.drop_view(name)
+            }
+            fn create_table(&mut self, t: &Table) -> Result<TableStatements, DbError> {
+                self.0.create_table(t)
+            }
+            fn change(&mut self, c: &Change) -> Result<Vec<RenderedStatement>, DbError> {
+                self.0.change(c)
+            }
+        }
+        let drops = |n: usize| -> Vec<Change> {
+            (0..n).map(|i| Change::DropTable { table: table(&format!("t{i}"), &[]) }).collect()
+        };
+        let render_n = |n: usize| {
+            let changes = drops(n);
+            render(
+                &mut Limited(Fake { rebuilt: false }),
+                &Schema::default(),
+                &Schema::default(),
+                &changes,
+            )
+            .unwrap()
+        };
+        let five = render_n(5);
+        let shape: Vec<usize> = steps(&five).iter().map(|(_, s)| s.len()).collect();
+        assert_eq!(shape, vec![2, 2, 1]);
+        let section = to_section(&five);
+        assert_eq!(section.matches("-- +step\n").count(), 2, "{section}");
+        assert!(section.contains("5 tables are dropped 2 per transaction"), "{section}");
+        let two = render_n(2);
+        assert_eq!(steps(&two).len(), 1);
+        assert!(!to_section(&two).contains("-- +step"));
     }
 
     #[test]
