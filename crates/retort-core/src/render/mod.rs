@@ -351,12 +351,23 @@ mod tests {
     use crate::schema::Column;
 
     /// An engine that writes one statement per change, rebuilds table `r` for any
-    /// change to it (absorbing the rest), and cannot express sequences.
+    /// change to it (absorbing the rest), and cannot express sequences; `lenient` accepts
+    /// forward references in CREATE TABLE (SQLite), `drop_limit` bounds a transaction's
+    /// drops (PostgreSQL).
+    #[derive(Default)]
     struct Fake {
         rebuilt: bool,
+        lenient: bool,
+        drop_limit: Option<usize>,
     }
 
     impl ChangeRenderer for Fake {
+        fn checks_references_in_ddl(&self) -> bool {
+            !self.lenient
+        }
+        fn drops_per_transaction(&self) -> Option<usize> {
+            self.drop_limit
+        }
         fn drop_view(&self, name: &str) -> String {
             format!("DROP VIEW {name}")
         }
@@ -405,7 +416,7 @@ mod tests {
     }
 
     fn run(changes: &[Change]) -> Result<Vec<RenderedStatement>, DbError> {
-        render(&mut Fake { rebuilt: false }, &Schema::default(), &Schema::default(), changes)
+        render(&mut Fake::default(), &Schema::default(), &Schema::default(), changes)
     }
 
     /// As Alembic writes them: a created table's foreign keys are part of its `CREATE
@@ -453,27 +464,12 @@ mod tests {
     /// every key inline, in the table's one statement.
     #[test]
     fn an_engine_that_accepts_forward_references_gets_every_key_inline() {
-        struct Lenient(Fake);
-        impl ChangeRenderer for Lenient {
-            fn checks_references_in_ddl(&self) -> bool {
-                false
-            }
-            fn drop_view(&self, name: &str) -> String {
-                self.0.drop_view(name)
-            }
-            fn create_table(&mut self, t: &Table) -> Result<TableStatements, DbError> {
-                self.0.create_table(t)
-            }
-            fn change(&mut self, c: &Change) -> Result<Vec<RenderedStatement>, DbError> {
-                self.0.change(c)
-            }
-        }
         let changes = [
             Change::CreateTable { table: table("a", &["b"]) },
             Change::CreateTable { table: table("b", &["a"]) },
         ];
         let out = render(
-            &mut Lenient(Fake { rebuilt: false }),
+            &mut Fake { lenient: true, ..Fake::default() },
             &Schema::default(),
             &Schema::default(),
             &changes,
@@ -550,28 +546,13 @@ mod tests {
     /// fewer stay in one transaction.
     #[test]
     fn a_long_run_of_drops_is_split_into_steps_the_engine_can_hold() {
-        struct Limited(Fake);
-        impl ChangeRenderer for Limited {
-            fn drops_per_transaction(&self) -> Option<usize> {
-                Some(2)
-            }
-            fn drop_view(&self, name: &str) -> String {
-                self.0.drop_view(name)
-            }
-            fn create_table(&mut self, t: &Table) -> Result<TableStatements, DbError> {
-                self.0.create_table(t)
-            }
-            fn change(&mut self, c: &Change) -> Result<Vec<RenderedStatement>, DbError> {
-                self.0.change(c)
-            }
-        }
         let drops = |n: usize| -> Vec<Change> {
             (0..n).map(|i| Change::DropTable { table: table(&format!("t{i}"), &[]) }).collect()
         };
         let render_n = |n: usize| {
             let changes = drops(n);
             render(
-                &mut Limited(Fake { rebuilt: false }),
+                &mut Fake { drop_limit: Some(2), ..Fake::default() },
                 &Schema::default(),
                 &Schema::default(),
                 &changes,
