@@ -21,6 +21,17 @@ pub fn unregister(id: u64) {
     ACTIONS.lock().unwrap_or_else(|e| e.into_inner()).retain(|(i, _)| *i != id);
 }
 
+/// Runs action `id` now, if it has not run yet (something dropped before the end).
+pub fn run_one(id: u64) {
+    let action = {
+        let mut actions = ACTIONS.lock().unwrap_or_else(|e| e.into_inner());
+        actions.iter().position(|(i, _)| *i == id).map(|at| actions.remove(at).1)
+    };
+    if let Some(action) = action {
+        action();
+    }
+}
+
 /// Runs and forgets every registered action.
 pub fn run_all() {
     let actions: Vec<(u64, Action)> =

@@ -33,6 +33,9 @@ pub mod exit {
     pub const FLEET_FAILED: i32 = 16;
     /// `migrate` wrote a revision that did not verify on a copy of head.
     pub const UNVERIFIED: i32 = 17;
+    /// A rehearsal's longest write stall exceeded `--max-stall` (`rehearse`,
+    /// `upgrade --rehearse`, which then upgrades nothing).
+    pub const STALL: i32 = 18;
     /// Interrupted (Ctrl-C): 128 + SIGINT, as shells report it.
     pub const INTERRUPTED: i32 = 130;
 }
@@ -287,6 +290,9 @@ pub enum Error {
     /// a result.
     #[error("{} did not verify on a copy of head: {}; it is written, marked UNVERIFIED, for you to edit", path.display(), problems.join("; "))]
     Unverified { path: PathBuf, problems: Vec<String> },
+    /// `upgrade --rehearse`: the rehearsal on a copy stalled writes longer than allowed.
+    #[error("the rehearsal failed: {summary}; nothing was upgraded")]
+    Stall { summary: String },
 }
 
 impl Error {
@@ -327,6 +333,7 @@ impl Error {
             Error::Io { .. } => exit::IO,
             Error::Interrupted { .. } => exit::INTERRUPTED,
             Error::Unverified { .. } => exit::UNVERIFIED,
+            Error::Stall { .. } => exit::STALL,
             Error::TooLarge { .. } => exit::UNSUPPORTED,
         }
     }
@@ -350,6 +357,7 @@ impl Error {
             exit::INTERRUPTED => "interrupted",
             exit::LOCK_TIMEOUT => "lock_timeout",
             exit::UNVERIFIED => "unverified",
+            exit::STALL => "stall",
             _ => "error",
         }
     }
@@ -357,6 +365,7 @@ impl Error {
     /// What to run next, when there is one thing to suggest.
     pub fn hint(&self) -> Option<String> {
         Some(match self {
+            Error::Stall { .. } => "`retort rehearse --load` shows each statement's locks and stalls; write the online form (`retort migrate --online`, or by hand: add, backfill in steps, swap) or run it at a quiet time".into(),
             Error::Unverified { path, .. } => format!(
                 "edit {} by hand (its UNVERIFIED notes say what failed) and delete those notes, then `retort lint`; or run migrate with --allow-unverified to keep it as it is",
                 path.display()

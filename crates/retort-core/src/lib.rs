@@ -23,6 +23,7 @@ pub mod lint;
 pub mod models_area;
 pub mod ops;
 pub mod plan;
+pub mod rehearse;
 pub mod render;
 pub mod revision;
 pub mod schema;

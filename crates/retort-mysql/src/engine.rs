@@ -42,6 +42,19 @@ impl Engine for MysqlEngine {
         Ok(Box::new(MysqlConnection::scratch(&opts, &url.to_string())?))
     }
 
+    fn copy_database(
+        &self,
+        server: Option<&RedactedUrl>,
+        like: &RedactedUrl,
+        _base: &Path,
+        backup: &Path,
+    ) -> retort_core::Result<retort_core::engine::DatabaseCopy> {
+        let url = scratch_server(self.name(), server)?;
+        let (admin, _) = parse_url(url.expose(), &url.to_string())?;
+        let (like, _) = parse_url(like.expose(), &like.to_string())?;
+        Ok(crate::scratch::copy_database(&admin, &url.to_string(), &like, backup)?)
+    }
+
     fn kept_scratch(
         &self,
         server: Option<&RedactedUrl>,

@@ -52,6 +52,26 @@ pub struct MysqlConnection {
     held: Option<lease::Held>,
     /// Set when this connection is a scratch database (`scratch.rs`).
     scratch: Option<scratch::Area>,
+    /// Where this server shows other sessions' metadata locks, once looked up.
+    lock_view: Option<Option<LockView>>,
+}
+
+/// The tables that show which metadata locks a session holds.
+#[derive(Clone, Copy)]
+enum LockView {
+    /// MariaDB's `metadata_lock_info` plugin.
+    MetadataLockInfo,
+    /// `performance_schema.metadata_locks` (on by default in MySQL 8).
+    PerformanceSchema,
+}
+
+/// Metadata lock modes that make a writer (which needs SHARED_WRITE) wait
+/// (https://mariadb.com/kb/en/metadata-locking/).
+fn mdl_blocks_writes(mode: &str) -> bool {
+    matches!(
+        mode.trim_start_matches("MDL_"),
+        "SHARED_NO_WRITE" | "SHARED_NO_READ_WRITE" | "EXCLUSIVE" | "SHARED_READ_ONLY"
+    )
 }
 
 fn to_text(v: Value) -> Option<String> {
@@ -135,6 +155,7 @@ impl MysqlConnection {
             galera,
             held: None,
             scratch: None,
+            lock_view: None,
         })
     }
 }
@@ -367,6 +388,107 @@ impl Connection for MysqlConnection {
         "sql"
     }
 
+    /// `mariadb-dump` as for a backup; with `data_of`, the other tables' rows are left
+    /// out (`--ignore-table-data`).
+    fn backup_for_copy(
+        &mut self,
+        path: &std::path::Path,
+        data_of: Option<&[String]>,
+    ) -> Result<(), DbError> {
+        let Some(keep) = data_of else { return self.backup(path) };
+        let db = self.opts.get_db_name().unwrap_or_default().to_string();
+        let mut args =
+            vec!["--single-transaction".to_string(), "--routines".into(), "--triggers".into()];
+        for table in self.table_names()? {
+            if !keep.contains(&table) {
+                args.push(format!("--ignore-table-data={db}.{table}"));
+            }
+        }
+        let out = std::fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(path)
+            .map_err(|e| DbError::Query { message: e.to_string(), sql: String::new() })?;
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let status = self.tool(&["mariadb-dump", "mysqldump"], &args)?.stdout(out).status();
+        check_tool(status, "dump")
+    }
+
+    fn session_id(&mut self) -> Result<Option<String>, DbError> {
+        Ok(self.query("SELECT CONNECTION_ID()")?.first().and_then(|r| r.first().cloned().flatten()))
+    }
+
+    fn held_locks(
+        &mut self,
+        session: Option<&str>,
+    ) -> Result<Option<Vec<retort_core::engine::HeldLock>>, DbError> {
+        let Some(id) = session.and_then(|s| s.parse::<u64>().ok()) else { return Ok(None) };
+        let sql = match self.lock_view() {
+            Some(LockView::MetadataLockInfo) => format!("SELECT TABLE_NAME, LOCK_MODE FROM information_schema.METADATA_LOCK_INFO WHERE THREAD_ID = {id} AND TABLE_SCHEMA = DATABASE() AND TABLE_NAME <> ''"),
+            Some(LockView::PerformanceSchema) => format!("SELECT m.OBJECT_NAME, m.LOCK_TYPE FROM performance_schema.metadata_locks m JOIN performance_schema.threads t ON t.THREAD_ID = m.OWNER_THREAD_ID WHERE t.PROCESSLIST_ID = {id} AND m.OBJECT_TYPE = 'TABLE' AND m.OBJECT_SCHEMA = DATABASE() AND m.LOCK_STATUS = 'GRANTED'"),
+            None => return Ok(None),
+        };
+        Ok(Some(
+            self.query(&sql)?
+                .into_iter()
+                .filter_map(|r| match &r[..] {
+                    [Some(table), Some(mode)] => Some(retort_core::engine::HeldLock {
+                        table: table.clone(),
+                        blocks_writes: mdl_blocks_writes(mode),
+                        mode: mode.clone(),
+                    }),
+                    _ => None,
+                })
+                .collect(),
+        ))
+    }
+
+    fn lock_source(&mut self) -> String {
+        match self.lock_view() {
+            Some(LockView::MetadataLockInfo) => "information_schema.METADATA_LOCK_INFO".into(),
+            Some(LockView::PerformanceSchema) => "performance_schema.metadata_locks".into(),
+            None => "the server shows no session's metadata locks (MariaDB: INSTALL SONAME 'metadata_lock_info', or performance_schema = ON)".into(),
+        }
+    }
+
+    fn cancel_session(&mut self, session: &str) -> Result<(), DbError> {
+        if let Ok(id) = session.parse::<u64>() {
+            self.execute(&format!("KILL QUERY {id}"))?;
+        }
+        Ok(())
+    }
+
+    /// InnoDB's table ids: an ALTER that copies or rebuilds the table gives it a new one.
+    fn storage_ids(&mut self) -> Result<Vec<(String, String)>, DbError> {
+        for sql in [
+            "SELECT SUBSTRING_INDEX(NAME, '/', -1), TABLE_ID FROM information_schema.INNODB_SYS_TABLES WHERE NAME LIKE CONCAT(DATABASE(), '/%')",
+            "SELECT SUBSTRING_INDEX(NAME, '/', -1), TABLE_ID FROM information_schema.INNODB_TABLES WHERE NAME LIKE CONCAT(DATABASE(), '/%')",
+        ] {
+            if let Ok(rows) = self.query(sql) {
+                return Ok(rows
+                    .into_iter()
+                    .filter_map(|r| match &r[..] {
+                        [Some(t), Some(id)] => Some((t.clone(), id.clone())),
+                        _ => None,
+                    })
+                    .collect());
+            }
+        }
+        Ok(Vec::new())
+    }
+
+    /// The affected rows of the statement's OK packet (an ALTER that copies the table
+    /// reports the rows it copied).
+    fn execute_reporting(&mut self, sql: &str) -> Result<Option<u64>, DbError> {
+        if self.scratch.is_some() {
+            return self.execute(sql).map(|()| None);
+        }
+        let result = self.conn.query_iter(sql).map_err(|e| query_error(&e, sql))?;
+        let rows = result.affected_rows();
+        drop(result);
+        Ok(Some(rows))
+    }
+
     fn max_statement_bytes(&mut self) -> Result<Option<(usize, &'static str)>, DbError> {
         let rows = self.query("SELECT @@max_allowed_packet")?;
         let limit =
@@ -390,8 +512,61 @@ fn check_tool(
 }
 
 impl MysqlConnection {
-    /// Feeds a dump to the client tool, stopping at the first error.
-    fn load_dump(&self, path: &std::path::Path) -> Result<(), DbError> {
+    /// Where this server shows metadata locks ([`LockView`]), looked up once.
+    fn lock_view(&mut self) -> Option<LockView> {
+        if let Some(v) = self.lock_view {
+            return v;
+        }
+        let view =
+            if self.query("SELECT 1 FROM information_schema.METADATA_LOCK_INFO LIMIT 0").is_ok() {
+                Some(LockView::MetadataLockInfo)
+            } else if self
+                .query("SELECT @@performance_schema")
+                .ok()
+                .and_then(|r| r.first().and_then(|r| r.first().cloned().flatten()))
+                .is_some_and(|v| v == "1")
+                && self.query("SELECT 1 FROM performance_schema.metadata_locks LIMIT 0").is_ok()
+            {
+                Some(LockView::PerformanceSchema)
+            } else {
+                None
+            };
+        self.lock_view = Some(view);
+        view
+    }
+
+    /// The database's base tables, for `--ignore-table-data`.
+    fn table_names(&mut self) -> Result<Vec<String>, DbError> {
+        Ok(self
+            .query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'")?
+            .into_iter()
+            .filter_map(|r| r.into_iter().next().flatten())
+            .collect())
+    }
+
+    /// Feeds a dump to the client tool, stopping at the first error. A dump that names
+    /// a database (`mariadb-dump --databases` writes `CREATE DATABASE` and `USE`) is
+    /// refused before anything runs: loaded here it would switch to, and write into,
+    /// the database it names instead of this one.
+    pub(crate) fn load_dump(&self, path: &std::path::Path) -> Result<(), DbError> {
+        use std::io::BufRead;
+        let file = std::fs::File::open(path).map_err(|e| DbError::Query {
+            message: format!("cannot read {}: {e}", path.display()),
+            sql: String::new(),
+        })?;
+        for line in std::io::BufReader::new(file).split(b'\n').map_while(Result::ok) {
+            let upper = String::from_utf8_lossy(&line[..line.len().min(40)]).to_ascii_uppercase();
+            if upper.starts_with("USE ") || upper.starts_with("CREATE DATABASE") {
+                return Err(DbError::NotABackup {
+                    path: path.to_path_buf(),
+                    expected: format!("a dump of one database's objects, naming no database (this one has `{}`; dump with `mariadb-dump DBNAME`, without --databases, or as `retort backup` does)", String::from_utf8_lossy(&line).trim().trim_end_matches(';')),
+                });
+            }
+        }
+        self.load_dump_unchecked(path)
+    }
+
+    fn load_dump_unchecked(&self, path: &std::path::Path) -> Result<(), DbError> {
         let input = std::fs::File::open(path).map_err(|e| DbError::Query {
             message: format!("cannot read {}: {e}", path.display()),
             sql: String::new(),

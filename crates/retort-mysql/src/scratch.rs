@@ -198,6 +198,58 @@ impl MysqlConnection {
     }
 }
 
+/// A rehearsal's copy: a new scratch database with the character set and collation of
+/// the environment's (`like`), loaded from `backup`, opened as an ordinary database (the
+/// migrator, the lock sampler and the writers each open their own session).
+pub(crate) fn copy_database(
+    admin: &Opts,
+    display: &str,
+    like: &Opts,
+    backup: &std::path::Path,
+) -> Result<retort_core::engine::DatabaseCopy, DbError> {
+    if retort_core::interrupt::requested() {
+        return Err(DbError::Unsupported("interrupted".into()));
+    }
+    let name = retort_core::cleanup::scratch_name();
+    let mut c = Conn::new(admin.clone())
+        .map_err(|e| DbError::Connect { url: display.into(), message: message(&e) })?;
+    let (charset, collation): (String, String) = Conn::new(like.clone())
+        .ok()
+        .and_then(|mut l| {
+            l.query_first("SELECT @@character_set_database, @@collation_database").ok().flatten()
+        })
+        .unwrap_or_else(|| ("utf8mb4".into(), "utf8mb4_general_ci".into()));
+    c.query_drop(format!("CREATE DATABASE `{name}` CHARACTER SET {charset} COLLATE {collation}"))
+        .map_err(|e| DbError::Connect {
+            url: display.into(),
+            message: format!("cannot create a database for the rehearsal's copy: {}. Grant CREATE/DROP to this user, or set `scratch_url` under [project] in retort.toml to a server where retort may create and drop databases", message(&e)),
+        })?;
+    let (a, n) = (admin.clone(), name.clone());
+    let cleanup = retort_core::cleanup::register(Box::new(move || drop_database(&a, &n)));
+    let opts: Opts = OptsBuilder::from_opts(admin.clone()).db_name(Some(name.clone())).into();
+    let shown = format!("{display} (rehearsal copy {name})");
+    let copy = retort_core::engine::DatabaseCopy {
+        describe: format!(
+            "database {name} on {}:{}",
+            admin.get_ip_or_hostname(),
+            admin.get_tcp_port()
+        ),
+        name,
+        open: {
+            let (opts, shown) = (opts.clone(), shown.clone());
+            std::sync::Arc::new(move || {
+                let conn: Box<dyn retort_core::engine::Connection> = Box::new(
+                    MysqlConnection::open(&opts, &shown, Some(crate::LockStrategy::Session))?,
+                );
+                Ok(conn)
+            })
+        },
+        cleanup,
+    };
+    MysqlConnection::open(&opts, &shown, Some(crate::LockStrategy::Session))?.load_dump(backup)?;
+    Ok(copy)
+}
+
 /// Drops a kept scratch database from `admin`'s server; whether it existed.
 pub(crate) fn drop_kept(admin: &Opts, display: &str, name: &str) -> Result<bool, DbError> {
     let mut c = Conn::new(admin.clone())

@@ -46,6 +46,20 @@ impl Engine for PostgresEngine {
         ))
     }
 
+    fn copy_database(
+        &self,
+        server: Option<&RedactedUrl>,
+        like: &RedactedUrl,
+        _base: &Path,
+        backup: &Path,
+    ) -> retort_core::Result<retort_core::engine::DatabaseCopy> {
+        let url = scratch_server(self.name(), server)?;
+        let admin = parse_url(url.expose(), &url.to_string())?;
+        let env = parse_url(like.expose(), &like.to_string())?;
+        Ok(crate::scratch::copy_database(&admin, env.schema, backup)
+            .map_err(|e| redact_db_error(e, url))?)
+    }
+
     fn kept_scratch(
         &self,
         server: Option<&RedactedUrl>,

@@ -619,4 +619,116 @@ impl Connection for PgConnection {
     fn backup_extension(&self) -> &'static str {
         "pgdump"
     }
+
+    /// `pg_dump` as for a backup; with `data_of`, every other table's rows are left out
+    /// (`--exclude-table-data`, each name an exact, quoted pattern).
+    fn backup_for_copy(
+        &mut self,
+        path: &std::path::Path,
+        data_of: Option<&[String]>,
+    ) -> Result<(), DbError> {
+        let mut args: Vec<std::ffi::OsString> =
+            vec!["--format=custom".into(), "--file".into(), path.as_os_str().to_owned()];
+        if let Some(keep) = data_of {
+            let own = self.schema.clone().unwrap_or_else(|| "public".into());
+            let pattern = |part: &str| format!("\"{}\"", part.replace('"', "\"\""));
+            for (table, _) in self.storage_ids()? {
+                if keep.contains(&table) {
+                    continue;
+                }
+                let (schema, name) = table.split_once('.').unwrap_or((own.as_str(), &table));
+                args.push(
+                    format!("--exclude-table-data={}.{}", pattern(schema), pattern(name)).into(),
+                );
+            }
+        }
+        let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+        run_tool("pg_dump", &args, &client_env(&self.config))?;
+        Ok(())
+    }
+
+    fn session_id(&mut self) -> Result<Option<String>, DbError> {
+        Ok(self
+            .query("SELECT pg_backend_pid()")?
+            .first()
+            .and_then(|r| r.first().cloned().flatten()))
+    }
+
+    /// The relation locks the session holds, from `pg_locks`; the modes that conflict
+    /// with a writer's ROW EXCLUSIVE block writes
+    /// (https://www.postgresql.org/docs/current/explicit-locking.html#LOCKING-TABLES).
+    fn held_locks(
+        &mut self,
+        session: Option<&str>,
+    ) -> Result<Option<Vec<retort_core::engine::HeldLock>>, DbError> {
+        let Some(pid) = session.and_then(|s| s.parse::<i64>().ok()) else { return Ok(None) };
+        let rows = self.query(&format!(
+            "SELECT {RELATION_NAME}, l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE l.pid = {pid} AND l.granted AND l.locktype = 'relation' AND c.relkind IN ('r', 'p', 'm') \
+             AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'"
+        ))?;
+        Ok(Some(
+            rows.into_iter()
+                .filter_map(|r| match &r[..] {
+                    [Some(table), Some(mode)] => Some(retort_core::engine::HeldLock {
+                        table: table.clone(),
+                        blocks_writes: matches!(
+                            mode.as_str(),
+                            "ShareLock"
+                                | "ShareRowExclusiveLock"
+                                | "ExclusiveLock"
+                                | "AccessExclusiveLock"
+                        ),
+                        mode: mode.clone(),
+                    }),
+                    _ => None,
+                })
+                .collect(),
+        ))
+    }
+
+    fn lock_source(&mut self) -> String {
+        "pg_locks".into()
+    }
+
+    fn cancel_session(&mut self, session: &str) -> Result<(), DbError> {
+        if let Ok(pid) = session.parse::<i64>() {
+            self.query(&format!("SELECT pg_cancel_backend({pid})"))?;
+        }
+        Ok(())
+    }
+
+    fn storage_ids(&mut self) -> Result<Vec<(String, String)>, DbError> {
+        let rows = self.query(&format!(
+            "SELECT {RELATION_NAME}, c.relfilenode::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.relkind IN ('r', 'm') AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'"
+        ))?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| match &r[..] {
+                [Some(t), Some(id)] => Some((t.clone(), id.clone())),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// The count of the statement's command tag (`UPDATE 120`), from the simple protocol.
+    fn execute_reporting(&mut self, sql: &str) -> Result<Option<u64>, DbError> {
+        match self.client.simple_query(sql) {
+            Ok(messages) => Ok(messages.iter().rev().find_map(|m| match m {
+                SimpleQueryMessage::CommandComplete(n) => Some(*n),
+                _ => None,
+            })),
+            Err(e) => {
+                let err = self.err(e, sql);
+                Err(self.drop_invalid_index(sql, err))
+            }
+        }
+    }
 }
+
+/// A relation's name as the rest of retort writes it: bare in the session's schema,
+/// `schema.name` elsewhere (`c`: pg_class, `n`: pg_namespace).
+const RELATION_NAME: &str =
+    "CASE WHEN n.nspname = current_schema() THEN c.relname ELSE n.nspname || '.' || c.relname END";

@@ -67,6 +67,11 @@ fn server_key(config: &Config) -> String {
 }
 
 fn create_database(admin_url: &PgUrl) -> Result<PgUrl, DbError> {
+    create_database_with_cleanup(admin_url).map(|(url, _)| url)
+}
+
+/// A new scratch database and the id of the clean-up action that drops it.
+fn create_database_with_cleanup(admin_url: &PgUrl) -> Result<(PgUrl, u64), DbError> {
     // After Ctrl-C the clean-up may already have run: never create another one.
     if retort_core::interrupt::requested() {
         return Err(DbError::Unsupported("interrupted".into()));
@@ -89,7 +94,7 @@ fn create_database(admin_url: &PgUrl) -> Result<PgUrl, DbError> {
         });
     }
     let (admin, n) = (admin_url.config.clone(), name.clone());
-    retort_core::cleanup::register(Box::new(move || {
+    let cleanup = retort_core::cleanup::register(Box::new(move || {
         drop_database(&admin, &n);
         FREE.lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -97,14 +102,45 @@ fn create_database(admin_url: &PgUrl) -> Result<PgUrl, DbError> {
     }));
     let mut config = admin_url.config.clone();
     config.dbname(&name);
-    Ok(PgUrl {
+    let url = PgUrl {
         config,
         schema: None,
         lease: None,
         lease_length: std::time::Duration::from_secs(30),
         lock_given: true,
         display: format!("{} (scratch database {name})", admin_url.display),
-    })
+    };
+    Ok((url, cleanup))
+}
+
+/// A rehearsal's copy: a new scratch database (never one of the pool: the copy is
+/// filled, watched by several sessions and dropped as soon as the rehearsal ends)
+/// restored from `backup`, opened with the environment's schema.
+pub(crate) fn copy_database(
+    admin_url: &PgUrl,
+    schema: Option<String>,
+    backup: &std::path::Path,
+) -> Result<retort_core::engine::DatabaseCopy, DbError> {
+    let (url, cleanup) = create_database_with_cleanup(admin_url)?;
+    let name = url.config.get_dbname().unwrap_or_default().to_string();
+    let host = match admin_url.config.get_hosts().first() {
+        Some(postgres::config::Host::Tcp(h)) => h.clone(),
+        _ => "localhost".into(),
+    };
+    let port = admin_url.config.get_ports().first().copied().unwrap_or(5432);
+    let opened = PgUrl { schema, ..url.clone() };
+    let copy = retort_core::engine::DatabaseCopy {
+        describe: format!("database {name} on {host}:{port}"),
+        name,
+        open: std::sync::Arc::new(move || {
+            let conn: Box<dyn Connection> = Box::new(PgConnection::open(&opened)?);
+            Ok(conn)
+        }),
+        cleanup,
+    };
+    // Filled through a session without the schema setting: the schema comes with the dump.
+    PgConnection::open(&url)?.restore(backup)?;
+    Ok(copy)
 }
 
 /// Whether a used scratch database holds so many objects that emptying it costs more

@@ -40,4 +40,43 @@ impl Engine for SqliteEngine {
     fn scratch(&self, _server: Option<&RedactedUrl>) -> retort_core::Result<Box<dyn Connection>> {
         Ok(Box::new(SqliteConnection::memory()?))
     }
+
+    /// A file in the temporary directory, filled with the backup API: a copy on disk,
+    /// so the migrator, the lock sampler and the writers share it as they would share
+    /// the real file.
+    fn copy_database(
+        &self,
+        _server: Option<&RedactedUrl>,
+        _like: &RedactedUrl,
+        _base: &Path,
+        backup: &Path,
+    ) -> retort_core::Result<retort_core::engine::DatabaseCopy> {
+        let name = retort_core::cleanup::scratch_name();
+        let path = std::env::temp_dir().join(format!("{name}.db"));
+        let files: Vec<std::path::PathBuf> = ["", "-journal", "-wal", "-shm"]
+            .iter()
+            .map(|suffix| std::path::PathBuf::from(format!("{}{suffix}", path.display())))
+            .collect();
+        let cleanup = retort_core::cleanup::register(Box::new(move || {
+            for f in &files {
+                let _ = std::fs::remove_file(f);
+            }
+        }));
+        let url = format!("sqlite://{}", path.display());
+        let copy = retort_core::engine::DatabaseCopy {
+            describe: format!("file {}", path.display()),
+            name: path.display().to_string(),
+            open: {
+                let url = url.clone();
+                std::sync::Arc::new(move || {
+                    let conn: Box<dyn Connection> =
+                        Box::new(SqliteConnection::open_existing(&url, Path::new("/"))?);
+                    Ok(conn)
+                })
+            },
+            cleanup,
+        };
+        SqliteConnection::open(&url, Path::new("/"))?.restore(backup)?;
+        Ok(copy)
+    }
 }

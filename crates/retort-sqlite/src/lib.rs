@@ -243,23 +243,7 @@ impl Connection for SqliteConnection {
         // rusqlite panics past i32::MAX milliseconds; the CLI caps the flag far below.
         let timeout = timeout.min(Duration::from_millis(i32::MAX as u64));
         self.busy_timeout = timeout;
-        self.conn.busy_timeout(Duration::ZERO).map_err(|e| self.map_err(e, "busy_timeout"))?;
-        let free = match self.conn.execute_batch("BEGIN IMMEDIATE") {
-            Ok(()) => {
-                self.conn.execute_batch("ROLLBACK").map_err(|e| self.map_err(e, "ROLLBACK"))?;
-                true
-            }
-            Err(rusqlite::Error::SqliteFailure(f, _))
-                if matches!(
-                    f.code,
-                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
-                ) =>
-            {
-                false
-            }
-            Err(e) => return Err(self.map_err(e, "BEGIN IMMEDIATE")),
-        };
-        self.conn.busy_timeout(timeout).map_err(|e| self.map_err(e, "busy_timeout"))?;
+        let free = self.write_lock_free()?;
         Ok(free)
     }
 
@@ -350,6 +334,72 @@ impl Connection for SqliteConnection {
 
     fn backup_extension(&self) -> &'static str {
         "sqlite"
+    }
+
+    /// SQLite locks the whole database: another connection holds its write lock
+    /// when `BEGIN IMMEDIATE` cannot be had at once.
+    fn held_locks(
+        &mut self,
+        _session: Option<&str>,
+    ) -> Result<Option<Vec<retort_core::engine::HeldLock>>, DbError> {
+        Ok(Some(if self.write_lock_free()? {
+            Vec::new()
+        } else {
+            vec![retort_core::engine::HeldLock {
+                table: "(database)".into(),
+                mode: "write lock (RESERVED)".into(),
+                blocks_writes: true,
+            }]
+        }))
+    }
+
+    fn lock_source(&mut self) -> String {
+        "SQLite's database write lock (BEGIN IMMEDIATE from another connection)".into()
+    }
+
+    /// Each table's root page: a rebuilt table (created anew, rows copied) has a new one.
+    fn storage_ids(&mut self) -> Result<Vec<(String, String)>, DbError> {
+        Ok(self
+            .query("SELECT name, rootpage FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")?
+            .into_iter()
+            .filter_map(|r| match &r[..] {
+                [Some(t), Some(id)] => Some((t.clone(), id.clone())),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// Rows the statement inserted, updated or deleted (`total_changes` before and after).
+    fn execute_reporting(&mut self, sql: &str) -> Result<Option<u64>, DbError> {
+        let before = self.conn.total_changes();
+        self.execute(sql)?;
+        Ok(Some(self.conn.total_changes().saturating_sub(before)))
+    }
+}
+
+impl SqliteConnection {
+    /// Whether the database's write lock is free now: `BEGIN IMMEDIATE` without waiting
+    /// (rolled back at once), the busy timeout put back after.
+    fn write_lock_free(&mut self) -> Result<bool, DbError> {
+        self.conn.busy_timeout(Duration::ZERO).map_err(|e| self.map_err(e, "busy_timeout"))?;
+        let free = match self.conn.execute_batch("BEGIN IMMEDIATE") {
+            Ok(()) => {
+                self.conn.execute_batch("ROLLBACK").map_err(|e| self.map_err(e, "ROLLBACK"))?;
+                true
+            }
+            Err(rusqlite::Error::SqliteFailure(f, _))
+                if matches!(
+                    f.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) =>
+            {
+                false
+            }
+            Err(e) => return Err(self.map_err(e, "BEGIN IMMEDIATE")),
+        };
+        let timeout = self.busy_timeout;
+        self.conn.busy_timeout(timeout).map_err(|e| self.map_err(e, "busy_timeout"))?;
+        Ok(free)
     }
 }
 

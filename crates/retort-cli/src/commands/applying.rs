@@ -59,17 +59,17 @@ fn or_base(heads: &[String]) -> String {
 }
 
 /// Per-revision progress: a bar on a terminal, plain lines when piped.
-struct Progress<'p> {
+pub(super) struct Progress<'p> {
     printer: &'p Printer,
     bar: Option<indicatif::ProgressBar>,
 }
 
 impl<'p> Progress<'p> {
-    fn new(printer: &'p Printer) -> Self {
+    pub(super) fn new(printer: &'p Printer) -> Self {
         Progress { printer, bar: None }
     }
 
-    fn event(&mut self, event: Event<'_>) {
+    pub(super) fn event(&mut self, event: Event<'_>) {
         if self.printer.quiet {
             return;
         }

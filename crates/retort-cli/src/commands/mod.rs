@@ -30,6 +30,7 @@ mod man;
 mod merge;
 mod migrate;
 mod recover_file;
+mod rehearse;
 mod render;
 mod resolve;
 mod restore;
@@ -111,6 +112,9 @@ pub enum Command {
     /// Check every revision on a scratch database: one head, each upgrade → downgrade →
     /// upgrade restoring the schema, and the models equal to head (exit 1 on a failure).
     Test,
+    /// Run the pending revisions on a copy of the database with its data, and report
+    /// each statement's time, the locks it held and the longest write stall.
+    Rehearse(rehearse::Args),
     /// Replace a linear range of revisions by one generated revision (kept in
     /// migrations/squashed/ until --finish), proven on scratch databases.
     Squash(squash::Args),
@@ -151,6 +155,7 @@ pub fn run(command: Command, settings: &Settings, printer: &Printer) -> Result<i
         Command::Doctor => doctor::exec(settings, printer),
         Command::Cache(a) => cache::exec(&a, settings, printer),
         Command::Test => test::exec(settings, printer),
+        Command::Rehearse(a) => rehearse::exec(&a, settings, printer),
         Command::Squash(a) => squash::exec(&a, settings, printer),
         Command::Completions(a) => completions::exec(&a, Cli::command(), printer),
         Command::Man => man::exec(Cli::command(), printer),

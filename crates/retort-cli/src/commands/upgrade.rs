@@ -15,6 +15,12 @@ pub struct Args {
     pub sql: bool,
     #[command(flatten)]
     pub fleet: super::fleet::FleetArgs,
+    /// Rehearse on a copy of the database first (`retort rehearse`), and upgrade only
+    /// when the rehearsal passed (exit 18 otherwise, nothing upgraded).
+    #[arg(long)]
+    pub rehearse: bool,
+    #[command(flatten)]
+    pub rehearsal: super::rehearse::RehearsalArgs,
 }
 
 pub fn exec(args: &Args, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
@@ -25,6 +31,25 @@ pub fn exec(args: &Args, settings: &Settings, printer: &Printer) -> Result<i32, 
             settings,
             printer,
         );
+    }
+    if args.rehearse {
+        let ws = settings.workspace()?;
+        printer.note(format!("retort: rehearsing on a copy of {} first", ws.describe_target()));
+        let r = retort::core::ops::rehearse::gate(
+            &ws,
+            &args.rehearsal.options(&args.target),
+            &mut super::rehearse::progress(printer),
+        )?;
+        printer.note(format!("retort: the rehearsal passed: {}", r.verdict.summary));
+    } else if args.rehearsal.max_stall.is_some()
+        || args.rehearsal.load
+        || args.rehearsal.only_touched
+        || args.rehearsal.from_backup.is_some()
+    {
+        return Err(Error::usage(
+            "--max-stall, --load, --only-touched and --from-backup are options of the rehearsal",
+            Some("add --rehearse (`retort upgrade --rehearse --max-stall 200ms`)".into()),
+        ));
     }
     super::applying::run(
         Direction::Up,

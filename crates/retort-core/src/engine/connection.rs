@@ -106,6 +106,65 @@ pub trait Connection {
         Err(DbError::Unsupported(format!("restore is not available for {}", self.dialect().name())))
     }
 
+    /// A backup for a rehearsal's copy ([`crate::rehearse`]): like [`Connection::backup`],
+    /// but when `data_of` is given only those tables' rows are written (every object's
+    /// definition still is), so a copy of a large database can hold just what the
+    /// pending revisions touch.
+    fn backup_for_copy(
+        &mut self,
+        path: &std::path::Path,
+        data_of: Option<&[String]>,
+    ) -> Result<(), DbError> {
+        match data_of {
+            None => self.backup(path),
+            Some(_) => Err(DbError::Unsupported(format!(
+                "--only-touched is not available for {}: the copy holds the whole database",
+                self.dialect().name()
+            ))),
+        }
+    }
+
+    /// This session's id on the server (`pg_backend_pid()`, `CONNECTION_ID()`), which
+    /// another session names to watch its locks or cancel its statement; `None` where
+    /// sessions have no id (SQLite: one lock for the whole database).
+    fn session_id(&mut self) -> Result<Option<String>, DbError> {
+        Ok(None)
+    }
+
+    /// The locks session `session` holds on tables right now, read from another
+    /// session (`pg_locks`, MariaDB's metadata lock table; SQLite: whether another
+    /// connection holds the database's write lock). `None` when the server does not
+    /// show them (MariaDB without `metadata_lock_info` or the performance schema).
+    fn held_locks(&mut self, session: Option<&str>) -> Result<Option<Vec<HeldLock>>, DbError> {
+        let _ = session;
+        Ok(None)
+    }
+
+    /// Where [`Connection::held_locks`] reads from, or why it cannot, said once in a
+    /// rehearsal's report.
+    fn lock_source(&mut self) -> String {
+        "the server does not show which locks a session holds".into()
+    }
+
+    /// Cancels the statement session `session` is running (Ctrl-C during a rehearsal).
+    fn cancel_session(&mut self, session: &str) -> Result<(), DbError> {
+        let _ = session;
+        Ok(())
+    }
+
+    /// Each table's storage (PostgreSQL `relfilenode`, InnoDB's table id, SQLite's root
+    /// page): one that changes across a statement means the statement rewrote the table.
+    /// Empty where the engine cannot tell.
+    fn storage_ids(&mut self) -> Result<Vec<(String, String)>, DbError> {
+        Ok(Vec::new())
+    }
+
+    /// Runs one statement as [`Connection::execute`] does and returns the rows it
+    /// affected, when the server says (a rehearsal's report).
+    fn execute_reporting(&mut self, sql: &str) -> Result<Option<u64>, DbError> {
+        self.execute(sql).map(|()| None)
+    }
+
     /// The file extension of this engine's backups.
     fn backup_extension(&self) -> &'static str {
         "bak"
@@ -152,6 +211,18 @@ pub trait Connection {
     fn max_statement_bytes(&mut self) -> Result<Option<(usize, &'static str)>, DbError> {
         Ok(None)
     }
+}
+
+/// A lock a session holds on a table, as [`Connection::held_locks`] reads it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct HeldLock {
+    /// The table (`schema.name` outside the environment's schema); the whole database
+    /// where the engine locks nothing smaller (SQLite).
+    pub table: String,
+    /// The engine's own name of the mode (`AccessExclusiveLock`, `MDL_SHARED_NO_WRITE`).
+    pub mode: String,
+    /// Whether a session writing to the table waits while this lock is held.
+    pub blocks_writes: bool,
 }
 
 /// `(count, singular, plural)` → `["1 policy", "2 rules"]`, the zero counts left out.

@@ -15,9 +15,9 @@ pub mod lease;
 pub mod registry;
 
 pub use capabilities::Capabilities;
-pub use connection::{counted, redact_db_error, Connection};
+pub use connection::{counted, redact_db_error, Connection, HeldLock};
 pub use dialect::{
     cannot_render, default_model_statement, leading_words, Dialect, ModelStatement,
     SkippedStatement,
 };
-pub use registry::{for_url, named, scratch_server, DevServer, Engine};
+pub use registry::{for_url, named, scratch_server, DatabaseCopy, DevServer, Engine};

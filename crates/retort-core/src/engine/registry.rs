@@ -77,10 +77,52 @@ pub trait Engine: Send + Sync {
         Ok(None)
     }
 
+    /// A new database holding the contents of `backup` (a file this engine's
+    /// [`Connection::backup_for_copy`] or `retort backup` wrote), on `server` (SQLite: a
+    /// file in the temporary directory), opened like `like` — the environment's URL,
+    /// whose options (schema) the copy keeps. Named as scratch databases are, so that
+    /// doctor and the clean-up of killed processes find one left behind.
+    fn copy_database(
+        &self,
+        _server: Option<&RedactedUrl>,
+        _like: &RedactedUrl,
+        _base: &std::path::Path,
+        _backup: &std::path::Path,
+    ) -> crate::Result<DatabaseCopy> {
+        Err(crate::error::DbError::Unsupported(format!(
+            "rehearsals are not available for {}",
+            self.name()
+        ))
+        .into())
+    }
+
     /// Drops the kept scratch database `name` if it exists (`retort cache clear`);
     /// whether there was one.
     fn drop_kept_scratch(&self, _server: Option<&RedactedUrl>, _name: &str) -> crate::Result<bool> {
         Ok(false)
+    }
+}
+
+/// Opens a session on a rehearsal's copy; several run at once (the migrator, the lock
+/// sampler, the write probes), each from its own thread.
+pub type OpenCopy = std::sync::Arc<dyn Fn() -> crate::Result<Box<dyn Connection>> + Send + Sync>;
+
+/// A database made as a copy of an environment's ([`Engine::copy_database`]), for a
+/// rehearsal. Dropped (the database, or the file) when this value is dropped, and by
+/// [`crate::cleanup::run_all`] on Ctrl-C or when the process ends first.
+pub struct DatabaseCopy {
+    /// Where the copy lives, for the user (`retort_scratch_… on 127.0.0.1:5432`).
+    pub describe: String,
+    /// Its database name (or file path): what a test looks for in the catalog.
+    pub name: String,
+    pub open: OpenCopy,
+    /// The clean-up action that drops it ([`crate::cleanup::register`]).
+    pub cleanup: u64,
+}
+
+impl Drop for DatabaseCopy {
+    fn drop(&mut self) {
+        crate::cleanup::run_one(self.cleanup);
     }
 }
 

@@ -13,6 +13,7 @@ pub mod graph;
 pub mod init;
 pub mod lint;
 pub mod live;
+pub mod rehearse;
 pub mod revision;
 pub mod squash;
 pub mod status;
@@ -49,6 +50,7 @@ pub fn json_shapes() -> Vec<(&'static [&'static str], &'static str)> {
         shape::<cache::Cleared>(),
         shape::<lint::LintReport>(),
         shape::<test::TestReport>(),
+        shape::<rehearse::Rehearsal>(),
         shape::<live::Verified>(),
         shape::<live::Drift>(),
         shape::<doctor::Diagnosis>(),

@@ -177,7 +177,7 @@ impl Workspace {
         )
     }
 
-    fn url(&self) -> Result<&RedactedUrl, Error> {
+    pub fn url(&self) -> Result<&RedactedUrl, Error> {
         if self.env.fleet.is_some() {
             return Err(Error::usage(
                 format!("environment `{}` is a fleet of databases", self.env.name),
@@ -275,7 +275,7 @@ impl Workspace {
     }
 
     /// `scratch_url` with its variables expanded, when the project sets one.
-    fn scratch_url(&self) -> Result<Option<RedactedUrl>, Error> {
+    pub fn scratch_url(&self) -> Result<Option<RedactedUrl>, Error> {
         match &self.project.file.project.scratch_url {
             Some(raw) => Ok(Some(RedactedUrl::new(crate::config::expand_vars(
                 raw,
