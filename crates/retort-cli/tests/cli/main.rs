@@ -25,6 +25,7 @@ mod locks;
 mod offline;
 mod online;
 mod output;
+mod rehearse;
 mod roundtrip;
 mod scratch;
 mod stamp;

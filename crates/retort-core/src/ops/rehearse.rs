@@ -141,6 +141,9 @@ pub fn rehearse(
     };
     let seen = watchers.finish();
     outcome?;
+    // A cancelled statement can end without an error (MySQL's SLEEP returns 1): what
+    // ran after Ctrl-C measured nothing worth reporting.
+    crate::interrupt::check()?;
     let end = origin.elapsed();
     for w in &mut windows {
         w.to = w.to.min(end);

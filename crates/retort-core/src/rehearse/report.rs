@@ -156,19 +156,24 @@ pub fn build(
     // (revision:line, from, to) of every statement, to name the one a stall began in.
     let mut timeline: Vec<(String, Duration, Duration)> = Vec::new();
     for w in inputs.windows {
+        // The revision's own statements among what ran (bookkeeping left out), in order.
         let mut remaining: Vec<(String, usize)> = w.statements.clone();
-        let mut statements = Vec::new();
+        let mut matched: Vec<(&Ran, usize)> = Vec::new();
         for r in inputs.ran.iter().filter(|r| r.started >= w.from && r.started <= w.to) {
             let text = r.sql.trim();
-            let Some(at) = remaining.iter().position(|(s, _)| s.trim() == text) else {
-                continue;
-            };
-            let (_, line) = remaining.remove(at);
-            let next_start =
-                inputs.ran.iter().find(|n| n.started > r.started).map_or(w.to, |n| n.started);
+            if let Some(at) = remaining.iter().position(|(s, _)| s.trim() == text) {
+                matched.push((r, remaining.remove(at).1));
+            }
+        }
+        let mut statements = Vec::new();
+        for (k, (r, line)) in matched.iter().enumerate() {
+            // A lock belongs to the statement running when it was first seen — or, seen
+            // only after it ended (a slow sample), to the last statement before: locks
+            // are held until the transaction ends.
+            let until = matched.get(k + 1).map_or(w.to, |(n, _)| n.started);
             let locks = spans
                 .iter()
-                .filter(|s| s.from >= r.started && s.from < next_start.max(r.finished))
+                .filter(|s| s.from >= r.started && s.from < until)
                 .map(|s| LockHeld {
                     table: s.lock.table.clone(),
                     mode: s.lock.mode.clone(),
@@ -176,14 +181,10 @@ pub fn build(
                     blocks_writes: s.lock.blocks_writes,
                 })
                 .collect();
-            timeline.push((
-                format!("{}:{line}", w.revision),
-                r.started,
-                next_start.max(r.finished),
-            ));
+            timeline.push((format!("{}:{line}", w.revision), r.started, until));
             statements.push(StatementRehearsal {
-                line,
-                sql: text.to_string(),
+                line: *line,
+                sql: r.sql.trim().to_string(),
                 duration_ms: ms(r.finished - r.started),
                 rows_affected: r.rows,
                 rewrote: r
@@ -193,7 +194,7 @@ pub fn build(
                     .map(|t| Rewrite { table: t.clone(), rows: rows(t) })
                     .collect(),
                 locks,
-                hints: w.hints.get(&line).cloned().unwrap_or_default(),
+                hints: w.hints.get(line).cloned().unwrap_or_default(),
             });
         }
         revisions.push(RevisionRehearsal {
