@@ -11,6 +11,28 @@ use crate::render::{literal, quote};
 pub struct MysqlDialect;
 
 impl Dialect for MysqlDialect {
+    fn online_hint(&self, sql: &str) -> Option<&'static str> {
+        let text = sql.to_ascii_uppercase();
+        let words = retort_core::engine::leading_words(sql, 3);
+        let alter = words.first().is_some_and(|w| w == "ALTER");
+        let create_index = words.first().is_some_and(|w| w == "CREATE") && text.contains(" INDEX ");
+        let online_kind = [
+            "ADD INDEX",
+            "ADD KEY",
+            "ADD UNIQUE",
+            "ADD COLUMN",
+            "DROP COLUMN",
+            "RENAME COLUMN",
+            "ADD PRIMARY KEY",
+            "DROP INDEX",
+            "DROP KEY",
+        ]
+        .iter()
+        .any(|k| text.contains(k));
+        ((alter && online_kind || create_index) && !text.contains("ALGORITHM"))
+            .then_some("--online writes it with ALGORITHM=INPLACE, LOCK=NONE: writes flow, or the server refuses instead of copying the table under a lock")
+    }
+
     fn name(&self) -> &'static str {
         "mysql"
     }
@@ -138,5 +160,29 @@ impl Dialect for MysqlDialect {
 
     fn long_text_type(&self) -> &'static str {
         "LONGTEXT"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn online_hints_name_inplace_where_the_server_can_keep_writes_flowing() {
+        let d = MysqlDialect;
+        for plain in [
+            "ALTER TABLE t ADD INDEX i (a)",
+            "ALTER TABLE t DROP COLUMN a",
+            "CREATE INDEX i ON t (a)",
+        ] {
+            assert!(d.online_hint(plain).is_some(), "{plain}");
+        }
+        for other in [
+            "ALTER TABLE t ADD INDEX i (a), ALGORITHM=INPLACE, LOCK=NONE",
+            "ALTER TABLE t MODIFY a BIGINT",
+            "UPDATE t SET a = 1",
+        ] {
+            assert_eq!(d.online_hint(other), None, "{other}");
+        }
     }
 }

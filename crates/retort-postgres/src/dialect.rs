@@ -9,6 +9,37 @@ use retort_core::schema::Schema;
 pub struct PgDialect;
 
 impl Dialect for PgDialect {
+    fn online_hint(&self, sql: &str) -> Option<&'static str> {
+        let text = sql.to_ascii_uppercase();
+        let words = retort_core::engine::leading_words(sql, 3);
+        let create_index = words.first().is_some_and(|w| w == "CREATE")
+            && (words.get(1).is_some_and(|w| w == "INDEX")
+                || words.get(2).is_some_and(|w| w == "INDEX"));
+        if create_index && !text.contains("CONCURRENTLY") {
+            return Some("--online builds it with CREATE INDEX CONCURRENTLY, writes flowing");
+        }
+        if words.first().is_none_or(|w| w != "ALTER") {
+            return None;
+        }
+        if text.contains("SET NOT NULL") {
+            return Some("--online proves it first with a CHECK (… IS NOT NULL) added NOT VALID and validated without blocking writes, so SET NOT NULL does not scan under its lock");
+        }
+        let constraint = text.contains("ADD CONSTRAINT") || text.contains("ADD FOREIGN KEY");
+        if constraint
+            && (text.contains("FOREIGN KEY") || text.contains("CHECK"))
+            && !text.contains("NOT VALID")
+        {
+            return Some("--online adds it NOT VALID and validates it in a later transaction, writes flowing");
+        }
+        if constraint
+            && (text.contains("UNIQUE") || text.contains("PRIMARY KEY"))
+            && !text.contains("USING INDEX")
+        {
+            return Some("--online builds its index CONCURRENTLY and attaches it with ADD CONSTRAINT … USING INDEX");
+        }
+        None
+    }
+
     fn name(&self) -> &'static str {
         "postgres"
     }
@@ -154,5 +185,36 @@ impl Dialect for PgDialect {
 
     fn log_id_column(&self) -> &'static str {
         "id BIGSERIAL PRIMARY KEY"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The plain forms that block writes get the online form `migrate --online` writes;
+    /// the online forms themselves, and statements without one, get nothing.
+    #[test]
+    fn online_hints_name_the_online_form_of_plain_statements_only() {
+        let d = PgDialect;
+        for plain in [
+            "CREATE INDEX i ON t (a)",
+            "CREATE UNIQUE INDEX i ON t (a)",
+            "ALTER TABLE t ALTER COLUMN a SET NOT NULL",
+            "ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES u (id)",
+            "ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0)",
+            "ALTER TABLE t ADD CONSTRAINT k UNIQUE (a)",
+        ] {
+            assert!(d.online_hint(plain).is_some(), "{plain}");
+        }
+        for online in [
+            "CREATE INDEX CONCURRENTLY i ON t (a)",
+            "ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES u (id) NOT VALID",
+            "ALTER TABLE t ADD CONSTRAINT k UNIQUE USING INDEX k",
+            "ALTER TABLE t ALTER COLUMN a TYPE bigint",
+            "UPDATE t SET a = 1",
+        ] {
+            assert_eq!(d.online_hint(online), None, "{online}");
+        }
     }
 }

@@ -140,7 +140,7 @@ fn text(r: &Rehearsal, printer: &Printer) {
                 ));
             }
             for h in &s.hints {
-                printer.line(format!("{:>22}lint: {h}", ""));
+                printer.line(format!("{:>22}{h}", ""));
             }
         }
     }

@@ -329,7 +329,7 @@ fn json_output_has_exactly_the_documented_keys() {
         .into_iter()
         .flat_map(|(commands, shape)| commands.iter().map(move |c| (*c, shape)))
         .collect();
-    let runs: [(&str, &[&str]); 14] = [
+    let runs: [(&str, &[&str]); 15] = [
         ("current", &["current"]),
         ("status", &["status"]),
         ("history", &["history"]),
@@ -338,6 +338,7 @@ fn json_output_has_exactly_the_documented_keys() {
         ("check", &["check"]),
         ("lint", &["lint"]),
         ("test", &["test"]),
+        ("rehearse", &["rehearse"]),
         ("upgrade", &["upgrade"]),
         ("downgrade", &["downgrade", "-1"]),
         ("cache clear", &["cache", "clear"]),

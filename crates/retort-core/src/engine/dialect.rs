@@ -25,6 +25,14 @@ pub trait Dialect: Send + Sync {
         Vec::new()
     }
 
+    /// For a statement that blocks writes in its plain form: the online form `retort
+    /// migrate --online` writes for it on this engine, said in one line (a rehearsal
+    /// prints it beside the statement). `None` where there is none.
+    fn online_hint(&self, sql: &str) -> Option<&'static str> {
+        let _ = sql;
+        None
+    }
+
     /// Lint rules of this engine alone (the Galera rule of MySQL/MariaDB), run beside the
     /// core's [`crate::lint::RULES`] with the same ignores and output.
     fn extra_rules(&self) -> &'static [&'static crate::lint::Rule] {

@@ -110,7 +110,7 @@ pub fn rehearse(
     let watchers =
         Watchers::start(&copy.open, session, if opts.load { probes } else { Vec::new() }, origin)?;
     let mut windows: Vec<StepWindow> = Vec::new();
-    let lints = lint_hints(&graph, &plan, engine.dialect().as_ref());
+    let (lints, online) = hints(&graph, &plan, engine.dialect().as_ref());
     let (ran, outcome) = {
         let mut observed = Observed::new(conn.as_mut(), origin)?;
         let mut events = |e: Event<'_>| {
@@ -125,6 +125,7 @@ pub fn rehearse(
                         .map(|s| (s.sql, file.upgrade.first_line + s.line - 1))
                         .collect(),
                     hints: lints.get(&file.id.to_string()).cloned().unwrap_or_default(),
+                    online: online.get(&file.id.to_string()).cloned().unwrap_or_default(),
                 }),
                 Event::StepFinished { .. } => {
                     if let Some(w) = windows.last_mut() {
@@ -255,25 +256,40 @@ fn rows_needed(
     needed.into_iter().collect()
 }
 
-/// Lint's findings on the pending revisions, by revision and line: the online form,
-/// where retort can write one, is in the rule's fix.
-fn lint_hints(
+/// What to say beside each statement of the pending revisions, by revision and line:
+/// lint's findings, and the online form retort writes for it (the engine's
+/// `online_hint`; the report says it where the statement blocked writes).
+#[allow(clippy::type_complexity)]
+fn hints(
     graph: &crate::revision::graph::RevisionGraph,
     plan: &crate::plan::Plan,
     dialect: &dyn crate::engine::Dialect,
-) -> HashMap<String, HashMap<usize, Vec<String>>> {
-    let mut out: HashMap<String, HashMap<usize, Vec<String>>> = HashMap::new();
+) -> (HashMap<String, HashMap<usize, Vec<String>>>, HashMap<String, HashMap<usize, String>>) {
+    let (mut lints, mut online): (
+        HashMap<String, HashMap<usize, Vec<String>>>,
+        HashMap<String, HashMap<usize, String>>,
+    ) = Default::default();
     for step in &plan.steps {
         let file = step.file(graph);
+        let id = file.id.to_string();
+        for st in crate::sql_split::split(&file.upgrade.sql) {
+            if let Some(hint) = dialect.online_hint(&st.sql) {
+                online
+                    .entry(id.clone())
+                    .or_default()
+                    .insert(file.upgrade.first_line + st.line - 1, hint.to_string());
+            }
+        }
         for d in crate::lint::lint_revision(file, dialect) {
-            out.entry(file.id.to_string())
+            lints
+                .entry(id.clone())
                 .or_default()
                 .entry(d.line)
                 .or_default()
-                .push(format!("{} ({}): {}", d.rule, d.message, d.fix));
+                .push(format!("lint {}: {}", d.rule, d.message));
         }
     }
-    out
+    (lints, online)
 }
 
 impl crate::ops::JsonShape for Rehearsal {

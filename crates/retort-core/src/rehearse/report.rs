@@ -103,6 +103,9 @@ pub struct StepWindow {
     pub statements: Vec<(String, usize)>,
     /// Lint findings by line.
     pub hints: HashMap<usize, Vec<String>>,
+    /// The online form of a statement by line (the engine's `online_hint`), said where
+    /// the statement blocked writes.
+    pub online: HashMap<usize, String>,
 }
 
 /// A lock seen held over consecutive samples.
@@ -130,6 +133,10 @@ fn spans(seen: &Seen, ignore: &[String]) -> Vec<Span> {
     done.sort_by_key(|s| s.from);
     done
 }
+
+/// A stall at least this long gets the statement's online form said beside it; shorter
+/// ones (a brief lock at the end of an online form) are not worth a suggestion.
+const NOTABLE_MS: u64 = 100;
 
 fn ms(d: Duration) -> u64 {
     d.as_millis() as u64
@@ -171,7 +178,7 @@ pub fn build(
             // only after it ended (a slow sample), to the last statement before: locks
             // are held until the transaction ends.
             let until = matched.get(k + 1).map_or(w.to, |(n, _)| n.started);
-            let locks = spans
+            let locks: Vec<LockHeld> = spans
                 .iter()
                 .filter(|s| s.from >= r.started && s.from < until)
                 .map(|s| LockHeld {
@@ -193,8 +200,15 @@ pub fn build(
                     .filter(|t| !inputs.ignore.contains(t))
                     .map(|t| Rewrite { table: t.clone(), rows: rows(t) })
                     .collect(),
+                hints: w
+                    .online
+                    .get(line)
+                    .filter(|_| locks.iter().any(|l| l.blocks_writes && l.held_ms >= NOTABLE_MS))
+                    .into_iter()
+                    .cloned()
+                    .chain(w.hints.get(line).cloned().unwrap_or_default())
+                    .collect(),
                 locks,
-                hints: w.hints.get(line).cloned().unwrap_or_default(),
             });
         }
         revisions.push(RevisionRehearsal {
@@ -231,6 +245,26 @@ pub fn build(
             writes: writes.len() as u64,
             failed_writes: writes.iter().filter(|w| !w.ok).count() as u64,
         });
+    }
+    // Measured stalls name their statement even where no lock was seen (MariaDB
+    // without a lock table): its online form is said there too.
+    for t in tables.iter().filter(|t| t.measured && t.longest_stall_ms >= NOTABLE_MS) {
+        let Some((rev, line)) = t.statement.as_deref().and_then(|s| s.split_once(':')) else {
+            continue;
+        };
+        let (Some(w), Ok(line)) =
+            (inputs.windows.iter().find(|w| w.revision == rev), line.parse::<usize>())
+        else {
+            continue;
+        };
+        let Some(hint) = w.online.get(&line) else { continue };
+        for st in
+            revisions.iter_mut().filter(|r| r.revision == rev).flat_map(|r| r.statements.iter_mut())
+        {
+            if st.line == line && !st.hints.contains(hint) {
+                st.hints.insert(0, hint.clone());
+            }
+        }
     }
     let known = load || inputs.seen.locks_visible;
     let worst = tables.iter().max_by_key(|t| t.longest_stall_ms);
