@@ -15,7 +15,8 @@ and spread of wall time and the peak memory (max RSS) of:
 Usage:  python3 bench/run.py [--runs N] [--smoke] [--no-alembic] [--engines sqlite,postgres,mysql]
                              [--out BENCHMARKS.md] [--retort PATH]
 """
-import argparse, datetime, os, platform, shutil, statistics, subprocess, sys, tempfile, time
+import argparse
+import json, datetime, os, platform, shutil, statistics, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PG_ADMIN = os.environ.get("RETORT_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -276,6 +277,7 @@ def main():
     ap.add_argument("--retort", help="the retort binary (default: build target/release/retort)")
     ap.add_argument("--only-flask", action="store_true", help="only the flask db rows (Flask-Migrate beside flask-retort)")
     ap.add_argument("--only-autogen", action="store_true", help="only the autogenerate rows (no flask, start-up, upgrade or fleet rows)")
+    ap.add_argument("--only-rehearse", action="store_true", help="only the rehearsal rows")
     a = ap.parse_args()
     engines = a.engines.split(",")
     n_chain, n_hist, n_tables = (30, 100, 20) if a.smoke else (1000, 10000, 1000)
@@ -299,6 +301,10 @@ def main():
                 for n in ((5,) if a.smoke else (30, 300)):
                     flask_workload(work, engine, retort, env, res, runs, n)
         if a.only_flask:
+            return write_report(a.out, res, retort, alembic_ver, runs, (n_chain, n_hist, n_tables), a.smoke)
+        if a.only_rehearse:
+            for engine in engines:
+                rehearse_workload(work, engine, retort, env, res, runs, 2000 if a.smoke else 200_000)
             return write_report(a.out, res, retort, alembic_ver, runs, (n_chain, n_hist, n_tables), a.smoke)
         if not a.only_autogen:
             # -------- start-up and graph reads
@@ -473,6 +479,10 @@ def main():
             # -------- a real-looking schema built by a history
             if engine != "sqlite" or a.smoke:
                 real_schema_workload(work, engine, retort, env, res, runs, n_real)
+
+            # -------- a rehearsal against the engine's own dump/restore and a plain upgrade
+            if not a.only_autogen:
+                rehearse_workload(work, engine, retort, env, res, runs, 2000 if a.smoke else 200_000)
     finally:
         forget_kept_scratch(retort, env)
         subprocess.run(["bash", "-c", f"for d in $(psql -tA '{PG_ADMIN}' -c \"select datname from pg_database where datname like 'retort_bench_{os.getpid()}_%'\" 2>/dev/null); do psql -q '{PG_ADMIN}' -c \"DROP DATABASE IF EXISTS $d WITH (FORCE)\"; done"],
@@ -641,6 +651,73 @@ def real_schema_workload(work, engine, retort, env, res, runs, n):
     open(models_file, "w").write(models)
     t, m = repeat(runs, lambda: fresh_db(engine, d), lambda db: (client_cmd(engine, db), dict(stdin_path=models_file)))
     res.add(label + ", nothing to change", engine, "limit (client)", t, m)
+
+
+def rehearse_workload(work, engine, retort, env, res, runs, n):
+    """`retort rehearse` of a type change on an n-row table, in its two parts: the copy
+    (made and dropped), against the engine's own dump/restore pair and DROP DATABASE (the
+    limit), and the run on the copy
+    (migrator, lock sampler, no writers), against `retort upgrade` of a copy made by that
+    pair (the limit: the plain upgrade of the same copy)."""
+    d = os.path.join(work, f"rehearse-{engine}")
+    fill = {
+        "postgres": f"INSERT INTO orders SELECT i, i % 1000, repeat('x', 100) FROM generate_series(1, {n}) i",
+        "mysql": f"INSERT INTO orders SELECT seq, seq % 1000, REPEAT('x', 100) FROM seq_1_to_{n}",
+        "sqlite": f"WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {n}) INSERT INTO orders SELECT i, i % 1000, printf('%.100c', 'x') FROM s",
+    }[engine]
+    widen = {
+        "postgres": "ALTER TABLE orders ALTER COLUMN amount TYPE BIGINT",
+        "mysql": "ALTER TABLE orders MODIFY amount BIGINT NOT NULL",
+        "sqlite": "ALTER TABLE orders ADD COLUMN status VARCHAR(10) NOT NULL DEFAULT 'new'",
+    }[engine]
+    revs = [(["CREATE TABLE orders (id INTEGER PRIMARY KEY, amount INTEGER NOT NULL, note VARCHAR(200))", fill], ["DROP TABLE orders"]),
+            ([widen, "UPDATE orders SET amount = amount + 1 WHERE id % 10 = 0"], ["SELECT 1"])]
+    target = fresh_db(engine, d) if engine != "sqlite" else os.path.join(d, "live.db")
+    write_retort_project(d, 2, db_url(engine, target), stmts=lambda i: revs[i])
+    run([retort, "upgrade", "-q", rev_id(0)], cwd=d, env=env)
+    label = f"rehearse ({n} rows, type change)"
+    copies, runs_on_copy, mems = [], [], []
+    for _ in range(runs):
+        start = time.perf_counter()
+        out = run([retort, "--json", "rehearse"], cwd=d, env=env)[1]
+        wall = time.perf_counter() - start
+        report = json.loads(out)
+        copy = (report["copy_ms"] + report["drop_ms"]) / 1000
+        copies.append(copy)
+        runs_on_copy.append(wall - copy)
+        mems.append(0.0)
+    res.add(label + ": the copy", engine, "retort", copies, mems)
+    res.add(label + ": the run, vs a plain upgrade of a copy", engine, "retort", runs_on_copy, mems)
+    dump = os.path.join(d, "dump")
+    pair, plain = [], []
+    for _ in range(runs):
+        start = time.perf_counter()
+        if engine == "postgres":
+            copy_db = fresh_pg()
+            subprocess.run(["pg_dump", "--format=custom", "--file", dump, pg_url(target)], check=True)
+            subprocess.run(["pg_restore", "--no-owner", "-d", pg_url(copy_db), dump], check=True)
+        elif engine == "mysql":
+            copy_db = fresh_my()
+            with open(dump, "wb") as f:
+                subprocess.run(["mariadb-dump", "-h", "127.0.0.1", "-u", "root", "--single-transaction", target], check=True, stdout=f)
+            with open(dump, "rb") as f:
+                subprocess.run(["mariadb", "-h", "127.0.0.1", "-u", "root", copy_db], check=True, stdin=f)
+        else:
+            copy_db = os.path.join(d, "copy.db")
+            if os.path.exists(copy_db):
+                os.remove(copy_db)
+            subprocess.run(["sqlite3", target, f".backup {copy_db}"], check=True)
+        made = time.perf_counter() - start
+        e = dict(env, DATABASE_URL=db_url(engine, copy_db))
+        plain.append(run([retort, "upgrade", "-q"], cwd=d, env=e)[0])
+        start = time.perf_counter()
+        if engine == "postgres":
+            psql(f"DROP DATABASE {copy_db} WITH (FORCE)")
+        elif engine == "mysql":
+            mariadb(f"DROP DATABASE {copy_db}")
+        pair.append(made + time.perf_counter() - start)
+    res.add(label + ": the copy", engine, "limit (client)", pair, [0.0])
+    res.add(label + ": the run, vs a plain upgrade of a copy", engine, "limit (client)", plain, [0.0])
 
 
 def version_of(cmd):

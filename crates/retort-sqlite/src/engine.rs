@@ -76,7 +76,19 @@ impl Engine for SqliteEngine {
             },
             cleanup,
         };
-        SqliteConnection::open(&url, Path::new("/"))?.restore(backup)?;
+        // The backup is a database file already: copied as it is (the backup API would
+        // read and write every page once more). A file that is not one is refused.
+        if !crate::is_sqlite_file(backup) {
+            return Err(retort_core::error::DbError::NotABackup {
+                path: backup.to_path_buf(),
+                expected: "a SQLite database (as `retort backup` writes)".into(),
+            }
+            .into());
+        }
+        std::fs::copy(backup, &path).map_err(|e| retort_core::error::DbError::Query {
+            message: format!("cannot copy {} to {}: {e}", backup.display(), path.display()),
+            sql: String::new(),
+        })?;
         Ok(copy)
     }
 }

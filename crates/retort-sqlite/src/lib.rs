@@ -59,6 +59,15 @@ fn refuse_lock_params(url: &str) -> Result<(), DbError> {
     Ok(())
 }
 
+/// Whether `path` starts with SQLite's file header (https://sqlite.org/fileformat.html).
+pub(crate) fn is_sqlite_file(path: &Path) -> bool {
+    let mut header = [0u8; 16];
+    std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut header))
+        .is_ok()
+        && &header == b"SQLite format 3\0"
+}
+
 pub struct SqliteConnection {
     conn: rusqlite::Connection,
     dialect: SqliteDialect,
@@ -290,12 +299,7 @@ impl Connection for SqliteConnection {
     /// The online backup API replaces the whole database in one step; a file that is not
     /// a SQLite database is refused before anything changes.
     fn restore(&mut self, path: &Path) -> Result<(), DbError> {
-        let mut header = [0u8; 16];
-        let is_sqlite = std::fs::File::open(path)
-            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut header))
-            .is_ok()
-            && &header == b"SQLite format 3\0";
-        if !is_sqlite {
+        if !is_sqlite_file(path) {
             return Err(DbError::NotABackup {
                 path: path.to_path_buf(),
                 expected: "a SQLite database (as `retort backup` writes)".into(),

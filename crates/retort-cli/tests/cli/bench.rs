@@ -38,6 +38,8 @@ fn benchmark_harness_smoke_run() {
         "autogenerate 20 tables, nothing to change",
         "autogenerate, real schema (12 tables, 1 views, 30 revs), nothing to change, cold cache",
         "autogenerate, real schema (12 tables, 1 views, 30 revs), one new table (verified)",
+        "rehearse (2000 rows, type change): the copy",
+        "rehearse (2000 rows, type change): the run, vs a plain upgrade of a copy",
     ] {
         assert!(text.contains(workload), "report lacks `{workload}`:\n{text}");
     }

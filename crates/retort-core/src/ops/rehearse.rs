@@ -166,13 +166,16 @@ pub fn rehearse(
     );
     drop(conn);
     let describe = copy.describe.clone();
+    let dropping = Instant::now();
     drop(copy);
+    let drop_ms = dropping.elapsed().as_millis() as u64;
     Ok(Rehearsal {
         env: ws.env.name.clone(),
         copy: describe,
         source,
         only_touched: opts.only_touched,
         copy_ms: copy_elapsed.as_millis() as u64,
+        drop_ms,
         lock_source: seen.lock_source.clone(),
         load: opts.load,
         revisions,
@@ -294,5 +297,5 @@ fn hints(
 
 impl crate::ops::JsonShape for Rehearsal {
     const COMMANDS: &'static [&'static str] = &["rehearse"];
-    const SHAPE: &'static str = r#"`{"env", "copy", "source", "only_touched": bool, "copy_ms", "lock_source", "load": bool, "revisions": [{"revision", "message", "duration_ms", "statements": [{"line", "sql", "duration_ms", "rows_affected": n or null, "rewrote": [{"table", "rows"}], "locks": [{"table", "mode", "held_ms", "blocks_writes": bool}], "hints": [lines]}]}], "tables": [{"table", "longest_stall_ms", "measured": bool, "statement": "rev:line" or null, "writes", "failed_writes"}], "verdict": {"passed": bool, "max_stall_ms", "longest_stall_ms", "table", "statement", "summary"}}`"#;
+    const SHAPE: &'static str = r#"`{"env", "copy", "source", "only_touched": bool, "copy_ms", "drop_ms", "lock_source", "load": bool, "revisions": [{"revision", "message", "duration_ms", "statements": [{"line", "sql", "duration_ms", "rows_affected": n or null, "rewrote": [{"table", "rows"}], "locks": [{"table", "mode", "held_ms", "blocks_writes": bool}], "hints": [lines]}]}], "tables": [{"table", "longest_stall_ms", "measured": bool, "statement": "rev:line" or null, "writes", "failed_writes"}], "verdict": {"passed": bool, "max_stall_ms", "longest_stall_ms", "table", "statement", "summary"}}`"#;
 }

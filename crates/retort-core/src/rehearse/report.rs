@@ -17,7 +17,10 @@ pub struct Rehearsal {
     pub source: String,
     /// Whether only the touched tables' rows were copied.
     pub only_touched: bool,
+    /// Making the copy: the dump (or the backup read) and the restore.
     pub copy_ms: u64,
+    /// Dropping it afterwards.
+    pub drop_ms: u64,
     /// Where the locks were read from, or why they could not be.
     pub lock_source: String,
     /// Whether writers ran beside the migrator (`--load`).
