@@ -227,6 +227,27 @@ fn sqlite_rehearses_on_a_copy_of_the_file_and_upgrade_waits_for_a_passing_rehear
     assert_eq!(report["tables"][0]["table"], "orders");
     assert_eq!(std::fs::read(p.db_path()).unwrap(), file, "the database file is unchanged");
 
+    // From a backup instead of the live database.
+    p.retort(&["backup"]).ok();
+    let backup =
+        std::fs::read_dir(p.path().join("backups")).unwrap().next().unwrap().unwrap().path();
+    let r = p.retort(&["--json", "rehearse", "--from-backup", backup.to_str().unwrap()]).ok();
+    assert!(r.json()["source"].as_str().unwrap().starts_with("backup "), "{}", r.stdout);
+
+    // A revision failing on the copy: its error, and the copy gone all the same.
+    let failing = p.write_rev(
+        "cccc00000001",
+        &["bbbb00000001"],
+        "broken",
+        "UPDATE nowhere SET a = 1;",
+        "SELECT 1;",
+    );
+    let r = p.retort(&["rehearse"]).fails_with(7, "nowhere");
+    let copy =
+        r.stderr.split("the copy is file ").nth(1).unwrap().split_whitespace().next().unwrap();
+    assert!(!std::path::Path::new(copy).exists(), "the copy {copy} is gone after the failure");
+    std::fs::remove_file(failing).unwrap();
+
     p.retort(&["upgrade", "--rehearse", "--load", "--max-stall", "1ms"])
         .fails_with(18, "nothing was upgraded");
     assert_eq!(p.version_rows(), ["aaaa00000001"]);
