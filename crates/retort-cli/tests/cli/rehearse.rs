@@ -254,6 +254,13 @@ fn sqlite_rehearses_on_a_copy_of_the_file_and_upgrade_waits_for_a_passing_rehear
     let r = p.retort(&["upgrade", "--rehearse"]).ok();
     assert!(r.stderr.contains("the rehearsal passed"), "{}", r.stderr);
     assert_eq!(p.version_rows(), ["bbbb00000001"]);
+    let r = p.retort(&["rehearse"]).ok();
+    assert!(
+        r.stdout.contains("Nothing to rehearse") && !r.stderr.contains("the copy is"),
+        "{}{}",
+        r.stdout,
+        r.stderr
+    );
     p.retort(&["upgrade", "--max-stall", "1s"]).fails_with(2, "--rehearse");
 }
 

@@ -75,12 +75,31 @@ pub fn rehearse(
     let probes: Vec<(String, String)> = touched
         .iter()
         .filter_map(|t| {
-            let column = live_schema.tables[t].columns.first()?;
+            // A column a write may set to itself (not generated, not an identity).
+            let column = live_schema.tables[t]
+                .columns
+                .iter()
+                .find(|c| c.generated.is_none() && c.identity.is_none())?;
             let (table, column) = (quote_name(dialect, t), dialect.quote_ident(&column.name));
             Some((t.clone(), format!("UPDATE {table} SET {column} = {column} WHERE 1 = 0")))
         })
         .collect();
 
+    if plan.steps.is_empty() {
+        return Ok(Rehearsal {
+            env: ws.env.name.clone(),
+            copy: "none (nothing is pending)".into(),
+            source: "the live database".into(),
+            only_touched: opts.only_touched,
+            copy_ms: 0,
+            drop_ms: 0,
+            lock_source: String::new(),
+            load: opts.load,
+            revisions: Vec::new(),
+            tables: Vec::new(),
+            verdict: report::Verdict::nothing_pending(opts.max_stall),
+        });
+    }
     let started = Instant::now();
     let scratch_dir =
         tempfile::tempdir().map_err(|e| Error::io("a temporary directory for the copy", e))?;

@@ -96,6 +96,20 @@ pub struct Verdict {
     pub summary: String,
 }
 
+impl Verdict {
+    /// With no revision pending there is nothing to stall: passed.
+    pub fn nothing_pending(max_stall: Option<Duration>) -> Verdict {
+        Verdict {
+            passed: true,
+            max_stall_ms: max_stall.map(ms),
+            longest_stall_ms: Some(0),
+            table: None,
+            statement: None,
+            summary: "no revision is pending: nothing to rehearse".into(),
+        }
+    }
+}
+
 /// A revision the rehearsal ran: when its step started and ended, and the statements of
 /// its section by text (to tell them from bookkeeping) with their lines.
 pub struct StepWindow {
