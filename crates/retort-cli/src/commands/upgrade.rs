@@ -24,6 +24,12 @@ pub struct Args {
 }
 
 pub fn exec(args: &Args, settings: &Settings, printer: &Printer) -> Result<i32, Error> {
+    if args.rehearse && (args.sql || args.fleet.used()) {
+        return Err(Error::usage(
+            "--rehearse runs on a copy of one database: not with --sql, --all or --target",
+            Some("rehearse one target of a fleet with `DATABASE_URL=<its url> retort rehearse`, then `retort upgrade --all`".into()),
+        ));
+    }
     if args.fleet.used() && !args.sql {
         return super::fleet::run(
             retort::core::ops::fleet::FleetOp::Upgrade { target: args.target.clone() },
@@ -34,6 +40,9 @@ pub fn exec(args: &Args, settings: &Settings, printer: &Printer) -> Result<i32, 
     }
     if args.rehearse {
         let ws = settings.workspace()?;
+        // A protected environment's confirmation is checked before the rehearsal, not
+        // after minutes of it.
+        ws.guard_write("upgrade")?;
         printer.note(format!("retort: rehearsing on a copy of {} first", ws.describe_target()));
         let r = retort::core::ops::rehearse::gate(
             &ws,

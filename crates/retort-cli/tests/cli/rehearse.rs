@@ -262,6 +262,7 @@ fn sqlite_rehearses_on_a_copy_of_the_file_and_upgrade_waits_for_a_passing_rehear
         r.stderr
     );
     p.retort(&["upgrade", "--max-stall", "1s"]).fails_with(2, "--rehearse");
+    p.retort(&["upgrade", "--rehearse", "--sql"]).fails_with(2, "one database");
 }
 
 /// `--only-touched` copies every definition but only the rows of the tables the pending
@@ -297,5 +298,10 @@ fn only_touched_copies_the_rows_the_revisions_need() {
 
         add_envs(&p, &format!("[env.prod]\nurl = \"{}\"\nprotected = true\n", p.db.url));
         p.retort(&["--env", "prod", "rehearse"]).fails_with(2, "scratch_url");
+        // Unconfirmed, upgrade --rehearse is refused before any rehearsal.
+        let r = p
+            .retort(&["--env", "prod", "upgrade", "--rehearse"])
+            .fails_with(11, "--confirm-env prod");
+        assert!(!r.stderr.contains("the copy is"), "{}", r.stderr);
     }
 }
