@@ -429,15 +429,12 @@ impl Connection for MysqlConnection {
             None => return Ok(None),
         };
         Ok(Some(
-            self.query(&sql)?
+            retort_core::engine::pairs(self.query(&sql)?)
                 .into_iter()
-                .filter_map(|r| match &r[..] {
-                    [Some(table), Some(mode)] => Some(retort_core::engine::HeldLock {
-                        table: table.clone(),
-                        blocks_writes: mdl_blocks_writes(mode),
-                        mode: mode.clone(),
-                    }),
-                    _ => None,
+                .map(|(table, mode)| retort_core::engine::HeldLock {
+                    table,
+                    blocks_writes: mdl_blocks_writes(&mode),
+                    mode,
                 })
                 .collect(),
         ))
@@ -465,13 +462,7 @@ impl Connection for MysqlConnection {
             "SELECT SUBSTRING_INDEX(NAME, '/', -1), TABLE_ID FROM information_schema.INNODB_TABLES WHERE NAME LIKE CONCAT(DATABASE(), '/%')",
         ] {
             if let Ok(rows) = self.query(sql) {
-                return Ok(rows
-                    .into_iter()
-                    .filter_map(|r| match &r[..] {
-                        [Some(t), Some(id)] => Some((t.clone(), id.clone())),
-                        _ => None,
-                    })
-                    .collect());
+                return Ok(retort_core::engine::pairs(rows));
             }
         }
         Ok(Vec::new())

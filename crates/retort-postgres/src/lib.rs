@@ -669,20 +669,18 @@ impl Connection for PgConnection {
              AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'"
         ))?;
         Ok(Some(
-            rows.into_iter()
-                .filter_map(|r| match &r[..] {
-                    [Some(table), Some(mode)] => Some(retort_core::engine::HeldLock {
-                        table: table.clone(),
-                        blocks_writes: matches!(
-                            mode.as_str(),
-                            "ShareLock"
-                                | "ShareRowExclusiveLock"
-                                | "ExclusiveLock"
-                                | "AccessExclusiveLock"
-                        ),
-                        mode: mode.clone(),
-                    }),
-                    _ => None,
+            retort_core::engine::pairs(rows)
+                .into_iter()
+                .map(|(table, mode)| retort_core::engine::HeldLock {
+                    table,
+                    blocks_writes: matches!(
+                        mode.as_str(),
+                        "ShareLock"
+                            | "ShareRowExclusiveLock"
+                            | "ExclusiveLock"
+                            | "AccessExclusiveLock"
+                    ),
+                    mode,
                 })
                 .collect(),
         ))
@@ -704,13 +702,7 @@ impl Connection for PgConnection {
             "SELECT {RELATION_NAME}, c.relfilenode::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
              WHERE c.relkind IN ('r', 'm') AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'"
         ))?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|r| match &r[..] {
-                [Some(t), Some(id)] => Some((t.clone(), id.clone())),
-                _ => None,
-            })
-            .collect())
+        Ok(retort_core::engine::pairs(rows))
     }
 
     /// The count of the statement's command tag (`UPDATE 120`), from the simple protocol.

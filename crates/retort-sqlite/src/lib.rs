@@ -363,14 +363,9 @@ impl Connection for SqliteConnection {
 
     /// Each table's root page: a rebuilt table (created anew, rows copied) has a new one.
     fn storage_ids(&mut self) -> Result<Vec<(String, String)>, DbError> {
-        Ok(self
-            .query("SELECT name, rootpage FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")?
-            .into_iter()
-            .filter_map(|r| match &r[..] {
-                [Some(t), Some(id)] => Some((t.clone(), id.clone())),
-                _ => None,
-            })
-            .collect())
+        Ok(retort_core::engine::pairs(self.query(
+            "SELECT name, rootpage FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+        )?))
     }
 
     /// Rows the statement inserted, updated or deleted (`total_changes` before and after).

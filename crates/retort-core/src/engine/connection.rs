@@ -225,6 +225,17 @@ pub struct HeldLock {
     pub blocks_writes: bool,
 }
 
+/// The rows of a two-column query as pairs (rows with a NULL left out): a table and
+/// its storage id, a table and a lock mode.
+pub fn pairs(rows: Vec<Vec<Option<String>>>) -> Vec<(String, String)> {
+    rows.into_iter()
+        .filter_map(|r| match <[Option<String>; 2]>::try_from(r) {
+            Ok([Some(a), Some(b)]) => Some((a, b)),
+            _ => None,
+        })
+        .collect()
+}
+
 /// `(count, singular, plural)` → `["1 policy", "2 rules"]`, the zero counts left out.
 pub fn counted(kinds: &[(i64, &str, &str)]) -> Vec<String> {
     kinds

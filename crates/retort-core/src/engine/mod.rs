@@ -15,7 +15,7 @@ pub mod lease;
 pub mod registry;
 
 pub use capabilities::Capabilities;
-pub use connection::{counted, redact_db_error, Connection, HeldLock};
+pub use connection::{counted, pairs, redact_db_error, Connection, HeldLock};
 pub use dialect::{
     cannot_render, default_model_statement, leading_words, Dialect, ModelStatement,
     SkippedStatement,
