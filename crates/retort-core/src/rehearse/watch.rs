@@ -19,6 +19,7 @@ pub const WRITE_EVERY: Duration = Duration::from_millis(10);
 /// The locks the migrator's session held at one moment.
 #[derive(Clone, Debug)]
 pub struct Sample {
+    /// When the read returned (see `sample`).
     pub at: Duration,
     pub locks: Vec<HeldLock>,
 }
@@ -131,8 +132,14 @@ fn sample(
             }
             cancelled = true;
         }
+        let read = conn.held_locks(session.as_deref());
+        // Dated when the read returned, not when it was sent: a lock in the answer was
+        // taken before that moment, so it is never dated before the statement that took
+        // it began (dated at the send, a read slowed by a busy server put the lock of a
+        // statement that began during the read before that statement, and the report
+        // then lost it).
         let at = origin.elapsed();
-        match conn.held_locks(session.as_deref()) {
+        match read {
             Ok(Some(locks)) => {
                 seen.locks_visible = true;
                 seen.samples.push(Sample { at, locks });
