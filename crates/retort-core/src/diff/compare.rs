@@ -166,25 +166,25 @@ fn column_changed(a: &Column, b: &Column) -> bool {
         || a.on_update != b.on_update
 }
 
-/// The column lists that foreign keys present before and after the change need an index
-/// on, in `table`: its own keys' columns and the referenced columns of keys pointing at
-/// it. MySQL refuses to drop the index such a key uses (error 1553, errno 150), so an
-/// index or unique constraint that may be that index is dropped once its replacements
-/// exist.
-fn kept_key_columns<'a>(from: &'a Schema, to: &'a Schema, table: &str) -> Vec<Vec<&'a str>> {
-    let mut out = Vec::new();
+/// Per table, the column lists that foreign keys present before and after the change need
+/// an index on: its own keys' columns and the referenced columns of keys pointing at it.
+/// MySQL refuses to drop the index such a key uses (error 1553, errno 150), so an index
+/// or unique constraint that may be that index is dropped once its replacements exist.
+/// Built once for all tables (per table it was a pass over every key of the schema).
+fn kept_key_columns<'a>(from: &'a Schema, to: &'a Schema) -> BTreeMap<&'a str, Vec<Vec<&'a str>>> {
+    let mut out: BTreeMap<&str, Vec<Vec<&str>>> = BTreeMap::new();
     for t in to.tables.values() {
         let Some(before) = from.tables.get(&t.name) else { continue };
         for fk in &t.foreign_keys {
             if !before.foreign_keys.iter().any(|o| fk_eq(o, fk)) {
                 continue;
             }
-            if t.name == table {
-                out.push(fk.columns.iter().map(String::as_str).collect());
-            }
-            if fk.ref_table == table {
-                out.push(fk.ref_columns.iter().map(String::as_str).collect());
-            }
+            out.entry(t.name.as_str())
+                .or_default()
+                .push(fk.columns.iter().map(String::as_str).collect());
+            out.entry(fk.ref_table.as_str())
+                .or_default()
+                .push(fk.ref_columns.iter().map(String::as_str).collect());
         }
     }
     out
@@ -313,6 +313,7 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
             (Some(a), Some(b)) => a.name.is_some() && b.name.is_some() && a.name != b.name,
             _ => false,
         };
+    let kept_keys = kept_key_columns(from_r, to);
     for (name, new) in &to.tables {
         let Some(old) = from_r.tables.get(name) else { continue };
         let t = name.clone();
@@ -339,7 +340,7 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
         // An index that may be what a kept foreign key uses waits for the new indexes
         // (MySQL refuses to drop the index a foreign key needs, error 1553) unless one of
         // them takes its name.
-        let used_by_kept_keys = kept_key_columns(from_r, to, name);
+        let used_by_kept_keys = kept_keys.get(name.as_str()).map_or(&[][..], Vec::as_slice);
         let may_back_a_kept_key = |columns: Vec<&str>| {
             used_by_kept_keys
                 .iter()
