@@ -246,45 +246,25 @@ fn inputs_from(ws: &Workspace, prepared: Prepared) -> Result<Inputs, Error> {
     let Prepared { graph, models_sql, models_path, known_version } = prepared;
     let filter = ws.project.table_filter();
     let cache = ws.head_cache()?;
-    let head_key = |version: &str| cache.key(version, &graph, &vec![true; graph.len()]);
     let cached =
         known_version.as_deref().and_then(|v| cache.get_models(&cache.models_key(v, &models_sql)));
-    let head_cached =
-        known_version.as_deref().is_some_and(|v| cache.digest(&head_key(v)).is_some());
-    let (models, not_compared, server_version, models_db, head_aside) =
-        match (cached, known_version) {
-            (Some(hit), Some(version)) => (hit.schema, hit.not_compared, version, None, None),
-            _ => {
-                // Both sides to build on a server (a first run, a fresh clone, a full reload):
-                // the history replays into its own scratch area while the models load, each
-                // on its own session, rather than one after the other.
-                let aside = !head_cached && ws.scratch_on_server();
-                let (read, head) = std::thread::scope(|s| {
-                    let head = aside.then(|| s.spawn(|| replay_head(ws, &graph)));
-                    let read = models_on_scratch(ws, &models_sql, &models_path);
-                    let head =
-                        head.map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
-                    (read, head)
-                });
-                let read = read?;
-                let head = head.transpose()?;
-                let entry = CachedModels {
-                    schema: filter.apply(&read.schema),
-                    not_compared: read.not_compared,
-                };
-                cache.put_models(&cache.models_key(&read.server_version, &models_sql), &entry);
-                (entry.schema, entry.not_compared, read.server_version, Some(read.area), head)
-            }
-        };
+    let (models, not_compared, server_version, models_db) = match (cached, known_version) {
+        (Some(hit), Some(version)) => (hit.schema, hit.not_compared, version, None),
+        _ => {
+            let read = models_on_scratch(ws, &models_sql, &models_path)?;
+            let entry = CachedModels {
+                schema: filter.apply(&read.schema),
+                not_compared: read.not_compared,
+            };
+            cache.put_models(&cache.models_key(&read.server_version, &models_sql), &entry);
+            (entry.schema, entry.not_compared, read.server_version, Some(read.area))
+        }
+    };
     let models_source = models_db.as_ref().map_or(Source::Cache, |a| a.source);
     crate::interrupt::check()?;
-    let key = head_key(&server_version);
-    if let Some(head) = &head_aside {
-        cache.put(&key, head);
-    }
-    let head_source = if head_aside.is_some() { Source::Scratch } else { Source::Cache };
-    if let Some(head) = head_aside.or_else(|| cache.get(&key)) {
-        let sources = Sources { models: models_source, head: head_source };
+    let key = cache.key(&server_version, &graph, &vec![true; graph.len()]);
+    if let Some(head) = cache.get(&key) {
+        let sources = Sources { models: models_source, head: Source::Cache };
         return Ok(Inputs {
             graph,
             head,
@@ -317,17 +297,6 @@ fn inputs_from(ws: &Workspace, prepared: Prepared) -> Result<Inputs, Error> {
         server_version,
         sources,
     })
-}
-
-/// The schema at head, replayed into a scratch area of its own that is dropped after:
-/// run beside the models' loading, whose area then verifies the generated file.
-fn replay_head(ws: &Workspace, graph: &RevisionGraph) -> Result<Schema, Error> {
-    let mut db = ws.scratch()?;
-    Ok(ws.project.table_filter().apply(&autogen::schema_at_head(
-        db.as_mut(),
-        graph,
-        &ws.project.tables(),
-    )?))
 }
 
 /// A scratch database holding the schema at head, to verify a generated file on: the

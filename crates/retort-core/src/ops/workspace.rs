@@ -334,12 +334,6 @@ impl Workspace {
         }
     }
 
-    /// Whether the engine's scratch work is on a server (so that two scratch areas are
-    /// two sessions there), not in this process's memory.
-    pub fn scratch_on_server(&self) -> bool {
-        self.engine().is_ok_and(|e| e.dialect().capabilities().scratch_needs_server)
-    }
-
     /// Whether this project keeps a models area: its setting (`keep_scratch`, overridden
     /// by `RETORT_KEEP_SCRATCH`) and an engine whose scratch work is on a server.
     pub fn kept_scratch_enabled(&self) -> bool {
@@ -348,7 +342,7 @@ impl Workspace {
             Some("1" | "true" | "yes" | "on") => true,
             _ => self.project.file.project.keep_scratch,
         };
-        keep && self.scratch_on_server()
+        keep && self.engine().is_ok_and(|e| e.dialect().capabilities().scratch_needs_server)
     }
 
     /// Drops the project's kept models area on the scratch server; whether there was one.
