@@ -167,6 +167,14 @@ impl<'p> Progress<'p> {
     }
 }
 
+/// A bar left behind (a rehearsal's progress ends with its closure, not a call to
+/// `finish`) is cleared too.
+impl Drop for Progress<'_> {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
 fn verb(d: Direction) -> &'static str {
     match d {
         Direction::Up => "upgrade",

@@ -60,11 +60,10 @@ pub fn rehearse(
     let live_schema = live.introspect()?;
     let dialect = live.dialect();
     let parser = dialect.parser_dialect();
+    let statements = pending_statements(&graph, &plan);
     let mut named = BTreeSet::new();
-    for step in &plan.steps {
-        for st in crate::sql_split::split(&step.section(&graph).sql) {
-            named.extend(words(parser.as_ref(), &st.sql));
-        }
+    for (sql, _) in statements.values().flatten() {
+        named.extend(words(parser.as_ref(), sql));
     }
     let touched: Vec<String> = live_schema
         .tables
@@ -129,7 +128,7 @@ pub fn rehearse(
     let watchers =
         Watchers::start(&copy.open, session, if opts.load { probes } else { Vec::new() }, origin)?;
     let mut windows: Vec<StepWindow> = Vec::new();
-    let (lints, online) = hints(&graph, &plan, engine.dialect().as_ref());
+    let (lints, online) = hints(&graph, &plan, &statements, engine.dialect().as_ref());
     let (ran, outcome) = {
         let mut observed = Observed::new(conn.as_mut(), origin)?;
         let mut events = |e: Event<'_>| {
@@ -139,10 +138,7 @@ pub fn rehearse(
                     message: file.message.clone(),
                     from: origin.elapsed(),
                     to: Duration::MAX,
-                    statements: crate::sql_split::split(&file.upgrade.sql)
-                        .into_iter()
-                        .map(|s| (s.sql, file.upgrade.first_line + s.line - 1))
-                        .collect(),
+                    statements: statements.get(&file.id.to_string()).cloned().unwrap_or_default(),
                     hints: lints.get(&file.id.to_string()).cloned().unwrap_or_default(),
                     online: online.get(&file.id.to_string()).cloned().unwrap_or_default(),
                 }),
@@ -278,6 +274,25 @@ fn rows_needed(
     needed.into_iter().collect()
 }
 
+/// Each pending revision's upgrade statements with their lines in its file, by revision:
+/// split once, read for the tables they name, the report's statements and the hints.
+fn pending_statements(
+    graph: &crate::revision::graph::RevisionGraph,
+    plan: &crate::plan::Plan,
+) -> HashMap<String, Vec<(String, usize)>> {
+    plan.steps
+        .iter()
+        .map(|step| {
+            let file = step.file(graph);
+            let statements = crate::sql_split::split(&file.upgrade.sql)
+                .into_iter()
+                .map(|s| (s.sql, file.upgrade.first_line + s.line - 1))
+                .collect();
+            (file.id.to_string(), statements)
+        })
+        .collect()
+}
+
 /// What to say beside each statement of the pending revisions, by revision and line:
 /// lint's findings, and the online form retort writes for it (the engine's
 /// `online_hint`; the report says it where the statement blocked writes).
@@ -285,6 +300,7 @@ fn rows_needed(
 fn hints(
     graph: &crate::revision::graph::RevisionGraph,
     plan: &crate::plan::Plan,
+    statements: &HashMap<String, Vec<(String, usize)>>,
     dialect: &dyn crate::engine::Dialect,
 ) -> (HashMap<String, HashMap<usize, Vec<String>>>, HashMap<String, HashMap<usize, String>>) {
     let (mut lints, mut online): (
@@ -294,12 +310,9 @@ fn hints(
     for step in &plan.steps {
         let file = step.file(graph);
         let id = file.id.to_string();
-        for st in crate::sql_split::split(&file.upgrade.sql) {
-            if let Some(hint) = dialect.online_hint(&st.sql) {
-                online
-                    .entry(id.clone())
-                    .or_default()
-                    .insert(file.upgrade.first_line + st.line - 1, hint.to_string());
+        for (sql, line) in statements.get(&id).into_iter().flatten() {
+            if let Some(hint) = dialect.online_hint(sql) {
+                online.entry(id.clone()).or_default().insert(*line, hint.to_string());
             }
         }
         for d in crate::lint::lint_revision(file, dialect) {
