@@ -27,6 +27,10 @@ const ACTIONS: &str = "SELECT TABLE_NAME, CONSTRAINT_NAME, UPDATE_RULE, DELETE_R
 const CHECK_CLAUSES: &str =
     "SELECT CONSTRAINT_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS \
     WHERE CONSTRAINT_SCHEMA = DATABASE()";
+/// MariaDB's CHECK_CONSTRAINTS also names each check's table (MySQL 8's does not).
+const CHECK_CLAUSES_BY_TABLE: &str =
+    "SELECT CONSTRAINT_NAME, CHECK_CLAUSE, TABLE_NAME FROM information_schema.CHECK_CONSTRAINTS \
+    WHERE CONSTRAINT_SCHEMA = DATABASE()";
 const INDEXES: &str = "SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, COLLATION, SUB_PART, INDEX_TYPE FROM information_schema.STATISTICS \
     WHERE TABLE_SCHEMA = DATABASE() AND INDEX_NAME <> 'PRIMARY' ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX";
 const VIEWS: &str = "SELECT TABLE_NAME, VIEW_DEFINITION, SECURITY_TYPE FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() ORDER BY 1";
@@ -144,16 +148,23 @@ pub fn introspect(conn: &mut MysqlConnection) -> Result<Schema, DbError> {
             t.uniques.push(Unique { name: Some(name), columns, ..Default::default() });
         }
     }
-    // A check's clause by its name (unique in the schema on MySQL; on MariaDB a
-    // column's check is named after the column, so every clause of that name is taken,
-    // as the join in SQL would).
-    let mut clauses: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for r in conn.query(CHECK_CLAUSES)? {
-        clauses.entry(s(&r, 0)).or_default().push(s(&r, 1));
+    // A check's clause by its table and name. MariaDB names a column's check after the
+    // column, so two tables may each have a check of one name, and its CHECK_CONSTRAINTS
+    // says whose each is; MySQL 8's does not, and its check names are unique in the
+    // schema (the table is then left out of the key).
+    let (rows, by_table) = match conn.query(CHECK_CLAUSES_BY_TABLE) {
+        Ok(rows) => (rows, true),
+        Err(_) => (conn.query(CHECK_CLAUSES)?, false),
+    };
+    let mut clauses: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for r in rows {
+        let table = if by_table { s(&r, 2) } else { String::new() };
+        clauses.entry((table, s(&r, 0))).or_default().push(s(&r, 1));
     }
     for (table, name) in &check_names {
         let Some(t) = schema.tables.get_mut(table) else { continue };
-        for expr in clauses.get(name).into_iter().flatten() {
+        let key = (if by_table { table.clone() } else { String::new() }, name.clone());
+        for expr in clauses.get(&key).into_iter().flatten() {
             t.checks.push(Check {
                 name: Some(name.clone()),
                 expr: expr.clone(),

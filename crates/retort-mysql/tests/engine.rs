@@ -34,6 +34,28 @@ fn introspects_renders_and_reaches_the_target() {
     render_and_reach(&MysqlEngine, from.as_mut(), &schema, &target);
 }
 
+/// MariaDB names a column's check after its column, so two tables can each have a check
+/// called `price`: each keeps its own clause (read by table, not by name alone).
+#[test]
+fn same_named_checks_of_two_tables_stay_apart() {
+    let Some(url) = server(&MysqlEngine) else {
+        return;
+    };
+    let _cleanup = DropScratchAtEnd::new();
+    let mut db = MysqlEngine.scratch(Some(&url)).unwrap();
+    run(
+        db.as_mut(),
+        "CREATE TABLE a (price INT CHECK (price > 0));
+        CREATE TABLE b (price INT CHECK (price < 100));",
+    );
+    let schema = db.introspect().unwrap();
+    let checks = |t: &str| -> Vec<String> {
+        schema.tables[t].checks.iter().map(|c| c.expr.replace('`', "")).collect()
+    };
+    assert_eq!(checks("a"), ["price > 0"]);
+    assert_eq!(checks("b"), ["price < 100"]);
+}
+
 /// A change the renderer cannot express is an error naming it, never a silent skip.
 #[test]
 fn a_change_it_cannot_render_is_an_error() {
