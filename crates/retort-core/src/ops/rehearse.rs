@@ -56,6 +56,22 @@ pub fn rehearse(
     // The environment's database: read only (its version table, its schema, a dump).
     let mut live = ws.connect_existing()?;
     let plan = migrator.plan(live.as_mut(), Direction::Up, &target)?;
+    // Nothing pending: no schema to read, no copy to make.
+    if plan.steps.is_empty() {
+        return Ok(Rehearsal {
+            env: ws.env.name.clone(),
+            copy: "none (nothing is pending)".into(),
+            source: "the live database".into(),
+            only_touched: opts.only_touched,
+            copy_ms: 0,
+            drop_ms: 0,
+            lock_source: String::new(),
+            load: opts.load,
+            revisions: Vec::new(),
+            tables: Vec::new(),
+            verdict: report::Verdict::nothing_pending(opts.max_stall),
+        });
+    }
     let bookkeeping = vec![tables.version.clone(), tables.log.clone()];
     let live_schema = live.introspect()?;
     let dialect = live.dialect();
@@ -84,21 +100,6 @@ pub fn rehearse(
         })
         .collect();
 
-    if plan.steps.is_empty() {
-        return Ok(Rehearsal {
-            env: ws.env.name.clone(),
-            copy: "none (nothing is pending)".into(),
-            source: "the live database".into(),
-            only_touched: opts.only_touched,
-            copy_ms: 0,
-            drop_ms: 0,
-            lock_source: String::new(),
-            load: opts.load,
-            revisions: Vec::new(),
-            tables: Vec::new(),
-            verdict: report::Verdict::nothing_pending(opts.max_stall),
-        });
-    }
     let started = Instant::now();
     let scratch_dir =
         tempfile::tempdir().map_err(|e| Error::io("a temporary directory for the copy", e))?;
